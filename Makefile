@@ -1,0 +1,130 @@
+# socmesh — one Makefile, top to bottom: dependencies, build, tests, tools.
+#
+#   make            build build/socmeshd and build/socmesh
+#   make deps       install missing Debian packages (apt-get as root, sudo otherwise)
+#   make check      build and run every test; SAN=1 for ASan+UBSan
+#   make demo       local publish/store/query round trip
+#   make bench      throughput figures against the machine's raw ceilings
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
+#   make valgrind   unit tests under valgrind
+
+PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih
+DEB_PKGS := gcc pkg-config libzmq3-dev libczmq-dev libsodium-dev \
+            liblmdb-dev libmsgpack-dev libjansson-dev libinih-dev libcmocka-dev
+FUZZ_DEB := clang libclang-rt-14-dev
+
+SAN ?=
+ifeq ($(SAN),1)
+B        := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT      := -O1
+else
+B        := build
+SANFLAGS :=
+OPT      := -O2
+endif
+
+CC       ?= cc
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iproto -Icommon -Idaemon
+CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+            -Wstrict-prototypes -Wmissing-prototypes -fstack-protector-strong $(SANFLAGS)
+LDFLAGS  := $(SANFLAGS)
+LIBS      = $(PKG_LIBS) -lpthread
+
+# Everything but the two mains goes into one static library that the
+# programs, the tests, the fuzz targets and the benchmarks link.
+LIB_SRC  := $(wildcard proto/*.c common/*.c) \
+            $(filter-out daemon/main.c daemon/cli%.c,$(wildcard daemon/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(wildcard daemon/cli*.c))
+UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+HELPERS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/helper_*.c))
+BENCH    := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY   := $(patsubst tests/fuzz/%.c,$(B)/replay/%,$(FUZZ_SRC))
+
+.PHONY: all deps deps-fuzz check demo bench fuzz valgrind clean install uninstall
+all: $(B)/socmeshd $(B)/socmesh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libsocmesh.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/socmeshd: $(B)/obj/daemon/main.o $(B)/libsocmesh.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/socmesh: $(CLI_OBJ) $(B)/libsocmesh.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libsocmesh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -Itests/unit $(CFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+$(B)/bench/%: tests/bench/%.c $(B)/libsocmesh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# Fuzz targets also build with the ordinary compiler against a replay driver,
+# so that `make check` runs every seed and every kept regression input.
+$(B)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libsocmesh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+
+deps:
+	@missing=""; for p in $(DEB_PKGS) $(EXTRA_DEB); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+deps-fuzz:
+	@$(MAKE) --no-print-directory deps EXTRA_DEB="$(FUZZ_DEB)"
+
+check: deps
+	@$(MAKE) --no-print-directory all-tests
+	@B=$(B) tests/run
+
+.PHONY: all-tests
+all-tests: all $(UNIT) $(HELPERS) $(REPLAY) $(B)/bench/demo-roundtrip
+
+demo: deps
+	@$(MAKE) --no-print-directory all $(B)/bench/demo-roundtrip
+	@B=$(B) deploy/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH)
+	@for b in $(BENCH); do $$b || exit 1; done
+
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+fuzz: deps-fuzz
+	@mkdir -p build/fuzz
+	@for f in $(FUZZ_SRC); do \
+	  n=$$(basename $$f .c); \
+	  clang $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) -o build/fuzz/$$n $$f $(LIB_SRC) $(LIBS) || exit 1; \
+	  mkdir -p build/fuzz/corpus-$$n tests/fuzz/regressions/$$n; \
+	  echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
+	  build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -malloc_limit_mb=512 \
+	    -artifact_prefix=tests/fuzz/regressions/$$n/ build/fuzz/corpus-$$n \
+	    tests/fuzz/corpus/$$n tests/fuzz/regressions/$$n || exit 1; \
+	done
+
+valgrind: all-tests
+	@for t in $(UNIT); do \
+	  valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+	    $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
+	done; echo "valgrind: all unit tests clean"
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,101 @@
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+static struct {
+	const char *progname;
+	int use_syslog;
+	enum log_level level;
+} s_log = { "socmesh", 0, LOG_LEVEL_INFO };
+
+void
+log_init(const char *progname, int use_syslog, enum log_level level)
+{
+	s_log.progname = progname;
+	s_log.use_syslog = use_syslog;
+	s_log.level = level;
+	if (use_syslog)
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_setlevel(enum log_level level)
+{
+	s_log.level = level;
+}
+
+enum log_level
+log_getlevel(void)
+{
+	return s_log.level;
+}
+
+int
+log_level_parse(const char *s)
+{
+	static const char *names[] = { "error", "warn", "info", "debug" };
+	for (int i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void
+s_vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char msg[1024];
+
+	if (level > s_log.level)
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (s_log.use_syslog) {
+		if (errnum)
+			syslog(prio[level], "%s: %s", msg, strerror(errnum));
+		else
+			syslog(prio[level], "%s", msg);
+	} else if (errnum)
+		fprintf(stderr, "%s: %s: %s\n", s_log.progname, msg, strerror(errnum));
+	else
+		fprintf(stderr, "%s: %s\n", s_log.progname, msg);
+}
+
+#define LOGFN(name, level, witherr)                                 \
+	void name(const char *fmt, ...)                             \
+	{                                                           \
+		int e = errno;                                      \
+		va_list ap;                                         \
+		va_start(ap, fmt);                                  \
+		s_vlog(level, (witherr) ? e : 0, fmt, ap);          \
+		va_end(ap);                                         \
+		errno = e;                                          \
+	}
+LOGFN(log_warn, LOG_LEVEL_WARN, 1)
+LOGFN(log_warnx, LOG_LEVEL_WARN, 0)
+LOGFN(log_info, LOG_LEVEL_INFO, 0)
+LOGFN(log_debug, LOG_LEVEL_DEBUG, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	s_vlog(LOG_LEVEL_ERROR, e, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	s_vlog(LOG_LEVEL_ERROR, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
