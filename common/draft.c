@@ -1,0 +1,386 @@
+#include "draft.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timefmt.h"
+#include "util.h"
+
+struct draft {
+	struct msg *m;
+	char **strs; /* every string the message points to */
+	size_t nstrs, capstrs;
+};
+
+struct draft *
+draft_new(void)
+{
+	struct draft *d = calloc(1, sizeof *d);
+
+	if (d == NULL || (d->m = msg_new()) == NULL) {
+		free(d);
+		return NULL;
+	}
+	d->m->tlp = MSG_TLP_GREEN;
+	d->m->kind = MSG_KIND_INCIDENT;
+	d->m->body.status = MSG_STATUS_OPEN;
+	return d;
+}
+
+void
+draft_destroy(struct draft **dp)
+{
+	struct draft *d;
+
+	if (dp == NULL || (d = *dp) == NULL)
+		return;
+	for (size_t i = 0; i < d->nstrs; i++)
+		free(d->strs[i]);
+	free(d->strs);
+	msg_destroy(&d->m);
+	free(d);
+	*dp = NULL;
+}
+
+struct msg *
+draft_msg(struct draft *d)
+{
+	return d->m;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+s_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Keeps a copy of n bytes at s for the message to point to. */
+static int
+s_keep(struct draft *d, const char *s, size_t n, struct msg_str *out)
+{
+	char *c;
+
+	if (d->nstrs == d->capstrs) {
+		size_t cap = d->capstrs ? d->capstrs * 2 : 16;
+		char **v = realloc(d->strs, cap * sizeof *v);
+		if (v == NULL)
+			return -1;
+		d->strs = v, d->capstrs = cap;
+	}
+	if ((c = malloc(n + 1)) == NULL)
+		return -1;
+	memcpy(c, s, n);
+	c[n] = '\0';
+	d->strs[d->nstrs++] = c;
+	*out = (struct msg_str){ c, n };
+	return 0;
+}
+
+static int
+s_word(const char *field, const char *value, int (*parse)(const char *, size_t), int *v,
+	const char *choices, char *err, size_t errlen)
+{
+	if ((*v = parse(value, strlen(value))) < 0)
+		return s_fail(err, errlen, "%s: unknown value '%s' (one of: %s)", field, value, choices);
+	return 0;
+}
+
+static int
+s_uint(const char *field, const char *value, uint64_t *v, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long long x;
+
+	if (value[0] < '0' || value[0] > '9')
+		return s_fail(err, errlen, "%s: '%s' is not a number", field, value);
+	x = strtoull(value, &end, 10);
+	if (*end != '\0' || x == ~0ULL)
+		return s_fail(err, errlen, "%s: '%s' is not a number", field, value);
+	*v = x;
+	return 0;
+}
+
+static int
+s_add_indicator(struct draft *d, const char *type, size_t tlen, const char *value, char *err,
+	size_t errlen)
+{
+	struct msg_body *b = &d->m->body;
+	char norm[IOC_MAX_VALUE + 1];
+	int t, n;
+
+	if (b->nindicators == MSG_MAX_INDICATORS)
+		return s_fail(err, errlen, "indicator: more than %d", MSG_MAX_INDICATORS);
+	if (type != NULL && (t = ioc_type_parse(type, tlen)) < 0)
+		return s_fail(err, errlen, "indicator: unknown type '%.*s'", (int)tlen, type);
+	if (type == NULL && (t = ioc_guess(value, strlen(value))) < 0)
+		return s_fail(err, errlen, "indicator: cannot tell the type of '%s' (write TYPE:VALUE)",
+			value);
+	n = ioc_normalize((enum ioc_type)t, value, strlen(value), norm, sizeof norm);
+	if (n < 0)
+		return s_fail(err, errlen, "indicator: '%s' is not a valid %s", value,
+			ioc_type_name((enum ioc_type)t));
+	for (size_t i = 0; i < b->nindicators; i++)
+		if (b->indicators[i].type == (enum ioc_type)t && b->indicators[i].value.n == (size_t)n &&
+		    memcmp(b->indicators[i].value.p, norm, (size_t)n) == 0)
+			return 0; /* the same indicator twice is one indicator */
+	if (s_keep(d, norm, (size_t)n, &b->indicators[b->nindicators].value) == -1)
+		return s_fail(err, errlen, "out of memory");
+	b->indicators[b->nindicators++].type = (enum ioc_type)t;
+	return 0;
+}
+
+/* "TYPE:VALUE" when TYPE is a known type name, else a value to guess
+ * (a URL's "https:" is not a type). */
+static int
+s_indicator(struct draft *d, const char *value, char *err, size_t errlen)
+{
+	const char *colon = strchr(value, ':');
+
+	if (colon != NULL && ioc_type_parse(value, (size_t)(colon - value)) >= 0)
+		return s_add_indicator(d, value, (size_t)(colon - value), colon + 1, err, errlen);
+	return s_add_indicator(d, NULL, 0, value, err, errlen);
+}
+
+static int
+s_append(struct draft *d, const char *field, const char *value, struct msg_str *v, size_t *n,
+	size_t max, char *err, size_t errlen)
+{
+	if (*n == max)
+		return s_fail(err, errlen, "%s: more than %zu", field, max);
+	for (size_t i = 0; i < *n; i++)
+		if (v[i].n == strlen(value) && memcmp(v[i].p, value, v[i].n) == 0)
+			return 0;
+	if (s_keep(d, value, strlen(value), &v[*n]) == -1)
+		return s_fail(err, errlen, "out of memory");
+	(*n)++;
+	return 0;
+}
+
+/* ATT&CK ids are written T1566.002; t1566.002 is accepted. */
+static int
+s_attack(struct draft *d, const char *value, char *err, size_t errlen)
+{
+	char up[16];
+	size_t n = strlen(value);
+
+	if (n >= sizeof up)
+		return s_fail(err, errlen, "attack: '%s' is not an ATT&CK technique id (T1234 or T1234.001)",
+			value);
+	memcpy(up, value, n + 1);
+	if (up[0] == 't')
+		up[0] = 'T';
+	return s_append(d, "attack", up, d->m->body.attack, &d->m->body.nattack, MSG_MAX_ATTACK, err,
+		errlen);
+}
+
+static int
+s_id(const char *field, const char *value, uint8_t out[32], char *err, size_t errlen)
+{
+	if (id_parse(out, value) == -1)
+		return s_fail(err, errlen, "%s: '%s' is not an id (64 hex digits)", field, value);
+	return 0;
+}
+
+int
+draft_set(struct draft *d, const char *field, const char *value, char *err, size_t errlen)
+{
+	struct msg *m = d->m;
+	struct msg_body *b = &m->body;
+	struct msg_str *text = NULL;
+	int v;
+
+	if (strcmp(field, "tlp") == 0) {
+		if (s_word(field, value, msg_tlp_parse, &v, "clear green amber amber+strict red", err,
+			errlen))
+			return -1;
+		m->tlp = (enum msg_tlp)v;
+	} else if (strcmp(field, "kind") == 0) {
+		if (s_word(field, value, msg_kind_parse, &v, "incident update sighting retract roster",
+			err, errlen))
+			return -1;
+		m->kind = (enum msg_kind)v;
+	} else if (strcmp(field, "category") == 0) {
+		if (s_word(field, value, msg_category_parse, &v,
+			"abusive-content malicious-code information-gathering intrusion-attempts "
+			"intrusions availability information-content-security fraud vulnerable other test",
+			err, errlen))
+			return -1;
+		b->category = (enum msg_category)v;
+	} else if (strcmp(field, "severity") == 0 || strcmp(field, "impact") == 0) {
+		if (s_word(field, value, msg_severity_parse, &v, "low medium high very-high critical",
+			err, errlen))
+			return -1;
+		if (field[0] == 's')
+			b->severity = (enum msg_severity)v;
+		else
+			b->impact = v;
+	} else if (strcmp(field, "status") == 0) {
+		if (s_word(field, value, msg_status_parse, &v, "open contained resolved false-positive",
+			err, errlen))
+			return -1;
+		b->status = (enum msg_status)v;
+	} else if (strcmp(field, "level") == 0) {
+		if (s_word(field, value, msg_level_parse, &v, "blocked external member", err, errlen))
+			return -1;
+		b->level = (enum msg_level)v;
+	} else if (strcmp(field, "coordinator") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0 &&
+		    strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+			return s_fail(err, errlen, "coordinator: '%s' is not yes or no", value);
+		b->coordinator = value[0] == 'y' || value[0] == 't';
+	} else if (strcmp(field, "title") == 0)
+		text = &b->title;
+	else if (strcmp(field, "summary") == 0)
+		text = &b->summary;
+	else if (strcmp(field, "type") == 0)
+		text = &b->type;
+	else if (strcmp(field, "scope") == 0)
+		text = &b->scope;
+	else if (strcmp(field, "note") == 0)
+		text = &b->note;
+	else if (strcmp(field, "name") == 0)
+		text = &b->name;
+	else if (strcmp(field, "sector") == 0)
+		return s_append(d, field, value, b->sectors, &b->nsectors, MSG_MAX_SECTORS, err, errlen);
+	else if (strcmp(field, "action") == 0)
+		return s_append(d, field, value, b->actions, &b->nactions, MSG_MAX_ACTIONS, err, errlen);
+	else if (strcmp(field, "attack") == 0)
+		return s_attack(d, value, err, errlen);
+	else if (strcmp(field, "indicator") == 0)
+		return s_indicator(d, value, err, errlen);
+	else if (strcmp(field, "seq") == 0)
+		return s_uint(field, value, &m->seq, err, errlen);
+	else if (strcmp(field, "time") == 0)
+		return s_uint(field, value, &m->time, err, errlen);
+	else if (strcmp(field, "expires") == 0) {
+		if (timefmt_parse(value, 0, &b->expires) == -1 &&
+		    s_uint(field, value, &b->expires, err, errlen) == -1)
+			return s_fail(err, errlen, "expires: '%s' is not an RFC 3339 time", value);
+	} else if (strcmp(field, "ref") == 0) {
+		if (s_id(field, value, m->ref, err, errlen) == -1)
+			return -1;
+		m->has_ref = true;
+	} else if (strcmp(field, "peer") == 0)
+		return s_id(field, value, b->peer, err, errlen);
+	else
+		return s_fail(err, errlen, "unknown field '%s'", field);
+	if (text != NULL && s_keep(d, value, strlen(value), text) == -1)
+		return s_fail(err, errlen, "out of memory");
+	return 0;
+}
+
+int
+draft_add_recipient(struct draft *d, const uint8_t key[MSG_KEY_LEN], char *err, size_t errlen)
+{
+	struct msg *m = d->m;
+
+	if (msg_is_recipient(m, key))
+		return s_fail(err, errlen, "recipient named twice");
+	if (m->nto == MSG_MAX_RECIPIENTS)
+		return s_fail(err, errlen, "more than %d recipients", MSG_MAX_RECIPIENTS);
+	memcpy(m->to[m->nto++], key, MSG_KEY_LEN);
+	return 0;
+}
+
+static int
+s_json_array(struct draft *d, const char *key, const json_t *v, const char *field, char *err,
+	size_t errlen)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return s_fail(err, errlen, "%s: expected an array", key);
+	json_array_foreach (v, i, e) {
+		if (json_is_object(e) && strcmp(field, "indicator") == 0) {
+			const char *t = json_string_value(json_object_get(e, "type"));
+			const char *val = json_string_value(json_object_get(e, "value"));
+			if (t == NULL || val == NULL)
+				return s_fail(err, errlen, "indicators: each needs \"type\" and \"value\"");
+			if (s_add_indicator(d, t, strlen(t), val, err, errlen) == -1)
+				return -1;
+		} else if (!json_is_string(e))
+			return s_fail(err, errlen, "%s: expected strings", key);
+		else if (draft_set(d, field, json_string_value(e), err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+s_json_recipients(struct draft *d, const json_t *v, draft_resolve_fn resolve, void *arg, char *err,
+	size_t errlen)
+{
+	uint8_t key[MSG_KEY_LEN];
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return s_fail(err, errlen, "recipients: expected an array");
+	json_array_foreach (v, i, e) {
+		const char *who = json_is_object(e) ? json_string_value(json_object_get(e, "id"))
+						    : json_string_value(e);
+		if (who == NULL)
+			return s_fail(err, errlen, "recipients: expected names or ids");
+		if (resolve != NULL ? resolve(arg, who, key, err, errlen) == -1
+				    : s_id("recipients", who, key, err, errlen) == -1)
+			return -1;
+		if (draft_add_recipient(d, key, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+draft_from_json(struct draft *d, const json_t *o, draft_resolve_fn resolve, void *arg, char *err,
+	size_t errlen)
+{
+	static const char *const ignored[] = { "id", "origin", "origin_name", "received", "sealed",
+		"retracted", "reports", "thread" };
+	static const struct {
+		const char *key, *field;
+	} arrays[] = { { "sectors", "sector" }, { "attack", "attack" }, { "actions", "action" },
+		{ "indicators", "indicator" } };
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(o))
+		return s_fail(err, errlen, "expected a JSON object");
+	json_object_foreach ((json_t *)o, key, v) {
+		char num[24];
+		size_t i;
+
+		for (i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
+			if (strcmp(key, ignored[i]) == 0)
+				break;
+		if (i < sizeof ignored / sizeof ignored[0] || json_is_null(v))
+			continue;
+		for (i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+			if (strcmp(key, arrays[i].key) == 0)
+				break;
+		if (i < sizeof arrays / sizeof arrays[0]) {
+			if (s_json_array(d, key, v, arrays[i].field, err, errlen) == -1)
+				return -1;
+		} else if (strcmp(key, "recipients") == 0) {
+			if (s_json_recipients(d, v, resolve, arg, err, errlen) == -1)
+				return -1;
+		} else if (json_is_integer(v) && json_integer_value(v) >= 0) {
+			snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+			if (draft_set(d, key, num, err, errlen) == -1)
+				return -1;
+		} else if (json_is_boolean(v)) {
+			if (draft_set(d, key, json_is_true(v) ? "yes" : "no", err, errlen) == -1)
+				return -1;
+		} else if (!json_is_string(v))
+			return s_fail(err, errlen, "%s: expected a string", key);
+		else if (draft_set(d, key, json_string_value(v), err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,257 @@
+#include "keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define PATHSZ 4096
+#define HEXLINE 65 /* 64 hex digits and '\n' */
+
+static int
+s_path(char *buf, const char *dir, const char *name, char *err, size_t errlen)
+{
+	int n = snprintf(buf, PATHSZ, "%s/%s", dir, name);
+
+	if (n < 0 || n >= PATHSZ) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* One line of 64 hex digits, the line end optional, into out. */
+static int
+s_parse_line(uint8_t out[32], const char *buf, size_t len)
+{
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	return hex_decode(out, 32, buf, len);
+}
+
+int
+keys_generate(const char *dir, char *err, size_t errlen)
+{
+	char key_path[PATHSZ], tmp_path[PATHSZ], id_path[PATHSZ];
+	uint8_t seed[32], pk[32], sk[64];
+	char line[HEXLINE + 1];
+	struct stat st;
+	int fd, e, rc = -1;
+
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium could not be initialised");
+		return -1;
+	}
+	if (s_path(key_path, dir, KEYS_SECRET_FILE, err, errlen) != 0 ||
+	    s_path(tmp_path, dir, KEYS_SECRET_FILE ".tmp", err, errlen) != 0 ||
+	    s_path(id_path, dir, KEYS_PUBLIC_FILE, err, errlen) != 0)
+		return -1;
+	if (lstat(key_path, &st) == 0) {
+		snprintf(err, errlen, "%s already exists; refusing to overwrite the node's secret key",
+			key_path);
+		return -1;
+	}
+	if (errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", key_path, strerror(errno));
+		return -1;
+	}
+
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	hex_encode(line, seed, sizeof seed);
+	line[64] = '\n';
+	line[65] = '\0';
+
+	fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			snprintf(err, errlen, "%s exists, left by an interrupted run; "
+				"remove it and try again", tmp_path);
+		else
+			snprintf(err, errlen, "%s: %s", tmp_path, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0600) != 0 || fd_write_all(fd, line, HEXLINE) != 0 || fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+		unlink(tmp_path);
+		snprintf(err, errlen, "%s: %s", tmp_path, strerror(e));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		e = errno;
+		unlink(tmp_path);
+		snprintf(err, errlen, "%s: %s", tmp_path, strerror(e));
+		goto out;
+	}
+	/* link() rather than rename(): it fails instead of replacing a key
+	 * that appeared since the check above. */
+	if (link(tmp_path, key_path) != 0) {
+		e = errno;
+		unlink(tmp_path);
+		if (e == EEXIST)
+			snprintf(err, errlen, "%s already exists; refusing to overwrite the "
+				"node's secret key", key_path);
+		else
+			snprintf(err, errlen, "%s: %s", key_path, strerror(e));
+		goto out;
+	}
+	unlink(tmp_path);
+	if (file_sync_dir(key_path) != 0) {
+		e = errno;
+		unlink(key_path);
+		snprintf(err, errlen, "%s: %s", dir, strerror(e));
+		goto out;
+	}
+
+	hex_encode(line, pk, sizeof pk);
+	line[64] = '\n';
+	if (file_write_atomic(id_path, line, HEXLINE, 0644) != 0) {
+		/* Nobody has seen this identity yet: take it back, so that the
+		 * next attempt can start over. */
+		e = errno;
+		unlink(key_path);
+		(void)file_sync_dir(key_path);
+		snprintf(err, errlen, "%s: %s", id_path, strerror(e));
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	sodium_memzero(line, sizeof line);
+	return rc;
+}
+
+struct keys *
+keys_load(const char *dir, char *err, size_t errlen)
+{
+	char path[PATHSZ];
+	char buf[HEXLINE + 3]; /* room to notice a longer file */
+	uint8_t seed[32];
+	struct keys *k = NULL;
+	struct stat st;
+	size_t len = 0;
+	int fd;
+
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium could not be initialised");
+		return NULL;
+	}
+	if (s_path(path, dir, KEYS_SECRET_FILE, err, errlen) != 0)
+		return NULL;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			snprintf(err, errlen, "%s: is a symbolic link; the secret key must be "
+				"a regular file", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if ((st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s: permissions %04o are too open; the secret key must "
+			"not be readable by others (run: chmod 600 %s)",
+			path, (unsigned)(st.st_mode & 07777), path);
+		close(fd);
+		return NULL;
+	}
+	while (len < sizeof buf) {
+		ssize_t n = read(fd, buf + len, sizeof buf - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len == sizeof buf || s_parse_line(seed, buf, len) != 0) {
+		snprintf(err, errlen, "%s: malformed secret key: expected one line of 64 hex digits",
+			path);
+		goto out;
+	}
+	if ((k = sodium_malloc(sizeof *k)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	crypto_sign_seed_keypair(k->pk, k->sk, seed);
+	if (crypto_sign_ed25519_pk_to_curve25519(k->curve_pk, k->pk) != 0 ||
+	    crypto_sign_ed25519_sk_to_curve25519(k->curve_sk, k->sk) != 0) {
+		snprintf(err, errlen, "%s: cannot derive the X25519 key", path);
+		keys_destroy(&k);
+	}
+out:
+	sodium_memzero(buf, sizeof buf);
+	sodium_memzero(seed, sizeof seed);
+	return k;
+}
+
+void
+keys_destroy(struct keys **kp)
+{
+	if (kp == NULL || *kp == NULL)
+		return;
+	sodium_free(*kp); /* zeroes before it frees */
+	*kp = NULL;
+}
+
+int
+keys_read_id(const char *dir, uint8_t id[32], char *err, size_t errlen)
+{
+	char path[PATHSZ];
+	uint8_t curve[32];
+	char *buf;
+	size_t len;
+
+	if (s_path(path, dir, KEYS_PUBLIC_FILE, err, errlen) != 0)
+		return -1;
+	if (file_read_all(path, 256, &buf, &len) != 0) {
+		if (errno == EFBIG)
+			snprintf(err, errlen, "%s: malformed node id: expected one line of 64 hex "
+				"digits", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (s_parse_line(id, buf, len) != 0) {
+		free(buf);
+		snprintf(err, errlen, "%s: malformed node id: expected one line of 64 hex digits",
+			path);
+		return -1;
+	}
+	free(buf);
+	if (keys_curve_pk(curve, id) != 0) {
+		snprintf(err, errlen, "%s: not a valid Ed25519 public key", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+keys_curve_pk(uint8_t curve[32], const uint8_t ed_pk[32])
+{
+	return crypto_sign_ed25519_pk_to_curve25519(curve, ed_pk) == 0 ? 0 : -1;
+}

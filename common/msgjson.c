@@ -1,0 +1,104 @@
+#include "msgjson.h"
+
+#include "timefmt.h"
+#include "util.h"
+
+static json_t *
+s_hex(const uint8_t *p, size_t n)
+{
+	char hex[2 * 64 + 1];
+	hex_encode(hex, p, n);
+	return json_string(hex);
+}
+
+static json_t *
+s_str(struct msg_str s)
+{
+	return json_stringn(s.p, s.n);
+}
+
+static json_t *
+s_strs(const struct msg_str *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, s_str(v[i]));
+	return a;
+}
+
+json_t *
+msgjson_node(const uint8_t key[MSG_KEY_LEN], const struct trust *t)
+{
+	const struct trust_peer *p = t != NULL ? trust_find_id(t, key) : NULL;
+	return json_pack("{s:o,s:o}", "id", s_hex(key, MSG_KEY_LEN), "name",
+		p != NULL ? json_string(p->name) : json_null());
+}
+
+static void
+s_case(json_t *o, const struct msg_body *b)
+{
+	json_t *ioc = json_array();
+
+	json_object_set_new(o, "title", s_str(b->title));
+	if (b->summary.n)
+		json_object_set_new(o, "summary", s_str(b->summary));
+	json_object_set_new(o, "category", json_string(msg_category_name(b->category)));
+	if (b->type.n)
+		json_object_set_new(o, "type", s_str(b->type));
+	json_object_set_new(o, "severity", json_string(msg_severity_name(b->severity)));
+	if (b->impact >= 0)
+		json_object_set_new(o, "impact",
+			json_string(msg_severity_name((enum msg_severity)b->impact)));
+	json_object_set_new(o, "status", json_string(msg_status_name(b->status)));
+	json_object_set_new(o, "sectors", s_strs(b->sectors, b->nsectors));
+	if (b->scope.n)
+		json_object_set_new(o, "scope", s_str(b->scope));
+	for (size_t i = 0; i < b->nindicators; i++)
+		json_array_append_new(ioc, json_pack("{s:s,s:o}", "type",
+						   ioc_type_name(b->indicators[i].type), "value",
+						   s_str(b->indicators[i].value)));
+	json_object_set_new(o, "indicators", ioc);
+	json_object_set_new(o, "attack", s_strs(b->attack, b->nattack));
+	json_object_set_new(o, "actions", s_strs(b->actions, b->nactions));
+	if (b->expires) {
+		char t[TIMEFMT_LEN];
+		timefmt_format(t, b->expires);
+		json_object_set_new(o, "expires", json_string(t));
+	}
+}
+
+json_t *
+msgjson_new(const struct msg *m, const struct trust *t)
+{
+	char when[TIMEFMT_LEN];
+	json_t *o, *to = json_array();
+
+	timefmt_format(when, m->time);
+	for (size_t i = 0; i < m->nto; i++)
+		json_array_append_new(to, msgjson_node(m->to[i], t));
+	o = json_pack("{s:o,s:o,s:I,s:s,s:s,s:s,s:o,s:o,s:b}", "id", s_hex(m->id, MSG_ID_LEN),
+		"origin", msgjson_node(m->origin, t), "seq", (json_int_t)m->seq, "time", when, "tlp",
+		msg_tlp_name(m->tlp), "kind", msg_kind_name(m->kind), "ref",
+		m->has_ref ? s_hex(m->ref, MSG_ID_LEN) : json_null(), "recipients", to, "sealed",
+		!m->has_body);
+	if (o == NULL || !m->has_body)
+		return o;
+	switch (m->kind) {
+	case MSG_KIND_INCIDENT:
+	case MSG_KIND_UPDATE:
+		s_case(o, &m->body);
+		break;
+	case MSG_KIND_SIGHTING:
+	case MSG_KIND_RETRACT:
+		if (m->body.note.n)
+			json_object_set_new(o, "note", s_str(m->body.note));
+		break;
+	case MSG_KIND_ROSTER:
+		json_object_set_new(o, "peer", s_hex(m->body.peer, MSG_KEY_LEN));
+		json_object_set_new(o, "name", s_str(m->body.name));
+		json_object_set_new(o, "level", json_string(msg_level_name(m->body.level)));
+		json_object_set_new(o, "coordinator", json_boolean(m->body.coordinator));
+		break;
+	}
+	return o;
+}

@@ -1,0 +1,24 @@
+/*
+ * msgjson — a message as the JSON object that `socmesh query --json` and
+ * `show --json` print (docs/CLI contract): id, origin {id, name}, seq, time
+ * (RFC 3339 UTC), tlp, kind, ref, recipients [{id, name}], sealed, and the
+ * body fields by their protocol names (indicators as [{type, value}]).
+ * draft_from_json() reads the same names back.
+ */
+#ifndef SOCMESH_MSGJSON_H
+#define SOCMESH_MSGJSON_H
+
+#include <jansson.h>
+
+#include "msg.h"
+#include "trust.h"
+
+/* Caller owns the result (json_decref); NULL when out of memory.  Names
+ * come from t when it knows the key (t may be NULL).  A sealed message
+ * whose body was not opened gets "sealed": true and no body fields. */
+json_t *msgjson_new(const struct msg *m, const struct trust *t);
+
+/* {"id": hex, "name": name-or-null} for a node id. */
+json_t *msgjson_node(const uint8_t key[MSG_KEY_LEN], const struct trust *t);
+
+#endif

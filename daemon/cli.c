@@ -1,0 +1,904 @@
+/*
+ * socmesh — the command people use on their own node.
+ *
+ * Until socmeshd serves its control socket, the commands that read or
+ * write messages open the node's store directly (LMDB allows several
+ * processes); their names, flags and output are the contract and stay.
+ * Errors: one line on stderr, exit status 1 (2 for usage).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "draft.h"
+#include "log.h"
+#include "msgjson.h"
+#include "node.h"
+#include "timefmt.h"
+#include "util.h"
+
+#define DEFAULT_DIR "/var/lib/socmesh"
+#define QUERY_LIMIT 50
+
+struct cli {
+	const char *dir;
+	bool json;
+	char err[512];
+};
+
+static int __attribute__((format(printf, 1, 2)))
+s_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("socmesh: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int
+s_usage(const char *cmd, const char *synopsis)
+{
+	fprintf(stderr, "usage: socmesh %s %s\n", cmd, synopsis);
+	return 2;
+}
+
+static void
+s_print_json(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (s != NULL)
+		puts(s);
+	free(s);
+	json_decref(o);
+}
+
+static struct node *
+s_open(struct cli *c, unsigned what)
+{
+	struct node *n = node_open(c->dir, what, c->err, sizeof c->err);
+	if (n == NULL)
+		s_error("%s", c->err);
+	return n;
+}
+
+/* Opens with the secret key when this user may read it, so that sealed
+ * messages addressed to this node can be shown; without it otherwise. */
+static struct node *
+s_open_reader(struct cli *c)
+{
+	struct node *n = node_open(c->dir, NODE_KEYS | NODE_STORE, c->err, sizeof c->err);
+	return n != NULL ? n : s_open(c, NODE_STORE);
+}
+
+static const char *
+s_short(const uint8_t *key, char buf[13])
+{
+	char hex[65];
+	hex_encode(hex, key, 32);
+	memcpy(buf, hex, 12);
+	buf[12] = '\0';
+	return buf;
+}
+
+static const char *
+s_name(const struct node *n, const uint8_t *key, char buf[13])
+{
+	const struct trust_peer *p;
+
+	if (memcmp(key, n->id, 32) == 0)
+		return n->cfg.name;
+	p = trust_find_id(n->trust, key);
+	return p != NULL ? p->name : s_short(key, buf);
+}
+
+/* ---- init, id ----------------------------------------------------------- */
+
+static int
+cmd_init(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "name", 1, 0, 'n' }, { "listen", 1, 0, 'l' },
+		{ 0 } };
+	const char *name = NULL, *listen = NULL;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (ch) {
+		case 'n': name = optarg; break;
+		case 'l': listen = optarg; break;
+		default: return s_usage("init", "--dir DIR --name NAME --listen tcp://HOST:PORT");
+		}
+	if (name == NULL || listen == NULL || optind != argc)
+		return s_usage("init", "--dir DIR --name NAME --listen tcp://HOST:PORT");
+	if (node_init(c->dir, name, listen, c->err, sizeof c->err) == -1)
+		return s_error("%s", c->err);
+	uint8_t id[32];
+	char hex[65];
+	if (keys_read_id(c->dir, id, c->err, sizeof c->err) == -1)
+		return s_error("%s", c->err);
+	hex_encode(hex, id, 32);
+	printf("initialized node %s in %s\nnode id: %s\n", name, c->dir, hex);
+	return 0;
+}
+
+static int
+cmd_id(struct cli *c, int argc, char **argv)
+{
+	uint8_t id[32];
+	char hex[65];
+
+	(void)argv;
+	if (argc > 1)
+		return s_usage("id", "[--dir DIR]");
+	if (keys_read_id(c->dir, id, c->err, sizeof c->err) == -1)
+		return s_error("%s", c->err);
+	hex_encode(hex, id, 32);
+	puts(hex);
+	return 0;
+}
+
+/* ---- trust ------------------------------------------------------------ */
+
+static int
+s_trust_list(struct cli *c, struct node *n)
+{
+	if (!c->json)
+		printf("%-16s %-9s %-5s %-28s %s\n", "NAME", "LEVEL", "COORD", "ENDPOINT", "ID");
+	for (size_t i = 0; i < trust_count(n->trust); i++) {
+		const struct trust_peer *p = trust_at(n->trust, i);
+		char hex[65];
+		hex_encode(hex, p->id, 32);
+		if (c->json)
+			s_print_json(json_pack("{s:s,s:s,s:s,s:b,s:o}", "name", p->name, "id", hex,
+				"level", msg_level_name(p->level), "coordinator", p->coordinator,
+				"endpoint", p->endpoint[0] ? json_string(p->endpoint) : json_null()));
+		else
+			printf("%-16s %-9s %-5s %-28s %s\n", p->name, msg_level_name(p->level),
+				p->coordinator ? "yes" : "no", p->endpoint[0] ? p->endpoint : "-", hex);
+	}
+	return 0;
+}
+
+static int
+cmd_trust(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "name", 1, 0, 'n' }, { "key", 1, 0, 'k' },
+		{ "endpoint", 1, 0, 'e' }, { "level", 1, 0, 'l' }, { "coordinator", 0, 0, 'c' },
+		{ "no-coordinator", 0, 0, 'C' }, { 0 } };
+	static const char synopsis[] =
+		"add --name NAME --key ID [--endpoint tcp://HOST:PORT] [--level member|external|blocked] "
+		"[--coordinator]\n       socmesh trust set NAME [--level L] [--coordinator|--no-coordinator]\n"
+		"       socmesh trust remove NAME\n       socmesh trust list [--json]";
+	const char *sub = argc > 1 ? argv[1] : "", *name = NULL, *key = NULL, *endpoint = NULL,
+		   *level = NULL;
+	int ch, coord = -1, rc = 1, lv = MSG_LEVEL_MEMBER;
+	struct node *n;
+
+	optind = 2;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (ch) {
+		case 'n': name = optarg; break;
+		case 'k': key = optarg; break;
+		case 'e': endpoint = optarg; break;
+		case 'l': level = optarg; break;
+		case 'c': coord = 1; break;
+		case 'C': coord = 0; break;
+		default: return s_usage("trust", synopsis);
+		}
+	if (strcmp(sub, "set") == 0 || strcmp(sub, "remove") == 0) {
+		if (optind != argc - 1 || name != NULL)
+			return s_usage("trust", synopsis);
+		name = argv[optind];
+	} else if (optind != argc)
+		return s_usage("trust", synopsis);
+	if (level != NULL && (lv = msg_level_parse(level, strlen(level))) < 0)
+		return s_error("--level: '%s' is not one of member, external, blocked", level);
+	if ((n = s_open(c, 0)) == NULL)
+		return 1;
+	if (strcmp(sub, "list") == 0)
+		rc = s_trust_list(c, n);
+	else if (strcmp(sub, "add") == 0) {
+		struct trust_peer p = { .level = (enum msg_level)lv, .coordinator = coord == 1 };
+		if (name == NULL || key == NULL) {
+			node_close(&n);
+			return s_usage("trust", synopsis);
+		}
+		if (id_parse(p.id, key) == -1)
+			rc = s_error("--key: '%s' is not a node id (64 hex digits, see: socmesh id)", key);
+		else if (memcmp(p.id, n->id, 32) == 0)
+			rc = s_error("--key: that is this node's own id");
+		else {
+			snprintf(p.name, sizeof p.name, "%s", name);
+			snprintf(p.endpoint, sizeof p.endpoint, "%s", endpoint ? endpoint : "");
+			if (strlen(name) >= sizeof p.name)
+				rc = s_error("--name: too long");
+			else if (trust_add(n->trust, &p, c->err, sizeof c->err) == -1 ||
+				 node_save_trust(n, c->err, sizeof c->err) == -1)
+				rc = s_error("%s", c->err);
+			else
+				rc = 0;
+		}
+	} else if (strcmp(sub, "set") == 0) {
+		if (level == NULL && coord == -1)
+			rc = s_usage("trust", synopsis);
+		else if ((level != NULL && trust_set_level(n->trust, name, (enum msg_level)lv, c->err,
+						   sizeof c->err) == -1) ||
+			 (coord != -1 && trust_set_coordinator(n->trust, name, coord == 1, c->err,
+						 sizeof c->err) == -1) ||
+			 node_save_trust(n, c->err, sizeof c->err) == -1)
+			rc = s_error("%s", c->err);
+		else
+			rc = 0;
+	} else if (strcmp(sub, "remove") == 0) {
+		if (trust_remove(n->trust, name, c->err, sizeof c->err) == -1 ||
+		    node_save_trust(n, c->err, sizeof c->err) == -1)
+			rc = s_error("%s", c->err);
+		else
+			rc = 0;
+	} else
+		rc = s_usage("trust", synopsis);
+	node_close(&n);
+	return rc;
+}
+
+/* ---- publish, sight ---------------------------------------------------- */
+
+/* Publishes the draft and prints the id alone on the last line. */
+static int
+s_publish(struct cli *c, struct node *n, struct draft *d)
+{
+	uint8_t id[32], *bytes;
+	size_t len;
+	char hex[65];
+
+	if (node_publish(n, d, id, &bytes, &len, c->err, sizeof c->err) == -1)
+		return s_error("publish: %s", c->err);
+	free(bytes);
+	hex_encode(hex, id, 32);
+	puts(hex);
+	return 0;
+}
+
+static int
+s_load_file(struct cli *c, struct node *n, struct draft *d, const char *path)
+{
+	json_error_t jerr;
+	json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	int rc;
+
+	if (o == NULL)
+		return s_error("%s:%d: %s", path, jerr.line, jerr.text);
+	rc = draft_from_json(d, o, node_resolve, n, c->err, sizeof c->err);
+	json_decref(o);
+	return rc == -1 ? s_error("%s: %s", path, c->err) : 0;
+}
+
+static int
+cmd_publish(struct cli *c, int argc, char **argv)
+{
+	/* Every long option but these three names a draft field. */
+	static const struct option opts[] = { { "file", 1, 0, 'f' }, { "to", 1, 0, 't' },
+		{ "tlp", 1, 0, 1 }, { "title", 1, 0, 1 }, { "category", 1, 0, 1 },
+		{ "severity", 1, 0, 1 }, { "summary", 1, 0, 1 }, { "indicator", 1, 0, 1 },
+		{ "ref", 1, 0, 1 }, { "kind", 1, 0, 1 }, { "type", 1, 0, 1 }, { "impact", 1, 0, 1 },
+		{ "status", 1, 0, 1 }, { "sector", 1, 0, 1 }, { "scope", 1, 0, 1 },
+		{ "attack", 1, 0, 1 }, { "action", 1, 0, 1 }, { "expires", 1, 0, 1 },
+		{ "note", 1, 0, 1 }, { 0 } };
+	const char *file = NULL;
+	struct draft *d = draft_new();
+	struct node *n = NULL;
+	uint8_t key[32];
+	int ch, idx, rc = 1;
+
+	if (d == NULL)
+		return s_error("out of memory");
+	/* First pass: --file, whose fields the flags then override. */
+	while ((ch = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+		if (ch == '?') {
+			rc = s_usage("publish", "--tlp TLP --title T --category C --severity S "
+						"[--summary S] [--indicator TYPE:VALUE]... [--to NAME]... "
+						"[--ref ID] [--kind K] [--file FILE.json]");
+			goto out;
+		}
+		if (ch == 'f')
+			file = optarg;
+	}
+	if (optind != argc) {
+		rc = s_error("publish: unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if ((n = s_open(c, NODE_KEYS | NODE_STORE)) == NULL)
+		goto out;
+	if (file != NULL && s_load_file(c, n, d, file) != 0)
+		goto out;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+		if (ch == 't') {
+			if (node_resolve(n, optarg, key, c->err, sizeof c->err) == -1 ||
+			    draft_add_recipient(d, key, c->err, sizeof c->err) == -1) {
+				rc = s_error("--to: %s", c->err);
+				goto out;
+			}
+		} else if (ch == 1 && draft_set(d, opts[idx].name, optarg, c->err, sizeof c->err) == -1) {
+			rc = s_error("--%s", c->err);
+			goto out;
+		}
+	}
+	if (msg_tlp_addressed(draft_msg(d)->tlp) && draft_msg(d)->nto == 0) {
+		rc = s_error("publish: TLP:%s needs at least one --to recipient",
+			msg_tlp_name(draft_msg(d)->tlp));
+		goto out;
+	}
+	rc = s_publish(c, n, d);
+out:
+	node_close(&n);
+	draft_destroy(&d);
+	return rc;
+}
+
+static int
+cmd_sight(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "note", 1, 0, 'n' }, { 0 } };
+	const char *note = NULL;
+	struct draft *d;
+	struct node *n;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (ch == 'n')
+			note = optarg;
+		else
+			return s_usage("sight", "ID [--note TEXT]");
+	if (optind != argc - 1)
+		return s_usage("sight", "ID [--note TEXT]");
+	if ((n = s_open(c, NODE_KEYS | NODE_STORE)) == NULL)
+		return 1;
+	if ((d = draft_new()) == NULL) {
+		node_close(&n);
+		return s_error("out of memory");
+	}
+	rc = 1;
+	if (draft_set(d, "kind", "sighting", c->err, sizeof c->err) == -1 ||
+		 draft_set(d, "ref", argv[optind], c->err, sizeof c->err) == -1 ||
+		 (note != NULL && draft_set(d, "note", note, c->err, sizeof c->err) == -1))
+		s_error("sight: %s", c->err);
+	else if (store_has(n->st, draft_msg(d)->ref) != 1)
+		s_error("sight: no message %s here", argv[optind]);
+	else
+		rc = s_publish(c, n, d);
+	draft_destroy(&d);
+	node_close(&n);
+	return rc;
+}
+
+/* ---- query, show ------------------------------------------------------- */
+
+struct filter {
+	struct node *n;
+	struct cli *c;
+	struct msg *m;
+	uint8_t *plain;
+	uint64_t since, until;
+	bool has_origin;
+	uint8_t origin[32];
+	int tlp, category, kind;
+	bool all; /* include retracted */
+	size_t limit, shown;
+};
+
+/* Decodes a stored message, opening its body when this node may. */
+static int
+s_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, uint8_t **plain)
+{
+	size_t plen;
+
+	free(*plain);
+	*plain = NULL;
+	if (msg_decode(m, bytes, len, 0) != MSG_OK)
+		return -1;
+	if (!m->has_body && n->keys != NULL &&
+	    msg_open(m, n->id, n->keys->curve_pk, n->keys->curve_sk, plain, &plen) != MSG_OK)
+		m->has_body = false;
+	return 0;
+}
+
+struct retracted {
+	const uint8_t *origin;
+	struct msg *m;
+	bool yes;
+};
+
+static int
+s_is_retract(void *arg, const struct store_item *it)
+{
+	struct retracted *r = arg;
+
+	if (msg_decode(r->m, it->bytes, it->len, 0) == MSG_OK && r->m->kind == MSG_KIND_RETRACT &&
+	    memcmp(r->m->origin, r->origin, 32) == 0) {
+		r->yes = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* A message is hidden once its own origin has retracted it. */
+static bool
+s_retracted(struct node *n, const uint8_t id[32], const uint8_t origin[32])
+{
+	struct retracted r = { origin, msg_new(), false };
+
+	if (r.m != NULL)
+		(void)store_by_ref(n->st, id, 0, s_is_retract, &r);
+	msg_destroy(&r.m);
+	return r.yes;
+}
+
+static void
+s_row(struct filter *f, const struct msg *m, bool retracted)
+{
+	char when[TIMEFMT_LEN], sb[13], ib[13], title[61];
+	const char *sev = "-";
+
+	if (f->c->json) {
+		json_t *o = msgjson_new(m, f->n->trust);
+		json_object_set_new(json_object_get(o, "origin"), "name",
+			json_string(s_name(f->n, m->origin, sb)));
+		json_object_set_new(o, "retracted", json_boolean(retracted));
+		s_print_json(o);
+		return;
+	}
+	timefmt_format(when, m->time);
+	when[16] = '\0';
+	if (!m->has_body)
+		snprintf(title, sizeof title, "(sealed)");
+	else if (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE) {
+		snprintf(title, sizeof title, "%.*s", (int)m->body.title.n, m->body.title.p);
+		sev = msg_severity_name(m->body.severity);
+	} else
+		snprintf(title, sizeof title, "%.*s", (int)m->body.note.n, m->body.note.p);
+	printf("%-16s  %-12s %-8s %-9s %-14s %-12s %s%s\n", when, msg_tlp_name(m->tlp),
+		msg_kind_name(m->kind), sev, s_name(f->n, m->origin, sb), s_short(m->id, ib),
+		retracted ? "[retracted] " : "", title);
+}
+
+static int
+s_query_item(void *arg, const struct store_item *it)
+{
+	struct filter *f = arg;
+	struct msg *m = f->m;
+	bool retracted;
+
+	if (s_decode(f->n, m, it->bytes, it->len, &f->plain) == -1)
+		return 0;
+	if (m->time < f->since || m->time > f->until ||
+	    (f->has_origin && memcmp(m->origin, f->origin, 32) != 0) ||
+	    (f->tlp >= 0 && (int)m->tlp != f->tlp) || (f->kind >= 0 && (int)m->kind != f->kind) ||
+	    (f->category >= 0 && (!m->has_body || (int)m->body.category != f->category ||
+				     (m->kind != MSG_KIND_INCIDENT && m->kind != MSG_KIND_UPDATE))))
+		return 0;
+	retracted = s_retracted(f->n, m->id, m->origin);
+	if (retracted && !f->all)
+		return 0;
+	if (f->shown == 0 && !f->c->json)
+		printf("%-16s  %-12s %-8s %-9s %-14s %-12s %s\n", "TIME (UTC)", "TLP", "KIND",
+			"SEVERITY", "ORIGIN", "ID", "TITLE");
+	s_row(f, m, retracted);
+	return ++f->shown >= f->limit;
+}
+
+static int
+s_word_opt(const char *opt, const char *v, int (*parse)(const char *, size_t), int *out)
+{
+	if ((*out = parse(v, strlen(v))) < 0)
+		return s_error("--%s: unknown value '%s'", opt, v);
+	return 0;
+}
+
+static int
+cmd_query(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "indicator", 1, 0, 'i' }, { "since", 1, 0, 's' },
+		{ "until", 1, 0, 'u' }, { "origin", 1, 0, 'o' }, { "tlp", 1, 0, 't' },
+		{ "category", 1, 0, 'c' }, { "kind", 1, 0, 'k' }, { "limit", 1, 0, 'l' },
+		{ "all", 0, 0, 'a' }, { 0 } };
+	struct filter f = { .c = c, .until = UINT64_MAX, .tlp = -1, .category = -1, .kind = -1,
+		.limit = QUERY_LIMIT };
+	const char *indicator = NULL, *origin = NULL;
+	char norm[IOC_MAX_VALUE + 1];
+	uint64_t now = now_ms();
+	int ch, rc = 0;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i': indicator = optarg; break;
+		case 's': rc = timefmt_parse(optarg, now, &f.since) == -1 ? s_error("--since: '%s' is neither a duration (7d, 12h) nor an RFC 3339 time", optarg) : 0; break;
+		case 'u': rc = timefmt_parse(optarg, now, &f.until) == -1 ? s_error("--until: '%s' is neither a duration (7d, 12h) nor an RFC 3339 time", optarg) : 0; break;
+		case 'o': origin = optarg; break;
+		case 't': rc = s_word_opt("tlp", optarg, msg_tlp_parse, &f.tlp); break;
+		case 'c': rc = s_word_opt("category", optarg, msg_category_parse, &f.category); break;
+		case 'k': rc = s_word_opt("kind", optarg, msg_kind_parse, &f.kind); break;
+		case 'a': f.all = true; break;
+		case 'l':
+			f.limit = (size_t)strtoul(optarg, NULL, 10);
+			if (f.limit == 0 || strspn(optarg, "0123456789") != strlen(optarg))
+				rc = s_error("--limit: '%s' is not a positive number", optarg);
+			break;
+		default:
+			return s_usage("query", "[--indicator VALUE] [--since DURATION|RFC3339] "
+						"[--until ...] [--origin NAME|ID] [--tlp TLP] [--category C] "
+						"[--kind K] [--limit N] [--all] [--json]");
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (optind != argc)
+		return s_error("query: unexpected argument '%s'", argv[optind]);
+	if ((f.n = s_open_reader(c)) == NULL)
+		return 1;
+	f.m = msg_new();
+	if (origin != NULL) {
+		if (memcmp(origin, f.n->cfg.name, strlen(origin) + 1) == 0)
+			memcpy(f.origin, f.n->id, 32);
+		else if (node_resolve(f.n, origin, f.origin, c->err, sizeof c->err) == -1)
+			rc = s_error("--origin: %s", c->err);
+		f.has_origin = true;
+	}
+	if (rc == 0 && indicator != NULL) {
+		const char *colon = strchr(indicator, ':');
+		int t = colon ? ioc_type_parse(indicator, (size_t)(colon - indicator)) : -1;
+		const char *v = t >= 0 ? colon + 1 : indicator;
+		int len;
+		if (t < 0)
+			t = ioc_guess(v, strlen(v));
+		len = t < 0 ? -1 : ioc_normalize((enum ioc_type)t, v, strlen(v), norm, sizeof norm);
+		if (len < 0)
+			rc = s_error("--indicator: '%s' is not a valid indicator", indicator);
+		else if (store_by_ioc(f.n->st, norm, (size_t)len, 0, 0, s_query_item, &f) < 0)
+			rc = s_error("query: store error");
+	} else if (rc == 0 && store_range(f.n->st, f.since, f.until, true, NULL, 0, s_query_item, &f,
+				      NULL) < 0)
+		rc = s_error("query: store error");
+	if (rc == 0 && f.shown == 0 && !c->json)
+		printf("no messages\n");
+	free(f.plain);
+	msg_destroy(&f.m);
+	node_close(&f.n);
+	return rc;
+}
+
+struct shown {
+	struct filter *f;
+	uint8_t *bytes;
+	size_t len;
+	json_t *thread;
+};
+
+static int
+s_copy_item(void *arg, const struct store_item *it)
+{
+	struct shown *s = arg;
+	if ((s->bytes = malloc(it->len)) != NULL) {
+		memcpy(s->bytes, it->bytes, it->len);
+		s->len = it->len;
+	}
+	return 1;
+}
+
+static int
+s_thread_item(void *arg, const struct store_item *it)
+{
+	struct shown *s = arg;
+	struct filter *f = s->f;
+	char when[TIMEFMT_LEN], sb[13], ib[13];
+
+	if (s_decode(f->n, f->m, it->bytes, it->len, &f->plain) == -1)
+		return 0;
+	if (f->c->json) {
+		json_array_append_new(s->thread, msgjson_new(f->m, f->n->trust));
+		return 0;
+	}
+	timefmt_format(when, f->m->time);
+	printf("  %s  %-8s %-14s %s", when, msg_kind_name(f->m->kind), s_name(f->n, f->m->origin, sb),
+		s_short(f->m->id, ib));
+	if (f->m->has_body && f->m->body.note.n)
+		printf("  %.*s", (int)f->m->body.note.n, f->m->body.note.p);
+	else if (f->m->has_body && f->m->kind == MSG_KIND_UPDATE)
+		printf("  %s, %s", msg_status_name(f->m->body.status),
+			msg_severity_name(f->m->body.severity));
+	putchar('\n');
+	return 0;
+}
+
+static void
+s_show_text(struct filter *f, const struct msg *m, bool retracted)
+{
+	const struct msg_body *b = &m->body;
+	char when[TIMEFMT_LEN], hex[65], sb[13];
+
+	hex_encode(hex, m->id, 32);
+	timefmt_format(when, m->time);
+	printf("id:         %s\n", hex);
+	printf("origin:     %s (seq %llu)\n", s_name(f->n, m->origin, sb), (unsigned long long)m->seq);
+	printf("time:       %s\n", when);
+	printf("tlp:        %s\nkind:       %s%s\n", msg_tlp_name(m->tlp), msg_kind_name(m->kind),
+		retracted ? " (retracted by its origin)" : "");
+	if (m->has_ref) {
+		hex_encode(hex, m->ref, 32);
+		printf("ref:        %s\n", hex);
+	}
+	for (size_t i = 0; i < m->nto; i++)
+		printf("%s %s\n", i == 0 ? "recipients:" : "           ", s_name(f->n, m->to[i], sb));
+	if (!m->has_body) {
+		printf("body:       sealed to its recipients\n");
+		return;
+	}
+	if (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE) {
+		printf("title:      %.*s\n", (int)b->title.n, b->title.p);
+		printf("category:   %s%s%.*s\n", msg_category_name(b->category), b->type.n ? " / " : "",
+			(int)b->type.n, b->type.p);
+		printf("severity:   %s", msg_severity_name(b->severity));
+		if (b->impact >= 0)
+			printf(" (impact %s)", msg_severity_name((enum msg_severity)b->impact));
+		printf("\nstatus:     %s\n", msg_status_name(b->status));
+		for (size_t i = 0; i < b->nsectors; i++)
+			printf("%s %.*s\n", i ? "           " : "sectors:   ", (int)b->sectors[i].n,
+				b->sectors[i].p);
+		if (b->summary.n)
+			printf("summary:    %.*s\n", (int)b->summary.n, b->summary.p);
+		if (b->scope.n)
+			printf("scope:      %.*s\n", (int)b->scope.n, b->scope.p);
+		for (size_t i = 0; i < b->nattack; i++)
+			printf("%s %.*s\n", i ? "           " : "att&ck:    ", (int)b->attack[i].n,
+				b->attack[i].p);
+		for (size_t i = 0; i < b->nactions; i++)
+			printf("%s %.*s\n", i ? "           " : "actions:   ", (int)b->actions[i].n,
+				b->actions[i].p);
+	} else if (b->note.n)
+		printf("note:       %.*s\n", (int)b->note.n, b->note.p);
+}
+
+static int
+cmd_show(struct cli *c, int argc, char **argv)
+{
+	struct filter f = { .c = c };
+	struct shown s = { .f = &f };
+	uint8_t id[32];
+	int rc = 1;
+
+	if (getopt_long(argc, argv, "", (const struct option[]){ { 0 } }, NULL) != -1 ||
+	    optind != argc - 1)
+		return s_usage("show", "ID [--json]");
+	if (id_parse(id, argv[optind]) == -1)
+		return s_error("show: '%s' is not a message id (64 hex digits)", argv[optind]);
+	if ((f.n = s_open_reader(c)) == NULL)
+		return 1;
+	f.m = msg_new();
+	if (store_get(f.n->st, id, s_copy_item, &s) != STORE_OK || s.bytes == NULL) {
+		s_error("show: no message %s here", argv[optind]);
+		goto out;
+	}
+	struct msg *m = msg_new();
+	uint8_t *plain = NULL;
+	if (m == NULL || s_decode(f.n, m, s.bytes, s.len, &plain) == -1) {
+		s_error("show: stored message does not decode");
+		msg_destroy(&m);
+		goto out;
+	}
+	bool retracted = s_retracted(f.n, m->id, m->origin);
+	json_t *o = NULL, *reports = json_array();
+	if (c->json) {
+		o = msgjson_new(m, f.n->trust);
+		json_object_set_new(o, "retracted", json_boolean(retracted));
+		s.thread = json_array();
+	} else
+		s_show_text(&f, m, retracted);
+	/* For each indicator: how many distinct SOCs reported it here. */
+	if (m->has_body && m->body.nindicators > 0 && !c->json)
+		printf("indicators: %-10s %-48s %s\n", "TYPE", "VALUE", "REPORTED BY");
+	for (size_t i = 0; m->has_body && i < m->body.nindicators; i++) {
+		const struct msg_ioc *x = &m->body.indicators[i];
+		size_t msgs = 0, origins = 0;
+		(void)store_ioc_count(f.n->st, x->value.p, x->value.n, &msgs, &origins);
+		if (c->json)
+			json_array_append_new(reports, json_pack("{s:s,s:s%,s:I,s:I}", "type",
+							       ioc_type_name(x->type), "value", x->value.p,
+							       x->value.n, "socs", (json_int_t)origins,
+							       "messages", (json_int_t)msgs));
+		else
+			printf("            %-10s %-48.*s %zu SOC%s, %zu message%s\n", ioc_type_name(x->type),
+				(int)x->value.n, x->value.p, origins, origins == 1 ? "" : "s", msgs,
+				msgs == 1 ? "" : "s");
+	}
+	if (!c->json)
+		printf("thread:\n");
+	(void)store_by_ref(f.n->st, m->id, 0, s_thread_item, &s);
+	if (c->json) {
+		json_object_set_new(o, "reports", reports);
+		json_object_set_new(o, "thread", s.thread);
+		s_print_json(o);
+	} else
+		json_decref(reports);
+	rc = 0;
+	free(plain);
+	msg_destroy(&m);
+out:
+	free(s.bytes);
+	free(f.plain);
+	msg_destroy(&f.m);
+	node_close(&f.n);
+	return rc;
+}
+
+/* ---- export, import, check --------------------------------------------- */
+
+static int
+cmd_export(struct cli *c, int argc, char **argv)
+{
+	struct filter f = { .c = c };
+	struct shown s = { .f = &f };
+	struct node *n;
+	uint8_t id[32];
+	int rc = 0;
+
+	if (getopt_long(argc, argv, "", (const struct option[]){ { 0 } }, NULL) != -1 ||
+	    optind != argc - 1)
+		return s_usage("export", "ID > FILE");
+	if (id_parse(id, argv[optind]) == -1)
+		return s_error("export: '%s' is not a message id (64 hex digits)", argv[optind]);
+	if (isatty(STDOUT_FILENO))
+		return s_error("export: writes the signed message in binary; redirect it to a file");
+	if ((n = s_open(c, NODE_STORE)) == NULL)
+		return 1;
+	if (store_get(n->st, id, s_copy_item, &s) != STORE_OK || s.bytes == NULL)
+		rc = s_error("export: no message %s here", argv[optind]);
+	else if (fwrite(s.bytes, 1, s.len, stdout) != s.len || fflush(stdout) != 0)
+		rc = s_error("export: %s", strerror(errno));
+	free(s.bytes);
+	node_close(&n);
+	return rc;
+}
+
+static int
+cmd_import(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "from", 1, 0, 'f' }, { 0 } };
+	const struct trust_peer *from = NULL;
+	const char *fromname = NULL;
+	struct node *n;
+	int ch, rc = 0;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (ch == 'f')
+			fromname = optarg;
+		else
+			return s_usage("import", "[--from PEER] FILE...");
+	if (optind == argc)
+		return s_usage("import", "[--from PEER] FILE...");
+	if ((n = s_open(c, NODE_KEYS | NODE_STORE)) == NULL)
+		return 1;
+	if (fromname != NULL && (from = trust_find_name(n->trust, fromname)) == NULL) {
+		node_close(&n);
+		return s_error("--from: no peer '%s' in the trust list", fromname);
+	}
+	for (int i = optind; i < argc; i++) {
+		char *buf, hex[65];
+		size_t len;
+		uint8_t id[32];
+		if (file_read_all(argv[i], MSG_MAX_SIZE_DEFAULT, &buf, &len) == -1) {
+			rc = s_error("%s: %s", argv[i], errno == EFBIG ? "larger than a message can be" : strerror(errno));
+			continue;
+		}
+		int r = node_accept(n, (uint8_t *)buf, len, from, id, c->err, sizeof c->err);
+		free(buf);
+		if (r < 0) {
+			rc = s_error("%s: %s", argv[i], c->err);
+			continue;
+		}
+		hex_encode(hex, id, 32);
+		printf("%s %s\n", r == 1 ? "duplicate" : "stored   ", hex);
+	}
+	node_close(&n);
+	return rc;
+}
+
+static int
+cmd_check(struct cli *c, int argc, char **argv)
+{
+	struct node *n;
+	struct store_stats st;
+	int rc;
+
+	(void)argv;
+	if (argc > 1)
+		return s_usage("check", "[--dir DIR]");
+	if ((n = s_open_reader(c)) == NULL)
+		return 1;
+	rc = store_check(n->st, c->err, sizeof c->err);
+	if (rc != STORE_OK)
+		s_error("check: %s", c->err);
+	else if (store_stats(n->st, &st) == STORE_OK)
+		printf("store OK: %llu messages, %llu bytes in use\n", (unsigned long long)st.messages,
+			(unsigned long long)st.used_bytes);
+	node_close(&n);
+	return rc == STORE_OK ? 0 : 1;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(struct cli *, int, char **);
+	const char *help;
+} s_commands[] = {
+	{ "init", cmd_init, "create a node directory: identity, configuration, trust list, store" },
+	{ "id", cmd_id, "print this node's id" },
+	{ "trust", cmd_trust, "add, set, remove or list trusted peers" },
+	{ "publish", cmd_publish, "sign and store a message; prints its id" },
+	{ "sight", cmd_sight, "publish a sighting of a message (\"we saw this too\")" },
+	{ "query", cmd_query, "list messages, newest first, by indicator, time, origin, TLP, ..." },
+	{ "show", cmd_show, "one message in full, its thread and who else reported its indicators" },
+	{ "export", cmd_export, "write one signed message to stdout" },
+	{ "import", cmd_import, "verify and store signed messages from files, under the trust rules" },
+	{ "check", cmd_check, "check the store's consistency" },
+};
+
+static int
+s_help(FILE *out)
+{
+	fprintf(out, "usage: socmesh COMMAND [--dir DIR] [--json] [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+		fprintf(out, "  %-8s %s\n", s_commands[i].name, s_commands[i].help);
+	fprintf(out, "\nDIR defaults to $SOCMESH_DIR, else %s. See socmesh(1).\n", DEFAULT_DIR);
+	return out == stdout ? 0 : 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c = { .dir = getenv("SOCMESH_DIR") };
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	int nargs = 0;
+
+	log_init("socmesh", 0, LOG_LEVEL_WARN);
+	if (args == NULL || sodium_init() < 0)
+		return s_error("cannot initialize");
+	if (c.dir == NULL || c.dir[0] == '\0')
+		c.dir = DEFAULT_DIR;
+	/* --dir and --json are taken out wherever they stand; the rest goes
+	 * to the command's own parser. */
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && strcmp(argv[i], "--json") == 0)
+			c.json = true;
+		else if (i > 0 && strcmp(argv[i], "--dir") == 0) {
+			if (++i == argc)
+				return s_error("--dir needs a directory");
+			c.dir = argv[i];
+		} else if (i > 0 && strncmp(argv[i], "--dir=", 6) == 0)
+			c.dir = argv[i] + 6;
+		else
+			args[nargs++] = argv[i];
+	}
+	if (nargs < 2 || strcmp(args[1], "help") == 0 || strcmp(args[1], "--help") == 0 ||
+	    strcmp(args[1], "-h") == 0) {
+		free(args);
+		return s_help(nargs < 2 ? stderr : stdout);
+	}
+	for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+		if (strcmp(args[1], s_commands[i].name) == 0) {
+			optind = 1;
+			opterr = 1;
+			int rc = s_commands[i].fn(&c, nargs - 1, args + 1);
+			free(args);
+			return rc;
+		}
+	s_error("unknown command '%s' (see: socmesh help)", args[1]);
+	free(args);
+	return 2;
+}

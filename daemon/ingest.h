@@ -1,0 +1,99 @@
+/*
+ * ingest — the one path by which messages enter the store.
+ *
+ * Three stages, the last two on threads of their own, joined by bounded
+ * queues so that a flood blocks its submitter (back-pressure) instead of
+ * growing memory:
+ *
+ *   submitter (caller) --> verifier: decode, limits, accept check,
+ *                          signature, index fields --> writer: group commit
+ *                          of up to batch_max messages per LMDB write
+ *                          transaction --> results (caller)
+ *
+ * Verification, the costly step, runs beside the single LMDB writer, so on
+ * two cores each gets one.  A result is produced only after its message's
+ * transaction has committed, so a caller that forwards on "stored" never
+ * forwards what a crash could lose.
+ */
+#ifndef SOCMESH_INGEST_H
+#define SOCMESH_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+#include "store.h"
+
+struct ingest;
+
+/*
+ * Optional acceptance check, called on the verifier thread after decoding
+ * and before the signature is verified (cheap rejections first): return 0
+ * to accept, or a negative code of the caller's own that is passed back in
+ * the result.  Must be thread-safe with respect to what it reads.
+ */
+typedef int (*ingest_check_fn)(void *arg, const struct msg *m, void *tag);
+
+struct ingest_cfg {
+	size_t max_size;   /* message size limit, 0 = MSG_MAX_SIZE_DEFAULT */
+	size_t queue;      /* bound of each queue, default 4096 */
+	size_t batch_max;  /* messages per write transaction, default 256 */
+	ingest_check_fn check;
+	void *check_arg;
+	/* This node, to open sealed messages addressed to it so that their
+	 * indicators are indexed here too; NULL curve_sk = do not open. */
+	const uint8_t *self;     /* 32 */
+	const uint8_t *curve_pk; /* 32 */
+	const uint8_t *curve_sk; /* 32 */
+};
+
+enum ingest_status {
+	INGEST_STORED = 0, /* new, committed */
+	INGEST_DUP = 1,    /* already in the store: a no-op */
+	INGEST_E_DECODE = -1, /* `err` holds the msg_err */
+	INGEST_E_CHECK = -2,  /* `err` holds the check function's code */
+	INGEST_E_SIG = -3,
+	INGEST_E_STORE = -4,  /* `err` holds the store_err (e.g. STORE_E_FULL) */
+};
+
+struct ingest_result {
+	enum ingest_status status;
+	int err;
+	uint8_t id[MSG_ID_LEN]; /* valid once decoded */
+	void *tag;              /* as submitted */
+};
+
+/*
+ * Starts the threads on st, which must outlive the ingest.  The cfg is
+ * copied.  Caller owns the result: ingest_destroy().  NULL on failure
+ * (errno set).
+ */
+struct ingest *ingest_new(struct store *st, const struct ingest_cfg *cfg);
+
+/*
+ * Commits everything submitted, stops the threads and frees everything;
+ * results not collected are dropped.  NULL-safe, sets *ip = NULL.
+ */
+void ingest_destroy(struct ingest **ip);
+
+/*
+ * Queues one message.  Takes ownership of bytes (malloc'd, freed by the
+ * ingest).  Blocks while the first queue is full.  0, or -1 after
+ * ingest_destroy() has begun (bytes freed anyway).
+ */
+int ingest_submit(struct ingest *in, uint8_t *bytes, size_t len, void *tag);
+
+/*
+ * Moves up to max finished results into out, oldest first, without
+ * blocking; returns how many.  Results wait in a list that only the caller
+ * empties: bound what is in flight (submitted, not yet collected) on the
+ * caller's side.  ingest_fd() is readable while results wait, for poll()
+ * or zloop.
+ */
+size_t ingest_results(struct ingest *in, struct ingest_result *out, size_t max);
+int ingest_fd(const struct ingest *in);
+
+/* Blocks until every message submitted so far has a result waiting. */
+void ingest_wait(struct ingest *in);
+
+#endif

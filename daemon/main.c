@@ -1,0 +1,160 @@
+/*
+ * socmeshd — the socmesh node.
+ *
+ * This version opens and checks everything the node stands on (configuration,
+ * trust list, identity, store) and keeps the store: retention runs at start
+ * and every RETENTION_PERIOD.  Gossip and the control socket come next
+ * (docs/OPERATIONS.md tracks what is there).
+ */
+#define _GNU_SOURCE /* ppoll */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "node.h"
+#include "util.h"
+
+#define RETENTION_PERIOD_MS (10 * 60 * 1000)
+#define RETENTION_BATCH 1000
+
+static volatile sig_atomic_t s_quit, s_reload;
+
+static void
+s_signal(int sig)
+{
+	if (sig == SIGHUP)
+		s_reload = 1;
+	else
+		s_quit = 1;
+}
+
+static void
+s_usage(void)
+{
+	fprintf(stderr, "usage: socmeshd [-dn] [--syslog] --dir DIR\n");
+	exit(2);
+}
+
+static void
+s_retention(struct node *n)
+{
+	uint64_t now = now_ms();
+	size_t removed = 0;
+	int rc;
+
+	if (n->cfg.retention_ms == 0 || n->cfg.retention_ms >= now)
+		return;
+	rc = store_expire(n->st, now - n->cfg.retention_ms, RETENTION_BATCH, &removed);
+	if (rc != STORE_OK)
+		log_warnx("retention: %s", store_strerror(rc));
+	else if (removed > 0)
+		log_info("retention: removed %zu expired messages", removed);
+}
+
+/* SIGHUP: configuration and trust list again; a bad file keeps the old. */
+static void
+s_reload_config(struct node *n)
+{
+	char path[PATH_MAX + 64], err[512];
+	struct config cfg;
+	struct trust *t = trust_new();
+
+	node_path(n, path, sizeof path, CONFIG_FILE);
+	if (config_load(&cfg, path, err, sizeof err) == -1) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		trust_destroy(&t);
+		return;
+	}
+	node_path(n, path, sizeof path, TRUST_FILE);
+	if (t == NULL || trust_load(t, path, err, sizeof err) == -1) {
+		log_warnx("reload: %s; keeping the running trust list", t ? err : "out of memory");
+		trust_destroy(&t);
+		return;
+	}
+	n->cfg = cfg;
+	trust_destroy(&n->trust);
+	n->trust = t;
+	log_setlevel((enum log_level)cfg.log_level);
+	log_info("reloaded configuration and trust list (%zu peers)", trust_count(t));
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = { { "dir", 1, 0, 'D' }, { "syslog", 0, 0, 's' },
+		{ "help", 0, 0, 'h' }, { 0 } };
+	const char *dir = getenv("SOCMESH_DIR");
+	int ch, check = 0, debug = 0, use_syslog = 0;
+	char err[512], hex[65];
+	struct sigaction sa;
+	sigset_t block, empty;
+	struct node *n;
+	uint64_t next_retention = 0;
+
+	while ((ch = getopt_long(argc, argv, "dn", opts, NULL)) != -1)
+		switch (ch) {
+		case 'D': dir = optarg; break;
+		case 'd': debug = 1; break;
+		case 'n': check = 1; break;
+		case 's': use_syslog = 1; break;
+		default: s_usage();
+		}
+	if (optind != argc || dir == NULL || dir[0] == '\0')
+		s_usage();
+
+	log_init("socmeshd", use_syslog, debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	if (sodium_init() < 0)
+		fatalx("libsodium cannot initialize");
+
+	if ((n = node_open(dir, NODE_KEYS | (check ? 0 : NODE_STORE), err, sizeof err)) == NULL)
+		fatalx("%s", err);
+	if (check) {
+		fprintf(stderr, "configuration OK\n");
+		node_close(&n);
+		return 0;
+	}
+	if (!debug)
+		log_setlevel((enum log_level)n->cfg.log_level);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = s_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* Signals are let in only while waiting, so none is missed between
+	 * a check of the flags and the wait. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigemptyset(&empty);
+
+	hex_encode(hex, n->id, 32);
+	log_info("node %s (%s) ready, %zu trusted peers", n->cfg.name, hex, trust_count(n->trust));
+	while (!s_quit) {
+		uint64_t now = now_ms();
+		if (now >= next_retention) {
+			s_retention(n);
+			next_retention = now + RETENTION_PERIOD_MS;
+		}
+		struct timespec ts = { (time_t)((next_retention - now) / 1000), 0 };
+		if (ppoll(NULL, 0, &ts, &empty) == -1 && errno != EINTR)
+			fatal("ppoll");
+		if (s_reload) {
+			s_reload = 0;
+			s_reload_config(n);
+		}
+	}
+	log_info("shutting down");
+	node_close(&n);
+	return 0;
+}

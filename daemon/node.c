@@ -1,0 +1,318 @@
+#include "node.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+static int __attribute__((format(printf, 3, 4)))
+s_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+s_join(char *out, size_t len, const char *dir, const char *file)
+{
+	int n = snprintf(out, len, "%s/%s", dir, file);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+int
+node_path(const struct node *n, char *out, size_t len, const char *file)
+{
+	return s_join(out, len, n->dir, file);
+}
+
+int
+node_init(const char *dir, const char *name, const char *listen, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 64];
+	struct config cfg;
+	struct trust *t;
+	struct node *n;
+	int rc;
+
+	if (s_join(path, sizeof path, dir, KEYS_SECRET_FILE) == -1)
+		return s_fail(err, errlen, "%s: path too long", dir);
+	if (access(path, F_OK) == 0)
+		return s_fail(err, errlen, "%s: an identity exists already; refusing to overwrite it",
+			path);
+	config_defaults(&cfg);
+	snprintf(cfg.name, sizeof cfg.name, "%s", name);
+	snprintf(cfg.listen, sizeof cfg.listen, "%s", listen);
+	if (config_check(&cfg, err, errlen) == -1)
+		return -1;
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return s_fail(err, errlen, "%s: %s", dir, strerror(errno));
+	if (keys_generate(dir, err, errlen) == -1)
+		return -1;
+	s_join(path, sizeof path, dir, CONFIG_FILE);
+	if (config_write(&cfg, path, err, errlen) == -1)
+		return -1;
+	s_join(path, sizeof path, dir, TRUST_FILE);
+	if ((t = trust_new()) == NULL)
+		return s_fail(err, errlen, "out of memory");
+	rc = trust_save(t, path, err, errlen);
+	trust_destroy(&t);
+	if (rc == -1)
+		return -1;
+	/* Creating the store now fixes its node id. */
+	if ((n = node_open(dir, NODE_STORE, err, errlen)) == NULL)
+		return -1;
+	node_close(&n);
+	return 0;
+}
+
+struct node *
+node_open(const char *dir, unsigned what, char *err, size_t errlen)
+{
+	struct node *n = calloc(1, sizeof *n);
+	char path[PATH_MAX + 64];
+	int rc;
+
+	if (n == NULL) {
+		s_fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (strlen(dir) >= sizeof n->dir) {
+		s_fail(err, errlen, "%s: path too long", dir);
+		goto fail;
+	}
+	strcpy(n->dir, dir);
+	if ((n->scratch = msg_new()) == NULL || (n->trust = trust_new()) == NULL) {
+		s_fail(err, errlen, "out of memory");
+		goto fail;
+	}
+	s_join(path, sizeof path, dir, CONFIG_FILE);
+	if (access(dir, F_OK) == -1) {
+		s_fail(err, errlen, "%s: no node directory here (create one with: socmesh init --dir %s "
+				    "--name NAME --listen tcp://HOST:PORT)", dir, dir);
+		goto fail;
+	}
+	if (config_load(&n->cfg, path, err, errlen) == -1)
+		goto fail;
+	s_join(path, sizeof path, dir, TRUST_FILE);
+	if (trust_load(n->trust, path, err, errlen) == -1)
+		goto fail;
+	if (what & NODE_KEYS) {
+		if ((n->keys = keys_load(dir, err, errlen)) == NULL)
+			goto fail;
+		memcpy(n->id, n->keys->pk, MSG_KEY_LEN);
+	} else if (keys_read_id(dir, n->id, err, errlen) == -1)
+		goto fail;
+	if (what & NODE_STORE) {
+		const char *base = n->cfg.data_dir[0] == '\0' ? dir : n->cfg.data_dir;
+		char sdir[PATH_MAX + 64], data[PATH_MAX + 64];
+		/* data_dir relative to the node directory when not absolute */
+		if (base != dir && base[0] != '/' && s_join(data, sizeof data, dir, base) == 0)
+			base = data;
+		if (s_join(sdir, sizeof sdir, base, CONFIG_STORE_DIR) == -1) {
+			s_fail(err, errlen, "%s: path too long", base);
+			goto fail;
+		}
+		rc = store_open(&n->st, sdir, n->id, n->cfg.store_size, node_index, n);
+		if (rc != STORE_OK) {
+			s_fail(err, errlen, "%s: %s", sdir, store_strerror(rc));
+			goto fail;
+		}
+	}
+	return n;
+fail:
+	node_close(&n);
+	return NULL;
+}
+
+void
+node_close(struct node **np)
+{
+	struct node *n;
+
+	if (np == NULL || (n = *np) == NULL)
+		return;
+	store_destroy(&n->st);
+	keys_destroy(&n->keys);
+	trust_destroy(&n->trust);
+	msg_destroy(&n->scratch);
+	free(n->plain);
+	free(n);
+	*np = NULL;
+}
+
+int
+node_save_trust(struct node *n, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 64];
+
+	node_path(n, path, sizeof path, TRUST_FILE);
+	return trust_save(n->trust, path, err, errlen);
+}
+
+int
+node_resolve(void *arg, const char *who, uint8_t key[MSG_KEY_LEN], char *err, size_t errlen)
+{
+	struct node *n = arg;
+	const struct trust_peer *p = trust_find_name(n->trust, who);
+
+	if (p != NULL) {
+		memcpy(key, p->id, MSG_KEY_LEN);
+		return 0;
+	}
+	if (id_parse(key, who) == 0)
+		return 0;
+	return s_fail(err, errlen, "'%s' is neither a trust-list name nor a node id (see: socmesh "
+				   "trust list)", who);
+}
+
+int
+node_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
+{
+	struct node *n = arg;
+	struct msg *m = n->scratch;
+	size_t plen;
+
+	if (msg_decode(m, bytes, len, 0) != MSG_OK)
+		return -1;
+	memset(rec, 0, sizeof *rec);
+	memcpy(rec->id, m->id, MSG_ID_LEN);
+	memcpy(rec->origin, m->origin, MSG_KEY_LEN);
+	rec->seq = m->seq;
+	rec->time = m->time;
+	rec->ref = m->has_ref ? m->ref : NULL;
+	rec->bytes = bytes;
+	rec->len = len;
+	if (!m->has_body && n->keys != NULL) {
+		free(n->plain);
+		n->plain = NULL;
+		if (msg_open(m, n->id, n->keys->curve_pk, n->keys->curve_sk, &n->plain, &plen) != MSG_OK)
+			return 0;
+	}
+	if (m->has_body) {
+		for (size_t i = 0; i < m->body.nindicators; i++)
+			n->ioc[i] = (struct store_ioc){ m->body.indicators[i].value.p,
+				m->body.indicators[i].value.n };
+		rec->nioc = m->body.nindicators;
+		rec->ioc = n->ioc;
+	}
+	return 0;
+}
+
+/* Commits a decoded message: 0 stored, 1 already there, -1 (err set). */
+static int
+s_put(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, char *err, size_t errlen)
+{
+	struct store_rec rec;
+	uint8_t *plain = NULL;
+	size_t plen;
+	int result, rc;
+
+	memset(&rec, 0, sizeof rec);
+	memcpy(rec.id, m->id, MSG_ID_LEN);
+	memcpy(rec.origin, m->origin, MSG_KEY_LEN);
+	rec.seq = m->seq;
+	rec.time = m->time;
+	rec.ref = m->has_ref ? m->ref : NULL;
+	rec.bytes = bytes;
+	rec.len = len;
+	if (!m->has_body && n->keys != NULL &&
+	    msg_open(m, n->id, n->keys->curve_pk, n->keys->curve_sk, &plain, &plen) != MSG_OK)
+		m->has_body = false;
+	if (m->has_body) {
+		for (size_t i = 0; i < m->body.nindicators; i++)
+			n->ioc[i] = (struct store_ioc){ m->body.indicators[i].value.p,
+				m->body.indicators[i].value.n };
+		rec.nioc = m->body.nindicators;
+		rec.ioc = n->ioc;
+	}
+	rc = store_put_batch(n->st, &rec, 1, now_ms(), &result);
+	free(plain);
+	if (rc != STORE_OK)
+		return s_fail(err, errlen, "store: %s", store_strerror(rc));
+	return result == STORE_DUP ? 1 : 0;
+}
+
+int
+node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes, size_t *len,
+	char *err, size_t errlen)
+{
+	struct msg *m = draft_msg(d);
+	uint64_t last;
+	int rc;
+
+	*bytes = NULL;
+	if (n->keys == NULL || n->st == NULL)
+		return s_fail(err, errlen, "node opened without keys or store");
+	if ((rc = store_last_seq(n->st, n->id, &last)) != STORE_OK)
+		return s_fail(err, errlen, "store: %s", store_strerror(rc));
+	memcpy(m->origin, n->id, MSG_KEY_LEN);
+	m->seq = last + 1;
+	if (m->time == 0)
+		m->time = now_ms();
+	if ((rc = msg_encode(m, n->keys->sk, NULL, NULL, bytes, len)) != MSG_OK)
+		return s_fail(err, errlen, "%s", msg_strerror(rc));
+	if (msg_decode(n->scratch, *bytes, *len, 0) != MSG_OK)
+		fatalx("publish: the encoder produced what the decoder refuses");
+	if ((rc = s_put(n, n->scratch, *bytes, *len, err, errlen)) < 0) {
+		free(*bytes);
+		*bytes = NULL;
+		return -1;
+	}
+	memcpy(id, n->scratch->id, MSG_ID_LEN);
+	return 0;
+}
+
+/* The origin of a stored message, for the retract rule. */
+static int
+s_origin_of(void *arg, const struct store_item *it)
+{
+	uint8_t *origin = arg;
+	struct msg *m = msg_new();
+
+	if (m != NULL && msg_decode(m, it->bytes, it->len, 0) == MSG_OK)
+		memcpy(origin, m->origin, MSG_KEY_LEN);
+	msg_destroy(&m);
+	return 1;
+}
+
+int
+node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
+	uint8_t id[MSG_ID_LEN], char *err, size_t errlen)
+{
+	struct msg *m = n->scratch;
+	const struct trust_peer *origin;
+	struct policy_msg pm;
+	uint8_t ref_origin[MSG_KEY_LEN];
+	enum policy_reason why;
+	int rc;
+
+	if ((rc = msg_decode(m, bytes, len, n->cfg.max_message)) != MSG_OK)
+		return s_fail(err, errlen, "rejected: %s", msg_strerror(rc));
+	memcpy(id, m->id, MSG_ID_LEN);
+	origin = trust_find_id(n->trust, m->origin);
+	pm = policy_msg_of(m);
+	if (m->kind == MSG_KIND_RETRACT && m->has_ref && n->st != NULL) {
+		memset(ref_origin, 0, sizeof ref_origin);
+		if (store_get(n->st, m->ref, s_origin_of, ref_origin) == STORE_OK)
+			pm.ref_origin = ref_origin;
+	}
+	/* An import by the operator is judged as if the origin had sent it. */
+	if (from == NULL && origin == NULL && memcmp(m->origin, n->id, MSG_KEY_LEN) != 0)
+		why = POLICY_ORIGIN_UNKNOWN;
+	else
+		why = policy_may_accept(&pm, n->id, from != NULL ? from : origin, origin);
+	if (why != POLICY_OK)
+		return s_fail(err, errlen, "rejected: %s", policy_reason_str(why));
+	if (msg_verify(m) != MSG_OK)
+		return s_fail(err, errlen, "rejected: %s", msg_strerror(MSG_E_SIG));
+	return s_put(n, m, bytes, len, err, errlen);
+}

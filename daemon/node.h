@@ -1,0 +1,82 @@
+/*
+ * node — one node directory opened: configuration, identity, trust list
+ * and store, and the operations that need all of them (publish a message
+ * as this node, accept one from outside).  Shared by socmeshd and the
+ * socmesh CLI.  Layout of the directory: docs/CONFIG.md.
+ */
+#ifndef SOCMESH_NODE_H
+#define SOCMESH_NODE_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "draft.h"
+#include "keys.h"
+#include "msg.h"
+#include "policy.h"
+#include "store.h"
+#include "trust.h"
+
+/* What node_open() opens besides configuration and trust list. */
+#define NODE_KEYS 0x1  /* the secret key (refused if readable by others) */
+#define NODE_STORE 0x2 /* the LMDB store */
+
+struct node {
+	char dir[PATH_MAX];
+	struct config cfg;
+	uint8_t id[MSG_KEY_LEN];
+	struct keys *keys;   /* NULL unless NODE_KEYS */
+	struct trust *trust;
+	struct store *st;    /* NULL unless NODE_STORE */
+	/* Scratch for the store's index callback (one caller at a time). */
+	struct msg *scratch;
+	uint8_t *plain;
+	struct store_ioc ioc[MSG_MAX_INDICATORS];
+};
+
+/*
+ * Creates a node directory (mode 0700): a new identity, socmesh.conf with
+ * the given name and listen endpoint, an empty trust list and an empty
+ * store.  Refuses a directory that already holds an identity.  0 or -1
+ * with one line in err.
+ */
+int node_init(const char *dir, const char *name, const char *listen, char *err, size_t errlen);
+
+/* Opens dir.  Caller owns the result: node_close().  NULL with err set. */
+struct node *node_open(const char *dir, unsigned what, char *err, size_t errlen);
+void node_close(struct node **np);
+
+/* dir/file into out; -1 when it does not fit. */
+int node_path(const struct node *n, char *out, size_t len, const char *file);
+
+/* Writes the trust list back (after a change); 0 or -1 with err set. */
+int node_save_trust(struct node *n, char *err, size_t errlen);
+
+/* A trust-list name or a node id -> key (draft_resolve_fn). */
+int node_resolve(void *node, const char *who, uint8_t key[MSG_KEY_LEN], char *err, size_t errlen);
+
+/*
+ * Signs the draft as this node (origin, next sequence number, time now
+ * unless set) and commits it to the store.  Needs NODE_KEYS|NODE_STORE.
+ * On success *bytes (malloc'd, caller frees) holds the message and id its
+ * id.  0 or -1 with err set.
+ */
+int node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes,
+	size_t *len, char *err, size_t errlen);
+
+/*
+ * Accepts a message that arrived from peer `from` (trust-list entry; NULL
+ * for an import by the operator, which is judged as if the origin had sent
+ * it): decoder limits, policy (origin known and not blocked, who may send
+ * what), signature, then the store.  Returns INGEST-like outcomes: 0 when
+ * stored, 1 when already present, -1 when rejected with the reason in err.
+ */
+int node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
+	uint8_t id[MSG_ID_LEN], char *err, size_t errlen);
+
+/* store_index_fn for this node: decodes, and opens sealed bodies meant for
+ * it so that their indicators are indexed too. */
+int node_index(void *node, const uint8_t *bytes, size_t len, struct store_rec *rec);
+
+#endif

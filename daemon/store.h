@@ -1,0 +1,290 @@
+/*
+ * store — the node's message store: one LMDB environment in the node
+ * directory, with the messages and the indexes that queries, gossip and
+ * retention need (DESIGN.md, "Store").
+ *
+ * Layout (named databases; integers are big-endian so that byte order is
+ * numeric order):
+ *
+ *   msg     lkey (8)                 -> received ms (8) || message bytes
+ *   id      id (32)                  -> lkey
+ *   time    time ms (8) || id (32)   -> lkey
+ *   origin  origin (32) || seq (8)   -> lkey     (dupsort)
+ *   ioc     ioc key                  -> lkey     (dupsort)
+ *   iocorg  ioc key                  -> origin   (dupsort: one per origin)
+ *   iocn    BLAKE2b-256(ioc key || origin) -> count (8) of stored messages
+ *           of that origin carrying that indicator; tells store_expire
+ *           when an iocorg entry goes, without decoding other messages
+ *   ref     referenced id (32)       -> lkey     (dupsort)
+ *   peer    peer name                -> opaque blob
+ *   meta    "schema" -> 1 (4), "node" -> node id (32), "seq" -> the highest
+ *           seq (8) of this node's own messages ever stored
+ *
+ * The local key (lkey) numbers messages in the order they were stored,
+ * from 1, so that "msg" is written by appending: the next is the last in
+ * "msg" + 1 (so the lkeys of the newest messages, once expired, come
+ * again).  The ioc key of a
+ * normalized indicator value is the value itself, or, when it is longer than
+ * 480 bytes (or starts with a NUL byte), the byte 0x00 followed by the
+ * BLAKE2b-256 of the value: no key ever exceeds LMDB's maximum.
+ *
+ * A message's id is the BLAKE2b-256 (crypto_generichash, 32 bytes, no key)
+ * of its complete bytes, as proto/msg.c computes it; store_put_batch()
+ * refuses a record whose id is not, and queries that find messages through
+ * an index without the id in it hash the bytes to give the id.
+ *
+ * Threads.  The environment is opened with MDB_NOTLS: every function may be
+ * called from any thread, and reads run in their own read-only transaction
+ * that never blocks the writer.  Writes (store_put_batch, store_expire,
+ * store_peer_put/del) are serialized by LMDB's writer lock; keep them on one
+ * thread so that the event loop never waits for another writer.  Never use
+ * a store across fork(): open it in the process that uses it.  A directory
+ * may be open at most once per process (LMDB's rule), but by several
+ * processes at once (the CLI next to the daemon), given the same size limit.
+ *
+ * Callbacks (store_item_fn) run inside the read transaction: everything in
+ * the item is borrowed, valid until the callback returns — copy what must
+ * outlive it.  Keep callbacks short; a long read transaction keeps the pages
+ * it sees from being reused.  A callback may call other store functions.
+ *
+ * Errors are STORE_OK or a negative enum store_err; store_strerror() gives
+ * the human string, and the LMDB detail behind an error goes to the log
+ * (log_warnx).  An index entry that points to a missing message (see
+ * store_check) is logged and skipped by queries, never a crash.
+ */
+#ifndef SOCMESH_STORE_H
+#define SOCMESH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA 1
+#define STORE_IOC_RAW_MAX 480 /* longer indicator values are keyed by hash */
+
+struct store;
+
+enum store_err {
+	STORE_OK = 0,
+	STORE_DUP = 1,        /* per-record result only: id already stored */
+	STORE_E_FULL = -1,    /* the size limit is reached; nothing written */
+	STORE_E_IO = -2,      /* LMDB or system error; details in the log */
+	STORE_E_CORRUPT = -3, /* not an LMDB file, or indexes disagree */
+	STORE_E_NODE = -4,    /* the store belongs to another node id */
+	STORE_E_VERSION = -5, /* other schema, or other LMDB data format */
+	STORE_E_INVAL = -6,   /* invalid argument */
+	STORE_E_NOTFOUND = -7,
+	STORE_E_NOMEM = -8,
+};
+
+/*
+ * The human string for err ("store full: the size limit of 1048576 bytes is
+ * reached (raise store_size in socmesh.conf)").  The size in the
+ * STORE_E_FULL string is that of the store that last reported full.  The
+ * result is static or thread-local: valid until the next call in the same
+ * thread.
+ */
+const char *store_strerror(int err);
+
+/* A normalized indicator value (ioc_normalize): borrowed. */
+struct store_ioc {
+	const char *value;
+	size_t len;
+};
+
+/* What the store keeps and indexes for one message; everything borrowed. */
+struct store_rec {
+	uint8_t id[32]; /* BLAKE2b-256 of bytes */
+	uint8_t origin[32];
+	uint64_t seq;
+	uint64_t time;      /* ms since the epoch: creation time */
+	const uint8_t *ref; /* 32 bytes, or NULL */
+	size_t nioc;        /* a value given twice is indexed once */
+	const struct store_ioc *ioc;
+	const uint8_t *bytes; /* the complete signed message */
+	size_t len;
+};
+
+/*
+ * Extract the rec of a stored message (the daemon decodes it).  Called by
+ * store_expire() to find the index entries to delete and by store_check()
+ * to verify them, under a lock of the store's, so never twice at once.
+ * bytes are borrowed for the call; rec and what it points to must stay
+ * valid until the next call.  Return 0, or -1 when the bytes do not decode
+ * (store_expire then removes the message from "msg", "id" and "time" only
+ * and logs a warning; store_check reports corruption).
+ */
+typedef int (*store_index_fn)(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec);
+
+/*
+ * Open (creating when missing) the store in directory dir: the directory
+ * itself is created with mode 0700 if it does not exist (not its parents),
+ * data.mdb and lock.mdb with 0600.  node_id is this node's id: written into
+ * a new store; an existing store with another id fails STORE_E_NODE, one of
+ * another schema STORE_E_VERSION, a file that is not an LMDB environment
+ * STORE_E_CORRUPT.
+ *
+ * size_limit (bytes, > 0) is the map size: the store's size limit.  The file
+ * grows as needed up to it; then writes fail STORE_E_FULL.  A limit below
+ * what the existing file already uses is raised to that size by LMDB.
+ *
+ * index_fn and index_arg (borrowed, must outlive the store) extract recs for
+ * store_expire() and store_check(); index_fn may be NULL for a store used only
+ * to read, put and back up, in which case those two fail STORE_E_INVAL.
+ *
+ * On success *sp is the store, which the caller owns and closes with
+ * store_destroy().  On error *sp is NULL.
+ */
+int store_open(struct store **sp, const char *dir, const uint8_t node_id[32], uint64_t size_limit,
+               store_index_fn index_fn, void *index_arg) __attribute__((warn_unused_result));
+
+/* Close the store; NULL-safe and idempotent; sets *sp to NULL.  No other
+ * thread may be using it. */
+void store_destroy(struct store **sp);
+
+/*
+ * Store n records in one write transaction (a group commit, durable when
+ * this returns).  results (n ints, caller's) receives per record STORE_OK
+ * (stored) or STORE_DUP (the id is already stored, or repeated earlier in
+ * the batch: a no-op).  received_ms goes into each stored value.
+ *
+ * Returns STORE_OK, or a negative error and then nothing of the batch is
+ * stored and results is unspecified: STORE_E_INVAL when an argument or a
+ * record is invalid (NULL pointers, empty message or indicator value, an id
+ * that is not the BLAKE2b-256 of the bytes), STORE_E_FULL when the size
+ * limit is reached (everything stored before stays intact and readable;
+ * writing resumes after store_expire() or reopening with a larger limit).
+ * n == 0 is a no-op.  recs are only read during the call.
+ */
+int store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64_t received_ms,
+                    int *results) __attribute__((warn_unused_result));
+
+/* One message, as the query functions show it to their callback.
+ * Borrowed: valid only during the callback (inside the read transaction). */
+struct store_item {
+	const uint8_t *id; /* 32 */
+	uint64_t lkey;     /* local key: storage order, from 1 */
+	uint64_t received; /* ms, as given to store_put_batch */
+	uint64_t time;     /* creation time: set by store_range (from
+	                      the time index), 0 elsewhere */
+	const uint8_t *bytes;
+	size_t len;
+};
+
+/* Called once per message; return non-zero to stop after this one (it still
+ * counts as visited).  fn may be NULL in every query: it then only counts. */
+typedef int (*store_item_fn)(void *arg, const struct store_item *it);
+
+/* Call fn once with message id.  STORE_OK, STORE_E_NOTFOUND when absent, or
+ * an error. */
+int store_get(struct store *st, const uint8_t id[32], store_item_fn fn, void *arg);
+
+/* 1 when id is stored, 0 when not, or a negative error. */
+int store_has(struct store *st, const uint8_t id[32]);
+
+/* A position in (time, id) order: a paging cursor. */
+struct store_pos {
+	uint64_t time;
+	uint8_t id[32];
+};
+
+/*
+ * Messages with from <= time <= to (creation time, inclusive), in (time, id)
+ * order, newest first when desc, else oldest first.  When after is not NULL
+ * the walk starts strictly after that position (in the walk's direction):
+ * pass the previous page's *next to get the next page.  At most limit
+ * callbacks (0 = no limit).  *next (if not NULL) receives the position of
+ * the last item visited, and is left alone when none was.
+ * Returns the number of items visited (>= 0) or a negative error.
+ */
+int store_range(struct store *st, uint64_t from, uint64_t to, bool desc,
+                const struct store_pos *after, size_t limit, store_item_fn fn, void *arg,
+                struct store_pos *next);
+
+/* Messages of origin with seq >= seq_from, ascending seq (several with one
+ * seq in storage order); at most limit (0 = none).  Returns the number
+ * visited or a negative error. */
+int store_by_origin(struct store *st, const uint8_t origin[32], uint64_t seq_from, size_t limit,
+                    store_item_fn fn, void *arg);
+
+/*
+ * The highest seq stored for origin, 0 when none, into *last.  For this
+ * node's own id (node_id at open) it never goes down, expiry included, so
+ * that last + 1 is always a fresh seq to publish with.  STORE_OK or an
+ * error.
+ */
+int store_last_seq(struct store *st, const uint8_t origin[32], uint64_t *last);
+
+/*
+ * Messages carrying the normalized indicator value (len bytes, len > 0),
+ * newest (highest lkey) first, starting strictly below before_lkey (0 = from
+ * the newest): pass the last item's lkey to get the next page.  At most
+ * limit (0 = none).  Returns the number visited or a negative error.
+ */
+int store_by_ioc(struct store *st, const char *value, size_t len, uint64_t before_lkey,
+                 size_t limit, store_item_fn fn, void *arg);
+
+/* How many stored messages carry the indicator value, and from how many
+ * distinct origins ("has anyone else seen this?").  Both 0 for an unknown
+ * value; STORE_OK or an error. */
+int store_ioc_count(struct store *st, const char *value, size_t len, size_t *messages,
+                    size_t *origins);
+
+/* Messages referring to id (a case's thread), in storage order (oldest
+ * received first); at most limit (0 = none).  Returns the number visited
+ * or a negative error. */
+int store_by_ref(struct store *st, const uint8_t id[32], size_t limit, store_item_fn fn, void *arg);
+
+/*
+ * Retention: remove the messages whose creation time is < cutoff_ms with
+ * every index entry of theirs (an iocorg entry only when no remaining
+ * message of that origin carries the indicator).  Works in write
+ * transactions of at most max_per_txn messages (0 = 256), one after the
+ * other until done, so that the writer lock is never held long and what
+ * was removed stays removed if a later transaction fails.  *removed
+ * receives the number removed, also on error.  Needs the index function.
+ */
+int store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_t *removed);
+
+/*
+ * Consistency check in one read transaction (it sees one snapshot and does
+ * not block writers, but reads the whole store: run it off the event loop).
+ * Verifies that every message decodes (index function) and hashes to its
+ * id, that every index entry it implies exists, that every index entry
+ * points to an existing message, and that the entry counts agree (so that
+ * the indexes hold exactly what the messages imply, iocorg and iocn
+ * included).  Returns STORE_OK, or STORE_E_CORRUPT with a one-line
+ * description in err (errlen bytes, NUL-terminated; err may be NULL when
+ * errlen is 0), or another error.  Memory: about 12 bytes per message.
+ */
+int store_check(struct store *st, char *err, size_t errlen);
+
+/* Peer state: an opaque blob per peer name (a NUL-terminated string of 1 to
+ * 511 bytes).  put replaces; blob is copied (may be NULL when n is 0). */
+int store_peer_put(struct store *st, const char *name, const void *blob, size_t n);
+/* Copy the blob of name into buf (cap bytes) and set *n to its size.
+ * STORE_E_NOTFOUND when absent; when the blob is larger than cap nothing is
+ * copied, *n still receives the size and the result is STORE_E_NOMEM
+ * (buf may be NULL when cap is 0: a size query). */
+int store_peer_get(struct store *st, const char *name, void *buf, size_t cap, size_t *n);
+/* STORE_OK, or STORE_E_NOTFOUND when absent. */
+int store_peer_del(struct store *st, const char *name);
+
+struct store_stats {
+	uint64_t messages;
+	uint64_t map_size;   /* the size limit in effect */
+	uint64_t used_bytes; /* pages in use, free pages excluded */
+	uint64_t last_lkey;  /* 0 when empty */
+	uint64_t file_bytes; /* pages ever used: the file's high-water mark */
+};
+int store_stats(struct store *st, struct store_stats *s);
+
+/*
+ * Hot backup: a compacted copy (mdb_env_copyfd2, MDB_CP_COMPACT) of the
+ * store as it is at the start of the call, written to path.tmp, synced and
+ * renamed to the file path (mode 0600), replacing it.  Writers go on
+ * meanwhile.  To restore, put the file as data.mdb in an empty directory.
+ */
+int store_backup(struct store *st, const char *path);
+
+#endif

@@ -1,0 +1,101 @@
+#!/bin/sh
+# The socmesh and socmeshd command lines: what they accept, what they refuse
+# (one line on stderr, non-zero status, no partial effect).
+set -u
+B=${B:-build}
+SM="$B/socmesh" SMD="$B/socmeshd"
+T=$(mktemp -d /tmp/socmesh-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export SOCMESH_DIR=
+fails=0
+ok() { :; }
+no() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# expect_fail DESCRIPTION PATTERN COMMAND...: non-zero, one stderr line matching
+expect_fail() {
+	d=$1 pat=$2; shift 2
+	if "$@" >"$T/out" 2>"$T/err"; then no "$d: succeeded"; return; fi
+	[ "$(wc -l <"$T/err")" -eq 1 ] || { no "$d: stderr is not one line: $(cat "$T/err")"; return; }
+	grep -q -- "$pat" "$T/err" || no "$d: stderr '$(cat "$T/err")' lacks '$pat'"
+}
+
+"$SM" init --dir "$T/a" --name soc-a --listen tcp://127.0.0.1:7100 >/dev/null || no "init"
+id=$("$SM" --dir "$T/a" id)
+echo "$id" | grep -Eq '^[0-9a-f]{64}$' || no "id prints 64 hex digits: $id"
+[ "$(stat -c %a "$T/a/node.key")" = 600 ] || no "node.key mode"
+[ "$(stat -c %a "$T/a")" = 700 ] || no "node directory mode"
+expect_fail "init twice" "exists already" "$SM" init --dir "$T/a" --name x --listen tcp://127.0.0.1:1
+[ "$("$SM" --dir "$T/a" id)" = "$id" ] || no "identity changed by a refused init"
+expect_fail "init bad name" "name" "$SM" init --dir "$T/b" --name "bad name" --listen tcp://127.0.0.1:1
+expect_fail "init bad endpoint" "listen" "$SM" init --dir "$T/b" --name b --listen 127.0.0.1
+[ ! -e "$T/b/node.key" ] || no "refused init left a key behind"
+"$SMD" -n --dir "$T/a" 2>"$T/err" && grep -q "configuration OK" "$T/err" || no "socmeshd -n"
+
+chmod 644 "$T/a/node.key"
+expect_fail "secret key readable by others" "chmod 600" "$SMD" -n --dir "$T/a"
+expect_fail "publish with an open key" "too open" "$SM" publish --dir "$T/a" --tlp clear --title t --category test --severity low
+chmod 600 "$T/a/node.key"
+
+printf '[node]\nname = a\nlisten = tcp://127.0.0.1:1\nbogus = 1\n' >"$T/bad.conf"
+cp "$T/a/socmesh.conf" "$T/good.conf"
+cp "$T/bad.conf" "$T/a/socmesh.conf"
+expect_fail "unknown config key" "socmesh.conf:4" "$SMD" -n --dir "$T/a"
+cp "$T/good.conf" "$T/a/socmesh.conf"
+
+"$SM" init --dir "$T/b" --name soc-b --listen tcp://127.0.0.1:7101 >/dev/null || no "init b"
+bid=$("$SM" --dir "$T/b" id)
+"$SM" trust add --dir "$T/a" --name soc-b --key "$bid" --endpoint tcp://127.0.0.1:7101 || no "trust add"
+expect_fail "trust add twice" "soc-b" "$SM" trust add --dir "$T/a" --name soc-b --key "$bid"
+expect_fail "trust add bad key" "not a node id" "$SM" trust add --dir "$T/a" --name x --key 1234
+expect_fail "trust add own key" "own id" "$SM" trust add --dir "$T/a" --name me --key "$id"
+expect_fail "trust set unknown" "nobody" "$SM" trust set nobody --level member --dir "$T/a"
+"$SM" trust set soc-b --level external --dir "$T/a" || no "trust set"
+"$SM" trust list --dir "$T/a" --json | grep -q '"level":"external"' || no "trust list --json"
+"$SM" trust list --dir "$T/a" | grep -q "^soc-b *external" || no "trust list"
+
+expect_fail "publish unknown category" "category" "$SM" publish --dir "$T/a" --tlp green --title t --category nope --severity low
+expect_fail "publish bad indicator" "not a valid ipv4" "$SM" publish --dir "$T/a" --tlp green --title t --category test --severity low --indicator ipv4:300.1.1.1
+expect_fail "amber without recipient" "recipient" "$SM" publish --dir "$T/a" --tlp amber --title t --category test --severity low
+expect_fail "unknown recipient" "neither" "$SM" publish --dir "$T/a" --tlp amber --to soc-z --title t --category test --severity low
+expect_fail "update without ref" "reference" "$SM" publish --dir "$T/a" --kind update --tlp green --title t --category test --severity low
+[ "$("$SM" query --dir "$T/a" --json | wc -l)" -eq 0 ] || no "refused publishes stored something"
+
+mid=$("$SM" publish --dir "$T/a" --tlp green --title "Scan from 192.0.2.7" --category information-gathering --severity low --indicator 192.0.2.7 | tail -n 1)
+echo "$mid" | grep -Eq '^[0-9a-f]{64}$' || no "publish prints the id last: $mid"
+printf '{"tlp":"clear","title":"From file","category":"test","severity":"medium","indicators":[{"type":"domain","value":"File.Example"}]}' >"$T/m.json"
+fid=$("$SM" publish --dir "$T/a" --file "$T/m.json" --severity high | tail -n 1)
+"$SM" show "$fid" --dir "$T/a" --json | grep -q '"severity":"high"' || no "flags override --file fields"
+"$SM" show "$fid" --dir "$T/a" --json | grep -q '"value":"file.example"' || no "indicator from file normalized"
+printf '{"tlp":"clear","bogus":1}' >"$T/bad.json"
+expect_fail "publish --file unknown field" "bogus" "$SM" publish --dir "$T/a" --file "$T/bad.json"
+printf '{"tlp":' >"$T/broken.json"
+expect_fail "publish --file broken JSON" "broken.json:1" "$SM" publish --dir "$T/a" --file "$T/broken.json"
+[ "$("$SM" query --dir "$T/a" --json | wc -l)" -eq 2 ] || no "two messages stored"
+[ "$("$SM" query --dir "$T/a" --indicator 192.0.2.7 --json | wc -l)" -eq 1 ] || no "query by indicator"
+[ "$("$SM" query --dir "$T/a" --tlp clear --json | wc -l)" -eq 1 ] || no "query by tlp"
+[ "$("$SM" query --dir "$T/a" --limit 1 --json | wc -l)" -eq 1 ] || no "query --limit"
+"$SM" query --dir "$T/a" --json --limit 1 | grep -q "\"id\":\"$fid\"" || no "query is newest first"
+[ "$("$SM" query --dir "$T/a" --since 2099-01-01 --json | wc -l)" -eq 0 ] || no "query --since"
+expect_fail "query bad since" "since" "$SM" query --dir "$T/a" --since yesterday
+expect_fail "show unknown id" "no message" "$SM" show "$(printf '%064d' 0)" --dir "$T/a"
+expect_fail "show bad id" "not a message id" "$SM" show 1234 --dir "$T/a"
+
+# Retraction hides the message from queries, keeps it for audit.
+rid=$("$SM" publish --dir "$T/a" --kind retract --tlp green --ref "$mid" --note "false positive" | tail -n 1) || no "retract"
+"$SM" query --dir "$T/a" --indicator 192.0.2.7 --json | grep -q "$mid" && no "retracted message still listed"
+"$SM" query --dir "$T/a" --indicator 192.0.2.7 --all --json | grep -q '"retracted":true' || no "query --all shows it retracted"
+
+# Import: garbage and oversized input are refused with a reason.
+head -c 300 /dev/urandom >"$T/garbage"
+expect_fail "import garbage" "rejected" "$SM" import --dir "$T/b" "$T/garbage"
+head -c 300000 /dev/zero >"$T/huge"
+expect_fail "import oversized" "larger" "$SM" import --dir "$T/b" "$T/huge"
+"$SM" export "$fid" --dir "$T/a" >"$T/f.msg"
+expect_fail "import from unknown origin" "origin" "$SM" import --dir "$T/b" "$T/f.msg"
+"$SM" trust add --dir "$T/b" --name soc-a --key "$id" --level member
+"$SM" import --dir "$T/b" --from soc-a "$T/f.msg" | grep -q "^stored" || no "import from a member"
+"$SM" check --dir "$T/b" | grep -q "store OK" || no "check"
+
+expect_fail "unknown command" "unknown command" "$SM" frobnicate --dir "$T/a"
+expect_fail "missing node directory" "no node directory" "$SM" query --dir "$T/none"
+
+[ $fails -eq 0 ]

@@ -1,0 +1,217 @@
+/* ingest: the decode -> check -> verify -> group-commit pipeline. */
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "draft.h"
+#include "ingest.h"
+#include "store.h"
+
+struct fixture {
+	char dir[64];
+	struct store *st;
+	struct msg *im;
+	uint8_t pk[32], sk[64], cpk[32], csk[32];
+	uint8_t bpk[32], bsk[64];
+};
+
+static int
+s_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
+{
+	(void)arg, (void)bytes, (void)len, (void)rec;
+	return -1;
+}
+
+static int
+s_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	uint8_t seed[32];
+
+	strcpy(f->dir, "/tmp/socmesh-ingest-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	memset(seed, 1, 32);
+	crypto_sign_seed_keypair(f->pk, f->sk, seed);
+	memset(seed, 2, 32);
+	crypto_sign_seed_keypair(f->bpk, f->bsk, seed);
+	if (crypto_sign_ed25519_pk_to_curve25519(f->cpk, f->pk) != 0 ||
+	    crypto_sign_ed25519_sk_to_curve25519(f->csk, f->sk) != 0)
+		return -1;
+	if (store_open(&f->st, f->dir, f->pk, 64ULL << 20, s_index, NULL) != STORE_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+s_teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	store_destroy(&f->st);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Signs a message from (pk, sk): tlp, one indicator, optional recipient. */
+static uint8_t *
+s_make(const uint8_t *pk, const uint8_t *sk, const char *tlp, const char *ioc, const uint8_t *to,
+	uint64_t seq, size_t *len)
+{
+	struct draft *d = draft_new();
+	struct msg *m = draft_msg(d);
+	char err[256];
+	uint8_t *out;
+
+	memcpy(m->origin, pk, 32);
+	m->seq = seq;
+	m->time = 1767225600000ULL + seq;
+	assert_int_equal(draft_set(d, "tlp", tlp, err, sizeof err), 0);
+	assert_int_equal(draft_set(d, "title", "t", err, sizeof err), 0);
+	assert_int_equal(draft_set(d, "category", "test", err, sizeof err), 0);
+	assert_int_equal(draft_set(d, "severity", "low", err, sizeof err), 0);
+	assert_int_equal(draft_set(d, "indicator", ioc, err, sizeof err), 0);
+	if (to != NULL)
+		assert_int_equal(draft_add_recipient(d, to, err, sizeof err), 0);
+	assert_int_equal(msg_encode(m, sk, NULL, NULL, &out, len), MSG_OK);
+	draft_destroy(&d);
+	return out;
+}
+
+static uint8_t *
+s_dup(const uint8_t *p, size_t n)
+{
+	uint8_t *c = malloc(n);
+	memcpy(c, p, n);
+	return c;
+}
+
+/* Rejects messages whose title is "t" when the tag says so. */
+static int
+s_check(void *arg, const struct msg *m, void *tag)
+{
+	(void)arg, (void)m;
+	return tag == (void *)9 ? -42 : 0;
+}
+
+static void
+test_pipeline(void **state)
+{
+	struct fixture *f = *state;
+	struct ingest_cfg cfg = { .check = s_check, .self = f->pk, .curve_pk = f->cpk,
+		.curve_sk = f->csk, .batch_max = 4, .queue = 8 };
+	struct ingest *in = ingest_new(f->st, &cfg);
+	struct ingest_result r[16];
+	size_t len, len2, len3, n;
+	uint8_t *a = s_make(f->pk, f->sk, "green", "ipv4:192.0.2.1", NULL, 1, &len);
+	uint8_t *b = s_make(f->bpk, f->bsk, "amber", "domain:sealed.example", f->pk, 1, &len2);
+	uint8_t *c = s_make(f->bpk, f->bsk, "clear", "ipv4:192.0.2.9", NULL, 2, &len3);
+	uint8_t *bad = s_dup(a, len);
+
+	assert_non_null(in);
+	bad[len - 1] ^= 1; /* signature byte */
+	assert_int_equal(ingest_submit(in, s_dup(a, len), len, (void *)1), 0);
+	assert_int_equal(ingest_submit(in, s_dup(a, len), len, (void *)2), 0);
+	assert_int_equal(ingest_submit(in, bad, len, (void *)3), 0);
+	assert_int_equal(ingest_submit(in, s_dup(a, 10), 10, (void *)4), 0);
+	assert_int_equal(ingest_submit(in, b, len2, (void *)5), 0);
+	assert_int_equal(ingest_submit(in, c, len3, (void *)9), 0);
+	ingest_wait(in);
+
+	struct pollfd pfd = { ingest_fd(in), POLLIN, 0 };
+	assert_int_equal(poll(&pfd, 1, 0), 1);
+	n = ingest_results(in, r, 16);
+	assert_int_equal(n, 6);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	for (size_t i = 0; i < n; i++) {
+		switch ((uintptr_t)r[i].tag) {
+		case 1: /* one of the two copies is stored, the other a dup */
+		case 2:
+			assert_true(r[i].status == INGEST_STORED || r[i].status == INGEST_DUP);
+			break;
+		case 3:
+			assert_int_equal(r[i].status, INGEST_E_SIG);
+			break;
+		case 4:
+			assert_int_equal(r[i].status, INGEST_E_DECODE);
+			assert_int_equal(r[i].err, MSG_E_TRUNCATED);
+			break;
+		case 5:
+			assert_int_equal(r[i].status, INGEST_STORED);
+			break;
+		case 9:
+			assert_int_equal(r[i].status, INGEST_E_CHECK);
+			assert_int_equal(r[i].err, -42);
+			break;
+		default:
+			fail();
+		}
+	}
+	ingest_destroy(&in);
+	assert_null(in);
+
+	/* Stored: a once, b once; b's sealed indicator is indexed here
+	 * because this node is its recipient. */
+	size_t msgs, origins;
+	assert_int_equal(store_ioc_count(f->st, "192.0.2.1", 9, &msgs, &origins), STORE_OK);
+	assert_int_equal(msgs, 1);
+	assert_int_equal(store_ioc_count(f->st, "sealed.example", 14, &msgs, &origins), STORE_OK);
+	assert_int_equal(msgs, 1);
+	assert_int_equal(origins, 1);
+	assert_int_equal(store_ioc_count(f->st, "192.0.2.9", 9, &msgs, &origins), STORE_OK);
+	assert_int_equal(msgs, 0);
+	free(a);
+}
+
+/* More messages than all queues hold, collected while submitting. */
+static void
+test_backpressure(void **state)
+{
+	struct fixture *f = *state;
+	struct ingest_cfg cfg = { .queue = 4, .batch_max = 3 };
+	struct ingest *in = ingest_new(f->st, &cfg);
+	struct ingest_result r[8];
+	size_t stored = 0, total = 0, len;
+	char ioc[32];
+
+	for (int i = 0; i < 200; i++) {
+		snprintf(ioc, sizeof ioc, "ipv4:198.51.100.%d", i % 250);
+		uint8_t *m = s_make(f->pk, f->sk, "green", ioc, NULL, 100 + (uint64_t)i, &len);
+		assert_int_equal(ingest_submit(in, m, len, NULL), 0);
+		for (size_t k; (k = ingest_results(in, r, 8)) > 0; total += k)
+			for (size_t j = 0; j < k; j++)
+				stored += r[j].status == INGEST_STORED;
+	}
+	ingest_wait(in);
+	for (size_t k; (k = ingest_results(in, r, 8)) > 0; total += k)
+		for (size_t j = 0; j < k; j++)
+			stored += r[j].status == INGEST_STORED;
+	assert_int_equal(total, 200);
+	assert_int_equal(stored, 200);
+	ingest_destroy(&in);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pipeline, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_backpressure, s_setup, s_teardown),
+	};
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
