@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "msg.h"
 #include "util.h"
 
 #define CONFIG_MAX_FILE (64 * 1024)
@@ -37,8 +38,8 @@ static const struct s_key {
 	  "How long messages are kept: ms, s, m, h, d, w; forever (or 0) keeps them" },
 	{ "node", "log_level", T_LEVEL, offsetof(struct config, log_level), 0, 3,
 	  "error, warn, info or debug" },
-	{ "limits", "max_message", T_SIZE, offsetof(struct config, max_message), 1024, 1024 * 1024,
-	  "Largest message accepted or published: 1K to 1M" },
+	{ "limits", "max_message", T_SIZE, offsetof(struct config, max_message), 1024,
+	  MSG_MAX_SIZE_DEFAULT, "Largest message accepted or published: 1K to 256K (the protocol's limit)" },
 	{ "limits", "peer_rate", T_U32, offsetof(struct config, peer_rate), 1, 1000000,
 	  "Messages per second accepted from one peer: 1 to 1000000" },
 	{ "limits", "peer_burst", T_U32, offsetof(struct config, peer_burst), 1, 10000000,

@@ -10,8 +10,8 @@ static const struct {
 	[POLICY_PEER_BLOCKED] = { "peer-blocked", "the peer is blocked" },
 	[POLICY_PEER_UNKNOWN] = { "peer-unknown", "the sender is not in the trust list" },
 	[POLICY_SOURCE] = { "source", "the message came from this peer" },
-	[POLICY_GREEN_EXTERNAL] = { "green-external",
-		"TLP:GREEN is for members; the peer is external" },
+	[POLICY_EXTERNAL] = { "external-clear-only",
+		"the peer is external: it exchanges TLP:CLEAR only" },
 	[POLICY_NOT_RECIPIENT] = { "not-recipient",
 		"the message is addressed and the peer is not a named recipient" },
 	[POLICY_NO_RELAY] = { "no-relay",
@@ -83,8 +83,8 @@ policy_may_send(const struct policy_msg *m, const uint8_t self[32],
 		return POLICY_SOURCE;
 	if (m->kind == MSG_KIND_ROSTER && addressed)
 		return POLICY_ROSTER_ADDRESSED;
-	if (m->tlp == MSG_TLP_GREEN && peer->level != MSG_LEVEL_MEMBER && !peer_is_origin)
-		return POLICY_GREEN_EXTERNAL;
+	if (m->tlp != MSG_TLP_CLEAR && peer->level != MSG_LEVEL_MEMBER)
+		return POLICY_EXTERNAL;
 	if (!addressed)
 		return POLICY_OK;
 	if (s_same(self, m->origin))
@@ -113,8 +113,8 @@ policy_may_accept(const struct policy_msg *m, const uint8_t self[32],
 	}
 	if (m->kind == MSG_KIND_ROSTER && addressed)
 		return POLICY_ROSTER_ADDRESSED;
-	if (m->tlp == MSG_TLP_GREEN && sender->level != MSG_LEVEL_MEMBER)
-		return POLICY_GREEN_EXTERNAL;
+	if (m->tlp != MSG_TLP_CLEAR && sender->level != MSG_LEVEL_MEMBER)
+		return POLICY_EXTERNAL;
 	if (addressed) {
 		bool self_named = s_named(m, self);
 		if (!self_is_origin && !self_named)

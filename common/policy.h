@@ -32,7 +32,7 @@ enum policy_reason {
 	POLICY_PEER_BLOCKED,        /* the peer (candidate or sender) is blocked */
 	POLICY_PEER_UNKNOWN,        /* the sender is not in the trust list */
 	POLICY_SOURCE,              /* it came from this peer: not sent back */
-	POLICY_GREEN_EXTERNAL,      /* TLP:GREEN goes to members only / an external peer may not send green */
+	POLICY_EXTERNAL,            /* an external peer sends and receives TLP:CLEAR only */
 	POLICY_NOT_RECIPIENT,       /* addressed message; the peer is not a named recipient */
 	POLICY_NO_RELAY,            /* addressed messages travel only between their origin and each recipient; never relayed */
 	POLICY_ORIGIN_UNKNOWN,      /* origin not in the trust list */
@@ -48,7 +48,7 @@ enum policy_reason {
  * for members; the peer is external").  Static; "unknown reason" when r is
  * out of range. */
 const char *policy_reason_str(enum policy_reason r);
-/* A stable token for counters and JSON ("green-external").  Static;
+/* A stable token for counters and JSON ("external-clear-only").  Static;
  * "unknown" when r is out of range. */
 const char *policy_reason_name(enum policy_reason r);
 
@@ -75,7 +75,7 @@ struct policy_msg policy_msg_of(const struct msg *m);
  *   PEER_BLOCKED      peer is blocked
  *   SOURCE            peer is source
  *   ROSTER_ADDRESSED  a roster message with an addressed TLP
- *   GREEN_EXTERNAL    GREEN, peer external and not the origin
+ *   EXTERNAL          not CLEAR, and the peer is external
  *   NOT_RECIPIENT     addressed, self is the origin, peer not named
  *   NO_RELAY          addressed, self not the origin, and not a named
  *                     recipient sending back to the origin
@@ -95,7 +95,7 @@ enum policy_reason policy_may_send(const struct policy_msg *m, const uint8_t sel
  *   ORIGIN_UNKNOWN         origin is not self and has no entry
  *   ORIGIN_BLOCKED         origin is not self and is blocked
  *   ROSTER_ADDRESSED       a roster message with an addressed TLP
- *   GREEN_EXTERNAL         GREEN from an external sender
+ *   EXTERNAL               not CLEAR, and the sender is external
  *   NOT_FOR_US             addressed, self neither origin nor recipient
  *   NO_RELAY               addressed, and not (sender is the origin and
  *                          self a recipient) nor (self is the origin and

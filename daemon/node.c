@@ -254,6 +254,17 @@ node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 		return s_fail(err, errlen, "node opened without keys or store");
 	if ((rc = store_last_seq(n->st, n->id, &last)) != STORE_OK)
 		return s_fail(err, errlen, "store: %s", store_strerror(rc));
+	/* Only members can ever receive an addressed message (policy). */
+	for (size_t i = 0; i < m->nto; i++) {
+		const struct trust_peer *p = trust_find_id(n->trust, m->to[i]);
+		char hex[2 * MSG_KEY_LEN + 1];
+		hex_encode(hex, m->to[i], MSG_KEY_LEN);
+		if (p == NULL)
+			return s_fail(err, errlen, "recipient %s is not in the trust list", hex);
+		if (p->level != MSG_LEVEL_MEMBER)
+			return s_fail(err, errlen, "recipient %s: %s", p->name,
+				policy_reason_str(POLICY_EXTERNAL));
+	}
 	memcpy(m->origin, n->id, MSG_KEY_LEN);
 	m->seq = last + 1;
 	if (m->time == 0)

@@ -55,6 +55,7 @@ expect_fail "trust set unknown" "nobody" "$SM" trust set nobody --level member -
 expect_fail "publish unknown category" "category" "$SM" publish --dir "$T/a" --tlp green --title t --category nope --severity low
 expect_fail "publish bad indicator" "not a valid ipv4" "$SM" publish --dir "$T/a" --tlp green --title t --category test --severity low --indicator ipv4:300.1.1.1
 expect_fail "amber without recipient" "recipient" "$SM" publish --dir "$T/a" --tlp amber --title t --category test --severity low
+expect_fail "amber to an external peer" "external" "$SM" publish --dir "$T/a" --tlp amber --to soc-b --title t --category test --severity low
 expect_fail "unknown recipient" "neither" "$SM" publish --dir "$T/a" --tlp amber --to soc-z --title t --category test --severity low
 expect_fail "update without ref" "reference" "$SM" publish --dir "$T/a" --kind update --tlp green --title t --category test --severity low
 [ "$("$SM" query --dir "$T/a" --json | wc -l)" -eq 0 ] || no "refused publishes stored something"

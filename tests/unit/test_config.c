@@ -129,7 +129,7 @@ test_load_full(void **state)
 	      "log_level = debug\n"
 	      "\n"
 	      "[limits]\n"
-	      "max_message = 1M\n"
+	      "max_message = 128K\n"
 	      "peer_rate = 1\n"
 	      "peer_burst = 10000000\n"
 	      "peer_queue = 42\n"
@@ -143,7 +143,7 @@ test_load_full(void **state)
 	assert_true(c.store_size == 1073741824ull);
 	assert_true(c.retention_ms == 1209600000ull);
 	assert_int_equal(c.log_level, LOG_LEVEL_DEBUG);
-	assert_true(c.max_message == 1048576);
+	assert_true(c.max_message == 131072);
 	assert_int_equal(c.peer_rate, 1);
 	assert_int_equal(c.peer_burst, 10000000);
 	assert_int_equal(c.peer_queue, 42);
@@ -223,7 +223,7 @@ test_write_round_trip(void **state)
 	s_assert_same(&c, &back);
 
 	c.retention_ms = 0;
-	c.max_message = 1048576;
+	c.max_message = 262144;
 	c.sync_interval_ms = 86400000;
 	c.store_size = UINT64_MAX;
 	c.log_level = LOG_LEVEL_WARN;
@@ -255,7 +255,7 @@ test_write_refuses_bad_struct(void **state)
 		{ "name-unterminated", "name: value too long" },
 		{ "store_size", "store_size: bad value '1048575': expected a size of at least 1M, "
 				"such as 16G" },
-		{ "max_message", "max_message: bad value '1023': expected a size from 1K to 1M, "
+		{ "max_message", "max_message: bad value '1023': expected a size from 1K to 256K, "
 				 "such as 256K" },
 		{ "peer_rate", "peer_rate: bad value '0': expected an integer from 1 to 1000000" },
 		{ "peer_queue", "peer_queue: bad value '10000001': expected an integer from 1 to "
@@ -363,10 +363,10 @@ test_load_errors(void **state)
 		  ":4: bad value 'verbose' for log_level: expected error, warn, info or debug" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\nlog_level = INFO\n",
 		  ":4: bad value 'INFO' for log_level: expected error, warn, info or debug" },
-		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\nmax_message = 2M\n",
-		  ":5: bad value '2M' for max_message: expected a size from 1K to 1M, such as 256K" },
+		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\nmax_message = 257K\n",
+		  ":5: bad value '257K' for max_message: expected a size from 1K to 256K, such as 256K" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\nmax_message = 1023\n",
-		  ":5: bad value '1023' for max_message: expected a size from 1K to 1M, such as 256K" },
+		  ":5: bad value '1023' for max_message: expected a size from 1K to 256K, such as 256K" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\npeer_rate = 0\n",
 		  ":5: bad value '0' for peer_rate: expected an integer from 1 to 1000000" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\npeer_rate = 1000001\n",
