@@ -914,7 +914,6 @@ test_long_ioc(void **state)
 		assert_false(s_raw_has(f->dir, "ioc", dup, v481, sizeof v481));
 		crypto_generichash(hk + 1, 32, (const uint8_t *)v481, sizeof v481, NULL, 0);
 		assert_true(s_raw_has(f->dir, "ioc", dup, hk, sizeof hk));
-		assert_true(s_raw_has(f->dir, "iocorg", dup, hk, sizeof hk));
 		crypto_generichash(hk + 1, 32, (const uint8_t *)nul, 4, NULL, 0);
 		assert_true(s_raw_has(f->dir, "ioc", dup, hk, sizeof hk));
 		assert_true(s_raw_has(f->dir, "ioc", dup, "abc", 3));
@@ -1115,6 +1114,7 @@ test_check_detects(void **state)
 	struct fx *f = *state;
 	uint8_t stray[40] = {0xee, 0xee}, lk999[8] = {0, 0, 0, 0, 0, 0, 0x03, 0xe7};
 	uint8_t lk1[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+	uint8_t iv1[40], ivx[40]; /* origin || lkey: message 1's own, another origin's */
 	struct tmsg m[3] = {
 	        {.origin = 0,
 	         .seq = 1,
@@ -1143,9 +1143,10 @@ test_check_detects(void **state)
 	         "ref holds 1 entries"},
 	        {"origin", MDB_DUPSORT | MDB_DUPFIXED, false, stray, 40, lk1, 8, "origin holds 4"},
 	        {"id", 0, false, stray, 32, lk999, 8, "id"},
-	        {"ioc", MDB_DUPSORT | MDB_DUPFIXED, true, "10.0.0.1", 8, lk1, 8, "not indexed"},
-	        {"iocorg", MDB_DUPSORT | MDB_DUPFIXED, false, "evil.example", 12, stray, 32,
-	         "iocorg"},
+	        {"ioc", MDB_DUPSORT | MDB_DUPFIXED, true, "10.0.0.1", 8, iv1, 40, "not indexed"},
+	        /* an entry for message 1 that names another origin */
+	        {"ioc", MDB_DUPSORT | MDB_DUPFIXED, false, "evil.example", 12, ivx, 40,
+	         "another origin"},
 	        {"time", 0, true, tk, 40, NULL, 0, "time"},
 	        {"msg", 0, true, lk1, 8, NULL, 0, "missing"},
 	};
@@ -1153,6 +1154,10 @@ test_check_detects(void **state)
 	int res[3];
 
 	assert_int_equal(s_put(f, m, 3, b, res), STORE_OK);
+	memcpy(iv1, b[0].rec.origin, 32);
+	memcpy(iv1 + 32, lk1, 8);
+	memcpy(ivx, stray, 32);
+	memcpy(ivx + 32, lk1, 8);
 	s_be64(tk, 10);
 	memcpy(tk + 8, b[0].rec.id, 32);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
