@@ -431,7 +431,6 @@ config_write(const struct config *c, const char *path, char *err, size_t errlen)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
-	int rc;
 
 	if (config_check(c, err, errlen) != 0)
 		return -1;
@@ -450,14 +449,5 @@ config_write(const struct config *c, const char *path, char *err, size_t errlen)
 		s_format(c, k, value, sizeof value);
 		fprintf(f, "# %s\n%s =%s%s\n", k->help, k->key, *value ? " " : "", value);
 	}
-	if (fclose(f) != 0 || buf == NULL) {
-		free(buf);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	rc = file_write_atomic(path, buf, len, 0640);
-	if (rc != 0)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	free(buf);
-	return rc;
+	return file_write_memstream(path, f, &buf, &len, 0640, err, errlen);
 }

@@ -1,6 +1,5 @@
 #include "draft.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,16 +49,6 @@ draft_msg(struct draft *d)
 	return d->m;
 }
 
-static int __attribute__((format(printf, 3, 4)))
-s_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Keeps a copy of n bytes at s for the message to point to. */
 static int
 s_keep(struct draft *d, const char *s, size_t n, struct msg_str *out)
@@ -87,7 +76,7 @@ s_word(const char *field, const char *value, int (*parse)(const char *, size_t),
 	const char *choices, char *err, size_t errlen)
 {
 	if ((*v = parse(value, strlen(value))) < 0)
-		return s_fail(err, errlen, "%s: unknown value '%s' (one of: %s)", field, value, choices);
+		return errf(err, errlen, "%s: unknown value '%s' (one of: %s)", field, value, choices);
 	return 0;
 }
 
@@ -98,10 +87,10 @@ s_uint(const char *field, const char *value, uint64_t *v, char *err, size_t errl
 	unsigned long long x;
 
 	if (value[0] < '0' || value[0] > '9')
-		return s_fail(err, errlen, "%s: '%s' is not a number", field, value);
+		return errf(err, errlen, "%s: '%s' is not a number", field, value);
 	x = strtoull(value, &end, 10);
 	if (*end != '\0' || x == ~0ULL)
-		return s_fail(err, errlen, "%s: '%s' is not a number", field, value);
+		return errf(err, errlen, "%s: '%s' is not a number", field, value);
 	*v = x;
 	return 0;
 }
@@ -115,22 +104,22 @@ s_add_indicator(struct draft *d, const char *type, size_t tlen, const char *valu
 	int t, n;
 
 	if (b->nindicators == MSG_MAX_INDICATORS)
-		return s_fail(err, errlen, "indicator: more than %d", MSG_MAX_INDICATORS);
+		return errf(err, errlen, "indicator: more than %d", MSG_MAX_INDICATORS);
 	if (type != NULL && (t = ioc_type_parse(type, tlen)) < 0)
-		return s_fail(err, errlen, "indicator: unknown type '%.*s'", (int)tlen, type);
+		return errf(err, errlen, "indicator: unknown type '%.*s'", (int)tlen, type);
 	if (type == NULL && (t = ioc_guess(value, strlen(value))) < 0)
-		return s_fail(err, errlen, "indicator: cannot tell the type of '%s' (write TYPE:VALUE)",
+		return errf(err, errlen, "indicator: cannot tell the type of '%s' (write TYPE:VALUE)",
 			value);
 	n = ioc_normalize((enum ioc_type)t, value, strlen(value), norm, sizeof norm);
 	if (n < 0)
-		return s_fail(err, errlen, "indicator: '%s' is not a valid %s", value,
+		return errf(err, errlen, "indicator: '%s' is not a valid %s", value,
 			ioc_type_name((enum ioc_type)t));
 	for (size_t i = 0; i < b->nindicators; i++)
 		if (b->indicators[i].type == (enum ioc_type)t && b->indicators[i].value.n == (size_t)n &&
 		    memcmp(b->indicators[i].value.p, norm, (size_t)n) == 0)
 			return 0; /* the same indicator twice is one indicator */
 	if (s_keep(d, norm, (size_t)n, &b->indicators[b->nindicators].value) == -1)
-		return s_fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	b->indicators[b->nindicators++].type = (enum ioc_type)t;
 	return 0;
 }
@@ -152,12 +141,12 @@ s_append(struct draft *d, const char *field, const char *value, struct msg_str *
 	size_t max, char *err, size_t errlen)
 {
 	if (*n == max)
-		return s_fail(err, errlen, "%s: more than %zu", field, max);
+		return errf(err, errlen, "%s: more than %zu", field, max);
 	for (size_t i = 0; i < *n; i++)
 		if (v[i].n == strlen(value) && memcmp(v[i].p, value, v[i].n) == 0)
 			return 0;
 	if (s_keep(d, value, strlen(value), &v[*n]) == -1)
-		return s_fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	(*n)++;
 	return 0;
 }
@@ -170,7 +159,7 @@ s_attack(struct draft *d, const char *value, char *err, size_t errlen)
 	size_t n = strlen(value);
 
 	if (n >= sizeof up)
-		return s_fail(err, errlen, "attack: '%s' is not an ATT&CK technique id (T1234 or T1234.001)",
+		return errf(err, errlen, "attack: '%s' is not an ATT&CK technique id (T1234 or T1234.001)",
 			value);
 	memcpy(up, value, n + 1);
 	if (up[0] == 't')
@@ -183,7 +172,7 @@ static int
 s_id(const char *field, const char *value, uint8_t out[32], char *err, size_t errlen)
 {
 	if (id_parse(out, value) == -1)
-		return s_fail(err, errlen, "%s: '%s' is not an id (64 hex digits)", field, value);
+		return errf(err, errlen, "%s: '%s' is not an id (64 hex digits)", field, value);
 	return 0;
 }
 
@@ -232,7 +221,7 @@ draft_set(struct draft *d, const char *field, const char *value, char *err, size
 	} else if (strcmp(field, "coordinator") == 0) {
 		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0 &&
 		    strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
-			return s_fail(err, errlen, "coordinator: '%s' is not yes or no", value);
+			return errf(err, errlen, "coordinator: '%s' is not yes or no", value);
 		b->coordinator = value[0] == 'y' || value[0] == 't';
 	} else if (strcmp(field, "title") == 0)
 		text = &b->title;
@@ -261,7 +250,7 @@ draft_set(struct draft *d, const char *field, const char *value, char *err, size
 	else if (strcmp(field, "expires") == 0) {
 		if (timefmt_parse(value, 0, &b->expires) == -1 &&
 		    s_uint(field, value, &b->expires, err, errlen) == -1)
-			return s_fail(err, errlen, "expires: '%s' is not an RFC 3339 time", value);
+			return errf(err, errlen, "expires: '%s' is not an RFC 3339 time", value);
 	} else if (strcmp(field, "ref") == 0) {
 		if (s_id(field, value, m->ref, err, errlen) == -1)
 			return -1;
@@ -269,9 +258,9 @@ draft_set(struct draft *d, const char *field, const char *value, char *err, size
 	} else if (strcmp(field, "peer") == 0)
 		return s_id(field, value, b->peer, err, errlen);
 	else
-		return s_fail(err, errlen, "unknown field '%s'", field);
+		return errf(err, errlen, "unknown field '%s'", field);
 	if (text != NULL && s_keep(d, value, strlen(value), text) == -1)
-		return s_fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -281,9 +270,9 @@ draft_add_recipient(struct draft *d, const uint8_t key[MSG_KEY_LEN], char *err, 
 	struct msg *m = d->m;
 
 	if (msg_is_recipient(m, key))
-		return s_fail(err, errlen, "recipient named twice");
+		return errf(err, errlen, "recipient named twice");
 	if (m->nto == MSG_MAX_RECIPIENTS)
-		return s_fail(err, errlen, "more than %d recipients", MSG_MAX_RECIPIENTS);
+		return errf(err, errlen, "more than %d recipients", MSG_MAX_RECIPIENTS);
 	memcpy(m->to[m->nto++], key, MSG_KEY_LEN);
 	return 0;
 }
@@ -296,17 +285,17 @@ s_json_array(struct draft *d, const char *key, const json_t *v, const char *fiel
 	json_t *e;
 
 	if (!json_is_array(v))
-		return s_fail(err, errlen, "%s: expected an array", key);
+		return errf(err, errlen, "%s: expected an array", key);
 	json_array_foreach (v, i, e) {
 		if (json_is_object(e) && strcmp(field, "indicator") == 0) {
 			const char *t = json_string_value(json_object_get(e, "type"));
 			const char *val = json_string_value(json_object_get(e, "value"));
 			if (t == NULL || val == NULL)
-				return s_fail(err, errlen, "indicators: each needs \"type\" and \"value\"");
+				return errf(err, errlen, "indicators: each needs \"type\" and \"value\"");
 			if (s_add_indicator(d, t, strlen(t), val, err, errlen) == -1)
 				return -1;
 		} else if (!json_is_string(e))
-			return s_fail(err, errlen, "%s: expected strings", key);
+			return errf(err, errlen, "%s: expected strings", key);
 		else if (draft_set(d, field, json_string_value(e), err, errlen) == -1)
 			return -1;
 	}
@@ -322,12 +311,12 @@ s_json_recipients(struct draft *d, const json_t *v, draft_resolve_fn resolve, vo
 	json_t *e;
 
 	if (!json_is_array(v))
-		return s_fail(err, errlen, "recipients: expected an array");
+		return errf(err, errlen, "recipients: expected an array");
 	json_array_foreach (v, i, e) {
 		const char *who = json_is_object(e) ? json_string_value(json_object_get(e, "id"))
 						    : json_string_value(e);
 		if (who == NULL)
-			return s_fail(err, errlen, "recipients: expected names or ids");
+			return errf(err, errlen, "recipients: expected names or ids");
 		if (resolve != NULL ? resolve(arg, who, key, err, errlen) == -1
 				    : s_id("recipients", who, key, err, errlen) == -1)
 			return -1;
@@ -351,7 +340,7 @@ draft_from_json(struct draft *d, const json_t *o, draft_resolve_fn resolve, void
 	json_t *v;
 
 	if (!json_is_object(o))
-		return s_fail(err, errlen, "expected a JSON object");
+		return errf(err, errlen, "expected a JSON object");
 	json_object_foreach ((json_t *)o, key, v) {
 		char num[24];
 		size_t i;
@@ -378,7 +367,7 @@ draft_from_json(struct draft *d, const json_t *o, draft_resolve_fn resolve, void
 			if (draft_set(d, key, json_is_true(v) ? "yes" : "no", err, errlen) == -1)
 				return -1;
 		} else if (!json_is_string(v))
-			return s_fail(err, errlen, "%s: expected a string", key);
+			return errf(err, errlen, "%s: expected a string", key);
 		else if (draft_set(d, key, json_string_value(v), err, errlen) == -1)
 			return -1;
 	}

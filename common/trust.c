@@ -335,7 +335,6 @@ trust_save(const struct trust *t, const char *path, char *err, size_t errlen)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
-	int rc;
 
 	if ((f = open_memstream(&buf, &len)) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -353,14 +352,5 @@ trust_save(const struct trust *t, const char *path, char *err, size_t errlen)
 		fprintf(f, "level = %s\ncoordinator = %s\n", msg_level_name(p->level),
 			p->coordinator ? "yes" : "no");
 	}
-	if (fclose(f) != 0 || buf == NULL) {
-		free(buf);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	rc = file_write_atomic(path, buf, len, 0640);
-	if (rc != 0)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	free(buf);
-	return rc;
+	return file_write_memstream(path, f, &buf, &len, 0640, err, errlen);
 }

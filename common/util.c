@@ -513,3 +513,35 @@ inifile_parse(const char *path, size_t max, const struct inifile_ops *ops, void 
 	}
 	return 0;
 }
+
+int
+errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+int
+file_write_memstream(const char *path, FILE *f, char **buf, size_t *len, mode_t mode, char *err,
+	size_t errlen)
+{
+	int rc;
+
+	if (fclose(f) != 0 || *buf == NULL) {
+		free(*buf);
+		*buf = NULL;
+		return errf(err, errlen, "%s: out of memory", path);
+	}
+	rc = file_write_atomic(path, *buf, *len, mode);
+	if (rc != 0)
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+	free(*buf);
+	*buf = NULL;
+	return rc;
+}

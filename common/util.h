@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* ---- hex and ids ------------------------------------------------------ */
@@ -60,6 +61,10 @@ int parse_uint(const char *s, uint64_t *out);
 void format_size(char buf[FORMAT_BUFSZ], uint64_t v);
 void format_duration(char buf[FORMAT_BUFSZ], uint64_t ms);
 
+/* Format one line into err (errlen bytes, may be 0) and return -1: the
+ * error path of functions that report "0, or -1 with err set". */
+int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Milliseconds since the epoch (CLOCK_REALTIME). */
 uint64_t now_ms(void);
 
@@ -74,6 +79,14 @@ uint64_t now_ms(void);
  * PATH.tmp is removed.  One writer per path at a time.
  */
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/*
+ * Finish a file composed with open_memstream(f, buf, len): close f and
+ * replace path with its contents by file_write_atomic(); *buf is freed.
+ * 0, or -1 with one line "PATH: reason" in err.
+ */
+int file_write_memstream(const char *path, FILE *f, char **buf, size_t *len, mode_t mode, char *err,
+	size_t errlen);
 
 /* Write all len bytes to fd, retrying short writes and EINTR.  -1 errno. */
 int fd_write_all(int fd, const void *data, size_t len);

@@ -1,7 +1,6 @@
 #include "node.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +9,6 @@
 
 #include "log.h"
 #include "util.h"
-
-static int __attribute__((format(printf, 3, 4)))
-s_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int
 s_join(char *out, size_t len, const char *dir, const char *file)
@@ -44,9 +33,9 @@ node_init(const char *dir, const char *name, const char *listen, char *err, size
 	int rc;
 
 	if (s_join(path, sizeof path, dir, KEYS_SECRET_FILE) == -1)
-		return s_fail(err, errlen, "%s: path too long", dir);
+		return errf(err, errlen, "%s: path too long", dir);
 	if (access(path, F_OK) == 0)
-		return s_fail(err, errlen, "%s: an identity exists already; refusing to overwrite it",
+		return errf(err, errlen, "%s: an identity exists already; refusing to overwrite it",
 			path);
 	config_defaults(&cfg);
 	snprintf(cfg.name, sizeof cfg.name, "%s", name);
@@ -54,7 +43,7 @@ node_init(const char *dir, const char *name, const char *listen, char *err, size
 	if (config_check(&cfg, err, errlen) == -1)
 		return -1;
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return s_fail(err, errlen, "%s: %s", dir, strerror(errno));
+		return errf(err, errlen, "%s: %s", dir, strerror(errno));
 	if (keys_generate(dir, err, errlen) == -1)
 		return -1;
 	s_join(path, sizeof path, dir, CONFIG_FILE);
@@ -62,7 +51,7 @@ node_init(const char *dir, const char *name, const char *listen, char *err, size
 		return -1;
 	s_join(path, sizeof path, dir, TRUST_FILE);
 	if ((t = trust_new()) == NULL)
-		return s_fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	rc = trust_save(t, path, err, errlen);
 	trust_destroy(&t);
 	if (rc == -1)
@@ -82,21 +71,21 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 	int rc;
 
 	if (n == NULL) {
-		s_fail(err, errlen, "out of memory");
+		errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (strlen(dir) >= sizeof n->dir) {
-		s_fail(err, errlen, "%s: path too long", dir);
+		errf(err, errlen, "%s: path too long", dir);
 		goto fail;
 	}
 	strcpy(n->dir, dir);
 	if ((n->scratch = msg_new()) == NULL || (n->trust = trust_new()) == NULL) {
-		s_fail(err, errlen, "out of memory");
+		errf(err, errlen, "out of memory");
 		goto fail;
 	}
 	s_join(path, sizeof path, dir, CONFIG_FILE);
 	if (access(dir, F_OK) == -1) {
-		s_fail(err, errlen, "%s: no node directory here (create one with: socmesh init --dir %s "
+		errf(err, errlen, "%s: no node directory here (create one with: socmesh init --dir %s "
 				    "--name NAME --listen tcp://HOST:PORT)", dir, dir);
 		goto fail;
 	}
@@ -118,12 +107,12 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 		if (base != dir && base[0] != '/' && s_join(data, sizeof data, dir, base) == 0)
 			base = data;
 		if (s_join(sdir, sizeof sdir, base, CONFIG_STORE_DIR) == -1) {
-			s_fail(err, errlen, "%s: path too long", base);
+			errf(err, errlen, "%s: path too long", base);
 			goto fail;
 		}
 		rc = store_open(&n->st, sdir, n->id, n->cfg.store_size, node_index, n);
 		if (rc != STORE_OK) {
-			s_fail(err, errlen, "%s: %s", sdir, store_strerror(rc));
+			errf(err, errlen, "%s: %s", sdir, store_strerror(rc));
 			goto fail;
 		}
 	}
@@ -170,7 +159,7 @@ node_resolve(void *arg, const char *who, uint8_t key[MSG_KEY_LEN], char *err, si
 	}
 	if (id_parse(key, who) == 0)
 		return 0;
-	return s_fail(err, errlen, "'%s' is neither a trust-list name nor a node id (see: socmesh "
+	return errf(err, errlen, "'%s' is neither a trust-list name nor a node id (see: socmesh "
 				   "trust list)", who);
 }
 
@@ -237,7 +226,7 @@ s_put(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, char *err
 	rc = store_put_batch(n->st, &rec, 1, now_ms(), &result);
 	free(plain);
 	if (rc != STORE_OK)
-		return s_fail(err, errlen, "store: %s", store_strerror(rc));
+		return errf(err, errlen, "store: %s", store_strerror(rc));
 	return result == STORE_DUP ? 1 : 0;
 }
 
@@ -251,18 +240,18 @@ node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 
 	*bytes = NULL;
 	if (n->keys == NULL || n->st == NULL)
-		return s_fail(err, errlen, "node opened without keys or store");
+		return errf(err, errlen, "node opened without keys or store");
 	if ((rc = store_last_seq(n->st, n->id, &last)) != STORE_OK)
-		return s_fail(err, errlen, "store: %s", store_strerror(rc));
+		return errf(err, errlen, "store: %s", store_strerror(rc));
 	/* Only members can ever receive an addressed message (policy). */
 	for (size_t i = 0; i < m->nto; i++) {
 		const struct trust_peer *p = trust_find_id(n->trust, m->to[i]);
 		char hex[2 * MSG_KEY_LEN + 1];
 		hex_encode(hex, m->to[i], MSG_KEY_LEN);
 		if (p == NULL)
-			return s_fail(err, errlen, "recipient %s is not in the trust list", hex);
+			return errf(err, errlen, "recipient %s is not in the trust list", hex);
 		if (p->level != MSG_LEVEL_MEMBER)
-			return s_fail(err, errlen, "recipient %s: %s", p->name,
+			return errf(err, errlen, "recipient %s: %s", p->name,
 				policy_reason_str(POLICY_EXTERNAL));
 	}
 	memcpy(m->origin, n->id, MSG_KEY_LEN);
@@ -270,7 +259,7 @@ node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 	if (m->time == 0)
 		m->time = now_ms();
 	if ((rc = msg_encode(m, n->keys->sk, NULL, NULL, bytes, len)) != MSG_OK)
-		return s_fail(err, errlen, "%s", msg_strerror(rc));
+		return errf(err, errlen, "%s", msg_strerror(rc));
 	if (msg_decode(n->scratch, *bytes, *len, 0) != MSG_OK)
 		fatalx("publish: the encoder produced what the decoder refuses");
 	if ((rc = s_put(n, n->scratch, *bytes, *len, err, errlen)) < 0) {
@@ -307,7 +296,7 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
 	int rc;
 
 	if ((rc = msg_decode(m, bytes, len, n->cfg.max_message)) != MSG_OK)
-		return s_fail(err, errlen, "rejected: %s", msg_strerror(rc));
+		return errf(err, errlen, "rejected: %s", msg_strerror(rc));
 	memcpy(id, m->id, MSG_ID_LEN);
 	origin = trust_find_id(n->trust, m->origin);
 	pm = policy_msg_of(m);
@@ -322,8 +311,8 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
 	else
 		why = policy_may_accept(&pm, n->id, from != NULL ? from : origin, origin);
 	if (why != POLICY_OK)
-		return s_fail(err, errlen, "rejected: %s", policy_reason_str(why));
+		return errf(err, errlen, "rejected: %s", policy_reason_str(why));
 	if (msg_verify(m) != MSG_OK)
-		return s_fail(err, errlen, "rejected: %s", msg_strerror(MSG_E_SIG));
+		return errf(err, errlen, "rejected: %s", msg_strerror(MSG_E_SIG));
 	return s_put(n, m, bytes, len, err, errlen);
 }

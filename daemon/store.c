@@ -584,6 +584,21 @@ s_walk_done(struct s_walk *w, int visited)
 	return w->stop || (w->limit > 0 && (size_t)w->count >= w->limit) || w->count == INT_MAX;
 }
 
+/* Visits lkey as one step of walk w; true when the walk ends here (limit
+ * reached, fn said stop, or an error, left in *err). */
+static bool
+s_walk_visit(struct store *st, MDB_txn *txn, uint64_t lkey, store_item_fn fn, void *arg,
+             struct s_walk *w, int *err)
+{
+	int r = s_visit(st, txn, lkey, NULL, 0, fn, arg, &w->stop);
+
+	if (r < 0) {
+		*err = r;
+		return true;
+	}
+	return s_walk_done(w, r);
+}
+
 static int
 s_keycmp(const MDB_val *k, const uint8_t *key, size_t n)
 {
@@ -748,7 +763,7 @@ store_by_origin(struct store *st, const uint8_t origin[32], uint64_t seq_from, s
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	int rc, err, r;
+	int rc, err;
 
 	if (st == NULL || origin == NULL)
 		return STORE_E_INVAL;
@@ -762,13 +777,7 @@ store_by_origin(struct store *st, const uint8_t origin[32], uint64_t seq_from, s
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != ORIGKEY_LEN || memcmp(k.mv_data, origin, ID_LEN) != 0)
 			break;
-		if (v.mv_size != LKEY_LEN)
-			continue;
-		if ((r = s_visit(st, txn, s_get64(v.mv_data), NULL, 0, fn, arg, &w.stop)) < 0) {
-			err = r;
-			break;
-		}
-		if (s_walk_done(&w, r))
+		if (v.mv_size == LKEY_LEN && s_walk_visit(st, txn, s_get64(v.mv_data), fn, arg, &w, &err))
 			break;
 	}
 	return s_walk_end(st, txn, cur, rc, err, &w);
@@ -826,7 +835,7 @@ store_by_ioc(struct store *st, const char *value, size_t len, uint64_t before_lk
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	int rc, err, r;
+	int rc, err;
 
 	if (st == NULL || value == NULL || len == 0)
 		return STORE_E_INVAL;
@@ -849,12 +858,8 @@ store_by_ioc(struct store *st, const char *value, size_t len, uint64_t before_lk
 	if (rc == 0 || rc == MDB_NOTFOUND)
 		rc = MDB_NOTFOUND;
 	qsort(lk, n, sizeof *lk, s_u64_desc);
-	for (size_t i = 0; i < n && err == STORE_OK; i++) {
-		if ((r = s_visit(st, txn, lk[i], NULL, 0, fn, arg, &w.stop)) < 0)
-			err = r;
-		else if (s_walk_done(&w, r))
-			break;
-	}
+	for (size_t i = 0; i < n && !s_walk_visit(st, txn, lk[i], fn, arg, &w, &err); i++)
+		;
 	free(lk);
 	return s_walk_end(st, txn, cur, rc, err, &w);
 }
@@ -906,7 +911,7 @@ store_by_ref(struct store *st, const uint8_t id[32], size_t limit, store_item_fn
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k = s_val(id, ID_LEN), v;
-	int rc, err, r;
+	int rc, err;
 
 	if (st == NULL || id == NULL)
 		return STORE_E_INVAL;
@@ -916,13 +921,7 @@ store_by_ref(struct store *st, const uint8_t id[32], size_t limit, store_item_fn
 		return s_walk_end(st, txn, NULL, rc, err, &w);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
-		if (v.mv_size != LKEY_LEN)
-			continue;
-		if ((r = s_visit(st, txn, s_get64(v.mv_data), NULL, 0, fn, arg, &w.stop)) < 0) {
-			err = r;
-			break;
-		}
-		if (s_walk_done(&w, r))
+		if (v.mv_size == LKEY_LEN && s_walk_visit(st, txn, s_get64(v.mv_data), fn, arg, &w, &err))
 			break;
 	}
 	return s_walk_end(st, txn, cur, rc, err, &w);

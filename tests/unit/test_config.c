@@ -15,6 +15,7 @@
 #include "config.h"
 #include "log.h"
 #include "util.h"
+#include "testutil.h"
 
 static char s_dir[64];
 static char s_file[128]; /* s_dir/socmesh.conf */
@@ -23,8 +24,7 @@ static int
 setup_dir(void **state)
 {
 	(void)state;
-	strcpy(s_dir, "/tmp/socmesh-test-config-XXXXXX");
-	if (mkdtemp(s_dir) == NULL)
+	if (tu_mkdtemp(s_dir, "config") == -1)
 		return -1;
 	snprintf(s_file, sizeof s_file, "%s/%s", s_dir, CONFIG_FILE);
 	return 0;
@@ -33,31 +33,14 @@ setup_dir(void **state)
 static int
 teardown_dir(void **state)
 {
-	DIR *d = opendir(s_dir);
-	struct dirent *e;
-	char p[512];
-
 	(void)state;
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", s_dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	return rmdir(s_dir);
+	return tu_rmrf(s_dir);
 }
 
 static void
 s_put(const char *text)
 {
-	FILE *f = fopen(s_file, "w");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(tu_write(s_file, text), 0);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "draft.h"
 #include "ingest.h"
 #include "store.h"
+#include "testutil.h"
 
 struct fixture {
 	char dir[64];
@@ -56,14 +57,12 @@ static int
 s_teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
+	int rc;
 
 	store_destroy(&f->st);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	rc = tu_rmrf(f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 /* Signs a message from (pk, sk): tlp, one indicator, optional recipient. */

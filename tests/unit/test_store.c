@@ -32,6 +32,7 @@
 #include <sodium.h>
 
 #include "store.h"
+#include "testutil.h"
 
 #define NKEYS 4
 #define MAXIOC 8
@@ -195,29 +196,6 @@ struct fx {
 };
 
 static void
-s_rmrf(const char *path)
-{
-	struct stat sb;
-	DIR *d;
-	struct dirent *e;
-	char sub[512];
-
-	if (lstat(path, &sb) == -1)
-		return;
-	if (S_ISDIR(sb.st_mode) && (d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-			s_rmrf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
-
-static void
 s_open(struct fx *f, uint64_t limit)
 {
 	int rc = store_open(&f->st, f->dir, s_node, limit, s_index, &f->ti);
@@ -252,7 +230,7 @@ s_teardown(void **state)
 	struct fx *f = *state;
 
 	store_destroy(&f->st);
-	s_rmrf(f->tmp);
+	(void)tu_rmrf(f->tmp);
 	free(f);
 	return 0;
 }
@@ -433,7 +411,7 @@ test_open_version_and_garbage(void **state)
 	assert_null(st);
 
 	/* The fixture's store back for teardown. */
-	s_rmrf(f->dir);
+	(void)tu_rmrf(f->dir);
 	s_open(f, LIMIT);
 }
 
@@ -597,7 +575,7 @@ test_last_seq(void **state)
 
 	/* This node is key 0. */
 	store_destroy(&f->st);
-	s_rmrf(f->dir);
+	(void)tu_rmrf(f->dir);
 	assert_int_equal(store_open(&f->st, f->dir, s_keys[0].pk, LIMIT, s_index, &f->ti),
 	                 STORE_OK);
 	assert_int_equal(store_last_seq(f->st, s_keys[0].pk, &last), STORE_OK);
@@ -1176,7 +1154,7 @@ test_check_detects(void **state)
 		            0);
 		/* A fresh store for the next case. */
 		store_destroy(&f->st);
-		s_rmrf(f->dir);
+		(void)tu_rmrf(f->dir);
 		s_open(f, LIMIT);
 		for (int j = 0; j < 3; j++)
 			s_unbuild(&b[j]);
@@ -1206,7 +1184,7 @@ test_full(void **state)
 
 	assert_non_null(ids);
 	store_destroy(&f->st);
-	s_rmrf(f->dir);
+	(void)tu_rmrf(f->dir);
 	s_open(f, small);
 	for (batches = 0; batches < MAXB; batches++) {
 		for (int i = 0; i < PER; i++) {

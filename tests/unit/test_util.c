@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "testutil.h"
 
 static char s_dir[64];
 
@@ -22,28 +23,14 @@ static int
 setup_dir(void **state)
 {
 	(void)state;
-	strcpy(s_dir, "/tmp/socmesh-test-util-XXXXXX");
-	return mkdtemp(s_dir) == NULL ? -1 : 0;
+	return tu_mkdtemp(s_dir, "util");
 }
 
 static int
 teardown_dir(void **state)
 {
-	DIR *d = opendir(s_dir);
-	struct dirent *e;
-	char p[512];
-
 	(void)state;
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", s_dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	return rmdir(s_dir);
+	return tu_rmrf(s_dir);
 }
 
 static void
