@@ -10,7 +10,8 @@
 
 PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih
 DEB_PKGS := gcc pkg-config libzmq3-dev libczmq-dev libsodium-dev \
-            liblmdb-dev libmsgpack-dev libjansson-dev libinih-dev libcmocka-dev
+            liblmdb-dev libmsgpack-dev libjansson-dev libinih-dev libcmocka-dev \
+            python3 python3-nacl python3-msgpack
 FUZZ_DEB := clang libclang-rt-14-dev
 
 SAN ?=

@@ -99,7 +99,7 @@ s_load(void **state)
 		}
 	}
 	fclose(f);
-	return s_nv >= 3 ? 0 : -1;
+	return s_nv >= 4 ? 0 : -1;
 }
 
 static int
@@ -230,6 +230,13 @@ test_sighting(void **state)
 	s_check(s_find("sighting"));
 }
 
+static void
+test_clear_update(void **state)
+{
+	(void)state;
+	s_check(s_find("clear-update"));
+}
+
 int
 main(void)
 {
@@ -237,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_green_incident),
 		cmocka_unit_test(test_amber_incident),
 		cmocka_unit_test(test_sighting),
+		cmocka_unit_test(test_clear_update),
 	};
 	if (sodium_init() < 0)
 		return 1;

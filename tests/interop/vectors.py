@@ -1,0 +1,1025 @@
+#!/usr/bin/python3
+"""Independent check of the socmesh protocol test vectors.
+
+Written from docs/PROTOCOL.md alone (no C source consulted).  For every
+```vector block of section 11 it:
+
+  * builds the message from the listed inputs (canonical MessagePack produced
+    by the encoder below, not by a library), signs it and hashes it, and
+    compares message bytes, signature and id with the block byte for byte;
+  * decodes the expected bytes with a strict decoder (types of section 1,
+    shortest forms, key order, field rules), verifies the signature;
+  * for addressed messages, opens the sealed body as every recipient and as
+    the origin (crypto_box_seal_open + XChaCha20-Poly1305) and checks that the
+    plaintext is the canonical body that was encoded.
+
+Output is TAP: "1..N", then "ok N - name" / "not ok N - name" followed by
+"# ..." diagnostics.  Exit status is 1 if any vector fails.
+
+Usage: vectors.py [PATH-TO-PROTOCOL.md]   (default: docs/PROTOCOL.md)
+Needs Debian's python3-nacl and python3-msgpack (msgpack is used only as a
+cross-check of the hand-written canonical encoder).
+"""
+
+import hashlib
+import re
+import struct
+import sys
+
+import msgpack
+import nacl.bindings as sodium
+import nacl.exceptions
+
+
+class ProtoError(Exception):
+    """A rule of PROTOCOL.md is violated; .name is the section 10 name."""
+
+    def __init__(self, name, detail):
+        super().__init__("%s: %s" % (name, detail))
+        self.name = name
+
+
+# ---------------------------------------------------------------------------
+# Section 1: canonical MessagePack.  Maps are represented as lists of
+# (key, value) pairs so that the key order of the document is explicit.
+# ---------------------------------------------------------------------------
+
+class OMap(list):
+    """Ordered map: a list of (key, value) pairs."""
+
+
+def enc(obj):
+    out = bytearray()
+    _enc(obj, out)
+    return bytes(out)
+
+
+def _enc(o, out):
+    if isinstance(o, bool):
+        out.append(0xC3 if o else 0xC2)
+    elif isinstance(o, int):
+        if o < 0:
+            raise ValueError("negative integers do not occur in the protocol")
+        if o <= 0x7F:
+            out.append(o)
+        elif o <= 0xFF:
+            out += b"\xcc" + struct.pack(">B", o)
+        elif o <= 0xFFFF:
+            out += b"\xcd" + struct.pack(">H", o)
+        elif o <= 0xFFFFFFFF:
+            out += b"\xce" + struct.pack(">I", o)
+        elif o <= 0xFFFFFFFFFFFFFFFF:
+            out += b"\xcf" + struct.pack(">Q", o)
+        else:
+            raise ValueError("integer too large")
+    elif isinstance(o, str):
+        b = o.encode("utf-8")
+        n = len(b)
+        if n <= 31:
+            out.append(0xA0 | n)
+        elif n <= 0xFF:
+            out += b"\xd9" + struct.pack(">B", n)
+        elif n <= 0xFFFF:
+            out += b"\xda" + struct.pack(">H", n)
+        else:
+            out += b"\xdb" + struct.pack(">I", n)
+        out += b
+    elif isinstance(o, (bytes, bytearray)):
+        n = len(o)
+        if n <= 0xFF:
+            out += b"\xc4" + struct.pack(">B", n)
+        elif n <= 0xFFFF:
+            out += b"\xc5" + struct.pack(">H", n)
+        else:
+            out += b"\xc6" + struct.pack(">I", n)
+        out += o
+    elif isinstance(o, OMap):
+        n = len(o)
+        if n <= 15:
+            out.append(0x80 | n)
+        elif n <= 0xFFFF:
+            out += b"\xde" + struct.pack(">H", n)
+        else:
+            out += b"\xdf" + struct.pack(">I", n)
+        for k, v in o:
+            _enc(k, out)
+            _enc(v, out)
+    elif isinstance(o, (list, tuple)):
+        n = len(o)
+        if n <= 15:
+            out.append(0x90 | n)
+        elif n <= 0xFFFF:
+            out += b"\xdc" + struct.pack(">H", n)
+        else:
+            out += b"\xdd" + struct.pack(">I", n)
+        for v in o:
+            _enc(v, out)
+    else:
+        raise TypeError("cannot encode %r" % (o,))
+
+
+def to_plain(o):
+    """OMap -> dict (insertion ordered) for the msgpack cross-check."""
+    if isinstance(o, OMap):
+        return {k: to_plain(v) for k, v in o}
+    if isinstance(o, (list, tuple)):
+        return [to_plain(v) for v in o]
+    return o
+
+
+class Decoder:
+    """Strict decoder: only the types of section 1; lengths are checked
+    against the remaining bytes before use; nothing is allocated from a
+    count.  Canonical form is checked by re-encoding (section 9, item 4)."""
+
+    def __init__(self, data):
+        self.d = bytes(data)
+        self.p = 0
+
+    def need(self, n):
+        if n > len(self.d) - self.p:
+            raise ProtoError("truncated", "at offset %d: need %d bytes, %d remain"
+                             % (self.p, n, len(self.d) - self.p))
+
+    def take(self, n):
+        self.need(n)
+        b = self.d[self.p:self.p + n]
+        self.p += n
+        return b
+
+    def uint(self, size):
+        return int.from_bytes(self.take(size), "big")
+
+    # Section 9 says "at most four levels (message, envelope, body, indicator
+    # pair)", but it leaves out the `indicators` array that holds the pairs:
+    # message(1) > envelope(2) > body(3) > indicators(4) > pair(5).  The
+    # vectors need five nested containers, so five is the limit used here.
+    MAX_CONTAINER_DEPTH = 5
+
+    def value(self, depth=0):
+        start = self.p
+        t = self.take(1)[0]
+        if (0x80 <= t <= 0x9F or t in (0xDC, 0xDD, 0xDE, 0xDF)) \
+                and depth + 1 > self.MAX_CONTAINER_DEPTH:
+            raise ProtoError("bad-type", "containers nested deeper than %d at offset %d"
+                             % (self.MAX_CONTAINER_DEPTH, start))
+        if t <= 0x7F:
+            return t
+        if 0x80 <= t <= 0x8F:
+            return self.map_body(t & 0x0F, depth)
+        if 0x90 <= t <= 0x9F:
+            return self.array_body(t & 0x0F, depth)
+        if 0xA0 <= t <= 0xBF:
+            return self.str_body(t & 0x1F)
+        if t == 0xC2:
+            return False
+        if t == 0xC3:
+            return True
+        if t in (0xC4, 0xC5, 0xC6):
+            n = self.uint({0xC4: 1, 0xC5: 2, 0xC6: 4}[t])
+            return self.take(n)
+        if t in (0xCC, 0xCD, 0xCE, 0xCF):
+            return self.uint({0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8}[t])
+        if t in (0xD9, 0xDA, 0xDB):
+            return self.str_body(self.uint({0xD9: 1, 0xDA: 2, 0xDB: 4}[t]))
+        if t in (0xDC, 0xDD):
+            return self.array_body(self.uint(2 if t == 0xDC else 4), depth)
+        if t in (0xDE, 0xDF):
+            return self.map_body(self.uint(2 if t == 0xDE else 4), depth)
+        raise ProtoError("bad-type", "type byte 0x%02x at offset %d" % (t, start))
+
+    def str_body(self, n):
+        b = self.take(n)
+        try:
+            return b.decode("utf-8", errors="strict")
+        except UnicodeDecodeError as e:
+            raise ProtoError("bad-text", "invalid UTF-8: %s" % e)
+
+    def array_body(self, n, depth):
+        # every element takes at least one byte
+        self.need(n)
+        return [self.value(depth + 1) for _ in range(n)]
+
+    def map_body(self, n, depth):
+        # every pair takes at least two bytes
+        if n > (len(self.d) - self.p) // 2:
+            raise ProtoError("truncated", "map of %d pairs at offset %d" % (n, self.p))
+        m = OMap()
+        for _ in range(n):
+            k = self.value(depth + 1)
+            v = self.value(depth + 1)
+            m.append((k, v))
+        return m
+
+
+def decode_canonical(data, what):
+    d = Decoder(data)
+    v = d.value()
+    if d.p != len(data):
+        raise ProtoError("bad-field", "%d bytes after the %s" % (len(data) - d.p, what))
+    re_enc = enc(v)
+    if re_enc != bytes(data):
+        off = first_diff(re_enc, data)
+        raise ProtoError("non-canonical", "%s: re-encoding differs at offset %d" % (what, off))
+    return v
+
+
+# ---------------------------------------------------------------------------
+# Text, tokens, words (sections 1 and 5)
+# ---------------------------------------------------------------------------
+
+def check_text(s, what, multiline=False, lo=0, hi=None):
+    if not isinstance(s, str):
+        raise ProtoError("bad-type", "%s is not a str" % what)
+    b = s.encode("utf-8")
+    if len(b) < lo or (hi is not None and len(b) > hi):
+        raise ProtoError("bad-length", "%s is %d bytes (allowed %d..%s)" % (what, len(b), lo, hi))
+    for ch in s:
+        c = ord(ch)
+        if 0xD800 <= c <= 0xDFFF:
+            raise ProtoError("bad-text", "%s holds a surrogate" % what)
+        if c < 0x20 or c == 0x7F:
+            if multiline and c in (0x0A, 0x09):
+                continue
+            raise ProtoError("bad-text", "%s holds control character 0x%02x" % (what, c))
+
+
+TOKEN_RE = re.compile(r"[a-z0-9-]{1,64}\Z")
+ATTACK_RE = re.compile(r"T[0-9]{4}(\.[0-9]{3})?\Z")
+NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,63}\Z")
+
+
+def check_word(v, words, err, what):
+    if not isinstance(v, str):
+        raise ProtoError("bad-type", "%s is not a str" % what)
+    if v not in words:
+        raise ProtoError(err, "%s %r not one of %s" % (what, v, ", ".join(words)))
+
+
+def sort_key_bytes(s):
+    # byte-by-byte unsigned comparison, proper prefix first == bytes ordering
+    return s.encode("utf-8")
+
+
+def check_sorted_set(items, keyf, err, what):
+    for a, b in zip(items, items[1:]):
+        if not keyf(a) < keyf(b):
+            raise ProtoError(err, "%s not a strictly ascending set (%r, %r)" % (what, a, b))
+
+
+# ---------------------------------------------------------------------------
+# Section 6: indicator normalization
+# ---------------------------------------------------------------------------
+
+def _bad(value, why):
+    raise ProtoError("bad-indicator", "%r: %s" % (value, why))
+
+
+DEC_RE = re.compile(r"(0|[1-9][0-9]{0,2})\Z")
+
+
+def parse_ipv4(s):
+    """inet_pton(AF_INET): exactly four decimal parts 0-255, no leading zeros."""
+    parts = s.split(".")
+    if len(parts) != 4:
+        _bad(s, "not a dotted quad")
+    out = []
+    for p in parts:
+        if not re.fullmatch(r"[0-9]{1,3}", p) or (len(p) > 1 and p[0] == "0"):
+            _bad(s, "bad IPv4 part %r" % p)
+        n = int(p)
+        if n > 255:
+            _bad(s, "IPv4 part above 255")
+        out.append(n)
+    return bytes(out)
+
+
+def fmt_ipv4(b):
+    return ".".join(str(x) for x in b)
+
+
+def parse_ipv6(s):
+    """RFC 4291 section 2.2 text forms (1-4 hex digits per field, at most one
+    '::', optional trailing dotted quad).  No zone index, no brackets."""
+    if not s or any(c not in "0123456789abcdefABCDEF:." for c in s):
+        _bad(s, "not IPv6 text")
+    tail4 = b""
+    if "." in s:
+        cut = s.rfind(":")
+        if cut < 0:
+            _bad(s, "not IPv6 text")
+        tail4 = parse_ipv4(s[cut + 1:])
+        s6 = s[:cut + 1]
+        # keep "::" intact when the quad follows it directly; otherwise drop the ':'
+        if not s6.endswith("::"):
+            s6 = s6[:-1]
+    else:
+        s6 = s
+    nfields = 8 - len(tail4) // 2
+    if s6.count("::") > 1:
+        _bad(s, "more than one '::'")
+
+    def fields(t):
+        if t == "":
+            return []
+        fs = t.split(":")
+        for f in fs:
+            if not re.fullmatch(r"[0-9a-fA-F]{1,4}", f):
+                _bad(s, "bad IPv6 field %r" % f)
+        return [int(f, 16) for f in fs]
+
+    if "::" in s6:
+        head, tail = s6.split("::")
+        h, t = fields(head), fields(tail)
+        if len(h) + len(t) > nfields - 1:
+            _bad(s, "too many fields with '::'")
+        words = h + [0] * (nfields - len(h) - len(t)) + t
+    else:
+        words = fields(s6)
+        if len(words) != nfields:
+            _bad(s, "wrong number of fields")
+    return b"".join(struct.pack(">H", w) for w in words) + tail4
+
+
+def fmt_ipv6(b):
+    """RFC 5952: lower case, no leading zeros, the longest run of two or more
+    zero fields replaced by '::' (the first if tied).  IPv4-mapped addresses
+    (::ffff:0:0/96) use the mixed notation of RFC 5952 section 5."""
+    words = list(struct.unpack(">8H", b))
+    if b[:12] == b"\0" * 10 + b"\xff\xff":
+        return "::ffff:" + fmt_ipv4(b[12:])
+    best_i, best_n = -1, 0
+    i = 0
+    while i < 8:
+        if words[i] == 0:
+            j = i
+            while j < 8 and words[j] == 0:
+                j += 1
+            if j - i > best_n:
+                best_i, best_n = i, j - i
+            i = j
+        else:
+            i += 1
+    hx = ["%x" % w for w in words]
+    if best_n >= 2:
+        return ":".join(hx[:best_i]) + "::" + ":".join(hx[best_i + best_n:])
+    return ":".join(hx)
+
+
+LABEL_RE = re.compile(r"[A-Za-z0-9_-]{1,63}\Z")
+
+
+def norm_domain(v, min_labels=1):
+    s = v[:-1] if v.endswith(".") else v
+    if not s:
+        _bad(v, "empty domain")
+    if len(s) > 253:
+        _bad(v, "domain longer than 253 bytes")
+    labels = s.split(".")
+    if len(labels) < min_labels:
+        _bad(v, "needs at least %d labels" % min_labels)
+    for lab in labels:
+        if not LABEL_RE.match(lab):
+            _bad(v, "bad label %r" % lab)
+        if lab[0] == "-" or lab[-1] == "-":
+            _bad(v, "label %r starts or ends with '-'" % lab)
+    return s.lower()
+
+
+def norm_url(v):
+    if len(v.encode("utf-8")) > 2048:
+        _bad(v, "longer than 2048 bytes")
+    if any(not (0x21 <= ord(c) <= 0x7E) for c in v):
+        _bad(v, "not printable ASCII without space")
+    m = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", v)
+    if not m:
+        _bad(v, "no scheme://")
+    scheme = m.group(1)
+    rest = v[m.end():]
+    end = len(rest)
+    for c in "/?#":
+        k = rest.find(c)
+        if k >= 0:
+            end = min(end, k)
+    authority, tail = rest[:end], rest[end:]
+    at = authority.rfind("@")
+    userinfo, host = (authority[:at + 1], authority[at + 1:]) if at >= 0 else ("", authority)
+    if not host:
+        _bad(v, "empty host")
+    return scheme.lower() + "://" + userinfo + host.lower() + tail
+
+
+def norm_email(v):
+    at = v.rfind("@")
+    if at < 0:
+        _bad(v, "no '@'")
+    local, dom = v[:at], v[at + 1:]
+    if not (1 <= len(local.encode("utf-8")) <= 64):
+        _bad(v, "local part length")
+    if any(not (0x21 <= ord(c) <= 0x7E) or c == "@" for c in local):
+        _bad(v, "local part not printable ASCII without space or '@'")
+    return local + "@" + norm_domain(dom, min_labels=2)
+
+
+def norm_hex(v, n):
+    if not re.fullmatch(r"[0-9a-fA-F]{%d}" % n, v):
+        _bad(v, "not %d hex digits" % n)
+    return v.lower()
+
+
+def norm_cidr(v):
+    if v.count("/") != 1:
+        _bad(v, "not ADDR/LEN")
+    addr, ln = v.split("/")
+    if not re.fullmatch(r"0|[1-9][0-9]{0,2}", ln):
+        _bad(v, "bad prefix length")
+    n = int(ln)
+    if ":" in addr:
+        raw, bits, fmt = parse_ipv6(addr), 128, fmt_ipv6
+    else:
+        raw, bits, fmt = parse_ipv4(addr), 32, fmt_ipv4
+    if n > bits:
+        _bad(v, "prefix length above %d" % bits)
+    x = int.from_bytes(raw, "big")
+    mask = ((1 << bits) - 1) ^ ((1 << (bits - n)) - 1)
+    return fmt((x & mask).to_bytes(bits // 8, "big")) + "/" + str(n)
+
+
+def norm_filename(v):
+    check_text(v, "filename", lo=1, hi=255)
+    if "/" in v or "\\" in v or v in (".", ".."):
+        _bad(v, "not a plain file name")
+    return v
+
+
+def norm_cve(v):
+    if not re.fullmatch(r"[Cc][Vv][Ee]-[0-9]{4}-[0-9]{4,12}", v):
+        _bad(v, "not CVE-YYYY-NNNN")
+    return v.upper()
+
+
+def norm_asn(v):
+    m = re.fullmatch(r"(?:[Aa][Ss])?([0-9]{1,10})", v)
+    if not m:
+        _bad(v, "not an AS number")
+    d = m.group(1)
+    if len(d) > 1 and d[0] == "0":
+        _bad(v, "leading zero")
+    if int(d) > 4294967295:
+        _bad(v, "above 4294967295")
+    return "AS" + d
+
+
+NORMALIZERS = {
+    "ipv4": lambda v: fmt_ipv4(parse_ipv4(v)),
+    "ipv6": lambda v: fmt_ipv6(parse_ipv6(v)),
+    "cidr": norm_cidr,
+    "domain": norm_domain,
+    "url": norm_url,
+    "email": norm_email,
+    "md5": lambda v: norm_hex(v, 32),
+    "ja3": lambda v: norm_hex(v, 32),
+    "sha1": lambda v: norm_hex(v, 40),
+    "sha256": lambda v: norm_hex(v, 64),
+    "filename": norm_filename,
+    "cve": norm_cve,
+    "asn": norm_asn,
+}
+
+
+def normalize_indicator(typ, value):
+    if typ not in NORMALIZERS:
+        raise ProtoError("bad-indicator", "unknown indicator type %r" % typ)
+    return NORMALIZERS[typ](value)
+
+
+def indicator_key(pair):
+    # "ordered by type word first, then by value" (section 5.1)
+    return (pair[0].encode("utf-8"), pair[1].encode("utf-8"))
+
+
+# ---------------------------------------------------------------------------
+# Sections 4 and 5: field tables
+# ---------------------------------------------------------------------------
+
+TLPS = ["clear", "green", "amber", "amber+strict", "red"]
+ADDRESSED = ("amber", "amber+strict", "red")
+KINDS = ["incident", "update", "sighting", "retract", "roster"]
+CATEGORIES = ["abusive-content", "malicious-code", "information-gathering",
+              "intrusion-attempts", "intrusions", "availability",
+              "information-content-security", "fraud", "vulnerable", "other", "test"]
+SEVERITIES = ["low", "medium", "high", "very-high", "critical"]
+STATUSES = ["open", "contained", "resolved", "false-positive"]
+LEVELS = ["blocked", "external", "member"]
+
+ENVELOPE_KEYS = ["v", "origin", "seq", "time", "tlp", "kind", "ref", "to", "body", "sealed"]
+INCIDENT_KEYS = ["title", "summary", "category", "type", "severity", "impact", "status",
+                 "sectors", "scope", "indicators", "attack", "actions", "expires"]
+INCIDENT_REQUIRED = {"title", "category", "severity", "status"}
+NOTE_KEYS = ["note"]
+ROSTER_KEYS = ["peer", "name", "level", "coordinator"]
+
+
+def body_keys(kind):
+    if kind in ("incident", "update"):
+        return INCIDENT_KEYS, INCIDENT_REQUIRED
+    if kind in ("sighting", "retract"):
+        return NOTE_KEYS, set()
+    return ROSTER_KEYS, set(ROSTER_KEYS)
+
+
+def check_keys(m, order, required, what):
+    if not isinstance(m, OMap):
+        raise ProtoError("bad-type", "%s is not a map" % what)
+    pos = -1
+    seen = set()
+    for k, _ in m:
+        if not isinstance(k, str):
+            raise ProtoError("bad-type", "%s key is not a str" % what)
+        if k not in order:
+            raise ProtoError("bad-field", "unknown key %r in %s" % (k, what))
+        if k in seen:
+            raise ProtoError("bad-field", "repeated key %r in %s" % (k, what))
+        i = order.index(k)
+        if i < pos:
+            raise ProtoError("bad-field", "misplaced key %r in %s" % (k, what))
+        pos = i
+        seen.add(k)
+    missing = required - seen
+    if missing:
+        raise ProtoError("bad-field", "missing %s in %s" % (", ".join(sorted(missing)), what))
+    return dict(m)
+
+
+def check_str_array(v, what, maxn, elem_check, sorted_set):
+    if not isinstance(v, list):
+        raise ProtoError("bad-type", "%s is not an array" % what)
+    if not v:
+        raise ProtoError("bad-field", "%s present but empty" % what)
+    if len(v) > maxn:
+        raise ProtoError("too-many", "%s has %d elements (max %d)" % (what, len(v), maxn))
+    for x in v:
+        if not isinstance(x, str):
+            raise ProtoError("bad-type", "%s element is not a str" % what)
+        elem_check(x)
+    if sorted_set:
+        check_sorted_set(v, sort_key_bytes, "bad-token", what)
+
+
+def validate_body(kind, m):
+    order, req = body_keys(kind)
+    f = check_keys(m, order, req, "%s body" % kind)
+    if kind in ("incident", "update"):
+        check_text(f["title"], "title", lo=1, hi=256)
+        if "summary" in f:
+            check_text(f["summary"], "summary", multiline=True, lo=1, hi=16384)
+        check_word(f["category"], CATEGORIES, "bad-category", "category")
+        if "type" in f:
+            if not isinstance(f["type"], str) or not TOKEN_RE.match(f["type"]):
+                raise ProtoError("bad-token", "type %r" % (f["type"],))
+        check_word(f["severity"], SEVERITIES, "bad-severity", "severity")
+        if "impact" in f:
+            check_word(f["impact"], SEVERITIES, "bad-severity", "impact")
+        check_word(f["status"], STATUSES, "bad-status", "status")
+        if "sectors" in f:
+            def tok(x):
+                if not TOKEN_RE.match(x):
+                    raise ProtoError("bad-token", "sector %r" % x)
+            check_str_array(f["sectors"], "sectors", 32, tok, True)
+        if "scope" in f:
+            check_text(f["scope"], "scope", multiline=True, lo=1, hi=4096)
+        if "indicators" in f:
+            inds = f["indicators"]
+            if not isinstance(inds, list):
+                raise ProtoError("bad-type", "indicators is not an array")
+            if not inds:
+                raise ProtoError("bad-field", "indicators present but empty")
+            if len(inds) > 1000:
+                raise ProtoError("bad-indicators", "more than 1000 indicators")
+            for p in inds:
+                if (not isinstance(p, list) or len(p) != 2
+                        or not all(isinstance(x, str) for x in p)):
+                    raise ProtoError("bad-indicator", "indicator is not [str, str]")
+                if normalize_indicator(p[0], p[1]) != p[1]:
+                    raise ProtoError("bad-indicator", "%r not normalized" % (p,))
+            check_sorted_set(inds, indicator_key, "bad-indicators", "indicators")
+        if "attack" in f:
+            def tech(x):
+                if not ATTACK_RE.match(x):
+                    raise ProtoError("bad-token", "ATT&CK id %r" % x)
+            check_str_array(f["attack"], "attack", 64, tech, True)
+        if "actions" in f:
+            check_str_array(f["actions"], "actions", 32,
+                            lambda x: check_text(x, "action", lo=1, hi=1024), False)
+        if "expires" in f:
+            e = f["expires"]
+            if isinstance(e, bool) or not isinstance(e, int):
+                raise ProtoError("bad-type", "expires is not a uint")
+            if e == 0:
+                raise ProtoError("bad-field", "expires is 0")
+    elif kind in ("sighting", "retract"):
+        if "note" in f:
+            check_text(f["note"], "note", multiline=True, lo=1, hi=4096)
+    else:
+        if not isinstance(f["peer"], bytes) or len(f["peer"]) != 32:
+            raise ProtoError("bad-length", "peer is not bin 32")
+        if not isinstance(f["name"], str) or not NAME_RE.match(f["name"]):
+            raise ProtoError("bad-token", "name %r" % (f["name"],))
+        check_word(f["level"], LEVELS, "bad-level", "level")
+        if not isinstance(f["coordinator"], bool):
+            raise ProtoError("bad-type", "coordinator is not a bool")
+    return f
+
+
+def validate_envelope(env):
+    f = check_keys(env, ENVELOPE_KEYS, {"v", "origin", "seq", "time", "tlp", "kind"},
+                   "envelope")
+    if f["v"] != 1 or isinstance(f["v"], bool):
+        raise ProtoError("bad-version", "v = %r" % (f["v"],))
+    if not isinstance(f["origin"], bytes) or len(f["origin"]) != 32:
+        raise ProtoError("bad-length", "origin is not bin 32")
+    for k in ("seq", "time"):
+        if isinstance(f[k], bool) or not isinstance(f[k], int):
+            raise ProtoError("bad-type", "%s is not a uint" % k)
+    if not isinstance(f["tlp"], str) or f["tlp"] not in TLPS:
+        raise ProtoError("bad-tlp", "tlp %r" % (f["tlp"],))
+    if not isinstance(f["kind"], str) or f["kind"] not in KINDS:
+        raise ProtoError("bad-kind", "kind %r" % (f["kind"],))
+    kind, tlp = f["kind"], f["tlp"]
+    if "ref" in f:
+        if kind == "roster":
+            raise ProtoError("bad-ref", "ref on a roster message")
+        if not isinstance(f["ref"], bytes) or len(f["ref"]) != 32:
+            raise ProtoError("bad-length", "ref is not bin 32")
+    elif kind in ("update", "sighting", "retract"):
+        raise ProtoError("bad-ref", "ref missing for %s" % kind)
+    if tlp in ADDRESSED:
+        if kind == "roster":
+            raise ProtoError("bad-tlp", "roster messages are not addressed")
+        if "to" not in f:
+            raise ProtoError("bad-recipients", "to missing")
+        to = f["to"]
+        if not isinstance(to, list) or not (1 <= len(to) <= 64):
+            raise ProtoError("bad-recipients", "to must hold 1..64 ids")
+        for r in to:
+            if not isinstance(r, bytes) or len(r) != 32:
+                raise ProtoError("bad-length", "recipient is not bin 32")
+        for a, b in zip(to, to[1:]):
+            if not a < b:
+                raise ProtoError("bad-recipients", "to not sorted or repeated")
+        if f["origin"] in to:
+            raise ProtoError("bad-recipients", "to contains the origin")
+        if "body" in f or "sealed" not in f:
+            raise ProtoError("bad-sealed", "addressed message needs sealed, not body")
+        s = check_keys(f["sealed"], ["nonce", "keys", "box"], {"nonce", "keys", "box"}, "sealed")
+        if not isinstance(s["nonce"], bytes) or len(s["nonce"]) != 24:
+            raise ProtoError("bad-sealed", "nonce is not bin 24")
+        ks = s["keys"]
+        if not isinstance(ks, list) or len(ks) != len(to) + 1:
+            raise ProtoError("bad-sealed", "keys must hold len(to)+1 entries")
+        for k in ks:
+            if not isinstance(k, bytes) or len(k) != 80:
+                raise ProtoError("bad-sealed", "sealed key is not bin 80")
+        if not isinstance(s["box"], bytes) or len(s["box"]) < 16:
+            raise ProtoError("bad-sealed", "box shorter than 16 bytes")
+    else:
+        if "to" in f:
+            raise ProtoError("bad-recipients", "to present on a %s message" % tlp)
+        if "sealed" in f or "body" not in f:
+            raise ProtoError("bad-field", "clear/green message needs body, not sealed")
+        validate_body(kind, f["body"])
+    return f
+
+
+# ---------------------------------------------------------------------------
+# Keys, sealing, signing (sections 2, 7, 8)
+# ---------------------------------------------------------------------------
+
+def ed_keypair(seed):
+    pk, sk = sodium.crypto_sign_seed_keypair(seed)
+    return pk, sk
+
+
+def x_keypair(seed):
+    pk, sk = ed_keypair(seed)
+    return (sodium.crypto_sign_ed25519_pk_to_curve25519(pk),
+            sodium.crypto_sign_ed25519_sk_to_curve25519(sk))
+
+
+def blake2b(data, n):
+    return hashlib.blake2b(data, digest_size=n).digest()
+
+
+def seal_key(K, node_id, esk):
+    pk = sodium.crypto_sign_ed25519_pk_to_curve25519(node_id)
+    epk = sodium.crypto_scalarmult_base(esk)
+    n = blake2b(epk + pk, 24)
+    # PyNaCl's crypto_box strips the NaCl zero padding and so returns
+    # MAC(16) || ciphertext, i.e. exactly crypto_box_easy's output.
+    return epk + sodium.crypto_box(K, n, pk, esk)
+
+
+class Rand:
+    def __init__(self, data):
+        self.d, self.p = data, 0
+
+    def draw(self, n, what):
+        if self.p + n > len(self.d):
+            raise ValueError("randomness stream exhausted drawing %s" % what)
+        b = self.d[self.p:self.p + n]
+        self.p += n
+        return b
+
+
+def first_diff(a, b):
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return i
+    return min(len(a), len(b)) if len(a) != len(b) else -1
+
+
+# ---------------------------------------------------------------------------
+# Vector blocks (section 11)
+# ---------------------------------------------------------------------------
+
+def parse_blocks(text):
+    blocks = []
+    cur = None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        s = line.rstrip("\r")
+        if cur is None:
+            if s.strip() == "```vector":
+                cur = {"_line": lineno, "_fields": []}
+            continue
+        if s.strip() == "```":
+            blocks.append(cur)
+            cur = None
+            continue
+        if not s.strip():
+            continue
+        m = re.match(r"([A-Za-z][A-Za-z0-9_-]*):(?: (.*))?\Z", s)
+        if not m:
+            raise ValueError("line %d: cannot parse %r" % (lineno, s))
+        cur["_fields"].append((m.group(1), m.group(2) or ""))
+    if cur is not None:
+        raise ValueError("unterminated ```vector block at line %d" % cur["_line"])
+    return blocks
+
+
+SCALAR = {"name", "seed", "seq", "time", "tlp", "kind", "ref", "id", "sig", "v",
+          "title", "summary", "category", "type", "severity", "impact", "status",
+          "scope", "expires", "note", "peer", "peer-seed", "level", "coordinator"}
+# Section 11 names fields "by their JSON name", which makes the roster body's
+# `name` collide with the vector's own `name:` label.  The document does not
+# say how; this parser takes the first `name:` as the vector's name and a
+# second one as the roster `name` (there is no roster vector to confirm it).
+REPEAT = {"to-seed", "random", "bytes", "sector", "indicator", "attack", "action"}
+
+
+def block_fields(b):
+    one, many = {}, {}
+    for k, v in b["_fields"]:
+        if k in REPEAT:
+            many.setdefault(k, []).append(v)
+        elif k == "name" and "name" in one and "roster-name" not in one:
+            one["roster-name"] = v
+        elif k in SCALAR:
+            if k in one:
+                raise ValueError("field %r given twice" % k)
+            one[k] = v
+        else:
+            raise ValueError("unknown vector field %r" % k)
+    return one, many
+
+
+def hexb(s, n=None, what="hex"):
+    b = bytes.fromhex(s)
+    if n is not None and len(b) != n:
+        raise ValueError("%s must be %d bytes" % (what, n))
+    return b
+
+
+def build_body(kind, one, many):
+    body = OMap()
+    if kind in ("incident", "update"):
+        inds = []
+        for item in many.get("indicator", []):
+            typ, sep, val = item.partition(":")
+            if not sep:
+                raise ValueError("indicator %r is not TYPE:VALUE" % item)
+            inds.append([typ, normalize_indicator(typ, val)])
+        inds = sorted({tuple(p) for p in inds}, key=indicator_key)
+        fields = {
+            "title": one.get("title"),
+            "summary": one.get("summary"),
+            "category": one.get("category"),
+            "type": one.get("type"),
+            "severity": one.get("severity"),
+            "impact": one.get("impact"),
+            "status": one.get("status"),
+            "sectors": sorted(set(many.get("sector", [])), key=sort_key_bytes),
+            "scope": one.get("scope"),
+            "indicators": [list(p) for p in inds],
+            "attack": sorted(set(many.get("attack", [])), key=sort_key_bytes),
+            "actions": list(many.get("action", [])),
+            "expires": int(one["expires"]) if "expires" in one else None,
+        }
+        for k in INCIDENT_KEYS:
+            v = fields[k]
+            # absent and empty are the same content (section 1)
+            if v is None or v == "" or v == []:
+                continue
+            body.append((k, v))
+    elif kind in ("sighting", "retract"):
+        if one.get("note"):
+            body.append(("note", one["note"]))
+    else:
+        if "peer" in one:
+            peer = hexb(one["peer"].lower(), 32, "peer")
+        else:
+            peer = ed_keypair(hexb(one["peer-seed"], 32, "peer-seed"))[0]
+        body.append(("peer", peer))
+        body.append(("name", one["roster-name"]))
+        body.append(("level", one["level"]))
+        body.append(("coordinator", {"true": True, "false": False}[one["coordinator"]]))
+    validate_body(kind, body)
+    return body
+
+
+def run_vector(b, ids_by_name):
+    """Returns (name, list of failure diagnostics)."""
+    fails = []
+    one, many = block_fields(b)
+    name = one.get("name", "line-%d" % b["_line"])
+
+    seed = hexb(one["seed"], 32, "seed")
+    opk, osk = ed_keypair(seed)
+    kind, tlp = one["kind"], one["tlp"]
+
+    env = OMap()
+    env.append(("v", int(one.get("v", "1"))))
+    env.append(("origin", opk))
+    env.append(("seq", int(one["seq"])))
+    env.append(("time", int(one["time"])))
+    env.append(("tlp", tlp))
+    env.append(("kind", kind))
+    if "ref" in one:
+        r = one["ref"]
+        if r.startswith("@"):
+            if r[1:] not in ids_by_name:
+                raise ValueError("ref to unknown (or later) vector %r" % r[1:])
+            env.append(("ref", ids_by_name[r[1:]]))
+        else:
+            env.append(("ref", hexb(r, 32, "ref")))
+
+    body = build_body(kind, one, many)
+    plaintext = enc(body)
+    recipients = []  # (node id, seed)
+    for s in many.get("to-seed", []):
+        rs = hexb(s, 32, "to-seed")
+        recipients.append((ed_keypair(rs)[0], rs))
+    recipients.sort(key=lambda t: t[0])
+    rand = Rand(b"".join(hexb(x) for x in many.get("random", [])))
+
+    if tlp in ADDRESSED:
+        to = [r[0] for r in recipients]
+        env.append(("to", to))
+        K = rand.draw(32, "body key")
+        N = rand.draw(24, "nonce")
+        box = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, b"", N, K)
+        keys = [seal_key(K, nid, rand.draw(32, "ephemeral key %d" % i))
+                for i, nid in enumerate(to + [opk])]
+        env.append(("sealed", OMap([("nonce", N), ("keys", keys), ("box", box)])))
+    else:
+        if recipients:
+            raise ValueError("to-seed given for a %s message" % tlp)
+        env.append(("body", body))
+    if rand.p != len(rand.d):
+        fails.append("randomness stream has %d unused bytes" % (len(rand.d) - rand.p))
+
+    env_bytes = enc(env)
+    sig = sodium.crypto_sign(env_bytes, osk)[:64]
+    msg = enc([env, sig])
+    assert msg == b"\x92" + env_bytes + b"\xc4\x40" + sig
+    mid = blake2b(msg, 32)
+
+    # cross-check the hand-written encoder with msgpack's packer
+    mp = msgpack.packb(to_plain([env, sig]), use_bin_type=True)
+    if mp != msg:
+        fails.append("own encoder and msgpack.packb differ at byte offset %d"
+                     % first_diff(mp, msg))
+
+    exp_bytes = hexb("".join(many.get("bytes", [])))
+    exp_sig = hexb(one["sig"], 64, "sig")
+    exp_id = hexb(one["id"], 32, "id")
+    ids_by_name[name] = exp_id
+
+    if msg != exp_bytes:
+        off = first_diff(msg, exp_bytes)
+        fails.append("bytes differ: first differing byte offset %d (got %s, want %s; lengths %d/%d)"
+                     % (off, msg[off:off + 8].hex(), exp_bytes[off:off + 8].hex(),
+                        len(msg), len(exp_bytes)))
+    if sig != exp_sig:
+        fails.append("sig differs: first differing byte offset %d" % first_diff(sig, exp_sig))
+    if mid != exp_id:
+        fails.append("id differs: first differing byte offset %d (got %s)"
+                     % (first_diff(mid, exp_id), mid.hex()))
+    if blake2b(exp_bytes, 32) != exp_id:
+        fails.append("id: line is not BLAKE2b-256 of the bytes: lines")
+
+    # --- decode the expected bytes and check them against the rules ---
+    try:
+        if len(exp_bytes) > 262144:
+            raise ProtoError("too-big", "%d bytes" % len(exp_bytes))
+        top = decode_canonical(exp_bytes, "message")
+        if not isinstance(top, list) or len(top) != 2:
+            raise ProtoError("bad-type", "message is not a two-element array")
+        denv, dsig = top
+        if not isinstance(dsig, bytes) or len(dsig) != 64:
+            raise ProtoError("bad-length", "signature is not bin 64")
+        if dsig != exp_sig:
+            fails.append("decoded signature differs from the sig: line")
+        signed = exp_bytes[1:-66]
+        if enc(denv) != signed:
+            raise ProtoError("non-canonical", "envelope element is not bytes[1:-66]")
+        f = validate_envelope(denv)
+        try:
+            sodium.crypto_sign_open(dsig + signed, f["origin"])
+        except nacl.exceptions.BadSignatureError:
+            raise ProtoError("bad-signature", "signature does not verify")
+        if f["origin"] != opk:
+            fails.append("decoded origin is not the seed's public key")
+        if f["tlp"] in ADDRESSED:
+            s = dict(f["sealed"])
+            to = f["to"]
+            readers = [(rs, "recipient %s" % nid.hex()[:16]) for nid, rs in recipients]
+            readers.append((seed, "origin"))
+            if len(to) != len(recipients):
+                fails.append("decoded to has %d ids, vector lists %d" % (len(to), len(recipients)))
+            for rseed, label in readers:
+                nid = ed_keypair(rseed)[0]
+                i = len(to) if nid == f["origin"] else (to.index(nid) if nid in to else None)
+                if i is None:
+                    fails.append("%s is not in to" % label)
+                    continue
+                xpk, xsk = x_keypair(rseed)
+                try:
+                    K2 = sodium.crypto_box_seal_open(s["keys"][i], xpk, xsk)
+                    P2 = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+                        s["box"], b"", s["nonce"], K2)
+                except nacl.exceptions.CryptoError as e:
+                    fails.append("%s: decrypt-failed (%s)" % (label, e))
+                    continue
+                try:
+                    dbody = decode_canonical(P2, "sealed body")
+                    validate_body(f["kind"], dbody)
+                except ProtoError as e:
+                    fails.append("%s: plaintext rejected: %s" % (label, e))
+                if P2 != plaintext:
+                    fails.append("%s: plaintext differs from the encoded body at byte offset %d"
+                                 % (label, first_diff(P2, plaintext)))
+            # the ephemeral public keys follow from the randomness stream
+            rand2 = Rand(b"".join(hexb(x) for x in many.get("random", [])))
+            rand2.draw(56, "K and N")
+            for i, k in enumerate(s["keys"]):
+                esk = rand2.draw(32, "esk")
+                if k[:32] != sodium.crypto_scalarmult_base(esk):
+                    fails.append("sealed key %d: epk is not X25519(esk %d, base point)" % (i, i))
+        else:
+            if enc(f["body"]) != plaintext:
+                fails.append("decoded body differs from the encoded body at byte offset %d"
+                             % first_diff(enc(f["body"]), plaintext))
+    except ProtoError as e:
+        fails.append("decoding the expected bytes: %s" % e)
+    return name, fails
+
+
+def main(argv):
+    path = argv[1] if len(argv) > 1 else "docs/PROTOCOL.md"
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    blocks = parse_blocks(text)
+    print("1..%d" % len(blocks))
+    if not blocks:
+        print("# no ```vector blocks found in %s" % path)
+        return 1
+    ids_by_name = {}
+    failed = 0
+    for n, b in enumerate(blocks, 1):
+        try:
+            name, fails = run_vector(b, ids_by_name)
+        except Exception as e:  # malformed block or input outside the rules
+            name = next((v for k, v in b["_fields"] if k == "name"), "line-%d" % b["_line"])
+            fails = ["cannot build the vector: %s: %s" % (type(e).__name__, e)]
+        if fails:
+            failed += 1
+            print("not ok %d - %s" % (n, name))
+            for f in fails:
+                print("# " + f)
+        else:
+            print("ok %d - %s" % (n, name))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
