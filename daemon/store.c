@@ -857,7 +857,8 @@ store_by_ioc(struct store *st, const char *value, size_t len, uint64_t before_lk
 	}
 	if (rc == 0 || rc == MDB_NOTFOUND)
 		rc = MDB_NOTFOUND;
-	qsort(lk, n, sizeof *lk, s_u64_desc);
+	if (n > 1)
+		qsort(lk, n, sizeof *lk, s_u64_desc);
 	for (size_t i = 0; i < n && !s_walk_visit(st, txn, lk[i], fn, arg, &w, &err); i++)
 		;
 	free(lk);
