@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "draft.h"
 #include "log.h"
 #include "msgjson.h"
@@ -77,6 +78,21 @@ s_open_reader(struct cli *c)
 {
 	struct node *n = node_open(c->dir, NODE_KEYS | NODE_STORE, c->err, sizeof c->err);
 	return n != NULL ? n : s_open(c, NODE_STORE);
+}
+
+/* store_item_fn: a copy of the message's bytes into {uint8_t *p; size_t n}. */
+static int
+s_copy_bytes(void *arg, const struct store_item *it)
+{
+	struct {
+		uint8_t *p;
+		size_t n;
+	} *b = arg;
+	if ((b->p = malloc(it->len)) != NULL) {
+		memcpy(b->p, it->bytes, it->len);
+		b->n = it->len;
+	}
+	return 1;
 }
 
 static const char *
@@ -251,97 +267,122 @@ cmd_trust(struct cli *c, int argc, char **argv)
 
 /* ---- publish, sight ---------------------------------------------------- */
 
-/* Publishes the draft and prints the id alone on the last line. */
+/*
+ * Publishes a message given as a JSON object (draft field names): through
+ * the running daemon, which signs, stores and gossips it; without one,
+ * straight into the store (it then leaves with the next reconciliation).
+ * Prints the id alone on the last line.  Takes o.
+ */
 static int
-s_publish(struct cli *c, struct node *n, struct draft *d)
+s_publish(struct cli *c, json_t *o)
 {
-	uint8_t id[32], *bytes;
-	size_t len;
+	struct draft *d = NULL;
+	struct node *n = NULL;
+	uint8_t id[32], *bytes = NULL;
 	char hex[65];
+	size_t len;
+	json_t *rep;
+	int rc = 1;
 
-	if (node_publish(n, d, id, &bytes, &len, c->err, sizeof c->err) == -1)
+	rep = control_call(c->dir, json_pack("{s:s,s:O}", "cmd", "publish", "message", o), c->err,
+		sizeof c->err);
+	if (rep != NULL) {
+		if (json_is_true(json_object_get(rep, "ok"))) {
+			puts(json_string_value(json_object_get(rep, "id")));
+			rc = 0;
+		} else
+			s_error("publish: %s", json_string_value(json_object_get(rep, "error")));
+		json_decref(rep);
+		json_decref(o);
+		return rc;
+	}
+	if (strstr(c->err, "not running") == NULL) {
+		json_decref(o);
 		return s_error("publish: %s", c->err);
+	}
+	if ((n = s_open(c, NODE_KEYS | NODE_STORE)) == NULL || (d = draft_new()) == NULL)
+		goto out;
+	if (draft_from_json(d, o, node_resolve, n, c->err, sizeof c->err) == -1)
+		s_error("publish: %s", c->err);
+	else if (msg_tlp_addressed(draft_msg(d)->tlp) && draft_msg(d)->nto == 0)
+		s_error("publish: TLP:%s needs at least one --to recipient",
+			msg_tlp_name(draft_msg(d)->tlp));
+	else if (node_publish(n, d, id, &bytes, &len, c->err, sizeof c->err) == -1)
+		s_error("publish: %s", c->err);
+	else {
+		hex_encode(hex, id, 32);
+		puts(hex);
+		rc = 0;
+	}
+out:
 	free(bytes);
-	hex_encode(hex, id, 32);
-	puts(hex);
-	return 0;
+	draft_destroy(&d);
+	node_close(&n);
+	json_decref(o);
+	return rc;
 }
 
-static int
-s_load_file(struct cli *c, struct node *n, struct draft *d, const char *path)
+/* Repeated flags and the JSON arrays they fill. */
+static const char *
+s_array_of(const char *flag)
 {
-	json_error_t jerr;
-	json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	int rc;
-
-	if (o == NULL)
-		return s_error("%s:%d: %s", path, jerr.line, jerr.text);
-	rc = draft_from_json(d, o, node_resolve, n, c->err, sizeof c->err);
-	json_decref(o);
-	return rc == -1 ? s_error("%s: %s", path, c->err) : 0;
+	static const char *const map[][2] = { { "indicator", "indicators" }, { "sector", "sectors" },
+		{ "attack", "attack" }, { "action", "actions" }, { "to", "recipients" } };
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(flag, map[i][0]) == 0)
+			return map[i][1];
+	return NULL;
 }
 
 static int
 cmd_publish(struct cli *c, int argc, char **argv)
 {
-	/* Every long option but these three names a draft field. */
-	static const struct option opts[] = { { "file", 1, 0, 'f' }, { "to", 1, 0, 't' },
+	static const struct option opts[] = { { "file", 1, 0, 'f' }, { "to", 1, 0, 1 },
 		{ "tlp", 1, 0, 1 }, { "title", 1, 0, 1 }, { "category", 1, 0, 1 },
 		{ "severity", 1, 0, 1 }, { "summary", 1, 0, 1 }, { "indicator", 1, 0, 1 },
 		{ "ref", 1, 0, 1 }, { "kind", 1, 0, 1 }, { "type", 1, 0, 1 }, { "impact", 1, 0, 1 },
 		{ "status", 1, 0, 1 }, { "sector", 1, 0, 1 }, { "scope", 1, 0, 1 },
 		{ "attack", 1, 0, 1 }, { "action", 1, 0, 1 }, { "expires", 1, 0, 1 },
 		{ "note", 1, 0, 1 }, { 0 } };
-	const char *file = NULL;
-	struct draft *d = draft_new();
-	struct node *n = NULL;
-	uint8_t key[32];
-	int ch, idx, rc = 1;
+	json_t *o = NULL, *fromflags = json_object();
+	json_error_t jerr;
+	int ch, idx;
 
-	if (d == NULL)
-		return s_error("out of memory");
-	/* First pass: --file, whose fields the flags then override. */
 	while ((ch = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+		const char *arr;
 		if (ch == '?') {
-			rc = s_usage("publish", "--tlp TLP --title T --category C --severity S "
+			json_decref(o), json_decref(fromflags);
+			return s_usage("publish", "--tlp TLP --title T --category C --severity S "
 						"[--summary S] [--indicator TYPE:VALUE]... [--to NAME]... "
 						"[--ref ID] [--kind K] [--file FILE.json]");
-			goto out;
 		}
-		if (ch == 'f')
-			file = optarg;
+		if (ch == 'f') {
+			json_decref(o);
+			if ((o = json_load_file(optarg, JSON_REJECT_DUPLICATES, &jerr)) == NULL ||
+			    !json_is_object(o)) {
+				json_decref(o), json_decref(fromflags);
+				return s_error("%s:%d: %s", optarg, jerr.line,
+					o == NULL ? jerr.text : "expected a JSON object");
+			}
+		} else if ((arr = s_array_of(opts[idx].name)) != NULL) {
+			if (json_object_get(fromflags, arr) == NULL)
+				json_object_set_new(fromflags, arr, json_array());
+			json_array_append_new(json_object_get(fromflags, arr), json_string(optarg));
+		} else
+			json_object_set_new(fromflags, opts[idx].name, json_string(optarg));
 	}
 	if (optind != argc) {
-		rc = s_error("publish: unexpected argument '%s'", argv[optind]);
-		goto out;
+		json_decref(o), json_decref(fromflags);
+		return s_error("publish: unexpected argument '%s'", argv[optind]);
 	}
-	if ((n = s_open(c, NODE_KEYS | NODE_STORE)) == NULL)
-		goto out;
-	if (file != NULL && s_load_file(c, n, d, file) != 0)
-		goto out;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", opts, &idx)) != -1) {
-		if (ch == 't') {
-			if (node_resolve(n, optarg, key, c->err, sizeof c->err) == -1 ||
-			    draft_add_recipient(d, key, c->err, sizeof c->err) == -1) {
-				rc = s_error("--to: %s", c->err);
-				goto out;
-			}
-		} else if (ch == 1 && draft_set(d, opts[idx].name, optarg, c->err, sizeof c->err) == -1) {
-			rc = s_error("--%s", c->err);
-			goto out;
-		}
+	/* Flags override the file's fields (a repeated flag its whole array). */
+	if (o == NULL)
+		o = fromflags;
+	else {
+		json_object_update(o, fromflags);
+		json_decref(fromflags);
 	}
-	if (msg_tlp_addressed(draft_msg(d)->tlp) && draft_msg(d)->nto == 0) {
-		rc = s_error("publish: TLP:%s needs at least one --to recipient",
-			msg_tlp_name(draft_msg(d)->tlp));
-		goto out;
-	}
-	rc = s_publish(c, n, d);
-out:
-	node_close(&n);
-	draft_destroy(&d);
-	return rc;
+	return s_publish(c, o);
 }
 
 static int
@@ -349,9 +390,8 @@ cmd_sight(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "note", 1, 0, 'n' }, { 0 } };
 	const char *note = NULL;
-	struct draft *d;
-	struct node *n;
-	int ch, rc;
+	uint8_t id[32];
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		if (ch == 'n')
@@ -360,24 +400,138 @@ cmd_sight(struct cli *c, int argc, char **argv)
 			return s_usage("sight", "ID [--note TEXT]");
 	if (optind != argc - 1)
 		return s_usage("sight", "ID [--note TEXT]");
-	if ((n = s_open(c, NODE_KEYS | NODE_STORE)) == NULL)
-		return 1;
-	if ((d = draft_new()) == NULL) {
-		node_close(&n);
-		return s_error("out of memory");
-	}
-	rc = 1;
-	if (draft_set(d, "kind", "sighting", c->err, sizeof c->err) == -1 ||
-		 draft_set(d, "ref", argv[optind], c->err, sizeof c->err) == -1 ||
-		 (note != NULL && draft_set(d, "note", note, c->err, sizeof c->err) == -1))
-		s_error("sight: %s", c->err);
-	else if (store_has(n->st, draft_msg(d)->ref) != 1)
+	if (id_parse(id, argv[optind]) == -1)
+		return s_error("sight: '%s' is not a message id (64 hex digits)", argv[optind]);
+	/* The sighting goes to whoever may see the original: same TLP. */
+	struct node *n = s_open_reader(c);
+	struct msg *m = msg_new();
+	struct shown_bytes {
+		uint8_t *p;
+		size_t n;
+	} sb = { NULL, 0 };
+	int rc = 1;
+	if (n == NULL || m == NULL)
+		goto out;
+	if (store_get(n->st, id, s_copy_bytes, &sb) != STORE_OK || sb.p == NULL ||
+	    msg_decode(m, sb.p, sb.n, 0) != MSG_OK) {
 		s_error("sight: no message %s here", argv[optind]);
-	else
-		rc = s_publish(c, n, d);
-	draft_destroy(&d);
+		goto out;
+	}
+	json_t *o = json_pack("{s:s,s:s,s:s}", "kind", "sighting", "ref", argv[optind], "tlp",
+		msg_tlp_name(m->tlp));
+	if (note != NULL)
+		json_object_set_new(o, "note", json_string(note));
+	if (msg_tlp_addressed(m->tlp)) {
+		/* Back to the origin and the other recipients, minus ourselves. */
+		json_t *to = json_array();
+		char hex[65];
+		if (memcmp(m->origin, n->id, 32) != 0) {
+			hex_encode(hex, m->origin, 32);
+			json_array_append_new(to, json_string(hex));
+		}
+		for (size_t i = 0; i < m->nto; i++)
+			if (memcmp(m->to[i], n->id, 32) != 0) {
+				hex_encode(hex, m->to[i], 32);
+				json_array_append_new(to, json_string(hex));
+			}
+		json_object_set_new(o, "recipients", to);
+	}
+	node_close(&n);
+	rc = s_publish(c, o);
+out:
+	free(sb.p);
+	msg_destroy(&m);
 	node_close(&n);
 	return rc;
+}
+
+/* Asks the running daemon; prints its reply's `key` (JSON Lines with
+ * --json, else through show). */
+static json_t *
+s_ask(struct cli *c, json_t *req, const char *what)
+{
+	json_t *rep = control_call(c->dir, req, c->err, sizeof c->err);
+
+	if (rep == NULL) {
+		s_error("%s: %s", what, c->err);
+		return NULL;
+	}
+	if (!json_is_true(json_object_get(rep, "ok"))) {
+		s_error("%s: %s", what, json_string_value(json_object_get(rep, "error")));
+		json_decref(rep);
+		return NULL;
+	}
+	return rep;
+}
+
+static int
+cmd_peers(struct cli *c, int argc, char **argv)
+{
+	json_t *rep, *a, *p;
+	size_t i;
+
+	(void)argv;
+	if (argc > 1)
+		return s_usage("peers", "[--json]");
+	if ((rep = s_ask(c, json_pack("{s:s}", "cmd", "peers"), "peers")) == NULL)
+		return 1;
+	a = json_object_get(rep, "peers");
+	if (!c->json)
+		printf("%-16s %-9s %-9s %-19s %8s %8s %8s  %s\n", "NAME", "LEVEL", "CONNECTED",
+			"LAST SEEN (UTC)", "SENT", "RECEIVED", "REJECTED", "REASONS");
+	json_array_foreach (a, i, p) {
+		if (c->json) {
+			s_print_json(json_incref(p));
+			continue;
+		}
+		char when[TIMEFMT_LEN] = "-", reasons[256] = "";
+		uint64_t seen = (uint64_t)json_integer_value(json_object_get(p, "last_seen")), total = 0;
+		const char *k;
+		json_t *v;
+		if (seen > 0) {
+			timefmt_format(when, seen);
+			when[19] = '\0';
+		}
+		json_object_foreach (json_object_get(p, "rejected"), k, v) {
+			size_t used = strlen(reasons);
+			total += (uint64_t)json_integer_value(v);
+			snprintf(reasons + used, sizeof reasons - used, "%s%s=%lld", used ? " " : "", k,
+				(long long)json_integer_value(v));
+		}
+		printf("%-16s %-9s %-9s %-19s %8lld %8lld %8llu  %s\n",
+			json_string_value(json_object_get(p, "name")),
+			json_string_value(json_object_get(p, "level")),
+			json_is_true(json_object_get(p, "connected")) ? "yes" : "no", when,
+			(long long)json_integer_value(json_object_get(p, "sent")),
+			(long long)json_integer_value(json_object_get(p, "received")),
+			(unsigned long long)total, reasons);
+	}
+	json_decref(rep);
+	return 0;
+}
+
+static int
+cmd_explain(struct cli *c, int argc, char **argv)
+{
+	json_t *rep, *e;
+	size_t i;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return s_usage("explain", "ID [--json]");
+	if ((rep = s_ask(c, json_pack("{s:s,s:s}", "cmd", "explain", "id", argv[1]), "explain")) == NULL)
+		return 1;
+	if (!c->json)
+		printf("%-16s %-9s %s\n", "PEER", "DECISION", "WHY");
+	json_array_foreach (json_object_get(rep, "explain"), i, e) {
+		if (c->json)
+			s_print_json(json_incref(e));
+		else
+			printf("%-16s %-9s %s\n", json_string_value(json_object_get(e, "peer")),
+				json_string_value(json_object_get(e, "decision")),
+				json_string_value(json_object_get(e, "why")));
+	}
+	json_decref(rep);
+	return 0;
 }
 
 /* ---- query, show ------------------------------------------------------- */
@@ -842,6 +996,8 @@ static const struct command {
 	{ "trust", cmd_trust, "add, set, remove or list trusted peers" },
 	{ "publish", cmd_publish, "sign and store a message; prints its id" },
 	{ "sight", cmd_sight, "publish a sighting of a message (\"we saw this too\")" },
+	{ "peers", cmd_peers, "the peers of the running node: connection, counters, rejections" },
+	{ "explain", cmd_explain, "why each peer did or did not get a message" },
 	{ "query", cmd_query, "list messages, newest first, by indicator, time, origin, TLP, ..." },
 	{ "show", cmd_show, "one message in full, its thread and who else reported its indicators" },
 	{ "export", cmd_export, "write one signed message to stdout" },

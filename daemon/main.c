@@ -1,27 +1,26 @@
 /*
- * socmeshd — the socmesh node.
- *
- * This version opens and checks everything the node stands on (configuration,
- * trust list, identity, store) and keeps the store: retention runs at start
- * and every RETENTION_PERIOD.  Gossip and the control socket come next
- * (docs/OPERATIONS.md tracks what is there).
+ * socmeshd — the socmesh node: options, log to stderr, configuration (-n
+ * checks it), keys and store, listener and peers, control socket, loop,
+ * orderly shutdown.
  */
-#define _GNU_SOURCE /* ppoll */
+#include <czmq.h>
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
+#include "gossip.h"
 #include "log.h"
 #include "node.h"
 #include "util.h"
 
 #define RETENTION_PERIOD_MS (10 * 60 * 1000)
 #define RETENTION_BATCH 1000
+#define SIGNAL_CHECK_MS 100
 
 static volatile sig_atomic_t s_quit, s_reload;
 
@@ -57,9 +56,10 @@ s_retention(struct node *n)
 		log_info("retention: removed %zu expired messages", removed);
 }
 
-/* SIGHUP: configuration and trust list again; a bad file keeps the old. */
+/* SIGHUP: configuration and trust list again; a bad file keeps the old.
+ * The listen endpoint and the store size take a restart. */
 static void
-s_reload_config(struct node *n)
+s_reload_config(struct node *n, struct gossip *g)
 {
 	char path[PATH_MAX + 64], err[512];
 	struct config cfg;
@@ -77,11 +77,41 @@ s_reload_config(struct node *n)
 		trust_destroy(&t);
 		return;
 	}
+	snprintf(cfg.listen, sizeof cfg.listen, "%s", n->cfg.listen);
+	cfg.store_size = n->cfg.store_size;
 	n->cfg = cfg;
 	trust_destroy(&n->trust);
 	n->trust = t;
 	log_setlevel((enum log_level)cfg.log_level);
+	gossip_trust_changed(g);
 	log_info("reloaded configuration and trust list (%zu peers)", trust_count(t));
+}
+
+struct daemon {
+	struct node *n;
+	struct gossip *g;
+	uint64_t next_retention;
+};
+
+/* Signals only set flags; the loop acts on them here. */
+static int
+s_tick(zloop_t *loop, int timer_id, void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t now = now_ms();
+
+	(void)loop, (void)timer_id;
+	if (s_quit)
+		return -1;
+	if (s_reload) {
+		s_reload = 0;
+		s_reload_config(d->n, d->g);
+	}
+	if (now >= d->next_retention) {
+		s_retention(d->n);
+		d->next_retention = now + RETENTION_PERIOD_MS;
+	}
+	return 0;
 }
 
 int
@@ -93,9 +123,7 @@ main(int argc, char **argv)
 	int ch, check = 0, debug = 0, use_syslog = 0;
 	char err[512], hex[65];
 	struct sigaction sa;
-	sigset_t block, empty;
 	struct node *n;
-	uint64_t next_retention = 0;
 
 	while ((ch = getopt_long(argc, argv, "dn", opts, NULL)) != -1)
 		switch (ch) {
@@ -125,36 +153,32 @@ main(int argc, char **argv)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = s_signal;
 	sigemptyset(&sa.sa_mask);
+	/* czmq's own handler would take SIGINT and SIGTERM from us. */
+	zsys_handler_set(NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* Signals are let in only while waiting, so none is missed between
-	 * a check of the flags and the wait. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, NULL);
-	sigemptyset(&empty);
+
+	struct daemon d = { .n = n };
+	struct control *ctl = NULL;
+	zloop_t *loop = zloop_new();
+	if (loop == NULL)
+		fatalx("out of memory");
+	if ((d.g = gossip_new(n, loop, err, sizeof err)) == NULL ||
+	    (ctl = control_new(n, d.g, loop, err, sizeof err)) == NULL)
+		fatalx("%s", err);
+	zloop_timer(loop, SIGNAL_CHECK_MS, 0, s_tick, &d);
 
 	hex_encode(hex, n->id, 32);
-	log_info("node %s (%s) ready, %zu trusted peers", n->cfg.name, hex, trust_count(n->trust));
-	while (!s_quit) {
-		uint64_t now = now_ms();
-		if (now >= next_retention) {
-			s_retention(n);
-			next_retention = now + RETENTION_PERIOD_MS;
-		}
-		struct timespec ts = { (time_t)((next_retention - now) / 1000), 0 };
-		if (ppoll(NULL, 0, &ts, &empty) == -1 && errno != EINTR)
-			fatal("ppoll");
-		if (s_reload) {
-			s_reload = 0;
-			s_reload_config(n);
-		}
-	}
+	log_info("node %s (%s) listening on %s, %zu trusted peers", n->cfg.name, hex, n->cfg.listen,
+		trust_count(n->trust));
+	while (!s_quit && zloop_start(loop) == 0 && !s_quit)
+		;
 	log_info("shutting down");
+	control_destroy(&ctl);
+	gossip_destroy(&d.g);
+	zloop_destroy(&loop);
 	node_close(&n);
 	return 0;
 }

@@ -653,20 +653,26 @@ s_walk_end(struct store *st, MDB_txn *txn, MDB_cursor *cur, int rc, int err, con
 }
 
 int
-store_get(struct store *st, const uint8_t id[32], store_item_fn fn, void *arg)
+store_get_prefix(struct store *st, const uint8_t *prefix, size_t plen, store_item_fn fn, void *arg)
 {
 	MDB_txn *txn;
-	MDB_val k = s_val(id, ID_LEN), v;
+	MDB_cursor *cur;
+	MDB_val k = s_val(prefix, plen), v;
 	bool stop = false;
 	int rc, err;
 
-	if (st == NULL || id == NULL)
+	if (st == NULL || prefix == NULL || plen == 0 || plen > ID_LEN)
 		return STORE_E_INVAL;
 	if ((err = s_rbegin(st, &txn)) != STORE_OK)
 		return err;
-	rc = mdb_get(txn, st->id, &k, &v);
-	if (rc == 0 && v.mv_size == LKEY_LEN) {
-		err = s_visit(st, txn, s_get64(v.mv_data), id, 0, fn, arg, &stop);
+	if ((rc = mdb_cursor_open(txn, st->id, &cur)) == 0) {
+		/* The first id at or after the prefix; it matches or none does. */
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		mdb_cursor_close(cur);
+	}
+	if (rc == 0 && k.mv_size == ID_LEN && memcmp(k.mv_data, prefix, plen) == 0 &&
+	    v.mv_size == LKEY_LEN) {
+		err = s_visit(st, txn, s_get64(v.mv_data), k.mv_data, 0, fn, arg, &stop);
 		err = err == 1 ? STORE_OK : err == 0 ? STORE_E_NOTFOUND : err;
 	} else if (rc == 0 || rc == MDB_NOTFOUND)
 		err = STORE_E_NOTFOUND;
@@ -674,6 +680,12 @@ store_get(struct store *st, const uint8_t id[32], store_item_fn fn, void *arg)
 		err = s_err(st, rc, "get id");
 	mdb_txn_abort(txn);
 	return err;
+}
+
+int
+store_get(struct store *st, const uint8_t id[32], store_item_fn fn, void *arg)
+{
+	return store_get_prefix(st, id, ID_LEN, fn, arg);
 }
 
 int

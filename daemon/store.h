@@ -179,6 +179,11 @@ typedef int (*store_item_fn)(void *arg, const struct store_item *it);
  * an error. */
 int store_get(struct store *st, const uint8_t id[32], store_item_fn fn, void *arg);
 
+/* The same for the message whose id begins with the plen (1 to 32) bytes
+ * at prefix: the first such id in byte order when several do. */
+int store_get_prefix(struct store *st, const uint8_t *prefix, size_t plen, store_item_fn fn,
+	void *arg);
+
 /* 1 when id is stored, 0 when not, or a negative error. */
 int store_has(struct store *st, const uint8_t id[32]);
 

@@ -1,0 +1,238 @@
+#include "control.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+struct control {
+	struct node *n;
+	struct gossip *g;
+	zloop_t *loop;
+	zsock_t *rep;
+	char path[PATH_MAX + 64];
+};
+
+int
+control_path(char *out, size_t len, const char *dir)
+{
+	int n = snprintf(out, len, "%s/%s", dir, CONFIG_CONTROL_SOCKET);
+	return (n < 0 || (size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		       ? -1
+		       : 0;
+}
+
+static json_t *__attribute__((format(printf, 1, 2)))
+s_error(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return json_pack("{s:b,s:s}", "ok", 0, "error", buf);
+}
+
+static json_t *
+s_publish(struct control *c, json_t *req)
+{
+	json_t *o = json_object_get(req, "message");
+	struct draft *d = draft_new();
+	uint8_t id[MSG_ID_LEN], *bytes = NULL;
+	char err[512], hex[2 * MSG_ID_LEN + 1];
+	size_t len;
+	json_t *rep;
+
+	if (d == NULL)
+		return s_error("%s", "out of memory");
+	if (draft_from_json(d, o, node_resolve, c->n, err, sizeof err) == -1)
+		rep = s_error("%s", err);
+	else if (msg_tlp_addressed(draft_msg(d)->tlp) && draft_msg(d)->nto == 0)
+		rep = s_error("TLP:%s needs at least one recipient", msg_tlp_name(draft_msg(d)->tlp));
+	else if (node_publish(c->n, d, id, &bytes, &len, err, sizeof err) == -1)
+		rep = s_error("%s", err);
+	else {
+		gossip_push(c->g, bytes, len, NULL);
+		hex_encode(hex, id, sizeof id);
+		rep = json_pack("{s:b,s:s}", "ok", 1, "id", hex);
+	}
+	free(bytes);
+	draft_destroy(&d);
+	return rep;
+}
+
+static json_t *
+s_reload(struct control *c)
+{
+	char path[PATH_MAX + 64], err[512];
+	struct trust *t = trust_new();
+
+	node_path(c->n, path, sizeof path, TRUST_FILE);
+	if (t == NULL || trust_load(t, path, err, sizeof err) == -1) {
+		trust_destroy(&t);
+		return s_error("%s", t ? err : "out of memory");
+	}
+	trust_destroy(&c->n->trust);
+	c->n->trust = t;
+	gossip_trust_changed(c->g);
+	log_info("trust list reloaded (%zu peers)", trust_count(t));
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *
+s_dispatch(struct control *c, json_t *req)
+{
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	char hex[2 * MSG_KEY_LEN + 1];
+	uint8_t id[MSG_ID_LEN];
+
+	if (cmd == NULL)
+		return s_error("%s", "request without \"cmd\"");
+	if (strcmp(cmd, "ping") == 0) {
+		hex_encode(hex, c->n->id, MSG_KEY_LEN);
+		return json_pack("{s:b,s:s,s:s}", "ok", 1, "name", c->n->cfg.name, "id", hex);
+	}
+	if (strcmp(cmd, "publish") == 0)
+		return s_publish(c, req);
+	if (strcmp(cmd, "peers") == 0)
+		return json_pack("{s:b,s:o}", "ok", 1, "peers", gossip_peers_json(c->g));
+	if (strcmp(cmd, "reload") == 0)
+		return s_reload(c);
+	if (strcmp(cmd, "explain") == 0) {
+		const char *s = json_string_value(json_object_get(req, "id"));
+		json_t *a;
+		if (s == NULL || id_parse(id, s) == -1)
+			return s_error("%s", "explain: \"id\" is not a message id");
+		if ((a = gossip_explain_json(c->g, id)) == NULL)
+			return s_error("explain: no message %s here", s);
+		return json_pack("{s:b,s:o}", "ok", 1, "explain", a);
+	}
+	return s_error("unknown command '%s'", cmd);
+}
+
+static int
+s_readable(zloop_t *loop, zsock_t *sock, void *arg)
+{
+	struct control *c = arg;
+	char *text = zstr_recv(sock), *out;
+	json_t *req, *rep;
+
+	(void)loop;
+	if (text == NULL)
+		return 0;
+	req = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	rep = json_is_object(req) ? s_dispatch(c, req) : s_error("%s", "request is not a JSON object");
+	out = json_dumps(rep, JSON_COMPACT);
+	zstr_send(sock, out ? out : "{\"ok\":false,\"error\":\"out of memory\"}");
+	free(out);
+	json_decref(rep);
+	json_decref(req);
+	zstr_free(&text);
+	return 0;
+}
+
+struct control *
+control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err, size_t errlen)
+{
+	struct control *c = calloc(1, sizeof *c);
+
+	if (c == NULL) {
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->n = n, c->g = g, c->loop = loop;
+	if (control_path(c->path, sizeof c->path, n->dir) == -1) {
+		errf(err, errlen, "%s: path too long for a Unix socket", n->dir);
+		free(c);
+		return NULL;
+	}
+	/* A socket file left by a daemon that died: nobody answers on it. */
+	unlink(c->path);
+	if ((c->rep = zsock_new(ZMQ_REP)) == NULL || zsock_bind(c->rep, "ipc://%s", c->path) == -1 ||
+	    chmod(c->path, 0660) == -1) {
+		errf(err, errlen, "%s: cannot serve the control socket: %s", c->path, strerror(errno));
+		control_destroy(&c);
+		return NULL;
+	}
+	zsock_set_sndtimeo(c->rep, 1000);
+	zloop_reader(loop, c->rep, s_readable, c);
+	return c;
+}
+
+void
+control_destroy(struct control **cp)
+{
+	struct control *c;
+
+	if (cp == NULL || (c = *cp) == NULL)
+		return;
+	if (c->rep != NULL) {
+		zloop_reader_end(c->loop, c->rep);
+		zsock_destroy(&c->rep);
+		unlink(c->path);
+	}
+	free(c);
+	*cp = NULL;
+}
+
+/* True when a process accepts connections on the Unix socket at path. */
+static bool
+s_listening(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n = strlen(path);
+	int fd, rc;
+
+	if (n >= sizeof sa.sun_path || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return false;
+	memcpy(sa.sun_path, path, n + 1);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	close(fd);
+	return rc == 0;
+}
+
+json_t *
+control_call(const char *dir, json_t *request, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 64], *text, *reply;
+	json_t *rep = NULL;
+	zsock_t *req;
+
+	if (control_path(path, sizeof path, dir) == -1) {
+		json_decref(request);
+		errf(err, errlen, "%s: path too long for a Unix socket", dir);
+		return NULL;
+	}
+	if (!s_listening(path)) {
+		json_decref(request);
+		errf(err, errlen, "socmeshd is not running for %s (no one answers on %s)", dir, path);
+		return NULL;
+	}
+	text = json_dumps(request, JSON_COMPACT);
+	json_decref(request);
+	if (text == NULL || (req = zsock_new(ZMQ_REQ)) == NULL) {
+		free(text);
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	zsock_set_rcvtimeo(req, CONTROL_TIMEOUT_MS);
+	zsock_set_sndtimeo(req, CONTROL_TIMEOUT_MS);
+	zsock_set_linger(req, 0);
+	if (zsock_connect(req, "ipc://%s", path) == -1 || zstr_send(req, text) == -1 ||
+	    (reply = zstr_recv(req)) == NULL)
+		errf(err, errlen, "socmeshd for %s did not answer", dir);
+	else {
+		if ((rep = json_loads(reply, 0, NULL)) == NULL)
+			errf(err, errlen, "socmeshd sent a reply that is not JSON");
+		zstr_free(&reply);
+	}
+	zsock_destroy(&req);
+	free(text);
+	return rep;
+}

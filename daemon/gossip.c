@@ -1,0 +1,839 @@
+#include "gossip.h"
+
+#include <string.h>
+
+#include "ingest.h"
+#include "log.h"
+#include "recon.h"
+#include "util.h"
+
+#define HEARTBEAT_MS 1000
+#define UP_WINDOW_MS (3 * HEARTBEAT_MS) /* no frame for this long: link down */
+#define RECON_MAX_ROUNDS 64
+#define WANT_MAX 4096     /* prefixes asked for in one frame */
+#define LOG_EVERY_MS 60000 /* one log line per peer and reason per minute */
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define ZAP_DOMAIN "socmesh"
+
+/* Rejection reasons: the policy's, the decoder's, then our own. */
+enum {
+	REJ_POLICY = 0,
+	REJ_MSG = REJ_POLICY + POLICY_REASON_COUNT, /* + (-msg_err) */
+	REJ_RATE = REJ_MSG + (-MSG_E_LAST) + 1,
+	REJ_FRAME,
+	REJ_RECON,
+	REJ_COUNT,
+};
+
+struct peer {
+	struct gossip *g;
+	struct trust_peer t;
+	uint8_t curve[32];
+	zsock_t *dealer;  /* outgoing connection, when t.endpoint is set */
+	zframe_t *route;  /* routing id of its connection to our listener */
+	uint64_t last_seen;
+	bool up;
+	uint64_t sent, received, duplicates, dropped;
+	uint64_t rejected[REJ_COUNT];
+	uint64_t logged[REJ_COUNT];
+	double tokens;
+	uint64_t tokens_at;
+	struct recon_set *rs; /* our side of a reconciliation under way */
+	int rounds;
+	uint64_t next_sync;
+};
+
+struct gossip {
+	struct node *n;
+	zloop_t *loop;
+	zsock_t *router, *zap;
+	int timer;
+	struct peer **peers;
+	size_t npeers;
+	struct ingest *in;
+	zmq_pollitem_t ingest_item;
+	struct msg *m; /* scratch for the loop thread */
+};
+
+/* What travels with a message through the ingest pipeline. */
+struct tag {
+	uint8_t from[MSG_KEY_LEN];
+};
+
+static const char *
+s_rej_name(int r)
+{
+	if (r < REJ_MSG)
+		return policy_reason_name((enum policy_reason)r);
+	if (r < REJ_RATE)
+		return msg_errname(-(r - REJ_MSG));
+	return r == REJ_RATE ? "rate-limited" : r == REJ_FRAME ? "bad-frame" : "bad-reconciliation";
+}
+
+static const char *
+s_rej_text(int r)
+{
+	if (r < REJ_MSG)
+		return policy_reason_str((enum policy_reason)r);
+	if (r < REJ_RATE)
+		return msg_strerror(-(r - REJ_MSG));
+	return r == REJ_RATE ? "over the peer's rate limit"
+	       : r == REJ_FRAME ? "malformed frame"
+				: "malformed reconciliation message";
+}
+
+/* Counted always; logged once per peer and reason per minute. */
+static void
+s_reject(struct peer *p, int r)
+{
+	uint64_t now = now_ms();
+
+	p->rejected[r]++;
+	if (now - p->logged[r] >= LOG_EVERY_MS) {
+		p->logged[r] = now;
+		log_warnx("peer %s: rejected: %s (%llu so far)", p->t.name, s_rej_text(r),
+			(unsigned long long)p->rejected[r]);
+	}
+}
+
+static struct peer *
+s_by_name(const struct gossip *g, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < g->npeers; i++)
+		if (strcmp(g->peers[i]->t.name, name) == 0)
+			return g->peers[i];
+	return NULL;
+}
+
+static struct peer *
+s_by_id(const struct gossip *g, const uint8_t id[MSG_KEY_LEN])
+{
+	for (size_t i = 0; i < g->npeers; i++)
+		if (memcmp(g->peers[i]->t.id, id, MSG_KEY_LEN) == 0)
+			return g->peers[i];
+	return NULL;
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+/* One frame to a peer, without blocking: over our connection to it, else
+ * over its connection to us.  A full queue drops the frame (counted);
+ * reconciliation repairs what was dropped. */
+static void
+s_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size_t len)
+{
+	zmsg_t *m = zmsg_new();
+	zsock_t *sock = p->dealer;
+
+	if (sock == NULL) {
+		if (p->route == NULL || !p->up) {
+			zmsg_destroy(&m);
+			return;
+		}
+		sock = g->router;
+		zmsg_addmem(m, zframe_data(p->route), zframe_size(p->route));
+	}
+	zmsg_addstr(m, cmd);
+	zmsg_addmem(m, data, len);
+	if (zmsg_send(&m, sock) != 0)
+		p->dropped++;
+	zmsg_destroy(&m);
+}
+
+/* The message at bytes, decoded into g->m, to peer p when policy allows. */
+static bool
+s_offer(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len,
+	const struct peer *source)
+{
+	struct policy_msg pm = policy_msg_of(g->m);
+
+	if (!p->up || policy_may_send(&pm, g->n->id, source ? &source->t : NULL, &p->t) != POLICY_OK)
+		return false;
+	s_send(g, p, "MSG", bytes, len);
+	p->sent++;
+	return true;
+}
+
+void
+gossip_push(struct gossip *g, const uint8_t *bytes, size_t len, const uint8_t *from)
+{
+	const struct peer *source = from != NULL ? s_by_id(g, from) : NULL;
+
+	if (msg_decode(g->m, bytes, len, 0) != MSG_OK)
+		return;
+	for (size_t i = 0; i < g->npeers; i++)
+		(void)s_offer(g, g->peers[i], bytes, len, source);
+}
+
+struct fetched {
+	struct gossip *g;
+	struct peer *p;
+};
+
+/* Offers one stored message to a peer (reconciliation, WANT). */
+static int
+s_offer_item(void *arg, const struct store_item *it)
+{
+	struct fetched *f = arg;
+
+	if (msg_decode(f->g->m, it->bytes, it->len, 0) == MSG_OK)
+		(void)s_offer(f->g, f->p, it->bytes, it->len, NULL);
+	return 1;
+}
+
+/* ---- reconciliation -------------------------------------------------- */
+
+struct eligible {
+	struct gossip *g;
+	struct peer *p;
+	struct recon_set *s;
+	int err;
+};
+
+static int
+s_add_eligible(void *arg, const struct store_item *it)
+{
+	struct eligible *e = arg;
+	struct policy_msg pm;
+
+	if (msg_decode(e->g->m, it->bytes, it->len, 0) != MSG_OK)
+		return 0;
+	pm = policy_msg_of(e->g->m);
+	if (policy_may_send(&pm, e->g->n->id, NULL, &e->p->t) == POLICY_OK &&
+	    recon_set_add(e->s, e->g->m->time, e->g->m->id) == -1)
+		e->err = -1;
+	return e->err;
+}
+
+/* The set of messages this node may send p, as it is now. */
+static struct recon_set *
+s_eligible(struct gossip *g, struct peer *p)
+{
+	struct eligible e = { g, p, recon_set_new(), 0 };
+
+	if (e.s == NULL)
+		return NULL;
+	if (store_range(g->n->st, 0, UINT64_MAX, false, NULL, 0, s_add_eligible, &e, NULL) < 0 ||
+	    e.err != 0 || recon_set_seal(e.s) == -1)
+		recon_set_destroy(&e.s);
+	return e.s;
+}
+
+static void
+s_recon_end(struct peer *p)
+{
+	recon_set_destroy(&p->rs);
+	p->rounds = 0;
+}
+
+static void
+s_recon_start(struct gossip *g, struct peer *p)
+{
+	struct recon_buf out = { 0 };
+
+	s_recon_end(p);
+	p->next_sync = now_ms() + g->n->cfg.sync_interval_ms;
+	if ((p->rs = s_eligible(g, p)) == NULL || recon_initiate(p->rs, &out) != 0) {
+		log_warnx("peer %s: cannot start reconciliation", p->t.name);
+		s_recon_end(p);
+	} else {
+		s_send(g, p, "RECON", out.p, out.len);
+		p->rounds = 1;
+	}
+	free(out.p);
+}
+
+/* A reconciliation message from p; an empty one ends the exchange. */
+static void
+s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
+{
+	struct recon_buf out = { 0 };
+	struct recon_result r = { 0 };
+	struct fetched f = { g, p };
+	int err;
+
+	if (len == 0 || ++p->rounds > RECON_MAX_ROUNDS) {
+		s_recon_end(p);
+		return;
+	}
+	if (p->rs == NULL && (p->rs = s_eligible(g, p)) == NULL)
+		return;
+	if ((err = recon_reply(p->rs, data, len, &out, &r)) != RECON_OK) {
+		s_reject(p, REJ_RECON);
+		s_recon_end(p);
+	} else {
+		for (size_t i = 0; i < r.nhave; i++)
+			(void)store_get(g->n->st, recon_set_id(p->rs, r.have[i], NULL), s_offer_item, &f);
+		for (size_t i = 0; i < r.nneed; i += WANT_MAX) {
+			size_t k = r.nneed - i < WANT_MAX ? r.nneed - i : WANT_MAX;
+			s_send(g, p, "WANT", r.need[i], k * RECON_PREFIX_LEN);
+		}
+		/* Our last word: an empty message tells p we are done. */
+		s_send(g, p, "RECON", out.p, out.len);
+		if (out.len == 0)
+			s_recon_end(p);
+	}
+	free(out.p);
+	recon_result_free(&r);
+}
+
+/* p asks for messages by id prefix: send those policy allows. */
+static void
+s_want(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
+{
+	struct fetched f = { g, p };
+
+	if (len % RECON_PREFIX_LEN != 0 || len / RECON_PREFIX_LEN > WANT_MAX) {
+		s_reject(p, REJ_FRAME);
+		return;
+	}
+	for (size_t i = 0; i < len; i += RECON_PREFIX_LEN)
+		(void)store_get_prefix(g->n->st, data + i, RECON_PREFIX_LEN, s_offer_item, &f);
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+struct origin_of {
+	struct msg *m;
+	uint8_t origin[MSG_KEY_LEN];
+	bool found;
+};
+
+static int
+s_origin_of(void *arg, const struct store_item *it)
+{
+	struct origin_of *o = arg;
+
+	if (msg_decode(o->m, it->bytes, it->len, 0) == MSG_OK) {
+		memcpy(o->origin, o->m->origin, MSG_KEY_LEN);
+		o->found = true;
+	}
+	return 1;
+}
+
+/* Token bucket per peer: peer_rate messages/s, peer_burst at once. */
+static bool
+s_rate_ok(struct gossip *g, struct peer *p)
+{
+	uint64_t now = now_ms();
+
+	p->tokens += (double)(now - p->tokens_at) * g->n->cfg.peer_rate / 1000.0;
+	if (p->tokens > g->n->cfg.peer_burst)
+		p->tokens = g->n->cfg.peer_burst;
+	p->tokens_at = now;
+	if (p->tokens < 1.0)
+		return false;
+	p->tokens -= 1.0;
+	return true;
+}
+
+/* A message from p: cheap checks here (limits, decoding, duplicates,
+ * trust and TLP rules), the signature and the commit in the pipeline. */
+static void
+s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
+{
+	struct msg *m = g->m;
+	const struct trust_peer *origin;
+	struct origin_of ro = { NULL, { 0 }, false };
+	struct policy_msg pm;
+	enum policy_reason why;
+	struct tag *tag;
+	uint8_t *copy;
+	int err;
+
+	if (!s_rate_ok(g, p)) {
+		s_reject(p, REJ_RATE);
+		return;
+	}
+	if ((err = msg_decode(m, data, len, g->n->cfg.max_message)) != MSG_OK) {
+		s_reject(p, REJ_MSG - err);
+		return;
+	}
+	if (store_has(g->n->st, m->id) == 1) {
+		p->duplicates++;
+		return;
+	}
+	pm = policy_msg_of(m);
+	origin = trust_find_id(g->n->trust, m->origin);
+	if (m->kind == MSG_KIND_RETRACT && m->has_ref && (ro.m = msg_new()) != NULL) {
+		uint8_t ref[MSG_ID_LEN];
+		memcpy(ref, m->ref, sizeof ref);
+		(void)store_get(g->n->st, ref, s_origin_of, &ro);
+		msg_destroy(&ro.m);
+		/* m is the loop's scratch: decode the message again. */
+		if (msg_decode(m, data, len, g->n->cfg.max_message) != MSG_OK)
+			return;
+		if (ro.found)
+			pm.ref_origin = ro.origin;
+	}
+	if ((why = policy_may_accept(&pm, g->n->id, &p->t, origin)) != POLICY_OK) {
+		s_reject(p, REJ_POLICY + (int)why);
+		return;
+	}
+	if ((copy = malloc(len)) == NULL || (tag = malloc(sizeof *tag)) == NULL) {
+		free(copy);
+		return;
+	}
+	memcpy(copy, data, len);
+	memcpy(tag->from, p->t.id, MSG_KEY_LEN);
+	if (ingest_submit(g->in, copy, len, tag) == -1)
+		free(tag);
+}
+
+struct pushed {
+	struct gossip *g;
+	const uint8_t *from;
+};
+
+static int
+s_push_item(void *arg, const struct store_item *it)
+{
+	struct pushed *pu = arg;
+	gossip_push(pu->g, it->bytes, it->len, pu->from);
+	return 1;
+}
+
+/* Committed messages: forward them (only now: a crash never loses what
+ * was forwarded), and count what failed. */
+static int
+s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+	struct gossip *g = arg;
+	struct ingest_result res[64];
+	size_t n;
+
+	(void)loop, (void)item;
+	while ((n = ingest_results(g->in, res, 64)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			struct tag *tag = res[i].tag;
+			struct peer *p = s_by_id(g, tag->from);
+			struct pushed pu = { g, tag->from };
+			if (res[i].status == INGEST_STORED) {
+				if (p != NULL)
+					p->received++;
+				(void)store_get(g->n->st, res[i].id, s_push_item, &pu);
+			} else if (res[i].status == INGEST_DUP) {
+				if (p != NULL)
+					p->duplicates++;
+			} else if (res[i].status == INGEST_E_STORE)
+				log_warnx("store: %s", store_strerror(res[i].err));
+			else if (p != NULL)
+				s_reject(p, REJ_MSG - (res[i].status == INGEST_E_SIG ? MSG_E_SIG : res[i].err));
+			free(tag);
+		}
+	return 0;
+}
+
+/* A frame [cmd, payload] from peer p. */
+static void
+s_frame(struct gossip *g, struct peer *p, zmsg_t *m, bool via_router)
+{
+	char *cmd = zmsg_popstr(m);
+	zframe_t *payload = zmsg_pop(m);
+	const uint8_t *data = payload ? zframe_data(payload) : NULL;
+	size_t len = payload ? zframe_size(payload) : 0;
+	bool was_up = p->up;
+
+	p->last_seen = now_ms();
+	p->up = true;
+	if (cmd == NULL || payload == NULL || zmsg_size(m) != 0)
+		s_reject(p, REJ_FRAME);
+	else if (strcmp(cmd, "HELLO") == 0) {
+		if (via_router)
+			s_send(g, p, "HELLO", NULL, 0);
+		else if (!was_up)
+			s_recon_start(g, p); /* (re)connected: catch up at once */
+	} else if (strcmp(cmd, "MSG") == 0)
+		s_message(g, p, data, len);
+	else if (strcmp(cmd, "RECON") == 0)
+		s_recon(g, p, data, len);
+	else if (strcmp(cmd, "WANT") == 0)
+		s_want(g, p, data, len);
+	else
+		s_reject(p, REJ_FRAME);
+	if (!was_up)
+		log_info("peer %s: connected", p->t.name);
+	free(cmd);
+	zframe_destroy(&payload);
+}
+
+static int
+s_router_readable(zloop_t *loop, zsock_t *sock, void *arg)
+{
+	struct gossip *g = arg;
+	zmsg_t *m = zmsg_recv(sock);
+	zframe_t *route;
+	struct peer *p;
+
+	(void)loop;
+	if (m == NULL || (route = zmsg_pop(m)) == NULL) {
+		zmsg_destroy(&m);
+		return 0;
+	}
+	/* The ZAP handler named the peer (on the frames it sent, not on the
+	 * routing id); a peer blocked or removed since is ignored until the
+	 * listener is rebound. */
+	p = zmsg_first(m) ? s_by_name(g, zframe_meta(zmsg_first(m), "User-Id")) : NULL;
+	if (p != NULL && p->t.level != MSG_LEVEL_BLOCKED) {
+		if (p->route == NULL || !zframe_eq(p->route, route)) {
+			zframe_destroy(&p->route);
+			p->route = zframe_dup(route);
+		}
+		s_frame(g, p, m, true);
+	}
+	zframe_destroy(&route);
+	zmsg_destroy(&m);
+	return 0;
+}
+
+static int
+s_dealer_readable(zloop_t *loop, zsock_t *sock, void *arg)
+{
+	struct peer *p = arg;
+	zmsg_t *m = zmsg_recv(sock);
+
+	(void)loop;
+	if (m != NULL)
+		s_frame(p->g, p, m, false);
+	zmsg_destroy(&m);
+	return 0;
+}
+
+/* ZAP (RFC 27): admit a CURVE client whose key belongs to a trust-list
+ * peer that is not blocked, and name it, so that every frame it sends
+ * carries its name ("User-Id"). */
+static int
+s_zap(zloop_t *loop, zsock_t *sock, void *arg)
+{
+	struct gossip *g = arg;
+	zmsg_t *req = zmsg_recv(sock), *rep;
+	char *version = NULL, *reqid = NULL, *domain = NULL, *mech = NULL;
+	zframe_t *key = NULL;
+	struct peer *p = NULL;
+
+	(void)loop;
+	if (req == NULL)
+		return 0;
+	version = zmsg_popstr(req);
+	reqid = zmsg_popstr(req);
+	domain = zmsg_popstr(req);
+	free(zmsg_popstr(req)); /* address */
+	free(zmsg_popstr(req)); /* routing id */
+	mech = zmsg_popstr(req);
+	key = zmsg_pop(req);
+	if (mech != NULL && strcmp(mech, "CURVE") == 0 && key != NULL && zframe_size(key) == 32)
+		for (size_t i = 0; i < g->npeers && p == NULL; i++)
+			if (memcmp(g->peers[i]->curve, zframe_data(key), 32) == 0 &&
+			    g->peers[i]->t.level != MSG_LEVEL_BLOCKED)
+				p = g->peers[i];
+	rep = zmsg_new();
+	zmsg_addstr(rep, "1.0");
+	zmsg_addstr(rep, reqid ? reqid : "");
+	zmsg_addstr(rep, p != NULL ? "200" : "400");
+	zmsg_addstr(rep, p != NULL ? "OK" : "not in the trust list, or blocked");
+	zmsg_addstr(rep, p != NULL ? p->t.name : "");
+	zmsg_addmem(rep, NULL, 0);
+	if (p == NULL)
+		log_info("refused a CURVE handshake: the key is not in the trust list, or blocked");
+	zmsg_send(&rep, sock);
+	zmsg_destroy(&rep);
+	zframe_destroy(&key);
+	free(version), free(reqid), free(domain), free(mech);
+	zmsg_destroy(&req);
+	return 0;
+}
+
+/* Every heartbeat: say hello over our connections, notice links that went
+ * quiet, and start the reconciliations that are due. */
+static int
+s_tick(zloop_t *loop, int timer_id, void *arg)
+{
+	struct gossip *g = arg;
+	uint64_t now = now_ms();
+
+	(void)loop, (void)timer_id;
+	for (size_t i = 0; i < g->npeers; i++) {
+		struct peer *p = g->peers[i];
+		if (p->up && now - p->last_seen > UP_WINDOW_MS) {
+			p->up = false;
+			s_recon_end(p);
+			log_info("peer %s: disconnected", p->t.name);
+		}
+		if (p->dealer == NULL)
+			continue;
+		s_send(g, p, "HELLO", NULL, 0);
+		if (p->up && now >= p->next_sync && p->rs == NULL)
+			s_recon_start(g, p);
+	}
+	return 0;
+}
+
+/* ---- peers ------------------------------------------------------------ */
+
+static void
+s_peer_close(struct gossip *g, struct peer *p)
+{
+	if (p->dealer != NULL) {
+		zloop_reader_end(g->loop, p->dealer);
+		zsock_destroy(&p->dealer);
+	}
+	zframe_destroy(&p->route);
+	s_recon_end(p);
+	p->up = false;
+}
+
+static void
+s_peer_open(struct gossip *g, struct peer *p)
+{
+	const struct keys *k = g->n->keys;
+
+	if (p->t.endpoint[0] == '\0' || p->t.level == MSG_LEVEL_BLOCKED || p->dealer != NULL)
+		return;
+	if ((p->dealer = zsock_new(ZMQ_DEALER)) == NULL)
+		fatalx("out of memory");
+	zsock_set_curve_serverkey_bin(p->dealer, p->curve);
+	zsock_set_curve_publickey_bin(p->dealer, k->curve_pk);
+	zsock_set_curve_secretkey_bin(p->dealer, k->curve_sk);
+	zsock_set_linger(p->dealer, 0);
+	zsock_set_sndtimeo(p->dealer, 0);
+	zsock_set_immediate(p->dealer, 1);
+	zsock_set_sndhwm(p->dealer, (int)g->n->cfg.peer_queue);
+	zsock_set_maxmsgsize(p->dealer, (int64_t)g->n->cfg.max_message + 64);
+	zsock_set_reconnect_ivl(p->dealer, 100);
+	zsock_set_reconnect_ivl_max(p->dealer, 5000);
+	if (zsock_connect(p->dealer, "%s", p->t.endpoint) != 0) {
+		log_warnx("peer %s: cannot connect to %s", p->t.name, p->t.endpoint);
+		zsock_destroy(&p->dealer);
+		return;
+	}
+	zloop_reader(g->loop, p->dealer, s_dealer_readable, p);
+	zloop_reader_set_tolerant(g->loop, p->dealer);
+}
+
+/* The listener, (re)bound: closing it drops every inbound connection,
+ * which is how a newly blocked peer is cut off at once (honest peers
+ * reconnect by themselves). */
+static int
+s_listen(struct gossip *g, char *err, size_t errlen)
+{
+	const struct keys *k = g->n->keys;
+
+	if (g->router != NULL) {
+		zloop_reader_end(g->loop, g->router);
+		zsock_destroy(&g->router);
+		for (size_t i = 0; i < g->npeers; i++)
+			zframe_destroy(&g->peers[i]->route);
+	}
+	if ((g->router = zsock_new(ZMQ_ROUTER)) == NULL)
+		return errf(err, errlen, "out of memory");
+	zsock_set_zap_domain(g->router, ZAP_DOMAIN);
+	zsock_set_curve_server(g->router, 1);
+	zsock_set_curve_secretkey_bin(g->router, k->curve_sk);
+	zsock_set_curve_publickey_bin(g->router, k->curve_pk);
+	zsock_set_linger(g->router, 0);
+	zsock_set_sndtimeo(g->router, 0);
+	zsock_set_router_mandatory(g->router, 1);
+	zsock_set_sndhwm(g->router, (int)g->n->cfg.peer_queue);
+	zsock_set_maxmsgsize(g->router, (int64_t)g->n->cfg.max_message + 64);
+	if (zsock_bind(g->router, "%s", g->n->cfg.listen) == -1)
+		return errf(err, errlen, "cannot listen on %s: %s", g->n->cfg.listen,
+			zmq_strerror(zmq_errno()));
+	zloop_reader(g->loop, g->router, s_router_readable, g);
+	zloop_reader_set_tolerant(g->loop, g->router);
+	return 0;
+}
+
+/* Peers from the trust list; existing ones keep their counters. */
+static void
+s_sync_peers(struct gossip *g, bool *cut)
+{
+	struct peer **next = calloc(trust_count(g->n->trust) + 1, sizeof *next);
+	size_t n = 0;
+
+	if (next == NULL)
+		fatalx("out of memory");
+	*cut = false;
+	for (size_t i = 0; i < trust_count(g->n->trust); i++) {
+		const struct trust_peer *t = trust_at(g->n->trust, i);
+		struct peer *p = s_by_id(g, t->id);
+		if (p == NULL) {
+			if ((p = calloc(1, sizeof *p)) == NULL)
+				fatalx("out of memory");
+			p->g = g;
+			p->tokens = g->n->cfg.peer_burst;
+			p->tokens_at = now_ms();
+			if (keys_curve_pk(p->curve, t->id) == -1) {
+				free(p);
+				continue;
+			}
+		} else {
+			if (t->level == MSG_LEVEL_BLOCKED && p->t.level != MSG_LEVEL_BLOCKED)
+				*cut = true;
+			if (t->level == MSG_LEVEL_BLOCKED || strcmp(t->endpoint, p->t.endpoint) != 0)
+				s_peer_close(g, p);
+		}
+		p->t = *t;
+		next[n++] = p;
+	}
+	for (size_t i = 0; i < g->npeers; i++) {
+		bool kept = false;
+		for (size_t k = 0; k < n && !kept; k++)
+			kept = next[k] == g->peers[i];
+		if (!kept) {
+			*cut = true;
+			s_peer_close(g, g->peers[i]);
+			free(g->peers[i]);
+		}
+	}
+	free(g->peers);
+	g->peers = next;
+	g->npeers = n;
+	for (size_t i = 0; i < n; i++)
+		s_peer_open(g, next[i]);
+}
+
+void
+gossip_trust_changed(struct gossip *g)
+{
+	char err[256];
+	bool cut;
+
+	s_sync_peers(g, &cut);
+	if (cut && s_listen(g, err, sizeof err) == -1)
+		log_warnx("%s", err);
+}
+
+struct gossip *
+gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
+{
+	struct gossip *g = calloc(1, sizeof *g);
+	struct ingest_cfg cfg = { .max_size = n->cfg.max_message, .self = n->id,
+		.curve_pk = n->keys->curve_pk, .curve_sk = n->keys->curve_sk };
+	bool cut;
+
+	if (g == NULL || (g->m = msg_new()) == NULL) {
+		free(g);
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	g->n = n;
+	g->loop = loop;
+	/* The ZAP handler must exist before the listener takes a handshake. */
+	if ((g->zap = zsock_new_rep(ZAP_ENDPOINT)) == NULL) {
+		errf(err, errlen, "cannot start the ZAP handler");
+		goto fail;
+	}
+	zloop_reader(loop, g->zap, s_zap, g);
+	if ((g->in = ingest_new(n->st, &cfg)) == NULL) {
+		errf(err, errlen, "cannot start the ingest threads");
+		goto fail;
+	}
+	g->ingest_item = (zmq_pollitem_t){ NULL, ingest_fd(g->in), ZMQ_POLLIN, 0 };
+	zloop_poller(loop, &g->ingest_item, s_ingested, g);
+	s_sync_peers(g, &cut);
+	if (s_listen(g, err, errlen) == -1)
+		goto fail;
+	g->timer = zloop_timer(loop, HEARTBEAT_MS, 0, s_tick, g);
+	return g;
+fail:
+	gossip_destroy(&g);
+	return NULL;
+}
+
+void
+gossip_destroy(struct gossip **gp)
+{
+	struct gossip *g;
+
+	if (gp == NULL || (g = *gp) == NULL)
+		return;
+	if (g->timer > 0)
+		zloop_timer_end(g->loop, g->timer);
+	if (g->in != NULL) {
+		zloop_poller_end(g->loop, &g->ingest_item);
+		ingest_destroy(&g->in);
+	}
+	for (size_t i = 0; i < g->npeers; i++) {
+		s_peer_close(g, g->peers[i]);
+		free(g->peers[i]);
+	}
+	free(g->peers);
+	if (g->router != NULL) {
+		zloop_reader_end(g->loop, g->router);
+		zsock_destroy(&g->router);
+	}
+	if (g->zap != NULL) {
+		zloop_reader_end(g->loop, g->zap);
+		zsock_destroy(&g->zap);
+	}
+	msg_destroy(&g->m);
+	free(g);
+	*gp = NULL;
+}
+
+/* ---- views ------------------------------------------------------------ */
+
+json_t *
+gossip_peers_json(const struct gossip *g)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < g->npeers; i++) {
+		const struct peer *p = g->peers[i];
+		json_t *rej = json_object();
+		char hex[2 * MSG_KEY_LEN + 1];
+		for (int r = 0; r < REJ_COUNT; r++)
+			if (p->rejected[r] > 0)
+				json_object_set_new(rej, s_rej_name(r), json_integer((json_int_t)p->rejected[r]));
+		hex_encode(hex, p->t.id, MSG_KEY_LEN);
+		json_array_append_new(a,
+			json_pack("{s:s,s:s,s:o,s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:o}", "name", p->t.name,
+				"id", hex, "endpoint",
+				p->t.endpoint[0] ? json_string(p->t.endpoint) : json_null(), "level",
+				msg_level_name(p->t.level), "coordinator", p->t.coordinator, "connected",
+				p->up, "last_seen", (json_int_t)p->last_seen, "sent", (json_int_t)p->sent,
+				"received", (json_int_t)p->received, "duplicates",
+				(json_int_t)p->duplicates, "dropped", (json_int_t)p->dropped, "rejected",
+				rej));
+	}
+	return a;
+}
+
+struct explained {
+	const struct gossip *g;
+	json_t *a;
+};
+
+static int
+s_explain_item(void *arg, const struct store_item *it)
+{
+	struct explained *e = arg;
+	struct msg *m = msg_new();
+	struct policy_msg pm;
+
+	if (m == NULL || msg_decode(m, it->bytes, it->len, 0) != MSG_OK) {
+		msg_destroy(&m);
+		return 1;
+	}
+	pm = policy_msg_of(m);
+	e->a = json_array();
+	for (size_t i = 0; i < e->g->npeers; i++) {
+		const struct peer *p = e->g->peers[i];
+		enum policy_reason why = policy_may_send(&pm, e->g->n->id, NULL, &p->t);
+		json_array_append_new(e->a,
+			json_pack("{s:s,s:s,s:s,s:s}", "peer", p->t.name, "decision",
+				why == POLICY_OK ? "send" : "withhold", "reason", policy_reason_name(why),
+				"why", why == POLICY_OK ? "policy allows it" : policy_reason_str(why)));
+	}
+	msg_destroy(&m);
+	return 1;
+}
+
+json_t *
+gossip_explain_json(const struct gossip *g, const uint8_t id[MSG_ID_LEN])
+{
+	struct explained e = { g, NULL };
+
+	(void)store_get(g->n->st, id, s_explain_item, &e);
+	return e.a;
+}
