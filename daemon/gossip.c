@@ -707,8 +707,7 @@ struct gossip *
 gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 {
 	struct gossip *g = calloc(1, sizeof *g);
-	struct ingest_cfg cfg = { .max_size = n->cfg.max_message, .self = n->id,
-		.curve_pk = n->keys->curve_pk, .curve_sk = n->keys->curve_sk };
+	struct ingest_cfg cfg = { .max_size = n->cfg.max_message, .self = n->id };
 	bool cut;
 
 	if (g == NULL || (g->m = msg_new()) == NULL) {

@@ -18,8 +18,6 @@ struct item {
 	struct store_rec rec;
 	struct store_ioc *ioc;
 	uint8_t ref[MSG_ID_LEN]; /* rec.ref points here: the msg is reused */
-	uint8_t *plain; /* opened sealed body, when indexed */
-	size_t plainlen;
 	struct item *next; /* in the results list */
 };
 
@@ -121,12 +119,8 @@ static void
 s_item_release(struct item *it)
 {
 	free(it->bytes);
-	if (it->plain != NULL) {
-		memset(it->plain, 0, it->plainlen);
-		free(it->plain);
-	}
 	free(it->ioc);
-	it->bytes = it->plain = NULL;
+	it->bytes = NULL;
 	it->ioc = NULL;
 }
 
@@ -149,36 +143,51 @@ s_finish(struct ingest *in, struct item *it)
 	pthread_mutex_unlock(&in->rmu);
 }
 
-/* The store fields of a decoded message; sealed bodies addressed to this
- * node are opened so that their indicators are found here too. */
-static int
-s_index(struct ingest *in, struct msg *m, struct item *it)
+void
+ingest_rec(struct store_rec *rec, struct store_ioc *ioc, const struct msg *m, const uint8_t *bytes,
+	size_t len)
 {
-	struct store_rec *r = &it->rec;
-
-	memcpy(r->id, m->id, MSG_ID_LEN);
-	memcpy(r->origin, m->origin, MSG_KEY_LEN);
-	r->seq = m->seq;
-	r->time = m->time;
-	memcpy(it->ref, m->ref, MSG_ID_LEN);
-	r->ref = m->has_ref ? it->ref : NULL;
-	r->bytes = it->bytes;
-	r->len = it->len;
-	if (!m->has_body && in->cfg.curve_sk != NULL &&
-	    msg_open(m, in->cfg.self, in->cfg.curve_pk, in->cfg.curve_sk, &it->plain, &it->plainlen) !=
-		    MSG_OK)
-		m->has_body = false;
-	if (m->has_body && m->body.nindicators > 0) {
-		it->ioc = malloc(m->body.nindicators * sizeof *it->ioc);
-		if (it->ioc == NULL)
-			return -1;
+	memset(rec, 0, sizeof *rec);
+	memcpy(rec->id, m->id, MSG_ID_LEN);
+	memcpy(rec->origin, m->origin, MSG_KEY_LEN);
+	rec->seq = m->seq;
+	rec->time = m->time;
+	rec->ref = m->has_ref ? m->ref : NULL;
+	rec->bytes = bytes;
+	rec->len = len;
+	if (m->has_body && !msg_tlp_addressed(m->tlp)) {
 		for (size_t i = 0; i < m->body.nindicators; i++)
-			it->ioc[i] = (struct store_ioc){ m->body.indicators[i].value.p,
+			ioc[i] = (struct store_ioc){ m->body.indicators[i].value.p,
 				m->body.indicators[i].value.n };
-		r->nioc = m->body.nindicators;
-		r->ioc = it->ioc;
+		rec->nioc = m->body.nindicators;
+		rec->ioc = ioc;
+	}
+}
+
+/* The item's record: the msg is reused, so ref and the indicator list are
+ * kept with the item (the indicator values point into its bytes). */
+static int
+s_index(struct msg *m, struct item *it)
+{
+	struct store_ioc *ioc = NULL;
+
+	if (m->body.nindicators > 0 && (ioc = malloc(m->body.nindicators * sizeof *ioc)) == NULL)
+		return -1;
+	ingest_rec(&it->rec, ioc, m, it->bytes, it->len);
+	it->ioc = ioc;
+	if (m->has_ref) {
+		memcpy(it->ref, m->ref, MSG_ID_LEN);
+		it->rec.ref = it->ref;
 	}
 	return 0;
+}
+
+/* Addressed messages are kept only by their origin and recipients. */
+static bool
+s_for_us(const struct ingest *in, const struct msg *m)
+{
+	return !msg_tlp_addressed(m->tlp) || memcmp(m->origin, in->cfg.self, MSG_KEY_LEN) == 0 ||
+	       msg_is_recipient(m, in->cfg.self);
 }
 
 static void *
@@ -201,6 +210,11 @@ s_verifier(void *arg)
 				continue;
 			}
 			memcpy(it->res.id, m->id, MSG_ID_LEN);
+			if (!s_for_us(in, m)) {
+				it->res.status = INGEST_E_DECODE, it->res.err = MSG_E_NOT_RECIPIENT;
+				s_finish(in, it);
+				continue;
+			}
 			if (in->cfg.check != NULL &&
 			    (err = in->cfg.check(in->cfg.check_arg, m, it->res.tag)) != 0) {
 				it->res.status = INGEST_E_CHECK, it->res.err = err;
@@ -212,7 +226,7 @@ s_verifier(void *arg)
 				s_finish(in, it);
 				continue;
 			}
-			if (s_index(in, m, it) == -1) {
+			if (s_index(m, it) == -1) {
 				it->res.status = INGEST_E_STORE, it->res.err = STORE_E_NOMEM;
 				s_finish(in, it);
 				continue;
@@ -260,9 +274,13 @@ s_writer(void *arg)
 struct ingest *
 ingest_new(struct store *st, const struct ingest_cfg *cfg)
 {
-	struct ingest *in = calloc(1, sizeof *in);
+	struct ingest *in;
 
-	if (in == NULL)
+	if (cfg->self == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((in = calloc(1, sizeof *in)) == NULL)
 		return NULL;
 	in->st = st;
 	in->cfg = *cfg;

@@ -40,11 +40,10 @@ struct ingest_cfg {
 	size_t batch_max;  /* messages per write transaction, default 256 */
 	ingest_check_fn check;
 	void *check_arg;
-	/* This node, to open sealed messages addressed to it so that their
-	 * indicators are indexed here too; NULL curve_sk = do not open. */
-	const uint8_t *self;     /* 32 */
-	const uint8_t *curve_pk; /* 32 */
-	const uint8_t *curve_sk; /* 32 */
+	/* This node's id (required): an addressed message that names neither
+	 * it as a recipient nor as the origin is never stored (PROTOCOL.md,
+	 * section 7), whatever the check says. */
+	const uint8_t *self;
 };
 
 enum ingest_status {
@@ -65,10 +64,19 @@ struct ingest_result {
 
 /*
  * Starts the threads on st, which must outlive the ingest.  The cfg is
- * copied.  Caller owns the result: ingest_destroy().  NULL on failure
- * (errno set).
+ * copied (cfg->self is borrowed).  Caller owns the result:
+ * ingest_destroy().  NULL on failure (errno set; EINVAL without self).
  */
 struct ingest *ingest_new(struct store *st, const struct ingest_cfg *cfg);
+
+/*
+ * The store record of a decoded message whose bytes are `bytes`: ids,
+ * time, ref (pointing into m), and the indicators of a clear or green body
+ * into ioc (room for m->body.nindicators; NULL when there are none).  Sealed bodies are never opened for
+ * indexing: their indicators stay sealed at rest, in the index too.
+ */
+void ingest_rec(struct store_rec *rec, struct store_ioc *ioc, const struct msg *m,
+	const uint8_t *bytes, size_t len);
 
 /*
  * Commits everything submitted, stops the threads and frees everything;

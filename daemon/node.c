@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ingest.h"
 #include "log.h"
 #include "util.h"
 
@@ -133,7 +134,6 @@ node_close(struct node **np)
 	keys_destroy(&n->keys);
 	trust_destroy(&n->trust);
 	msg_destroy(&n->scratch);
-	free(n->plain);
 	free(n);
 	*np = NULL;
 }
@@ -167,65 +167,23 @@ int
 node_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
 {
 	struct node *n = arg;
-	struct msg *m = n->scratch;
-	size_t plen;
 
-	if (msg_decode(m, bytes, len, 0) != MSG_OK)
+	if (msg_decode(n->scratch, bytes, len, 0) != MSG_OK)
 		return -1;
-	memset(rec, 0, sizeof *rec);
-	memcpy(rec->id, m->id, MSG_ID_LEN);
-	memcpy(rec->origin, m->origin, MSG_KEY_LEN);
-	rec->seq = m->seq;
-	rec->time = m->time;
-	rec->ref = m->has_ref ? m->ref : NULL;
-	rec->bytes = bytes;
-	rec->len = len;
-	if (!m->has_body && n->keys != NULL) {
-		free(n->plain);
-		n->plain = NULL;
-		if (msg_open(m, n->id, n->keys->curve_pk, n->keys->curve_sk, &n->plain, &plen) != MSG_OK)
-			return 0;
-	}
-	if (m->has_body) {
-		for (size_t i = 0; i < m->body.nindicators; i++)
-			n->ioc[i] = (struct store_ioc){ m->body.indicators[i].value.p,
-				m->body.indicators[i].value.n };
-		rec->nioc = m->body.nindicators;
-		rec->ioc = n->ioc;
-	}
+	ingest_rec(rec, n->ioc, n->scratch, bytes, len);
 	return 0;
 }
 
 /* Commits a decoded message: 0 stored, 1 already there, -1 (err set). */
 static int
-s_put(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, char *err, size_t errlen)
+s_put(struct node *n, const struct msg *m, const uint8_t *bytes, size_t len, char *err,
+	size_t errlen)
 {
 	struct store_rec rec;
-	uint8_t *plain = NULL;
-	size_t plen;
 	int result, rc;
 
-	memset(&rec, 0, sizeof rec);
-	memcpy(rec.id, m->id, MSG_ID_LEN);
-	memcpy(rec.origin, m->origin, MSG_KEY_LEN);
-	rec.seq = m->seq;
-	rec.time = m->time;
-	rec.ref = m->has_ref ? m->ref : NULL;
-	rec.bytes = bytes;
-	rec.len = len;
-	if (!m->has_body && n->keys != NULL &&
-	    msg_open(m, n->id, n->keys->curve_pk, n->keys->curve_sk, &plain, &plen) != MSG_OK)
-		m->has_body = false;
-	if (m->has_body) {
-		for (size_t i = 0; i < m->body.nindicators; i++)
-			n->ioc[i] = (struct store_ioc){ m->body.indicators[i].value.p,
-				m->body.indicators[i].value.n };
-		rec.nioc = m->body.nindicators;
-		rec.ioc = n->ioc;
-	}
-	rc = store_put_batch(n->st, &rec, 1, now_ms(), &result);
-	free(plain);
-	if (rc != STORE_OK)
+	ingest_rec(&rec, n->ioc, m, bytes, len);
+	if ((rc = store_put_batch(n->st, &rec, 1, now_ms(), &result)) != STORE_OK)
 		return errf(err, errlen, "store: %s", store_strerror(rc));
 	return result == STORE_DUP ? 1 : 0;
 }

@@ -29,9 +29,9 @@ struct node {
 	struct keys *keys;   /* NULL unless NODE_KEYS */
 	struct trust *trust;
 	struct store *st;    /* NULL unless NODE_STORE */
-	/* Scratch for the store's index callback (one caller at a time). */
+	/* Scratch for decoding and the store's index callback (one caller
+	 * at a time). */
 	struct msg *scratch;
-	uint8_t *plain;
 	struct store_ioc ioc[MSG_MAX_INDICATORS];
 };
 
@@ -75,8 +75,7 @@ int node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_
 int node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
 	uint8_t id[MSG_ID_LEN], char *err, size_t errlen);
 
-/* store_index_fn for this node: decodes, and opens sealed bodies meant for
- * it so that their indicators are indexed too. */
+/* store_index_fn for this node (ingest_rec of the decoded message). */
 int node_index(void *node, const uint8_t *bytes, size_t len, struct store_rec *rec);
 
 #endif

@@ -204,7 +204,8 @@ s_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
 static double
 s_pipeline(struct store *st, const struct corpus *c)
 {
-	struct ingest_cfg cfg = { 0 };
+	static const uint8_t self[32] = { 0 };
+	struct ingest_cfg cfg = { .self = self };
 	struct ingest *in = ingest_new(st, &cfg);
 	struct ingest_result res[512];
 	size_t done = 0, stored = 0;

@@ -110,8 +110,7 @@ static void
 test_pipeline(void **state)
 {
 	struct fixture *f = *state;
-	struct ingest_cfg cfg = { .check = s_check, .self = f->pk, .curve_pk = f->cpk,
-		.curve_sk = f->csk, .batch_max = 4, .queue = 8 };
+	struct ingest_cfg cfg = { .check = s_check, .self = f->pk, .batch_max = 4, .queue = 8 };
 	struct ingest *in = ingest_new(f->st, &cfg);
 	struct ingest_result r[16];
 	size_t len, len2, len3, n;
@@ -119,6 +118,11 @@ test_pipeline(void **state)
 	uint8_t *b = s_make(f->bpk, f->bsk, "amber", "domain:sealed.example", f->pk, 1, &len2);
 	uint8_t *c = s_make(f->bpk, f->bsk, "clear", "ipv4:192.0.2.9", NULL, 2, &len3);
 	uint8_t *bad = s_dup(a, len);
+	/* amber from b to someone else: never stored here */
+	uint8_t other[32], osk[64], seed[32] = { 7 };
+	size_t len4;
+	crypto_sign_seed_keypair(other, osk, seed);
+	uint8_t *d = s_make(f->bpk, f->bsk, "amber", "domain:not-ours.example", other, 3, &len4);
 
 	assert_non_null(in);
 	bad[len - 1] ^= 1; /* signature byte */
@@ -128,12 +132,13 @@ test_pipeline(void **state)
 	assert_int_equal(ingest_submit(in, s_dup(a, 10), 10, (void *)4), 0);
 	assert_int_equal(ingest_submit(in, b, len2, (void *)5), 0);
 	assert_int_equal(ingest_submit(in, c, len3, (void *)9), 0);
+	assert_int_equal(ingest_submit(in, d, len4, (void *)6), 0);
 	ingest_wait(in);
 
 	struct pollfd pfd = { ingest_fd(in), POLLIN, 0 };
 	assert_int_equal(poll(&pfd, 1, 0), 1);
 	n = ingest_results(in, r, 16);
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 7);
 	assert_int_equal(poll(&pfd, 1, 0), 0);
 	for (size_t i = 0; i < n; i++) {
 		switch ((uintptr_t)r[i].tag) {
@@ -151,6 +156,10 @@ test_pipeline(void **state)
 		case 5:
 			assert_int_equal(r[i].status, INGEST_STORED);
 			break;
+		case 6:
+			assert_int_equal(r[i].status, INGEST_E_DECODE);
+			assert_int_equal(r[i].err, MSG_E_NOT_RECIPIENT);
+			break;
 		case 9:
 			assert_int_equal(r[i].status, INGEST_E_CHECK);
 			assert_int_equal(r[i].err, -42);
@@ -162,14 +171,19 @@ test_pipeline(void **state)
 	ingest_destroy(&in);
 	assert_null(in);
 
-	/* Stored: a once, b once; b's sealed indicator is indexed here
-	 * because this node is its recipient. */
+	/* Stored: a once, b once; b's indicator stays sealed, in the index
+	 * too, though this node is its recipient. */
 	size_t msgs, origins;
 	assert_int_equal(store_ioc_count(f->st, "192.0.2.1", 9, &msgs, &origins), STORE_OK);
 	assert_int_equal(msgs, 1);
 	assert_int_equal(store_ioc_count(f->st, "sealed.example", 14, &msgs, &origins), STORE_OK);
-	assert_int_equal(msgs, 1);
-	assert_int_equal(origins, 1);
+	assert_int_equal(msgs, 0);
+	for (size_t i = 0; i < n; i++) {
+		if ((uintptr_t)r[i].tag == 5)
+			assert_int_equal(store_has(f->st, r[i].id), 1);
+		if ((uintptr_t)r[i].tag == 6)
+			assert_int_equal(store_has(f->st, r[i].id), 0);
+	}
 	assert_int_equal(store_ioc_count(f->st, "192.0.2.9", 9, &msgs, &origins), STORE_OK);
 	assert_int_equal(msgs, 0);
 	free(a);
@@ -180,7 +194,7 @@ static void
 test_backpressure(void **state)
 {
 	struct fixture *f = *state;
-	struct ingest_cfg cfg = { .queue = 4, .batch_max = 3 };
+	struct ingest_cfg cfg = { .self = f->pk, .queue = 4, .batch_max = 3 };
 	struct ingest *in = ingest_new(f->st, &cfg);
 	struct ingest_result r[8];
 	size_t stored = 0, total = 0, len;
