@@ -136,13 +136,14 @@ s_indicator(struct draft *d, const char *value, char *err, size_t errlen)
 	return s_add_indicator(d, NULL, 0, value, err, errlen);
 }
 
+/* Appends to a list; a set (sectors, techniques) keeps one of each. */
 static int
 s_append(struct draft *d, const char *field, const char *value, struct msg_str *v, size_t *n,
-	size_t max, char *err, size_t errlen)
+	size_t max, bool set, char *err, size_t errlen)
 {
 	if (*n == max)
 		return errf(err, errlen, "%s: more than %zu", field, max);
-	for (size_t i = 0; i < *n; i++)
+	for (size_t i = 0; set && i < *n; i++)
 		if (v[i].n == strlen(value) && memcmp(v[i].p, value, v[i].n) == 0)
 			return 0;
 	if (s_keep(d, value, strlen(value), &v[*n]) == -1)
@@ -164,8 +165,8 @@ s_attack(struct draft *d, const char *value, char *err, size_t errlen)
 	memcpy(up, value, n + 1);
 	if (up[0] == 't')
 		up[0] = 'T';
-	return s_append(d, "attack", up, d->m->body.attack, &d->m->body.nattack, MSG_MAX_ATTACK, err,
-		errlen);
+	return s_append(d, "attack", up, d->m->body.attack, &d->m->body.nattack, MSG_MAX_ATTACK, true,
+		err, errlen);
 }
 
 static int
@@ -236,21 +237,22 @@ draft_set(struct draft *d, const char *field, const char *value, char *err, size
 	else if (strcmp(field, "name") == 0)
 		text = &b->name;
 	else if (strcmp(field, "sector") == 0)
-		return s_append(d, field, value, b->sectors, &b->nsectors, MSG_MAX_SECTORS, err, errlen);
+		return s_append(d, field, value, b->sectors, &b->nsectors, MSG_MAX_SECTORS, true, err,
+			errlen);
 	else if (strcmp(field, "action") == 0)
-		return s_append(d, field, value, b->actions, &b->nactions, MSG_MAX_ACTIONS, err, errlen);
+		return s_append(d, field, value, b->actions, &b->nactions, MSG_MAX_ACTIONS, false, err,
+			errlen);
 	else if (strcmp(field, "attack") == 0)
 		return s_attack(d, value, err, errlen);
 	else if (strcmp(field, "indicator") == 0)
 		return s_indicator(d, value, err, errlen);
 	else if (strcmp(field, "seq") == 0)
 		return s_uint(field, value, &m->seq, err, errlen);
-	else if (strcmp(field, "time") == 0)
-		return s_uint(field, value, &m->time, err, errlen);
-	else if (strcmp(field, "expires") == 0) {
-		if (timefmt_parse(value, 0, &b->expires) == -1 &&
-		    s_uint(field, value, &b->expires, err, errlen) == -1)
-			return errf(err, errlen, "expires: '%s' is not an RFC 3339 time", value);
+	else if (strcmp(field, "time") == 0 || strcmp(field, "expires") == 0) {
+		/* RFC 3339 (as query --json prints it) or ms since the epoch. */
+		uint64_t *t = field[0] == 't' ? &m->time : &b->expires;
+		if (timefmt_parse(value, 0, t) == -1 && s_uint(field, value, t, err, errlen) == -1)
+			return errf(err, errlen, "%s: '%s' is not an RFC 3339 time", field, value);
 	} else if (strcmp(field, "ref") == 0) {
 		if (s_id(field, value, m->ref, err, errlen) == -1)
 			return -1;

@@ -148,7 +148,9 @@ keys_load(const char *dir, char *err, size_t errlen)
 	}
 	if (s_path(path, dir, KEYS_SECRET_FILE, err, errlen) != 0)
 		return NULL;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO in its place must not hang the node; it is
+	 * refused below as not a regular file. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			snprintf(err, errlen, "%s: is a symbolic link; the secret key must be "

@@ -12,8 +12,8 @@
  *                           only between the origin and each named
  *                           recipient, both ways; never relayed
  * and in every case never a blocked peer, never back to the peer it came
- * from, and always back to its origin (repair) if the TLP allows that peer
- * at all (for GREEN: an external origin may get its own message back).
+ * from, and back to its origin (repair) when the TLP allows that peer at
+ * all.  External peers exchange TLP:CLEAR only, in both directions.
  * Roster messages are CLEAR or GREEN and count only when their origin is a
  * coordinator; a retract counts only when it comes from the origin of the
  * message it retracts.

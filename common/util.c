@@ -283,7 +283,8 @@ file_read_all(const char *path, size_t max, char **out, size_t *outlen)
 
 	if (max > SIZE_MAX / 4)
 		max = SIZE_MAX / 4;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not hang the caller. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	/* Size the buffer from fstat, but trust only what read() returns: the

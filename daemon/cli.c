@@ -536,11 +536,28 @@ cmd_explain(struct cli *c, int argc, char **argv)
 
 /* ---- query, show ------------------------------------------------------- */
 
+/* An opened sealed body: zeroed before it is freed. */
+struct opened {
+	uint8_t *p;
+	size_t n;
+};
+
+static void
+s_forget(struct opened *o)
+{
+	if (o->p != NULL) {
+		sodium_memzero(o->p, o->n);
+		free(o->p);
+	}
+	o->p = NULL;
+	o->n = 0;
+}
+
 struct filter {
 	struct node *n;
 	struct cli *c;
 	struct msg *m;
-	uint8_t *plain;
+	struct opened plain;
 	uint64_t since, until;
 	bool has_origin;
 	uint8_t origin[32];
@@ -549,18 +566,16 @@ struct filter {
 	size_t limit, shown;
 };
 
-/* Decodes a stored message, opening its body when this node may. */
+/* Decodes a stored message, opening its body when this node may; the
+ * plaintext is kept in o until the next call or s_forget(o). */
 static int
-s_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, uint8_t **plain)
+s_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, struct opened *o)
 {
-	size_t plen;
-
-	free(*plain);
-	*plain = NULL;
+	s_forget(o);
 	if (msg_decode(m, bytes, len, 0) != MSG_OK)
 		return -1;
 	if (!m->has_body && n->keys != NULL &&
-	    msg_open(m, n->id, n->keys->curve_pk, n->keys->curve_sk, plain, &plen) != MSG_OK)
+	    msg_open(m, n->id, n->keys->curve_pk, n->keys->curve_sk, &o->p, &o->n) != MSG_OK)
 		m->has_body = false;
 	return 0;
 }
@@ -700,7 +715,7 @@ cmd_query(struct cli *c, int argc, char **argv)
 		return 1;
 	f.m = msg_new();
 	if (origin != NULL) {
-		if (memcmp(origin, f.n->cfg.name, strlen(origin) + 1) == 0)
+		if (strcmp(origin, f.n->cfg.name) == 0)
 			memcpy(f.origin, f.n->id, 32);
 		else if (node_resolve(f.n, origin, f.origin, c->err, sizeof c->err) == -1)
 			rc = s_error("--origin: %s", c->err);
@@ -723,7 +738,7 @@ cmd_query(struct cli *c, int argc, char **argv)
 		rc = s_error("query: store error");
 	if (rc == 0 && f.shown == 0 && !c->json)
 		printf("no messages\n");
-	free(f.plain);
+	s_forget(&f.plain);
 	msg_destroy(&f.m);
 	node_close(&f.n);
 	return rc;
@@ -841,7 +856,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	struct msg *m = msg_new();
-	uint8_t *plain = NULL;
+	struct opened plain = { NULL, 0 };
 	if (m == NULL || s_decode(f.n, m, s.bytes, s.len, &plain) == -1) {
 		s_error("show: stored message does not decode");
 		msg_destroy(&m);
@@ -882,11 +897,11 @@ cmd_show(struct cli *c, int argc, char **argv)
 	} else
 		json_decref(reports);
 	rc = 0;
-	free(plain);
+	s_forget(&plain);
 	msg_destroy(&m);
 out:
 	free(s.bytes);
-	free(f.plain);
+	s_forget(&f.plain);
 	msg_destroy(&f.m);
 	node_close(&f.n);
 	return rc;
@@ -912,10 +927,17 @@ cmd_export(struct cli *c, int argc, char **argv)
 		return s_error("export: writes the signed message in binary; redirect it to a file");
 	if ((n = s_open(c, NODE_STORE)) == NULL)
 		return 1;
+	struct msg *m = msg_new();
 	if (store_get(n->st, id, s_copy_item, &s) != STORE_OK || s.bytes == NULL)
 		rc = s_error("export: no message %s here", argv[optind]);
+	else if (m == NULL || msg_decode(m, s.bytes, s.len, 0) != MSG_OK)
+		rc = s_error("export: the stored message does not decode");
+	else if (m->tlp == MSG_TLP_RED)
+		rc = s_error("export: TLP:RED is never exported (it stays between its origin and "
+			     "its recipients)");
 	else if (fwrite(s.bytes, 1, s.len, stdout) != s.len || fflush(stdout) != 0)
 		rc = s_error("export: %s", strerror(errno));
+	msg_destroy(&m);
 	free(s.bytes);
 	node_close(&n);
 	return rc;
@@ -1022,7 +1044,9 @@ main(int argc, char **argv)
 	char **args = calloc((size_t)argc + 1, sizeof *args);
 	int nargs = 0;
 
-	log_init("socmesh", 0, LOG_LEVEL_WARN);
+	/* Errors are the command's own one line; the library's warnings
+	 * would make them two. */
+	log_init("socmesh", 0, LOG_LEVEL_ERROR);
 	if (args == NULL || sodium_init() < 0)
 		return s_error("cannot initialize");
 	if (c.dir == NULL || c.dir[0] == '\0')

@@ -1656,7 +1656,7 @@ store_backup(struct store *st, const char *path)
 	if ((tmp = malloc(n)) == NULL)
 		return STORE_E_NOMEM;
 	snprintf(tmp, n, "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1) {
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
 		log_warn("store: backup: %s", tmp);
 		free(tmp);
 		return STORE_E_IO;

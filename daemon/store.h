@@ -10,11 +10,9 @@
  *   id      id (32)                  -> lkey
  *   time    time ms (8) || id (32)   -> lkey
  *   origin  origin (32) || seq (8)   -> lkey     (dupsort)
- *   ioc     ioc key                  -> lkey     (dupsort)
- *   iocorg  ioc key                  -> origin   (dupsort: one per origin)
- *   iocn    BLAKE2b-256(ioc key || origin) -> count (8) of stored messages
- *           of that origin carrying that indicator; tells store_expire
- *           when an iocorg entry goes, without decoding other messages
+ *   ioc     ioc key                  -> origin (32) || lkey (8)   (dupsort:
+ *           sorted by origin, so the distinct origins of an indicator are
+ *           counted by jumping from one origin's entries to the next)
  *   ref     referenced id (32)       -> lkey     (dupsort)
  *   peer    peer name                -> opaque blob
  *   meta    "schema" -> 1 (4), "node" -> node id (32), "seq" -> the highest
@@ -242,8 +240,7 @@ int store_by_ref(struct store *st, const uint8_t id[32], size_t limit, store_ite
 
 /*
  * Retention: remove the messages whose creation time is < cutoff_ms with
- * every index entry of theirs (an iocorg entry only when no remaining
- * message of that origin carries the indicator).  Works in write
+ * every index entry of theirs.  Works in write
  * transactions of at most max_per_txn messages (0 = 256), one after the
  * other until done, so that the writer lock is never held long and what
  * was removed stays removed if a later transaction fails.  *removed
@@ -257,8 +254,7 @@ int store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_
  * Verifies that every message decodes (index function) and hashes to its
  * id, that every index entry it implies exists, that every index entry
  * points to an existing message, and that the entry counts agree (so that
- * the indexes hold exactly what the messages imply, iocorg and iocn
- * included).  Returns STORE_OK, or STORE_E_CORRUPT with a one-line
+ * the indexes hold exactly what the messages imply).  Returns STORE_OK, or STORE_E_CORRUPT with a one-line
  * description in err (errlen bytes, NUL-terminated; err may be NULL when
  * errlen is 0), or another error.  Memory: about 12 bytes per message.
  */

@@ -224,7 +224,7 @@ s_filename(const char *in, size_t n, char *out, size_t cap)
 static int
 s_cve(const char *in, size_t n, char *out, size_t cap)
 {
-	if (n < 13 || n > 20 || n >= cap)
+	if (n < 13 || n > 21 || n >= cap)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char c = in[i];

@@ -327,10 +327,13 @@ s_check_envelope(const struct msg *m)
 
 /* ---- encoding --------------------------------------------------------- */
 
+/* An output buffer that grows; or, with `measure`, only counts; or, with
+ * `fixed`, never moves (a plaintext must leave no copies behind in freed
+ * memory, so it is measured first and written once). */
 struct buf {
 	uint8_t *p;
 	size_t len, cap;
-	bool oom;
+	bool oom, measure, fixed;
 };
 
 static int
@@ -338,8 +341,14 @@ s_buf_write(void *data, const char *b, size_t n)
 {
 	struct buf *buf = data;
 
-	if (buf->oom)
+	if (buf->measure) {
+		buf->len += n;
+		return 0;
+	}
+	if (buf->oom || (buf->fixed && n > buf->cap - buf->len)) {
+		buf->oom = true;
 		return -1;
+	}
 	if (n > buf->cap - buf->len) {
 		size_t cap = buf->cap ? buf->cap : 1024;
 		while (cap - buf->len < n)
@@ -568,7 +577,7 @@ s_seal_key(uint8_t out[MSG_SEALEDKEY_LEN], const uint8_t key[MSG_BODYKEY_LEN],
 static int
 s_seal(struct msg *m, msg_rng_fn rng, void *arg, uint8_t **store)
 {
-	struct buf plain = { 0 };
+	struct buf plain = { .measure = true };
 	msgpack_packer pk;
 	uint8_t key[MSG_BODYKEY_LEN], esk[32];
 	size_t nkeys = m->nto + 1, boxlen;
@@ -577,10 +586,11 @@ s_seal(struct msg *m, msg_rng_fn rng, void *arg, uint8_t **store)
 
 	msgpack_packer_init(&pk, &plain, s_buf_write);
 	s_pack_body(&pk, m->kind, &m->body);
-	if (plain.oom) {
-		free(plain.p);
+	plain = (struct buf){ .p = malloc(plain.len), .cap = plain.len, .fixed = true };
+	if (plain.p == NULL)
 		return MSG_E_NOMEM;
-	}
+	msgpack_packer_init(&pk, &plain, s_buf_write);
+	s_pack_body(&pk, m->kind, &m->body);
 	boxlen = plain.len + crypto_aead_xchacha20poly1305_ietf_ABYTES;
 	s = malloc(MSG_NONCE_LEN + nkeys * MSG_SEALEDKEY_LEN + boxlen);
 	if (s == NULL) {
