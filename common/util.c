@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <ini.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -545,4 +546,21 @@ file_write_memstream(const char *path, FILE *f, char **buf, size_t *len, mode_t 
 	free(*buf);
 	*buf = NULL;
 	return rc;
+}
+
+int
+file_lock(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd == -1)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+	return fd;
 }

@@ -88,6 +88,14 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 int file_write_memstream(const char *path, FILE *f, char **buf, size_t *len, mode_t mode, char *err,
 	size_t errlen);
 
+/*
+ * Take an exclusive lock (flock) on the file at path, created 0600 when
+ * missing; blocks until it is free.  Returns the descriptor that holds the
+ * lock (release it with close()), or -1 with errno set.  For writers of the
+ * node directory that must not interleave (publishers, trust-list edits).
+ */
+int file_lock(const char *path);
+
 /* Write all len bytes to fd, retrying short writes and EINTR.  -1 errno. */
 int fd_write_all(int fd, const void *data, size_t len);
 

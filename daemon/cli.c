@@ -77,7 +77,16 @@ static struct node *
 s_open_reader(struct cli *c)
 {
 	struct node *n = node_open(c->dir, NODE_KEYS | NODE_STORE, c->err, sizeof c->err);
-	return n != NULL ? n : s_open(c, NODE_STORE);
+	char key[PATH_MAX + 64];
+
+	if (n != NULL)
+		return n;
+	/* Without read access to the key is normal for an analyst; a key that
+	 * is readable but refused (too open, malformed) deserves a word. */
+	snprintf(key, sizeof key, "%s/%s", c->dir, KEYS_SECRET_FILE);
+	if (access(key, R_OK) == 0)
+		fprintf(stderr, "socmesh: warning: %s; sealed bodies stay sealed\n", c->err);
+	return s_open(c, NODE_STORE);
 }
 
 /* store_item_fn: a copy of the message's bytes into {uint8_t *p; size_t n}. */
@@ -217,8 +226,19 @@ cmd_trust(struct cli *c, int argc, char **argv)
 		return s_usage("trust", synopsis);
 	if (level != NULL && (lv = msg_level_parse(level, strlen(level))) < 0)
 		return s_error("--level: '%s' is not one of member, external, blocked", level);
-	if ((n = s_open(c, 0)) == NULL)
+	/* Edits are serialized: load, change and save under one lock. */
+	char lockpath[PATH_MAX + 64];
+	int lock = -1;
+	if (strcmp(sub, "list") != 0) {
+		snprintf(lockpath, sizeof lockpath, "%s/%s.lock", c->dir, TRUST_FILE);
+		if (access(c->dir, F_OK) == 0 && (lock = file_lock(lockpath)) == -1)
+			return s_error("%s: %s", lockpath, strerror(errno));
+	}
+	if ((n = s_open(c, 0)) == NULL) {
+		if (lock != -1)
+			close(lock);
 		return 1;
+	}
 	if (strcmp(sub, "list") == 0)
 		rc = s_trust_list(c, n);
 	else if (strcmp(sub, "add") == 0) {
@@ -262,6 +282,14 @@ cmd_trust(struct cli *c, int argc, char **argv)
 	} else
 		rc = s_usage("trust", synopsis);
 	node_close(&n);
+	if (lock != -1)
+		close(lock);
+	/* A running daemon applies the change at once. */
+	json_t *rep;
+	if (rc == 0 && strcmp(sub, "list") != 0 &&
+	    (rep = control_call(c->dir, json_pack("{s:s}", "cmd", "reload"), c->err,
+		     sizeof c->err)) != NULL)
+		json_decref(rep);
 	return rc;
 }
 
@@ -321,6 +349,8 @@ out:
 	json_decref(o);
 	return rc;
 }
+
+static int s_inherit(struct cli *c, json_t *o, const char *ref);
 
 /* Repeated flags and the JSON arrays they fill. */
 static const char *
@@ -382,49 +412,50 @@ cmd_publish(struct cli *c, int argc, char **argv)
 		json_object_update(o, fromflags);
 		json_decref(fromflags);
 	}
+	const char *ref = json_string_value(json_object_get(o, "ref"));
+	if (ref != NULL && s_inherit(c, o, ref) != 0) {
+		json_decref(o);
+		return 1;
+	}
 	return s_publish(c, o);
 }
 
+/*
+ * A message that refers to another (sighting, update, retraction) goes to
+ * whoever may see that one: unless o names its own, it takes the TLP of
+ * the referenced message and, for addressed TLPs, its origin and
+ * recipients minus this node.  Returns 0, or 1 after an error line.
+ */
 static int
-cmd_sight(struct cli *c, int argc, char **argv)
+s_inherit(struct cli *c, json_t *o, const char *ref)
 {
-	static const struct option opts[] = { { "note", 1, 0, 'n' }, { 0 } };
-	const char *note = NULL;
-	uint8_t id[32];
-	int ch;
-
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		if (ch == 'n')
-			note = optarg;
-		else
-			return s_usage("sight", "ID [--note TEXT]");
-	if (optind != argc - 1)
-		return s_usage("sight", "ID [--note TEXT]");
-	if (id_parse(id, argv[optind]) == -1)
-		return s_error("sight: '%s' is not a message id (64 hex digits)", argv[optind]);
-	/* The sighting goes to whoever may see the original: same TLP. */
 	struct node *n = s_open_reader(c);
 	struct msg *m = msg_new();
-	struct shown_bytes {
+	struct {
 		uint8_t *p;
 		size_t n;
 	} sb = { NULL, 0 };
+	uint8_t id[32];
+	char hex[65];
 	int rc = 1;
+
 	if (n == NULL || m == NULL)
 		goto out;
-	if (store_get(n->st, id, s_copy_bytes, &sb) != STORE_OK || sb.p == NULL ||
-	    msg_decode(m, sb.p, sb.n, 0) != MSG_OK) {
-		s_error("sight: no message %s here", argv[optind]);
+	if (id_parse(id, ref) == -1) {
+		s_error("'%s' is not a message id (64 hex digits)", ref);
 		goto out;
 	}
-	json_t *o = json_pack("{s:s,s:s,s:s}", "kind", "sighting", "ref", argv[optind], "tlp",
-		msg_tlp_name(m->tlp));
-	if (note != NULL)
-		json_object_set_new(o, "note", json_string(note));
-	if (msg_tlp_addressed(m->tlp)) {
-		/* Back to the origin and the other recipients, minus ourselves. */
+	if (store_get(n->st, id, s_copy_bytes, &sb) != STORE_OK || sb.p == NULL ||
+	    msg_decode(m, sb.p, sb.n, 0) != MSG_OK) {
+		s_error("no message %s here", ref);
+		goto out;
+	}
+	rc = 0;
+	if (json_object_get(o, "tlp") != NULL)
+		goto out;
+	json_object_set_new(o, "tlp", json_string(msg_tlp_name(m->tlp)));
+	if (msg_tlp_addressed(m->tlp) && json_object_get(o, "recipients") == NULL) {
 		json_t *to = json_array();
-		char hex[65];
 		if (memcmp(m->origin, n->id, 32) != 0) {
 			hex_encode(hex, m->origin, 32);
 			json_array_append_new(to, json_string(hex));
@@ -436,13 +467,36 @@ cmd_sight(struct cli *c, int argc, char **argv)
 			}
 		json_object_set_new(o, "recipients", to);
 	}
-	node_close(&n);
-	rc = s_publish(c, o);
 out:
 	free(sb.p);
 	msg_destroy(&m);
 	node_close(&n);
 	return rc;
+}
+
+static int
+cmd_sight(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "note", 1, 0, 'n' }, { 0 } };
+	const char *note = NULL;
+	json_t *o;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (ch == 'n')
+			note = optarg;
+		else
+			return s_usage("sight", "ID [--note TEXT]");
+	if (optind != argc - 1)
+		return s_usage("sight", "ID [--note TEXT]");
+	o = json_pack("{s:s,s:s}", "kind", "sighting", "ref", argv[optind]);
+	if (note != NULL)
+		json_object_set_new(o, "note", json_string(note));
+	if (s_inherit(c, o, argv[optind]) != 0) {
+		json_decref(o);
+		return 1;
+	}
+	return s_publish(c, o);
 }
 
 /* Asks the running daemon; prints its reply's `key` (JSON Lines with

@@ -20,6 +20,7 @@ enum {
 	REJ_POLICY = 0,
 	REJ_MSG = REJ_POLICY + POLICY_REASON_COUNT, /* + (-msg_err) */
 	REJ_RATE = REJ_MSG + (-MSG_E_LAST) + 1,
+	REJ_FUTURE,
 	REJ_FRAME,
 	REJ_RECON,
 	REJ_COUNT,
@@ -67,7 +68,10 @@ s_rej_name(int r)
 		return policy_reason_name((enum policy_reason)r);
 	if (r < REJ_RATE)
 		return msg_errname(-(r - REJ_MSG));
-	return r == REJ_RATE ? "rate-limited" : r == REJ_FRAME ? "bad-frame" : "bad-reconciliation";
+	return r == REJ_RATE	 ? "rate-limited"
+	       : r == REJ_FUTURE ? "time-in-future"
+	       : r == REJ_FRAME	 ? "bad-frame"
+				 : "bad-reconciliation";
 }
 
 static const char *
@@ -77,9 +81,10 @@ s_rej_text(int r)
 		return policy_reason_str((enum policy_reason)r);
 	if (r < REJ_RATE)
 		return msg_strerror(-(r - REJ_MSG));
-	return r == REJ_RATE ? "over the peer's rate limit"
-	       : r == REJ_FRAME ? "malformed frame"
-				: "malformed reconciliation message";
+	return r == REJ_RATE	 ? "over the peer's rate limit"
+	       : r == REJ_FUTURE ? "dated more than an hour in the future"
+	       : r == REJ_FRAME	 ? "malformed frame"
+				 : "malformed reconciliation message";
 }
 
 /* Counted always; logged once per peer and reason per minute. */
@@ -351,6 +356,10 @@ s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	}
 	if (store_has(g->n->st, m->id) == 1) {
 		p->duplicates++;
+		return;
+	}
+	if (m->time > now_ms() + NODE_MAX_SKEW_MS) {
+		s_reject(p, REJ_FUTURE);
 		return;
 	}
 	pm = policy_msg_of(m);

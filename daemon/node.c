@@ -27,41 +27,59 @@ node_path(const struct node *n, char *out, size_t len, const char *file)
 int
 node_init(const char *dir, const char *name, const char *listen, char *err, size_t errlen)
 {
+	static const char *const files[] = { KEYS_SECRET_FILE, KEYS_PUBLIC_FILE, CONFIG_FILE,
+		TRUST_FILE, CONFIG_STORE_DIR "/data.mdb", CONFIG_STORE_DIR "/lock.mdb",
+		CONFIG_STORE_DIR };
 	char path[PATH_MAX + 64];
 	struct config cfg;
 	struct trust *t;
-	struct node *n;
-	int rc;
+	struct node *n = NULL;
+	bool made_dir = false;
+	int rc = -1;
 
-	if (s_join(path, sizeof path, dir, KEYS_SECRET_FILE) == -1)
-		return errf(err, errlen, "%s: path too long", dir);
-	if (access(path, F_OK) == 0)
-		return errf(err, errlen, "%s: an identity exists already; refusing to overwrite it",
-			path);
+	/* Nothing of a node may be there already: init never overwrites. */
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if (s_join(path, sizeof path, dir, files[i]) == -1)
+			return errf(err, errlen, "%s: path too long", dir);
+		if (access(path, F_OK) == 0)
+			return errf(err, errlen, "%s exists already; init never overwrites a node", path);
+	}
 	config_defaults(&cfg);
 	snprintf(cfg.name, sizeof cfg.name, "%s", name);
 	snprintf(cfg.listen, sizeof cfg.listen, "%s", listen);
 	if (config_check(&cfg, err, errlen) == -1)
 		return -1;
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+	if (mkdir(dir, 0700) == 0)
+		made_dir = true;
+	else if (errno != EEXIST)
 		return errf(err, errlen, "%s: %s", dir, strerror(errno));
 	if (keys_generate(dir, err, errlen) == -1)
-		return -1;
+		goto undo;
 	s_join(path, sizeof path, dir, CONFIG_FILE);
 	if (config_write(&cfg, path, err, errlen) == -1)
-		return -1;
+		goto undo;
 	s_join(path, sizeof path, dir, TRUST_FILE);
-	if ((t = trust_new()) == NULL)
-		return errf(err, errlen, "out of memory");
+	if ((t = trust_new()) == NULL) {
+		errf(err, errlen, "out of memory");
+		goto undo;
+	}
 	rc = trust_save(t, path, err, errlen);
 	trust_destroy(&t);
-	if (rc == -1)
-		return -1;
 	/* Creating the store now fixes its node id. */
-	if ((n = node_open(dir, NODE_STORE, err, errlen)) == NULL)
-		return -1;
+	if (rc == -1 || (n = node_open(dir, NODE_STORE, err, errlen)) == NULL) {
+		rc = -1;
+		goto undo;
+	}
 	node_close(&n);
 	return 0;
+undo:
+	/* A failed init leaves nothing behind, so it can simply be run again. */
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (s_join(path, sizeof path, dir, files[i]) == 0)
+			(void)remove(path);
+	if (made_dir)
+		(void)rmdir(dir);
+	return -1;
 }
 
 struct node *
@@ -188,17 +206,38 @@ s_put(struct node *n, const struct msg *m, const uint8_t *bytes, size_t len, cha
 	return result == STORE_DUP ? 1 : 0;
 }
 
+static int s_publish_locked(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN],
+	uint8_t **bytes, size_t *len, char *err, size_t errlen);
+
 int
 node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes, size_t *len,
 	char *err, size_t errlen)
 {
-	struct msg *m = draft_msg(d);
-	uint64_t last;
 	int rc;
 
 	*bytes = NULL;
 	if (n->keys == NULL || n->st == NULL)
 		return errf(err, errlen, "node opened without keys or store");
+	/* Two publishers (the daemon, a CLI without it) must not take the
+	 * same sequence number: from reading the last to storing the next. */
+	char lockpath[PATH_MAX + 64];
+	int lock;
+	if (node_path(n, lockpath, sizeof lockpath, "publish.lock") == -1 ||
+	    (lock = file_lock(lockpath)) == -1)
+		return errf(err, errlen, "%s: cannot lock: %s", lockpath, strerror(errno));
+	rc = s_publish_locked(n, d, id, bytes, len, err, errlen);
+	close(lock);
+	return rc;
+}
+
+static int
+s_publish_locked(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes,
+	size_t *len, char *err, size_t errlen)
+{
+	struct msg *m = draft_msg(d);
+	uint64_t last;
+	int rc;
+
 	if ((rc = store_last_seq(n->st, n->id, &last)) != STORE_OK)
 		return errf(err, errlen, "store: %s", store_strerror(rc));
 	/* Only members can ever receive an addressed message (policy). */
@@ -256,6 +295,8 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
 	if ((rc = msg_decode(m, bytes, len, n->cfg.max_message)) != MSG_OK)
 		return errf(err, errlen, "rejected: %s", msg_strerror(rc));
 	memcpy(id, m->id, MSG_ID_LEN);
+	if (m->time > now_ms() + NODE_MAX_SKEW_MS)
+		return errf(err, errlen, "rejected: dated more than an hour in the future");
 	origin = trust_find_id(n->trust, m->origin);
 	pm = policy_msg_of(m);
 	if (m->kind == MSG_KIND_RETRACT && m->has_ref && n->st != NULL) {

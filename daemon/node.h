@@ -18,6 +18,10 @@
 #include "store.h"
 #include "trust.h"
 
+/* A message dated further ahead than this is refused: it would escape
+ * retention, and sort after everything in reconciliation. */
+#define NODE_MAX_SKEW_MS (60 * 60 * 1000)
+
 /* What node_open() opens besides configuration and trust list. */
 #define NODE_KEYS 0x1  /* the secret key (refused if readable by others) */
 #define NODE_STORE 0x2 /* the LMDB store */

@@ -96,6 +96,28 @@ expect_fail "import from unknown origin" "origin" "$SM" import --dir "$T/b" "$T/
 "$SM" import --dir "$T/b" --from soc-a "$T/f.msg" | grep -q "^stored" || no "import from a member"
 "$SM" check --dir "$T/b" | grep -q "store OK" || no "check"
 
+# Review regressions: sightings inherit TLP and recipients; RED is never
+# exported; init leaves nothing behind; parallel trust edits all land.
+"$SM" trust set soc-b --level member --dir "$T/a"
+amb=$("$SM" publish --dir "$T/a" --tlp amber --to soc-b --title "internal" --category test --severity low | tail -n 1)
+sid=$("$SM" sight "$amb" --dir "$T/a" --note "seen" | tail -n 1)
+"$SM" show "$sid" --dir "$T/a" --json | grep -q '"tlp":"amber"' || no "sighting of amber is not amber"
+"$SM" show "$sid" --dir "$T/a" --json | grep -q "\"recipients\":\[{\"id\":\"$bid\"" || no "sighting lost the recipients"
+red=$("$SM" publish --dir "$T/a" --tlp red --to soc-b --title "red" --category test --severity low | tail -n 1)
+expect_fail "export red" "never exported" "$SM" export "$red" --dir "$T/a"
+mkdir -p "$T/c" && : >"$T/c/store"
+expect_fail "init over a stray store file" "exists already" "$SM" init --dir "$T/c" --name c --listen tcp://127.0.0.1:1
+[ "$(ls "$T/c")" = store ] || no "refused init left files: $(ls "$T/c")"
+rm "$T/c/store"
+"$SM" init --dir "$T/c" --name c --listen tcp://127.0.0.1:1 >/dev/null || no "init after a refused one"
+for i in 1 2 3 4 5 6 7 8; do
+	k=$("$SM" init --dir "$T/k$i" --name "k$i" --listen tcp://127.0.0.1:1 >/dev/null && "$SM" id --dir "$T/k$i")
+	"$SM" trust add --dir "$T/c" --name "p$i" --key "$k" &
+done
+wait
+[ "$("$SM" trust list --dir "$T/c" --json | wc -l)" -eq 8 ] || no "parallel trust adds lost some"
+expect_fail "long --origin" "origin" "$SM" query --dir "$T/a" --origin "$(head -c 5000 /dev/zero | tr '\0' A)"
+
 expect_fail "unknown command" "unknown command" "$SM" frobnicate --dir "$T/a"
 expect_fail "missing node directory" "no node directory" "$SM" query --dir "$T/none"
 
