@@ -1,0 +1,85 @@
+#!/bin/sh
+# Gossip between real nodes on loopback (issue 3's scenarios 1-5 and 9):
+# relaying, TLP and trust enforcement, refused keys, blocking, catch-up
+# after a restart, retraction.
+set -u
+. tests/integration/lib/nodes.sh
+
+# A - B - C in a line; A and C know each other's keys, no link.  D is
+# A's external partner.
+for n in A B C D; do node $n; done
+trust A B member connect; trust B A member
+trust B C member connect; trust C B member
+trust A C member; trust C A member
+trust A D external; trust D A member connect
+for n in A B C D; do start $n; done
+wait_until 5 connected A B || fail "A-B not connected"
+wait_until 5 connected B C || fail "B-C not connected"
+wait_until 5 connected A D || fail "A-D not connected"
+
+# 1. green and clear published at A reach C through B within 3 s
+g=$(publish A --tlp green --title "green at A" --indicator 198.51.100.7)
+c=$(publish A --tlp clear --title "clear at A" --indicator 198.51.100.8)
+wait_until 3 has C "$g" || fail "green did not reach C within 3 s"
+wait_until 3 has C "$c" || fail "clear did not reach C within 3 s"
+"$SM" query --dir "$T/C" --indicator 198.51.100.7 --json | grep -q "$g" || fail "C cannot find it by indicator"
+
+# 3. the external partner gets clear, never green
+wait_until 3 has D "$c" || fail "clear did not reach external D"
+has D "$g" && fail "green reached external D"
+
+# 2. amber and red from A to B: B reads them, C never stores them
+a=$(publish A --tlp amber --to B --title "amber for B")
+r=$(publish A --tlp red --to B --title "red for B")
+wait_until 3 has B "$a" || fail "amber did not reach B"
+wait_until 3 has B "$r" || fail "red did not reach B"
+"$SM" show "$a" --dir "$T/B" | grep -q "amber for B" || fail "B cannot read the amber body"
+sleep 2.5 # two reconciliation rounds: nothing may leak through them either
+has C "$a" && fail "amber reached C"
+has C "$r" && fail "red reached C"
+has D "$a" && fail "amber reached D"
+
+# 9. a retraction from the origin hides the message everywhere; one by
+# anybody else is refused
+x=$(publish A --tlp green --title "false positive" --indicator 203.0.113.99)
+wait_until 3 has C "$x" || fail "message to retract did not reach C"
+bad=$(publish B --kind retract --tlp green --ref "$x" --note "not mine to retract")
+good=$(publish A --kind retract --tlp green --ref "$x" --note "false positive")
+wait_until 3 has C "$good" || fail "retraction did not reach C"
+wait_until 3 sh -c "! $SM query --dir $T/C --indicator 203.0.113.99 --json | grep -q $x" ||
+	fail "retracted message still listed at C"
+has C "$bad" && fail "a retraction by a non-origin was stored at C"
+"$SM" peers --dir "$T/C" --json | grep -q '"retract-not-origin"' || fail "C did not count the bad retraction"
+
+# 4. a key outside the trust list cannot complete a handshake
+node E; trust E A member connect; start E
+sleep 2
+connected E A && fail "an untrusted key connected to A"
+grep -q "refused a CURVE handshake" "$T/A.log" || fail "A did not log the refused handshake"
+# ... and blocking a connected peer cuts it off at once
+"$SM" trust set D --level blocked --dir "$T/A"
+wait_until 5 sh -c "! $SM peers --dir $T/D --json | grep -q '\"connected\":true'" ||
+	fail "blocked D is still connected"
+c2=$(publish A --tlp clear --title "after blocking D")
+sleep 1.5
+has D "$c2" && fail "blocked D still receives"
+
+# 5. C stopped, 200 messages at A, C restarted: C catches up, no duplicates
+stop C
+i=0; while [ $i -lt 200 ]; do publish A --tlp green --title "batch $i" >/dev/null; i=$((i + 1)); done
+before=$(count A)
+start C
+wait_until 10 sh -c "[ \$($SM query --dir $T/C --all --limit 100000 --json | grep -c 'batch ') -eq 200 ]" ||
+	fail "C did not catch up with 200 messages within 10 s"
+[ "$("$SM" query --dir "$T/C" --all --limit 100000 --json | grep -c 'batch ')" -eq 200 ] || fail "duplicates at C"
+
+# 8. SIGKILL and restart: id and messages survive
+idB=$(id_of B); nB=$(count B)
+kill9 B
+start B
+[ "$(id_of B)" = "$idB" ] || fail "B's id changed"
+[ "$(count B)" -ge "$nB" ] || fail "B lost messages over SIGKILL"
+"$SM" check --dir "$T/B" >/dev/null || fail "B's store check after SIGKILL"
+[ "$(count A)" -eq "$before" ] || fail "A changed"
+
+finish

@@ -1,0 +1,83 @@
+# Helpers for integration tests that run real socmeshd processes on
+# 127.0.0.1, ports chosen at run time, in a temporary directory that goes
+# away with everything started in it.  Source it; then `fail` records a
+# failed assertion and the script's exit status tells the result.
+B=${B:-build}
+SM="$B/socmesh"
+SMD="$B/socmeshd"
+T=$(mktemp -d /tmp/socmesh-it-XXXXXX)
+export SOCMESH_DIR=
+fails=0
+
+_cleanup() {
+	for f in "$T"/*.pid; do
+		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# A free TCP port on 127.0.0.1 (the kernel's choice).
+free_port() {
+	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+
+# node NAME: a node directory with a fresh identity, a 1 s sync interval.
+node() {
+	p=$(free_port)
+	"$SM" init --dir "$T/$1" --name "$1" --listen "tcp://127.0.0.1:$p" >/dev/null || exit 1
+	echo "$p" >"$T/$1.port"
+	sed -i 's/^sync_interval = .*/sync_interval = 1s/' "$T/$1/socmesh.conf"
+}
+
+id_of() { "$SM" id --dir "$T/$1"; }
+
+# trust A B LEVEL [connect]: A trusts B at LEVEL; with "connect", A dials B.
+trust() {
+	ep=""
+	[ "${4:-}" = connect ] && ep="--endpoint tcp://127.0.0.1:$(cat "$T/$2.port")"
+	# shellcheck disable=SC2086
+	"$SM" trust add --dir "$T/$1" --name "$2" --key "$(id_of "$2")" --level "$3" $ep || exit 1
+}
+
+# wait_until TIMEOUT_S COMMAND...: poll every 50 ms; 0 when it succeeded.
+wait_until() {
+	limit=$(($1 * 20)); shift
+	i=0
+	while [ $i -lt $limit ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+start() {
+	"$SMD" --dir "$T/$1" 2>>"$T/$1.log" &
+	echo $! >"$T/$1.pid"
+	wait_until 10 "$SM" peers --dir "$T/$1" || { fail "$1 did not start"; cat "$T/$1.log"; }
+}
+
+stop() {
+	kill -TERM "$(cat "$T/$1.pid")" && wait "$(cat "$T/$1.pid")" 2>/dev/null
+	rm -f "$T/$1.pid"
+}
+
+kill9() {
+	kill -9 "$(cat "$T/$1.pid")"
+	wait "$(cat "$T/$1.pid")" 2>/dev/null
+	rm -f "$T/$1.pid"
+}
+
+has() { "$SM" show "$2" --dir "$T/$1" >/dev/null 2>&1; }
+connected() { "$SM" peers --dir "$T/$1" --json | grep -q "\"name\":\"$2\".*\"connected\":true"; }
+count() { "$SM" query --dir "$T/$1" --all --limit 100000 --json | wc -l; }
+publish() { n=$1; shift; "$SM" publish --dir "$T/$n" --category test --severity low "$@" | tail -n 1; }
+
+finish() {
+	[ $fails -eq 0 ] || { for l in "$T"/*.log; do echo "--- $l"; tail -n 20 "$l"; done; }
+	[ $fails -eq 0 ]
+}
