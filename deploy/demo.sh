@@ -1,10 +1,11 @@
 #!/bin/sh
 # socmesh demo: three SOCs share an incident end to end on this machine.
 #
-# Until the nodes gossip by themselves (CurveZMQ, next milestone), the
-# messages travel as files: `socmesh export` at one node, `socmesh import`
-# at another, which applies exactly the checks a node applies to what a
-# peer sends: decoder limits, trust and TLP rules, signature.
+# Here the messages travel as files: `socmesh export` at one node,
+# `socmesh import` at another, which applies exactly the checks a node
+# applies to what a peer sends (decoder limits, trust and TLP rules,
+# signature), so each step can be shown.  tests/integration/gossip.sh
+# shows the same rules between running socmeshd nodes.
 #
 # Every step is checked; the script exits non-zero if anything differs.
 # DEMO_QUIET=1 prints only failures (make check runs it that way).
