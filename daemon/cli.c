@@ -565,6 +565,39 @@ cmd_peers(struct cli *c, int argc, char **argv)
 }
 
 static int
+cmd_stats(struct cli *c, int argc, char **argv)
+{
+	json_t *rep, *st, *v;
+	const char *k;
+
+	(void)argv;
+	if (argc > 1)
+		return s_usage("stats", "[--json]");
+	if ((rep = s_ask(c, json_pack("{s:s}", "cmd", "stats"), "stats")) == NULL)
+		return 1;
+	st = json_object_get(rep, "stats");
+	if (c->json)
+		s_print_json(json_incref(st));
+	else {
+		printf("node %s: %lld messages, store %lld of %lld bytes, up %lld s\n",
+			json_string_value(json_object_get(st, "name")),
+			(long long)json_integer_value(json_object_get(st, "messages")),
+			(long long)json_integer_value(json_object_get(st, "store_used_bytes")),
+			(long long)json_integer_value(json_object_get(st, "store_size_limit")),
+			(long long)json_integer_value(json_object_get(st, "uptime_s")));
+		static const char *const groups[] = { "by_tlp", "by_kind", "by_origin" };
+		for (size_t i = 0; i < 3; i++) {
+			printf("%-10s", groups[i] + 3);
+			json_object_foreach (json_object_get(st, groups[i]), k, v)
+				printf(" %s=%lld", k, (long long)json_integer_value(v));
+			putchar('\n');
+		}
+	}
+	json_decref(rep);
+	return 0;
+}
+
+static int
 cmd_explain(struct cli *c, int argc, char **argv)
 {
 	json_t *rep, *e;
@@ -1074,6 +1107,7 @@ static const struct command {
 	{ "sight", cmd_sight, "publish a sighting of a message (\"we saw this too\")" },
 	{ "peers", cmd_peers, "the peers of the running node: connection, counters, rejections" },
 	{ "explain", cmd_explain, "why each peer did or did not get a message" },
+	{ "stats", cmd_stats, "counts by TLP, kind and origin, store use, uptime" },
 	{ "query", cmd_query, "list messages, newest first, by indicator, time, origin, TLP, ..." },
 	{ "show", cmd_show, "one message in full, its thread and who else reported its indicators" },
 	{ "export", cmd_export, "write one signed message to stdout" },

@@ -15,6 +15,7 @@ struct control {
 	struct gossip *g;
 	zloop_t *loop;
 	zsock_t *rep;
+	uint64_t started;
 	char path[PATH_MAX + 64];
 };
 
@@ -85,6 +86,69 @@ s_reload(struct control *c)
 	return json_pack("{s:b}", "ok", 1);
 }
 
+struct counts {
+	struct control *c;
+	struct msg *m;
+	uint64_t tlp[MSG_TLP_COUNT], kind[MSG_KIND_COUNT];
+	json_t *origin;
+};
+
+static int
+s_count(void *arg, const struct store_item *it)
+{
+	struct counts *k = arg;
+	const struct trust_peer *p;
+	char hex[2 * MSG_KEY_LEN + 1];
+	const char *who;
+
+	if (msg_decode(k->m, it->bytes, it->len, 0) != MSG_OK)
+		return 0;
+	k->tlp[k->m->tlp]++;
+	k->kind[k->m->kind]++;
+	if (memcmp(k->m->origin, k->c->n->id, MSG_KEY_LEN) == 0)
+		who = k->c->n->cfg.name;
+	else if ((p = trust_find_id(k->c->n->trust, k->m->origin)) != NULL)
+		who = p->name;
+	else {
+		hex_encode(hex, k->m->origin, MSG_KEY_LEN);
+		who = hex;
+	}
+	json_object_set_new(k->origin, who,
+		json_integer(json_integer_value(json_object_get(k->origin, who)) + 1));
+	return 0;
+}
+
+/* Counts by TLP, kind and origin (one pass over the store), store use,
+ * uptime. */
+static json_t *
+s_stats(struct control *c)
+{
+	struct counts k = { .c = c, .m = msg_new(), .origin = json_object() };
+	struct store_stats ss;
+	json_t *tlp = json_object(), *kind = json_object();
+	uint64_t total = 0;
+
+	if (k.m == NULL || store_range(c->n->st, 0, UINT64_MAX, false, NULL, 0, s_count, &k, NULL) < 0 ||
+	    store_stats(c->n->st, &ss) != STORE_OK) {
+		msg_destroy(&k.m);
+		json_decref(k.origin), json_decref(tlp), json_decref(kind);
+		return s_error("%s", "stats: the store cannot be read");
+	}
+	for (int i = 0; i < MSG_TLP_COUNT; i++) {
+		json_object_set_new(tlp, msg_tlp_name((enum msg_tlp)i), json_integer((json_int_t)k.tlp[i]));
+		total += k.tlp[i];
+	}
+	for (int i = 0; i < MSG_KIND_COUNT; i++)
+		json_object_set_new(kind, msg_kind_name((enum msg_kind)i),
+			json_integer((json_int_t)k.kind[i]));
+	msg_destroy(&k.m);
+	return json_pack("{s:b,s:{s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I}}", "ok", 1, "stats", "name",
+		c->n->cfg.name, "messages", (json_int_t)total, "by_tlp", tlp, "by_kind", kind,
+		"by_origin", k.origin, "store_used_bytes", (json_int_t)ss.used_bytes,
+		"store_size_limit", (json_int_t)ss.map_size, "uptime_s",
+		(json_int_t)((now_ms() - c->started) / 1000));
+}
+
 static json_t *
 s_dispatch(struct control *c, json_t *req)
 {
@@ -104,6 +168,8 @@ s_dispatch(struct control *c, json_t *req)
 		return json_pack("{s:b,s:o}", "ok", 1, "peers", gossip_peers_json(c->g));
 	if (strcmp(cmd, "reload") == 0)
 		return s_reload(c);
+	if (strcmp(cmd, "stats") == 0)
+		return s_stats(c);
 	if (strcmp(cmd, "explain") == 0) {
 		const char *s = json_string_value(json_object_get(req, "id"));
 		json_t *a;
@@ -147,6 +213,7 @@ control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err, size_t e
 		return NULL;
 	}
 	c->n = n, c->g = g, c->loop = loop;
+	c->started = now_ms();
 	if (control_path(c->path, sizeof c->path, n->dir) == -1) {
 		errf(err, errlen, "%s: path too long for a Unix socket", n->dir);
 		free(c);

@@ -9,6 +9,10 @@
  *   {"cmd": "peers"}                  -> {"ok": true, "peers": [...]}
  *   {"cmd": "explain", "id": hex}     -> {"ok": true, "explain": [...]}
  *   {"cmd": "reload"}                 -> {"ok": true}   (trust list, now)
+ *   {"cmd": "stats"}                  -> {"ok": true, "stats": {messages,
+ *                                        by_tlp, by_kind, by_origin,
+ *                                        store_used_bytes, store_size_limit,
+ *                                        uptime_s}}
  *
  * Errors: {"ok": false, "error": "one line"}.  The socket is served on the
  * daemon's loop; a request never blocks it for longer than one commit.

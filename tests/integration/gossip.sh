@@ -82,4 +82,14 @@ start B
 "$SM" check --dir "$T/B" >/dev/null || fail "B's store check after SIGKILL"
 [ "$(count A)" -eq "$before" ] || fail "A changed"
 
+# The node's own view: stats, peers, explain
+"$SM" stats --dir "$T/A" --json | grep -q '"amber":1' || fail "stats by TLP"
+"$SM" stats --dir "$T/A" | grep -q "^node A: " || fail "stats for people"
+"$SM" explain "$a" --dir "$T/A" --json | grep -q '"peer":"C","decision":"withhold","reason":"not-recipient"' ||
+	fail "explain does not say why C did not get the amber"
+stop A
+expect_down() { "$SM" "$@" --dir "$T/A" 2>&1 | grep -q "not running"; }
+expect_down stats || fail "stats without a daemon does not say so"
+expect_down peers || fail "peers without a daemon does not say so"
+
 finish
