@@ -607,7 +607,7 @@ s_peer_open(struct gossip *g, struct peer *p)
 	zsock_set_sndtimeo(p->dealer, 0);
 	zsock_set_immediate(p->dealer, 1);
 	zsock_set_sndhwm(p->dealer, (int)g->n->cfg.peer_queue);
-	zsock_set_maxmsgsize(p->dealer, (int64_t)g->n->cfg.max_message + 64);
+	zsock_set_maxmsgsize(p->dealer, 2 * (int64_t)g->n->cfg.max_message);
 	zsock_set_reconnect_ivl(p->dealer, 100);
 	zsock_set_reconnect_ivl_max(p->dealer, 5000);
 	if (zsock_connect(p->dealer, "%s", p->t.endpoint) != 0) {
@@ -643,7 +643,7 @@ s_listen(struct gossip *g, char *err, size_t errlen)
 	zsock_set_sndtimeo(g->router, 0);
 	zsock_set_router_mandatory(g->router, 1);
 	zsock_set_sndhwm(g->router, (int)g->n->cfg.peer_queue);
-	zsock_set_maxmsgsize(g->router, (int64_t)g->n->cfg.max_message + 64);
+	zsock_set_maxmsgsize(g->router, 2 * (int64_t)g->n->cfg.max_message);
 	if (zsock_bind(g->router, "%s", g->n->cfg.listen) == -1)
 		return errf(err, errlen, "cannot listen on %s: %s", g->n->cfg.listen,
 			zmq_strerror(zmq_errno()));
