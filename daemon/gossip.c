@@ -12,6 +12,7 @@
 #define RECON_MAX_ROUNDS 64
 #define WANT_MAX 4096     /* prefixes asked for in one frame */
 #define LOG_EVERY_MS 60000 /* one log line per peer and reason per minute */
+#define SAVE_EVERY_MS 10000 /* peer counters to the store */
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_DOMAIN "socmesh"
 
@@ -49,12 +50,15 @@ struct gossip {
 	zloop_t *loop;
 	zsock_t *router, *zap;
 	int timer;
+	uint64_t next_save;
 	struct peer **peers;
 	size_t npeers;
 	struct ingest *in;
 	zmq_pollitem_t ingest_item;
 	struct msg *m; /* scratch for the loop thread */
 };
+
+static void s_save(struct gossip *g);
 
 /* What travels with a message through the ingest pipeline. */
 struct tag {
@@ -561,6 +565,10 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 	uint64_t now = now_ms();
 
 	(void)loop, (void)timer_id;
+	if (now >= g->next_save) {
+		s_save(g);
+		g->next_save = now + SAVE_EVERY_MS;
+	}
 	for (size_t i = 0; i < g->npeers; i++) {
 		struct peer *p = g->peers[i];
 		if (p->up && now - p->last_seen > UP_WINDOW_MS) {
@@ -578,6 +586,48 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 }
 
 /* ---- peers ------------------------------------------------------------ */
+
+/*
+ * Peer counters in the store's peer table, so that they survive restarts:
+ * little-endian u64 values, the count first, then sent, received,
+ * duplicates, dropped and the rejections by reason.  A blob from another
+ * version with fewer or more reasons loads what both know.
+ */
+#define SAVED_FIXED 4
+
+static void
+s_save(struct gossip *g)
+{
+	uint8_t blob[8 * (1 + SAVED_FIXED + REJ_COUNT)];
+
+	for (size_t i = 0; i < g->npeers; i++) {
+		struct peer *p = g->peers[i];
+		uint64_t v[1 + SAVED_FIXED + REJ_COUNT] = { SAVED_FIXED + REJ_COUNT, p->sent,
+			p->received, p->duplicates, p->dropped };
+		memcpy(v + 1 + SAVED_FIXED, p->rejected, sizeof p->rejected);
+		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+			for (int b = 0; b < 8; b++)
+				blob[8 * k + b] = (uint8_t)(v[k] >> (8 * b));
+		if (store_peer_put(g->n->st, p->t.name, blob, sizeof blob) != STORE_OK)
+			log_warnx("peer %s: counters not saved", p->t.name);
+	}
+}
+
+static void
+s_load(struct gossip *g, struct peer *p)
+{
+	uint8_t blob[8 * (1 + SAVED_FIXED + REJ_COUNT + 64)];
+	uint64_t v[1 + SAVED_FIXED + REJ_COUNT] = { 0 };
+	size_t n;
+
+	if (store_peer_get(g->n->st, p->t.name, blob, sizeof blob, &n) != STORE_OK || n % 8 != 0)
+		return;
+	for (size_t k = 0; k < n / 8 && k < sizeof v / sizeof v[0]; k++)
+		for (int b = 7; b >= 0; b--)
+			v[k] = (v[k] << 8) | blob[8 * k + (size_t)b];
+	p->sent = v[1], p->received = v[2], p->duplicates = v[3], p->dropped = v[4];
+	memcpy(p->rejected, v + 1 + SAVED_FIXED, sizeof p->rejected);
+}
 
 static void
 s_peer_close(struct gossip *g, struct peer *p)
@@ -644,9 +694,14 @@ s_listen(struct gossip *g, char *err, size_t errlen)
 	zsock_set_router_mandatory(g->router, 1);
 	zsock_set_sndhwm(g->router, (int)g->n->cfg.peer_queue);
 	zsock_set_maxmsgsize(g->router, 2 * (int64_t)g->n->cfg.max_message);
-	if (zsock_bind(g->router, "%s", g->n->cfg.listen) == -1)
-		return errf(err, errlen, "cannot listen on %s: %s", g->n->cfg.listen,
-			zmq_strerror(zmq_errno()));
+	/* A closed socket gives its port back asynchronously: a rebind may
+	 * have to wait for it a little. */
+	for (int i = 0; zsock_bind(g->router, "%s", g->n->cfg.listen) == -1; i++) {
+		if (zmq_errno() != EADDRINUSE || i == 100)
+			return errf(err, errlen, "cannot listen on %s: %s", g->n->cfg.listen,
+				zmq_strerror(zmq_errno()));
+		zclock_sleep(10);
+	}
 	zloop_reader(g->loop, g->router, s_router_readable, g);
 	zloop_reader_set_tolerant(g->loop, g->router);
 	return 0;
@@ -675,6 +730,8 @@ s_sync_peers(struct gossip *g, bool *cut)
 				free(p);
 				continue;
 			}
+			p->t = *t;
+			s_load(g, p);
 		} else {
 			if (t->level == MSG_LEVEL_BLOCKED && p->t.level != MSG_LEVEL_BLOCKED)
 				*cut = true;
@@ -760,6 +817,7 @@ gossip_destroy(struct gossip **gp)
 	if (g->in != NULL) {
 		zloop_poller_end(g->loop, &g->ingest_item);
 		ingest_destroy(&g->in);
+		s_save(g);
 	}
 	for (size_t i = 0; i < g->npeers; i++) {
 		s_peer_close(g, g->peers[i]);
