@@ -1,9 +1,10 @@
 /*
  * socmesh — the command people use on their own node.
  *
- * Until socmeshd serves its control socket, the commands that read or
- * write messages open the node's store directly (LMDB allows several
- * processes); their names, flags and output are the contract and stay.
+ * Commands that publish go through the running daemon's control socket;
+ * those that read messages need it running and read the store beside it
+ * (LMDB allows several processes).  init, id, trust, export, import and
+ * check work without it.
  * Errors: one line on stderr, exit status 1 (2 for usage).
  */
 #include <errno.h>
@@ -296,58 +297,39 @@ cmd_trust(struct cli *c, int argc, char **argv)
 /* ---- publish, sight ---------------------------------------------------- */
 
 /*
- * Publishes a message given as a JSON object (draft field names): through
- * the running daemon, which signs, stores and gossips it; without one,
- * straight into the store (it then leaves with the next reconciliation).
- * Prints the id alone on the last line.  Takes o.
+ * Publishes a message given as a JSON object (draft field names) through
+ * the running daemon, which signs, stores and gossips it.  Prints the id
+ * alone on the last line.  Takes o.
  */
 static int
 s_publish(struct cli *c, json_t *o)
 {
-	struct draft *d = NULL;
-	struct node *n = NULL;
-	uint8_t id[32], *bytes = NULL;
-	char hex[65];
-	size_t len;
-	json_t *rep;
+	json_t *rep = control_call(c->dir, json_pack("{s:s,s:o}", "cmd", "publish", "message", o),
+		c->err, sizeof c->err);
 	int rc = 1;
 
-	rep = control_call(c->dir, json_pack("{s:s,s:O}", "cmd", "publish", "message", o), c->err,
-		sizeof c->err);
-	if (rep != NULL) {
-		if (json_is_true(json_object_get(rep, "ok"))) {
-			puts(json_string_value(json_object_get(rep, "id")));
-			rc = 0;
-		} else
-			s_error("publish: %s", json_string_value(json_object_get(rep, "error")));
-		json_decref(rep);
-		json_decref(o);
-		return rc;
-	}
-	if (strstr(c->err, "not running") == NULL) {
-		json_decref(o);
+	if (rep == NULL)
 		return s_error("publish: %s", c->err);
-	}
-	if ((n = s_open(c, NODE_KEYS | NODE_STORE)) == NULL || (d = draft_new()) == NULL)
-		goto out;
-	if (draft_from_json(d, o, node_resolve, n, c->err, sizeof c->err) == -1)
-		s_error("publish: %s", c->err);
-	else if (msg_tlp_addressed(draft_msg(d)->tlp) && draft_msg(d)->nto == 0)
-		s_error("publish: TLP:%s needs at least one --to recipient",
-			msg_tlp_name(draft_msg(d)->tlp));
-	else if (node_publish(n, d, id, &bytes, &len, c->err, sizeof c->err) == -1)
-		s_error("publish: %s", c->err);
-	else {
-		hex_encode(hex, id, 32);
-		puts(hex);
+	if (json_is_true(json_object_get(rep, "ok"))) {
+		puts(json_string_value(json_object_get(rep, "id")));
 		rc = 0;
-	}
-out:
-	free(bytes);
-	draft_destroy(&d);
-	node_close(&n);
-	json_decref(o);
+	} else
+		s_error("publish: %s", json_string_value(json_object_get(rep, "error")));
+	json_decref(rep);
 	return rc;
+}
+
+/* The commands that read messages need the node running (so that what
+ * they show is what the node serves): they fail at once without it. */
+static int
+s_need_daemon(struct cli *c, const char *what)
+{
+	json_t *rep = control_call(c->dir, json_pack("{s:s}", "cmd", "ping"), c->err, sizeof c->err);
+
+	if (rep == NULL)
+		return s_error("%s: %s", what, c->err);
+	json_decref(rep);
+	return 0;
 }
 
 static int s_inherit(struct cli *c, json_t *o, const char *ref);
@@ -413,7 +395,7 @@ cmd_publish(struct cli *c, int argc, char **argv)
 		json_decref(fromflags);
 	}
 	const char *ref = json_string_value(json_object_get(o, "ref"));
-	if (ref != NULL && s_inherit(c, o, ref) != 0) {
+	if (s_need_daemon(c, "publish") != 0 || (ref != NULL && s_inherit(c, o, ref) != 0)) {
 		json_decref(o);
 		return 1;
 	}
@@ -489,6 +471,8 @@ cmd_sight(struct cli *c, int argc, char **argv)
 			return s_usage("sight", "ID [--note TEXT]");
 	if (optind != argc - 1)
 		return s_usage("sight", "ID [--note TEXT]");
+	if (s_need_daemon(c, "sight") != 0)
+		return 1;
 	o = json_pack("{s:s,s:s}", "kind", "sighting", "ref", argv[optind]);
 	if (note != NULL)
 		json_object_set_new(o, "note", json_string(note));
@@ -798,7 +782,7 @@ cmd_query(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return s_error("query: unexpected argument '%s'", argv[optind]);
-	if ((f.n = s_open_reader(c)) == NULL)
+	if (s_need_daemon(c, "query") != 0 || (f.n = s_open_reader(c)) == NULL)
 		return 1;
 	f.m = msg_new();
 	if (origin != NULL) {
@@ -935,7 +919,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 		return s_usage("show", "ID [--json]");
 	if (id_parse(id, argv[optind]) == -1)
 		return s_error("show: '%s' is not a message id (64 hex digits)", argv[optind]);
-	if ((f.n = s_open_reader(c)) == NULL)
+	if (s_need_daemon(c, "show") != 0 || (f.n = s_open_reader(c)) == NULL)
 		return 1;
 	f.m = msg_new();
 	if (store_get(f.n->st, id, s_copy_item, &s) != STORE_OK || s.bytes == NULL) {

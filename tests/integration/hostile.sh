@@ -7,7 +7,7 @@ set -u
 
 node A; node H
 trust A H member; trust H A member
-start A
+start A; start H
 HELPER="$B/tests/helper_peer"
 EP="tcp://127.0.0.1:$(cat "$T/A.port")"
 m=$(publish H --tlp green --title "genuine from H" --indicator 192.0.2.200)
