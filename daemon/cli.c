@@ -592,12 +592,12 @@ cmd_explain(struct cli *c, int argc, char **argv)
 	if ((rep = s_ask(c, json_pack("{s:s,s:s}", "cmd", "explain", "id", argv[1]), "explain")) == NULL)
 		return 1;
 	if (!c->json)
-		printf("%-16s %-9s %s\n", "PEER", "DECISION", "WHY");
+		printf("%-16s %-10s %s\n", "PEER", "DECISION", "WHY");
 	json_array_foreach (json_object_get(rep, "explain"), i, e) {
 		if (c->json)
 			s_print_json(json_incref(e));
 		else
-			printf("%-16s %-9s %s\n", json_string_value(json_object_get(e, "peer")),
+			printf("%-16s %-10s %s\n", json_string_value(json_object_get(e, "peer")),
 				json_string_value(json_object_get(e, "decision")),
 				json_string_value(json_object_get(e, "why")));
 	}

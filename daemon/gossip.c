@@ -13,6 +13,7 @@
 #define WANT_MAX 4096     /* prefixes asked for in one frame */
 #define LOG_EVERY_MS 60000 /* one log line per peer and reason per minute */
 #define SAVE_EVERY_MS 10000 /* peer counters to the store */
+#define SENT_KEEP 4096      /* recent ids remembered per peer, for explain */
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_DOMAIN "socmesh"
 
@@ -40,6 +41,8 @@ struct peer {
 	uint64_t logged[REJ_COUNT];
 	double tokens;
 	uint64_t tokens_at;
+	uint8_t sent_ids[SENT_KEEP][16]; /* ring of id prefixes sent */
+	size_t sent_at;
 	struct recon_set *rs; /* our side of a reconciliation under way */
 	int rounds;
 	uint64_t next_sync;
@@ -159,6 +162,7 @@ s_offer(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len,
 	if (!p->up || policy_may_send(&pm, g->n->id, source ? &source->t : NULL, &p->t) != POLICY_OK)
 		return false;
 	s_send(g, p, "MSG", bytes, len);
+	memcpy(p->sent_ids[p->sent_at++ % SENT_KEEP], g->m->id, 16);
 	p->sent++;
 	return true;
 }
@@ -886,10 +890,17 @@ s_explain_item(void *arg, const struct store_item *it)
 	for (size_t i = 0; i < e->g->npeers; i++) {
 		const struct peer *p = e->g->peers[i];
 		enum policy_reason why = policy_may_send(&pm, e->g->n->id, NULL, &p->t);
+		bool sent = false;
+		for (size_t k = 0; k < SENT_KEEP && k < p->sent_at && !sent; k++)
+			sent = memcmp(p->sent_ids[k], m->id, 16) == 0;
 		json_array_append_new(e->a,
 			json_pack("{s:s,s:s,s:s,s:s}", "peer", p->t.name, "decision",
-				why == POLICY_OK ? "send" : "withhold", "reason", policy_reason_name(why),
-				"why", why == POLICY_OK ? "policy allows it" : policy_reason_str(why)));
+				why != POLICY_OK ? "withheld" : sent ? "sent" : "would send", "reason",
+				policy_reason_name(why), "why",
+				why != POLICY_OK ? policy_reason_str(why)
+				: sent		 ? "policy allows it; sent"
+						 : "policy allows it; not sent yet (not connected, or "
+						   "before this node's last start)"));
 	}
 	msg_destroy(&m);
 	return 1;

@@ -50,8 +50,9 @@ void gossip_push(struct gossip *g, const uint8_t *bytes, size_t len, const uint8
  * array (json_decref). */
 json_t *gossip_peers_json(const struct gossip *g);
 
-/* The policy decision for message id and every peer: sent, would send, or
- * withheld with the reason.  Caller owns the array; NULL when the message
+/* The policy decision for message id and every peer: "sent" (among the
+ * last 4096 messages sent to it since this node started), "would send", or
+ * "withheld" with the reason.  Caller owns the array; NULL when the message
  * is not here. */
 json_t *gossip_explain_json(const struct gossip *g, const uint8_t id[MSG_ID_LEN]);
 

@@ -66,13 +66,14 @@ has D "$c2" && fail "blocked D still receives"
 "$B/tests/helper_peer" "$T/C" "tcp://127.0.0.1:$(cat "$T/A.port")" "$(id_of A)" ||
 	fail "A's listener does not answer a trusted peer after the block"
 
-# 5. C stopped, 200 messages at A, C restarted: C catches up, no duplicates
+# 5. C stopped, 500 messages at A, C restarted: C catches up within 10 s,
+# no duplicates
 stop C
-i=0; while [ $i -lt 200 ]; do publish A --tlp green --title "batch $i" >/dev/null; i=$((i + 1)); done
+i=0; while [ $i -lt 500 ]; do publish A --tlp green --title "batch $i" >/dev/null; i=$((i + 1)); done
 start C
-wait_until 10 sh -c "[ \$($SM query --dir $T/C --all --limit 100000 --json | grep -c 'batch ') -eq 200 ]" ||
-	fail "C did not catch up with 200 messages within 10 s"
-[ "$("$SM" query --dir "$T/C" --all --limit 100000 --json | grep -c 'batch ')" -eq 200 ] || fail "duplicates at C"
+wait_until 10 sh -c "[ \$($SM query --dir $T/C --all --limit 100000 --json | grep -c 'batch ') -eq 500 ]" ||
+	fail "C did not catch up with 500 messages within 10 s"
+[ "$("$SM" query --dir "$T/C" --all --limit 100000 --json | grep -c 'batch ')" -eq 500 ] || fail "duplicates at C"
 
 # 6. partition and heal: the A-B link goes down, both sides publish, the
 # link comes back, and A, B and C converge to the same clear and green set
@@ -109,8 +110,10 @@ recvB2=$("$SM" peers --dir "$T/B" --json | grep '"name":"A"' | sed 's/.*"receive
 # The node's own view: stats, peers, explain
 "$SM" stats --dir "$T/A" --json | grep -q '"amber":1' || fail "stats by TLP"
 "$SM" stats --dir "$T/A" | grep -q "^node A: " || fail "stats for people"
-"$SM" explain "$a" --dir "$T/A" --json | grep -q '"peer":"C","decision":"withhold","reason":"not-recipient"' ||
+"$SM" explain "$a" --dir "$T/A" --json | grep -q '"peer":"C","decision":"withheld","reason":"not-recipient"' ||
 	fail "explain does not say why C did not get the amber"
+"$SM" explain "$a" --dir "$T/A" --json | grep -q '"peer":"B","decision":"sent"' ||
+	fail "explain does not say the amber was sent to B"
 stop A
 expect_down() { "$SM" "$@" --dir "$T/A" 2>&1 | grep -q "not running"; }
 expect_down stats || fail "stats without a daemon does not say so"

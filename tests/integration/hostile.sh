@@ -26,6 +26,14 @@ has A "$m" && fail "A stored something from the tampered copies"
 # The node is unaffected: the genuine message still goes through.
 "$HELPER" "$T/H" "$EP" "$(id_of A)" msg:"$T/m.msg" || fail "helper, second round"
 wait_until 5 has A "$m" || fail "the genuine message was not accepted after the garbage"
+# A flooding peer is throttled (counted) while the control socket answers.
+"$HELPER" "$T/H" "$EP" "$(id_of A)" flood:30000 &
+flood=$!
+sleep 0.3
+"$SM" stats --dir "$T/A" >/dev/null || fail "the control socket did not answer during a flood"
+wait $flood || fail "helper, flood"
+wait_until 5 sh -c "$SM peers --dir $T/A --json | grep -q '\"rate-limited\":[1-9]'" ||
+	fail "the flood was not throttled: $("$SM" peers --dir "$T/A" --json)"
 # A key outside the trust list gets no answer at all.
 node X
 "$HELPER" "$T/X" "$EP" "$(id_of A)" junk && fail "an untrusted key was answered"

@@ -11,6 +11,7 @@
  *   three      a message of three frames
  *   one        a message of one frame
  *   cmd        an unknown command
+ *   flood:N    N messages of garbage as fast as the socket takes them
  *
  * usage: helper_peer DIR ENDPOINT ID SPEC...
  */
@@ -87,6 +88,11 @@ main(int argc, char **argv)
 			zstr_send(s, "MSG");
 		else if (strcmp(a, "cmd") == 0)
 			s_send2(s, "BOGUS", "x", 1);
+		else if (strncmp(a, "flood:", 6) == 0) {
+			uint8_t b[64] = { 0x92 };
+			for (unsigned long n = strtoul(a + 6, NULL, 10); n > 0; n--)
+				s_send2(s, "MSG", b, sizeof b);
+		}
 		else
 			return 2;
 	}
