@@ -107,6 +107,16 @@ recvB2=$("$SM" peers --dir "$T/B" --json | grep '"name":"A"' | sed 's/.*"receive
 [ "${recvB:-0}" -gt 0 ] && [ "${recvB2:-0}" -ge "$recvB" ] || fail "B's peer counters did not survive: $recvB -> $recvB2"
 "$SM" check --dir "$T/B" >/dev/null || fail "B's store check after SIGKILL"
 
+# SIGHUP reloads configuration and trust list; a broken file keeps the old
+sed -i 's/^log_level = .*/log_level = debug/' "$T/A/socmesh.conf"
+kill -HUP "$(cat "$T/A.pid")"
+wait_until 3 grep -q "reloaded configuration and trust list" "$T/A.log" || fail "SIGHUP did not reload"
+echo "bogus = 1" >>"$T/A/socmesh.conf"
+kill -HUP "$(cat "$T/A.pid")"
+wait_until 3 grep -q "keeping the running configuration" "$T/A.log" || fail "a broken file was not refused on SIGHUP"
+"$SM" stats --dir "$T/A" >/dev/null || fail "A stopped answering after a bad reload"
+sed -i '/^bogus = 1$/d' "$T/A/socmesh.conf"
+
 # The node's own view: stats, peers, explain
 "$SM" stats --dir "$T/A" --json | grep -q '"amber":1' || fail "stats by TLP"
 "$SM" stats --dir "$T/A" | grep -q "^node A: " || fail "stats for people"
