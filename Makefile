@@ -3,7 +3,7 @@
 #   make            build build/socmeshd and build/socmesh
 #   make deps       install missing Debian packages (apt-get as root, sudo otherwise)
 #   make check      build and run every test; SAN=1 for ASan+UBSan
-#   make demo       local publish/store/query round trip
+#   make demo       a live network of four nodes on 127.0.0.1, played through the CLI
 #   make bench      throughput figures against the machine's raw ceilings
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make valgrind   unit tests under valgrind
@@ -103,7 +103,8 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH)
-	@for b in $(BENCH); do $$b || exit 1; done
+	@# sync first: one benchmark's disk writeback must not slow the next
+	@for b in $(BENCH); do sync; sleep 2; $$b || exit 1; done
 
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
