@@ -483,6 +483,19 @@ cmd_sight(struct cli *c, int argc, char **argv)
 	return s_publish(c, o);
 }
 
+/* The one argument of show and export: a message id.  0, or the exit
+ * status after a usage or error line. */
+static int
+s_id_arg(int argc, char **argv, const char *cmd, const char *synopsis, uint8_t id[32])
+{
+	if (getopt_long(argc, argv, "", (const struct option[]){ { 0 } }, NULL) != -1 ||
+	    optind != argc - 1)
+		return s_usage(cmd, synopsis);
+	if (id_parse(id, argv[optind]) == -1)
+		return s_error("%s: '%s' is not a message id (64 hex digits)", cmd, argv[optind]);
+	return 0;
+}
+
 /* Asks the running daemon; prints its reply's `key` (JSON Lines with
  * --json, else through show). */
 static json_t *
@@ -914,11 +927,9 @@ cmd_show(struct cli *c, int argc, char **argv)
 	uint8_t id[32];
 	int rc = 1;
 
-	if (getopt_long(argc, argv, "", (const struct option[]){ { 0 } }, NULL) != -1 ||
-	    optind != argc - 1)
-		return s_usage("show", "ID [--json]");
-	if (id_parse(id, argv[optind]) == -1)
-		return s_error("show: '%s' is not a message id (64 hex digits)", argv[optind]);
+	if ((rc = s_id_arg(argc, argv, "show", "ID [--json]", id)) != 0)
+		return rc;
+	rc = 1;
 	if (s_need_daemon(c, "show") != 0 || (f.n = s_open_reader(c)) == NULL)
 		return 1;
 	f.m = msg_new();
@@ -989,11 +1000,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 	uint8_t id[32];
 	int rc = 0;
 
-	if (getopt_long(argc, argv, "", (const struct option[]){ { 0 } }, NULL) != -1 ||
-	    optind != argc - 1)
-		return s_usage("export", "ID > FILE");
-	if (id_parse(id, argv[optind]) == -1)
-		return s_error("export: '%s' is not a message id (64 hex digits)", argv[optind]);
+	if ((rc = s_id_arg(argc, argv, "export", "ID > FILE", id)) != 0)
+		return rc;
 	if (isatty(STDOUT_FILENO))
 		return s_error("export: writes the signed message in binary; redirect it to a file");
 	if ((n = s_open(c, NODE_STORE)) == NULL)

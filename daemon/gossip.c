@@ -68,6 +68,14 @@ struct tag {
 	uint8_t from[MSG_KEY_LEN];
 };
 
+/* Our own reasons, from REJ_RATE on: token for counters, text for logs. */
+static const char *const s_rej_own[][2] = {
+	{ "rate-limited", "over the peer's rate limit" },
+	{ "time-in-future", "dated more than an hour in the future" },
+	{ "bad-frame", "malformed frame" },
+	{ "bad-reconciliation", "malformed reconciliation message" },
+};
+
 static const char *
 s_rej_name(int r)
 {
@@ -75,10 +83,7 @@ s_rej_name(int r)
 		return policy_reason_name((enum policy_reason)r);
 	if (r < REJ_RATE)
 		return msg_errname(-(r - REJ_MSG));
-	return r == REJ_RATE	 ? "rate-limited"
-	       : r == REJ_FUTURE ? "time-in-future"
-	       : r == REJ_FRAME	 ? "bad-frame"
-				 : "bad-reconciliation";
+	return s_rej_own[r - REJ_RATE][0];
 }
 
 static const char *
@@ -88,10 +93,7 @@ s_rej_text(int r)
 		return policy_reason_str((enum policy_reason)r);
 	if (r < REJ_RATE)
 		return msg_strerror(-(r - REJ_MSG));
-	return r == REJ_RATE	 ? "over the peer's rate limit"
-	       : r == REJ_FUTURE ? "dated more than an hour in the future"
-	       : r == REJ_FRAME	 ? "malformed frame"
-				 : "malformed reconciliation message";
+	return s_rej_own[r - REJ_RATE][1];
 }
 
 /* Counted always; logged once per peer and reason per minute. */
