@@ -44,6 +44,7 @@ struct peer {
 	uint8_t sent_ids[SENT_KEEP][16]; /* ring of id prefixes sent */
 	size_t sent_at;
 	struct recon_set *rs; /* our side of a reconciliation under way */
+	uint64_t rs_built;    /* when a peer's RECON last made us build one */
 	int rounds;
 	uint64_t next_sync;
 };
@@ -271,8 +272,19 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		s_recon_end(p);
 		return;
 	}
-	if (p->rs == NULL && (p->rs = s_eligible(g, p)) == NULL)
-		return;
+	if (p->rs == NULL) {
+		/* Building the set reads every stored message: a peer may make us
+		 * do it at most once a second, however many exchanges it opens. */
+		uint64_t now = now_ms();
+		if (now - p->rs_built < 1000) {
+			s_reject(p, REJ_RECON);
+			p->rounds = 0;
+			return;
+		}
+		p->rs_built = now;
+		if ((p->rs = s_eligible(g, p)) == NULL)
+			return;
+	}
 	if ((err = recon_reply(p->rs, data, len, &out, &r)) != RECON_OK) {
 		s_reject(p, REJ_RECON);
 		s_recon_end(p);
