@@ -304,8 +304,11 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
 		if (store_get(n->st, m->ref, s_origin_of, ref_origin) == STORE_OK)
 			pm.ref_origin = ref_origin;
 	}
-	/* An import by the operator is judged as if the origin had sent it. */
-	if (from == NULL && origin == NULL && memcmp(m->origin, n->id, MSG_KEY_LEN) != 0)
+	/* An import by the operator is judged as if the origin had sent it;
+	 * this node's own messages (a restore) need only their signature. */
+	if (from == NULL && memcmp(m->origin, n->id, MSG_KEY_LEN) == 0)
+		why = POLICY_OK;
+	else if (from == NULL && origin == NULL)
 		why = POLICY_ORIGIN_UNKNOWN;
 	else
 		why = policy_may_accept(&pm, n->id, from != NULL ? from : origin, origin);

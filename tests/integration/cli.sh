@@ -103,6 +103,9 @@ amb=$("$SM" publish --dir "$T/a" --tlp amber --to soc-b --title "internal" --cat
 sid=$("$SM" sight "$amb" --dir "$T/a" --note "seen" | tail -n 1)
 "$SM" show "$sid" --dir "$T/a" --json | grep -q '"tlp":"amber"' || no "sighting of amber is not amber"
 "$SM" show "$sid" --dir "$T/a" --json | grep -q "\"recipients\":\[{\"id\":\"$bid\"" || no "sighting lost the recipients"
+# A node's own message, exported and imported again (a restore), amber too
+"$SM" export "$amb" --dir "$T/a" >"$T/own.msg"
+"$SM" import --dir "$T/a" "$T/own.msg" | grep -q "^duplicate" || no "re-import of an own message"
 red=$("$SM" publish --dir "$T/a" --tlp red --to soc-b --title "red" --category test --severity low | tail -n 1)
 expect_fail "export red" "never exported" "$SM" export "$red" --dir "$T/a"
 mkdir -p "$T/c" && : >"$T/c/store"
