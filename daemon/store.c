@@ -197,32 +197,40 @@ s_ioc_val(uint8_t out[IOCVAL_LEN], const uint8_t origin[ID_LEN], uint64_t lkey)
 }
 
 /*
- * The next local key: the last in "msg" + 1.  Read in every write
- * transaction rather than kept, so that another process writing the same
- * store (the CLI next to the daemon) cannot make it stale.
+ * The next local key: past both the last in "msg" and the highest ever
+ * used (meta "lkey"), so that a key is never given twice, not even after
+ * the newest messages expired (an index entry left behind could otherwise
+ * point at an unrelated message).  Read in every write transaction rather
+ * than kept, so that another process writing the same store (the CLI next
+ * to the daemon) cannot make it stale.
  */
 static int
 s_next_lkey(struct store *st, MDB_txn *txn, uint64_t *next)
 {
 	MDB_cursor *cur;
-	MDB_val k, v;
+	MDB_val k, v, mk = s_val("lkey", 4);
+	uint64_t hwm = 0;
 	int rc;
 
+	if ((rc = mdb_get(txn, st->meta, &mk, &v)) == 0 && v.mv_size == LKEY_LEN)
+		hwm = s_get64(v.mv_data);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return s_err(st, rc, "get lkey");
 	if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
 		return s_err(st, rc, "open cursor");
 	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND) {
-		*next = 1;
-		return STORE_OK;
-	}
-	if (rc != 0)
+	if (rc != 0 && rc != MDB_NOTFOUND)
 		return s_err(st, rc, "last message");
-	if (k.mv_size != LKEY_LEN || s_get64(k.mv_data) == UINT64_MAX) {
+	if (rc == 0 && (k.mv_size != LKEY_LEN || s_get64(k.mv_data) == UINT64_MAX)) {
 		log_warnx("store: malformed message key");
 		return STORE_E_CORRUPT;
 	}
-	*next = s_get64(k.mv_data) + 1;
+	if (rc == 0 && s_get64(k.mv_data) > hwm)
+		hwm = s_get64(k.mv_data);
+	if (hwm == UINT64_MAX)
+		return STORE_E_CORRUPT;
+	*next = hwm + 1;
 	return STORE_OK;
 }
 
@@ -483,7 +491,7 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
                 int *results)
 {
 	MDB_txn *txn;
-	uint64_t lkey, own = 0;
+	uint64_t lkey, first, own = 0;
 	int rc, err;
 
 	if (st == NULL || (n > 0 && (recs == NULL || results == NULL)))
@@ -500,6 +508,7 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 		return s_err(st, rc, "begin write transaction");
 	if ((err = s_next_lkey(st, txn, &lkey)) != STORE_OK)
 		goto fail;
+	first = lkey;
 	for (size_t i = 0; i < n; i++) {
 		if ((err = s_put_one(st, txn, &recs[i], lkey, received_ms)) < 0)
 			goto fail;
@@ -512,6 +521,15 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 	}
 	if (own > 0 && (err = s_own_seq(st, txn, own)) != STORE_OK)
 		goto fail;
+	if (lkey > first) {
+		uint8_t b[LKEY_LEN];
+		MDB_val mk = s_val("lkey", 4), mv = s_val(b, sizeof b);
+		s_put64(b, lkey - 1);
+		if ((rc = mdb_put(txn, st->meta, &mk, &mv, 0)) != 0) {
+			err = s_err(st, rc, "put lkey");
+			goto fail;
+		}
+	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return s_err(st, rc, "commit");
 	return STORE_OK;

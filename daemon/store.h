@@ -16,12 +16,13 @@
  *   ref     referenced id (32)       -> lkey     (dupsort)
  *   peer    peer name                -> opaque blob
  *   meta    "schema" -> 1 (4), "node" -> node id (32), "seq" -> the highest
- *           seq (8) of this node's own messages ever stored
+ *           seq (8) of this node's own messages ever stored, "lkey" -> the
+ *           highest local key (8) ever given
  *
  * The local key (lkey) numbers messages in the order they were stored,
- * from 1, so that "msg" is written by appending: the next is the last in
- * "msg" + 1 (so the lkeys of the newest messages, once expired, come
- * again).  The ioc key of a
+ * from 1, so that "msg" is written by appending: the next is one past the
+ * highest ever given (meta "lkey"), so a key never comes again, not even
+ * after the newest messages expired.  The ioc key of a
  * normalized indicator value is the value itself, or, when it is longer than
  * 480 bytes (or starts with a NUL byte), the byte 0x00 followed by the
  * BLAKE2b-256 of the value: no key ever exceeds LMDB's maximum.

@@ -1084,6 +1084,40 @@ test_expire_many(void **state)
 	}
 }
 
+/* A local key is never given twice: not after the newest-stored messages
+ * expired either (they may be the oldest by creation time). */
+static int
+s_lkey_of(void *arg, const struct store_item *it)
+{
+	*(uint64_t *)arg = it->lkey;
+	return 1;
+}
+
+static void
+test_lkey_never_reused(void **state)
+{
+	struct fx *f = *state;
+	struct tmsg m[3] = { { .origin = 0, .seq = 1, .time = 300 }, { .origin = 0, .seq = 2, .time = 200 },
+		{ .origin = 0, .seq = 3, .time = 100 } };
+	struct tmsg late = { .origin = 0, .seq = 4, .time = 400 };
+	struct built b[3], bl;
+	int res[3];
+	size_t removed;
+	uint64_t lk = 0;
+
+	assert_int_equal(s_put(f, m, 3, b, res), STORE_OK);
+	/* lkey 3 holds the oldest message: expiry removes the newest key */
+	assert_int_equal(store_expire(f->st, 150, 0, &removed), STORE_OK);
+	assert_int_equal(removed, 1);
+	assert_int_equal(s_put(f, &late, 1, &bl, res), STORE_OK);
+	assert_int_equal(store_get(f->st, bl.rec.id, s_lkey_of, &lk), STORE_OK);
+	assert_int_equal(lk, 4);
+	s_check_ok(f);
+	for (int i = 0; i < 3; i++)
+		s_unbuild(&b[i]);
+	s_unbuild(&bl);
+}
+
 /* ---- store_check finds corruption --------------------------------------- */
 
 static void
@@ -1693,6 +1727,7 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_by_ref, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_expire, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_expire_many, s_setup, s_teardown),
+	        cmocka_unit_test_setup_teardown(test_lkey_never_reused, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_check_detects, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_full, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_peer, s_setup, s_teardown),
