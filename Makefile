@@ -7,11 +7,13 @@
 #   make bench      throughput figures against the machine's raw ceilings
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make valgrind   unit tests under valgrind
+#   make install    programs, man pages, example configuration, systemd unit
+#                   and sysusers file under DESTDIR/PREFIX; make uninstall
 
-PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih
+PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih libsystemd
 DEB_PKGS := gcc pkg-config libzmq3-dev libczmq-dev libsodium-dev \
             liblmdb-dev libmsgpack-dev libjansson-dev libinih-dev libcmocka-dev \
-            python3 python3-nacl python3-msgpack
+            libsystemd-dev python3 python3-nacl python3-msgpack mandoc systemd
 FUZZ_DEB := clang libclang-rt-14-dev
 
 SAN ?=
@@ -125,6 +127,37 @@ valgrind: all-tests
 	  valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
 	    $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
 	done; echo "valgrind: all unit tests clean"
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/socmesh
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR?= $(PREFIX)/lib/sysusers.d
+INSTALLED  := $(BINDIR)/socmesh $(SBINDIR)/socmeshd $(MANDIR)/man1/socmesh.1 \
+              $(MANDIR)/man5/socmesh.conf.5 $(MANDIR)/man8/socmeshd.8 \
+              $(DOCDIR)/socmesh.conf.example $(UNITDIR)/socmeshd.service \
+              $(SYSUSERSDIR)/socmesh.conf
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(B)/socmesh $(DESTDIR)$(BINDIR)/socmesh
+	install -m 0755 $(B)/socmeshd $(DESTDIR)$(SBINDIR)/socmeshd
+	install -m 0644 docs/socmesh.1 $(DESTDIR)$(MANDIR)/man1/socmesh.1
+	install -m 0644 docs/socmesh.conf.5 $(DESTDIR)$(MANDIR)/man5/socmesh.conf.5
+	install -m 0644 docs/socmeshd.8 $(DESTDIR)$(MANDIR)/man8/socmeshd.8
+	install -m 0644 deploy/socmesh.conf.example $(DESTDIR)$(DOCDIR)/socmesh.conf.example
+	sed 's|^ExecStart=/usr/local/sbin/socmeshd|ExecStart=$(SBINDIR)/socmeshd|' \
+	  deploy/socmeshd.service >$(DESTDIR)$(UNITDIR)/socmeshd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/socmeshd.service
+	install -m 0644 deploy/socmesh.sysusers $(DESTDIR)$(SYSUSERSDIR)/socmesh.conf
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build

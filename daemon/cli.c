@@ -561,19 +561,129 @@ cmd_peers(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* One metric's header, Prometheus text exposition format 0.0.4. */
+static void
+s_prom_head(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A metric with one sample per member of obj, labelled label="key".
+ * Keys are TLP, kind and level words, reason tokens and node names, none
+ * of which needs escaping (names are checked when the trust list loads). */
+static void
+s_prom_group(const char *name, const char *help, const char *label, json_t *obj)
+{
+	const char *k;
+	json_t *v;
+
+	s_prom_head(name, "gauge", help);
+	json_object_foreach (obj, k, v)
+		printf("%s{%s=\"%s\"} %lld\n", name, label, k, (long long)json_integer_value(v));
+}
+
+/* A per-peer counter taken from field of every peer object. */
+static void
+s_prom_peers(json_t *peers, const char *name, const char *type, const char *help, const char *field)
+{
+	size_t i;
+	json_t *p;
+
+	s_prom_head(name, type, help);
+	json_array_foreach (peers, i, p)
+		printf("%s{peer=\"%s\"} %lld\n", name, json_string_value(json_object_get(p, "name")),
+			(long long)json_integer_value(json_object_get(p, field)));
+}
+
+static void
+s_prometheus(json_t *st, json_t *peers)
+{
+	json_t *levels = json_object(), *p, *v;
+	long long up = 0, now = (long long)now_ms();
+	const char *k;
+	size_t i;
+
+	for (int l = 0; l < MSG_LEVEL_COUNT; l++)
+		json_object_set_new(levels, msg_level_name((enum msg_level)l), json_integer(0));
+	json_array_foreach (peers, i, p) {
+		const char *level = json_string_value(json_object_get(p, "level"));
+		json_object_set_new(levels, level,
+			json_integer(json_integer_value(json_object_get(levels, level)) + 1));
+		up += json_is_true(json_object_get(p, "connected"));
+	}
+	s_prom_head("socmesh_info", "gauge", "This node: name and id.");
+	printf("socmesh_info{name=\"%s\",id=\"%s\"} 1\n", json_string_value(json_object_get(st, "name")),
+		json_string_value(json_object_get(st, "id")));
+	s_prom_head("socmesh_uptime_seconds", "gauge", "Seconds since socmeshd started.");
+	printf("socmesh_uptime_seconds %lld\n", (long long)json_integer_value(json_object_get(st, "uptime_s")));
+	s_prom_group("socmesh_peers", "Trust-list peers by level.", "level", levels);
+	s_prom_head("socmesh_peers_connected", "gauge", "Peers connected now.");
+	printf("socmesh_peers_connected %lld\n", up);
+	s_prom_head("socmesh_peer_up", "gauge", "1 when the peer is connected.");
+	json_array_foreach (peers, i, p)
+		printf("socmesh_peer_up{peer=\"%s\"} %d\n", json_string_value(json_object_get(p, "name")),
+			json_is_true(json_object_get(p, "connected")));
+	s_prom_group("socmesh_messages", "Messages stored, by TLP.", "tlp", json_object_get(st, "by_tlp"));
+	s_prom_group("socmesh_messages_by_kind", "Messages stored, by kind.", "kind",
+		json_object_get(st, "by_kind"));
+	s_prom_peers(peers, "socmesh_peer_sent_total", "counter", "Messages sent to the peer.", "sent");
+	s_prom_peers(peers, "socmesh_peer_received_total", "counter",
+		"Messages received from the peer and stored.", "received");
+	s_prom_peers(peers, "socmesh_peer_duplicates_total", "counter",
+		"Messages received from the peer that were here already.", "duplicates");
+	s_prom_peers(peers, "socmesh_peer_dropped_total", "counter",
+		"Messages not sent to the peer because its queue was full.", "dropped");
+	s_prom_head("socmesh_rejections_total", "counter", "Messages rejected, by peer and reason.");
+	json_array_foreach (peers, i, p)
+		json_object_foreach (json_object_get(p, "rejected"), k, v)
+			printf("socmesh_rejections_total{peer=\"%s\",reason=\"%s\"} %lld\n",
+				json_string_value(json_object_get(p, "name")), k, (long long)json_integer_value(v));
+	s_prom_head("socmesh_store_used_bytes", "gauge", "Bytes of the store in use.");
+	printf("socmesh_store_used_bytes %lld\n",
+		(long long)json_integer_value(json_object_get(st, "store_used_bytes")));
+	s_prom_head("socmesh_store_size_bytes", "gauge", "The store's size limit (store_size).");
+	printf("socmesh_store_size_bytes %lld\n",
+		(long long)json_integer_value(json_object_get(st, "store_size_limit")));
+	s_prom_peers(peers, "socmesh_reconciliations_total", "counter",
+		"Reconciliations completed with the peer since socmeshd started.", "reconciliations");
+	s_prom_head("socmesh_reconciliation_lag_seconds", "gauge",
+		"Seconds since the last completed reconciliation with the peer.");
+	json_array_foreach (peers, i, p) {
+		long long last = (long long)json_integer_value(json_object_get(p, "last_reconciled"));
+		if (last > 0)
+			printf("socmesh_reconciliation_lag_seconds{peer=\"%s\"} %.3f\n",
+				json_string_value(json_object_get(p, "name")),
+				(double)(now > last ? now - last : 0) / 1000.0);
+	}
+	json_decref(levels);
+}
+
 static int
 cmd_stats(struct cli *c, int argc, char **argv)
 {
-	json_t *rep, *st, *v;
+	static const struct option opts[] = { { "prometheus", 0, 0, 'p' }, { 0 } };
+	json_t *rep, *peers = NULL, *st, *v;
+	bool prom = false;
 	const char *k;
+	int ch;
 
-	(void)argv;
-	if (argc > 1)
-		return s_usage("stats", "[--json]");
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (ch == 'p')
+			prom = true;
+		else
+			return s_usage("stats", "[--json | --prometheus]");
+	if (optind != argc || (prom && c->json))
+		return s_usage("stats", "[--json | --prometheus]");
 	if ((rep = s_ask(c, json_pack("{s:s}", "cmd", "stats"), "stats")) == NULL)
 		return 1;
+	if (prom && (peers = s_ask(c, json_pack("{s:s}", "cmd", "peers"), "stats")) == NULL) {
+		json_decref(rep);
+		return 1;
+	}
 	st = json_object_get(rep, "stats");
-	if (c->json)
+	if (prom)
+		s_prometheus(st, json_object_get(peers, "peers"));
+	else if (c->json)
 		s_print_json(json_incref(st));
 	else {
 		printf("node %s: %lld messages, store %lld of %lld bytes, up %lld s\n",
@@ -590,6 +700,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 			putchar('\n');
 		}
 	}
+	json_decref(peers);
 	json_decref(rep);
 	return 0;
 }
@@ -1087,6 +1198,74 @@ cmd_check(struct cli *c, int argc, char **argv)
 	return rc == STORE_OK ? 0 : 1;
 }
 
+/* ---- backup, restore ------------------------------------------------- */
+
+/* --NAME FILE, the one option of backup and restore, into *file. */
+static int
+s_file_opt(int argc, char **argv, const char *cmd, const char *name, const char **file)
+{
+	const struct option opts[] = { { name, 1, 0, 'f' }, { 0 } };
+	char synopsis[64];
+	int ch;
+
+	snprintf(synopsis, sizeof synopsis, "--dir DIR --%s FILE", name);
+	*file = NULL;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (ch == 'f')
+			*file = optarg;
+		else
+			return s_usage(cmd, synopsis);
+	if (optind != argc || *file == NULL || **file == '\0')
+		return s_usage(cmd, synopsis);
+	return 0;
+}
+
+static int
+cmd_backup(struct cli *c, int argc, char **argv)
+{
+	struct store_stats st;
+	const char *file;
+	struct node *n;
+	int rc;
+
+	if ((rc = s_file_opt(argc, argv, "backup", "to", &file)) != 0)
+		return rc;
+	/* A read transaction of its own: the running node goes on writing. */
+	if ((n = s_open(c, NODE_STORE)) == NULL)
+		return 1;
+	if ((rc = store_backup(n->st, file)) != STORE_OK)
+		s_error("backup: %s: %s", file, store_strerror(rc));
+	else if (store_stats(n->st, &st) == STORE_OK)
+		printf("backup of %llu messages written to %s\n", (unsigned long long)st.messages, file);
+	node_close(&n);
+	return rc == STORE_OK ? 0 : 1;
+}
+
+static int
+cmd_restore(struct cli *c, int argc, char **argv)
+{
+	const char *file;
+	struct node *n;
+	json_t *rep;
+	int rc;
+
+	if ((rc = s_file_opt(argc, argv, "restore", "from", &file)) != 0)
+		return rc;
+	if ((rep = control_call(c->dir, json_pack("{s:s}", "cmd", "ping"), c->err, sizeof c->err))) {
+		json_decref(rep);
+		return s_error("restore: socmeshd is running for %s; stop it first", c->dir);
+	}
+	if ((n = s_open(c, 0)) == NULL)
+		return 1;
+	if ((rc = node_restore(n, file, c->err, sizeof c->err)) == -1)
+		s_error("restore: %s", c->err);
+	else
+		printf("store of %s restored from %s; the one it replaced is kept as "
+		       "data.mdb.before-restore\n", n->cfg.name, file);
+	node_close(&n);
+	return rc == 0 ? 0 : 1;
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(struct cli *, int, char **);
@@ -1105,6 +1284,8 @@ static const struct command {
 	{ "export", cmd_export, "write one signed message to stdout" },
 	{ "import", cmd_import, "verify and store signed messages from files, under the trust rules" },
 	{ "check", cmd_check, "check the store's consistency" },
+	{ "backup", cmd_backup, "hot backup of the store to a file (compacted LMDB copy)" },
+	{ "restore", cmd_restore, "replace the stopped node's store with a backup" },
 };
 
 static int

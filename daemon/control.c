@@ -142,8 +142,10 @@ s_stats(struct control *c)
 		json_object_set_new(kind, msg_kind_name((enum msg_kind)i),
 			json_integer((json_int_t)k.kind[i]));
 	msg_destroy(&k.m);
-	return json_pack("{s:b,s:{s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I}}", "ok", 1, "stats", "name",
-		c->n->cfg.name, "messages", (json_int_t)total, "by_tlp", tlp, "by_kind", kind,
+	char hex[2 * MSG_KEY_LEN + 1];
+	hex_encode(hex, c->n->id, MSG_KEY_LEN);
+	return json_pack("{s:b,s:{s:s,s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I}}", "ok", 1, "stats", "name",
+		c->n->cfg.name, "id", hex, "messages", (json_int_t)total, "by_tlp", tlp, "by_kind", kind,
 		"by_origin", k.origin, "store_used_bytes", (json_int_t)ss.used_bytes,
 		"store_size_limit", (json_int_t)ss.map_size, "uptime_s",
 		(json_int_t)((now_ms() - c->started) / 1000));

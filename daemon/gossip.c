@@ -47,6 +47,7 @@ struct peer {
 	uint64_t rs_built;    /* when a peer's RECON last made us build one */
 	int rounds;
 	uint64_t next_sync;
+	uint64_t reconciled, last_reconciled; /* exchanges completed; when the last one did */
 };
 
 struct gossip {
@@ -242,6 +243,16 @@ s_recon_end(struct peer *p)
 	p->rounds = 0;
 }
 
+/* Either side's last word, an empty RECON, completes an exchange. */
+static void
+s_recon_done(struct peer *p)
+{
+	log_debug("peer %s: reconciliation complete after %d rounds", p->t.name, p->rounds);
+	p->reconciled++;
+	p->last_reconciled = now_ms();
+	s_recon_end(p);
+}
+
 static void
 s_recon_start(struct gossip *g, struct peer *p)
 {
@@ -268,6 +279,10 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	struct fetched f = { g, p };
 	int err;
 
+	if (len == 0 && p->rs != NULL) {
+		s_recon_done(p);
+		return;
+	}
 	if (len == 0 || ++p->rounds > RECON_MAX_ROUNDS) {
 		s_recon_end(p);
 		return;
@@ -298,7 +313,7 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		/* Our last word: an empty message tells p we are done. */
 		s_send(g, p, "RECON", out.p, out.len);
 		if (out.len == 0)
-			s_recon_end(p);
+			s_recon_done(p);
 	}
 	free(out.p);
 	recon_result_free(&r);
@@ -440,6 +455,10 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 			struct peer *p = s_by_id(g, tag->from);
 			struct pushed pu = { g, tag->from };
 			if (res[i].status == INGEST_STORED) {
+				char hex[2 * MSG_ID_LEN + 1];
+				hex_encode(hex, res[i].id, MSG_ID_LEN);
+				/* The id only: never a title or a body, sealed or not. */
+				log_debug("peer %s: stored %s", p != NULL ? p->t.name : "(gone)", hex);
 				if (p != NULL)
 					p->received++;
 				(void)store_get(g->n->st, res[i].id, s_push_item, &pu);
@@ -871,14 +890,15 @@ gossip_peers_json(const struct gossip *g)
 				json_object_set_new(rej, s_rej_name(r), json_integer((json_int_t)p->rejected[r]));
 		hex_encode(hex, p->t.id, MSG_KEY_LEN);
 		json_array_append_new(a,
-			json_pack("{s:s,s:s,s:o,s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:o}", "name", p->t.name,
+			json_pack("{s:s,s:s,s:o,s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I}", "name", p->t.name,
 				"id", hex, "endpoint",
 				p->t.endpoint[0] ? json_string(p->t.endpoint) : json_null(), "level",
 				msg_level_name(p->t.level), "coordinator", p->t.coordinator, "connected",
 				p->up, "last_seen", (json_int_t)p->last_seen, "sent", (json_int_t)p->sent,
 				"received", (json_int_t)p->received, "duplicates",
 				(json_int_t)p->duplicates, "dropped", (json_int_t)p->dropped, "rejected",
-				rej));
+				rej, "reconciliations", (json_int_t)p->reconciled, "last_reconciled",
+				(json_int_t)p->last_reconciled));
 	}
 	return a;
 }

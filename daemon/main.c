@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <systemd/sd-daemon.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,7 @@ s_signal(int sig)
 static void
 s_usage(void)
 {
-	fprintf(stderr, "usage: socmeshd [-dn] [--syslog] --dir DIR\n");
+	fprintf(stderr, "usage: socmeshd [-dn] [--syslog] [--log-level LEVEL] --dir DIR\n");
 	exit(2);
 }
 
@@ -59,7 +60,7 @@ s_retention(struct node *n)
 /* SIGHUP: configuration and trust list again; a bad file keeps the old.
  * The listen endpoint and the store size take a restart. */
 static void
-s_reload_config(struct node *n, struct gossip *g)
+s_reload_config(struct node *n, struct gossip *g, int log_level)
 {
 	char path[PATH_MAX + 64], err[512];
 	struct config cfg;
@@ -82,7 +83,7 @@ s_reload_config(struct node *n, struct gossip *g)
 	n->cfg = cfg;
 	trust_destroy(&n->trust);
 	n->trust = t;
-	log_setlevel((enum log_level)cfg.log_level);
+	log_setlevel((enum log_level)(log_level >= 0 ? log_level : cfg.log_level));
 	gossip_trust_changed(g);
 	log_info("reloaded configuration and trust list (%zu peers)", trust_count(t));
 }
@@ -91,6 +92,7 @@ struct daemon {
 	struct node *n;
 	struct gossip *g;
 	uint64_t next_retention;
+	int log_level; /* from the command line, -1 when the file decides */
 };
 
 /* Signals only set flags; the loop acts on them here. */
@@ -105,7 +107,9 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 		return -1;
 	if (s_reload) {
 		s_reload = 0;
-		s_reload_config(d->n, d->g);
+		sd_notify(0, "RELOADING=1");
+		s_reload_config(d->n, d->g, d->log_level);
+		sd_notify(0, "READY=1");
 	}
 	if (now >= d->next_retention) {
 		s_retention(d->n);
@@ -118,9 +122,9 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "dir", 1, 0, 'D' }, { "syslog", 0, 0, 's' },
-		{ "help", 0, 0, 'h' }, { 0 } };
+		{ "log-level", 1, 0, 'L' }, { "help", 0, 0, 'h' }, { 0 } };
 	const char *dir = getenv("SOCMESH_DIR");
-	int ch, check = 0, debug = 0, use_syslog = 0;
+	int ch, check = 0, use_syslog = 0, level = -1;
 	char err[512], hex[65];
 	struct sigaction sa;
 	struct node *n;
@@ -128,7 +132,13 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "dn", opts, NULL)) != -1)
 		switch (ch) {
 		case 'D': dir = optarg; break;
-		case 'd': debug = 1; break;
+		case 'd': level = LOG_LEVEL_DEBUG; break;
+		case 'L':
+			if ((level = log_level_parse(optarg)) == -1) {
+				fprintf(stderr, "socmeshd: --log-level: '%s' is not one of error, warn, info, debug\n", optarg);
+				return 2;
+			}
+			break;
 		case 'n': check = 1; break;
 		case 's': use_syslog = 1; break;
 		default: s_usage();
@@ -136,7 +146,7 @@ main(int argc, char **argv)
 	if (optind != argc || dir == NULL || dir[0] == '\0')
 		s_usage();
 
-	log_init("socmeshd", use_syslog, debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	log_init("socmeshd", use_syslog, level >= 0 ? (enum log_level)level : LOG_LEVEL_INFO);
 	if (sodium_init() < 0)
 		fatalx("libsodium cannot initialize");
 
@@ -147,7 +157,7 @@ main(int argc, char **argv)
 		node_close(&n);
 		return 0;
 	}
-	if (!debug)
+	if (level < 0)
 		log_setlevel((enum log_level)n->cfg.log_level);
 
 	memset(&sa, 0, sizeof sa);
@@ -160,7 +170,7 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct daemon d = { .n = n };
+	struct daemon d = { .n = n, .log_level = level };
 	struct control *ctl = NULL;
 	zloop_t *loop = zloop_new();
 	if (loop == NULL)
@@ -173,8 +183,12 @@ main(int argc, char **argv)
 	hex_encode(hex, n->id, 32);
 	log_info("node %s (%s) listening on %s, %zu trusted peers", n->cfg.name, hex, n->cfg.listen,
 		trust_count(n->trust));
+	/* Under systemd (Type=notify): the control socket and the listener
+	 * are up, so the CLI and the peers can be served. */
+	sd_notify(0, "READY=1");
 	while (!s_quit && zloop_start(loop) == 0 && !s_quit)
 		;
+	sd_notify(0, "STOPPING=1");
 	log_info("shutting down");
 	control_destroy(&ctl);
 	gossip_destroy(&d.g);

@@ -1,6 +1,7 @@
 #include "node.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,21 @@ int
 node_path(const struct node *n, char *out, size_t len, const char *file)
 {
 	return s_join(out, len, n->dir, file);
+}
+
+int
+node_store_dir(const struct node *n, char *out, size_t len)
+{
+	const char *base = n->cfg.data_dir[0] == '\0' ? n->dir : n->cfg.data_dir;
+	char data[PATH_MAX + 64];
+
+	/* data_dir relative to the node directory when not absolute */
+	if (base != n->dir && base[0] != '/') {
+		if (s_join(data, sizeof data, n->dir, base) == -1)
+			return -1;
+		base = data;
+	}
+	return s_join(out, len, base, CONFIG_STORE_DIR);
 }
 
 int
@@ -120,13 +136,9 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 	} else if (keys_read_id(dir, n->id, err, errlen) == -1)
 		goto fail;
 	if (what & NODE_STORE) {
-		const char *base = n->cfg.data_dir[0] == '\0' ? dir : n->cfg.data_dir;
-		char sdir[PATH_MAX + 64], data[PATH_MAX + 64];
-		/* data_dir relative to the node directory when not absolute */
-		if (base != dir && base[0] != '/' && s_join(data, sizeof data, dir, base) == 0)
-			base = data;
-		if (s_join(sdir, sizeof sdir, base, CONFIG_STORE_DIR) == -1) {
-			errf(err, errlen, "%s: path too long", base);
+		char sdir[PATH_MAX + 64];
+		if (node_store_dir(n, sdir, sizeof sdir) == -1) {
+			errf(err, errlen, "%s: path too long", n->cfg.data_dir[0] ? n->cfg.data_dir : dir);
 			goto fail;
 		}
 		rc = store_open(&n->st, sdir, n->id, n->cfg.store_size, node_index, n);
@@ -317,4 +329,119 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
 	if (msg_verify(m) != MSG_OK)
 		return errf(err, errlen, "rejected: %s", msg_strerror(MSG_E_SIG));
 	return s_put(n, m, bytes, len, err, errlen);
+}
+
+/* from into a new file to (mode 0600), synced. */
+static int
+s_copy_file(const char *from, const char *to, char *err, size_t errlen)
+{
+	char buf[65536];
+	int in, out, rc = -1;
+	ssize_t k;
+
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) == -1)
+		return errf(err, errlen, "%s: %s", from, strerror(errno));
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
+		errf(err, errlen, "%s: %s", to, strerror(errno));
+		close(in);
+		return -1;
+	}
+	while ((k = read(in, buf, sizeof buf)) > 0 || (k == -1 && errno == EINTR))
+		if (k > 0 && fd_write_all(out, buf, (size_t)k) == -1)
+			break;
+	if (k != 0)
+		errf(err, errlen, "copying %s to %s: %s", from, to, strerror(errno));
+	else if (fsync(out) == -1)
+		errf(err, errlen, "%s: %s", to, strerror(errno));
+	else
+		rc = 0;
+	if (close(out) == -1 && rc == 0)
+		rc = errf(err, errlen, "%s: %s", to, strerror(errno));
+	close(in);
+	return rc;
+}
+
+/* The staging directory of a restore, and whatever is in it. */
+static void
+s_remove_stage(const char *stage)
+{
+	char p[PATH_MAX + 96];
+
+	if (s_join(p, sizeof p, stage, "data.mdb") == 0)
+		unlink(p);
+	if (s_join(p, sizeof p, stage, "lock.mdb") == 0)
+		unlink(p);
+	rmdir(stage);
+}
+
+int
+node_restore(struct node *n, const char *file, char *err, size_t errlen)
+{
+	char sdir[PATH_MAX + 64], stage[PATH_MAX + 80], staged[PATH_MAX + 96], data[PATH_MAX + 96],
+		old[PATH_MAX + 96], lock[PATH_MAX + 96];
+	struct store_stats ss;
+	struct store *st = NULL;
+	int rc;
+
+	if (n->st != NULL)
+		return errf(err, errlen, "restore: the store is open");
+	if (node_store_dir(n, sdir, sizeof sdir) == -1 ||
+	    snprintf(stage, sizeof stage, "%s.restore", sdir) >= (int)sizeof stage ||
+	    s_join(staged, sizeof staged, stage, "data.mdb") == -1 ||
+	    s_join(data, sizeof data, sdir, "data.mdb") == -1 ||
+	    s_join(old, sizeof old, sdir, "data.mdb.before-restore") == -1 ||
+	    s_join(lock, sizeof lock, sdir, "lock.mdb") == -1)
+		return errf(err, errlen, "%s: path too long", n->dir);
+	/* The backup is checked as a copy beside the store, so that the store
+	 * is untouched until one rename puts the checked copy in its place. */
+	s_remove_stage(stage);
+	if (mkdir(stage, 0700) == -1)
+		return errf(err, errlen, "%s: %s", stage, strerror(errno));
+	if (s_copy_file(file, staged, err, errlen) == -1)
+		goto fail;
+	if ((rc = store_open(&st, stage, n->id, n->cfg.store_size, node_index, n)) != STORE_OK) {
+		errf(err, errlen, "%s: %s", file,
+			rc == STORE_E_NODE ? "a backup of another node (its node id differs from this node's)"
+					   : store_strerror(rc));
+		goto fail;
+	}
+	if (store_check(st, err, errlen) != STORE_OK)
+		goto fail;
+	/* An empty or foreign file opens as a new, empty store: never put one
+	 * in the place of a real store. */
+	if (store_stats(st, &ss) != STORE_OK || ss.messages == 0) {
+		errf(err, errlen, "%s: not a socmesh backup (it holds no messages)", file);
+		goto fail;
+	}
+	store_destroy(&st);
+	if (mkdir(sdir, 0700) == -1 && errno != EEXIST) {
+		errf(err, errlen, "%s: %s", sdir, strerror(errno));
+		goto fail;
+	}
+	/* The store being replaced stays, as a second name of the same file. */
+	if (unlink(old) == -1 && errno != ENOENT) {
+		errf(err, errlen, "%s: %s", old, strerror(errno));
+		goto fail;
+	}
+	if (link(data, old) == -1 && errno != ENOENT) {
+		errf(err, errlen, "keeping %s as %s: %s", data, old, strerror(errno));
+		goto fail;
+	}
+	if (rename(staged, data) == -1) {
+		errf(err, errlen, "%s: %s", data, strerror(errno));
+		goto fail;
+	}
+	/* The lock file's reader table belonged to the replaced file. */
+	unlink(lock);
+	if (file_sync_dir(data) == -1) {
+		errf(err, errlen, "%s: %s", sdir, strerror(errno));
+		goto fail;
+	}
+	s_remove_stage(stage);
+	log_info("restored the store from %s: %llu messages", file, (unsigned long long)ss.messages);
+	return 0;
+fail:
+	store_destroy(&st);
+	s_remove_stage(stage);
+	return -1;
 }

@@ -54,6 +54,21 @@ void node_close(struct node **np);
 /* dir/file into out; -1 when it does not fit. */
 int node_path(const struct node *n, char *out, size_t len, const char *file);
 
+/* The store's directory: DIR/store, or data_dir/store when data_dir is
+ * set (relative to DIR unless absolute).  -1 when it does not fit. */
+int node_store_dir(const struct node *n, char *out, size_t len);
+
+/*
+ * Replaces the node's store with the backup at file (store_backup(), e.g.
+ * socmesh backup).  The node must not be running, and n must be opened
+ * without NODE_STORE.  The backup is copied beside the store and checked
+ * there (this node's id, schema, store_check(), at least one message)
+ * before one rename puts it in place of data.mdb; the replaced data.mdb
+ * stays as data.mdb.before-restore.  0, or -1 with err set and the store
+ * as it was.
+ */
+int node_restore(struct node *n, const char *file, char *err, size_t errlen);
+
 /* Writes the trust list back (after a change); 0 or -1 with err set. */
 int node_save_trust(struct node *n, char *err, size_t errlen);
 
