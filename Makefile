@@ -94,7 +94,7 @@ deps-fuzz:
 
 check: deps
 	@$(MAKE) --no-print-directory all-tests
-	@B=$(B) tests/run
+	@B=$(B) SAN=$(SAN) tests/run
 
 .PHONY: all-tests
 all-tests: all $(UNIT) $(HELPERS) $(REPLAY)

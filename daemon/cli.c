@@ -686,9 +686,9 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	else if (c->json)
 		s_print_json(json_incref(st));
 	else {
-		printf("node %s: %lld messages, store %lld of %lld bytes, up %lld s\n",
-			json_string_value(json_object_get(st, "name")),
-			(long long)json_integer_value(json_object_get(st, "messages")),
+		long long msgs = (long long)json_integer_value(json_object_get(st, "messages"));
+		printf("node %s: %lld message%s, store %lld of %lld bytes, up %lld s\n",
+			json_string_value(json_object_get(st, "name")), msgs, msgs == 1 ? "" : "s",
 			(long long)json_integer_value(json_object_get(st, "store_used_bytes")),
 			(long long)json_integer_value(json_object_get(st, "store_size_limit")),
 			(long long)json_integer_value(json_object_get(st, "uptime_s")));
