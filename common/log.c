@@ -4,13 +4,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 static struct {
 	const char *progname;
 	int use_syslog;
+	int journal; /* stderr is journald's stream: lines carry "<prio>" */
 	enum log_level level;
-} s_log = { "socmesh", 0, LOG_LEVEL_INFO };
+} s_log = { "socmesh", 0, 0, LOG_LEVEL_INFO };
+
+/* systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connected to
+ * stderr; a stderr redirected elsewhere since does not match. */
+static int
+s_on_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(2, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *progname, int use_syslog, enum log_level level)
@@ -18,6 +33,7 @@ log_init(const char *progname, int use_syslog, enum log_level level)
 	s_log.progname = progname;
 	s_log.use_syslog = use_syslog;
 	s_log.level = level;
+	s_log.journal = !use_syslog && s_on_journal();
 	if (use_syslog)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -58,7 +74,11 @@ s_vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 			syslog(prio[level], "%s: %s", msg, strerror(errnum));
 		else
 			syslog(prio[level], "%s", msg);
-	} else if (errnum)
+	} else if (s_log.journal)
+		/* journald takes the priority from the prefix and adds the name. */
+		fprintf(stderr, "<%d>%s%s%s\n", prio[level], msg, errnum ? ": " : "",
+			errnum ? strerror(errnum) : "");
+	else if (errnum)
 		fprintf(stderr, "%s: %s: %s\n", s_log.progname, msg, strerror(errnum));
 	else
 		fprintf(stderr, "%s: %s\n", s_log.progname, msg);

@@ -1,8 +1,11 @@
 /*
  * log — one small logging API for daemon and CLI, in the OpenBSD manner.
  *
- * Messages go to stderr (default) or syslog.  log_warn() appends strerror of
- * the errno at the time of the call; the *x variants do not.  fatal() and
+ * Messages go to stderr (default) or syslog.  On a stderr that is
+ * journald's stream (JOURNAL_STREAM), each line starts with its syslog
+ * priority, "<4>", so that the journal keeps the level.  log_warn()
+ * appends strerror of the errno at the time of the call; the *x variants
+ * do not.  fatal() and
  * fatalx() are for programming errors and out-of-memory only: bad input from
  * a peer, a file or the command line is never fatal.
  *

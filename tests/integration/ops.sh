@@ -59,6 +59,13 @@ cp deploy/socmesh.conf.example "$T/E/socmesh.conf"
 [ $? -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "log-level" "$T/err" ||
 	fail "--log-level loud: $(cat "$T/err")"
 
+# --syslog: nothing on stderr
+"$SMD" --syslog --dir "$T/E" 2>"$T/E.err" &
+echo $! >"$T/E.pid"
+wait_until 10 "$SM" peers --dir "$T/E" || fail "E did not start with --syslog"
+stop E
+[ -s "$T/E.err" ] && fail "--syslog still wrote to stderr: $(cat "$T/E.err")"
+
 # ---- sd_notify: READY=1 when the socket and the listener are up ---------
 node A; node B
 trust A B member connect; trust B A member
@@ -87,9 +94,13 @@ wait_until 5 grep -qx RELOADING=1 "$T/notify.log" || fail "no RELOADING=1 on SIG
 [ "$(grep -cx READY=1 "$T/notify.log")" -ge 1 ] || fail "no READY=1 after reload"
 
 # ---- two nodes talking: prometheus figures, logs without secrets --------
-"$SMD" --dir "$T/B" --log-level debug 2>>"$T/B.log" &
+# B logs to "journald": a stderr whose device and inode are JOURNAL_STREAM.
+: >"$T/B.log"
+JOURNAL_STREAM=$(stat -c %d:%i "$T/B.log") "$SMD" --dir "$T/B" --log-level debug 2>>"$T/B.log" &
 echo $! >"$T/B.pid"
 wait_until 10 "$SM" peers --dir "$T/B" || fail "B did not start"
+grep -q '^<6>node B ' "$T/B.log" || fail "no journald priority prefix: $(head -n 1 "$T/B.log")"
+grep -q '^<6>' "$T/A.log" && fail "a priority prefix on a stderr that is not the journal"
 wait_until 5 connected A B || fail "A-B not connected"
 SECRET_TITLE="Wire transfer fraud ring zq7x"
 SECRET_NOTE="the board was told on call 4417"
