@@ -40,6 +40,26 @@ s_error(const char *fmt, ...)
 	return json_pack("{s:b,s:s}", "ok", 0, "error", buf);
 }
 
+/* What a draft would default silently is asked for instead: a TLP taken
+ * by mistake is a leak, a category or severity a false alarm.  A message
+ * with a reference inherits its TLP (the CLI fills it in). */
+static int
+s_required(json_t *o, char *err, size_t errlen)
+{
+	static const char *const report[] = { "title", "category", "severity" };
+	const char *kind = json_string_value(json_object_get(o, "kind"));
+
+	if (json_object_get(o, "tlp") == NULL && json_object_get(o, "ref") == NULL)
+		return errf(err, errlen, "tlp is required (clear, green, amber, amber+strict or red)");
+	if (kind != NULL && strcmp(kind, "incident") != 0 && strcmp(kind, "update") != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof report / sizeof report[0]; i++)
+		if (json_object_get(o, report[i]) == NULL)
+			return errf(err, errlen, "%s is required for an %s", report[i],
+				kind != NULL ? kind : "incident");
+	return 0;
+}
+
 static json_t *
 s_publish(struct control *c, json_t *req)
 {
@@ -52,7 +72,8 @@ s_publish(struct control *c, json_t *req)
 
 	if (d == NULL)
 		return s_error("%s", "out of memory");
-	if (draft_from_json(d, o, node_resolve, c->n, err, sizeof err) == -1)
+	if (draft_from_json(d, o, node_resolve, c->n, err, sizeof err) == -1 ||
+	    s_required(o, err, sizeof err) == -1)
 		rep = s_error("%s", err);
 	else if (msg_tlp_addressed(draft_msg(d)->tlp) && draft_msg(d)->nto == 0)
 		rep = s_error("TLP:%s needs at least one recipient", msg_tlp_name(draft_msg(d)->tlp));

@@ -55,6 +55,10 @@ expect_fail "publish bad indicator" "not a valid ipv4" "$SM" publish --dir "$T/a
 expect_fail "amber without recipient" "recipient" "$SM" publish --dir "$T/a" --tlp amber --title t --category test --severity low
 expect_fail "amber to an external peer" "external" "$SM" publish --dir "$T/a" --tlp amber --to soc-b --title t --category test --severity low
 expect_fail "unknown recipient" "neither" "$SM" publish --dir "$T/a" --tlp amber --to soc-z --title t --category test --severity low
+expect_fail "publish without a TLP" "tlp is required" "$SM" publish --dir "$T/a" --title t --category test --severity low
+expect_fail "incident without a category" "category is required" "$SM" publish --dir "$T/a" --tlp green --title t --severity low
+expect_fail "incident without a severity" "severity is required" "$SM" publish --dir "$T/a" --tlp green --title t --category test
+expect_fail "update without a title" "title is required for an update" "$SM" publish --dir "$T/a" --kind update --tlp green --category test --severity low
 expect_fail "update without ref" "reference" "$SM" publish --dir "$T/a" --kind update --tlp green --title t --category test --severity low
 [ "$("$SM" query --dir "$T/a" --json | wc -l)" -eq 0 ] || no "refused publishes stored something"
 
