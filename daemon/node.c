@@ -401,8 +401,9 @@ node_restore(struct node *n, const char *file, char *err, size_t errlen)
 		goto fail;
 	if ((rc = store_open(&st, stage, n->id, n->cfg.store_size, node_index, n)) != STORE_OK) {
 		errf(err, errlen, "%s: %s", file,
-			rc == STORE_E_NODE ? "a backup of another node (its node id differs from this node's)"
-					   : store_strerror(rc));
+			rc == STORE_E_NODE      ? "a backup of another node (its node id differs from this node's)"
+			: rc == STORE_E_CORRUPT ? "not a socmesh backup, or a damaged one"
+						: store_strerror(rc));
 		goto fail;
 	}
 	if (store_check(st, err, errlen) != STORE_OK)
