@@ -182,6 +182,23 @@ trust_set_coordinator(struct trust *t, const char *name, bool coordinator, char 
 }
 
 int
+trust_set_endpoint(struct trust *t, const char *name, const char *endpoint, char *err,
+	size_t errlen)
+{
+	struct trust_peer *p;
+
+	if ((p = s_find_mut(t, name, err, errlen)) == NULL)
+		return -1;
+	if (strlen(endpoint) >= sizeof p->endpoint ||
+	    (endpoint[0] != '\0' && !config_valid_endpoint(endpoint, false))) {
+		snprintf(err, errlen, "%s: bad endpoint '%s': %s", name, endpoint, s_endpoint_expected);
+		return -1;
+	}
+	snprintf(p->endpoint, sizeof p->endpoint, "%s", endpoint);
+	return 0;
+}
+
+int
 trust_remove(struct trust *t, const char *name, char *err, size_t errlen)
 {
 	struct trust_peer *p;

@@ -89,6 +89,11 @@ int trust_set_level(struct trust *t, const char *name, enum msg_level level, cha
 	size_t errlen);
 int trust_set_coordinator(struct trust *t, const char *name, bool coordinator, char *err,
 	size_t errlen);
+/* Set the endpoint this node dials for the named peer; "" for none (the
+ * peer dials us).  -1 with err set when there is no such peer or the
+ * endpoint is not valid (config_valid_endpoint(), no wildcard). */
+int trust_set_endpoint(struct trust *t, const char *name, const char *endpoint, char *err,
+	size_t errlen);
 /* Remove the named peer.  -1 with err set when there is no such peer. */
 int trust_remove(struct trust *t, const char *name, char *err, size_t errlen);
 

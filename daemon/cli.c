@@ -201,7 +201,8 @@ cmd_trust(struct cli *c, int argc, char **argv)
 		{ "no-coordinator", 0, 0, 'C' }, { 0 } };
 	static const char synopsis[] =
 		"add --name NAME --key ID [--endpoint tcp://HOST:PORT] [--level member|external|blocked] "
-		"[--coordinator]\n       socmesh trust set NAME [--level L] [--coordinator|--no-coordinator]\n"
+		"[--coordinator]\n       socmesh trust set NAME [--level L] [--endpoint tcp://HOST:PORT | --endpoint '']\n"
+		"                         [--coordinator|--no-coordinator]\n"
 		"       socmesh trust remove NAME\n       socmesh trust list [--json]";
 	const char *sub = argc > 1 ? argv[1] : "", *name = NULL, *key = NULL, *endpoint = NULL,
 		   *level = NULL;
@@ -220,7 +221,9 @@ cmd_trust(struct cli *c, int argc, char **argv)
 		default: return s_usage("trust", synopsis);
 		}
 	if (strcmp(sub, "set") == 0 || strcmp(sub, "remove") == 0) {
-		if (optind != argc - 1 || name != NULL)
+		/* A peer's key is its identity: a new key is a new entry. */
+		if (optind != argc - 1 || name != NULL || key != NULL ||
+		    (strcmp(sub, "remove") == 0 && (level || endpoint || coord != -1)))
 			return s_usage("trust", synopsis);
 		name = argv[optind];
 	} else if (optind != argc)
@@ -264,12 +267,14 @@ cmd_trust(struct cli *c, int argc, char **argv)
 				rc = 0;
 		}
 	} else if (strcmp(sub, "set") == 0) {
-		if (level == NULL && coord == -1)
+		if (level == NULL && coord == -1 && endpoint == NULL)
 			rc = s_usage("trust", synopsis);
 		else if ((level != NULL && trust_set_level(n->trust, name, (enum msg_level)lv, c->err,
 						   sizeof c->err) == -1) ||
 			 (coord != -1 && trust_set_coordinator(n->trust, name, coord == 1, c->err,
 						 sizeof c->err) == -1) ||
+			 (endpoint != NULL && trust_set_endpoint(n->trust, name, endpoint, c->err,
+						      sizeof c->err) == -1) ||
 			 node_save_trust(n, c->err, sizeof c->err) == -1)
 			rc = s_error("%s", c->err);
 		else
@@ -285,12 +290,17 @@ cmd_trust(struct cli *c, int argc, char **argv)
 	node_close(&n);
 	if (lock != -1)
 		close(lock);
-	/* A running daemon applies the change at once. */
-	json_t *rep;
-	if (rc == 0 && strcmp(sub, "list") != 0 &&
-	    (rep = control_call(c->dir, json_pack("{s:s}", "cmd", "reload"), c->err,
-		     sizeof c->err)) != NULL)
+	/* A running daemon applies the change at once; one that is not
+	 * running reads the file when it starts. */
+	if (rc == 0 && strcmp(sub, "list") != 0 && control_probe(c->dir) == 1) {
+		json_t *rep = control_call(c->dir, json_pack("{s:s}", "cmd", "reload"), c->err,
+			sizeof c->err);
+		if (rep == NULL || !json_is_true(json_object_get(rep, "ok")))
+			fprintf(stderr, "socmesh: warning: trust.conf is saved, but the running socmeshd "
+					"did not apply it: %s\n",
+				rep ? json_string_value(json_object_get(rep, "error")) : c->err);
 		json_decref(rep);
+	}
 	return rc;
 }
 
@@ -621,7 +631,9 @@ s_prometheus(json_t *st, json_t *peers)
 	printf("socmesh_peers_connected %lld\n", up);
 	s_prom_head("socmesh_peer_up", "gauge", "1 when the peer is connected.");
 	json_array_foreach (peers, i, p)
-		printf("socmesh_peer_up{peer=\"%s\"} %d\n", json_string_value(json_object_get(p, "name")),
+		printf("socmesh_peer_up{peer=\"%s\",level=\"%s\"} %d\n",
+			json_string_value(json_object_get(p, "name")),
+			json_string_value(json_object_get(p, "level")),
 			json_is_true(json_object_get(p, "connected")));
 	s_prom_group("socmesh_messages", "Messages stored, by TLP.", "tlp", json_object_get(st, "by_tlp"));
 	s_prom_group("socmesh_messages_by_kind", "Messages stored, by kind.", "kind",
@@ -1223,7 +1235,7 @@ s_file_opt(int argc, char **argv, const char *cmd, const char *name, const char 
 static int
 cmd_backup(struct cli *c, int argc, char **argv)
 {
-	struct store_stats st;
+	uint64_t messages = 0;
 	const char *file;
 	struct node *n;
 	int rc;
@@ -1233,10 +1245,10 @@ cmd_backup(struct cli *c, int argc, char **argv)
 	/* A read transaction of its own: the running node goes on writing. */
 	if ((n = s_open(c, NODE_STORE)) == NULL)
 		return 1;
-	if ((rc = store_backup(n->st, file)) != STORE_OK)
+	if ((rc = store_backup(n->st, file, &messages)) != STORE_OK)
 		s_error("backup: %s: %s", file, store_strerror(rc));
-	else if (store_stats(n->st, &st) == STORE_OK)
-		printf("backup of %llu messages written to %s\n", (unsigned long long)st.messages, file);
+	else
+		printf("backup of %llu messages written to %s\n", (unsigned long long)messages, file);
 	node_close(&n);
 	return rc == STORE_OK ? 0 : 1;
 }
@@ -1246,22 +1258,27 @@ cmd_restore(struct cli *c, int argc, char **argv)
 {
 	const char *file;
 	struct node *n;
-	json_t *rep;
 	int rc;
 
 	if ((rc = s_file_opt(argc, argv, "restore", "from", &file)) != 0)
 		return rc;
-	if ((rep = control_call(c->dir, json_pack("{s:s}", "cmd", "ping"), c->err, sizeof c->err))) {
-		json_decref(rep);
-		return s_error("restore: socmeshd is running for %s; stop it first", c->dir);
-	}
+	/* Replacing the file under a running daemon would lose what it
+	 * writes: only a control socket that nobody serves will do. */
+	if ((rc = control_probe(c->dir)) != 0)
+		return s_error(rc == 1 ? "restore: socmeshd is running for %s; stop it first"
+				       : "restore: cannot tell whether socmeshd runs for %s (run as the node's user)",
+			c->dir);
 	if ((n = s_open(c, 0)) == NULL)
 		return 1;
+	char old[PATH_MAX + 96];
 	if ((rc = node_restore(n, file, c->err, sizeof c->err)) == -1)
 		s_error("restore: %s", c->err);
+	else if (node_store_dir(n, old, sizeof old - 32) == 0 &&
+		 access(strcat(old, "/data.mdb.before-restore"), F_OK) == 0)
+		printf("store of %s restored from %s; the one it replaced is kept as %s\n",
+			n->cfg.name, file, old);
 	else
-		printf("store of %s restored from %s; the one it replaced is kept as "
-		       "data.mdb.before-restore\n", n->cfg.name, file);
+		printf("store of %s restored from %s\n", n->cfg.name, file);
 	node_close(&n);
 	return rc == 0 ? 0 : 1;
 }

@@ -153,7 +153,7 @@ s_stats(struct control *c)
 	    store_stats(c->n->st, &ss) != STORE_OK) {
 		msg_destroy(&k.m);
 		json_decref(k.origin), json_decref(tlp), json_decref(kind);
-		return s_error("%s", "stats: the store cannot be read");
+		return s_error("%s", "the store cannot be read");
 	}
 	for (int i = 0; i < MSG_TLP_COUNT; i++) {
 		json_object_set_new(tlp, msg_tlp_name((enum msg_tlp)i), json_integer((json_int_t)k.tlp[i]));
@@ -197,9 +197,9 @@ s_dispatch(struct control *c, json_t *req)
 		const char *s = json_string_value(json_object_get(req, "id"));
 		json_t *a;
 		if (s == NULL || id_parse(id, s) == -1)
-			return s_error("%s", "explain: \"id\" is not a message id");
+			return s_error("%s", "\"id\" is not a message id");
 		if ((a = gossip_explain_json(c->g, id)) == NULL)
-			return s_error("explain: no message %s here", s);
+			return s_error("no message %s here", s);
 		return json_pack("{s:b,s:o}", "ok", 1, "explain", a);
 	}
 	return s_error("unknown command '%s'", cmd);
@@ -271,20 +271,35 @@ control_destroy(struct control **cp)
 	*cp = NULL;
 }
 
-/* True when a process accepts connections on the Unix socket at path. */
-static bool
-s_listening(const char *path)
+/* 0 when a process accepts connections on the Unix socket at path, else
+ * the errno of the attempt. */
+static int
+s_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t n = strlen(path);
 	int fd, rc;
 
-	if (n >= sizeof sa.sun_path || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return false;
+	if (n >= sizeof sa.sun_path)
+		return ENAMETOOLONG;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return errno;
 	memcpy(sa.sun_path, path, n + 1);
-	rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : errno;
 	close(fd);
-	return rc == 0;
+	return rc;
+}
+
+int
+control_probe(const char *dir)
+{
+	char path[PATH_MAX + 64];
+	int e;
+
+	if (control_path(path, sizeof path, dir) == -1)
+		return -1;
+	e = s_connect(path);
+	return e == 0 ? 1 : (e == ECONNREFUSED || e == ENOENT) ? 0 : -1;
 }
 
 json_t *
@@ -293,15 +308,21 @@ control_call(const char *dir, json_t *request, char *err, size_t errlen)
 	char path[PATH_MAX + 64], *text, *reply;
 	json_t *rep = NULL;
 	zsock_t *req;
+	int e;
 
 	if (control_path(path, sizeof path, dir) == -1) {
 		json_decref(request);
 		errf(err, errlen, "%s: path too long for a Unix socket", dir);
 		return NULL;
 	}
-	if (!s_listening(path)) {
+	if ((e = s_connect(path)) != 0) {
 		json_decref(request);
-		errf(err, errlen, "socmeshd is not running for %s (no one answers on %s)", dir, path);
+		if (e == EACCES)
+			errf(err, errlen, "%s: permission denied: run socmesh as the node's user "
+					  "(socmesh(1), ACCESS)", path);
+		else
+			errf(err, errlen, "socmeshd is not running for %s (no one answers on %s)", dir,
+				path);
 		return NULL;
 	}
 	text = json_dumps(request, JSON_COMPACT);

@@ -6,10 +6,15 @@
  *   {"cmd": "ping"}                   -> {"ok": true, "name", "id"}
  *   {"cmd": "publish", "message": {}} -> {"ok": true, "id"}   (draft fields,
  *                                        "recipients" by name or id)
- *   {"cmd": "peers"}                  -> {"ok": true, "peers": [...]}
+ *   {"cmd": "peers"}                  -> {"ok": true, "peers": [{name, id,
+ *                                        endpoint, level, coordinator,
+ *                                        connected, last_seen, sent,
+ *                                        received, duplicates, dropped,
+ *                                        rejected: {reason: n},
+ *                                        reconciliations, last_reconciled}]}
  *   {"cmd": "explain", "id": hex}     -> {"ok": true, "explain": [...]}
  *   {"cmd": "reload"}                 -> {"ok": true}   (trust list, now)
- *   {"cmd": "stats"}                  -> {"ok": true, "stats": {messages,
+ *   {"cmd": "stats"}                  -> {"ok": true, "stats": {name, id, messages,
  *                                        by_tlp, by_kind, by_origin,
  *                                        store_used_bytes, store_size_limit,
  *                                        uptime_s}}
@@ -45,5 +50,10 @@ int control_path(char *out, size_t len, const char *dir);
  * not answer.
  */
 json_t *control_call(const char *dir, json_t *request, char *err, size_t errlen);
+
+/* Whether a daemon serves dir: 1 when one accepts on its control socket,
+ * 0 when none does (no socket, or nobody behind it), -1 when this process
+ * cannot tell (permission denied, path too long). */
+int control_probe(const char *dir);
 
 #endif

@@ -133,27 +133,28 @@ s_by_id(const struct gossip *g, const uint8_t id[MSG_KEY_LEN])
 /* ---- sending ---------------------------------------------------------- */
 
 /* One frame to a peer, without blocking: over our connection to it, else
- * over its connection to us.  A full queue drops the frame (counted);
- * reconciliation repairs what was dropped. */
-static void
+ * over its connection to us.  False when there is no way to p or its queue
+ * is full: the frame is dropped, and reconciliation repairs what was. */
+static bool
 s_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size_t len)
 {
 	zmsg_t *m = zmsg_new();
 	zsock_t *sock = p->dealer;
+	bool sent;
 
 	if (sock == NULL) {
 		if (p->route == NULL || !p->up) {
 			zmsg_destroy(&m);
-			return;
+			return false;
 		}
 		sock = g->router;
 		zmsg_addmem(m, zframe_data(p->route), zframe_size(p->route));
 	}
 	zmsg_addstr(m, cmd);
 	zmsg_addmem(m, data, len);
-	if (zmsg_send(&m, sock) != 0)
-		p->dropped++;
+	sent = zmsg_send(&m, sock) == 0;
 	zmsg_destroy(&m);
+	return sent;
 }
 
 /* The message at bytes, decoded into g->m, to peer p when policy allows. */
@@ -165,7 +166,11 @@ s_offer(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len,
 
 	if (!p->up || policy_may_send(&pm, g->n->id, source ? &source->t : NULL, &p->t) != POLICY_OK)
 		return false;
-	s_send(g, p, "MSG", bytes, len);
+	/* Only messages count as dropped: a lost HELLO or RECON is not news. */
+	if (!s_send(g, p, "MSG", bytes, len)) {
+		p->dropped++;
+		return false;
+	}
 	memcpy(p->sent_ids[p->sent_at++ % SENT_KEEP], g->m->id, 16);
 	p->sent++;
 	return true;
@@ -690,6 +695,7 @@ s_peer_open(struct gossip *g, struct peer *p)
 	zsock_set_curve_serverkey_bin(p->dealer, p->curve);
 	zsock_set_curve_publickey_bin(p->dealer, k->curve_pk);
 	zsock_set_curve_secretkey_bin(p->dealer, k->curve_sk);
+	zsock_set_ipv6(p->dealer, 1); /* [IPv6] endpoints and names with AAAA records */
 	zsock_set_linger(p->dealer, 0);
 	zsock_set_sndtimeo(p->dealer, 0);
 	zsock_set_immediate(p->dealer, 1);
@@ -726,6 +732,7 @@ s_listen(struct gossip *g, char *err, size_t errlen)
 	zsock_set_curve_server(g->router, 1);
 	zsock_set_curve_secretkey_bin(g->router, k->curve_sk);
 	zsock_set_curve_publickey_bin(g->router, k->curve_pk);
+	zsock_set_ipv6(g->router, 1); /* an [IPv6] listen address; "*" is then both */
 	zsock_set_linger(g->router, 0);
 	zsock_set_sndtimeo(g->router, 0);
 	zsock_set_router_mandatory(g->router, 1);
@@ -885,9 +892,13 @@ gossip_peers_json(const struct gossip *g)
 		const struct peer *p = g->peers[i];
 		json_t *rej = json_object();
 		char hex[2 * MSG_KEY_LEN + 1];
+		/* A policy reason and a decoder error may share a name
+		 * (not-recipient): one counter under it, their sum. */
 		for (int r = 0; r < REJ_COUNT; r++)
 			if (p->rejected[r] > 0)
-				json_object_set_new(rej, s_rej_name(r), json_integer((json_int_t)p->rejected[r]));
+				json_object_set_new(rej, s_rej_name(r),
+					json_integer(json_integer_value(json_object_get(rej, s_rej_name(r))) +
+						(json_int_t)p->rejected[r]));
 		hex_encode(hex, p->t.id, MSG_KEY_LEN);
 		json_array_append_new(a,
 			json_pack("{s:s,s:s,s:o,s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I}", "name", p->t.name,

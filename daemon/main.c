@@ -58,7 +58,7 @@ s_retention(struct node *n)
 }
 
 /* SIGHUP: configuration and trust list again; a bad file keeps the old.
- * The listen endpoint and the store size take a restart. */
+ * The listen endpoint, data_dir and the store size take a restart. */
 static void
 s_reload_config(struct node *n, struct gossip *g, int log_level)
 {
@@ -79,6 +79,7 @@ s_reload_config(struct node *n, struct gossip *g, int log_level)
 		return;
 	}
 	snprintf(cfg.listen, sizeof cfg.listen, "%s", n->cfg.listen);
+	snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", n->cfg.data_dir);
 	cfg.store_size = n->cfg.store_size;
 	n->cfg = cfg;
 	trust_destroy(&n->trust);

@@ -1661,14 +1661,39 @@ out:
 	return rc == 0 ? STORE_OK : s_err(st, rc, "stats");
 }
 
+/* Opens the copy at path on its own, read-only, and counts its messages:
+ * a backup that cannot be read back is no backup. */
+static int
+s_count_copy(const char *path, uint64_t *messages)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_stat ms;
+	int rc;
+
+	if ((rc = mdb_env_create(&env)) != 0)
+		return rc;
+	if ((rc = mdb_env_set_maxdbs(env, sizeof s_dbs / sizeof s_dbs[0])) == 0 &&
+	    (rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0600)) == 0 &&
+	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) == 0) {
+		if ((rc = mdb_dbi_open(txn, s_dbs[0].name, 0, &dbi)) == 0 &&
+		    (rc = mdb_stat(txn, dbi, &ms)) == 0)
+			*messages = ms.ms_entries;
+		mdb_txn_abort(txn);
+	}
+	mdb_env_close(env);
+	return rc;
+}
+
 int
-store_backup(struct store *st, const char *path)
+store_backup(struct store *st, const char *path, uint64_t *messages)
 {
 	char *tmp;
 	size_t n;
 	int fd, rc, err = STORE_OK;
 
-	if (st == NULL || path == NULL || *path == '\0')
+	if (st == NULL || path == NULL || *path == '\0' || messages == NULL)
 		return STORE_E_INVAL;
 	n = strlen(path) + sizeof ".tmp";
 	if ((tmp = malloc(n)) == NULL)
@@ -1691,6 +1716,10 @@ store_backup(struct store *st, const char *path)
 	if (close(fd) == -1 && err == STORE_OK) {
 		log_warn("store: backup: close %s", tmp);
 		err = STORE_E_IO;
+	}
+	if (err == STORE_OK && (rc = s_count_copy(tmp, messages)) != 0) {
+		log_warnx("store: backup: %s cannot be read back: %s", tmp, mdb_strerror(rc));
+		err = STORE_E_CORRUPT;
 	}
 	if (err == STORE_OK && rename(tmp, path) == -1) {
 		log_warn("store: backup: rename to %s", path);

@@ -283,10 +283,12 @@ int store_stats(struct store *st, struct store_stats *s);
 
 /*
  * Hot backup: a compacted copy (mdb_env_copyfd2, MDB_CP_COMPACT) of the
- * store as it is at the start of the call, written to path.tmp, synced and
- * renamed to the file path (mode 0600), replacing it.  Writers go on
- * meanwhile.  To restore, put the file as data.mdb in an empty directory.
+ * store as it is at the start of the call, written to path.tmp, synced,
+ * read back (its message count into *messages) and renamed to the file path
+ * (mode 0600), replacing it.  Writers go on meanwhile.  To restore, put the
+ * file as data.mdb in an empty directory (node_restore() does, with checks).
+ * STORE_E_CORRUPT when the copy cannot be read back.
  */
-int store_backup(struct store *st, const char *path);
+int store_backup(struct store *st, const char *path, uint64_t *messages);
 
 #endif

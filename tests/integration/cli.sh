@@ -46,6 +46,10 @@ expect_fail "trust add bad key" "not a node id" "$SM" trust add --dir "$T/a" --n
 expect_fail "trust add own key" "own id" "$SM" trust add --dir "$T/a" --name me --key "$id"
 expect_fail "trust set unknown" "nobody" "$SM" trust set nobody --level member --dir "$T/a"
 "$SM" trust set soc-b --level external --dir "$T/a" || no "trust set"
+"$SM" trust set soc-b --endpoint tcp://127.0.0.1:7102 --dir "$T/a" || no "trust set --endpoint"
+grep -q "^endpoint = tcp://127.0.0.1:7102" "$T/a/trust.conf" || no "trust set --endpoint not saved"
+expect_fail "trust set bad endpoint" "bad endpoint" "$SM" trust set soc-b --endpoint "tcp://*:1" --dir "$T/a"
+"$SM" trust set soc-b --key "$bid" --dir "$T/a" 2>/dev/null; [ $? -eq 2 ] || no "trust set --key is not a usage error"
 "$SM" trust list --dir "$T/a" --json | grep -q '"level":"external"' || no "trust list --json"
 "$SM" trust list --dir "$T/a" | grep -q "^soc-b *external" || no "trust list"
 start a

@@ -113,7 +113,7 @@ wait_until 5 has B "$g" || fail "green did not reach B"
 wait_until 10 sh -c "$SM stats --prometheus --dir $T/A | grep -q '^socmesh_reconciliations_total{peer=\"B\"} [1-9]'" ||
 	fail "no completed reconciliation in stats --prometheus"
 "$SM" stats --prometheus --dir "$T/A" >"$T/prom" || fail "stats --prometheus"
-for want in 'socmesh_peers_connected 1' 'socmesh_peer_up{peer="B"} 1' \
+for want in 'socmesh_peers_connected 1' 'socmesh_peer_up{peer="B",level="member"} 1' \
 	'socmesh_messages{tlp="green"} 1' 'socmesh_messages{tlp="amber"} 1' \
 	'socmesh_messages_by_kind{kind="incident"} 2' 'socmesh_peers{level="member"} 1'; do
 	grep -qxF "$want" "$T/prom" || fail "stats --prometheus lacks '$want'"
@@ -180,4 +180,14 @@ rm -f "$T/A/store/data.mdb" "$T/A/store/lock.mdb"
 start A
 wait_until 10 has A "$late" || fail "the restored node did not catch up from B"
 "$SM" show "$a" --dir "$T/A" | grep -qF "$SECRET_TITLE" || fail "restored node cannot read its own amber message"
+# ---- IPv6: a node listening on [::1], dialled over IPv6 -------------------
+for n in V W; do
+	"$SM" init --dir "$T/$n" --name "$n" --listen "tcp://[::1]:$(free_port)" >/dev/null || fail "init $n"
+done
+"$SM" trust add --dir "$T/W" --name V --key "$(id_of V)" --endpoint "$(sed -n 's/^listen = //p' "$T/V/socmesh.conf")"
+"$SM" trust add --dir "$T/V" --name W --key "$(id_of W)"
+start V; start W
+wait_until 5 connected W V || fail "no connection over IPv6 loopback"
+v6=$(publish W --tlp green --title "over IPv6")
+wait_until 5 has V "$v6" || fail "a message did not cross the IPv6 link"
 finish

@@ -1351,6 +1351,7 @@ test_stats_backup(void **state)
 	struct got g;
 	struct store *st;
 	struct stat sb;
+	uint64_t backed = 0;
 	char path[160], tmp[170], rdir[160], rpath[180];
 	size_t removed;
 	int res[50];
@@ -1376,13 +1377,16 @@ test_stats_backup(void **state)
 
 	snprintf(path, sizeof path, "%s/backup.mdb", f->tmp);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	assert_int_equal(store_backup(f->st, path), STORE_OK);
-	assert_int_equal(store_backup(f->st, path), STORE_OK); /* replaces */
+	assert_int_equal(store_backup(f->st, path, &backed), STORE_OK);
+	assert_int_equal(backed, 30);
+	backed = 0;
+	assert_int_equal(store_backup(f->st, path, &backed), STORE_OK); /* replaces */
+	assert_int_equal(backed, 30);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(access(tmp, F_OK), -1);
 	snprintf(rpath, sizeof rpath, "%s/no/such/dir/b.mdb", f->tmp);
-	assert_int_equal(store_backup(f->st, rpath), STORE_E_IO);
+	assert_int_equal(store_backup(f->st, rpath, &backed), STORE_E_IO);
 
 	/* Restore: the file as data.mdb of a new directory. */
 	snprintf(rdir, sizeof rdir, "%s/restored", f->tmp);
@@ -1415,6 +1419,7 @@ test_args(void **state)
 	uint8_t id[32] = {0};
 	struct store_stats ss;
 	struct store *st;
+	uint64_t n64;
 	size_t n;
 	char err[8];
 
@@ -1429,8 +1434,9 @@ test_args(void **state)
 	assert_int_equal(store_expire(f->st, 0, 0, NULL), STORE_E_INVAL);
 	assert_int_equal(store_check(f->st, NULL, sizeof err), STORE_E_INVAL);
 	assert_int_equal(store_stats(f->st, NULL), STORE_E_INVAL);
-	assert_int_equal(store_backup(f->st, NULL), STORE_E_INVAL);
-	assert_int_equal(store_backup(NULL, "x"), STORE_E_INVAL);
+	assert_int_equal(store_backup(f->st, NULL, &n64), STORE_E_INVAL);
+	assert_int_equal(store_backup(NULL, "x", &n64), STORE_E_INVAL);
+	assert_int_equal(store_backup(f->st, "x", NULL), STORE_E_INVAL);
 
 	/* Without an index function: no expiry, no check. */
 	store_destroy(&f->st);
