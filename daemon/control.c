@@ -318,8 +318,7 @@ control_call(const char *dir, json_t *request, char *err, size_t errlen)
 	if ((e = s_connect(path)) != 0) {
 		json_decref(request);
 		if (e == EACCES)
-			errf(err, errlen, "%s: permission denied: run socmesh as the node's user "
-					  "(socmesh(1), ACCESS)", path);
+			errf(err, errlen, "%s: " NODE_EACCES, path);
 		else
 			errf(err, errlen, "socmeshd is not running for %s (no one answers on %s)", dir,
 				path);

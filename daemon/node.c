@@ -124,6 +124,10 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 				    "--name NAME --listen tcp://HOST:PORT)", dir, dir);
 		goto fail;
 	}
+	if (access(path, R_OK) == -1 && errno == EACCES) {
+		errf(err, errlen, "%s: " NODE_EACCES, dir);
+		goto fail;
+	}
 	if (config_load(&n->cfg, path, err, errlen) == -1)
 		goto fail;
 	s_join(path, sizeof path, dir, TRUST_FILE);
@@ -139,6 +143,12 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 		char sdir[PATH_MAX + 64];
 		if (node_store_dir(n, sdir, sizeof sdir) == -1) {
 			errf(err, errlen, "%s: path too long", n->cfg.data_dir[0] ? n->cfg.data_dir : dir);
+			goto fail;
+		}
+		/* The store's own error would be "I/O error (see the log)",
+		 * and a CLI logs nothing. */
+		if (access(sdir, R_OK | W_OK | X_OK) == -1 && errno == EACCES) {
+			errf(err, errlen, "%s: " NODE_EACCES, sdir);
 			goto fail;
 		}
 		rc = store_open(&n->st, sdir, n->id, n->cfg.store_size, node_index, n);

@@ -22,6 +22,9 @@
  * retention, and sort after everything in reconciliation. */
 #define NODE_MAX_SKEW_MS (60 * 60 * 1000)
 
+/* The end of the error line for a user who may not use a node. */
+#define NODE_EACCES "permission denied: run socmesh as the node's user (socmesh(1), ACCESS)"
+
 /* What node_open() opens besides configuration and trust list. */
 #define NODE_KEYS 0x1  /* the secret key (refused if readable by others) */
 #define NODE_STORE 0x2 /* the LMDB store */

@@ -134,4 +134,15 @@ expect_fail "long --origin" "origin" "$SM" query --dir "$T/a" --origin "$(head -
 expect_fail "unknown command" "unknown command" "$SM" frobnicate --dir "$T/a"
 expect_fail "missing node directory" "no node directory" "$SM" trust list --dir "$T/none"
 
+# Another user: one line that says what to do, for the daemon's commands
+# and for those that read the store.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 711 "$T" "$T/a"
+	cp "$SM" "$T/sm-copy" && chmod 755 "$T/sm-copy"
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$T/sm-copy" "$@"; }
+	expect_fail "peers as another user" "permission denied: run socmesh as the node's user" as_nobody peers --dir "$T/a"
+	expect_fail "check as another user" "permission denied: run socmesh as the node's user" as_nobody check --dir "$T/a"
+	chmod 700 "$T/a"
+fi
+
 finish
