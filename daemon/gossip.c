@@ -562,7 +562,7 @@ s_zap(zloop_t *loop, zsock_t *sock, void *arg)
 {
 	struct gossip *g = arg;
 	zmsg_t *req = zmsg_recv(sock), *rep;
-	char *version = NULL, *reqid = NULL, *domain = NULL, *mech = NULL;
+	char *version = NULL, *reqid = NULL, *domain = NULL, *addr = NULL, *mech = NULL;
 	zframe_t *key = NULL;
 	struct peer *p = NULL;
 
@@ -572,7 +572,7 @@ s_zap(zloop_t *loop, zsock_t *sock, void *arg)
 	version = zmsg_popstr(req);
 	reqid = zmsg_popstr(req);
 	domain = zmsg_popstr(req);
-	free(zmsg_popstr(req)); /* address */
+	addr = zmsg_popstr(req);
 	free(zmsg_popstr(req)); /* routing id */
 	mech = zmsg_popstr(req);
 	key = zmsg_pop(req);
@@ -589,11 +589,12 @@ s_zap(zloop_t *loop, zsock_t *sock, void *arg)
 	zmsg_addstr(rep, p != NULL ? p->t.name : "");
 	zmsg_addmem(rep, NULL, 0);
 	if (p == NULL)
-		log_info("refused a CURVE handshake: the key is not in the trust list, or blocked");
+		log_info("refused a CURVE handshake from %s: the key is not in the trust list, or "
+			 "blocked", addr != NULL && addr[0] != '\0' ? addr : "an unknown address");
 	zmsg_send(&rep, sock);
 	zmsg_destroy(&rep);
 	zframe_destroy(&key);
-	free(version), free(reqid), free(domain), free(mech);
+	free(version), free(reqid), free(domain), free(addr), free(mech);
 	zmsg_destroy(&req);
 	return 0;
 }
