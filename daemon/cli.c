@@ -209,6 +209,8 @@ cmd_trust(struct cli *c, int argc, char **argv)
 	int ch, coord = -1, rc = 1, lv = MSG_LEVEL_MEMBER;
 	struct node *n;
 
+	if (argc < 2)
+		return s_usage("trust", synopsis);
 	optind = 2;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		switch (ch) {

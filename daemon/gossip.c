@@ -9,6 +9,8 @@
 
 #define HEARTBEAT_MS 1000
 #define UP_WINDOW_MS (3 * HEARTBEAT_MS) /* no frame for this long: link down */
+#define REDIAL_MIN_MS 5000   /* a dialled peer silent this long is dialled anew, */
+#define REDIAL_MAX_MS 300000 /* twice as late each time, up to this */
 #define RECON_MAX_ROUNDS 64
 #define WANT_MAX 4096     /* prefixes asked for in one frame */
 #define LOG_EVERY_MS 60000 /* one log line per peer and reason per minute */
@@ -48,6 +50,7 @@ struct peer {
 	int rounds;
 	uint64_t next_sync;
 	uint64_t reconciled, last_reconciled; /* exchanges completed; when the last one did */
+	uint64_t dialed, redial_ms; /* when the dealer was made; the wait before the next */
 };
 
 struct gossip {
@@ -64,6 +67,8 @@ struct gossip {
 };
 
 static void s_save(struct gossip *g);
+static void s_peer_open(struct gossip *g, struct peer *p);
+static void s_peer_close(struct gossip *g, struct peer *p);
 
 /* What travels with a message through the ingest pipeline. */
 struct tag {
@@ -132,29 +137,32 @@ s_by_id(const struct gossip *g, const uint8_t id[MSG_KEY_LEN])
 
 /* ---- sending ---------------------------------------------------------- */
 
-/* One frame to a peer, without blocking: over our connection to it, else
- * over its connection to us.  False when there is no way to p or its queue
- * is full: the frame is dropped, and reconciliation repairs what was. */
+/* One frame on sock, after the routing id when route is given. */
 static bool
-s_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size_t len)
+s_send_on(zsock_t *sock, zframe_t *route, const char *cmd, const void *data, size_t len)
 {
 	zmsg_t *m = zmsg_new();
-	zsock_t *sock = p->dealer;
 	bool sent;
 
-	if (sock == NULL) {
-		if (p->route == NULL || !p->up) {
-			zmsg_destroy(&m);
-			return false;
-		}
-		sock = g->router;
-		zmsg_addmem(m, zframe_data(p->route), zframe_size(p->route));
-	}
+	if (route != NULL)
+		zmsg_addmem(m, zframe_data(route), zframe_size(route));
 	zmsg_addstr(m, cmd);
 	zmsg_addmem(m, data, len);
 	sent = zmsg_send(&m, sock) == 0;
 	zmsg_destroy(&m);
 	return sent;
+}
+
+/* One frame to a peer, without blocking: over our connection to it, else
+ * over its connection to us (ours may be down while its is up: a dealer
+ * without a connection takes nothing, ZMQ_IMMEDIATE).  False when neither
+ * takes it: the frame is dropped, and reconciliation repairs what was. */
+static bool
+s_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size_t len)
+{
+	if (p->dealer != NULL && s_send_on(p->dealer, NULL, cmd, data, len))
+		return true;
+	return p->route != NULL && p->up && s_send_on(g->router, p->route, cmd, data, len);
 }
 
 /* The message at bytes, decoded into g->m, to peer p when policy allows. */
@@ -506,8 +514,10 @@ s_frame(struct gossip *g, struct peer *p, zmsg_t *m, bool via_router)
 		s_want(g, p, data, len);
 	else
 		s_reject(p, REJ_FRAME);
-	if (!was_up)
+	if (!was_up) {
+		p->redial_ms = REDIAL_MIN_MS;
 		log_info("peer %s: connected", p->t.name);
+	}
 	free(cmd);
 	zframe_destroy(&payload);
 }
@@ -621,6 +631,16 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 		}
 		if (p->dealer == NULL)
 			continue;
+		/* libzmq never dials again after a refused CURVE handshake (the
+		 * peer did not trust us yet, or had blocked us): start over. */
+		if (!p->up && now - p->dialed >= p->redial_ms) {
+			uint64_t wait = p->redial_ms;
+			s_peer_close(g, p);
+			s_peer_open(g, p);
+			p->redial_ms = 2 * wait < REDIAL_MAX_MS ? 2 * wait : REDIAL_MAX_MS;
+			if (p->dealer == NULL)
+				continue;
+		}
 		s_send(g, p, "HELLO", NULL, 0);
 		if (p->up && now >= p->next_sync && p->rs == NULL)
 			s_recon_start(g, p);
@@ -711,6 +731,9 @@ s_peer_open(struct gossip *g, struct peer *p)
 	}
 	zloop_reader(g->loop, p->dealer, s_dealer_readable, p);
 	zloop_reader_set_tolerant(g->loop, p->dealer);
+	p->dialed = now_ms();
+	if (p->redial_ms == 0)
+		p->redial_ms = REDIAL_MIN_MS;
 }
 
 /* The listener, (re)bound: closing it drops every inbound connection,

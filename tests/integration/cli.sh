@@ -132,6 +132,7 @@ wait $adds
 expect_fail "long --origin" "origin" "$SM" query --dir "$T/a" --origin "$(head -c 5000 /dev/zero | tr '\0' A)"
 
 expect_fail "unknown command" "unknown command" "$SM" frobnicate --dir "$T/a"
+"$SM" trust --dir "$T/a" 2>/dev/null; [ $? -eq 2 ] || no "trust without a subcommand is not a usage error"
 expect_fail "missing node directory" "no node directory" "$SM" trust list --dir "$T/none"
 
 # Another user: one line that says what to do, for the daemon's commands

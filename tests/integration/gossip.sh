@@ -129,4 +129,20 @@ expect_down() { "$SM" "$@" --dir "$T/A" 2>&1 | grep -q "not running"; }
 expect_down stats || fail "stats without a daemon does not say so"
 expect_down peers || fail "peers without a daemon does not say so"
 
+# Admission in the wrong order: P dials Q before Q trusts P (libzmq gives
+# up after the refused handshake; the node dials again), and once Q trusts
+# P and dials it too, both directions carry messages although P's first
+# connection was refused.
+node P; node Q
+trust P Q member connect
+start P; start Q
+wait_until 5 grep -q "refused a CURVE handshake" "$T/Q.log" || fail "Q did not refuse the unknown P"
+trust Q P member connect
+wait_until 15 connected P Q || fail "P did not connect once Q trusted it"
+wait_until 5 connected Q P || fail "Q did not see P"
+pq=$(publish P --tlp green --title "P to Q after a refused start")
+qp=$(publish Q --tlp green --title "Q to P after a refused start")
+wait_until 5 has Q "$pq" || fail "P's message did not reach Q"
+wait_until 5 has P "$qp" || fail "Q's message did not reach P"
+
 finish
