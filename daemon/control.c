@@ -72,6 +72,10 @@ s_publish(struct control *c, json_t *req)
 
 	if (d == NULL)
 		return s_error("%s", "out of memory");
+	/* A message is dated and numbered when it is published here: a query
+	 * line published again is a new message, not a back-dated one. */
+	json_object_del(o, "time");
+	json_object_del(o, "seq");
 	if (draft_from_json(d, o, node_resolve, c->n, err, sizeof err) == -1 ||
 	    s_required(o, err, sizeof err) == -1)
 		rep = s_error("%s", err);

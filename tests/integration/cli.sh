@@ -81,6 +81,10 @@ expect_fail "publish --file broken JSON" "broken.json:1" "$SM" publish --dir "$T
 [ "$("$SM" query --dir "$T/a" --tlp clear --json | wc -l)" -eq 1 ] || no "query by tlp"
 [ "$("$SM" query --dir "$T/a" --limit 1 --json | wc -l)" -eq 1 ] || no "query --limit"
 "$SM" query --dir "$T/a" --json --limit 1 | grep -q "\"id\":\"$fid\"" || no "query is newest first"
+printf '{"tlp":"clear","title":"Old line","category":"test","severity":"low","time":"2001-01-01T00:00:00Z","seq":99}' >"$T/old.json"
+oid=$("$SM" publish --dir "$T/a" --file "$T/old.json" | tail -n 1)
+"$SM" show "$oid" --dir "$T/a" --json | grep -q '"time":"2001' && no "publish --file back-dated a message"
+"$SM" show "$oid" --dir "$T/a" --json | grep -q '"seq":99' && no "publish --file took the file's seq"
 [ "$("$SM" query --dir "$T/a" --since 2099-01-01 --json | wc -l)" -eq 0 ] || no "query --since"
 expect_fail "query bad since" "since" "$SM" query --dir "$T/a" --since yesterday
 expect_fail "show unknown id" "no message" "$SM" show "$(printf '%064d' 0)" --dir "$T/a"
