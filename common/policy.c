@@ -72,7 +72,8 @@ s_named(const struct policy_msg *m, const uint8_t *id)
 
 enum policy_reason
 policy_may_send(const struct policy_msg *m, const uint8_t self[32],
-	const struct trust_peer *source, const struct trust_peer *peer)
+	const struct trust_peer *source, const struct trust_peer *origin,
+	const struct trust_peer *peer)
 {
 	bool addressed = msg_tlp_addressed(m->tlp);
 	bool peer_is_origin = s_same(peer->id, m->origin);
@@ -81,6 +82,8 @@ policy_may_send(const struct policy_msg *m, const uint8_t self[32],
 		return POLICY_PEER_BLOCKED;
 	if (source != NULL && s_same(source->id, peer->id))
 		return POLICY_SOURCE;
+	if (origin != NULL && s_same(origin->id, m->origin) && origin->level == MSG_LEVEL_BLOCKED)
+		return POLICY_ORIGIN_BLOCKED;
 	if (m->kind == MSG_KIND_ROSTER && addressed)
 		return POLICY_ROSTER_ADDRESSED;
 	if (m->tlp != MSG_TLP_CLEAR && peer->level != MSG_LEVEL_MEMBER)

@@ -12,8 +12,8 @@
  *                           only between the origin and each named
  *                           recipient, both ways; never relayed
  * and in every case never a blocked peer, never back to the peer it came
- * from, and back to its origin (repair) when the TLP allows that peer at
- * all.  External peers exchange TLP:CLEAR only, in both directions.
+ * from, never when this node has blocked the message's origin, and back to
+ * its origin (repair) when the TLP allows that peer at all.  External peers exchange TLP:CLEAR only, in both directions.
  * Roster messages are CLEAR or GREEN and count only when their origin is a
  * coordinator; a retract counts only when it comes from the origin of the
  * message it retracts.
@@ -69,11 +69,13 @@ struct policy_msg policy_msg_of(const struct msg *m);
 /*
  * May node `self`, which holds m, send it to `peer`?  source is the trust
  * entry of the peer it came from, NULL when it was published here (or is
- * sent from the store, where the source no longer matters).  Peers are
- * matched by id.  The first rule that fails gives the reason, in this
- * order:
+ * sent from the store, where the source no longer matters); origin is the
+ * trust entry of m->origin, NULL when there is none (an entry whose id is
+ * not m->origin counts as none).  Peers are matched by id.  The first rule
+ * that fails gives the reason, in this order:
  *   PEER_BLOCKED      peer is blocked
  *   SOURCE            peer is source
+ *   ORIGIN_BLOCKED    origin is blocked here: what it said is not passed on
  *   ROSTER_ADDRESSED  a roster message with an addressed TLP
  *   EXTERNAL          not CLEAR, and the peer is external
  *   NOT_RECIPIENT     addressed, self is the origin, peer not named
@@ -81,8 +83,8 @@ struct policy_msg policy_msg_of(const struct msg *m);
  *                     recipient sending back to the origin
  */
 enum policy_reason policy_may_send(const struct policy_msg *m, const uint8_t self[32],
-	const struct trust_peer *source, const struct trust_peer *peer)
-	__attribute__((warn_unused_result, nonnull(1, 2, 4)));
+	const struct trust_peer *source, const struct trust_peer *origin,
+	const struct trust_peer *peer) __attribute__((warn_unused_result, nonnull(1, 2, 5)));
 
 /*
  * May node `self` accept m from `sender`?  sender is the sender's trust

@@ -12,6 +12,7 @@
 #define REDIAL_MIN_MS 5000   /* a dialled peer silent this long is dialled anew, */
 #define REDIAL_MAX_MS 300000 /* twice as late each time, up to this */
 #define RECON_MAX_ROUNDS 64
+#define RECON_IDLE_MS 10000 /* an exchange silent this long is given up (a frame was lost) */
 #define WANT_MAX 4096     /* prefixes asked for in one frame */
 #define LOG_EVERY_MS 60000 /* one log line per peer and reason per minute */
 #define SAVE_EVERY_MS 10000 /* peer counters to the store */
@@ -49,6 +50,7 @@ struct peer {
 	uint64_t rs_built;    /* when a peer's RECON last made us build one */
 	int rounds;
 	uint64_t next_sync;
+	uint64_t recon_at;    /* the last RECON of the exchange under way, sent or received */
 	uint64_t reconciled, last_reconciled; /* exchanges completed; when the last one did */
 	uint64_t dialed, redial_ms; /* when the dealer was made; the wait before the next */
 };
@@ -165,6 +167,15 @@ s_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size
 	return p->route != NULL && p->up && s_send_on(g->router, p->route, cmd, data, len);
 }
 
+/* policy_may_send() for message pm, with its origin's trust entry. */
+static enum policy_reason
+s_may_send(const struct gossip *g, const struct policy_msg *pm, const struct peer *source,
+	const struct peer *p)
+{
+	return policy_may_send(pm, g->n->id, source ? &source->t : NULL,
+		trust_find_id(g->n->trust, pm->origin), &p->t);
+}
+
 /* The message at bytes, decoded into g->m, to peer p when policy allows. */
 static bool
 s_offer(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len,
@@ -172,7 +183,7 @@ s_offer(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len,
 {
 	struct policy_msg pm = policy_msg_of(g->m);
 
-	if (!p->up || policy_may_send(&pm, g->n->id, source ? &source->t : NULL, &p->t) != POLICY_OK)
+	if (!p->up || s_may_send(g, &pm, source, p) != POLICY_OK)
 		return false;
 	/* Only messages count as dropped: a lost HELLO or RECON is not news. */
 	if (!s_send(g, p, "MSG", bytes, len)) {
@@ -229,7 +240,7 @@ s_add_eligible(void *arg, const struct store_item *it)
 	if (msg_decode(e->g->m, it->bytes, it->len, 0) != MSG_OK)
 		return 0;
 	pm = policy_msg_of(e->g->m);
-	if (policy_may_send(&pm, e->g->n->id, NULL, &e->p->t) == POLICY_OK &&
+	if (s_may_send(e->g, &pm, NULL, e->p) == POLICY_OK &&
 	    recon_set_add(e->s, e->g->m->time, e->g->m->id) == -1)
 		e->err = -1;
 	return e->err;
@@ -249,11 +260,14 @@ s_eligible(struct gossip *g, struct peer *p)
 	return e.s;
 }
 
+/* The next exchange is due a sync interval after this one ended, so that
+ * the other side never sees two within a second (it refuses those). */
 static void
 s_recon_end(struct peer *p)
 {
 	recon_set_destroy(&p->rs);
 	p->rounds = 0;
+	p->next_sync = now_ms() + p->g->n->cfg.sync_interval_ms;
 }
 
 /* Either side's last word, an empty RECON, completes an exchange. */
@@ -272,7 +286,7 @@ s_recon_start(struct gossip *g, struct peer *p)
 	struct recon_buf out = { 0 };
 
 	s_recon_end(p);
-	p->next_sync = now_ms() + g->n->cfg.sync_interval_ms;
+	p->recon_at = now_ms();
 	if ((p->rs = s_eligible(g, p)) == NULL || recon_initiate(p->rs, &out) != 0) {
 		log_warnx("peer %s: cannot start reconciliation", p->t.name);
 		s_recon_end(p);
@@ -292,6 +306,7 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	struct fetched f = { g, p };
 	int err;
 
+	p->recon_at = now_ms();
 	if (len == 0 && p->rs != NULL) {
 		s_recon_done(p);
 		return;
@@ -629,6 +644,10 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 			s_recon_end(p);
 			log_info("peer %s: disconnected", p->t.name);
 		}
+		if (p->rs != NULL && now - p->recon_at > RECON_IDLE_MS) {
+			log_debug("peer %s: a reconciliation went quiet; given up", p->t.name);
+			s_recon_end(p);
+		}
 		if (p->dealer == NULL)
 			continue;
 		/* libzmq never dials again after a refused CURVE handshake (the
@@ -958,7 +977,7 @@ s_explain_item(void *arg, const struct store_item *it)
 	e->a = json_array();
 	for (size_t i = 0; i < e->g->npeers; i++) {
 		const struct peer *p = e->g->peers[i];
-		enum policy_reason why = policy_may_send(&pm, e->g->n->id, NULL, &p->t);
+		enum policy_reason why = s_may_send(e->g, &pm, NULL, p);
 		bool sent = false;
 		for (size_t k = 0; k < SENT_KEEP && k < p->sent_at && !sent; k++)
 			sent = memcmp(p->sent_ids[k], m->id, 16) == 0;

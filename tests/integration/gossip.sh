@@ -34,7 +34,10 @@ r=$(publish A --tlp red --to B --title "red for B")
 wait_until 3 has B "$a" || fail "amber did not reach B"
 wait_until 3 has B "$r" || fail "red did not reach B"
 "$SM" show "$a" --dir "$T/B" | grep -q "amber for B" || fail "B cannot read the amber body"
-sleep 2.5 # two reconciliation rounds: nothing may leak through them either
+# two reconciliation rounds on every link: nothing may leak through them either
+nb=$(recons B C) nd=$(recons A D)
+wait_until 10 recon_after B C $((nb + 1)) || fail "B and C did not reconcile twice"
+wait_until 10 recon_after A D $((nd + 1)) || fail "A and D did not reconcile twice"
 has C "$a" && fail "amber reached C"
 has C "$r" && fail "red reached C"
 has D "$a" && fail "amber reached D"
@@ -53,15 +56,14 @@ has C "$bad" && fail "a retraction by a non-origin was stored at C"
 
 # 4. a key outside the trust list cannot complete a handshake
 node E; trust E A member connect; start E
-sleep 2
+wait_until 5 grep -q "refused a CURVE handshake" "$T/A.log" || fail "A did not log the refused handshake"
 connected E A && fail "an untrusted key connected to A"
-grep -q "refused a CURVE handshake" "$T/A.log" || fail "A did not log the refused handshake"
 # ... and blocking a connected peer cuts it off at once
 "$SM" trust set D --level blocked --dir "$T/A"
 wait_until 5 sh -c "! $SM peers --dir $T/D --json | grep -q '\"connected\":true'" ||
 	fail "blocked D is still connected"
 c2=$(publish A --tlp clear --title "after blocking D")
-sleep 1.5
+wait_until 3 has B "$c2" || fail "A's clear message did not reach B"
 has D "$c2" && fail "blocked D still receives"
 "$B/tests/helper_peer" "$T/C" "tcp://127.0.0.1:$(cat "$T/A.port")" "$(id_of A)" ||
 	fail "A's listener does not answer a trusted peer after the block"
@@ -85,7 +87,8 @@ wait_until 5 sh -c "! $SM peers --dir $T/A --json | grep -q '\"name\":\"B\".*\"c
 pa=$(publish A --tlp green --title "A during the partition")
 pc=$(publish C --tlp green --title "C during the partition")
 wait_until 3 has B "$pc" || fail "C's message did not reach B"
-sleep 1
+n=$(recons B C)
+wait_until 10 recon_after B C "$n" || fail "B and C did not reconcile during the partition"
 has C "$pa" && fail "A's message crossed the partition"
 "$SM" trust set B --level member --dir "$T/A"
 wait_until 10 sh -c "has() { $SM show \$2 --dir $T/\$1 >/dev/null 2>&1; }; has C $pa && has A $pc" ||
@@ -128,6 +131,26 @@ stop A
 expect_down() { "$SM" "$@" --dir "$T/A" 2>&1 | grep -q "not running"; }
 expect_down stats || fail "stats without a daemon does not say so"
 expect_down peers || fail "peers without a daemon does not say so"
+
+# A node that blocks an origin does not pass on what it said: K - L - M,
+# K publishes, L blocks K, M arrives later and reconciles with L.
+node K; node L; node M
+trust K L member connect; trust L K member
+trust L M member; trust M L member connect; trust M K member
+start K; start L
+k=$(publish K --tlp green --title "K before the block")
+wait_until 5 has L "$k" || fail "K's message did not reach L"
+"$SM" trust set K --level blocked --dir "$T/L"
+start M
+wait_until 5 connected M L || fail "M did not connect to L"
+# two rounds: what the first one offered is committed by the end of the second
+n=$(recons M L)
+wait_until 10 recon_after M L $((n + 1)) || fail "M and L did not reconcile twice"
+has M "$k" && fail "L passed on a message of an origin it blocked"
+"$SM" explain "$k" --dir "$T/L" --json | grep -q '"peer":"M","decision":"withheld","reason":"origin-blocked"' ||
+	fail "explain at L does not say why M did not get K's message"
+"$SM" trust set K --level member --dir "$T/L"
+wait_until 10 has M "$k" || fail "M did not get K's message once L unblocked K"
 
 # Admission in the wrong order: P dials Q before Q trusts P (libzmq gives
 # up after the refused handshake; the node dials again), and once Q trusts

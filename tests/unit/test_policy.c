@@ -219,7 +219,7 @@ test_send_table(void **state)
 		struct trust_peer peer = s_entry(r->peer, r->level, false);
 		struct trust_peer source = s_entry(r->source == NONE ? Y : r->source, MEMBER, false);
 		enum policy_reason got = policy_may_send(&m, s_id[r->self],
-			r->source == NONE ? NULL : &source, &peer);
+			r->source == NONE ? NULL : &source, NULL, &peer);
 		if (got != r->want) {
 			print_error("send row %zu (%s %s, self %s, source %s, peer %s %s): "
 				    "got %s, want %s\n", i, msg_tlp_name(r->tlp),
@@ -231,6 +231,40 @@ test_send_table(void **state)
 		}
 	}
 	assert_int_equal(failures, 0);
+}
+
+/* A node that blocked a message's origin does not pass it on, whatever its
+ * TLP and whoever the peer; the origin's entry counts only when its id is
+ * the origin's.  Self R1 holds a message of O; the peer is X (or O). */
+static void
+test_send_origin_blocked(void **state)
+{
+	static const struct {
+		enum msg_tlp tlp;
+		enum node entry; /* whose id the origin entry carries */
+		enum msg_level level;
+		enum node peer;
+		enum policy_reason want;
+	} rows[] = {
+		{ CLEAR, O, BLOCKED, X, POLICY_ORIGIN_BLOCKED },
+		{ GREEN, O, BLOCKED, X, POLICY_ORIGIN_BLOCKED },
+		{ GREEN, O, MEMBER, X, POLICY_OK },
+		{ GREEN, O, EXTERNAL, X, POLICY_OK },
+		{ CLEAR, O, BLOCKED, O, POLICY_PEER_BLOCKED },
+		{ GREEN, Y, BLOCKED, X, POLICY_OK }, /* an entry of another node */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct policy_msg m = s_msg(rows[i].tlp, INCIDENT, NONE);
+		struct trust_peer origin = s_entry(rows[i].entry, rows[i].level, false);
+		struct trust_peer peer = s_entry(rows[i].peer, rows[i].peer == O ? rows[i].level : MEMBER, false);
+		enum policy_reason got = policy_may_send(&m, s_id[R1], NULL, &origin, &peer);
+		if (got != rows[i].want)
+			print_error("row %zu: got %s, want %s\n", i, policy_reason_name(got),
+				policy_reason_name(rows[i].want));
+		assert_int_equal(got, rows[i].want);
+	}
 }
 
 /* ---- accept ----------------------------------------------------------- */
@@ -454,9 +488,9 @@ test_msg_of(void **state)
 	/* The view decides as the table says. */
 	{
 		struct trust_peer peer = s_entry(R2, MEMBER, false);
-		assert_int_equal(policy_may_send(&pm, s_id[O], NULL, &peer), POLICY_OK);
+		assert_int_equal(policy_may_send(&pm, s_id[O], NULL, NULL, &peer), POLICY_OK);
 		peer = s_entry(X, MEMBER, false);
-		assert_int_equal(policy_may_send(&pm, s_id[O], NULL, &peer), POLICY_NOT_RECIPIENT);
+		assert_int_equal(policy_may_send(&pm, s_id[O], NULL, NULL, &peer), POLICY_NOT_RECIPIENT);
 	}
 	msg_destroy(&m);
 }
@@ -466,6 +500,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_send_table),
+		cmocka_unit_test(test_send_origin_blocked),
 		cmocka_unit_test(test_accept_table),
 		cmocka_unit_test(test_reason_names),
 		cmocka_unit_test(test_msg_of),

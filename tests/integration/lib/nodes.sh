@@ -77,6 +77,14 @@ connected() { "$SM" peers --dir "$T/$1" --json | grep -q "\"name\":\"$2\".*\"con
 count() { "$SM" query --dir "$T/$1" --all --limit 100000 --json | wc -l; }
 publish() { n=$1; shift; "$SM" publish --dir "$T/$n" --category test --severity low "$@" | tail -n 1; }
 
+# recons NODE PEER: reconciliations NODE has completed with PEER
+recons() {
+	"$SM" stats --prometheus --dir "$T/$1" | sed -n "s/^socmesh_reconciliations_total{peer=\"$2\"} //p"
+}
+# recon_after NODE PEER N: NODE has completed more than N reconciliations
+# with PEER (poll it with wait_until)
+recon_after() { [ "$(recons "$1" "$2")" -gt "$3" ] 2>/dev/null; }
+
 finish() {
 	[ $fails -eq 0 ] || { for l in "$T"/*.log; do echo "--- $l"; tail -n 20 "$l"; done; }
 	[ $fails -eq 0 ]
