@@ -10,7 +10,7 @@
 #   make install    programs, man pages, example configuration, systemd unit
 #                   and sysusers file under DESTDIR/PREFIX; make uninstall
 
-PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih libsystemd
+PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih
 DEB_PKGS := gcc pkg-config libzmq3-dev libczmq-dev libsodium-dev \
             liblmdb-dev libmsgpack-dev libjansson-dev libinih-dev libcmocka-dev \
             libsystemd-dev python3 python3-nacl python3-msgpack mandoc systemd
@@ -35,6 +35,8 @@ CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
             -Wstrict-prototypes -Wmissing-prototypes -fstack-protector-strong $(SANFLAGS)
 LDFLAGS  := $(SANFLAGS)
 LIBS      = $(PKG_LIBS) -lpthread
+# socmeshd alone uses libsystemd (sd_notify)
+SD_LIBS   = $(shell pkg-config --libs libsystemd 2>/dev/null)
 
 # Everything but the two mains goes into one static library that the
 # programs, the tests, the fuzz targets and the benchmarks link.
@@ -59,7 +61,7 @@ $(B)/libsocmesh.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/socmeshd: $(B)/obj/daemon/main.o $(B)/libsocmesh.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(SD_LIBS)
 
 $(B)/socmesh: $(CLI_OBJ) $(B)/libsocmesh.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

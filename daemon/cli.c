@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -51,6 +52,15 @@ s_usage(const char *cmd, const char *synopsis)
 {
 	fprintf(stderr, "usage: socmesh %s %s\n", cmd, synopsis);
 	return 2;
+}
+
+/* The string member key of o, "" when it is absent or not a string (a
+ * daemon of another version may lack it). */
+static const char *
+s_field(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v != NULL ? v : "";
 }
 
 static void
@@ -294,13 +304,18 @@ cmd_trust(struct cli *c, int argc, char **argv)
 		close(lock);
 	/* A running daemon applies the change at once; one that is not
 	 * running reads the file when it starts. */
-	if (rc == 0 && strcmp(sub, "list") != 0 && control_probe(c->dir) == 1) {
+	int running = rc == 0 && strcmp(sub, "list") != 0 ? control_probe(c->dir) : 0;
+	if (running == -1)
+		fprintf(stderr, "socmesh: warning: trust.conf is saved; whether a socmeshd runs for %s "
+				"cannot be told from here (it applies the change when it starts or "
+				"reloads)\n", c->dir);
+	if (running == 1) {
 		json_t *rep = control_call(c->dir, json_pack("{s:s}", "cmd", "reload"), c->err,
 			sizeof c->err);
 		if (rep == NULL || !json_is_true(json_object_get(rep, "ok")))
 			fprintf(stderr, "socmesh: warning: trust.conf is saved, but the running socmeshd "
 					"did not apply it: %s\n",
-				rep ? json_string_value(json_object_get(rep, "error")) : c->err);
+				rep ? s_field(rep, "error") : c->err);
 		json_decref(rep);
 	}
 	return rc;
@@ -326,7 +341,7 @@ s_publish(struct cli *c, json_t *o)
 		puts(json_string_value(json_object_get(rep, "id")));
 		rc = 0;
 	} else
-		s_error("publish: %s", json_string_value(json_object_get(rep, "error")));
+		s_error("publish: %s", s_field(rep, "error"));
 	json_decref(rep);
 	return rc;
 }
@@ -520,7 +535,7 @@ s_ask(struct cli *c, json_t *req, const char *what)
 		return NULL;
 	}
 	if (!json_is_true(json_object_get(rep, "ok"))) {
-		s_error("%s: %s", what, json_string_value(json_object_get(rep, "error")));
+		s_error("%s: %s", what, s_field(rep, "error"));
 		json_decref(rep);
 		return NULL;
 	}
@@ -562,8 +577,8 @@ cmd_peers(struct cli *c, int argc, char **argv)
 				(long long)json_integer_value(v));
 		}
 		printf("%-16s %-9s %-9s %-19s %8lld %8lld %8llu  %s\n",
-			json_string_value(json_object_get(p, "name")),
-			json_string_value(json_object_get(p, "level")),
+			s_field(p, "name"),
+			s_field(p, "level"),
 			json_is_true(json_object_get(p, "connected")) ? "yes" : "no", when,
 			(long long)json_integer_value(json_object_get(p, "sent")),
 			(long long)json_integer_value(json_object_get(p, "received")),
@@ -603,7 +618,7 @@ s_prom_peers(json_t *peers, const char *name, const char *type, const char *help
 
 	s_prom_head(name, type, help);
 	json_array_foreach (peers, i, p)
-		printf("%s{peer=\"%s\"} %lld\n", name, json_string_value(json_object_get(p, "name")),
+		printf("%s{peer=\"%s\"} %lld\n", name, s_field(p, "name"),
 			(long long)json_integer_value(json_object_get(p, field)));
 }
 
@@ -618,14 +633,14 @@ s_prometheus(json_t *st, json_t *peers)
 	for (int l = 0; l < MSG_LEVEL_COUNT; l++)
 		json_object_set_new(levels, msg_level_name((enum msg_level)l), json_integer(0));
 	json_array_foreach (peers, i, p) {
-		const char *level = json_string_value(json_object_get(p, "level"));
+		const char *level = s_field(p, "level");
 		json_object_set_new(levels, level,
 			json_integer(json_integer_value(json_object_get(levels, level)) + 1));
 		up += json_is_true(json_object_get(p, "connected"));
 	}
 	s_prom_head("socmesh_info", "gauge", "This node: name and id.");
-	printf("socmesh_info{name=\"%s\",id=\"%s\"} 1\n", json_string_value(json_object_get(st, "name")),
-		json_string_value(json_object_get(st, "id")));
+	printf("socmesh_info{name=\"%s\",id=\"%s\"} 1\n", s_field(st, "name"),
+		s_field(st, "id"));
 	s_prom_head("socmesh_uptime_seconds", "gauge", "Seconds since socmeshd started.");
 	printf("socmesh_uptime_seconds %lld\n", (long long)json_integer_value(json_object_get(st, "uptime_s")));
 	s_prom_group("socmesh_peers", "Trust-list peers by level.", "level", levels);
@@ -634,8 +649,8 @@ s_prometheus(json_t *st, json_t *peers)
 	s_prom_head("socmesh_peer_up", "gauge", "1 when the peer is connected.");
 	json_array_foreach (peers, i, p)
 		printf("socmesh_peer_up{peer=\"%s\",level=\"%s\"} %d\n",
-			json_string_value(json_object_get(p, "name")),
-			json_string_value(json_object_get(p, "level")),
+			s_field(p, "name"),
+			s_field(p, "level"),
 			json_is_true(json_object_get(p, "connected")));
 	s_prom_group("socmesh_messages", "Messages stored, by TLP.", "tlp", json_object_get(st, "by_tlp"));
 	s_prom_group("socmesh_messages_by_kind", "Messages stored, by kind.", "kind",
@@ -646,12 +661,13 @@ s_prometheus(json_t *st, json_t *peers)
 	s_prom_peers(peers, "socmesh_peer_duplicates_total", "counter",
 		"Messages received from the peer that were here already.", "duplicates");
 	s_prom_peers(peers, "socmesh_peer_dropped_total", "counter",
-		"Messages not sent to the peer because its queue was full.", "dropped");
+		"Messages not sent to the peer: its queue was full, or no connection took them.",
+		"dropped");
 	s_prom_head("socmesh_rejections_total", "counter", "Messages rejected, by peer and reason.");
 	json_array_foreach (peers, i, p)
 		json_object_foreach (json_object_get(p, "rejected"), k, v)
 			printf("socmesh_rejections_total{peer=\"%s\",reason=\"%s\"} %lld\n",
-				json_string_value(json_object_get(p, "name")), k, (long long)json_integer_value(v));
+				s_field(p, "name"), k, (long long)json_integer_value(v));
 	s_prom_head("socmesh_store_used_bytes", "gauge", "Bytes of the store in use.");
 	printf("socmesh_store_used_bytes %lld\n",
 		(long long)json_integer_value(json_object_get(st, "store_used_bytes")));
@@ -666,7 +682,7 @@ s_prometheus(json_t *st, json_t *peers)
 		long long last = (long long)json_integer_value(json_object_get(p, "last_reconciled"));
 		if (last > 0)
 			printf("socmesh_reconciliation_lag_seconds{peer=\"%s\"} %.3f\n",
-				json_string_value(json_object_get(p, "name")),
+				s_field(p, "name"),
 				(double)(now > last ? now - last : 0) / 1000.0);
 	}
 	json_decref(levels);
@@ -702,7 +718,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	else {
 		long long msgs = (long long)json_integer_value(json_object_get(st, "messages"));
 		printf("node %s: %lld message%s, store %lld of %lld bytes, up %lld s\n",
-			json_string_value(json_object_get(st, "name")), msgs, msgs == 1 ? "" : "s",
+			s_field(st, "name"), msgs, msgs == 1 ? "" : "s",
 			(long long)json_integer_value(json_object_get(st, "store_used_bytes")),
 			(long long)json_integer_value(json_object_get(st, "store_size_limit")),
 			(long long)json_integer_value(json_object_get(st, "uptime_s")));
@@ -735,9 +751,9 @@ cmd_explain(struct cli *c, int argc, char **argv)
 		if (c->json)
 			s_print_json(json_incref(e));
 		else
-			printf("%-16s %-10s %s\n", json_string_value(json_object_get(e, "peer")),
-				json_string_value(json_object_get(e, "decision")),
-				json_string_value(json_object_get(e, "why")));
+			printf("%-16s %-10s %s\n", s_field(e, "peer"),
+				s_field(e, "decision"),
+				s_field(e, "why"));
 	}
 	json_decref(rep);
 	return 0;
@@ -1234,6 +1250,33 @@ s_file_opt(int argc, char **argv, const char *cmd, const char *name, const char 
 	return 0;
 }
 
+/* A backup goes to a directory that exists and may be written, and never
+ * into the node directory or its store, where it could replace the live
+ * store or the key.  0, or 1 after an error line. */
+static int
+s_backup_target(struct cli *c, struct node *n, const char *file)
+{
+	char parent[PATH_MAX], sdir[PATH_MAX + 64];
+	struct stat p, d, s;
+	const char *slash = strrchr(file, '/');
+
+	if (slash == NULL)
+		snprintf(parent, sizeof parent, ".");
+	else if ((size_t)(slash - file) >= sizeof parent)
+		return s_error("backup: %s: path too long", file);
+	else
+		snprintf(parent, sizeof parent, "%.*s", slash == file ? 1 : (int)(slash - file), file);
+	if (stat(parent, &p) == -1 || access(parent, W_OK | X_OK) == -1)
+		return s_error("backup: %s: %s", parent, strerror(errno));
+	if (node_store_dir(n, sdir, sizeof sdir) == -1 || stat(n->dir, &d) == -1 ||
+	    stat(sdir, &s) == -1)
+		return s_error("backup: %s: %s", c->dir, strerror(errno));
+	if ((p.st_dev == d.st_dev && p.st_ino == d.st_ino) ||
+	    (p.st_dev == s.st_dev && p.st_ino == s.st_ino))
+		return s_error("backup: %s: not inside the node directory or its store", file);
+	return 0;
+}
+
 static int
 cmd_backup(struct cli *c, int argc, char **argv)
 {
@@ -1247,10 +1290,17 @@ cmd_backup(struct cli *c, int argc, char **argv)
 	/* A read transaction of its own: the running node goes on writing. */
 	if ((n = s_open(c, NODE_STORE)) == NULL)
 		return 1;
-	if ((rc = store_backup(n->st, file, &messages)) != STORE_OK)
-		s_error("backup: %s: %s", file, store_strerror(rc));
-	else
+	if (s_backup_target(c, n, file) != 0)
+		rc = 1;
+	else if ((rc = store_backup(n->st, file, &messages)) != STORE_OK)
+		s_error("backup: %s: %s", file,
+			rc == STORE_E_CORRUPT ? "the copy could not be read back" : store_strerror(rc));
+	else {
 		printf("backup of %llu messages written to %s\n", (unsigned long long)messages, file);
+		if (messages == 0)
+			fprintf(stderr, "socmesh: warning: the store holds no messages, and restore "
+					"refuses a backup without any\n");
+	}
 	node_close(&n);
 	return rc == STORE_OK ? 0 : 1;
 }
@@ -1264,21 +1314,14 @@ cmd_restore(struct cli *c, int argc, char **argv)
 
 	if ((rc = s_file_opt(argc, argv, "restore", "from", &file)) != 0)
 		return rc;
-	/* Replacing the file under a running daemon would lose what it
-	 * writes: only a control socket that nobody serves will do. */
-	if ((rc = control_probe(c->dir)) != 0)
-		return s_error(rc == 1 ? "restore: socmeshd is running for %s; stop it first"
-				       : "restore: cannot tell whether socmeshd runs for %s (run as the node's user)",
-			c->dir);
 	if ((n = s_open(c, 0)) == NULL)
 		return 1;
-	char old[PATH_MAX + 96];
-	if ((rc = node_restore(n, file, c->err, sizeof c->err)) == -1)
+	char kept[PATH_MAX + 96];
+	if ((rc = node_restore(n, file, kept, sizeof kept, c->err, sizeof c->err)) == -1)
 		s_error("restore: %s", c->err);
-	else if (node_store_dir(n, old, sizeof old - 32) == 0 &&
-		 access(strcat(old, "/data.mdb.before-restore"), F_OK) == 0)
+	else if (*kept != '\0')
 		printf("store of %s restored from %s; the one it replaced is kept as %s\n",
-			n->cfg.name, file, old);
+			n->cfg.name, file, kept);
 	else
 		printf("store of %s restored from %s\n", n->cfg.name, file);
 	node_close(&n);

@@ -41,15 +41,16 @@ s_error(const char *fmt, ...)
 }
 
 /* What a draft would default silently is asked for instead: a TLP taken
- * by mistake is a leak, a category or severity a false alarm.  A message
- * with a reference inherits its TLP (the CLI fills it in). */
+ * by mistake is a leak, a category or severity a false alarm.  (The CLI
+ * fills in the TLP of a message with a reference from the one it refers
+ * to; a client of this socket names it.) */
 static int
 s_required(json_t *o, char *err, size_t errlen)
 {
 	static const char *const report[] = { "title", "category", "severity" };
 	const char *kind = json_string_value(json_object_get(o, "kind"));
 
-	if (json_object_get(o, "tlp") == NULL && json_object_get(o, "ref") == NULL)
+	if (json_object_get(o, "tlp") == NULL)
 		return errf(err, errlen, "tlp is required (clear, green, amber, amber+strict or red)");
 	if (kind != NULL && strcmp(kind, "incident") != 0 && strcmp(kind, "update") != 0)
 		return 0;
@@ -100,9 +101,11 @@ s_reload(struct control *c)
 	struct trust *t = trust_new();
 
 	node_path(c->n, path, sizeof path, TRUST_FILE);
-	if (t == NULL || trust_load(t, path, err, sizeof err) == -1) {
+	if (t == NULL)
+		return s_error("%s", "out of memory");
+	if (trust_load(t, path, err, sizeof err) == -1) {
 		trust_destroy(&t);
-		return s_error("%s", t ? err : "out of memory");
+		return s_error("%s", err);
 	}
 	trust_destroy(&c->n->trust);
 	c->n->trust = t;

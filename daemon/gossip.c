@@ -66,6 +66,7 @@ struct gossip {
 	struct ingest *in;
 	zmq_pollitem_t ingest_item;
 	struct msg *m; /* scratch for the loop thread */
+	uint64_t refused, refused_logged; /* handshakes refused since the last log line; when */
 };
 
 static void s_save(struct gossip *g);
@@ -613,9 +614,16 @@ s_zap(zloop_t *loop, zsock_t *sock, void *arg)
 	zmsg_addstr(rep, p != NULL ? "OK" : "not in the trust list, or blocked");
 	zmsg_addstr(rep, p != NULL ? p->t.name : "");
 	zmsg_addmem(rep, NULL, 0);
-	if (p == NULL)
+	/* Anyone who reaches the port can make us refuse: one line a minute. */
+	if (p == NULL && now_ms() - g->refused_logged >= LOG_EVERY_MS) {
 		log_info("refused a CURVE handshake from %s: the key is not in the trust list, or "
-			 "blocked", addr != NULL && addr[0] != '\0' ? addr : "an unknown address");
+			 "blocked (and %llu more since the last such line)",
+			addr != NULL && addr[0] != '\0' ? addr : "an unknown address",
+			(unsigned long long)g->refused);
+		g->refused = 0;
+		g->refused_logged = now_ms();
+	} else if (p == NULL)
+		g->refused++;
 	zmsg_send(&rep, sock);
 	zmsg_destroy(&rep);
 	zframe_destroy(&key);

@@ -12,6 +12,8 @@
 #include <systemd/sd-daemon.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "control.h"
 #include "gossip.h"
@@ -108,7 +110,10 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 		return -1;
 	if (s_reload) {
 		s_reload = 0;
-		sd_notify(0, "RELOADING=1");
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+			(unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
 		s_reload_config(d->n, d->g, d->log_level);
 		sd_notify(0, "READY=1");
 	}
@@ -125,7 +130,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = { { "dir", 1, 0, 'D' }, { "syslog", 0, 0, 's' },
 		{ "log-level", 1, 0, 'L' }, { "help", 0, 0, 'h' }, { 0 } };
 	const char *dir = getenv("SOCMESH_DIR");
-	int ch, check = 0, use_syslog = 0, level = -1;
+	int ch, check = 0, use_syslog = 0, level = -1, lock = -1;
 	char err[512], hex[65];
 	struct sigaction sa;
 	struct node *n;
@@ -151,6 +156,9 @@ main(int argc, char **argv)
 	if (sodium_init() < 0)
 		fatalx("libsodium cannot initialize");
 
+	/* One daemon per node, and none while a restore replaces its store. */
+	if (!check && (lock = node_lock(dir, err, sizeof err)) == -1 && access(dir, F_OK) == 0)
+		fatalx("%s", err);
 	if ((n = node_open(dir, NODE_KEYS | (check ? 0 : NODE_STORE), err, sizeof err)) == NULL)
 		fatalx("%s", err);
 	if (check) {
@@ -195,5 +203,6 @@ main(int argc, char **argv)
 	gossip_destroy(&d.g);
 	zloop_destroy(&loop);
 	node_close(&n);
+	close(lock);
 	return 0;
 }

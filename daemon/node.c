@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -341,16 +342,64 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
 	return s_put(n, m, bytes, len, err, errlen);
 }
 
-/* from into a new file to (mode 0600), synced. */
+int
+node_lock(const char *dir, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 64];
+	int fd;
+
+	if (s_join(path, sizeof path, dir, NODE_LOCK_FILE) == -1) {
+		errf(err, errlen, "%s: path too long", dir);
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Made by root (a restore): the service user must still open it. */
+	struct stat ds;
+	if (geteuid() == 0 && stat(dir, &ds) == 0 && fchown(fd, ds.st_uid, ds.st_gid) == -1) {
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		if (errno != EINTR) {
+			if (errno == EWOULDBLOCK)
+				errf(err, errlen, "%s: socmeshd or a restore is using this node (stop it first)", dir);
+			else
+				errf(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+/* from, a regular file of at most max bytes, into a new file to (mode
+ * 0600), synced. */
 static int
-s_copy_file(const char *from, const char *to, char *err, size_t errlen)
+s_copy_file(const char *from, const char *to, uint64_t max, char *err, size_t errlen)
 {
 	char buf[65536];
 	int in, out, rc = -1;
+	struct stat st;
 	ssize_t k;
 
-	if ((in = open(from, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((in = open(from, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return errf(err, errlen, "%s: %s", from, strerror(errno));
+	if (fstat(in, &st) == -1)
+		errf(err, errlen, "%s: %s", from, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		errf(err, errlen, "%s: not a regular file", from);
+	else if ((uint64_t)st.st_size > max)
+		errf(err, errlen, "%s: larger than store_size", from);
+	else
+		rc = 0;
+	if (rc == -1) {
+		close(in);
+		return -1;
+	}
+	rc = -1;
 	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
 		errf(err, errlen, "%s: %s", to, strerror(errno));
 		close(in);
@@ -375,7 +424,7 @@ s_copy_file(const char *from, const char *to, char *err, size_t errlen)
 static void
 s_remove_stage(const char *stage)
 {
-	char p[PATH_MAX + 96];
+	char p[PATH_MAX + 128];
 
 	if (s_join(p, sizeof p, stage, "data.mdb") == 0)
 		unlink(p);
@@ -384,30 +433,62 @@ s_remove_stage(const char *stage)
 	rmdir(stage);
 }
 
-int
-node_restore(struct node *n, const char *file, char *err, size_t errlen)
+/* The own seq that the store in dir has handed out, 0 when it cannot be
+ * read (a damaged store is a reason to restore). */
+static uint64_t
+s_own_seq_of(struct node *n, const char *dir)
 {
-	char sdir[PATH_MAX + 64], stage[PATH_MAX + 80], staged[PATH_MAX + 96], data[PATH_MAX + 96],
+	struct store *st = NULL;
+	uint64_t seq = 0;
+
+	if (store_open(&st, dir, n->id, n->cfg.store_size, NULL, NULL) == STORE_OK &&
+	    store_last_seq(st, n->id, &seq) != STORE_OK)
+		seq = 0;
+	store_destroy(&st);
+	return seq;
+}
+
+int
+node_restore(struct node *n, const char *file, char *kept, size_t keptlen, char *err,
+	size_t errlen)
+{
+	char sdir[PATH_MAX + 64], stage[PATH_MAX + 80], staged[PATH_MAX + 128], data[PATH_MAX + 96],
 		old[PATH_MAX + 96], lock[PATH_MAX + 96];
 	struct store_stats ss;
 	struct store *st = NULL;
-	int rc;
+	struct stat ds;
+	uint64_t seq = 0;
+	int rc, lk;
 
+	*kept = '\0';
 	if (n->st != NULL)
 		return errf(err, errlen, "restore: the store is open");
-	if (node_store_dir(n, sdir, sizeof sdir) == -1 ||
-	    snprintf(stage, sizeof stage, "%s.restore", sdir) >= (int)sizeof stage ||
+	if (node_store_dir(n, sdir, sizeof sdir) == -1 || s_join(stage, sizeof stage, sdir, ".restore") == -1 ||
 	    s_join(staged, sizeof staged, stage, "data.mdb") == -1 ||
 	    s_join(data, sizeof data, sdir, "data.mdb") == -1 ||
 	    s_join(old, sizeof old, sdir, "data.mdb.before-restore") == -1 ||
 	    s_join(lock, sizeof lock, sdir, "lock.mdb") == -1)
 		return errf(err, errlen, "%s: path too long", n->dir);
-	/* The backup is checked as a copy beside the store, so that the store
-	 * is untouched until one rename puts the checked copy in its place. */
+	/* Not while a daemon (or another restore) has the node. */
+	if ((lk = node_lock(n->dir, err, errlen)) == -1)
+		return -1;
+	if (access(old, F_OK) == 0) {
+		errf(err, errlen, "%s is there from an earlier restore: move it away first", old);
+		goto fail;
+	}
+	if (mkdir(sdir, 0700) == -1 && errno != EEXIST) {
+		errf(err, errlen, "%s: %s", sdir, strerror(errno));
+		goto fail;
+	}
+	/* The backup is checked as a copy in the store's directory (the same
+	 * file system), so that the store is untouched until one rename puts
+	 * the checked copy in its place. */
 	s_remove_stage(stage);
-	if (mkdir(stage, 0700) == -1)
-		return errf(err, errlen, "%s: %s", stage, strerror(errno));
-	if (s_copy_file(file, staged, err, errlen) == -1)
+	if (mkdir(stage, 0700) == -1) {
+		errf(err, errlen, "%s: %s", stage, strerror(errno));
+		goto fail;
+	}
+	if (s_copy_file(file, staged, n->cfg.store_size, err, errlen) == -1)
 		goto fail;
 	if ((rc = store_open(&st, stage, n->id, n->cfg.store_size, node_index, n)) != STORE_OK) {
 		errf(err, errlen, "%s: %s", file,
@@ -424,35 +505,45 @@ node_restore(struct node *n, const char *file, char *err, size_t errlen)
 		errf(err, errlen, "%s: not a socmesh backup (it holds no messages)", file);
 		goto fail;
 	}
+	/* Sequence numbers used since the backup are never handed out again. */
+	if (access(data, F_OK) == 0)
+		seq = s_own_seq_of(n, sdir);
+	if ((rc = store_raise_own_seq(st, seq)) != STORE_OK) {
+		errf(err, errlen, "%s: %s", file, store_strerror(rc));
+		goto fail;
+	}
 	store_destroy(&st);
-	if (mkdir(sdir, 0700) == -1 && errno != EEXIST) {
-		errf(err, errlen, "%s: %s", sdir, strerror(errno));
+	/* Restored by root for the service user: the file is the node's. */
+	if (geteuid() == 0 && stat(n->dir, &ds) == 0 &&
+	    (chown(staged, ds.st_uid, ds.st_gid) == -1 || chown(sdir, ds.st_uid, ds.st_gid) == -1)) {
+		errf(err, errlen, "%s: %s", staged, strerror(errno));
 		goto fail;
 	}
 	/* The store being replaced stays, as a second name of the same file. */
-	if (unlink(old) == -1 && errno != ENOENT) {
-		errf(err, errlen, "%s: %s", old, strerror(errno));
-		goto fail;
-	}
-	if (link(data, old) == -1 && errno != ENOENT) {
+	if (link(data, old) == 0)
+		snprintf(kept, keptlen, "%s", old);
+	else if (errno != ENOENT) {
 		errf(err, errlen, "keeping %s as %s: %s", data, old, strerror(errno));
 		goto fail;
 	}
 	if (rename(staged, data) == -1) {
 		errf(err, errlen, "%s: %s", data, strerror(errno));
+		unlink(old);
+		*kept = '\0';
 		goto fail;
 	}
-	/* The lock file's reader table belonged to the replaced file. */
+	/* Done: the lock file's reader table belonged to the replaced file.  A
+	 * failed directory sync only risks the rename not surviving a power
+	 * cut; it is not a reason to say the restore failed. */
 	unlink(lock);
-	if (file_sync_dir(data) == -1) {
-		errf(err, errlen, "%s: %s", sdir, strerror(errno));
-		goto fail;
-	}
+	(void)file_sync_dir(data);
 	s_remove_stage(stage);
+	close(lk);
 	log_info("restored the store from %s: %llu messages", file, (unsigned long long)ss.messages);
 	return 0;
 fail:
 	store_destroy(&st);
 	s_remove_stage(stage);
+	close(lk);
 	return -1;
 }

@@ -22,6 +22,8 @@
  * retention, and sort after everything in reconciliation. */
 #define NODE_MAX_SKEW_MS (60 * 60 * 1000)
 
+#define NODE_LOCK_FILE "node.lock"
+
 /* The end of the error line for a user who may not use a node. */
 #define NODE_EACCES "permission denied: run socmesh as the node's user (socmesh(1), ACCESS)"
 
@@ -62,15 +64,28 @@ int node_path(const struct node *n, char *out, size_t len, const char *file);
 int node_store_dir(const struct node *n, char *out, size_t len);
 
 /*
- * Replaces the node's store with the backup at file (store_backup(), e.g.
- * socmesh backup).  The node must not be running, and n must be opened
- * without NODE_STORE.  The backup is copied beside the store and checked
- * there (this node's id, schema, store_check(), at least one message)
- * before one rename puts it in place of data.mdb; the replaced data.mdb
- * stays as data.mdb.before-restore.  0, or -1 with err set and the store
- * as it was.
+ * Takes the node's lock, DIR/node.lock (flock, exclusive, not waiting):
+ * socmeshd holds it while it runs, node_restore() while it works.  Returns
+ * the descriptor (close it to let go), or -1 with err set, "DIR: socmeshd
+ * or a restore is using this node (stop it first)" when it is held.
  */
-int node_restore(struct node *n, const char *file, char *err, size_t errlen);
+int node_lock(const char *dir, char *err, size_t errlen);
+
+/*
+ * Replaces the node's store with the backup at file (store_backup(), e.g.
+ * socmesh backup), under the node's lock: refused while socmeshd runs.
+ * n must be opened without NODE_STORE.  The backup (a regular file no
+ * larger than store_size) is copied into the store's directory and checked
+ * there (this node's id, schema, store_check(), at least one message), its
+ * own-seq mark raised to what the replaced store had handed out, and owned
+ * like the node directory when root restores; then one rename puts it in
+ * place of data.mdb.  The replaced data.mdb stays as
+ * data.mdb.before-restore, whose path goes into kept ("" when there was
+ * none); a restore is refused while that file exists.  0, or -1 with err
+ * set and the store as it was.
+ */
+int node_restore(struct node *n, const char *file, char *kept, size_t keptlen, char *err,
+	size_t errlen);
 
 /* Writes the trust list back (after a change); 0 or -1 with err set. */
 int node_save_trust(struct node *n, char *err, size_t errlen);

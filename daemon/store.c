@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "util.h"
 
 #define ID_LEN 32
 #define LKEY_LEN 8
@@ -483,6 +484,25 @@ s_own_seq(struct store *st, MDB_txn *txn, uint64_t seq)
 	v = s_val(b, sizeof b);
 	if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0)
 		return s_err(st, rc, "put own seq");
+	return STORE_OK;
+}
+
+int
+store_raise_own_seq(struct store *st, uint64_t seq)
+{
+	MDB_txn *txn;
+	int rc, err;
+
+	if (st == NULL)
+		return STORE_E_INVAL;
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return s_err(st, rc, "begin");
+	if ((err = s_own_seq(st, txn, seq)) != STORE_OK) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return s_err(st, rc, "commit");
 	return STORE_OK;
 }
 
@@ -1695,11 +1715,17 @@ store_backup(struct store *st, const char *path, uint64_t *messages)
 
 	if (st == NULL || path == NULL || *path == '\0' || messages == NULL)
 		return STORE_E_INVAL;
-	n = strlen(path) + sizeof ".tmp";
+	/* A name of its own (mkstemp, mode 0600): two backups to one path
+	 * never write into each other's copy. */
+	n = strlen(path) + sizeof ".XXXXXX";
 	if ((tmp = malloc(n)) == NULL)
 		return STORE_E_NOMEM;
-	snprintf(tmp, n, "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
+	snprintf(tmp, n, "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		if (fd != -1) {
+			close(fd);
+			unlink(tmp);
+		}
 		log_warn("store: backup: %s", tmp);
 		free(tmp);
 		return STORE_E_IO;
@@ -1727,6 +1753,8 @@ store_backup(struct store *st, const char *path, uint64_t *messages)
 	}
 	if (err != STORE_OK)
 		unlink(tmp);
+	else if (file_sync_dir(path) == -1)
+		log_warn("store: backup: sync the directory of %s", path);
 	free(tmp);
 	return err;
 }

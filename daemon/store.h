@@ -219,6 +219,11 @@ int store_by_origin(struct store *st, const uint8_t origin[32], uint64_t seq_fro
  */
 int store_last_seq(struct store *st, const uint8_t origin[32], uint64_t *last);
 
+/* Raise the high-water mark of this node's own seq to seq (never lowers
+ * it): a store put back from a backup must not hand out again a seq the
+ * node used after the backup.  STORE_OK or an error. */
+int store_raise_own_seq(struct store *st, uint64_t seq);
+
 /*
  * Messages carrying the normalized indicator value (len bytes, len > 0),
  * newest (highest lkey) first, starting strictly below before_lkey (0 = from
@@ -283,7 +288,7 @@ int store_stats(struct store *st, struct store_stats *s);
 
 /*
  * Hot backup: a compacted copy (mdb_env_copyfd2, MDB_CP_COMPACT) of the
- * store as it is at the start of the call, written to path.tmp, synced,
+ * store as it is at the start of the call, written to a new path.XXXXXX, synced,
  * read back (its message count into *messages) and renamed to the file path
  * (mode 0600), replacing it.  Writers go on meanwhile.  To restore, put the
  * file as data.mdb in an empty directory (node_restore() does, with checks).

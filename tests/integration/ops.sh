@@ -69,14 +69,29 @@ stop E
 # ---- sd_notify: READY=1 when the socket and the listener are up ---------
 node A; node B
 trust A B member connect; trust B A member
-python3 - "$T/notify" >"$T/notify.log" 2>&1 <<'EOF' &
+# The listener checks, the moment READY=1 arrives, that the control socket
+# and the peer port take connections.
+python3 - "$T/notify" "$T/A/control.sock" "$(cat "$T/A.port")" >"$T/notify.log" 2>&1 <<'EOF' &
 import socket, sys
+def takes(family, addr):
+    c = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        c.connect(addr)
+        return "ok"
+    except OSError as e:
+        return "refused (%s)" % e
+    finally:
+        c.close()
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
-s.settimeout(30)
+checked = False
 while True:
     m = s.recv(4096).decode()
     print(m, flush=True)
+    if "READY=1" in m and not checked:
+        checked = True
+        print("at READY: control %s, listener %s" % (takes(socket.AF_UNIX, sys.argv[2]),
+              takes(socket.AF_INET, ("127.0.0.1", int(sys.argv[3])))), flush=True)
     if "STOPPING=1" in m:
         break
 EOF
@@ -84,14 +99,16 @@ echo $! >"$T/listener.pid"
 wait_until 5 test -S "$T/notify" || fail "notify listener did not start"
 NOTIFY_SOCKET="$T/notify" "$SMD" --dir "$T/A" --log-level debug 2>>"$T/A.log" &
 echo $! >"$T/A.pid"
-wait_until 10 grep -qx READY=1 "$T/notify.log" || fail "no READY=1 from socmeshd"
-# At READY=1 the control socket answers and the listener takes connections.
-"$SM" peers --dir "$T/A" >/dev/null 2>&1 || fail "READY=1 before the control socket answered"
-python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)' \
-	"$(cat "$T/A.port")" || fail "READY=1 before the listener was bound"
+wait_until 10 grep -q "^at READY" "$T/notify.log" || fail "no READY=1 from socmeshd"
+grep -qx "at READY: control ok, listener ok" "$T/notify.log" ||
+	fail "READY=1 came too early: $(grep '^at READY' "$T/notify.log")"
+"$SMD" --dir "$T/A" 2>"$T/err" && fail "a second socmeshd started for the same node"
+grep -q "is using this node" "$T/err" || fail "second socmeshd: $(cat "$T/err")"
 kill -HUP "$(cat "$T/A.pid")"
-wait_until 5 grep -qx RELOADING=1 "$T/notify.log" || fail "no RELOADING=1 on SIGHUP"
-[ "$(grep -cx READY=1 "$T/notify.log")" -ge 1 ] || fail "no READY=1 after reload"
+wait_until 5 grep -q "^RELOADING=1" "$T/notify.log" || fail "no RELOADING=1 on SIGHUP"
+grep -A1 "^RELOADING=1" "$T/notify.log" | grep -q "^MONOTONIC_USEC=[0-9]" ||
+	fail "RELOADING=1 without MONOTONIC_USEC"
+wait_until 5 sh -c "[ \$(grep -cx READY=1 $T/notify.log) -ge 2 ]" || fail "no READY=1 after the reload"
 
 # ---- two nodes talking: prometheus figures, logs without secrets --------
 # B logs to "journald": a stderr whose device and inode are JOURNAL_STREAM.
@@ -153,6 +170,8 @@ held=$(sed 's/^backup of \([0-9]*\) .*/\1/' "$T/out")
 grep -q "stop it first" "$T/err" || fail "restore while running: $(cat "$T/err")"
 late=$(publish A --tlp green --title "after the backup")
 wait_until 5 has B "$late" || fail "B did not get the message published after the backup"
+seq_of() { "$SM" show "$2" --dir "$T/$1" --json | sed -n 's/.*"seq":\([0-9]*\).*/\1/p'; }
+lseq=$(seq_of A "$late")
 total=$(count A)
 kill -TERM "$(cat "$T/A.pid")"
 wait "$(cat "$T/A.pid")" || fail "socmeshd A did not exit 0 on SIGTERM"
@@ -160,27 +179,66 @@ rm -f "$T/A.pid"
 wait_until 5 grep -qx STOPPING=1 "$T/notify.log" || fail "no STOPPING=1 at shutdown"
 wait "$(cat "$T/listener.pid")" 2>/dev/null; rm -f "$T/listener.pid"
 
-# A refused restore leaves the store as it was.
-head -c 100000 /dev/urandom >"$T/junk"
-"$SM" restore --dir "$T/A" --from "$T/junk" 2>"$T/err" && fail "restore accepted random bytes"
-: >"$T/empty"
-"$SM" restore --dir "$T/A" --from "$T/empty" 2>"$T/err" && fail "restore accepted an empty file"
-"$SM" backup --dir "$T/B" --to "$T/b.backup" >/dev/null || fail "backup of B"
-"$SM" restore --dir "$T/A" --from "$T/b.backup" 2>"$T/err" && fail "restore accepted another node's backup"
-grep -q "another node" "$T/err" || fail "restore of B's backup into A: $(cat "$T/err")"
-[ ! -e "$T/A/store.restore" ] || fail "a refused restore left its staging directory"
+# Refused restores and backups leave the store as it was.
 stored() { "$SM" check --dir "$T/$1" | sed -n 's/^store OK: \([0-9]*\) messages.*/\1/p'; }
+refused() { # refused PATTERN DESCRIPTION COMMAND...
+	pat=$1 what=$2; shift 2
+	if "$@" >/dev/null 2>"$T/err"; then fail "$what: accepted"
+	else grep -q -- "$pat" "$T/err" || fail "$what: $(cat "$T/err")"; fi
+}
+head -c 100000 /dev/urandom >"$T/junk"
+refused "not a socmesh backup" "restore from random bytes" "$SM" restore --dir "$T/A" --from "$T/junk"
+: >"$T/empty"
+refused "holds no messages" "restore from an empty file" "$SM" restore --dir "$T/A" --from "$T/empty"
+mkfifo "$T/fifo"
+refused "not a regular file" "restore from a FIFO" "$SM" restore --dir "$T/A" --from "$T/fifo"
+"$SM" backup --dir "$T/B" --to "$T/b.backup" >/dev/null || fail "backup of B"
+refused "another node" "restore of B's backup into A" "$SM" restore --dir "$T/A" --from "$T/b.backup"
+refused "not inside the node directory" "backup over the live store" \
+	"$SM" backup --dir "$T/A" --to "$T/A/store/data.mdb"
+refused "not inside the node directory" "backup into the node directory" \
+	"$SM" backup --dir "$T/A" --to "$T/A/node.key"
+refused "No such file" "backup into a missing directory" "$SM" backup --dir "$T/A" --to "$T/none/x"
+[ ! -e "$T/A/store/.restore" ] || fail "a refused restore left its staging directory"
 [ "$(stored A)" = "$total" ] || fail "refused restores changed the store: $(stored A) messages, not $total"
 
+# Restore over a store that has more: the old one is kept, and a second
+# restore waits until it is moved away.
+"$SM" restore --dir "$T/A" --from "$T/a.backup" >"$T/out" 2>"$T/err" || fail "restore: $(cat "$T/err")"
+grep -q "kept as $T/A/store/data.mdb.before-restore" "$T/out" || fail "restore said: $(cat "$T/out")"
+[ "$(stored A)" = "$held" ] || fail "restored store holds $(stored A) messages, not the backup's $held"
+cp -r "$T/A" "$T/A2" && mv "$T/A2/store/data.mdb.before-restore" "$T/A2/store/data.mdb" &&
+	rm -f "$T/A2/store/lock.mdb"
+[ "$(stored A2)" = "$total" ] || fail "the kept store holds $(stored A2) messages, not $total"
+refused "earlier restore" "a second restore" "$SM" restore --dir "$T/A" --from "$T/a.backup"
+[ -f "$T/A/store/data.mdb.before-restore" ] || fail "a refused second restore lost the kept store"
+
+# The restored node never hands out again a seq it used after the backup
+# (B is down: nothing comes back from it first).
+stop B
+start A
+has A "$late" && fail "the restored store holds what came after the backup"
+new=$(publish A --tlp green --title "after the restore")
+[ "$(seq_of A "$new")" -gt "$lseq" ] ||
+	fail "seq $(seq_of A "$new") after the restore; $lseq was used before it"
+stop A
+
 # Disaster: the store is lost.  Restore, start, and catch up from B.
+mv "$T/A/store/data.mdb.before-restore" "$T/before-restore.mdb"
 rm -f "$T/A/store/data.mdb" "$T/A/store/lock.mdb"
 "$SM" restore --dir "$T/A" --from "$T/a.backup" >"$T/out" 2>"$T/err" || fail "restore: $(cat "$T/err")"
 [ "$(stored A)" = "$held" ] || fail "restored store holds $(stored A) messages, not the backup's $held"
 [ -f "$T/A/store/data.mdb.before-restore" ] && fail "restore into a lost store invented a previous one"
-start A
+start B; start A
 wait_until 10 has A "$late" || fail "the restored node did not catch up from B"
 "$SM" show "$a" --dir "$T/A" | grep -qF "$SECRET_TITLE" || fail "restored node cannot read its own amber message"
+
 # ---- IPv6: a node listening on [::1], dialled over IPv6 -------------------
+if ! python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	echo "no IPv6 loopback here: the IPv6 part is skipped"
+	finish
+	exit
+fi
 for n in V W; do
 	"$SM" init --dir "$T/$n" --name "$n" --listen "tcp://[::1]:$(free_port)" >/dev/null || fail "init $n"
 done
