@@ -836,6 +836,24 @@ s_retracted(struct node *n, const uint8_t id[32], const uint8_t origin[32])
 	return r.yes;
 }
 
+/* msgjson_new() with this node named where it is the origin or a
+ * recipient (the trust list does not hold the node itself). */
+static json_t *
+s_msgjson(const struct node *n, const struct msg *m)
+{
+	json_t *o = msgjson_new(m, n->trust), *r;
+	size_t i;
+
+	if (o == NULL)
+		return NULL;
+	if (memcmp(m->origin, n->id, MSG_KEY_LEN) == 0)
+		json_object_set_new(json_object_get(o, "origin"), "name", json_string(n->cfg.name));
+	json_array_foreach (json_object_get(o, "recipients"), i, r)
+		if (i < m->nto && memcmp(m->to[i], n->id, MSG_KEY_LEN) == 0)
+			json_object_set_new(r, "name", json_string(n->cfg.name));
+	return o;
+}
+
 static void
 s_row(struct filter *f, const struct msg *m, bool retracted)
 {
@@ -843,7 +861,7 @@ s_row(struct filter *f, const struct msg *m, bool retracted)
 	const char *sev = "-";
 
 	if (f->c->json) {
-		json_t *o = msgjson_new(m, f->n->trust);
+		json_t *o = s_msgjson(f->n, m);
 		json_object_set_new(json_object_get(o, "origin"), "name",
 			json_string(s_name(f->n, m->origin, sb)));
 		json_object_set_new(o, "retracted", json_boolean(retracted));
@@ -997,7 +1015,7 @@ s_thread_item(void *arg, const struct store_item *it)
 	if (s_decode(f->n, f->m, it->bytes, it->len, &f->plain) == -1)
 		return 0;
 	if (f->c->json) {
-		json_array_append_new(s->thread, msgjson_new(f->m, f->n->trust));
+		json_array_append_new(s->thread, s_msgjson(f->n, f->m));
 		return 0;
 	}
 	timefmt_format(when, f->m->time);
@@ -1088,7 +1106,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	bool retracted = s_retracted(f.n, m->id, m->origin);
 	json_t *o = NULL, *reports = json_array();
 	if (c->json) {
-		o = msgjson_new(m, f.n->trust);
+		o = s_msgjson(f.n, m);
 		json_object_set_new(o, "retracted", json_boolean(retracted));
 		s.thread = json_array();
 	} else

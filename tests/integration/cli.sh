@@ -72,6 +72,8 @@ printf '{"tlp":"clear","title":"From file","category":"test","severity":"medium"
 fid=$("$SM" publish --dir "$T/a" --file "$T/m.json" --severity high | tail -n 1)
 "$SM" show "$fid" --dir "$T/a" --json | grep -q '"severity":"high"' || no "flags override --file fields"
 "$SM" show "$fid" --dir "$T/a" --json | grep -q '"value":"file.example"' || no "indicator from file normalized"
+"$SM" show "$fid" --dir "$T/a" --json | grep -q '"origin":{"id":"[0-9a-f]*","name":"soc-a"}' ||
+	no "show --json does not name this node as the origin"
 printf '{"tlp":"clear","bogus":1}' >"$T/bad.json"
 expect_fail "publish --file unknown field" "bogus" "$SM" publish --dir "$T/a" --file "$T/bad.json"
 printf '{"tlp":' >"$T/broken.json"
