@@ -1,5 +1,6 @@
 #include "draft.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,15 +125,34 @@ s_add_indicator(struct draft *d, const char *type, size_t tlen, const char *valu
 	return 0;
 }
 
+/* A word that reads like a type name: 2 to 16 of a-z 0-9 -, a letter
+ * first ("hash", "sha-256"; not "C" of "C:\\x.exe"). */
+static bool
+s_typelike(const char *s, size_t n)
+{
+	if (n < 2 || n > 16 || !islower((unsigned char)s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
 /* "TYPE:VALUE" when TYPE is a known type name, else a value to guess
- * (a URL's "https:" is not a type). */
+ * (a URL's "https:" is not a type).  A mistyped type ("hash:...") would
+ * be guessed a file name: it is an error instead. */
 static int
 s_indicator(struct draft *d, const char *value, char *err, size_t errlen)
 {
 	const char *colon = strchr(value, ':');
+	size_t n = colon != NULL ? (size_t)(colon - value) : 0;
 
-	if (colon != NULL && ioc_type_parse(value, (size_t)(colon - value)) >= 0)
-		return s_add_indicator(d, value, (size_t)(colon - value), colon + 1, err, errlen);
+	if (colon != NULL && ioc_type_parse(value, n) >= 0)
+		return s_add_indicator(d, value, n, colon + 1, err, errlen);
+	if (colon != NULL && s_typelike(value, n) &&
+	    ioc_guess(value, strlen(value)) == IOC_FILENAME)
+		return errf(err, errlen, "indicator: unknown type '%.*s' (a file name with a colon: "
+					 "filename:%s)", (int)n, value, value);
 	return s_add_indicator(d, NULL, 0, value, err, errlen);
 }
 

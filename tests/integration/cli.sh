@@ -55,6 +55,7 @@ expect_fail "trust set bad endpoint" "bad endpoint" "$SM" trust set soc-b --endp
 start a
 
 expect_fail "publish unknown category" "category" "$SM" publish --dir "$T/a" --tlp green --title t --category nope --severity low
+expect_fail "publish mistyped indicator type" "unknown type 'hash'" "$SM" publish --dir "$T/a" --tlp green --title t --category test --severity low --indicator hash:abc
 expect_fail "publish bad indicator" "not a valid ipv4" "$SM" publish --dir "$T/a" --tlp green --title t --category test --severity low --indicator ipv4:300.1.1.1
 expect_fail "amber without recipient" "recipient" "$SM" publish --dir "$T/a" --tlp amber --title t --category test --severity low
 expect_fail "amber to an external peer" "external" "$SM" publish --dir "$T/a" --tlp amber --to soc-b --title t --category test --severity low
@@ -87,6 +88,10 @@ printf '{"tlp":"clear","title":"Old line","category":"test","severity":"low","ti
 oid=$("$SM" publish --dir "$T/a" --file "$T/old.json" | tail -n 1)
 "$SM" show "$oid" --dir "$T/a" --json | grep -q '"time":"2001' && no "publish --file back-dated a message"
 "$SM" show "$oid" --dir "$T/a" --json | grep -q '"seq":99' && no "publish --file took the file's seq"
+cid=$("$SM" publish --dir "$T/a" --tlp clear --title "colons" --category test --severity low \
+	--indicator filename:hash:abc --indicator dead:beef::1 | tail -n 1)
+"$SM" show "$cid" --dir "$T/a" --json | grep -q '"type":"filename","value":"hash:abc"' || no "filename:hash:abc"
+"$SM" show "$cid" --dir "$T/a" --json | grep -q '"type":"ipv6"' || no "dead:beef::1 is not ipv6"
 [ "$("$SM" query --dir "$T/a" --since 2099-01-01 --json | wc -l)" -eq 0 ] || no "query --since"
 expect_fail "query bad since" "since" "$SM" query --dir "$T/a" --since yesterday
 expect_fail "show unknown id" "no message" "$SM" show "$(printf '%064d' 0)" --dir "$T/a"
