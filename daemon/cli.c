@@ -836,6 +836,52 @@ s_retracted(struct node *n, const uint8_t id[32], const uint8_t origin[32])
 	return r.yes;
 }
 
+/* Who reported an indicator here: messages and distinct origins, the
+ * retracted ones left out (a withdrawn false positive is no report). */
+struct reports {
+	struct node *n;
+	struct msg *m;
+	uint8_t (*origins)[MSG_KEY_LEN];
+	size_t msgs, norigins, cap;
+};
+
+static int
+s_report_item(void *arg, const struct store_item *it)
+{
+	struct reports *r = arg;
+	size_t i;
+
+	if (msg_decode(r->m, it->bytes, it->len, 0) != MSG_OK ||
+	    s_retracted(r->n, r->m->id, r->m->origin))
+		return 0;
+	r->msgs++;
+	for (i = 0; i < r->norigins && memcmp(r->origins[i], r->m->origin, MSG_KEY_LEN) != 0; i++)
+		;
+	if (i < r->norigins)
+		return 0;
+	if (r->norigins == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 8;
+		void *p = realloc(r->origins, cap * sizeof *r->origins);
+		if (p == NULL)
+			return 1;
+		r->origins = p, r->cap = cap;
+	}
+	memcpy(r->origins[r->norigins++], r->m->origin, MSG_KEY_LEN);
+	return 0;
+}
+
+static void
+s_reports(struct node *n, const struct msg_ioc *x, size_t *msgs, size_t *origins)
+{
+	struct reports r = { .n = n, .m = msg_new() };
+
+	if (r.m != NULL)
+		(void)store_by_ioc(n->st, x->value.p, x->value.n, 0, 0, s_report_item, &r);
+	*msgs = r.msgs, *origins = r.norigins;
+	free(r.origins);
+	msg_destroy(&r.m);
+}
+
 /* msgjson_new() with this node named where it is the origin or a
  * recipient (the trust list does not hold the node itself). */
 static json_t *
@@ -1111,13 +1157,14 @@ cmd_show(struct cli *c, int argc, char **argv)
 		s.thread = json_array();
 	} else
 		s_show_text(&f, m, retracted);
-	/* For each indicator: how many distinct SOCs reported it here. */
+	/* For each indicator: how many distinct SOCs reported it here, and
+	 * have not retracted it. */
 	if (m->has_body && m->body.nindicators > 0 && !c->json)
 		printf("indicators: %-10s %-48s %s\n", "TYPE", "VALUE", "REPORTED BY");
 	for (size_t i = 0; m->has_body && i < m->body.nindicators; i++) {
 		const struct msg_ioc *x = &m->body.indicators[i];
 		size_t msgs = 0, origins = 0;
-		(void)store_ioc_count(f.n->st, x->value.p, x->value.n, &msgs, &origins);
+		s_reports(f.n, x, &msgs, &origins);
 		if (c->json)
 			json_array_append_new(reports, json_pack("{s:s,s:s%,s:I,s:I}", "type",
 							       ioc_type_name(x->type), "value", x->value.p,

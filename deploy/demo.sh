@@ -142,6 +142,10 @@ within 3 sh -c "! $SM query --dir $WORK/soc-c --indicator 198.51.100.23 --json |
 	fail "the retracted report is still listed at soc-c"
 say "soc-c no longer lists it; it stays stored for audit (query --all)"
 show sm soc-c query --indicator 198.51.100.23 --all
+within 3 sh -c "$SM show $INC --dir $WORK/soc-a --json | grep -q '\"value\":\"198.51.100.23\",\"socs\":1,'" ||
+	fail "soc-a still counts the retracted report"
+say "and soc-a's case counts 198.51.100.23 as reported by 1 SOC again:"
+if [ -z "${DEMO_QUIET:-}" ]; then sm soc-a show "$INC" | grep "198.51.100.23" | sed 's/^ */   /'; fi
 
 section "Each node's view: what it holds"
 for n in $NODES; do
