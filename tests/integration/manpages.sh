@@ -36,25 +36,6 @@ fi
 
 # --- extraction from the sources --------------------------------------------
 
-# The long option names of every `struct option` table in the files: each
-# entry starts { "name", ; a table ends at its { 0 } or at };.
-long_options() {
-	awk '
-	/struct option/ { t = 1 }
-	t {
-		l = $0
-		while (match(l, /\{[ \t]*"[^"]*"[ \t]*,/)) {
-			s = substr(l, RSTART, RLENGTH)
-			sub(/^\{[ \t]*"/, "", s)
-			sub(/".*$/, "", s)
-			print s
-			l = substr(l, RSTART + RLENGTH)
-		}
-		if ($0 ~ /\{[ \t]*(0|NULL)[ \t]*[,}]/ || $0 ~ /\};/)
-			t = 0
-	}' "$@" | sort -u
-}
-
 # The short options of every getopt_long call: the letters of its optstring.
 short_options() {
 	sed -n 's/.*getopt_long([^"]*"\([^"]*\)".*/\1/p' "$@" | tr -d ':\n' | fold -w1 | sort -u
@@ -77,6 +58,11 @@ table_names() {
 		if ($0 ~ /\};/)
 			t = 0
 	}' "$2"
+}
+
+# The long option names of every `struct option` table in the files.
+long_options() {
+	for f in "$@"; do table_names 'struct option' "$f"; done | sort -u
 }
 
 # The keys of common/config.c: entries { "section", "key", T_TYPE, ... }
