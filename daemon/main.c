@@ -9,9 +9,9 @@
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
-#include <systemd/sd-daemon.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -141,7 +141,8 @@ main(int argc, char **argv)
 		case 'd': level = LOG_LEVEL_DEBUG; break;
 		case 'L':
 			if ((level = log_level_parse(optarg)) == -1) {
-				fprintf(stderr, "socmeshd: --log-level: '%s' is not one of error, warn, info, debug\n", optarg);
+				fprintf(stderr, "socmeshd: --log-level: '%s' is not one of error, warn, "
+						"info, debug\n", optarg);
 				return 2;
 			}
 			break;
