@@ -23,6 +23,8 @@ echo "$p" | grep -q '"too-big":1' || fail "oversized message not counted: $p"
 echo "$p" | grep -q '"bad-frame":3' || fail "malformed frames not counted: $p"
 echo "$p" | grep -Eq '"(truncated|bad-type|bad-field|non-canonical)":1' || fail "garbage not counted: $p"
 has A "$m" && fail "A stored something from the tampered copies"
+"$SM" stats --prometheus --dir "$T/A" | grep -qx 'socmesh_rejections_total{peer="H",reason="bad-signature"} 2' ||
+	fail "stats --prometheus does not count the rejections by reason"
 # The node is unaffected: the genuine message still goes through.
 "$HELPER" "$T/H" "$EP" "$(id_of A)" msg:"$T/m.msg" || fail "helper, second round"
 wait_until 5 has A "$m" || fail "the genuine message was not accepted after the garbage"
