@@ -96,6 +96,19 @@ s_uint(const char *field, const char *value, uint64_t *v, char *err, size_t errl
 	return 0;
 }
 
+/* A type name in any case ("SHA256" as "sha256"), or -1. */
+static int
+s_type(const char *s, size_t n)
+{
+	char low[16];
+
+	if (n > sizeof low)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	return ioc_type_parse(low, n);
+}
+
 static int
 s_add_indicator(struct draft *d, const char *type, size_t tlen, const char *value, char *err,
 	size_t errlen)
@@ -106,7 +119,7 @@ s_add_indicator(struct draft *d, const char *type, size_t tlen, const char *valu
 
 	if (b->nindicators == MSG_MAX_INDICATORS)
 		return errf(err, errlen, "indicator: more than %d", MSG_MAX_INDICATORS);
-	if (type != NULL && (t = ioc_type_parse(type, tlen)) < 0)
+	if (type != NULL && (t = s_type(type, tlen)) < 0)
 		return errf(err, errlen, "indicator: unknown type '%.*s'", (int)tlen, type);
 	if (type == NULL && (t = ioc_guess(value, strlen(value))) < 0)
 		return errf(err, errlen, "indicator: cannot tell the type of '%s' (write TYPE:VALUE)",
@@ -125,34 +138,40 @@ s_add_indicator(struct draft *d, const char *type, size_t tlen, const char *valu
 	return 0;
 }
 
-/* A word that reads like a type name: 2 to 16 of a-z 0-9 -, a letter
- * first ("hash", "sha-256"; not "C" of "C:\\x.exe"). */
+/* A word that reads like a type name: 2 to 16 of A-Z a-z 0-9 -, a letter
+ * first, and not all hex digits ("hash", "SHA-256"; not "C" of
+ * "C:\\x.exe", not "fe80" of an IPv6 address). */
 static bool
 s_typelike(const char *s, size_t n)
 {
-	if (n < 2 || n > 16 || !islower((unsigned char)s[0]))
+	bool hex = true;
+
+	if (n < 2 || n > 16 || !isalpha((unsigned char)s[0]))
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
+	for (size_t i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
 			return false;
-	return true;
+		hex = hex && isxdigit((unsigned char)s[i]);
+	}
+	return !hex;
 }
 
-/* "TYPE:VALUE" when TYPE is a known type name, else a value to guess
- * (a URL's "https:" is not a type).  A mistyped type ("hash:...") would
- * be guessed a file name: it is an error instead. */
+/* "TYPE:VALUE" when TYPE is a known type name in any case, else a value to
+ * guess (a URL's "https:" is not a type).  A mistyped type ("hash:...")
+ * would be guessed a file name: it is an error instead. */
 static int
 s_indicator(struct draft *d, const char *value, char *err, size_t errlen)
 {
 	const char *colon = strchr(value, ':');
 	size_t n = colon != NULL ? (size_t)(colon - value) : 0;
 
-	if (colon != NULL && ioc_type_parse(value, n) >= 0)
-		return s_add_indicator(d, value, n, colon + 1, err, errlen);
-	if (colon != NULL && s_typelike(value, n) &&
-	    ioc_guess(value, strlen(value)) == IOC_FILENAME)
-		return errf(err, errlen, "indicator: unknown type '%.*s' (a file name with a colon: "
-					 "filename:%s)", (int)n, value, value);
+	if (colon != NULL && s_typelike(value, n)) {
+		if (s_type(value, n) >= 0)
+			return s_add_indicator(d, value, n, colon + 1, err, errlen);
+		if (ioc_guess(value, strlen(value)) == IOC_FILENAME)
+			return errf(err, errlen, "indicator: unknown type '%.*s' (a file name with a "
+						 "colon: filename:%s)", (int)n, value, value);
+	}
 	return s_add_indicator(d, NULL, 0, value, err, errlen);
 }
 

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -460,10 +461,10 @@ s_inherit(struct cli *c, json_t *o, const char *ref)
 		goto out;
 	}
 	rc = 0;
-	if (json_object_get(o, "tlp") != NULL)
+	if (json_is_string(json_object_get(o, "tlp")))
 		goto out;
 	json_object_set_new(o, "tlp", json_string(msg_tlp_name(m->tlp)));
-	if (msg_tlp_addressed(m->tlp) && json_object_get(o, "recipients") == NULL) {
+	if (msg_tlp_addressed(m->tlp) && !json_is_array(json_object_get(o, "recipients"))) {
 		json_t *to = json_array();
 		if (memcmp(m->origin, n->id, 32) != 0) {
 			hex_encode(hex, m->origin, 32);
@@ -1325,6 +1326,8 @@ s_backup_target(struct cli *c, struct node *n, const char *file)
 	struct stat p, d, s;
 	const char *slash = strrchr(file, '/');
 
+	if (slash != NULL && slash[1] == '\0')
+		return s_error("backup: %s: a directory; name the file to write", file);
 	if (slash == NULL)
 		snprintf(parent, sizeof parent, ".");
 	else if ((size_t)(slash - file) >= sizeof parent)
@@ -1359,7 +1362,9 @@ cmd_backup(struct cli *c, int argc, char **argv)
 		rc = 1;
 	else if ((rc = store_backup(n->st, file, &messages)) != STORE_OK)
 		s_error("backup: %s: %s", file,
-			rc == STORE_E_CORRUPT ? "the copy could not be read back" : store_strerror(rc));
+			rc == STORE_E_CORRUPT ? "the copy could not be read back"
+			: rc == STORE_E_IO    ? strerror(errno)
+					      : store_strerror(rc));
 	else {
 		printf("backup of %llu messages written to %s\n", (unsigned long long)messages, file);
 		if (messages == 0)
@@ -1379,16 +1384,26 @@ cmd_restore(struct cli *c, int argc, char **argv)
 
 	if ((rc = s_file_opt(argc, argv, "restore", "from", &file)) != 0)
 		return rc;
+	/* The node's lock decides; a daemon that answers is asked too (one
+	 * started before node.lock existed, say). */
+	if (control_probe(c->dir) == 1)
+		return s_error("restore: socmeshd is running for %s; stop it first", c->dir);
 	if ((n = s_open(c, 0)) == NULL)
 		return 1;
-	char kept[PATH_MAX + 96];
-	if ((rc = node_restore(n, file, kept, sizeof kept, c->err, sizeof c->err)) == -1)
+	struct node_restored r;
+	if ((rc = node_restore(n, file, &r, c->err, sizeof c->err)) == -1)
 		s_error("restore: %s", c->err);
-	else if (*kept != '\0')
-		printf("store of %s restored from %s; the one it replaced is kept as %s\n",
-			n->cfg.name, file, kept);
-	else
-		printf("store of %s restored from %s\n", n->cfg.name, file);
+	else {
+		printf("store of %s restored from %s: %llu messages", n->cfg.name, file,
+			(unsigned long long)r.messages);
+		if (r.kept[0] != '\0')
+			printf("; the one it replaced is kept as %s", r.kept);
+		putchar('\n');
+		if (r.seq_unknown)
+			fprintf(stderr, "socmesh: warning: the replaced store could not be read, so the "
+					"sequence numbers used after the backup are unknown: let the node "
+					"reconcile with its peers before publishing\n");
+	}
 	node_close(&n);
 	return rc == 0 ? 0 : 1;
 }
@@ -1414,6 +1429,24 @@ static const struct command {
 	{ "backup", cmd_backup, "hot backup of the store to a file (compacted LMDB copy)" },
 	{ "restore", cmd_restore, "replace the stopped node's store with a backup" },
 };
+
+/*
+ * Root works on a node as the node's own user: files it writes stay the
+ * service's (trust.conf, a restored store), and nothing is done with root's
+ * rights inside a directory that user controls.  0, or 1 after an error.
+ */
+static int
+s_become_owner(const char *dir)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(dir, &st) == -1 || st.st_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) == -1 || setgid(st.st_gid) == -1 || setuid(st.st_uid) == -1)
+		return s_error("%s: cannot become its owner (uid %u): %s", dir, (unsigned)st.st_uid,
+			strerror(errno));
+	return 0;
+}
 
 static int
 s_help(FILE *out)
@@ -1462,6 +1495,10 @@ main(int argc, char **argv)
 		if (strcmp(args[1], s_commands[i].name) == 0) {
 			optind = 1;
 			opterr = 1;
+			if (s_commands[i].fn != cmd_init && s_become_owner(c.dir) != 0) {
+				free(args);
+				return 1;
+			}
 			int rc = s_commands[i].fn(&c, nargs - 1, args + 1);
 			free(args);
 			return rc;

@@ -50,12 +50,13 @@ s_required(json_t *o, char *err, size_t errlen)
 	static const char *const report[] = { "title", "category", "severity" };
 	const char *kind = json_string_value(json_object_get(o, "kind"));
 
-	if (json_object_get(o, "tlp") == NULL)
+	/* A null counts as absent: the draft skips nulls. */
+	if (!json_is_string(json_object_get(o, "tlp")))
 		return errf(err, errlen, "tlp is required (clear, green, amber, amber+strict or red)");
 	if (kind != NULL && strcmp(kind, "incident") != 0 && strcmp(kind, "update") != 0)
 		return 0;
 	for (size_t i = 0; i < sizeof report / sizeof report[0]; i++)
-		if (json_object_get(o, report[i]) == NULL)
+		if (!json_is_string(json_object_get(o, report[i])))
 			return errf(err, errlen, "%s is required for an %s", report[i],
 				kind != NULL ? kind : "incident");
 	return 0;

@@ -287,7 +287,6 @@ s_recon_start(struct gossip *g, struct peer *p)
 	struct recon_buf out = { 0 };
 
 	s_recon_end(p);
-	p->recon_at = now_ms();
 	if ((p->rs = s_eligible(g, p)) == NULL || recon_initiate(p->rs, &out) != 0) {
 		log_warnx("peer %s: cannot start reconciliation", p->t.name);
 		s_recon_end(p);
@@ -295,6 +294,7 @@ s_recon_start(struct gossip *g, struct peer *p)
 		s_send(g, p, "RECON", out.p, out.len);
 		p->rounds = 1;
 	}
+	p->recon_at = now_ms(); /* after the set was built: that may take a while */
 	free(out.p);
 }
 
@@ -307,7 +307,6 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	struct fetched f = { g, p };
 	int err;
 
-	p->recon_at = now_ms();
 	if (len == 0 && p->rs != NULL) {
 		s_recon_done(p);
 		return;
@@ -344,6 +343,7 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		if (out.len == 0)
 			s_recon_done(p);
 	}
+	p->recon_at = now_ms();
 	free(out.p);
 	recon_result_free(&r);
 }
@@ -518,8 +518,10 @@ s_frame(struct gossip *g, struct peer *p, zmsg_t *m, bool via_router)
 	if (cmd == NULL || payload == NULL || zmsg_size(m) != 0)
 		s_reject(p, REJ_FRAME);
 	else if (strcmp(cmd, "HELLO") == 0) {
-		if (via_router)
-			s_send(g, p, "HELLO", NULL, 0);
+		/* Answered on the connection it came in on: over our own, it
+		 * would be a HELLO to answer in turn, when both sides dial. */
+		if (via_router && p->route != NULL)
+			(void)s_send_on(g->router, p->route, "HELLO", NULL, 0);
 		else if (!was_up)
 			s_recon_start(g, p); /* (re)connected: catch up at once */
 	} else if (strcmp(cmd, "MSG") == 0)
@@ -616,9 +618,12 @@ s_zap(zloop_t *loop, zsock_t *sock, void *arg)
 	zmsg_addmem(rep, NULL, 0);
 	/* Anyone who reaches the port can make us refuse: one line a minute. */
 	if (p == NULL && now_ms() - g->refused_logged >= LOG_EVERY_MS) {
-		log_info("refused a CURVE handshake from %s: the key is not in the trust list, or "
-			 "blocked (and %llu more since the last such line)",
-			addr != NULL && addr[0] != '\0' ? addr : "an unknown address",
+		char hex[2 * 32 + 1] = "?";
+		if (key != NULL && zframe_size(key) == 32)
+			hex_encode(hex, zframe_data(key), 6);
+		log_info("refused a CURVE handshake from %s (CURVE key %s...): the key is not in the "
+			 "trust list, or blocked (and %llu more since the last such line)",
+			addr != NULL && addr[0] != '\0' ? addr : "an unknown address", hex,
 			(unsigned long long)g->refused);
 		g->refused = 0;
 		g->refused_logged = now_ms();

@@ -356,13 +356,6 @@ node_lock(const char *dir, char *err, size_t errlen)
 		errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	/* Made by root (a restore): the service user must still open it. */
-	struct stat ds;
-	if (geteuid() == 0 && stat(dir, &ds) == 0 && fchown(fd, ds.st_uid, ds.st_gid) == -1) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
 	while (flock(fd, LOCK_EX | LOCK_NB) == -1)
 		if (errno != EINTR) {
 			if (errno == EWOULDBLOCK)
@@ -433,34 +426,56 @@ s_remove_stage(const char *stage)
 	rmdir(stage);
 }
 
-/* The own seq that the store in dir has handed out, 0 when it cannot be
- * read (a damaged store is a reason to restore). */
-static uint64_t
-s_own_seq_of(struct node *n, const char *dir)
+/* The own seq that the store in dir has handed out into *seq; false when
+ * it cannot be read (a damaged store is a reason to restore). */
+static bool
+s_own_seq_of(struct node *n, const char *dir, uint64_t *seq)
 {
 	struct store *st = NULL;
-	uint64_t seq = 0;
+	bool ok = store_open(&st, dir, n->id, n->cfg.store_size, NULL, NULL) == STORE_OK &&
+		  store_last_seq(st, n->id, seq) == STORE_OK;
 
-	if (store_open(&st, dir, n->id, n->cfg.store_size, NULL, NULL) == STORE_OK &&
-	    store_last_seq(st, n->id, &seq) != STORE_OK)
-		seq = 0;
 	store_destroy(&st);
-	return seq;
+	return ok;
+}
+
+/* Every process that has an LMDB environment open holds a read lock on the
+ * first byte of its lock file (LMDB's liveness lock).  A write lock there
+ * fails while any has, and makes those that come later wait until it is
+ * let go: the fd to close, or -1 when the store is in use. */
+static int
+s_hold_store(const char *lockfile, char *err, size_t errlen)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	int fd = open(lockfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd == -1) {
+		errf(err, errlen, "%s: %s", lockfile, strerror(errno));
+		return -1;
+	}
+	if (fcntl(fd, F_SETLK, &fl) == -1) {
+		if (errno == EAGAIN || errno == EACCES)
+			errf(err, errlen, "the store is open in another process (socmeshd, or a socmesh "
+					  "command): stop it first");
+		else
+			errf(err, errlen, "%s: %s", lockfile, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int
-node_restore(struct node *n, const char *file, char *kept, size_t keptlen, char *err,
-	size_t errlen)
+node_restore(struct node *n, const char *file, struct node_restored *r, char *err, size_t errlen)
 {
 	char sdir[PATH_MAX + 64], stage[PATH_MAX + 80], staged[PATH_MAX + 128], data[PATH_MAX + 96],
 		old[PATH_MAX + 96], lock[PATH_MAX + 96];
 	struct store_stats ss;
 	struct store *st = NULL;
-	struct stat ds;
 	uint64_t seq = 0;
-	int rc, lk;
+	int rc, lk, held = -1;
 
-	*kept = '\0';
+	memset(r, 0, sizeof *r);
 	if (n->st != NULL)
 		return errf(err, errlen, "restore: the store is open");
 	if (node_store_dir(n, sdir, sizeof sdir) == -1 || s_join(stage, sizeof stage, sdir, ".restore") == -1 ||
@@ -506,22 +521,22 @@ node_restore(struct node *n, const char *file, char *kept, size_t keptlen, char 
 		goto fail;
 	}
 	/* Sequence numbers used since the backup are never handed out again. */
-	if (access(data, F_OK) == 0)
-		seq = s_own_seq_of(n, sdir);
+	if (access(data, F_OK) == 0 && !s_own_seq_of(n, sdir, &seq))
+		r->seq_unknown = true;
 	if ((rc = store_raise_own_seq(st, seq)) != STORE_OK) {
 		errf(err, errlen, "%s: %s", file, store_strerror(rc));
 		goto fail;
 	}
+	r->messages = ss.messages;
 	store_destroy(&st);
-	/* Restored by root for the service user: the file is the node's. */
-	if (geteuid() == 0 && stat(n->dir, &ds) == 0 &&
-	    (chown(staged, ds.st_uid, ds.st_gid) == -1 || chown(sdir, ds.st_uid, ds.st_gid) == -1)) {
-		errf(err, errlen, "%s: %s", staged, strerror(errno));
+	/* Nobody may have the store open while it is replaced (a CLI command
+	 * beside a stopped daemon, a daemon of another node directory with the
+	 * same data_dir), and nobody opens it until it is. */
+	if ((held = s_hold_store(lock, err, errlen)) == -1)
 		goto fail;
-	}
 	/* The store being replaced stays, as a second name of the same file. */
 	if (link(data, old) == 0)
-		snprintf(kept, keptlen, "%s", old);
+		snprintf(r->kept, sizeof r->kept, "%s", old);
 	else if (errno != ENOENT) {
 		errf(err, errlen, "keeping %s as %s: %s", data, old, strerror(errno));
 		goto fail;
@@ -529,20 +544,22 @@ node_restore(struct node *n, const char *file, char *kept, size_t keptlen, char 
 	if (rename(staged, data) == -1) {
 		errf(err, errlen, "%s: %s", data, strerror(errno));
 		unlink(old);
-		*kept = '\0';
+		r->kept[0] = '\0';
 		goto fail;
 	}
-	/* Done: the lock file's reader table belonged to the replaced file.  A
-	 * failed directory sync only risks the rename not surviving a power
-	 * cut; it is not a reason to say the restore failed. */
-	unlink(lock);
+	/* Done.  The lock file stays: the next process to open the store
+	 * alone sets it up anew.  A failed directory sync only risks the
+	 * rename not surviving a power cut; it does not undo the restore. */
 	(void)file_sync_dir(data);
+	close(held);
 	s_remove_stage(stage);
 	close(lk);
 	log_info("restored the store from %s: %llu messages", file, (unsigned long long)ss.messages);
 	return 0;
 fail:
 	store_destroy(&st);
+	if (held != -1)
+		close(held);
 	s_remove_stage(stage);
 	close(lk);
 	return -1;

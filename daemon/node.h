@@ -71,20 +71,28 @@ int node_store_dir(const struct node *n, char *out, size_t len);
  */
 int node_lock(const char *dir, char *err, size_t errlen);
 
+/* What node_restore() did. */
+struct node_restored {
+	char kept[PATH_MAX + 96]; /* where the replaced store stays; "" when there was none */
+	uint64_t messages;        /* in the restored store */
+	bool seq_unknown;         /* the replaced store could not be read: the own seq
+	                             used after the backup is unknown until peers send
+	                             this node's later messages back */
+};
+
 /*
  * Replaces the node's store with the backup at file (store_backup(), e.g.
- * socmesh backup), under the node's lock: refused while socmeshd runs.
- * n must be opened without NODE_STORE.  The backup (a regular file no
- * larger than store_size) is copied into the store's directory and checked
- * there (this node's id, schema, store_check(), at least one message), its
- * own-seq mark raised to what the replaced store had handed out, and owned
- * like the node directory when root restores; then one rename puts it in
- * place of data.mdb.  The replaced data.mdb stays as
- * data.mdb.before-restore, whose path goes into kept ("" when there was
- * none); a restore is refused while that file exists.  0, or -1 with err
- * set and the store as it was.
+ * socmesh backup), under the node's lock: refused while socmeshd runs, and
+ * while any process has the store open.  n must be opened without
+ * NODE_STORE.  The backup (a regular file no larger than store_size) is
+ * copied into the store's directory and checked there (this node's id,
+ * schema, store_check(), at least one message), and its own-seq mark
+ * raised to what the replaced store had handed out; then one rename puts
+ * it in place of data.mdb.  The replaced data.mdb stays as
+ * data.mdb.before-restore, and a restore is refused while that file
+ * exists.  0 with *r filled, or -1 with err set and the store as it was.
  */
-int node_restore(struct node *n, const char *file, char *kept, size_t keptlen, char *err,
+int node_restore(struct node *n, const char *file, struct node_restored *r, char *err,
 	size_t errlen);
 
 /* Writes the trust list back (after a change); 0 or -1 with err set. */

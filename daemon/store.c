@@ -1726,8 +1726,10 @@ store_backup(struct store *st, const char *path, uint64_t *messages)
 			close(fd);
 			unlink(tmp);
 		}
+		int e = errno;
 		log_warn("store: backup: %s", tmp);
 		free(tmp);
+		errno = e;
 		return STORE_E_IO;
 	}
 	if (fchmod(fd, 0600) == -1) {
@@ -1751,10 +1753,12 @@ store_backup(struct store *st, const char *path, uint64_t *messages)
 		log_warn("store: backup: rename to %s", path);
 		err = STORE_E_IO;
 	}
+	int e = errno; /* what failed, for the caller to say */
 	if (err != STORE_OK)
 		unlink(tmp);
 	else if (file_sync_dir(path) == -1)
 		log_warn("store: backup: sync the directory of %s", path);
 	free(tmp);
+	errno = e;
 	return err;
 }

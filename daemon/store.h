@@ -292,7 +292,8 @@ int store_stats(struct store *st, struct store_stats *s);
  * read back (its message count into *messages) and renamed to the file path
  * (mode 0600), replacing it.  Writers go on meanwhile.  To restore, put the
  * file as data.mdb in an empty directory (node_restore() does, with checks).
- * STORE_E_CORRUPT when the copy cannot be read back.
+ * STORE_E_CORRUPT when the copy cannot be read back; STORE_E_IO with errno
+ * set when a file operation failed.
  */
 int store_backup(struct store *st, const char *path, uint64_t *messages);
 

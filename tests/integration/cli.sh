@@ -92,6 +92,12 @@ cid=$("$SM" publish --dir "$T/a" --tlp clear --title "colons" --category test --
 	--indicator filename:hash:abc --indicator dead:beef::1 | tail -n 1)
 "$SM" show "$cid" --dir "$T/a" --json | grep -q '"type":"filename","value":"hash:abc"' || no "filename:hash:abc"
 "$SM" show "$cid" --dir "$T/a" --json | grep -q '"type":"ipv6"' || no "dead:beef::1 is not ipv6"
+uid=$("$SM" publish --dir "$T/a" --tlp clear --title "upper case types" --category test --severity low \
+	--indicator SHA1:da39a3ee5e6b4b0d3255bfef95601890afd80709 --indicator Domain:Upper.Example | tail -n 1)
+"$SM" show "$uid" --dir "$T/a" --json | grep -q '"type":"sha1"' || no "SHA1: is not sha1"
+"$SM" show "$uid" --dir "$T/a" --json | grep -q '"type":"domain","value":"upper.example"' || no "Domain: is not domain"
+printf '{"tlp":null,"title":"null tlp","category":"test","severity":"low"}' >"$T/null.json"
+expect_fail "publish with a null TLP" "tlp is required" "$SM" publish --dir "$T/a" --file "$T/null.json"
 [ "$("$SM" query --dir "$T/a" --since 2099-01-01 --json | wc -l)" -eq 0 ] || no "query --since"
 expect_fail "query bad since" "since" "$SM" query --dir "$T/a" --since yesterday
 expect_fail "show unknown id" "no message" "$SM" show "$(printf '%064d' 0)" --dir "$T/a"
@@ -155,6 +161,12 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	expect_fail "peers as another user" "permission denied: run socmesh as the node's user" as_nobody peers --dir "$T/a"
 	expect_fail "check as another user" "permission denied: run socmesh as the node's user" as_nobody check --dir "$T/a"
 	chmod 700 "$T/a"
+	# root works on a node as its owner: trust.conf stays the owner's
+	"$SM" init --dir "$T/owned" --name owned --listen tcp://127.0.0.1:1 >/dev/null
+	chown -R 65534:65534 "$T/owned"
+	"$SM" trust add --dir "$T/owned" --name soc-b --key "$bid" || no "trust add as root on another user's node"
+	[ "$(stat -c %u "$T/owned/trust.conf")" = 65534 ] || no "root's trust add left trust.conf to root"
+	chmod 700 "$T"
 fi
 
 finish

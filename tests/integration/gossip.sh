@@ -152,15 +152,14 @@ has M "$k" && fail "L passed on a message of an origin it blocked"
 "$SM" trust set K --level member --dir "$T/L"
 wait_until 10 has M "$k" || fail "M did not get K's message once L unblocked K"
 
-# Admission in the wrong order: P dials Q before Q trusts P (libzmq gives
-# up after the refused handshake; the node dials again), and once Q trusts
-# P and dials it too, both directions carry messages although P's first
-# connection was refused.
+# Admission in the wrong order: P dials Q before Q trusts P.  libzmq gives
+# up after the refused handshake; P dials again, so once Q trusts P (and
+# does not dial it itself) the link comes up and carries both ways.
 node P; node Q
 trust P Q member connect
 start P; start Q
 wait_until 5 grep -q "refused a CURVE handshake" "$T/Q.log" || fail "Q did not refuse the unknown P"
-trust Q P member connect
+trust Q P member
 wait_until 15 connected P Q || fail "P did not connect once Q trusted it"
 wait_until 5 connected Q P || fail "Q did not see P"
 pq=$(publish P --tlp green --title "P to Q after a refused start")

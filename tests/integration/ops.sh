@@ -199,6 +199,18 @@ refused "not inside the node directory" "backup over the live store" \
 refused "not inside the node directory" "backup into the node directory" \
 	"$SM" backup --dir "$T/A" --to "$T/A/node.key"
 refused "No such file" "backup into a missing directory" "$SM" backup --dir "$T/A" --to "$T/none/x"
+# A process with the store open holds LMDB's read lock on its lock file
+# (as a CLI command beside the stopped daemon would): no restore then.
+python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 1, 0)
+print("held", flush=True)
+time.sleep(60)' "$T/A/store/lock.mdb" >"$T/holder.out" &
+echo $! >"$T/holder.pid"
+wait_until 5 grep -q held "$T/holder.out" || fail "could not hold the store's lock file"
+refused "open in another process" "restore while the store is open" \
+	"$SM" restore --dir "$T/A" --from "$T/a.backup"
+kill "$(cat "$T/holder.pid")"; wait "$(cat "$T/holder.pid")" 2>/dev/null; rm -f "$T/holder.pid"
 [ ! -e "$T/A/store/.restore" ] || fail "a refused restore left its staging directory"
 [ "$(stored A)" = "$total" ] || fail "refused restores changed the store: $(stored A) messages, not $total"
 
