@@ -365,6 +365,15 @@ node_lock(const char *dir, char *err, size_t errlen)
 			close(fd);
 			return -1;
 		}
+	/* A lock on a file that is no longer the one at path (removed, made
+	 * anew) keeps nobody out. */
+	struct stat held, now;
+	if (fstat(fd, &held) == -1 || stat(path, &now) == -1 || held.st_dev != now.st_dev ||
+	    held.st_ino != now.st_ino) {
+		errf(err, errlen, "%s: replaced while it was being locked; try again", path);
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
