@@ -1420,7 +1420,7 @@ static const struct command {
 	{ "sight", cmd_sight, "publish a sighting of a message (\"we saw this too\")" },
 	{ "peers", cmd_peers, "the peers of the running node: connection, counters, rejections" },
 	{ "explain", cmd_explain, "why each peer did or did not get a message" },
-	{ "stats", cmd_stats, "counts by TLP, kind and origin, store use, uptime" },
+	{ "stats", cmd_stats, "counts by TLP, kind and origin, store use, uptime (--prometheus)" },
 	{ "query", cmd_query, "list messages, newest first, by indicator, time, origin, TLP, ..." },
 	{ "show", cmd_show, "one message in full, its thread and who else reported its indicators" },
 	{ "export", cmd_export, "write one signed message to stdout" },
