@@ -27,6 +27,25 @@ static const struct {
 		"only the origin of a message may retract it" },
 	[POLICY_ROSTER_ADDRESSED] = { "roster-addressed",
 		"roster messages must be TLP:CLEAR or TLP:GREEN" },
+	[POLICY_ORIGIN_EXTERNAL] = { "external-origin-clear-only",
+		"the origin is external: its messages are TLP:CLEAR only, whoever relays them" },
+	[POLICY_TIME_FUTURE] = { "time-in-future", "dated more than an hour in the future" },
+	[POLICY_EXPIRED] = { "expired",
+		"older than the retention window (it would be removed at once)" },
+};
+
+/* Whether each reason may change with time or trust (policy.h). */
+static const bool s_provisional[POLICY_REASON_COUNT] = {
+	[POLICY_PEER_BLOCKED] = true,
+	[POLICY_PEER_UNKNOWN] = true,
+	[POLICY_EXTERNAL] = true,
+	[POLICY_NOT_RECIPIENT] = true,
+	[POLICY_NO_RELAY] = true,
+	[POLICY_ORIGIN_UNKNOWN] = true,
+	[POLICY_ORIGIN_BLOCKED] = true,
+	[POLICY_ROSTER_NOT_COORDINATOR] = true,
+	[POLICY_ORIGIN_EXTERNAL] = true,
+	[POLICY_TIME_FUTURE] = true,
 };
 
 const char *
@@ -41,6 +60,12 @@ policy_reason_name(enum policy_reason r)
 	return (unsigned)r < POLICY_REASON_COUNT ? s_reasons[r].name : "unknown";
 }
 
+bool
+policy_reason_provisional(enum policy_reason r)
+{
+	return (unsigned)r < POLICY_REASON_COUNT && s_provisional[r];
+}
+
 struct policy_msg
 policy_msg_of(const struct msg *m)
 {
@@ -51,6 +76,7 @@ policy_msg_of(const struct msg *m)
 		.nto = m->nto,
 		.to = (const uint8_t (*)[MSG_KEY_LEN])m->to,
 		.ref_origin = NULL,
+		.time = m->time,
 	};
 	return pm;
 }
@@ -59,6 +85,16 @@ static bool
 s_same(const uint8_t *a, const uint8_t *b)
 {
 	return memcmp(a, b, MSG_KEY_LEN) == 0;
+}
+
+/* The origin's entry, when it is one for m->origin and m->origin is not
+ * self; NULL otherwise. */
+static const struct trust_peer *
+s_origin_entry(const struct policy_msg *m, const uint8_t *self, const struct trust_peer *origin)
+{
+	if (origin == NULL || !s_same(origin->id, m->origin) || s_same(self, m->origin))
+		return NULL;
+	return origin;
 }
 
 static bool
@@ -71,12 +107,25 @@ s_named(const struct policy_msg *m, const uint8_t *id)
 }
 
 enum policy_reason
+policy_time_ok(const struct policy_msg *m, uint64_t now, uint64_t retention_ms)
+{
+	if (now <= UINT64_MAX - POLICY_MAX_SKEW_MS && m->time > now + POLICY_MAX_SKEW_MS)
+		return POLICY_TIME_FUTURE;
+	/* time + retention < now, without overflow */
+	if (retention_ms != 0 && m->kind != MSG_KIND_ROSTER && retention_ms < now &&
+	    m->time < now - retention_ms)
+		return POLICY_EXPIRED;
+	return POLICY_OK;
+}
+
+enum policy_reason
 policy_may_send(const struct policy_msg *m, const uint8_t self[32],
 	const struct trust_peer *source, const struct trust_peer *origin,
 	const struct trust_peer *peer)
 {
 	bool addressed = msg_tlp_addressed(m->tlp);
 	bool peer_is_origin = s_same(peer->id, m->origin);
+	const struct trust_peer *oe = s_origin_entry(m, self, origin);
 
 	if (peer->level == MSG_LEVEL_BLOCKED)
 		return POLICY_PEER_BLOCKED;
@@ -88,6 +137,8 @@ policy_may_send(const struct policy_msg *m, const uint8_t self[32],
 		return POLICY_ROSTER_ADDRESSED;
 	if (m->tlp != MSG_TLP_CLEAR && peer->level != MSG_LEVEL_MEMBER)
 		return POLICY_EXTERNAL;
+	if (m->tlp != MSG_TLP_CLEAR && oe != NULL && oe->level == MSG_LEVEL_EXTERNAL)
+		return POLICY_ORIGIN_EXTERNAL;
 	if (!addressed)
 		return POLICY_OK;
 	if (s_same(self, m->origin))
@@ -118,6 +169,9 @@ policy_may_accept(const struct policy_msg *m, const uint8_t self[32],
 		return POLICY_ROSTER_ADDRESSED;
 	if (m->tlp != MSG_TLP_CLEAR && sender->level != MSG_LEVEL_MEMBER)
 		return POLICY_EXTERNAL;
+	/* origin is self's or a known, unblocked entry of m->origin here */
+	if (m->tlp != MSG_TLP_CLEAR && !self_is_origin && origin->level == MSG_LEVEL_EXTERNAL)
+		return POLICY_ORIGIN_EXTERNAL;
 	if (addressed) {
 		bool self_named = s_named(m, self);
 		if (!self_is_origin && !self_named)

@@ -234,10 +234,11 @@ test_send_table(void **state)
 }
 
 /* A node that blocked a message's origin does not pass it on, whatever its
- * TLP and whoever the peer; the origin's entry counts only when its id is
+ * TLP and whoever the peer, and it passes on an external origin's messages
+ * only when they are CLEAR; the origin's entry counts only when its id is
  * the origin's.  Self R1 holds a message of O; the peer is X (or O). */
 static void
-test_send_origin_blocked(void **state)
+test_send_origin(void **state)
 {
 	static const struct {
 		enum msg_tlp tlp;
@@ -249,9 +250,16 @@ test_send_origin_blocked(void **state)
 		{ CLEAR, O, BLOCKED, X, POLICY_ORIGIN_BLOCKED },
 		{ GREEN, O, BLOCKED, X, POLICY_ORIGIN_BLOCKED },
 		{ GREEN, O, MEMBER, X, POLICY_OK },
-		{ GREEN, O, EXTERNAL, X, POLICY_OK },
 		{ CLEAR, O, BLOCKED, O, POLICY_PEER_BLOCKED },
 		{ GREEN, Y, BLOCKED, X, POLICY_OK }, /* an entry of another node */
+		{ CLEAR, O, EXTERNAL, X, POLICY_OK },
+		{ GREEN, O, EXTERNAL, X, POLICY_ORIGIN_EXTERNAL },
+		{ AMBER, O, EXTERNAL, X, POLICY_ORIGIN_EXTERNAL },
+		{ RED, O, EXTERNAL, X, POLICY_ORIGIN_EXTERNAL },
+		{ GREEN, O, EXTERNAL, O, POLICY_EXTERNAL },   /* the peer's level first */
+		{ RED, O, EXTERNAL, O, POLICY_EXTERNAL },
+		{ CLEAR, O, EXTERNAL, O, POLICY_OK },
+		{ GREEN, Y, EXTERNAL, X, POLICY_OK }, /* an entry of another node */
 	};
 
 	(void)state;
@@ -264,6 +272,23 @@ test_send_origin_blocked(void **state)
 			print_error("row %zu: got %s, want %s\n", i, policy_reason_name(got),
 				policy_reason_name(rows[i].want));
 		assert_int_equal(got, rows[i].want);
+	}
+	/* A roster message with an addressed TLP is refused before the origin's
+	 * level is looked at; the source still comes first. */
+	{
+		struct policy_msg m = s_msg(AMBER, ROSTER, NONE);
+		struct trust_peer origin = s_entry(O, EXTERNAL, false);
+		struct trust_peer peer = s_entry(X, MEMBER, false);
+		assert_int_equal(policy_may_send(&m, s_id[R1], NULL, &origin, &peer),
+			POLICY_ROSTER_ADDRESSED);
+		assert_int_equal(policy_may_send(&m, s_id[R1], &peer, &origin, &peer), POLICY_SOURCE);
+	}
+	/* This node's own messages: an entry that names self is not consulted. */
+	{
+		struct policy_msg m = s_msg(GREEN, INCIDENT, NONE);
+		struct trust_peer origin = s_entry(O, EXTERNAL, false);
+		struct trust_peer peer = s_entry(X, MEMBER, false);
+		assert_int_equal(policy_may_send(&m, s_id[O], NULL, &origin, &peer), POLICY_OK);
 	}
 }
 
@@ -349,11 +374,25 @@ static const struct accept_row {
 	{ CLEAR, INCIDENT, R1, X, BLOCKED, OE_NULL, NONE, POLICY_PEER_BLOCKED },
 	{ CLEAR, INCIDENT, R1, X, MEMBER, OE_BLOCKED, NONE, POLICY_ORIGIN_BLOCKED },
 	{ RED, INCIDENT, R1, X, MEMBER, OE_BLOCKED, NONE, POLICY_ORIGIN_BLOCKED },
+	/* An external origin's messages are CLEAR only, whoever relays them;
+	 * the sender's own level is judged first. */
 	{ CLEAR, INCIDENT, R1, X, MEMBER, OE_EXTERNAL, NONE, POLICY_OK },
-	{ GREEN, INCIDENT, R1, X, MEMBER, OE_EXTERNAL, NONE, POLICY_OK },
+	{ GREEN, INCIDENT, R1, X, MEMBER, OE_EXTERNAL, NONE, POLICY_ORIGIN_EXTERNAL },
+	{ GREEN, UPDATE, R1, X, MEMBER, OE_EXTERNAL, NONE, POLICY_ORIGIN_EXTERNAL },
+	{ GREEN, SIGHTING, R1, X, EXTERNAL, OE_EXTERNAL, NONE, POLICY_EXTERNAL },
+	{ GREEN, INCIDENT, R1, O, EXTERNAL, OE_SENDER, NONE, POLICY_EXTERNAL },
+	{ CLEAR, SIGHTING, R1, O, EXTERNAL, OE_SENDER, NONE, POLICY_OK },
+	{ AMBER, INCIDENT, R1, X, MEMBER, OE_EXTERNAL, NONE, POLICY_ORIGIN_EXTERNAL },
+	{ RED, INCIDENT, R1, X, MEMBER, OE_EXTERNAL, NONE, POLICY_ORIGIN_EXTERNAL },
+	{ RED, INCIDENT, X, R1, MEMBER, OE_EXTERNAL, NONE, POLICY_ORIGIN_EXTERNAL },
+	{ GREEN, INCIDENT, R1, X, BLOCKED, OE_EXTERNAL, NONE, POLICY_PEER_BLOCKED },
+	{ GREEN, INCIDENT, R1, NONE, MEMBER, OE_EXTERNAL, NONE, POLICY_PEER_UNKNOWN },
+	{ GREEN, INCIDENT, R1, X, MEMBER, OE_WRONG, NONE, POLICY_ORIGIN_UNKNOWN },
 	/* Its own message back: the origin's entry is not consulted. */
 	{ CLEAR, INCIDENT, O, X, MEMBER, OE_NULL, NONE, POLICY_OK },
 	{ GREEN, UPDATE, O, X, MEMBER, OE_BLOCKED, NONE, POLICY_OK },
+	{ GREEN, UPDATE, O, X, MEMBER, OE_EXTERNAL, NONE, POLICY_OK },
+	{ RED, SIGHTING, O, R1, MEMBER, OE_EXTERNAL, NONE, POLICY_OK },
 	/* Addressed, not for us. */
 	{ RED, INCIDENT, X, O, MEMBER, OE_SENDER, NONE, POLICY_NOT_FOR_US },
 	{ AMBER, INCIDENT, X, R1, MEMBER, OE_MEMBER, NONE, POLICY_NOT_FOR_US },
@@ -367,7 +406,9 @@ static const struct accept_row {
 	{ CLEAR, ROSTER, R1, X, MEMBER, OE_COORD, NONE, POLICY_OK },
 	{ GREEN, ROSTER, R1, X, MEMBER, OE_COORD, NONE, POLICY_OK },
 	{ CLEAR, ROSTER, R1, X, MEMBER, OE_MEMBER, NONE, POLICY_ROSTER_NOT_COORDINATOR },
-	{ GREEN, ROSTER, R1, X, MEMBER, OE_EXTERNAL, NONE, POLICY_ROSTER_NOT_COORDINATOR },
+	{ CLEAR, ROSTER, R1, X, MEMBER, OE_EXTERNAL, NONE, POLICY_ROSTER_NOT_COORDINATOR },
+	{ GREEN, ROSTER, R1, X, MEMBER, OE_EXTERNAL, NONE, POLICY_ORIGIN_EXTERNAL },
+	{ AMBER, ROSTER, R1, X, MEMBER, OE_EXTERNAL, NONE, POLICY_ROSTER_ADDRESSED },
 	{ CLEAR, ROSTER, R1, O, MEMBER, OE_SENDER, NONE, POLICY_ROSTER_NOT_COORDINATOR },
 	{ CLEAR, ROSTER, O, X, MEMBER, OE_NULL, NONE, POLICY_OK },
 	{ GREEN, ROSTER, R1, X, EXTERNAL, OE_COORD, NONE, POLICY_EXTERNAL },
@@ -384,6 +425,9 @@ static const struct accept_row {
 	{ RED, RETRACT, R1, O, MEMBER, OE_SENDER, R2, POLICY_RETRACT_NOT_ORIGIN },
 	{ RED, RETRACT, R1, O, MEMBER, OE_SENDER, O, POLICY_OK },
 	{ RED, RETRACT, R1, X, MEMBER, OE_MEMBER, X, POLICY_NO_RELAY },
+	{ GREEN, RETRACT, R1, X, MEMBER, OE_EXTERNAL, O, POLICY_ORIGIN_EXTERNAL },
+	{ CLEAR, RETRACT, R1, X, MEMBER, OE_EXTERNAL, O, POLICY_OK },
+	{ CLEAR, RETRACT, R1, X, MEMBER, OE_EXTERNAL, X, POLICY_RETRACT_NOT_ORIGIN },
 	{ CLEAR, INCIDENT, R1, X, MEMBER, OE_MEMBER, X, POLICY_OK },
 };
 
@@ -424,6 +468,100 @@ test_accept_table(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* ---- time -------------------------------------------------------------- */
+
+#define NOW UINT64_C(1700000000000)
+#define SKEW POLICY_MAX_SKEW_MS
+#define DAY UINT64_C(86400000)
+
+static void
+test_time(void **state)
+{
+	static const struct {
+		enum msg_kind kind;
+		uint64_t time, now, retention;
+		enum policy_reason want;
+	} rows[] = {
+		{ INCIDENT, NOW, NOW, 365 * DAY, POLICY_OK },
+		{ INCIDENT, NOW + SKEW, NOW, 365 * DAY, POLICY_OK },
+		{ INCIDENT, NOW + SKEW + 1, NOW, 365 * DAY, POLICY_TIME_FUTURE },
+		{ INCIDENT, NOW + SKEW + 1, NOW, 0, POLICY_TIME_FUTURE },
+		{ ROSTER, NOW + SKEW + 1, NOW, 0, POLICY_TIME_FUTURE },
+		{ RETRACT, UINT64_MAX, NOW, 0, POLICY_TIME_FUTURE },
+		/* time + retention < now: expired; = now: not yet */
+		{ INCIDENT, NOW - DAY, NOW, DAY, POLICY_OK },
+		{ INCIDENT, NOW - DAY - 1, NOW, DAY, POLICY_EXPIRED },
+		{ SIGHTING, 0, NOW, DAY, POLICY_EXPIRED },
+		{ RETRACT, 0, NOW, DAY, POLICY_EXPIRED },
+		{ UPDATE, 0, NOW, 1, POLICY_EXPIRED },
+		/* kept for ever */
+		{ INCIDENT, 0, NOW, 0, POLICY_OK },
+		/* a retention longer than the epoch has lasted */
+		{ INCIDENT, 0, NOW, NOW, POLICY_OK },
+		{ INCIDENT, 0, NOW, UINT64_MAX, POLICY_OK },
+		/* roster messages are kept in force whatever their age */
+		{ ROSTER, 0, NOW, DAY, POLICY_OK },
+		{ ROSTER, NOW - 400 * DAY, NOW, 365 * DAY, POLICY_OK },
+		/* no overflow at the end of time */
+		{ INCIDENT, UINT64_MAX, UINT64_MAX - 5, DAY, POLICY_OK },
+		{ INCIDENT, 0, UINT64_MAX, DAY, POLICY_EXPIRED },
+		{ INCIDENT, 0, 0, DAY, POLICY_OK },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct policy_msg m = s_msg(CLEAR, rows[i].kind, NONE);
+		enum policy_reason got;
+
+		m.time = rows[i].time;
+		got = policy_time_ok(&m, rows[i].now, rows[i].retention);
+		if (got != rows[i].want)
+			print_error("time row %zu: got %s, want %s\n", i, policy_reason_name(got),
+				policy_reason_name(rows[i].want));
+		assert_int_equal(got, rows[i].want);
+	}
+	assert_int_equal(POLICY_MAX_SKEW_MS, 3600000);
+}
+
+/* The class of every reason, as /work/spec-v2.md and PROTOCOL.md list it. */
+static void
+test_provisional(void **state)
+{
+	static const struct {
+		enum policy_reason r;
+		bool provisional;
+	} rows[] = {
+		{ POLICY_OK, false },
+		{ POLICY_PEER_BLOCKED, true },
+		{ POLICY_PEER_UNKNOWN, true },
+		{ POLICY_SOURCE, false },
+		{ POLICY_EXTERNAL, true },
+		{ POLICY_NOT_RECIPIENT, true },
+		{ POLICY_NO_RELAY, true },
+		{ POLICY_ORIGIN_UNKNOWN, true },
+		{ POLICY_ORIGIN_BLOCKED, true },
+		{ POLICY_NOT_FOR_US, false },
+		{ POLICY_ROSTER_NOT_COORDINATOR, true },
+		{ POLICY_RETRACT_NOT_ORIGIN, false },
+		{ POLICY_ROSTER_ADDRESSED, false },
+		{ POLICY_ORIGIN_EXTERNAL, true },
+		{ POLICY_TIME_FUTURE, true },
+		{ POLICY_EXPIRED, false },
+	};
+
+	(void)state;
+	assert_int_equal(sizeof rows / sizeof rows[0], POLICY_REASON_COUNT);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		assert_int_equal(rows[i].r, i);
+		if (policy_reason_provisional(rows[i].r) != rows[i].provisional)
+			print_error("%s: provisional %d\n", policy_reason_name(rows[i].r),
+				!rows[i].provisional);
+		assert_int_equal(policy_reason_provisional(rows[i].r), rows[i].provisional);
+	}
+	assert_false(policy_reason_provisional((enum policy_reason)POLICY_REASON_COUNT));
+	assert_false(policy_reason_provisional((enum policy_reason)-1));
+}
+
 /* ---- names and the message view --------------------------------------- */
 
 static void
@@ -446,6 +584,9 @@ test_reason_names(void **state)
 		{ POLICY_ROSTER_NOT_COORDINATOR, "roster-not-coordinator" },
 		{ POLICY_RETRACT_NOT_ORIGIN, "retract-not-origin" },
 		{ POLICY_ROSTER_ADDRESSED, "roster-addressed" },
+		{ POLICY_ORIGIN_EXTERNAL, "external-origin-clear-only" },
+		{ POLICY_TIME_FUTURE, "time-in-future" },
+		{ POLICY_EXPIRED, "expired" },
 	};
 
 	(void)state;
@@ -485,6 +626,9 @@ test_msg_of(void **state)
 	assert_ptr_equal(pm.to[0], m->to[0]);
 	assert_ptr_equal(pm.to[1], m->to[1]);
 	assert_null(pm.ref_origin);
+	m->time = 1700000000123;
+	pm = policy_msg_of(m);
+	assert_int_equal(pm.time, 1700000000123);
 	/* The view decides as the table says. */
 	{
 		struct trust_peer peer = s_entry(R2, MEMBER, false);
@@ -500,7 +644,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_send_table),
-		cmocka_unit_test(test_send_origin_blocked),
+		cmocka_unit_test(test_send_origin),
+		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_provisional),
 		cmocka_unit_test(test_accept_table),
 		cmocka_unit_test(test_reason_names),
 		cmocka_unit_test(test_msg_of),
