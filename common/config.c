@@ -41,11 +41,17 @@ static const struct s_key {
 	{ "limits", "max_message", T_SIZE, offsetof(struct config, max_message), 1024,
 	  MSG_MAX_SIZE_DEFAULT, "Largest message accepted or published: 1K to 256K (the protocol's limit)" },
 	{ "limits", "peer_rate", T_U32, offsetof(struct config, peer_rate), 1, 1000000,
-	  "Messages per second accepted from one peer: 1 to 1000000" },
+	  "Frames (messages and requests) per second accepted from one peer: 1 to 1000000" },
 	{ "limits", "peer_burst", T_U32, offsetof(struct config, peer_burst), 1, 10000000,
-	  "Messages one peer may send in a burst (token-bucket size): 1 to 10000000" },
+	  "Frames one peer may send in a burst (token-bucket size): 1 to 10000000" },
 	{ "limits", "peer_queue", T_U32, offsetof(struct config, peer_queue), 1, 10000000,
-	  "Most messages queued for sending to one peer: 1 to 10000000" },
+	  "Most frames queued on one connection to a peer: 1 to 10000000" },
+	{ "limits", "peer_window", T_SIZE, offsetof(struct config, peer_window), 64 * 1024,
+	  1024 * 1024 * 1024,
+	  "Most bytes sent to one peer (all its connections) before it proves it read\n"
+	  "# them: 64K to 1G" },
+	{ "limits", "peer_send_rate", T_SIZE, offsetof(struct config, peer_send_rate), 64 * 1024,
+	  16ull << 30, "Most bytes per second sent to one peer: 64K to 16G" },
 	{ "gossip", "sync_interval", T_DURATION, offsetof(struct config, sync_interval_ms), 1000,
 	  24ull * 3600 * 1000,
 	  "Period of anti-entropy with each connected peer: 1s to 1d" },
@@ -68,6 +74,8 @@ config_defaults(struct config *c)
 	c->peer_rate = 1000;
 	c->peer_burst = 5000;
 	c->peer_queue = 10000;
+	c->peer_window = 4 * 1024 * 1024;
+	c->peer_send_rate = 64 * 1024 * 1024;
 	c->sync_interval_ms = 60 * 1000;
 }
 

@@ -32,6 +32,8 @@ struct config {
 	uint64_t max_message;     /* [limits] max_message: size, default 256K, range 1K..1M */
 	uint32_t peer_rate;       /* [limits] peer_rate: messages/s accepted per peer, default 1000, 1..1000000 */
 	uint32_t peer_burst;      /* [limits] peer_burst: token-bucket burst, default 5000, 1..10000000 */
+	uint64_t peer_window;     /* [limits] peer_window: size, default 4M, 64K..1G: bytes sent to one peer not yet proven read */
+	uint64_t peer_send_rate;  /* [limits] peer_send_rate: size per second, default 64M, 64K..16G */
 	uint32_t peer_queue;      /* [limits] peer_queue: max messages queued to one peer, default 10000, 1..10000000 */
 	uint64_t sync_interval_ms;/* [gossip] sync_interval: anti-entropy period, default 60s, 1s..1d */
 };

@@ -1,10 +1,13 @@
 #include "gossip.h"
 
+#include <sodium.h>
 #include <string.h>
 
+#include "frame.h"
 #include "ingest.h"
 #include "log.h"
 #include "recon.h"
+#include "refused.h"
 #include "util.h"
 
 #define HEARTBEAT_MS 1000
@@ -13,8 +16,16 @@
 #define REDIAL_MAX_MS 300000 /* twice as late each time, up to this */
 #define RECON_MAX_ROUNDS 64
 #define RECON_IDLE_MS 10000 /* an exchange silent this long is given up (a frame was lost) */
-#define WANT_MAX 4096     /* prefixes asked for in one frame */
-#define LOG_EVERY_MS 60000 /* one log line per peer and reason per minute */
+#define BUILD_EVERY_MS 1000 /* a peer may make us build a set this often */
+#define STALL_MS 15000      /* a PING unanswered this long: the connection is dead or deaf */
+#define ROUTES_MAX 4        /* inbound connections per peer we answer on */
+#define MARKS_MAX 8         /* PINGs outstanding per connection */
+#define PUMP_MAX 1024       /* items looked up per pump: the loop stays responsive */
+#define CTL_RATE 200        /* HELLO, PING, PONG per second and peer, */
+#define CTL_BURST 400       /* in bursts of this many */
+#define HOLD_MAX 256        /* retractions waiting for their target, */
+#define HOLD_BYTES (1u << 20) /* and their bytes */
+#define LOG_EVERY_MS 60000  /* one log line per peer and reason per minute */
 #define SAVE_EVERY_MS 10000 /* peer counters to the store */
 #define SENT_KEEP 4096      /* recent ids remembered per peer, for explain */
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
@@ -25,10 +36,63 @@ enum {
 	REJ_POLICY = 0,
 	REJ_MSG = REJ_POLICY + POLICY_REASON_COUNT, /* + (-msg_err) */
 	REJ_RATE = REJ_MSG + (-MSG_E_LAST) + 1,
-	REJ_FUTURE,
 	REJ_FRAME,
 	REJ_RECON,
+	REJ_WANT,
+	REJ_BUSY,
 	REJ_COUNT,
+};
+
+/* Our own reasons, from REJ_RATE on: token for counters, text for logs. */
+static const char *const s_rej_own[][2] = {
+	{ "rate-limited", "over the peer's frame budget" },
+	{ "bad-frame", "malformed frame" },
+	{ "bad-reconciliation", "malformed or out-of-turn reconciliation message" },
+	{ "want-overflow", "more message requests waiting than the peer may have" },
+	{ "busy", "a new reconciliation within a second of the last" },
+};
+
+/* Decoder errors that a later protocol version may make valid: the
+ * refusal is provisional, and forgotten when the peer's HELLO changes. */
+static bool
+s_msg_err_provisional(int err)
+{
+	return err == MSG_E_VERSION || err == MSG_E_FIELD || err == MSG_E_KIND ||
+	       err == MSG_E_CATEGORY || err == MSG_E_SEVERITY || err == MSG_E_STATUS ||
+	       err == MSG_E_INDICATOR || err == MSG_E_TOKEN || err == MSG_E_LEVEL;
+}
+
+/* A connection we may send on: index 0 is our dealer, the others the
+ * peer's connections to our listener.  sent - proven is what the peer has
+ * not proven it read (PING/PONG); the peer's window bounds its sum. */
+struct mark {
+	uint8_t token[FRAME_TOKEN_LEN];
+	uint64_t at;   /* conn->sent when the PING went */
+	uint64_t when;
+};
+
+struct conn {
+	bool used;
+	zframe_t *route; /* NULL for the dealer */
+	uint64_t sent, proven, marked;
+	struct mark marks[MARKS_MAX];
+	size_t nmarks;
+	uint64_t heard;
+};
+
+/* One reconciliation: x[FRAME_INITIATOR] is the one this node started,
+ * x[FRAME_RESPONDER] the one the peer started.  The set stays after the
+ * rounds end, until what the peer lacks (todo) has been sent. */
+struct xchg {
+	uint32_t xid;
+	bool open;
+	int rounds;
+	uint64_t at;
+	struct recon_set *rs;
+	uint64_t *todo, *done; /* bitmaps over rs: to send; sent (never twice) */
+	size_t cursor;         /* no todo bit below it */
+	struct recon_buf want, reply; /* frames waiting for the window */
+	bool has_reply;
 };
 
 struct peer {
@@ -36,23 +100,38 @@ struct peer {
 	struct trust_peer t;
 	uint8_t curve[32];
 	zsock_t *dealer;  /* outgoing connection, when t.endpoint is set */
-	zframe_t *route;  /* routing id of its connection to our listener */
+	struct conn conn[1 + ROUTES_MAX];
 	uint64_t last_seen;
 	bool up;
+	unsigned version;          /* from its HELLO: 0 before, 1 for an empty one */
+	char trust[FRAME_TRUST_LEN + 1]; /* its HELLO's trust= value */
+	bool warned;
 	uint64_t sent, received, duplicates, dropped;
 	uint64_t rejected[REJ_COUNT];
 	uint64_t logged[REJ_COUNT];
-	double tokens;
-	uint64_t tokens_at;
+	uint32_t rej_sec[60];     /* refusals per second over the last minute */
+	uint64_t rej_sec_at[60];
+	double tokens, ctl_tokens, out_tokens; /* frames, control frames, bytes */
+	uint64_t tokens_at, ctl_at, out_at;
 	uint8_t sent_ids[SENT_KEEP][16]; /* ring of id prefixes sent */
 	size_t sent_at;
-	struct recon_set *rs; /* our side of a reconciliation under way */
-	uint64_t rs_built;    /* when a peer's RECON last made us build one */
-	int rounds;
+	struct xchg x[2];
+	uint64_t built_at;
 	uint64_t next_sync;
-	uint64_t recon_at;    /* the last RECON of the exchange under way, sent or received */
 	uint64_t reconciled, last_reconciled; /* exchanges completed; when the last one did */
 	uint64_t dialed, redial_ms; /* when the dealer was made; the wait before the next */
+	uint8_t (*want)[RECON_PREFIX_LEN]; /* sorted, distinct: asked for, not yet sent */
+	size_t nwant;
+	struct refused *refused_by; /* ids this peer refused: never offered again */
+	struct refused *refused;    /* ids refused from it: told once, counted once */
+};
+
+/* A retraction whose target is not here yet. */
+struct held {
+	uint8_t *bytes;
+	size_t len;
+	uint8_t ref[MSG_ID_LEN];
+	uint8_t from[MSG_KEY_LEN];
 };
 
 struct gossip {
@@ -67,23 +146,21 @@ struct gossip {
 	zmq_pollitem_t ingest_item;
 	struct msg *m; /* scratch for the loop thread */
 	uint64_t refused, refused_logged; /* handshakes refused since the last log line; when */
+	char hello[FRAME_HELLO_MAX];
+	size_t hello_len;
+	struct held held[HOLD_MAX];
+	size_t nheld, held_bytes;
 };
 
 static void s_save(struct gossip *g);
 static void s_peer_open(struct gossip *g, struct peer *p);
 static void s_peer_close(struct gossip *g, struct peer *p);
+static void s_pump(struct gossip *g, struct peer *p);
+static void s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len);
 
 /* What travels with a message through the ingest pipeline. */
 struct tag {
 	uint8_t from[MSG_KEY_LEN];
-};
-
-/* Our own reasons, from REJ_RATE on: token for counters, text for logs. */
-static const char *const s_rej_own[][2] = {
-	{ "rate-limited", "over the peer's rate limit" },
-	{ "time-in-future", "dated more than an hour in the future" },
-	{ "bad-frame", "malformed frame" },
-	{ "bad-reconciliation", "malformed reconciliation message" },
 };
 
 static const char *
@@ -106,13 +183,26 @@ s_rej_text(int r)
 	return s_rej_own[r - REJ_RATE][1];
 }
 
-/* Counted always; logged once per peer and reason per minute. */
+static bool
+s_rej_provisional(int r)
+{
+	if (r < REJ_MSG)
+		return policy_reason_provisional((enum policy_reason)r);
+	return r < REJ_RATE && s_msg_err_provisional(-(r - REJ_MSG));
+}
+
+/* Counted; logged once per peer and reason per minute. */
 static void
 s_reject(struct peer *p, int r)
 {
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(), sec = now / 1000;
 
 	p->rejected[r]++;
+	if (p->rej_sec_at[sec % 60] != sec) {
+		p->rej_sec_at[sec % 60] = sec;
+		p->rej_sec[sec % 60] = 0;
+	}
+	p->rej_sec[sec % 60]++;
 	if (now - p->logged[r] >= LOG_EVERY_MS) {
 		p->logged[r] = now;
 		log_warnx("peer %s: rejected: %s (%llu so far)", p->t.name, s_rej_text(r),
@@ -120,13 +210,15 @@ s_reject(struct peer *p, int r)
 	}
 }
 
-static struct peer *
-s_by_name(const struct gossip *g, const char *name)
+static uint64_t
+s_rej_last_minute(const struct peer *p)
 {
-	for (size_t i = 0; name != NULL && i < g->npeers; i++)
-		if (strcmp(g->peers[i]->t.name, name) == 0)
-			return g->peers[i];
-	return NULL;
+	uint64_t sec = now_ms() / 1000, sum = 0;
+
+	for (int i = 0; i < 60; i++)
+		if (sec - p->rej_sec_at[i] < 60)
+			sum += p->rej_sec[i];
+	return sum;
 }
 
 static struct peer *
@@ -138,34 +230,169 @@ s_by_id(const struct gossip *g, const uint8_t id[MSG_KEY_LEN])
 	return NULL;
 }
 
-/* ---- sending ---------------------------------------------------------- */
+/* ---- budgets ---------------------------------------------------------- */
 
-/* One frame on sock, after the routing id when route is given. */
-static bool
-s_send_on(zsock_t *sock, zframe_t *route, const char *cmd, const void *data, size_t len)
+static void
+s_bucket(double *tokens, uint64_t *at, uint64_t now, double rate, double burst)
 {
-	zmsg_t *m = zmsg_new();
-	bool sent;
-
-	if (route != NULL)
-		zmsg_addmem(m, zframe_data(route), zframe_size(route));
-	zmsg_addstr(m, cmd);
-	zmsg_addmem(m, data, len);
-	sent = zmsg_send(&m, sock) == 0;
-	zmsg_destroy(&m);
-	return sent;
+	*tokens += (double)(now - *at) * rate / 1000.0;
+	if (*tokens > burst)
+		*tokens = burst;
+	*at = now;
 }
 
-/* One frame to a peer, without blocking: over our connection to it, else
- * over its connection to us (ours may be down while its is up: a dealer
- * without a connection takes nothing, ZMQ_IMMEDIATE).  False when neither
- * takes it: the frame is dropped, and reconciliation repairs what was. */
-static bool
-s_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size_t len)
+/* What a frame costs the peer's bucket: a message or a refusal one token,
+ * a WANT one per 64 prefixes, a RECON one per 8 KiB (work grows with them). */
+static double
+s_cost(const char *cmd, size_t len)
 {
-	if (p->dealer != NULL && s_send_on(p->dealer, NULL, cmd, data, len))
-		return true;
-	return p->route != NULL && p->up && s_send_on(g->router, p->route, cmd, data, len);
+	if (strcmp(cmd, "WANT") == 0)
+		return 1.0 + (double)(len / RECON_PREFIX_LEN / 64);
+	if (strcmp(cmd, "RECON") == 0)
+		return 1.0 + (double)(len / 8192);
+	return 1.0;
+}
+
+static bool
+s_control(const char *cmd)
+{
+	return strcmp(cmd, "HELLO") == 0 || strcmp(cmd, "PING") == 0 || strcmp(cmd, "PONG") == 0;
+}
+
+/* Takes what the frame costs from p's budget; false when it cannot pay. */
+static bool
+s_pay(struct gossip *g, struct peer *p, const char *cmd, size_t len)
+{
+	uint64_t now = now_ms();
+	double *t = &p->tokens, cost = s_cost(cmd, len);
+
+	if (s_control(cmd)) {
+		t = &p->ctl_tokens;
+		s_bucket(t, &p->ctl_at, now, CTL_RATE, CTL_BURST);
+	} else
+		s_bucket(t, &p->tokens_at, now, g->n->cfg.peer_rate, g->n->cfg.peer_burst);
+	if (*t < cost)
+		return false;
+	*t -= cost;
+	return true;
+}
+
+/* Bytes sent to p that it has not proven it read. */
+static uint64_t
+s_unproven(const struct peer *p)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i <= ROUTES_MAX; i++)
+		if (p->conn[i].used)
+			sum += p->conn[i].sent - p->conn[i].proven;
+	return sum;
+}
+
+/* May p be sent another windowed frame now? */
+static bool
+s_room(struct gossip *g, struct peer *p)
+{
+	s_bucket(&p->out_tokens, &p->out_at, now_ms(), (double)g->n->cfg.peer_send_rate,
+		(double)g->n->cfg.peer_send_rate);
+	return p->out_tokens > 0 && s_unproven(p) < g->n->cfg.peer_window;
+}
+
+static bool
+s_can_talk(const struct peer *p)
+{
+	return p->up && p->version >= FRAME_VERSION_MIN && p->t.level != MSG_LEVEL_BLOCKED;
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+static void
+s_conn_release(struct conn *c)
+{
+	zframe_destroy(&c->route);
+	memset(c, 0, sizeof *c);
+}
+
+/* One frame on connection c: 0 sent, -1 not now (full, or no connection
+ * yet), -2 gone (the peer closed it). */
+static int
+s_raw(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const void *data,
+	size_t len)
+{
+	zsock_t *sock = c->route != NULL ? g->router : p->dealer;
+	zmsg_t *m;
+	int e;
+
+	if (sock == NULL || !c->used)
+		return -2;
+	m = zmsg_new();
+	if (c->route != NULL)
+		zmsg_addmem(m, zframe_data(c->route), zframe_size(c->route));
+	zmsg_addstr(m, cmd);
+	zmsg_addmem(m, data, len);
+	if (zmsg_send(&m, sock) == 0)
+		return 0;
+	e = zmq_errno();
+	zmsg_destroy(&m);
+	return e == EHOSTUNREACH ? -2 : -1;
+}
+
+/* A PING after what was sent on c, so that the peer can prove it read it. */
+static void
+s_ping(struct gossip *g, struct peer *p, struct conn *c)
+{
+	struct mark *mk;
+
+	if (c->nmarks == MARKS_MAX || c->sent == c->marked)
+		return;
+	mk = &c->marks[c->nmarks];
+	randombytes_buf(mk->token, sizeof mk->token);
+	if (s_raw(g, p, c, "PING", mk->token, sizeof mk->token) != 0)
+		return;
+	mk->at = c->sent;
+	mk->when = now_ms();
+	c->marked = c->sent;
+	c->nmarks++;
+}
+
+/*
+ * One frame to p without blocking: over our connection to it, else over
+ * the one of its connections to us heard from last.  Windowed frames count
+ * against its window until it proves it read them.  False when no
+ * connection takes it.
+ */
+static bool
+s_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size_t len,
+	bool windowed)
+{
+	bool tried[1 + ROUTES_MAX] = { false };
+
+	for (;;) {
+		int best = -1, rc;
+		struct conn *c;
+		if (p->dealer != NULL && p->conn[0].used && !tried[0])
+			best = 0;
+		else
+			for (int i = 1; i <= ROUTES_MAX; i++)
+				if (p->conn[i].used && !tried[i] &&
+				    (best < 0 || p->conn[i].heard > p->conn[best].heard))
+					best = i;
+		if (best < 0)
+			return false;
+		tried[best] = true;
+		c = &p->conn[best];
+		if ((rc = s_raw(g, p, c, cmd, data, len)) == 0) {
+			if (windowed) {
+				c->sent += len;
+				p->out_tokens -= (double)len;
+				if (c->sent - c->marked >= g->n->cfg.peer_window / 4)
+					s_ping(g, p, c);
+			}
+			return true;
+		}
+		if (rc == -2 && best > 0)
+			s_conn_release(c);
+	}
 }
 
 /* policy_may_send() for message pm, with its origin's trust entry. */
@@ -177,23 +404,25 @@ s_may_send(const struct gossip *g, const struct policy_msg *pm, const struct pee
 		trust_find_id(g->n->trust, pm->origin), &p->t);
 }
 
-/* The message at bytes, decoded into g->m, to peer p when policy allows. */
-static bool
+/* The message at bytes, decoded into g->m, to peer p when policy allows
+ * and p has not refused it: 1 sent, 0 not for p, -1 no room now. */
+static int
 s_offer(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len,
 	const struct peer *source)
 {
 	struct policy_msg pm = policy_msg_of(g->m);
 
-	if (!p->up || s_may_send(g, &pm, source, p) != POLICY_OK)
-		return false;
+	if (!s_can_talk(p) || s_may_send(g, &pm, source, p) != POLICY_OK ||
+	    refused_find(p->refused_by, g->m->id) != NULL)
+		return 0;
 	/* Only messages count as dropped: a lost HELLO or RECON is not news. */
-	if (!s_send(g, p, "MSG", bytes, len)) {
+	if (!s_room(g, p) || !s_send(g, p, "MSG", bytes, len, true)) {
 		p->dropped++;
-		return false;
+		return -1;
 	}
 	memcpy(p->sent_ids[p->sent_at++ % SENT_KEEP], g->m->id, 16);
 	p->sent++;
-	return true;
+	return 1;
 }
 
 void
@@ -210,6 +439,7 @@ gossip_push(struct gossip *g, const uint8_t *bytes, size_t len, const uint8_t *f
 struct fetched {
 	struct gossip *g;
 	struct peer *p;
+	int rc;
 };
 
 /* Offers one stored message to a peer (reconciliation, WANT). */
@@ -219,7 +449,7 @@ s_offer_item(void *arg, const struct store_item *it)
 	struct fetched *f = arg;
 
 	if (msg_decode(f->g->m, it->bytes, it->len, 0) == MSG_OK)
-		(void)s_offer(f->g, f->p, it->bytes, it->len, NULL);
+		f->rc = s_offer(f->g, f->p, it->bytes, it->len, NULL);
 	return 1;
 }
 
@@ -242,127 +472,391 @@ s_add_eligible(void *arg, const struct store_item *it)
 		return 0;
 	pm = policy_msg_of(e->g->m);
 	if (s_may_send(e->g, &pm, NULL, e->p) == POLICY_OK &&
+	    refused_find(e->p->refused_by, e->g->m->id) == NULL &&
 	    recon_set_add(e->s, e->g->m->time, e->g->m->id) == -1)
 		e->err = -1;
 	return e->err;
 }
 
-/* The set of messages this node may send p, as it is now. */
-static struct recon_set *
-s_eligible(struct gossip *g, struct peer *p)
+static void
+s_x_free(struct xchg *x)
+{
+	recon_set_destroy(&x->rs);
+	free(x->todo);
+	free(x->done);
+	free(x->want.p);
+	free(x->reply.p);
+	memset(x, 0, sizeof *x);
+}
+
+/* A new exchange on x over the set this node may send p, as it is now
+ * (refused ids left out: they would differ for ever).  -1 when out of
+ * memory. */
+static int
+s_x_open(struct gossip *g, struct peer *p, struct xchg *x, uint32_t xid)
 {
 	struct eligible e = { g, p, recon_set_new(), 0 };
+	size_t words;
 
+	s_x_free(x);
 	if (e.s == NULL)
-		return NULL;
+		return -1;
 	if (store_range(g->n->st, 0, UINT64_MAX, false, NULL, 0, s_add_eligible, &e, NULL) < 0 ||
-	    e.err != 0 || recon_set_seal(e.s) == -1)
+	    e.err != 0 || recon_set_seal(e.s) == -1) {
 		recon_set_destroy(&e.s);
-	return e.s;
+		return -1;
+	}
+	words = recon_set_count(e.s) / 64 + 1;
+	x->rs = e.s;
+	x->todo = calloc(words, sizeof *x->todo);
+	x->done = calloc(words, sizeof *x->done);
+	if (x->todo == NULL || x->done == NULL) {
+		s_x_free(x);
+		return -1;
+	}
+	x->xid = xid;
+	x->open = true;
+	x->at = now_ms();
+	return 0;
 }
 
-/* The next exchange is due a sync interval after this one ended, so that
- * the other side never sees two within a second (it refuses those). */
+/* The rounds of an exchange are over (done: it completed). */
 static void
-s_recon_end(struct peer *p)
+s_x_close(struct peer *p, int role, bool done)
 {
-	recon_set_destroy(&p->rs);
-	p->rounds = 0;
-	p->next_sync = now_ms() + p->g->n->cfg.sync_interval_ms;
+	struct xchg *x = &p->x[role];
+
+	if (done) {
+		log_debug("peer %s: reconciliation complete after %d rounds", p->t.name, x->rounds);
+		p->reconciled++;
+		p->last_reconciled = now_ms();
+	}
+	x->open = false;
+	/* The next exchange is due a sync interval after this one ended, so
+	 * that the other side never sees two within a second (it refuses those). */
+	if (role == FRAME_INITIATOR)
+		p->next_sync = now_ms() + p->g->n->cfg.sync_interval_ms;
 }
 
-/* Either side's last word, an empty RECON, completes an exchange. */
+/* Ends every exchange with p and drops what waits to be sent to it. */
 static void
-s_recon_done(struct peer *p)
+s_forget_work(struct peer *p)
 {
-	log_debug("peer %s: reconciliation complete after %d rounds", p->t.name, p->rounds);
-	p->reconciled++;
-	p->last_reconciled = now_ms();
-	s_recon_end(p);
+	for (int r = 0; r < 2; r++) {
+		if (p->x[r].open)
+			s_x_close(p, r, false);
+		s_x_free(&p->x[r]);
+	}
+	free(p->want);
+	p->want = NULL;
+	p->nwant = 0;
 }
 
 static void
 s_recon_start(struct gossip *g, struct peer *p)
 {
-	struct recon_buf out = { 0 };
+	struct xchg *x = &p->x[FRAME_INITIATOR];
+	uint8_t head[FRAME_XID_HEAD];
 
-	s_recon_end(p);
-	if ((p->rs = s_eligible(g, p)) == NULL || recon_initiate(p->rs, &out) != 0) {
-		log_warnx("peer %s: cannot start reconciliation", p->t.name);
-		s_recon_end(p);
-	} else {
-		s_send(g, p, "RECON", out.p, out.len);
-		p->rounds = 1;
+	if (!s_can_talk(p))
+		return;
+	if (s_x_open(g, p, x, randombytes_random()) == -1) {
+		log_warnx("peer %s: cannot start reconciliation (out of memory)", p->t.name);
+		s_x_close(p, FRAME_INITIATOR, false);
+		return;
 	}
-	p->recon_at = now_ms(); /* after the set was built: that may take a while */
-	free(out.p);
+	frame_recon_head(head, FRAME_INITIATOR, x->xid);
+	if (recon_buf_put(&x->reply, head, sizeof head) == -1 || recon_initiate(x->rs, &x->reply) != 0) {
+		s_x_free(x);
+		s_x_close(p, FRAME_INITIATOR, false);
+		return;
+	}
+	x->has_reply = true;
+	x->rounds = 1;
+	s_pump(g, p);
 }
 
-/* A reconciliation message from p; an empty one ends the exchange. */
+static void
+s_refuse_xchg(struct gossip *g, struct peer *p, uint32_t xid, const char *reason)
+{
+	struct frame_refuse fr = { .what = FRAME_REFUSE_XCHG, .xid = xid };
+	uint8_t buf[FRAME_REFUSE_MAX];
+	size_t n;
+
+	snprintf(fr.reason, sizeof fr.reason, "%s", reason);
+	if ((n = frame_refuse_write(buf, &fr)) > 0)
+		(void)s_send(g, p, "REFUSE", buf, n, true);
+}
+
+/* A reconciliation message from p (PROTOCOL.md, section 13). */
 static void
 s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 {
+	struct frame_recon fr;
 	struct recon_buf out = { 0 };
 	struct recon_result r = { 0 };
-	struct fetched f = { g, p };
-	int err;
+	struct xchg *x;
+	uint8_t head[FRAME_XID_HEAD];
+	int role, rc;
+	uint64_t now = now_ms();
 
-	if (len == 0 && p->rs != NULL) {
-		s_recon_done(p);
-		return;
-	}
-	if (len == 0 || ++p->rounds > RECON_MAX_ROUNDS) {
-		s_recon_end(p);
-		return;
-	}
-	if (p->rs == NULL) {
-		/* Building the set reads every stored message: a peer may make us
-		 * do it at most once a second, however many exchanges it opens. */
-		uint64_t now = now_ms();
-		if (now - p->rs_built < 1000) {
-			s_reject(p, REJ_RECON);
-			p->rounds = 0;
-			return;
-		}
-		p->rs_built = now;
-		if ((p->rs = s_eligible(g, p)) == NULL)
-			return;
-	}
-	if ((err = recon_reply(p->rs, data, len, &out, &r)) != RECON_OK) {
+	if (frame_recon_read(&fr, data, len) != FRAME_OK) {
 		s_reject(p, REJ_RECON);
-		s_recon_end(p);
-	} else {
-		for (size_t i = 0; i < r.nhave; i++)
-			(void)store_get(g->n->st, recon_set_id(p->rs, r.have[i], NULL), s_offer_item, &f);
-		for (size_t i = 0; i < r.nneed; i += WANT_MAX) {
-			size_t k = r.nneed - i < WANT_MAX ? r.nneed - i : WANT_MAX;
-			s_send(g, p, "WANT", r.need[i], k * RECON_PREFIX_LEN);
-		}
-		/* Our last word: an empty message tells p we are done. */
-		s_send(g, p, "RECON", out.p, out.len);
-		if (out.len == 0)
-			s_recon_done(p);
+		return;
 	}
-	p->recon_at = now_ms();
-	free(out.p);
+	/* Our role in the exchange is the other one. */
+	role = fr.role == FRAME_INITIATOR ? FRAME_RESPONDER : FRAME_INITIATOR;
+	x = &p->x[role];
+	if (!x->open || x->xid != fr.xid) {
+		if (role == FRAME_INITIATOR || fr.len == 0)
+			return; /* the end of, or a reply in, an exchange that is over here */
+		if (now - p->built_at < BUILD_EVERY_MS) {
+			s_reject(p, REJ_BUSY);
+			s_refuse_xchg(g, p, fr.xid, s_rej_own[REJ_BUSY - REJ_RATE][0]);
+			return;
+		}
+		p->built_at = now;
+		if (s_x_open(g, p, x, fr.xid) == -1) {
+			log_warnx("peer %s: cannot answer a reconciliation (out of memory)", p->t.name);
+			return;
+		}
+	}
+	if (fr.len == 0) {
+		s_x_close(p, role, true);
+		return;
+	}
+	/* A side speaks only after the other's answer has gone out. */
+	if (x->has_reply || x->want.len > 0 || ++x->rounds > RECON_MAX_ROUNDS) {
+		if (x->rounds <= RECON_MAX_ROUNDS)
+			s_reject(p, REJ_RECON);
+		s_x_close(p, role, false);
+		return;
+	}
+	x->at = now;
+	frame_recon_head(head, (uint8_t)role, x->xid);
+	if (recon_buf_put(&out, head, sizeof head) == -1 ||
+	    (rc = recon_reply(x->rs, fr.body, fr.len, &out, &r)) == RECON_E_NOMEM) {
+		free(out.p);
+		recon_result_free(&r);
+		return;
+	}
+	if (rc != RECON_OK) {
+		s_reject(p, REJ_RECON);
+		s_x_close(p, role, false);
+		free(out.p);
+		recon_result_free(&r);
+		return;
+	}
+	for (size_t i = 0; i < r.nhave; i++) {
+		size_t k = r.have[i];
+		if (!(x->done[k / 64] >> (k % 64) & 1)) {
+			x->todo[k / 64] |= 1ull << (k % 64);
+			if (k < x->cursor)
+				x->cursor = k;
+		}
+	}
+	/* One WANT a round at most; the rest is asked at the next exchange. */
+	if (r.nneed > 0)
+		(void)recon_buf_put(&x->want, r.need,
+			(r.nneed < FRAME_WANT_MAX ? r.nneed : FRAME_WANT_MAX) * RECON_PREFIX_LEN);
+	x->reply = out;
+	x->has_reply = true;
 	recon_result_free(&r);
+	if (out.len == sizeof head)
+		s_x_close(p, role, true); /* our last word: nothing but skips */
+	s_pump(g, p);
 }
 
-/* p asks for messages by id prefix: send those policy allows. */
+/* ---- pull ------------------------------------------------------------- */
+
+/* The frames an exchange has waiting, while the window takes them. */
+static bool
+s_flush(struct gossip *g, struct peer *p, struct xchg *x)
+{
+	if (x->want.len > 0) {
+		if (!s_room(g, p) || !s_send(g, p, "WANT", x->want.p, x->want.len, true))
+			return false;
+		x->want.len = 0;
+	}
+	if (x->has_reply) {
+		if (!s_room(g, p) || !s_send(g, p, "RECON", x->reply.p, x->reply.len, true))
+			return false;
+		x->has_reply = false;
+		x->reply.len = 0;
+	}
+	return true;
+}
+
+/* The next item of x to send, or -1. */
+static ptrdiff_t
+s_x_next(struct xchg *x)
+{
+	size_t n = x->rs != NULL ? recon_set_count(x->rs) : 0;
+
+	for (size_t w = x->cursor / 64; w * 64 < n; w++)
+		if (x->todo[w] != 0) {
+			size_t k = w * 64 + (size_t)__builtin_ctzll(x->todo[w]);
+			x->cursor = k;
+			return (ptrdiff_t)k;
+		}
+	x->cursor = n;
+	return -1;
+}
+
+/*
+ * Sends p what it asked for and what it lacks, while its window and byte
+ * rate allow, at most PUMP_MAX look-ups at a time; then a PING on every
+ * connection with unproven bytes, whose PONG resumes the pump.
+ */
+static void
+s_pump(struct gossip *g, struct peer *p)
+{
+	struct fetched f = { g, p, 0 };
+	size_t work = 0;
+
+	if (!s_can_talk(p))
+		return;
+	for (int r = 0; r < 2; r++)
+		if (!s_flush(g, p, &p->x[r]))
+			goto mark;
+	while (work++ < PUMP_MAX && s_room(g, p)) {
+		struct xchg *x = NULL;
+		ptrdiff_t k = -1;
+		f.rc = 0;
+		if (p->nwant > 0) {
+			(void)store_get_prefix(g->n->st, p->want[p->nwant - 1], RECON_PREFIX_LEN,
+				s_offer_item, &f);
+			if (f.rc == -1)
+				break; /* asked again when there is room */
+			p->nwant--;
+			continue;
+		}
+		for (int r = 0; r < 2 && k < 0; r++)
+			if ((k = s_x_next(&p->x[r])) >= 0)
+				x = &p->x[r];
+		if (k < 0)
+			break;
+		(void)store_get(g->n->st, recon_set_id(x->rs, (size_t)k, NULL), s_offer_item, &f);
+		if (f.rc == -1)
+			break;
+		x->todo[k / 64] &= ~(1ull << (k % 64));
+		x->done[k / 64] |= 1ull << (k % 64);
+	}
+	/* A set whose rounds are over and whose items are all sent goes. */
+	for (int r = 0; r < 2; r++)
+		if (!p->x[r].open && p->x[r].rs != NULL && !p->x[r].has_reply &&
+		    s_x_next(&p->x[r]) < 0)
+			s_x_free(&p->x[r]);
+mark:
+	for (size_t i = 0; i <= ROUTES_MAX; i++)
+		if (p->conn[i].used)
+			s_ping(g, p, &p->conn[i]);
+}
+
+static int
+s_prefix_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, RECON_PREFIX_LEN);
+}
+
+/* p asks for messages by id prefix: distinct prefixes join what waits,
+ * up to FRAME_WANT_MAX; each is served once, as the window allows. */
 static void
 s_want(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 {
-	struct fetched f = { g, p };
+	int n = frame_want_count(len);
+	uint8_t (*in)[RECON_PREFIX_LEN], (*merged)[RECON_PREFIX_LEN];
+	size_t k = 0, a = 0, b = 0, m = 0;
+	bool over = false;
 
-	if (len % RECON_PREFIX_LEN != 0 || len / RECON_PREFIX_LEN > WANT_MAX) {
+	if (n < 0) {
 		s_reject(p, REJ_FRAME);
 		return;
 	}
-	for (size_t i = 0; i < len; i += RECON_PREFIX_LEN)
-		(void)store_get_prefix(g->n->st, data + i, RECON_PREFIX_LEN, s_offer_item, &f);
+	in = malloc(len);
+	merged = malloc((p->nwant + (size_t)n) * RECON_PREFIX_LEN);
+	if (in == NULL || merged == NULL) {
+		free(in), free(merged);
+		return;
+	}
+	memcpy(in, data, len);
+	qsort(in, (size_t)n, RECON_PREFIX_LEN, s_prefix_cmp);
+	for (int i = 0; i < n; i++)
+		if (k == 0 || memcmp(in[k - 1], in[i], RECON_PREFIX_LEN) != 0)
+			memcpy(in[k++], in[i], RECON_PREFIX_LEN);
+	while (a < p->nwant || b < k) {
+		int c = a == p->nwant ? 1 : b == k ? -1 : memcmp(p->want[a], in[b], RECON_PREFIX_LEN);
+		const uint8_t *next = c <= 0 ? p->want[a] : in[b];
+		if (c <= 0)
+			a++;
+		if (c >= 0)
+			b++;
+		if (c > 0 && m >= FRAME_WANT_MAX) {
+			over = true;
+			continue;
+		}
+		memcpy(merged[m++], next, RECON_PREFIX_LEN);
+	}
+	free(in);
+	free(p->want);
+	p->want = merged;
+	p->nwant = m;
+	if (over)
+		s_reject(p, REJ_WANT);
+	s_pump(g, p);
 }
 
 /* ---- receiving ---------------------------------------------------------- */
+
+/* Refused message id from p, for reason r: counted and told to p once (an
+ * id p offers again is told again, not counted again). */
+static void
+s_refuse(struct gossip *g, struct peer *p, const uint8_t id[MSG_ID_LEN], int r)
+{
+	struct frame_refuse fr = { .what = FRAME_REFUSE_MSG };
+	uint8_t buf[FRAME_REFUSE_MAX];
+	bool prov = s_rej_provisional(r);
+	size_t n;
+
+	if (refused_add(p->refused, id, prov, s_rej_name(r)) != 0)
+		s_reject(p, r);
+	memcpy(fr.id, id, MSG_ID_LEN);
+	fr.cls = prov ? FRAME_PROVISIONAL : FRAME_PERMANENT;
+	snprintf(fr.reason, sizeof fr.reason, "%s", s_rej_name(r));
+	if (s_can_talk(p) && s_room(g, p) && (n = frame_refuse_write(buf, &fr)) > 0)
+		(void)s_send(g, p, "REFUSE", buf, n, true);
+}
+
+/* A refusal from p. */
+static void
+s_refusal(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
+{
+	struct frame_refuse fr;
+	char hex[2 * MSG_ID_LEN + 1];
+
+	if (frame_refuse_read(&fr, data, len) != FRAME_OK) {
+		s_reject(p, REJ_FRAME);
+		return;
+	}
+	if (fr.what == FRAME_REFUSE_XCHG) {
+		struct xchg *x = &p->x[FRAME_INITIATOR];
+		if (x->open && x->xid == fr.xid) {
+			log_debug("peer %s: reconciliation refused: %s", p->t.name, fr.reason);
+			s_x_close(p, FRAME_INITIATOR, false);
+			s_x_free(x);
+		}
+		return;
+	}
+	/* Only what this node could have sent p is remembered: a peer cannot
+	 * fill the list with ids of its own choosing. */
+	if (store_has(g->n->st, fr.id) != 1)
+		return;
+	if (refused_add(p->refused_by, fr.id, fr.cls == FRAME_PROVISIONAL, fr.reason) == 1) {
+		hex_encode(hex, fr.id, MSG_ID_LEN);
+		log_info("peer %s refused %s: %s (%s)", p->t.name, hex, fr.reason,
+			fr.cls == FRAME_PROVISIONAL ? "provisional" : "permanent");
+	}
+}
 
 struct origin_of {
 	struct msg *m;
@@ -382,29 +876,58 @@ s_origin_of(void *arg, const struct store_item *it)
 	return 1;
 }
 
-/* Token bucket per peer: peer_rate messages/s, peer_burst at once. */
-static bool
-s_rate_ok(struct gossip *g, struct peer *p)
+/* A retraction from p whose target is not here: kept until it arrives
+ * (the oldest goes when the room is full; reconciliation brings it back). */
+static void
+s_hold(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 {
-	uint64_t now = now_ms();
+	struct held *h;
 
-	p->tokens += (double)(now - p->tokens_at) * g->n->cfg.peer_rate / 1000.0;
-	if (p->tokens > g->n->cfg.peer_burst)
-		p->tokens = g->n->cfg.peer_burst;
-	p->tokens_at = now;
-	if (p->tokens < 1.0)
-		return false;
-	p->tokens -= 1.0;
-	return true;
+	for (size_t i = 0; i < g->nheld; i++)
+		if (g->held[i].len == len && memcmp(g->held[i].bytes, data, len) == 0)
+			return;
+	while (g->nheld > 0 && (g->nheld == HOLD_MAX || g->held_bytes + len > HOLD_BYTES)) {
+		g->held_bytes -= g->held[0].len;
+		free(g->held[0].bytes);
+		memmove(g->held, g->held + 1, --g->nheld * sizeof *g->held);
+	}
+	h = &g->held[g->nheld];
+	if ((h->bytes = malloc(len)) == NULL)
+		return;
+	memcpy(h->bytes, data, len);
+	h->len = len;
+	memcpy(h->ref, g->m->ref, MSG_ID_LEN);
+	memcpy(h->from, p->t.id, MSG_KEY_LEN);
+	g->nheld++;
+	g->held_bytes += len;
 }
 
-/* A message from p: cheap checks here (limits, decoding, duplicates,
+/* Message id was stored: the retractions waiting for it are judged now. */
+static void
+s_release(struct gossip *g, const uint8_t id[MSG_ID_LEN])
+{
+	for (size_t i = 0; i < g->nheld;) {
+		struct held h = g->held[i];
+		struct peer *p;
+		if (memcmp(h.ref, id, MSG_ID_LEN) != 0) {
+			i++;
+			continue;
+		}
+		memmove(g->held + i, g->held + i + 1, (g->nheld - i - 1) * sizeof *g->held);
+		g->nheld--;
+		g->held_bytes -= h.len;
+		if ((p = s_by_id(g, h.from)) != NULL)
+			s_message(g, p, h.bytes, h.len);
+		free(h.bytes);
+	}
+}
+
+/* A message from p: cheap checks here (limits, decoding, duplicates, time,
  * trust and TLP rules), the signature and the commit in the pipeline. */
 static void
 s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 {
 	struct msg *m = g->m;
-	const struct trust_peer *origin;
 	struct origin_of ro = { NULL, { 0 }, false };
 	struct policy_msg pm;
 	enum policy_reason why;
@@ -412,37 +935,42 @@ s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	uint8_t *copy;
 	int err;
 
-	if (!s_rate_ok(g, p)) {
-		s_reject(p, REJ_RATE);
-		return;
-	}
 	if ((err = msg_decode(m, data, len, g->n->cfg.max_message)) != MSG_OK) {
-		s_reject(p, REJ_MSG - err);
+		/* A message's id is the hash of its bytes, whatever they hold. */
+		uint8_t id[MSG_ID_LEN];
+		crypto_generichash(id, sizeof id, data, len, NULL, 0);
+		s_refuse(g, p, id, REJ_MSG - err);
 		return;
 	}
 	if (store_has(g->n->st, m->id) == 1) {
 		p->duplicates++;
 		return;
 	}
-	if (m->time > now_ms() + NODE_MAX_SKEW_MS) {
-		s_reject(p, REJ_FUTURE);
+	pm = policy_msg_of(m);
+	if ((why = policy_time_ok(&pm, now_ms(), g->n->cfg.retention_ms)) != POLICY_OK) {
+		s_refuse(g, p, m->id, REJ_POLICY + (int)why);
 		return;
 	}
-	pm = policy_msg_of(m);
-	origin = trust_find_id(g->n->trust, m->origin);
-	if (m->kind == MSG_KIND_RETRACT && m->has_ref && (ro.m = msg_new()) != NULL) {
+	if (m->kind == MSG_KIND_RETRACT && m->has_ref) {
 		uint8_t ref[MSG_ID_LEN];
+		if ((ro.m = msg_new()) == NULL)
+			return;
 		memcpy(ref, m->ref, sizeof ref);
 		(void)store_get(g->n->st, ref, s_origin_of, &ro);
 		msg_destroy(&ro.m);
 		/* m is the loop's scratch: decode the message again. */
 		if (msg_decode(m, data, len, g->n->cfg.max_message) != MSG_OK)
 			return;
-		if (ro.found)
-			pm.ref_origin = ro.origin;
+		if (!ro.found) {
+			s_hold(g, p, data, len);
+			return;
+		}
+		pm = policy_msg_of(m);
+		pm.ref_origin = ro.origin;
 	}
-	if ((why = policy_may_accept(&pm, g->n->id, &p->t, origin)) != POLICY_OK) {
-		s_reject(p, REJ_POLICY + (int)why);
+	why = policy_may_accept(&pm, g->n->id, &p->t, trust_find_id(g->n->trust, m->origin));
+	if (why != POLICY_OK) {
+		s_refuse(g, p, m->id, REJ_POLICY + (int)why);
 		return;
 	}
 	if ((copy = malloc(len)) == NULL || (tag = malloc(sizeof *tag)) == NULL) {
@@ -491,51 +1019,168 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 				if (p != NULL)
 					p->received++;
 				(void)store_get(g->n->st, res[i].id, s_push_item, &pu);
+				s_release(g, res[i].id);
 			} else if (res[i].status == INGEST_DUP) {
 				if (p != NULL)
 					p->duplicates++;
 			} else if (res[i].status == INGEST_E_STORE)
 				log_warnx("store: %s", store_strerror(res[i].err));
 			else if (p != NULL)
-				s_reject(p, REJ_MSG - (res[i].status == INGEST_E_SIG ? MSG_E_SIG : res[i].err));
+				s_refuse(g, p, res[i].id,
+					REJ_MSG - (res[i].status == INGEST_E_SIG ? MSG_E_SIG : res[i].err));
 			free(tag);
 		}
 	return 0;
 }
 
-/* A frame [cmd, payload] from peer p. */
+/* p's HELLO: its version and features.  Answered on the connection it
+ * came in on (c, one of p's connections to us); over our own, it would be
+ * a HELLO to answer in turn, when both sides dial. */
 static void
-s_frame(struct gossip *g, struct peer *p, zmsg_t *m, bool via_router)
+s_hello(struct gossip *g, struct peer *p, struct conn *c, bool was_up, const uint8_t *data,
+	size_t len)
 {
-	char *cmd = zmsg_popstr(m);
-	zframe_t *payload = zmsg_pop(m);
-	const uint8_t *data = payload ? zframe_data(payload) : NULL;
-	size_t len = payload ? zframe_size(payload) : 0;
-	bool was_up = p->up;
+	struct frame_hello h;
 
-	p->last_seen = now_ms();
-	p->up = true;
-	if (cmd == NULL || payload == NULL || zmsg_size(m) != 0)
+	if (frame_hello_read(&h, data, len) != FRAME_OK) {
 		s_reject(p, REJ_FRAME);
-	else if (strcmp(cmd, "HELLO") == 0) {
-		/* Answered on the connection it came in on: over our own, it
-		 * would be a HELLO to answer in turn, when both sides dial. */
-		if (via_router && p->route != NULL)
-			(void)s_send_on(g->router, p->route, "HELLO", NULL, 0);
-		else if (!was_up)
-			s_recon_start(g, p); /* (re)connected: catch up at once */
-	} else if (strcmp(cmd, "MSG") == 0)
+		return;
+	}
+	if (h.version != p->version && p->version != 0)
+		refused_forget_provisional(p->refused_by); /* upgraded: it may take more now */
+	p->version = h.version < FRAME_VERSION ? h.version : FRAME_VERSION;
+	if (p->version < FRAME_VERSION_MIN && !p->warned) {
+		p->warned = true;
+		log_warnx("peer %s speaks peer protocol %u; this node speaks %d to %d: nothing is "
+			  "exchanged until it is upgraded", p->t.name, h.version, FRAME_VERSION_MIN,
+			FRAME_VERSION);
+	}
+	/* Its trust list changed: what it refused provisionally may pass now. */
+	if (h.has_trust && strcmp(h.trust, p->trust) != 0) {
+		if (p->trust[0] != '\0')
+			refused_forget_provisional(p->refused_by);
+		memcpy(p->trust, h.trust, sizeof p->trust);
+	}
+	if (c != NULL && c->route != NULL)
+		(void)s_raw(g, p, c, "HELLO", g->hello, g->hello_len);
+	else if (c != NULL && !was_up)
+		s_recon_start(g, p); /* (re)connected: catch up at once */
+}
+
+static void
+s_pong(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
+{
+	if (len != FRAME_TOKEN_LEN) {
+		s_reject(p, REJ_FRAME);
+		return;
+	}
+	for (size_t i = 0; i <= ROUTES_MAX; i++) {
+		struct conn *c = &p->conn[i];
+		for (size_t k = 0; c->used && k < c->nmarks; k++)
+			if (sodium_memcmp(c->marks[k].token, data, FRAME_TOKEN_LEN) == 0) {
+				c->proven = c->marks[k].at;
+				c->nmarks -= k + 1;
+				memmove(c->marks, c->marks + k + 1, c->nmarks * sizeof *c->marks);
+				s_pump(g, p);
+				return;
+			}
+	}
+}
+
+/* One frame from p over connection c (NULL: one we do not answer on). */
+static void
+s_frame(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const uint8_t *data,
+	size_t len)
+{
+	bool was_up = p->up;
+	uint64_t now = now_ms();
+
+	p->last_seen = now;
+	p->up = true;
+	if (c != NULL)
+		c->heard = now;
+	if (!was_up) {
+		p->redial_ms = REDIAL_MIN_MS;
+		log_info("peer %s: connected", p->t.name);
+	}
+	if (!s_pay(g, p, cmd, len)) {
+		if (!s_control(cmd))
+			s_reject(p, REJ_RATE);
+		return;
+	}
+	if (strcmp(cmd, "HELLO") == 0)
+		s_hello(g, p, c, was_up, data, len);
+	else if (strcmp(cmd, "PING") == 0) {
+		if (len != FRAME_TOKEN_LEN)
+			s_reject(p, REJ_FRAME);
+		else if (c != NULL)
+			(void)s_raw(g, p, c, "PONG", data, len);
+	} else if (strcmp(cmd, "PONG") == 0)
+		s_pong(g, p, data, len);
+	else if (p->version < FRAME_VERSION_MIN)
+		return; /* nothing but HELLO from a peer of another version, or before its HELLO */
+	else if (strcmp(cmd, "MSG") == 0)
 		s_message(g, p, data, len);
 	else if (strcmp(cmd, "RECON") == 0)
 		s_recon(g, p, data, len);
 	else if (strcmp(cmd, "WANT") == 0)
 		s_want(g, p, data, len);
+	else if (strcmp(cmd, "REFUSE") == 0)
+		s_refusal(g, p, data, len);
 	else
 		s_reject(p, REJ_FRAME);
-	if (!was_up) {
-		p->redial_ms = REDIAL_MIN_MS;
-		log_info("peer %s: connected", p->t.name);
+}
+
+/* The connection of p that route names, taken when new: a free slot, else
+ * one with nothing unproven heard from least recently, else one whose PING
+ * went unanswered and that turns out closed.  NULL: p has ROUTES_MAX live
+ * connections holding unproven bytes; this one is read, never answered. */
+static struct conn *
+s_route(struct gossip *g, struct peer *p, zframe_t *route)
+{
+	struct conn *c = NULL;
+	uint64_t now = now_ms();
+
+	for (int i = 1; i <= ROUTES_MAX; i++)
+		if (p->conn[i].used && zframe_eq(p->conn[i].route, route))
+			return &p->conn[i];
+	for (int i = 1; i <= ROUTES_MAX && c == NULL; i++)
+		if (!p->conn[i].used)
+			c = &p->conn[i];
+	for (int i = 1; i <= ROUTES_MAX && c == NULL; i++) {
+		struct conn *o = &p->conn[i];
+		if (o->nmarks > 0 && now - o->marks[0].when > STALL_MS &&
+		    s_raw(g, p, o, "HELLO", g->hello, g->hello_len) == -2)
+			c = o;
 	}
+	for (int i = 1; i <= ROUTES_MAX && c == NULL; i++)
+		if (p->conn[i].sent == p->conn[i].proven &&
+		    (c == NULL || p->conn[i].heard < c->heard))
+			c = &p->conn[i];
+	if (c == NULL)
+		return NULL;
+	s_conn_release(c);
+	c->used = true;
+	c->route = zframe_dup(route);
+	return c;
+}
+
+void
+gossip_input(struct gossip *g, const uint8_t key[MSG_KEY_LEN], zframe_t *route, zmsg_t *m)
+{
+	struct peer *p = s_by_id(g, key);
+	char *cmd;
+	zframe_t *payload;
+
+	if (p == NULL || p->t.level == MSG_LEVEL_BLOCKED)
+		return; /* removed or blocked since it connected */
+	cmd = zmsg_popstr(m);
+	payload = zmsg_pop(m);
+	if (cmd == NULL || payload == NULL || zmsg_size(m) != 0)
+		s_reject(p, REJ_FRAME);
+	else
+		s_frame(g, p, route != NULL ? s_route(g, p, route) : &p->conn[0], cmd,
+			zframe_data(payload), zframe_size(payload));
 	free(cmd);
 	zframe_destroy(&payload);
 }
@@ -546,24 +1191,19 @@ s_router_readable(zloop_t *loop, zsock_t *sock, void *arg)
 	struct gossip *g = arg;
 	zmsg_t *m = zmsg_recv(sock);
 	zframe_t *route;
-	struct peer *p;
+	const char *who;
+	uint8_t key[MSG_KEY_LEN];
 
 	(void)loop;
 	if (m == NULL || (route = zmsg_pop(m)) == NULL) {
 		zmsg_destroy(&m);
 		return 0;
 	}
-	/* The ZAP handler named the peer (on the frames it sent, not on the
-	 * routing id); a peer blocked or removed since is ignored until the
-	 * listener is rebound. */
-	p = zmsg_first(m) ? s_by_name(g, zframe_meta(zmsg_first(m), "User-Id")) : NULL;
-	if (p != NULL && p->t.level != MSG_LEVEL_BLOCKED) {
-		if (p->route == NULL || !zframe_eq(p->route, route)) {
-			zframe_destroy(&p->route);
-			p->route = zframe_dup(route);
-		}
-		s_frame(g, p, m, true);
-	}
+	/* The ZAP handler named the connection by the key it authenticated
+	 * with, for its whole life; every frame carries it ("User-Id"). */
+	who = zmsg_first(m) != NULL ? zframe_meta(zmsg_first(m), "User-Id") : NULL;
+	if (who != NULL && hex_decode(key, sizeof key, who, strlen(who)) == 0)
+		gossip_input(g, key, route, m);
 	zframe_destroy(&route);
 	zmsg_destroy(&m);
 	return 0;
@@ -577,20 +1217,21 @@ s_dealer_readable(zloop_t *loop, zsock_t *sock, void *arg)
 
 	(void)loop;
 	if (m != NULL)
-		s_frame(p->g, p, m, false);
+		gossip_input(p->g, p->t.id, NULL, m);
 	zmsg_destroy(&m);
 	return 0;
 }
 
 /* ZAP (RFC 27): admit a CURVE client whose key belongs to a trust-list
- * peer that is not blocked, and name it, so that every frame it sends
- * carries its name ("User-Id"). */
+ * peer that is not blocked, and name the connection by that peer's node
+ * id, so that every frame it sends carries it ("User-Id"). */
 static int
 s_zap(zloop_t *loop, zsock_t *sock, void *arg)
 {
 	struct gossip *g = arg;
 	zmsg_t *req = zmsg_recv(sock), *rep;
 	char *version = NULL, *reqid = NULL, *domain = NULL, *addr = NULL, *mech = NULL;
+	char hex[2 * MSG_KEY_LEN + 1] = "";
 	zframe_t *key = NULL;
 	struct peer *p = NULL;
 
@@ -609,21 +1250,23 @@ s_zap(zloop_t *loop, zsock_t *sock, void *arg)
 			if (memcmp(g->peers[i]->curve, zframe_data(key), 32) == 0 &&
 			    g->peers[i]->t.level != MSG_LEVEL_BLOCKED)
 				p = g->peers[i];
+	if (p != NULL)
+		hex_encode(hex, p->t.id, MSG_KEY_LEN);
 	rep = zmsg_new();
 	zmsg_addstr(rep, "1.0");
 	zmsg_addstr(rep, reqid ? reqid : "");
 	zmsg_addstr(rep, p != NULL ? "200" : "400");
 	zmsg_addstr(rep, p != NULL ? "OK" : "not in the trust list, or blocked");
-	zmsg_addstr(rep, p != NULL ? p->t.name : "");
+	zmsg_addstr(rep, hex);
 	zmsg_addmem(rep, NULL, 0);
 	/* Anyone who reaches the port can make us refuse: one line a minute. */
 	if (p == NULL && now_ms() - g->refused_logged >= LOG_EVERY_MS) {
-		char hex[2 * 32 + 1] = "?";
+		char khex[2 * 32 + 1] = "?";
 		if (key != NULL && zframe_size(key) == 32)
-			hex_encode(hex, zframe_data(key), 6);
+			hex_encode(khex, zframe_data(key), 6);
 		log_info("refused a CURVE handshake from %s (CURVE key %s...): the key is not in the "
 			 "trust list, or blocked (and %llu more since the last such line)",
-			addr != NULL && addr[0] != '\0' ? addr : "an unknown address", hex,
+			addr != NULL && addr[0] != '\0' ? addr : "an unknown address", khex,
 			(unsigned long long)g->refused);
 		g->refused = 0;
 		g->refused_logged = now_ms();
@@ -635,6 +1278,27 @@ s_zap(zloop_t *loop, zsock_t *sock, void *arg)
 	free(version), free(reqid), free(domain), free(addr), free(mech);
 	zmsg_destroy(&req);
 	return 0;
+}
+
+/* Connections whose PING has gone unanswered too long: our dealer is made
+ * anew (its queue goes with it); a connection to us is asked whether it is
+ * still there, and forgotten when it is not. */
+static void
+s_stalled(struct gossip *g, struct peer *p, uint64_t now)
+{
+	for (int i = 0; i <= ROUTES_MAX; i++) {
+		struct conn *c = &p->conn[i];
+		if (!c->used || c->nmarks == 0 || now - c->marks[0].when <= STALL_MS)
+			continue;
+		if (i == 0) {
+			log_debug("peer %s: our connection does not answer; dialling anew", p->t.name);
+			zloop_reader_end(g->loop, p->dealer);
+			zsock_destroy(&p->dealer);
+			s_conn_release(c);
+			s_peer_open(g, p);
+		} else if (s_raw(g, p, c, "HELLO", g->hello, g->hello_len) == -2)
+			s_conn_release(c);
+	}
 }
 
 /* Every heartbeat: say hello over our connections, notice links that went
@@ -654,13 +1318,17 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 		struct peer *p = g->peers[i];
 		if (p->up && now - p->last_seen > UP_WINDOW_MS) {
 			p->up = false;
-			s_recon_end(p);
+			s_forget_work(p);
 			log_info("peer %s: disconnected", p->t.name);
 		}
-		if (p->rs != NULL && now - p->recon_at > RECON_IDLE_MS) {
-			log_debug("peer %s: a reconciliation went quiet; given up", p->t.name);
-			s_recon_end(p);
-		}
+		for (int r = 0; r < 2; r++)
+			if (p->x[r].open && now - p->x[r].at > RECON_IDLE_MS) {
+				log_debug("peer %s: a reconciliation went quiet; given up", p->t.name);
+				s_x_close(p, r, false);
+				s_x_free(&p->x[r]);
+			}
+		s_stalled(g, p, now);
+		s_pump(g, p);
 		if (p->dealer == NULL)
 			continue;
 		/* libzmq never dials again after a refused CURVE handshake (the
@@ -673,8 +1341,8 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 			if (p->dealer == NULL)
 				continue;
 		}
-		s_send(g, p, "HELLO", NULL, 0);
-		if (p->up && now >= p->next_sync && p->rs == NULL)
+		(void)s_raw(g, p, &p->conn[0], "HELLO", g->hello, g->hello_len);
+		if (s_can_talk(p) && now >= p->next_sync && !p->x[FRAME_INITIATOR].open)
 			s_recon_start(g, p);
 	}
 	return 0;
@@ -683,28 +1351,49 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 /* ---- peers ------------------------------------------------------------ */
 
 /*
- * Peer counters in the store's peer table, so that they survive restarts:
- * little-endian u64 values, the count first, then sent, received,
- * duplicates, dropped and the rejections by reason.  A blob from another
- * version with fewer or more reasons loads what both know.
+ * Peer counters in the store's peer table under the peer's node id in
+ * hex, so that they survive restarts and renames: little-endian u64
+ * values, the count first, then sent, received, duplicates, dropped and
+ * the rejections by reason.  A blob from another version with fewer or
+ * more reasons loads what both know.  What the peer refused is kept under
+ * "refused-by:" and its id.
  */
 #define SAVED_FIXED 4
+
+static void
+s_keyname(char *out, size_t len, const char *prefix, const struct peer *p)
+{
+	char hex[2 * MSG_KEY_LEN + 1];
+
+	hex_encode(hex, p->t.id, MSG_KEY_LEN);
+	snprintf(out, len, "%s%s", prefix, hex);
+}
 
 static void
 s_save(struct gossip *g)
 {
 	uint8_t blob[8 * (1 + SAVED_FIXED + REJ_COUNT)];
+	char key[96];
 
 	for (size_t i = 0; i < g->npeers; i++) {
 		struct peer *p = g->peers[i];
 		uint64_t v[1 + SAVED_FIXED + REJ_COUNT] = { SAVED_FIXED + REJ_COUNT, p->sent,
 			p->received, p->duplicates, p->dropped };
+		uint8_t *rb;
+		size_t rn;
 		memcpy(v + 1 + SAVED_FIXED, p->rejected, sizeof p->rejected);
 		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
 			for (int b = 0; b < 8; b++)
 				blob[8 * k + b] = (uint8_t)(v[k] >> (8 * b));
-		if (store_peer_put(g->n->st, p->t.name, blob, sizeof blob) != STORE_OK)
+		s_keyname(key, sizeof key, "", p);
+		if (store_peer_put(g->n->st, key, blob, sizeof blob) != STORE_OK)
 			log_warnx("peer %s: counters not saved", p->t.name);
+		if (!refused_dirty(p->refused_by) || refused_blob(p->refused_by, &rb, &rn) == -1)
+			continue;
+		s_keyname(key, sizeof key, "refused-by:", p);
+		if (store_peer_put(g->n->st, key, rb, rn) != STORE_OK)
+			log_warnx("peer %s: refusals not saved", p->t.name);
+		free(rb);
 	}
 }
 
@@ -713,9 +1402,21 @@ s_load(struct gossip *g, struct peer *p)
 {
 	uint8_t blob[8 * (1 + SAVED_FIXED + REJ_COUNT + 64)];
 	uint64_t v[1 + SAVED_FIXED + REJ_COUNT] = { 0 };
+	char key[96];
+	uint8_t *rb;
 	size_t n;
 
-	if (store_peer_get(g->n->st, p->t.name, blob, sizeof blob, &n) != STORE_OK || n % 8 != 0)
+	s_keyname(key, sizeof key, "refused-by:", p);
+	if (store_peer_get(g->n->st, key, NULL, 0, &n) == STORE_E_NOMEM && (rb = malloc(n)) != NULL) {
+		if (store_peer_get(g->n->st, key, rb, n, &n) == STORE_OK)
+			(void)refused_load(p->refused_by, rb, n);
+		free(rb);
+	}
+	s_keyname(key, sizeof key, "", p);
+	/* Before 2026-12 counters were kept under the peer's name. */
+	if ((store_peer_get(g->n->st, key, blob, sizeof blob, &n) != STORE_OK &&
+	     store_peer_get(g->n->st, p->t.name, blob, sizeof blob, &n) != STORE_OK) ||
+	    n % 8 != 0)
 		return;
 	for (size_t k = 0; k < n / 8 && k < sizeof v / sizeof v[0]; k++)
 		for (int b = 7; b >= 0; b--)
@@ -731,9 +1432,43 @@ s_peer_close(struct gossip *g, struct peer *p)
 		zloop_reader_end(g->loop, p->dealer);
 		zsock_destroy(&p->dealer);
 	}
-	zframe_destroy(&p->route);
-	s_recon_end(p);
+	for (int i = 0; i <= ROUTES_MAX; i++)
+		s_conn_release(&p->conn[i]);
+	s_forget_work(p);
 	p->up = false;
+}
+
+static void
+s_peer_free(struct gossip *g, struct peer **pp)
+{
+	s_peer_close(g, *pp);
+	refused_destroy(&(*pp)->refused_by);
+	refused_destroy(&(*pp)->refused);
+	free(*pp);
+	*pp = NULL;
+}
+
+/* Frames larger than this close the connection (ZeroMQ's limit): twice
+ * the largest legal frame, a message or a RECON, whatever max_message is. */
+static int64_t
+s_max_frame(const struct gossip *g)
+{
+	uint64_t m = g->n->cfg.max_message > FRAME_RECON_MAX ? g->n->cfg.max_message : FRAME_RECON_MAX;
+	return 2 * (int64_t)m;
+}
+
+/* ZeroMQ's own heartbeats close a connection whose other end is gone
+ * without a word, so that what was queued on it is freed. */
+static void
+s_sock_common(struct gossip *g, zsock_t *s)
+{
+	zsock_set_ipv6(s, 1); /* [IPv6] endpoints and names with AAAA records */
+	zsock_set_linger(s, 0);
+	zsock_set_sndtimeo(s, 0);
+	zsock_set_sndhwm(s, (int)g->n->cfg.peer_queue);
+	zsock_set_maxmsgsize(s, s_max_frame(g));
+	zsock_set_heartbeat_ivl(s, 2000);
+	zsock_set_heartbeat_timeout(s, 10000);
 }
 
 static void
@@ -748,12 +1483,8 @@ s_peer_open(struct gossip *g, struct peer *p)
 	zsock_set_curve_serverkey_bin(p->dealer, p->curve);
 	zsock_set_curve_publickey_bin(p->dealer, k->curve_pk);
 	zsock_set_curve_secretkey_bin(p->dealer, k->curve_sk);
-	zsock_set_ipv6(p->dealer, 1); /* [IPv6] endpoints and names with AAAA records */
-	zsock_set_linger(p->dealer, 0);
-	zsock_set_sndtimeo(p->dealer, 0);
+	s_sock_common(g, p->dealer);
 	zsock_set_immediate(p->dealer, 1);
-	zsock_set_sndhwm(p->dealer, (int)g->n->cfg.peer_queue);
-	zsock_set_maxmsgsize(p->dealer, 2 * (int64_t)g->n->cfg.max_message);
 	zsock_set_reconnect_ivl(p->dealer, 100);
 	zsock_set_reconnect_ivl_max(p->dealer, 5000);
 	if (zsock_connect(p->dealer, "%s", p->t.endpoint) != 0) {
@@ -763,6 +1494,8 @@ s_peer_open(struct gossip *g, struct peer *p)
 	}
 	zloop_reader(g->loop, p->dealer, s_dealer_readable, p);
 	zloop_reader_set_tolerant(g->loop, p->dealer);
+	s_conn_release(&p->conn[0]);
+	p->conn[0].used = true;
 	p->dialed = now_ms();
 	if (p->redial_ms == 0)
 		p->redial_ms = REDIAL_MIN_MS;
@@ -780,7 +1513,8 @@ s_listen(struct gossip *g, char *err, size_t errlen)
 		zloop_reader_end(g->loop, g->router);
 		zsock_destroy(&g->router);
 		for (size_t i = 0; i < g->npeers; i++)
-			zframe_destroy(&g->peers[i]->route);
+			for (int c = 1; c <= ROUTES_MAX; c++)
+				s_conn_release(&g->peers[i]->conn[c]);
 	}
 	if ((g->router = zsock_new(ZMQ_ROUTER)) == NULL)
 		return errf(err, errlen, "out of memory");
@@ -788,12 +1522,8 @@ s_listen(struct gossip *g, char *err, size_t errlen)
 	zsock_set_curve_server(g->router, 1);
 	zsock_set_curve_secretkey_bin(g->router, k->curve_sk);
 	zsock_set_curve_publickey_bin(g->router, k->curve_pk);
-	zsock_set_ipv6(g->router, 1); /* an [IPv6] listen address; "*" is then both */
-	zsock_set_linger(g->router, 0);
-	zsock_set_sndtimeo(g->router, 0);
+	s_sock_common(g, g->router); /* an [IPv6] listen address; "*" is then both */
 	zsock_set_router_mandatory(g->router, 1);
-	zsock_set_sndhwm(g->router, (int)g->n->cfg.peer_queue);
-	zsock_set_maxmsgsize(g->router, 2 * (int64_t)g->n->cfg.max_message);
 	/* A closed socket gives its port back asynchronously: a rebind may
 	 * have to wait for it a little. */
 	for (int i = 0; zsock_bind(g->router, "%s", g->n->cfg.listen) == -1; i++) {
@@ -807,7 +1537,27 @@ s_listen(struct gossip *g, char *err, size_t errlen)
 	return 0;
 }
 
-/* Peers from the trust list; existing ones keep their counters. */
+/* Our HELLO: the version, and a digest of the trust list that changes
+ * with it (peers forget our provisional refusals when it does). */
+static void
+s_hello_make(struct gossip *g)
+{
+	crypto_generichash_state st;
+	uint8_t d[8];
+
+	crypto_generichash_init(&st, NULL, 0, sizeof d);
+	for (size_t i = 0; i < trust_count(g->n->trust); i++) {
+		const struct trust_peer *t = trust_at(g->n->trust, i);
+		uint8_t lc[2] = { (uint8_t)t->level, t->coordinator };
+		crypto_generichash_update(&st, t->id, sizeof t->id);
+		crypto_generichash_update(&st, lc, sizeof lc);
+	}
+	crypto_generichash_final(&st, d, sizeof d);
+	g->hello_len = frame_hello_write(g->hello, d);
+}
+
+/* Peers from the trust list, by node id: existing ones keep their
+ * counters and connections whatever their name now is. */
 static void
 s_sync_peers(struct gossip *g, bool *cut)
 {
@@ -821,13 +1571,15 @@ s_sync_peers(struct gossip *g, bool *cut)
 		const struct trust_peer *t = trust_at(g->n->trust, i);
 		struct peer *p = s_by_id(g, t->id);
 		if (p == NULL) {
-			if ((p = calloc(1, sizeof *p)) == NULL)
+			if ((p = calloc(1, sizeof *p)) == NULL || (p->refused_by = refused_new()) == NULL ||
+			    (p->refused = refused_new()) == NULL)
 				fatalx("out of memory");
 			p->g = g;
 			p->tokens = g->n->cfg.peer_burst;
-			p->tokens_at = now_ms();
+			p->ctl_tokens = CTL_BURST;
+			p->tokens_at = p->ctl_at = p->out_at = now_ms();
 			if (keys_curve_pk(p->curve, t->id) == -1) {
-				free(p);
+				s_peer_free(g, &p);
 				continue;
 			}
 			p->t = *t;
@@ -847,8 +1599,7 @@ s_sync_peers(struct gossip *g, bool *cut)
 			kept = next[k] == g->peers[i];
 		if (!kept) {
 			*cut = true;
-			s_peer_close(g, g->peers[i]);
-			free(g->peers[i]);
+			s_peer_free(g, &g->peers[i]);
 		}
 	}
 	free(g->peers);
@@ -865,6 +1616,16 @@ gossip_trust_changed(struct gossip *g)
 	bool cut;
 
 	s_sync_peers(g, &cut);
+	/* Every exchange was judged under the old list: none goes on, and
+	 * what waited to be sent is judged again when it is asked anew. */
+	for (size_t i = 0; i < g->npeers; i++) {
+		struct peer *p = g->peers[i];
+		s_forget_work(p);
+		refused_forget_provisional(p->refused_by);
+		refused_forget_provisional(p->refused);
+		p->next_sync = 0;
+	}
+	s_hello_make(g);
 	if (cut && s_listen(g, err, sizeof err) == -1)
 		log_warnx("%s", err);
 }
@@ -883,6 +1644,7 @@ gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 	}
 	g->n = n;
 	g->loop = loop;
+	s_hello_make(g);
 	/* The ZAP handler must exist before the listener takes a handshake. */
 	if ((g->zap = zsock_new_rep(ZAP_ENDPOINT)) == NULL) {
 		errf(err, errlen, "cannot start the ZAP handler");
@@ -919,11 +1681,11 @@ gossip_destroy(struct gossip **gp)
 		ingest_destroy(&g->in);
 		s_save(g);
 	}
-	for (size_t i = 0; i < g->npeers; i++) {
-		s_peer_close(g, g->peers[i]);
-		free(g->peers[i]);
-	}
+	for (size_t i = 0; i < g->npeers; i++)
+		s_peer_free(g, &g->peers[i]);
 	free(g->peers);
+	for (size_t i = 0; i < g->nheld; i++)
+		free(g->held[i].bytes);
 	if (g->router != NULL) {
 		zloop_reader_end(g->loop, g->router);
 		zsock_destroy(&g->router);
@@ -946,7 +1708,7 @@ gossip_peers_json(const struct gossip *g)
 
 	for (size_t i = 0; i < g->npeers; i++) {
 		const struct peer *p = g->peers[i];
-		json_t *rej = json_object();
+		json_t *rej = json_object(), *o;
 		char hex[2 * MSG_KEY_LEN + 1];
 		/* A policy reason and a decoder error may share a name
 		 * (not-recipient): one counter under it, their sum. */
@@ -956,16 +1718,21 @@ gossip_peers_json(const struct gossip *g)
 					json_integer(json_integer_value(json_object_get(rej, s_rej_name(r))) +
 						(json_int_t)p->rejected[r]));
 		hex_encode(hex, p->t.id, MSG_KEY_LEN);
-		json_array_append_new(a,
-			json_pack("{s:s,s:s,s:o,s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I}", "name", p->t.name,
-				"id", hex, "endpoint",
-				p->t.endpoint[0] ? json_string(p->t.endpoint) : json_null(), "level",
-				msg_level_name(p->t.level), "coordinator", p->t.coordinator, "connected",
-				p->up, "last_seen", (json_int_t)p->last_seen, "sent", (json_int_t)p->sent,
-				"received", (json_int_t)p->received, "duplicates",
-				(json_int_t)p->duplicates, "dropped", (json_int_t)p->dropped, "rejected",
-				rej, "reconciliations", (json_int_t)p->reconciled, "last_reconciled",
-				(json_int_t)p->last_reconciled));
+		o = json_pack("{s:s,s:s,s:o,s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I}", "name",
+			p->t.name, "id", hex, "endpoint",
+			p->t.endpoint[0] ? json_string(p->t.endpoint) : json_null(), "level",
+			msg_level_name(p->t.level), "coordinator", p->t.coordinator, "connected", p->up,
+			"last_seen", (json_int_t)p->last_seen, "sent", (json_int_t)p->sent, "received",
+			(json_int_t)p->received, "duplicates", (json_int_t)p->duplicates, "dropped",
+			(json_int_t)p->dropped, "rejected", rej, "reconciliations",
+			(json_int_t)p->reconciled, "last_reconciled", (json_int_t)p->last_reconciled);
+		json_object_set_new(o, "rejected_last_minute", json_integer((json_int_t)s_rej_last_minute(p)));
+		json_object_set_new(o, "refused_by_peer",
+			json_integer((json_int_t)refused_count(p->refused_by)));
+		json_object_set_new(o, "protocol", json_integer((json_int_t)p->version));
+		json_object_set_new(o, "unproven_bytes", json_integer((json_int_t)s_unproven(p)));
+		json_object_set_new(o, "wanted", json_integer((json_int_t)p->nwant));
+		json_array_append_new(a, o);
 	}
 	return a;
 }
@@ -991,17 +1758,28 @@ s_explain_item(void *arg, const struct store_item *it)
 	for (size_t i = 0; i < e->g->npeers; i++) {
 		const struct peer *p = e->g->peers[i];
 		enum policy_reason why = s_may_send(e->g, &pm, NULL, p);
+		const char *refusal = refused_find(p->refused_by, m->id);
+		char text[256];
 		bool sent = false;
 		for (size_t k = 0; k < SENT_KEEP && k < p->sent_at && !sent; k++)
 			sent = memcmp(p->sent_ids[k], m->id, 16) == 0;
+		if (why != POLICY_OK)
+			snprintf(text, sizeof text, "%s", policy_reason_str(why));
+		else if (refusal != NULL)
+			snprintf(text, sizeof text, "refused by %s: %s", p->t.name, refusal);
+		else
+			snprintf(text, sizeof text, "%s",
+				sent ? "policy allows it; sent"
+				     : "policy allows it; not sent yet (not connected, or before this "
+				       "node's last start)");
 		json_array_append_new(e->a,
 			json_pack("{s:s,s:s,s:s,s:s}", "peer", p->t.name, "decision",
-				why != POLICY_OK ? "withheld" : sent ? "sent" : "would send", "reason",
-				policy_reason_name(why), "why",
-				why != POLICY_OK ? policy_reason_str(why)
-				: sent		 ? "policy allows it; sent"
-						 : "policy allows it; not sent yet (not connected, or "
-						   "before this node's last start)"));
+				why != POLICY_OK	? "withheld"
+				: refusal != NULL ? "refused"
+				: sent		? "sent"
+						: "would send",
+				"reason", refusal != NULL && why == POLICY_OK ? refusal : policy_reason_name(why),
+				"why", text));
 	}
 	msg_destroy(&m);
 	return 1;

@@ -45,6 +45,14 @@ void gossip_trust_changed(struct gossip *g);
  * allows. */
 void gossip_push(struct gossip *g, const uint8_t *bytes, size_t len, const uint8_t *from);
 
+/*
+ * One ZeroMQ message (command and payload frames, consumed) from the peer
+ * whose node id is key: over its connection route to our listener, or
+ * over our connection to it when route is NULL.  The socket readers call
+ * it; so does the peer protocol's fuzz target.
+ */
+void gossip_input(struct gossip *g, const uint8_t key[MSG_KEY_LEN], zframe_t *route, zmsg_t *m);
+
 /* Per trust-list peer: name, id, endpoint, level, connected, last seen,
  * messages sent, received, duplicates, rejected by reason.  Caller owns the
  * array (json_decref). */

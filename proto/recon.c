@@ -217,26 +217,28 @@ struct writer {
 	bool oom;
 };
 
-static void
-s_put(struct writer *w, const void *p, size_t n)
+int
+recon_buf_put(struct recon_buf *o, const void *p, size_t n)
 {
-	struct recon_buf *o = w->out;
-
-	if (w->oom)
-		return;
 	if (n > o->cap - o->len) {
 		size_t cap = o->cap ? o->cap : 256;
 		while (cap - o->len < n)
 			cap *= 2;
 		uint8_t *q = realloc(o->p, cap);
-		if (q == NULL) {
-			w->oom = true;
-			return;
-		}
+		if (q == NULL)
+			return -1;
 		o->p = q, o->cap = cap;
 	}
 	memcpy(o->p + o->len, p, n);
 	o->len += n;
+	return 0;
+}
+
+static void
+s_put(struct writer *w, const void *p, size_t n)
+{
+	if (!w->oom && recon_buf_put(w->out, p, n) == -1)
+		w->oom = true;
 }
 
 static void

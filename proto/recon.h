@@ -68,6 +68,9 @@ struct recon_result {
 };
 void recon_result_free(struct recon_result *r);
 
+/* Appends n bytes to b.  0, or -1 when out of memory (b unchanged). */
+int recon_buf_put(struct recon_buf *b, const void *p, size_t n);
+
 /* The opening message over the whole set, appended to out.  0 or -1. */
 int recon_initiate(const struct recon_set *s, struct recon_buf *out);
 

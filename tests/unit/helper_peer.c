@@ -58,7 +58,7 @@ main(int argc, char **argv)
 	zsock_set_rcvtimeo(s, 5000);
 	if (zsock_connect(s, "%s", argv[2]) != 0)
 		return 2;
-	s_send2(s, "HELLO", NULL, 0);
+	s_send2(s, "HELLO", "socmesh/2", 9);
 	for (int i = 4; i < argc; i++) {
 		const char *a = argv[i];
 		if (strncmp(a, "msg:", 4) == 0) {
