@@ -1284,7 +1284,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 		return s_usage("check", "[--dir DIR]");
 	if ((n = s_open_reader(c)) == NULL)
 		return 1;
-	rc = store_check(n->st, c->err, sizeof c->err);
+	/* The indexes, and every message's format, id and signature. */
+	rc = node_check(n, NULL, c->err, sizeof c->err);
 	if (rc != STORE_OK)
 		s_error("check: %s", c->err);
 	else if (store_stats(n->st, &st) == STORE_OK)

@@ -212,7 +212,43 @@ node_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
 	if (msg_decode(n->scratch, bytes, len, 0) != MSG_OK)
 		return -1;
 	ingest_rec(rec, n->ioc, n->scratch, bytes, len);
+	/* Rosters stay in force whatever their age (policy_time_ok()). */
+	rec->keep = n->scratch->kind == MSG_KIND_ROSTER;
 	return 0;
+}
+
+/* store_verify_fn: what ingest checks of a message's bytes, trust aside. */
+static int
+s_verify(void *arg, const uint8_t *bytes, size_t len, char *why, size_t whylen)
+{
+	struct msg *m = arg;
+	int rc;
+
+	/* No size limit: max_message may have been lowered since it came. */
+	if ((rc = msg_decode(m, bytes, len, 0)) != MSG_OK || (rc = msg_verify(m)) != MSG_OK) {
+		snprintf(why, whylen, "%s (%s)", msg_strerror(rc), msg_errname(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+node_check(struct node *n, struct store *st, char *err, size_t errlen)
+{
+	struct msg *m = msg_new();
+	int rc;
+
+	if (st == NULL)
+		st = n->st;
+	if (m == NULL) {
+		errf(err, errlen, "out of memory");
+		return STORE_E_NOMEM;
+	}
+	if ((rc = store_check_each(st, s_verify, m, err, errlen)) != STORE_OK &&
+	    rc != STORE_E_CORRUPT)
+		errf(err, errlen, "%s", store_strerror(rc));
+	msg_destroy(&m);
+	return rc;
 }
 
 /* Commits a decoded message: 0 stored, 1 already there, -1 (err set). */
@@ -318,23 +354,38 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
 	if ((rc = msg_decode(m, bytes, len, n->cfg.max_message)) != MSG_OK)
 		return errf(err, errlen, "rejected: %s", msg_strerror(rc));
 	memcpy(id, m->id, MSG_ID_LEN);
-	if (m->time > now_ms() + NODE_MAX_SKEW_MS)
-		return errf(err, errlen, "rejected: dated more than an hour in the future");
-	origin = trust_find_id(n->trust, m->origin);
 	pm = policy_msg_of(m);
-	if (m->kind == MSG_KIND_RETRACT && m->has_ref && n->st != NULL) {
+	if ((why = policy_time_ok(&pm, now_ms(), n->cfg.retention_ms)) != POLICY_OK)
+		return errf(err, errlen, "rejected: %s", policy_reason_str(why));
+	origin = trust_find_id(n->trust, m->origin);
+	/* A retract is judged against the origin of what it retracts: never
+	 * without it, whatever the order the two come in. */
+	if (m->kind == MSG_KIND_RETRACT && m->has_ref) {
+		char hex[2 * MSG_ID_LEN + 1];
+
+		if (n->st == NULL)
+			return errf(err, errlen, "node opened without its store");
 		memset(ref_origin, 0, sizeof ref_origin);
-		if (store_get(n->st, m->ref, s_origin_of, ref_origin) == STORE_OK)
-			pm.ref_origin = ref_origin;
+		if ((rc = store_get(n->st, m->ref, s_origin_of, ref_origin)) == STORE_E_NOTFOUND) {
+			hex_encode(hex, m->ref, MSG_ID_LEN);
+			return errf(err, errlen, "rejected: the retracted message is not here; import "
+						 "it first (%s)", hex);
+		}
+		if (rc != STORE_OK)
+			return errf(err, errlen, "store: %s", store_strerror(rc));
+		pm.ref_origin = ref_origin;
 	}
 	/* An import by the operator is judged as if the origin had sent it;
-	 * this node's own messages (a restore) need only their signature. */
+	 * this node's own messages need only their signature. */
 	if (from == NULL && memcmp(m->origin, n->id, MSG_KEY_LEN) == 0)
 		why = POLICY_OK;
 	else if (from == NULL && origin == NULL)
 		why = POLICY_ORIGIN_UNKNOWN;
 	else
 		why = policy_may_accept(&pm, n->id, from != NULL ? from : origin, origin);
+	if (why == POLICY_OK && from == NULL && pm.ref_origin != NULL &&
+	    memcmp(pm.ref_origin, m->origin, MSG_KEY_LEN) != 0)
+		why = POLICY_RETRACT_NOT_ORIGIN;
 	if (why != POLICY_OK)
 		return errf(err, errlen, "rejected: %s", policy_reason_str(why));
 	if (msg_verify(m) != MSG_OK)
@@ -478,7 +529,7 @@ int
 node_restore(struct node *n, const char *file, struct node_restored *r, char *err, size_t errlen)
 {
 	char sdir[PATH_MAX + 64], stage[PATH_MAX + 80], staged[PATH_MAX + 128], data[PATH_MAX + 96],
-		old[PATH_MAX + 96], lock[PATH_MAX + 96];
+		old[PATH_MAX + 96], lock[PATH_MAX + 96], ebuf[512];
 	struct store_stats ss;
 	struct store *st = NULL;
 	uint64_t seq = 0;
@@ -521,8 +572,13 @@ node_restore(struct node *n, const char *file, struct node_restored *r, char *er
 						: store_strerror(rc));
 		goto fail;
 	}
-	if (store_check(st, err, errlen) != STORE_OK)
+	/* Every message as ingest would check it (format, id, signature), but
+	 * not against today's trust list: history stays restorable after a
+	 * peer is revoked. */
+	if (node_check(n, st, ebuf, sizeof ebuf) != STORE_OK) {
+		errf(err, errlen, "%s: %s; nothing restored", file, ebuf);
 		goto fail;
+	}
 	/* An empty or foreign file opens as a new, empty store: never put one
 	 * in the place of a real store. */
 	if (store_stats(st, &ss) != STORE_OK || ss.messages == 0) {

@@ -1020,33 +1020,30 @@ s_unindex(struct store *st, MDB_txn *txn, const struct store_rec *r, const uint8
 	return STORE_OK;
 }
 
-/* Remove message lkey (whose time entry the caller has deleted). */
+/* Remove message lkey, whose time entry cur is on (and deletes), unless the
+ * index function marks it keep: then *kept is set and nothing changes. */
 static int
-s_remove(struct store *st, MDB_txn *txn, const uint8_t id[32], uint64_t lkey)
+s_remove(struct store *st, MDB_txn *txn, MDB_cursor *cur, const uint8_t id[32], uint64_t lkey,
+         bool *kept)
 {
 	uint8_t lk[LKEY_LEN];
-	MDB_val k = s_val(id, ID_LEN), v;
+	MDB_val k, v;
 	struct store_rec rec;
-	size_t len;
+	size_t len = 0;
+	bool found, decoded = false;
 	int rc, err = STORE_OK;
 
+	*kept = false;
 	s_put64(lk, lkey);
-	rc = mdb_get(txn, st->id, &k, &v);
-	if (rc == 0 && v.mv_size == LKEY_LEN && memcmp(v.mv_data, lk, LKEY_LEN) == 0)
-		rc = mdb_del(txn, st->id, &k, NULL);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return s_err(st, rc, "delete id");
-
 	k = s_val(lk, sizeof lk);
-	if ((rc = mdb_get(txn, st->msg, &k, &v)) == MDB_NOTFOUND) {
-		log_warnx("store: expire: message %" PRIu64 " is missing", lkey);
-		return STORE_OK;
-	}
-	if (rc != 0)
+	if ((rc = mdb_get(txn, st->msg, &k, &v)) != 0 && rc != MDB_NOTFOUND)
 		return s_err(st, rc, "get message");
+	if (!(found = rc == 0))
+		log_warnx("store: expire: message %" PRIu64 " is missing", lkey);
 	/* Copy out: deleting from other databases in this transaction may
 	 * spill or reuse the dirty page the message sits on. */
-	len = v.mv_size > HDR_LEN ? v.mv_size - HDR_LEN : 0;
+	if (found)
+		len = v.mv_size > HDR_LEN ? v.mv_size - HDR_LEN : 0;
 	if (len > st->xcap) {
 		uint8_t *p = realloc(st->xbuf, len);
 		if (p == NULL)
@@ -1059,16 +1056,33 @@ s_remove(struct store *st, MDB_txn *txn, const uint8_t id[32], uint64_t lkey)
 
 	pthread_mutex_lock(&st->index_lock);
 	memset(&rec, 0, sizeof rec);
-	if (len > 0 && st->index(st->index_arg, st->xbuf, len, &rec) == 0)
+	decoded = len > 0 && st->index(st->index_arg, st->xbuf, len, &rec) == 0;
+	if (decoded && rec.keep) {
+		pthread_mutex_unlock(&st->index_lock);
+		*kept = true;
+		return STORE_OK;
+	}
+	if ((rc = mdb_cursor_del(cur, 0)) != 0)
+		err = s_err(st, rc, "delete time");
+	if (err == STORE_OK) {
+		k = s_val(id, ID_LEN);
+		rc = mdb_get(txn, st->id, &k, &v);
+		if (rc == 0 && v.mv_size == LKEY_LEN && memcmp(v.mv_data, lk, LKEY_LEN) == 0)
+			rc = mdb_del(txn, st->id, &k, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			err = s_err(st, rc, "delete id");
+	}
+	if (err == STORE_OK && decoded)
 		err = s_unindex(st, txn, &rec, lk);
-	else
+	else if (err == STORE_OK && found)
 		log_warnx("store: expire: message %" PRIu64 " does not decode; its origin, ref and "
 		          "indicator entries stay (run a store check)",
 		          lkey);
 	pthread_mutex_unlock(&st->index_lock);
-	if (err != STORE_OK)
+	if (err != STORE_OK || !found)
 		return err;
 
+	k = s_val(lk, sizeof lk);
 	if ((rc = mdb_del(txn, st->msg, &k, NULL)) != 0)
 		return s_err(st, rc, "delete message");
 	return STORE_OK;
@@ -1077,6 +1091,10 @@ s_remove(struct store *st, MDB_txn *txn, const uint8_t id[32], uint64_t lkey)
 int
 store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_t *removed)
 {
+	/* The time key of the last message kept: the walk goes on after it. */
+	uint8_t resume[TIMEKEY_LEN];
+	bool resuming = false;
+
 	if (removed != NULL)
 		*removed = 0;
 	if (st == NULL || removed == NULL || st->index == NULL)
@@ -1100,8 +1118,18 @@ store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_t *r
 		while (n < max_per_txn) {
 			uint8_t id[ID_LEN];
 			uint64_t lkey;
+			bool kept;
 
-			if ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == MDB_NOTFOUND) {
+			if (!resuming)
+				rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+			else {
+				k = s_val(resume, sizeof resume);
+				rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+				if (rc == 0 && k.mv_size == sizeof resume &&
+				    memcmp(k.mv_data, resume, sizeof resume) == 0)
+					rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			}
+			if (rc == MDB_NOTFOUND) {
 				done = true;
 				break;
 			}
@@ -1123,13 +1151,13 @@ store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_t *r
 			}
 			memcpy(id, (uint8_t *)k.mv_data + 8, ID_LEN);
 			lkey = s_get64(v.mv_data);
-			if ((rc = mdb_cursor_del(cur, 0)) != 0) {
-				err = s_err(st, rc, "delete time");
+			memcpy(resume, k.mv_data, sizeof resume);
+			if ((err = s_remove(st, txn, cur, id, lkey, &kept)) != STORE_OK)
 				break;
-			}
-			if ((err = s_remove(st, txn, id, lkey)) != STORE_OK)
-				break;
-			n++;
+			if (kept)
+				resuming = true;
+			else
+				n++;
 		}
 		mdb_cursor_close(cur);
 		if (err != STORE_OK) {
@@ -1166,6 +1194,8 @@ struct s_check {
 	uint64_t own; /* the highest seq of this node's own */
 	const struct store_ioc **iocs;
 	size_t ciocs;
+	store_verify_fn verify;
+	void *varg;
 };
 
 static int s_fail(struct s_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1173,7 +1203,7 @@ static int s_fail(struct s_check *c, const char *fmt, ...) __attribute__((format
 static int
 s_fail(struct s_check *c, const char *fmt, ...)
 {
-	char buf[256];
+	char buf[512];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -1183,6 +1213,19 @@ s_fail(struct s_check *c, const char *fmt, ...)
 	if (c->errlen > 0)
 		snprintf(c->err, c->errlen, "%s", buf);
 	return STORE_E_CORRUPT;
+}
+
+/* An id in hex into out (65 bytes). */
+static void
+s_hex(char out[2 * ID_LEN + 1], const uint8_t id[ID_LEN])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < ID_LEN; i++) {
+		out[2 * i] = digits[id[i] >> 4];
+		out[2 * i + 1] = digits[id[i] & 0xf];
+	}
+	out[2 * ID_LEN] = '\0';
 }
 
 /* A key for messages: as text when printable, else its first bytes in hex. */
@@ -1408,6 +1451,7 @@ s_check_pass1(struct s_check *c)
 	MDB_cursor *cur;
 	MDB_val k, v;
 	uint8_t h[ID_LEN];
+	char hex[2 * ID_LEN + 1];
 	int rc, err = STORE_OK;
 
 	if ((rc = mdb_cursor_open(c->txn, st->msg, &cur)) != 0)
@@ -1428,13 +1472,22 @@ s_check_pass1(struct s_check *c)
 			break;
 		}
 		crypto_generichash(h, sizeof h, bytes, v.mv_size - HDR_LEN, NULL, 0);
+		s_hex(hex, h);
 		pthread_mutex_lock(&st->index_lock);
 		memset(&rec, 0, sizeof rec);
 		if (st->index(st->index_arg, bytes, v.mv_size - HDR_LEN, &rec) != 0)
-			err = s_fail(c, "message %" PRIu64 " does not decode", lkey);
+			err = s_fail(c, "message %" PRIu64 " (id %s) does not decode", lkey, hex);
 		else
 			err = s_check_msg(c, lkey, h, &rec);
 		pthread_mutex_unlock(&st->index_lock);
+		/* h is its id now: s_check_msg compared it with the decoder's and
+		 * found the id index entry under it. */
+		if (err == STORE_OK && c->verify != NULL) {
+			char why[200] = "";
+			if (c->verify(c->varg, bytes, v.mv_size - HDR_LEN, why, sizeof why) != 0)
+				err = s_fail(c, "message %" PRIu64 " (id %s): %s", lkey, hex,
+				             why[0] != '\0' ? why : "does not verify");
+		}
 	}
 	mdb_cursor_close(cur);
 	if (err == STORE_OK && rc != MDB_NOTFOUND)
@@ -1523,6 +1576,12 @@ s_check_ioc(struct s_check *c)
 int
 store_check(struct store *st, char *err, size_t errlen)
 {
+	return store_check_each(st, NULL, NULL, err, errlen);
+}
+
+int
+store_check_each(struct store *st, store_verify_fn verify, void *arg, char *err, size_t errlen)
+{
 	struct s_check c;
 	int e;
 
@@ -1534,6 +1593,8 @@ store_check(struct store *st, char *err, size_t errlen)
 	c.st = st;
 	c.err = err;
 	c.errlen = errlen;
+	c.verify = verify;
+	c.varg = arg;
 	if ((e = s_rbegin(st, &c.txn)) != STORE_OK)
 		return e;
 	if ((e = s_check_pass1(&c)) == STORE_OK &&

@@ -102,6 +102,9 @@ struct store_rec {
 	const struct store_ioc *ioc;
 	const uint8_t *bytes; /* the complete signed message */
 	size_t len;
+	bool keep;            /* never removed by store_expire() (a message the
+	                         node keeps in force whatever its age: a roster);
+	                         read from the index function only */
 };
 
 /*
@@ -246,7 +249,9 @@ int store_by_ref(struct store *st, const uint8_t id[32], size_t limit, store_ite
 
 /*
  * Retention: remove the messages whose creation time is < cutoff_ms with
- * every index entry of theirs.  Works in write
+ * every index entry of theirs, except those whose rec the index function
+ * marks keep (they stay, and are looked at again by every later call).
+ * Works in write
  * transactions of at most max_per_txn messages (0 = 256), one after the
  * other until done, so that the writer lock is never held long and what
  * was removed stays removed if a later transaction fails.  *removed
@@ -263,8 +268,31 @@ int store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_
  * the indexes hold exactly what the messages imply).  Returns STORE_OK, or STORE_E_CORRUPT with a one-line
  * description in err (errlen bytes, NUL-terminated; err may be NULL when
  * errlen is 0), or another error.  Memory: about 12 bytes per message.
+ * The same as store_check_each(st, NULL, NULL, err, errlen).
  */
 int store_check(struct store *st, char *err, size_t errlen);
+
+/*
+ * Judges one stored message beyond what the index function checks (the
+ * daemon: its signature).  bytes are borrowed for the call.  0 when good;
+ * non-zero when bad, with a short reason in why (whylen bytes), e.g.
+ * "signature does not verify".  Called from inside store_check_each()'s
+ * read transaction, one message at a time.
+ */
+typedef int (*store_verify_fn)(void *arg, const uint8_t *bytes, size_t len, char *why,
+	size_t whylen);
+
+/*
+ * store_check(), and verify(arg, ...) for every message, in local key
+ * order (verify may be NULL: store_check()).  The first message that
+ * fails is named in err with its local key, its id in hex and the reason:
+ * "message 12 (id 3fa0...): signature does not verify" (STORE_E_CORRUPT).
+ * The whole check is one read transaction: a long verify (Ed25519: about
+ * 22,000 messages a second) keeps the pages it sees from being reused, so
+ * that a store written meanwhile grows its file.
+ */
+int store_check_each(struct store *st, store_verify_fn verify, void *arg, char *err,
+	size_t errlen);
 
 /* Peer state: an opaque blob per peer name (a NUL-terminated string of 1 to
  * 511 bytes).  put replaces; blob is copied (may be NULL when n is 0). */

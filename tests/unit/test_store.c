@@ -6,6 +6,10 @@
  * can tell intact bytes from torn ones, and decoded by s_parse(), which is
  * both how a rec is built for store_put_batch() and the store's index
  * function — as the daemon's decoder is for real messages.
+ *
+ * The last tests are the node's (daemon/node.c) over real messages: what
+ * restore and check verify of every stored message, and what an import
+ * accepts.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,8 +35,12 @@
 #include <lmdb.h>
 #include <sodium.h>
 
+#include "draft.h"
+#include "ingest.h"
+#include "node.h"
 #include "store.h"
 #include "testutil.h"
+#include "util.h"
 
 #define NKEYS 4
 #define MAXIOC 8
@@ -57,6 +65,7 @@ struct tmsg {
 	size_t nioc;
 	struct store_ioc ioc[MAXIOC];
 	size_t pad; /* filler bytes, to vary the size */
+	bool keep;  /* never expired (as the daemon keeps rosters) */
 };
 
 /* A signed test message and the rec that describes it. */
@@ -84,7 +93,8 @@ s_rd64(const uint8_t *p)
 }
 
 /*
- * Layout after the 64-byte signature: "TMSG", origin (32), seq (8),
+ * Layout after the 64-byte signature: "TMSG" ("TMSK": kept, never
+ * expired), origin (32), seq (8),
  * time (8), has_ref (1) [ref (32)], nioc (1), nioc * (len (2), value),
  * filler.  rec borrows bytes; iocs (MAXIOC) receives the indicators.
  */
@@ -94,8 +104,10 @@ s_parse(const uint8_t *bytes, size_t len, struct store_rec *rec, struct store_io
 	const uint8_t *p = bytes + crypto_sign_BYTES, *end = bytes + len;
 
 	memset(rec, 0, sizeof *rec);
-	if (len < crypto_sign_BYTES + 4 + 32 + 8 + 8 + 1 + 1 || memcmp(p, "TMSG", 4) != 0)
+	if (len < crypto_sign_BYTES + 4 + 32 + 8 + 8 + 1 + 1 ||
+	    (memcmp(p, "TMSG", 4) != 0 && memcmp(p, "TMSK", 4) != 0))
 		return -1;
+	rec->keep = p[3] == 'K';
 	p += 4;
 	memcpy(rec->origin, p, 32);
 	rec->seq = s_rd64(p + 32);
@@ -140,7 +152,7 @@ s_build(struct built *b, const struct tmsg *m)
 		n += 2 + m->ioc[i].len;
 	payload = p = malloc(n);
 	assert_non_null(payload);
-	memcpy(p, "TMSG", 4);
+	memcpy(p, m->keep ? "TMSK" : "TMSG", 4);
 	memcpy(p + 4, s_keys[m->origin].pk, 32);
 	s_be64(p + 36, m->seq);
 	s_be64(p + 44, m->time);
@@ -1118,6 +1130,133 @@ test_lkey_never_reused(void **state)
 	s_unbuild(&bl);
 }
 
+/* Messages the index function marks keep outlive every cutoff, wherever
+ * they sit among the expired, across transactions. */
+static void
+test_expire_keep(void **state)
+{
+	struct fx *f = *state;
+	struct tmsg m[10];
+	struct built b[10];
+	struct store_stats ss;
+	size_t removed = 99;
+	int res[10];
+
+	for (int i = 0; i < 10; i++)
+		m[i] = (struct tmsg){.origin = i % 2,
+		                     .seq = (uint64_t)i + 1,
+		                     .time = (uint64_t)i + 1,
+		                     .nioc = 1,
+		                     .ioc = {IOC("keep.example")},
+		                     .keep = i == 0 || i == 2 || i == 3 || i == 6};
+	assert_int_equal(s_put(f, m, 10, b, res), STORE_OK);
+	/* times 1..7 are older: 1, 3, 4 and 7 are kept, 2, 5 and 6 go; two
+	 * per transaction, so that a transaction ends beside kept ones. */
+	assert_int_equal(store_expire(f->st, 8, 2, &removed), STORE_OK);
+	assert_int_equal(removed, 3);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(store_has(f->st, b[i].rec.id), m[i].keep || i >= 7);
+	s_check_ok(f);
+	assert_int_equal(store_expire(f->st, 8, 1, &removed), STORE_OK);
+	assert_int_equal(removed, 0);
+	assert_int_equal(store_expire(f->st, UINT64_MAX, 0, &removed), STORE_OK);
+	assert_int_equal(removed, 3);
+	assert_int_equal(store_stats(f->st, &ss), STORE_OK);
+	assert_int_equal(ss.messages, 4);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(store_has(f->st, b[i].rec.id), m[i].keep);
+	assert_int_equal(store_range(f->st, 0, UINT64_MAX, false, NULL, 0, NULL, NULL, NULL), 4);
+	s_check_ok(f);
+	for (int i = 0; i < 10; i++)
+		s_unbuild(&b[i]);
+}
+
+/* ---- store_check_each: a verify function over every message ------------- */
+
+struct tverify {
+	size_t calls;
+	uint64_t seen[16]; /* seq of each message verified, in order */
+};
+
+/* store_verify_fn: the test message's signature. */
+static int
+s_verify(void *arg, const uint8_t *bytes, size_t len, char *why, size_t whylen)
+{
+	struct tverify *v = arg;
+	struct store_rec rec;
+	struct store_ioc iocs[MAXIOC];
+	uint8_t *plain = malloc(len);
+	unsigned long long plen;
+	int rc;
+
+	assert_non_null(plain);
+	assert_int_equal(s_parse(bytes, len, &rec, iocs), 0);
+	if (v->calls < 16)
+		v->seen[v->calls] = rec.seq;
+	v->calls++;
+	rc = crypto_sign_open(plain, &plen, bytes, len, s_keys[0].pk) == 0 ||
+	             crypto_sign_open(plain, &plen, bytes, len, s_keys[1].pk) == 0
+	         ? 0
+	         : -1;
+	free(plain);
+	if (rc != 0)
+		snprintf(why, whylen, "signature does not verify");
+	return rc;
+}
+
+static void
+test_check_each(void **state)
+{
+	struct fx *f = *state;
+	struct tmsg m[3] = {
+	        {.origin = 0, .seq = 1, .time = 10, .nioc = 1, .ioc = {IOC("a.example")}},
+	        {.origin = 1, .seq = 2, .time = 5, .nioc = 1, .ioc = {IOC("a.example")}},
+	        {.origin = 0, .seq = 3, .time = 30},
+	};
+	struct built b[3];
+	struct tverify v = {0};
+	char err[512], hex[65];
+	int res[3];
+
+	assert_int_equal(s_put(f, m, 2, b, res), STORE_OK);
+	assert_int_equal(store_check_each(f->st, s_verify, &v, err, sizeof err), STORE_OK);
+	assert_int_equal(v.calls, 2);
+	/* in local key order, not time order */
+	assert_int_equal(v.seen[0], 1);
+	assert_int_equal(v.seen[1], 2);
+
+	/* A message with an all-zero signature, stored as the store takes it
+	 * (its id is the hash of its bytes; the indexes agree). */
+	s_build(&b[2], &m[2]);
+	memset(b[2].bytes, 0, crypto_sign_BYTES);
+	assert_int_equal(s_parse(b[2].bytes, b[2].len, &b[2].rec, b[2].iocs), 0);
+	assert_int_equal(store_put_batch(f->st, &b[2].rec, 1, 0, res), STORE_OK);
+	assert_int_equal(store_check(f->st, err, sizeof err), STORE_OK);
+	assert_int_equal(store_check_each(f->st, NULL, NULL, err, sizeof err), STORE_OK);
+	memset(&v, 0, sizeof v);
+	err[0] = '\0';
+	assert_int_equal(store_check_each(f->st, s_verify, &v, err, sizeof err), STORE_E_CORRUPT);
+	assert_int_equal(v.calls, 3);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[2].rec.id[i]);
+	if (strstr(err, "message 3 (id ") == NULL || strstr(err, hex) == NULL ||
+	    strstr(err, "signature does not verify") == NULL)
+		fail_msg("store_check_each said \"%s\"", err);
+	/* The first bad one is named, and nothing after it is looked at. */
+	m[0].seq = 4;
+	s_unbuild(&b[0]);
+	s_build(&b[0], &m[0]);
+	assert_int_equal(store_put_batch(f->st, &b[0].rec, 1, 0, res), STORE_OK);
+	memset(&v, 0, sizeof v);
+	assert_int_equal(store_check_each(f->st, s_verify, &v, err, sizeof err), STORE_E_CORRUPT);
+	assert_int_equal(v.calls, 3);
+	assert_non_null(strstr(err, hex));
+	assert_int_equal(store_check_each(f->st, s_verify, &v, NULL, 0), STORE_E_CORRUPT);
+	assert_int_equal(store_check_each(NULL, s_verify, &v, err, sizeof err), STORE_E_INVAL);
+	for (int i = 0; i < 3; i++)
+		s_unbuild(&b[i]);
+}
+
 /* ---- store_check finds corruption --------------------------------------- */
 
 static void
@@ -1715,6 +1854,343 @@ test_crash(void **state)
 	s_open(f, LIMIT);
 }
 
+/* ---- the node: restore and check verify every message; import rules ---- */
+
+struct nfx {
+	char tmp[64];
+	char dir[96];  /* a node directory: tmp/A */
+	struct node *n;
+	/* peers in the trust list: a member, a member coordinator, an
+	 * external partner */
+	uint8_t mpk[32], msk[64], cpk[32], csk[64], xpk[32], xsk[64];
+};
+
+static void
+s_trust(struct node *n, const char *name, const uint8_t pk[32], enum msg_level level,
+	bool coordinator)
+{
+	struct trust_peer p;
+	char err[256];
+
+	memset(&p, 0, sizeof p);
+	snprintf(p.name, sizeof p.name, "%s", name);
+	memcpy(p.id, pk, 32);
+	p.level = level;
+	p.coordinator = coordinator;
+	if (trust_add(n->trust, &p, err, sizeof err) != 0 || node_save_trust(n, err, sizeof err) != 0)
+		fail_msg("trust %s: %s", name, err);
+}
+
+static int
+s_nsetup(void **state)
+{
+	struct nfx *f = calloc(1, sizeof *f);
+	uint8_t seed[32];
+	char err[512];
+
+	assert_non_null(f);
+	assert_int_equal(tu_mkdtemp(f->tmp, "node"), 0);
+	snprintf(f->dir, sizeof f->dir, "%s/A", f->tmp);
+	if (node_init(f->dir, "A", "tcp://127.0.0.1:1", err, sizeof err) != 0)
+		fail_msg("node_init: %s", err);
+	if ((f->n = node_open(f->dir, NODE_KEYS | NODE_STORE, err, sizeof err)) == NULL)
+		fail_msg("node_open: %s", err);
+	memset(seed, 'm', 32);
+	crypto_sign_seed_keypair(f->mpk, f->msk, seed);
+	memset(seed, 'c', 32);
+	crypto_sign_seed_keypair(f->cpk, f->csk, seed);
+	memset(seed, 'x', 32);
+	crypto_sign_seed_keypair(f->xpk, f->xsk, seed);
+	s_trust(f->n, "M", f->mpk, MSG_LEVEL_MEMBER, false);
+	s_trust(f->n, "C", f->cpk, MSG_LEVEL_MEMBER, true);
+	s_trust(f->n, "X", f->xpk, MSG_LEVEL_EXTERNAL, false);
+	*state = f;
+	return 0;
+}
+
+static int
+s_nteardown(void **state)
+{
+	struct nfx *f = *state;
+
+	node_close(&f->n);
+	(void)tu_rmrf(f->tmp);
+	free(f);
+	return 0;
+}
+
+/* A message signed by (pk, sk); malloc'd, its id into id (may be NULL).
+ * kind "incident", "retract" (ref required) or "roster". */
+static uint8_t *
+s_nmsg(const uint8_t pk[32], const uint8_t sk[64], const char *kind, const char *tlp,
+	uint64_t seq, uint64_t time, const uint8_t *ref, size_t *len, uint8_t *id)
+{
+	struct draft *d = draft_new();
+	struct msg *m;
+	char err[256], hex[65];
+	uint8_t *out;
+
+	assert_non_null(d);
+	m = draft_msg(d);
+	memcpy(m->origin, pk, 32);
+	m->seq = seq;
+	m->time = time;
+	if (draft_set(d, "kind", kind, err, sizeof err) != 0 ||
+	    draft_set(d, "tlp", tlp, err, sizeof err) != 0)
+		fail_msg("draft: %s", err);
+	if (strcmp(kind, "incident") == 0) {
+		if (draft_set(d, "title", "test", err, sizeof err) != 0 ||
+		    draft_set(d, "category", "test", err, sizeof err) != 0 ||
+		    draft_set(d, "severity", "low", err, sizeof err) != 0 ||
+		    draft_set(d, "indicator", "ipv4:192.0.2.7", err, sizeof err) != 0)
+			fail_msg("draft: %s", err);
+	} else if (strcmp(kind, "retract") == 0) {
+		hex_encode(hex, ref, 32);
+		if (draft_set(d, "ref", hex, err, sizeof err) != 0)
+			fail_msg("draft: %s", err);
+	} else {
+		hex_encode(hex, pk, 32);
+		if (draft_set(d, "peer", hex, err, sizeof err) != 0 ||
+		    draft_set(d, "name", "peer", err, sizeof err) != 0 ||
+		    draft_set(d, "level", "member", err, sizeof err) != 0)
+			fail_msg("draft: %s", err);
+	}
+	if (msg_encode(m, sk, NULL, NULL, &out, len) != MSG_OK)
+		fail_msg("msg_encode of a %s", kind);
+	if (id != NULL)
+		memcpy(id, m->id, 32);
+	draft_destroy(&d);
+	return out;
+}
+
+/* Zero the signature of a message in place; its new id into id. */
+static void
+s_zero_sig(uint8_t *bytes, size_t len, uint8_t id[32])
+{
+	struct msg *m = msg_new();
+	uint8_t sig[MSG_SIG_LEN], zero[MSG_SIG_LEN] = {0};
+	size_t i;
+
+	assert_non_null(m);
+	assert_int_equal(msg_decode(m, bytes, len, 0), MSG_OK);
+	memcpy(sig, m->sig, sizeof sig);
+	for (i = 0; i + sizeof sig <= len && memcmp(bytes + i, sig, sizeof sig) != 0; i++)
+		;
+	assert_true(i + sizeof sig <= len);
+	memcpy(bytes + i, zero, sizeof zero);
+	assert_int_equal(msg_decode(m, bytes, len, 0), MSG_OK);
+	assert_int_equal(msg_verify(m), MSG_E_SIG);
+	memcpy(id, m->id, 32);
+	msg_destroy(&m);
+}
+
+/* Stores a message as the store takes it, past every check of ingest. */
+static void
+s_put_raw(struct node *n, const uint8_t *bytes, size_t len)
+{
+	static struct store_ioc ioc[MSG_MAX_INDICATORS];
+	struct msg *m = msg_new();
+	struct store_rec rec;
+	int res = -1;
+
+	assert_non_null(m);
+	assert_int_equal(msg_decode(m, bytes, len, 0), MSG_OK);
+	ingest_rec(&rec, ioc, m, bytes, len);
+	assert_int_equal(store_put_batch(n->st, &rec, 1, now_ms(), &res), STORE_OK);
+	assert_int_equal(res, STORE_OK);
+	msg_destroy(&m);
+}
+
+/* Runs the socmesh CLI of this build ($B/socmesh, B as tests/run sets it)
+ * with args; its exit status, and stdout and stderr into out.  -1 when
+ * there is no such program here (a unit test run by hand). */
+static int
+s_cli(const char *args, char *out, size_t cap)
+{
+	const char *b = getenv("B") != NULL ? getenv("B") : "build";
+	char cmd[1024], prog[256];
+	size_t n = 0, k;
+	FILE *p;
+	int st;
+
+	snprintf(prog, sizeof prog, "%s/socmesh", b);
+	if (access(prog, X_OK) != 0)
+		return -1;
+	snprintf(cmd, sizeof cmd, "%s %s 2>&1", prog, args);
+	assert_non_null(p = popen(cmd, "r"));
+	while (n + 1 < cap && (k = fread(out + n, 1, cap - 1 - n, p)) > 0)
+		n += k;
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/*
+ * Issue 8, item 5: a backup carrying a message of a trusted origin with an
+ * all-zero signature is refused by restore, which names the message and
+ * leaves the store as it was, and `socmesh check` reports it.  A backup
+ * whose messages are all genuine restores even after their origin was
+ * blocked: restore checks what ingest checks, not today's trust.
+ */
+static void
+test_restore_verifies(void **state)
+{
+	struct nfx *f = *state;
+	uint64_t now = now_ms(), backed = 0;
+	uint8_t id[32], bad[32], *b;
+	char err[512], out[4096], hex[65], good[128], crafted[128], data[160], args[512];
+	struct node_restored r;
+	struct stat before, after;
+	size_t len;
+	int rc;
+
+	/* Its own message and a member's, through the import path. */
+	b = s_nmsg(f->n->keys->pk, f->n->keys->sk, "incident", "green", 1, now, NULL, &len, id);
+	assert_int_equal(node_accept(f->n, b, len, NULL, id, err, sizeof err), 0);
+	free(b);
+	b = s_nmsg(f->mpk, f->msk, "incident", "clear", 1, now, NULL, &len, id);
+	assert_int_equal(node_accept(f->n, b, len, NULL, id, err, sizeof err), 0);
+	free(b);
+	snprintf(good, sizeof good, "%s/good.mdb", f->tmp);
+	snprintf(crafted, sizeof crafted, "%s/crafted.mdb", f->tmp);
+	assert_int_equal(store_backup(f->n->st, good, &backed), STORE_OK);
+	assert_int_equal(node_check(f->n, NULL, err, sizeof err), STORE_OK);
+
+	/* The member's second message, its signature all zeros: ingest refuses
+	 * it, so it goes into the store past ingest. */
+	b = s_nmsg(f->mpk, f->msk, "incident", "green", 2, now, NULL, &len, id);
+	s_zero_sig(b, len, bad);
+	hex_encode(hex, bad, 32);
+	assert_int_equal(node_accept(f->n, b, len, NULL, id, err, sizeof err), -1);
+	assert_non_null(strstr(err, "signature"));
+	s_put_raw(f->n, b, len);
+	free(b);
+	/* The indexes agree with it: only the signature is wrong. */
+	assert_int_equal(store_check(f->n->st, err, sizeof err), STORE_OK);
+	assert_int_equal(node_check(f->n, NULL, err, sizeof err), STORE_E_CORRUPT);
+	if (strstr(err, hex) == NULL || strstr(err, "message 3 ") == NULL ||
+	    strstr(err, "signature does not verify") == NULL)
+		fail_msg("node_check said \"%s\"", err);
+	assert_int_equal(store_backup(f->n->st, crafted, &backed), STORE_OK);
+	node_close(&f->n);
+
+	snprintf(args, sizeof args, "check --dir %s", f->dir);
+	if ((rc = s_cli(args, out, sizeof out)) != -1) {
+		assert_int_equal(rc, 1);
+		if (strstr(out, hex) == NULL || strstr(out, "signature does not verify") == NULL)
+			fail_msg("socmesh check said \"%s\"", out);
+	}
+
+	/* The member is blocked since: its history is restorable all the same. */
+	if ((f->n = node_open(f->dir, 0, err, sizeof err)) == NULL)
+		fail_msg("node_open: %s", err);
+	assert_int_equal(trust_set_level(f->n->trust, "M", MSG_LEVEL_BLOCKED, err, sizeof err), 0);
+	assert_int_equal(node_save_trust(f->n, err, sizeof err), 0);
+
+	snprintf(data, sizeof data, "%s/store/data.mdb", f->dir);
+	assert_int_equal(stat(data, &before), 0);
+	err[0] = '\0';
+	assert_int_equal(node_restore(f->n, crafted, &r, err, sizeof err), -1);
+	if (strstr(err, hex) == NULL || strstr(err, "signature does not verify") == NULL ||
+	    strstr(err, crafted) == NULL)
+		fail_msg("node_restore said \"%s\"", err);
+	/* The store is as it was. */
+	assert_int_equal(stat(data, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	assert_int_equal(before.st_size, after.st_size);
+	assert_int_equal(before.st_mtime, after.st_mtime);
+	snprintf(data, sizeof data, "%s/store/data.mdb.before-restore", f->dir);
+	assert_int_equal(access(data, F_OK), -1);
+	snprintf(data, sizeof data, "%s/store/.restore", f->dir);
+	assert_int_equal(access(data, F_OK), -1);
+
+	snprintf(args, sizeof args, "restore --dir %s --from %s", f->dir, crafted);
+	if ((rc = s_cli(args, out, sizeof out)) != -1) {
+		assert_int_equal(rc, 1);
+		if (strstr(out, hex) == NULL || strstr(out, "signature does not verify") == NULL)
+			fail_msg("socmesh restore said \"%s\"", out);
+	}
+
+	assert_int_equal(node_restore(f->n, good, &r, err, sizeof err), 0);
+	assert_int_equal(r.messages, 2);
+	node_close(&f->n);
+	if ((f->n = node_open(f->dir, NODE_STORE, err, sizeof err)) == NULL)
+		fail_msg("node_open: %s", err);
+	assert_int_equal(store_has(f->n->st, bad), 0);
+	assert_int_equal(node_check(f->n, NULL, err, sizeof err), STORE_OK);
+}
+
+/* What an import (node_accept) refuses, and why (issue 8, item 6). */
+static void
+test_accept_rules(void **state)
+{
+	struct nfx *f = *state;
+	const struct trust_peer *m_entry = trust_find_name(f->n->trust, "M");
+	uint64_t now = now_ms(), day = 86400000;
+	uint8_t id[32], target[32], other[32], *b;
+	char err[512];
+	size_t len;
+	int seq = 1;
+
+#define ACCEPT(bytes, from, want, text)                                                           \
+	do {                                                                                       \
+		err[0] = '\0';                                                                     \
+		int got_ = node_accept(f->n, bytes, len, from, id, err, sizeof err);               \
+		if (got_ != (want) || strstr(err, text) == NULL)                                   \
+			fail_msg("line %d: node_accept %d \"%s\", want %d \"%s\"", __LINE__, got_,  \
+			         err, want, text);                                                  \
+		free(bytes);                                                                       \
+	} while (0)
+
+	/* Time: an hour ahead at most. */
+	b = s_nmsg(f->mpk, f->msk, "incident", "clear", seq++, now + 2 * 3600000, NULL, &len, id);
+	ACCEPT(b, NULL, -1, "in the future");
+	b = s_nmsg(f->mpk, f->msk, "incident", "clear", seq++, now + 1800000, NULL, &len, id);
+	ACCEPT(b, NULL, 0, "");
+	/* Older than the retention window: refused, except rosters. */
+	f->n->cfg.retention_ms = day;
+	b = s_nmsg(f->mpk, f->msk, "incident", "clear", seq++, now - 2 * day, NULL, &len, id);
+	ACCEPT(b, NULL, -1, "retention");
+	b = s_nmsg(f->mpk, f->msk, "incident", "clear", seq++, now - day / 2, NULL, &len, id);
+	ACCEPT(b, NULL, 0, "");
+	b = s_nmsg(f->cpk, f->csk, "roster", "green", 1, now - 2 * day, NULL, &len, id);
+	ACCEPT(b, NULL, 0, "");
+	f->n->cfg.retention_ms = 0;
+	b = s_nmsg(f->mpk, f->msk, "incident", "clear", seq++, now - 2 * day, NULL, &len, id);
+	ACCEPT(b, NULL, 0, "");
+
+	/* An external partner's messages are CLEAR only, whoever relays them. */
+	b = s_nmsg(f->xpk, f->xsk, "incident", "green", 1, now, NULL, &len, id);
+	ACCEPT(b, m_entry, -1, "the origin is external");
+	b = s_nmsg(f->xpk, f->xsk, "incident", "green", 2, now, NULL, &len, id);
+	ACCEPT(b, NULL, -1, "the peer is external");
+	b = s_nmsg(f->xpk, f->xsk, "incident", "clear", 3, now, NULL, &len, id);
+	ACCEPT(b, m_entry, 0, "");
+
+	/* A retraction is judged against what it retracts: never without it. */
+	b = s_nmsg(f->mpk, f->msk, "incident", "green", seq++, now, NULL, &len, target);
+	{
+		uint8_t *t = b;
+		size_t tlen = len;
+		uint8_t *r = s_nmsg(f->mpk, f->msk, "retract", "green", seq++, now, target, &len, id);
+		ACCEPT(r, NULL, -1, "the retracted message is not here; import it first");
+		len = tlen;
+		ACCEPT(t, NULL, 0, "");
+	}
+	/* by someone else, a relay or this node: refused */
+	b = s_nmsg(f->cpk, f->csk, "retract", "green", 2, now, target, &len, id);
+	ACCEPT(b, NULL, -1, "only the origin");
+	b = s_nmsg(f->cpk, f->csk, "retract", "green", 3, now, target, &len, id);
+	ACCEPT(b, m_entry, -1, "only the origin");
+	b = s_nmsg(f->n->keys->pk, f->n->keys->sk, "retract", "green", 1, now, target, &len, id);
+	ACCEPT(b, NULL, -1, "only the origin");
+	/* by its origin: accepted */
+	b = s_nmsg(f->mpk, f->msk, "retract", "green", seq++, now, target, &len, other);
+	ACCEPT(b, NULL, 0, "");
+	assert_int_equal(store_has(f->n->st, other), 1);
+#undef ACCEPT
+}
+
 int
 main(void)
 {
@@ -1734,6 +2210,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_expire, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_expire_many, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_lkey_never_reused, s_setup, s_teardown),
+	        cmocka_unit_test_setup_teardown(test_expire_keep, s_setup, s_teardown),
+	        cmocka_unit_test_setup_teardown(test_check_each, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_check_detects, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_full, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_peer, s_setup, s_teardown),
@@ -1742,6 +2220,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_threads, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_two_processes, s_setup, s_teardown),
 	        cmocka_unit_test_setup_teardown(test_crash, s_setup, s_teardown),
+	        cmocka_unit_test_setup_teardown(test_restore_verifies, s_nsetup, s_nteardown),
+	        cmocka_unit_test_setup_teardown(test_accept_rules, s_nsetup, s_nteardown),
 	};
 
 	if (sodium_init() < 0)
