@@ -13,6 +13,11 @@ Written from docs/PROTOCOL.md alone (no C source consulted).  For every
     the origin (crypto_box_seal_open + XChaCha20-Poly1305) and checks that the
     plaintext is the canonical body that was encoded.
 
+It then runs frames.py over the same text: the reconciliation vector of
+section 12.4 replayed from the two sets it describes, every ```frame-vector
+block of section 13.10 built from its inputs and parsed back, and a table of
+malformed frames the reader must refuse.
+
 Output is TAP: "1..N", then "ok N - name" / "not ok N - name" followed by
 "# ..." diagnostics.  Exit status is 1 if any vector fails.
 
@@ -29,6 +34,8 @@ import sys
 import msgpack
 import nacl.bindings as sodium
 import nacl.exceptions
+
+import frames  # sections 12 and 13, standard library only (same directory)
 
 
 class ProtoError(Exception):
@@ -999,25 +1006,29 @@ def main(argv):
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
     blocks = parse_blocks(text)
-    print("1..%d" % len(blocks))
+    results = []
     if not blocks:
-        print("# no ```vector blocks found in %s" % path)
-        return 1
+        results.append(("message vectors", ["no ```vector blocks found in %s" % path]))
     ids_by_name = {}
-    failed = 0
-    for n, b in enumerate(blocks, 1):
+    for b in blocks:
         try:
             name, fails = run_vector(b, ids_by_name)
         except Exception as e:  # malformed block or input outside the rules
             name = next((v for k, v in b["_fields"] if k == "name"), "line-%d" % b["_line"])
             fails = ["cannot build the vector: %s: %s" % (type(e).__name__, e)]
-        if fails:
-            failed += 1
-            print("not ok %d - %s" % (n, name))
-            for f in fails:
-                print("# " + f)
-        else:
-            print("ok %d - %s" % (n, name))
+        results.append((name, fails))
+    # Sections 12 and 13: the reconciliation vector and the frame vectors.
+    try:
+        results += frames.run(text)
+    except Exception as e:  # malformed block
+        results.append(("peer protocol vectors", ["%s: %s" % (type(e).__name__, e)]))
+    print("1..%d" % len(results))
+    failed = 0
+    for n, (name, fails) in enumerate(results, 1):
+        print("%s %d - %s" % ("not ok" if fails else "ok", n, name))
+        for f in fails:
+            print("# " + f)
+        failed += bool(fails)
     return 1 if failed else 0
 
 
