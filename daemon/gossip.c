@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "eligible.h"
 #include "frame.h"
 #include "ingest.h"
 #include "log.h"
@@ -146,6 +147,7 @@ struct gossip {
 	zmq_pollitem_t ingest_item;
 	struct msg *m; /* scratch for the loop thread */
 	uint64_t refused, refused_logged; /* handshakes refused since the last log line; when */
+	struct eligible *elig; /* what each peer may be sent */
 	char hello[FRAME_HELLO_MAX];
 	size_t hello_len;
 	struct held held[HOLD_MAX];
@@ -432,6 +434,9 @@ gossip_push(struct gossip *g, const uint8_t *bytes, size_t len, const uint8_t *f
 
 	if (msg_decode(g->m, bytes, len, 0) != MSG_OK)
 		return;
+	if (eligible_add(g->elig, g->m, g->n->trust) == -1)
+		log_warnx("out of memory: a message is left out of reconciliation until the next "
+			  "trust change");
 	for (size_t i = 0; i < g->npeers; i++)
 		(void)s_offer(g, g->peers[i], bytes, len, source);
 }
@@ -455,29 +460,6 @@ s_offer_item(void *arg, const struct store_item *it)
 
 /* ---- reconciliation -------------------------------------------------- */
 
-struct eligible {
-	struct gossip *g;
-	struct peer *p;
-	struct recon_set *s;
-	int err;
-};
-
-static int
-s_add_eligible(void *arg, const struct store_item *it)
-{
-	struct eligible *e = arg;
-	struct policy_msg pm;
-
-	if (msg_decode(e->g->m, it->bytes, it->len, 0) != MSG_OK)
-		return 0;
-	pm = policy_msg_of(e->g->m);
-	if (s_may_send(e->g, &pm, NULL, e->p) == POLICY_OK &&
-	    refused_find(e->p->refused_by, e->g->m->id) == NULL &&
-	    recon_set_add(e->s, e->g->m->time, e->g->m->id) == -1)
-		e->err = -1;
-	return e->err;
-}
-
 static void
 s_x_free(struct xchg *x)
 {
@@ -495,19 +477,14 @@ s_x_free(struct xchg *x)
 static int
 s_x_open(struct gossip *g, struct peer *p, struct xchg *x, uint32_t xid)
 {
-	struct eligible e = { g, p, recon_set_new(), 0 };
+	uint64_t now = now_ms(), keep = g->n->cfg.retention_ms;
 	size_t words;
 
 	s_x_free(x);
-	if (e.s == NULL)
+	if ((x->rs = eligible_set(g->elig, &p->t, keep != 0 && keep < now ? now - keep : 0,
+		     p->refused_by)) == NULL)
 		return -1;
-	if (store_range(g->n->st, 0, UINT64_MAX, false, NULL, 0, s_add_eligible, &e, NULL) < 0 ||
-	    e.err != 0 || recon_set_seal(e.s) == -1) {
-		recon_set_destroy(&e.s);
-		return -1;
-	}
-	words = recon_set_count(e.s) / 64 + 1;
-	x->rs = e.s;
+	words = recon_set_count(x->rs) / 64 + 1;
 	x->todo = calloc(words, sizeof *x->todo);
 	x->done = calloc(words, sizeof *x->done);
 	if (x->todo == NULL || x->done == NULL) {
@@ -1626,6 +1603,9 @@ gossip_trust_changed(struct gossip *g)
 		p->next_sync = 0;
 	}
 	s_hello_make(g);
+	if (eligible_rebuild(g->elig, g->n->st, g->n->trust) == -1)
+		log_warnx("out of memory: reconciliation works on part of the store until the next "
+			  "trust change");
 	if (cut && s_listen(g, err, sizeof err) == -1)
 		log_warnx("%s", err);
 }
@@ -1645,6 +1625,10 @@ gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 	g->n = n;
 	g->loop = loop;
 	s_hello_make(g);
+	if ((g->elig = eligible_new(n->id)) == NULL) {
+		errf(err, errlen, "out of memory");
+		goto fail;
+	}
 	/* The ZAP handler must exist before the listener takes a handshake. */
 	if ((g->zap = zsock_new_rep(ZAP_ENDPOINT)) == NULL) {
 		errf(err, errlen, "cannot start the ZAP handler");
@@ -1658,6 +1642,10 @@ gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 	g->ingest_item = (zmq_pollitem_t){ NULL, ingest_fd(g->in), ZMQ_POLLIN, 0 };
 	zloop_poller(loop, &g->ingest_item, s_ingested, g);
 	s_sync_peers(g, &cut);
+	if (eligible_rebuild(g->elig, n->st, n->trust) == -1) {
+		errf(err, errlen, "out of memory reading the store");
+		goto fail;
+	}
 	if (s_listen(g, err, errlen) == -1)
 		goto fail;
 	g->timer = zloop_timer(loop, HEARTBEAT_MS, 0, s_tick, g);
@@ -1694,6 +1682,7 @@ gossip_destroy(struct gossip **gp)
 		zloop_reader_end(g->loop, g->zap);
 		zsock_destroy(&g->zap);
 	}
+	eligible_destroy(&g->elig);
 	msg_destroy(&g->m);
 	free(g);
 	*gp = NULL;

@@ -1,15 +1,23 @@
 /*
  * gossip — the node's conversation with its peers over CurveZMQ
- * (docs/PROTOCOL.md, "Peer protocol").
+ * (docs/PROTOCOL.md, section 13, "Peer protocol").
  *
  * One CURVE-server ROUTER bound on the node's listen endpoint, whose ZAP
- * handler admits only trust-list keys that are not blocked; one CURVE-client
- * DEALER per peer that has an endpoint.  Messages from peers pass the trust
- * and TLP rules here, then the ingest pipeline (signature, group commit);
- * what is committed is offered at once to every peer policy allows, except
- * the one it came from.  On every connection and every sync interval the
- * dealer side reconciles (proto/recon) the messages each side may send the
- * other.  Everything runs on the caller's zloop; the ingest threads are the
+ * handler admits only trust-list keys that are not blocked and names each
+ * connection by the key it authenticated with, for its whole life (names
+ * are labels for people); one CURVE-client DEALER per peer that has an
+ * endpoint.  Messages from peers pass the time, trust and TLP rules here,
+ * then the ingest pipeline (signature, group commit); what is committed is
+ * offered at once to every peer policy allows, except the one it came
+ * from.  On every connection and every sync interval the dealer side
+ * reconciles (proto/recon) the messages each side may send the other.
+ *
+ * Every cost a peer can cause is bounded per key, across its connections:
+ * each frame it sends pays its token bucket; what it asks for or lacks is
+ * sent as it proves it reads (a window of peer_window bytes, PING/PONG),
+ * at most peer_send_rate bytes a second; an exchange sends each message
+ * once; refused messages are told to the sender, which stops offering
+ * them.  Everything runs on the caller's zloop; the ingest threads are the
  * only others.
  */
 #ifndef SOCMESH_GOSSIP_H
@@ -35,8 +43,11 @@ void gossip_destroy(struct gossip **gp);
 
 /*
  * The node's trust list changed (n->trust was replaced): connect new peers,
- * apply new levels, and drop removed or newly blocked peers at once (their
- * connections are closed and nothing more is taken from them).
+ * apply new levels and names, and drop removed or newly blocked peers at
+ * once (their connections are closed and nothing more is taken from them).
+ * Before the next frame is sent, every exchange with every peer ends (and
+ * starts again under the new list), what waited to be sent is dropped, and
+ * provisional refusals are forgotten on both sides.
  */
 void gossip_trust_changed(struct gossip *g);
 
@@ -59,8 +70,9 @@ void gossip_input(struct gossip *g, const uint8_t key[MSG_KEY_LEN], zframe_t *ro
 json_t *gossip_peers_json(const struct gossip *g);
 
 /* The policy decision for message id and every peer: "sent" (among the
- * last 4096 messages sent to it since this node started), "would send", or
- * "withheld" with the reason.  Caller owns the array; NULL when the message
+ * last 4096 messages sent to it since this node started), "would send",
+ * "refused" (the peer refused it, with its reason), or "withheld" with the
+ * reason.  Caller owns the array; NULL when the message
  * is not here. */
 json_t *gossip_explain_json(const struct gossip *g, const uint8_t id[MSG_ID_LEN]);
 

@@ -108,10 +108,27 @@ s_add256(uint8_t a[32], const uint8_t b[32], const uint8_t c[32], bool sub)
 int
 recon_set_seal(struct recon_set *s)
 {
-	size_t k = 0;
+	size_t k = 0, sorted = 1;
 
-	if (s->n > 1)
-		qsort(s->v, s->n, sizeof *s->v, s_item_qsort);
+	/* Items mostly come in order (the daemon keeps them sorted): sort the
+	 * tail that does not, and merge it in. */
+	while (sorted < s->n && s_item_cmp(&s->v[sorted - 1], &s->v[sorted]) <= 0)
+		sorted++;
+	if (sorted < s->n) {
+		struct item *m = malloc(s->n * sizeof *m);
+		size_t i = 0, j = sorted;
+		if (m == NULL)
+			return -1;
+		qsort(s->v + sorted, s->n - sorted, sizeof *s->v, s_item_qsort);
+		while (i < sorted || j < s->n)
+			m[k++] = (j == s->n || (i < sorted && s_item_cmp(&s->v[i], &s->v[j]) <= 0))
+				? s->v[i++]
+				: s->v[j++];
+		free(s->v);
+		s->v = m;
+		s->cap = s->n;
+		k = 0;
+	}
 	for (size_t i = 0; i < s->n; i++)
 		if (k == 0 || s_item_cmp(&s->v[k - 1], &s->v[i]) != 0)
 			s->v[k++] = s->v[i];

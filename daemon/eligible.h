@@ -1,0 +1,56 @@
+/*
+ * eligible — what this node may send each peer, kept in memory so that a
+ * reconciliation never decodes the store.
+ *
+ * A message that names no recipients (CLEAR, GREEN) may go to a peer or
+ * not by the peer's level alone (policy_may_send() looks at no peer id for
+ * those), so they are kept in two classes, member and external; an
+ * addressed one (AMBER, AMBER+STRICT, RED) goes only between its origin
+ * and each recipient, so it is kept with the peers it may go to.  Every
+ * message committed is added (eligible_add); a trust change judges the
+ * whole store again (eligible_rebuild: a scan, as rare as trust changes).
+ * A class keeps its items sorted by (time, id), newcomers in a tail that
+ * is merged in when a set is next made, so that adding is O(1).
+ *
+ * Memory: 48 bytes per message and class, plus 80 per addressed message
+ * and peer it may go to.
+ */
+#ifndef SOCMESH_ELIGIBLE_H
+#define SOCMESH_ELIGIBLE_H
+
+#include <stdint.h>
+
+#include "msg.h"
+#include "recon.h"
+#include "refused.h"
+#include "store.h"
+#include "trust.h"
+
+struct eligible;
+
+/* Caller owns the result: eligible_destroy().  NULL when out of memory. */
+struct eligible *eligible_new(const uint8_t self[MSG_KEY_LEN]);
+void eligible_destroy(struct eligible **ep);
+
+/* Adds m, judged by the trust list t (borrowed for the call).  0 or -1
+ * when out of memory (the item is then missing from a class: the next
+ * rebuild restores it). */
+int eligible_add(struct eligible *e, const struct msg *m, const struct trust *t);
+
+/* Forgets everything and adds every message of st under t.  0 or -1. */
+int eligible_rebuild(struct eligible *e, struct store *st, const struct trust *t);
+
+/*
+ * A new sealed set of the items peer may be sent: its class's and its
+ * addressed ones, leaving out those older than cutoff (ms; what retention
+ * removes, rosters excepted) and those in skip (NULL: none).  Caller owns
+ * the result: recon_set_destroy().  NULL when out of memory, or for a
+ * blocked peer.
+ */
+struct recon_set *eligible_set(struct eligible *e, const struct trust_peer *peer, uint64_t cutoff,
+	const struct refused *skip);
+
+/* Items kept, over all classes and peers. */
+size_t eligible_count(const struct eligible *e);
+
+#endif
