@@ -21,6 +21,7 @@
 #define STALL_MS 15000      /* a PING unanswered this long: the connection is dead or deaf */
 #define ROUTES_MAX 4        /* inbound connections per peer we answer on */
 #define MARKS_MAX 8         /* PINGs outstanding per connection */
+#define FRAME_COST 64        /* what a queued frame costs beyond its payload */
 #define PUMP_MAX 1024       /* items looked up per pump: the loop stays responsive */
 #define CTL_RATE 200        /* HELLO, PING, PONG per second and peer, */
 #define CTL_BURST 400       /* in bursts of this many */
@@ -385,7 +386,7 @@ s_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size
 		c = &p->conn[best];
 		if ((rc = s_raw(g, p, c, cmd, data, len)) == 0) {
 			if (windowed) {
-				c->sent += len;
+				c->sent += len + FRAME_COST;
 				p->out_tokens -= (double)len;
 				if (c->sent - c->marked >= g->n->cfg.peer_window / 4)
 					s_ping(g, p, c);
@@ -395,6 +396,17 @@ s_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size
 		if (rc == -2 && best > 0)
 			s_conn_release(c);
 	}
+}
+
+/* An answer (HELLO, PONG) on the connection the question came in on.  It
+ * counts against the window like data, so that a peer that asks and never
+ * reads is answered up to its window and no further. */
+static void
+s_answer(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const void *data,
+	size_t len)
+{
+	if (s_unproven(p) < g->n->cfg.peer_window && s_raw(g, p, c, cmd, data, len) == 0)
+		c->sent += len + FRAME_COST;
 }
 
 /* policy_may_send() for message pm, with its origin's trust entry. */
@@ -1039,7 +1051,7 @@ s_hello(struct gossip *g, struct peer *p, struct conn *c, bool was_up, const uin
 		memcpy(p->trust, h.trust, sizeof p->trust);
 	}
 	if (c != NULL && c->route != NULL)
-		(void)s_raw(g, p, c, "HELLO", g->hello, g->hello_len);
+		s_answer(g, p, c, "HELLO", g->hello, g->hello_len);
 	else if (c != NULL && !was_up)
 		s_recon_start(g, p); /* (re)connected: catch up at once */
 }
@@ -1091,7 +1103,7 @@ s_frame(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const
 		if (len != FRAME_TOKEN_LEN)
 			s_reject(p, REJ_FRAME);
 		else if (c != NULL)
-			(void)s_raw(g, p, c, "PONG", data, len);
+			s_answer(g, p, c, "PONG", data, len);
 	} else if (strcmp(cmd, "PONG") == 0)
 		s_pong(g, p, data, len);
 	else if (p->version < FRAME_VERSION_MIN)
@@ -1434,8 +1446,10 @@ s_max_frame(const struct gossip *g)
 	return 2 * (int64_t)m;
 }
 
-/* ZeroMQ's own heartbeats close a connection whose other end is gone
- * without a word, so that what was queued on it is freed. */
+/* TCP keepalives close a connection whose other end is gone without a
+ * word, so that what was queued on it is freed.  Not ZeroMQ's heartbeats:
+ * libzmq 4.3.4 aborts (stream_engine_base.cpp:331, !_io_error) when its
+ * heartbeat timer fires on a connection whose input a flood has stopped. */
 static void
 s_sock_common(struct gossip *g, zsock_t *s)
 {
@@ -1444,8 +1458,10 @@ s_sock_common(struct gossip *g, zsock_t *s)
 	zsock_set_sndtimeo(s, 0);
 	zsock_set_sndhwm(s, (int)g->n->cfg.peer_queue);
 	zsock_set_maxmsgsize(s, s_max_frame(g));
-	zsock_set_heartbeat_ivl(s, 2000);
-	zsock_set_heartbeat_timeout(s, 10000);
+	zsock_set_tcp_keepalive(s, 1);
+	zsock_set_tcp_keepalive_idle(s, 30);
+	zsock_set_tcp_keepalive_intvl(s, 10);
+	zsock_set_tcp_keepalive_cnt(s, 3);
 }
 
 static void
