@@ -105,8 +105,10 @@ struct peer {
 	struct conn conn[1 + ROUTES_MAX];
 	uint64_t last_seen;
 	bool up;
-	unsigned version;          /* from its HELLO: 0 before, 1 for an empty one */
-	char trust[FRAME_TRUST_LEN + 1]; /* its HELLO's trust= value */
+	unsigned version;          /* spoken with it: 0 before its HELLO, 1 for an empty one */
+	unsigned announced;        /* the version its HELLO named */
+	char trust[FRAME_TRUST_LEN + 1]; /* its HELLO's trust= value (kept in the store) */
+	bool trust_dirty;
 	bool warned;
 	uint64_t sent, received, duplicates, dropped;
 	uint64_t rejected[REJ_COUNT];
@@ -160,6 +162,7 @@ static void s_peer_open(struct gossip *g, struct peer *p);
 static void s_peer_close(struct gossip *g, struct peer *p);
 static void s_pump(struct gossip *g, struct peer *p);
 static void s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len);
+static void s_release(struct gossip *g, const uint8_t id[MSG_ID_LEN]);
 
 /* What travels with a message through the ingest pipeline. */
 struct tag {
@@ -451,6 +454,7 @@ gossip_push(struct gossip *g, const uint8_t *bytes, size_t len, const uint8_t *f
 			  "trust change");
 	for (size_t i = 0; i < g->npeers; i++)
 		(void)s_offer(g, g->peers[i], bytes, len, source);
+	s_release(g, g->m->id);
 }
 
 struct fetched {
@@ -1008,7 +1012,6 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 				if (p != NULL)
 					p->received++;
 				(void)store_get(g->n->st, res[i].id, s_push_item, &pu);
-				s_release(g, res[i].id);
 			} else if (res[i].status == INGEST_DUP) {
 				if (p != NULL)
 					p->duplicates++;
@@ -1035,8 +1038,9 @@ s_hello(struct gossip *g, struct peer *p, struct conn *c, bool was_up, const uin
 		s_reject(p, REJ_FRAME);
 		return;
 	}
-	if (h.version != p->version && p->version != 0)
+	if (h.version != p->announced && p->announced != 0)
 		refused_forget_provisional(p->refused_by); /* upgraded: it may take more now */
+	p->announced = h.version;
 	p->version = h.version < FRAME_VERSION ? h.version : FRAME_VERSION;
 	if (p->version < FRAME_VERSION_MIN && !p->warned) {
 		p->warned = true;
@@ -1049,6 +1053,7 @@ s_hello(struct gossip *g, struct peer *p, struct conn *c, bool was_up, const uin
 		if (p->trust[0] != '\0')
 			refused_forget_provisional(p->refused_by);
 		memcpy(p->trust, h.trust, sizeof p->trust);
+		p->trust_dirty = true;
 	}
 	if (c != NULL && c->route != NULL)
 		s_answer(g, p, c, "HELLO", g->hello, g->hello_len);
@@ -1093,8 +1098,7 @@ s_frame(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const
 		log_info("peer %s: connected", p->t.name);
 	}
 	if (!s_pay(g, p, cmd, len)) {
-		if (!s_control(cmd))
-			s_reject(p, REJ_RATE);
+		s_reject(p, REJ_RATE);
 		return;
 	}
 	if (strcmp(cmd, "HELLO") == 0)
@@ -1377,6 +1381,11 @@ s_save(struct gossip *g)
 		s_keyname(key, sizeof key, "", p);
 		if (store_peer_put(g->n->st, key, blob, sizeof blob) != STORE_OK)
 			log_warnx("peer %s: counters not saved", p->t.name);
+		if (p->trust_dirty) {
+			s_keyname(key, sizeof key, "trust:", p);
+			if (store_peer_put(g->n->st, key, p->trust, strlen(p->trust)) == STORE_OK)
+				p->trust_dirty = false;
+		}
 		if (!refused_dirty(p->refused_by) || refused_blob(p->refused_by, &rb, &rn) == -1)
 			continue;
 		s_keyname(key, sizeof key, "refused-by:", p);
@@ -1395,6 +1404,12 @@ s_load(struct gossip *g, struct peer *p)
 	uint8_t *rb;
 	size_t n;
 
+	/* What its trust list was when it refused them: a change made while
+	 * this node was down still clears the provisional ones. */
+	s_keyname(key, sizeof key, "trust:", p);
+	if (store_peer_get(g->n->st, key, p->trust, FRAME_TRUST_LEN, &n) != STORE_OK ||
+	    n != FRAME_TRUST_LEN)
+		memset(p->trust, 0, sizeof p->trust);
 	s_keyname(key, sizeof key, "refused-by:", p);
 	if (store_peer_get(g->n->st, key, NULL, 0, &n) == STORE_E_NOMEM && (rb = malloc(n)) != NULL) {
 		if (store_peer_get(g->n->st, key, rb, n, &n) == STORE_OK)

@@ -74,7 +74,8 @@ struct frame_refuse {
 	uint32_t xid;   /* XCHG */
 	char reason[FRAME_REASON_MAX + 1];
 };
-/* Returns the length written; 0 when reason is not a token. */
+/* Returns the length written; 0 when reason is not a token, or what or
+ * cls is none of the values above. */
 size_t frame_refuse_write(uint8_t out[FRAME_REFUSE_MAX], const struct frame_refuse *r);
 int frame_refuse_read(struct frame_refuse *r, const uint8_t *p, size_t len)
 	__attribute__((warn_unused_result));
