@@ -556,8 +556,9 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		return 1;
 	a = json_object_get(rep, "peers");
 	if (!c->json)
-		printf("%-16s %-9s %-9s %-19s %8s %8s %8s  %s\n", "NAME", "LEVEL", "CONNECTED",
-			"LAST SEEN (UTC)", "SENT", "RECEIVED", "REJECTED", "REASONS");
+		printf("%-16s %-9s %-9s %-19s %8s %8s %8s %7s %7s  %s\n", "NAME", "LEVEL", "CONNECTED",
+			"LAST SEEN (UTC)", "SENT", "RECEIVED", "REJECTED", "REJ/MIN", "REFUSED",
+			"REASONS");
 	json_array_foreach (a, i, p) {
 		if (c->json) {
 			s_print_json(json_incref(p));
@@ -577,13 +578,15 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			snprintf(reasons + used, sizeof reasons - used, "%s%s=%lld", used ? " " : "", k,
 				(long long)json_integer_value(v));
 		}
-		printf("%-16s %-9s %-9s %-19s %8lld %8lld %8llu  %s\n",
+		printf("%-16s %-9s %-9s %-19s %8lld %8lld %8llu %7lld %7lld  %s\n",
 			s_field(p, "name"),
 			s_field(p, "level"),
 			json_is_true(json_object_get(p, "connected")) ? "yes" : "no", when,
 			(long long)json_integer_value(json_object_get(p, "sent")),
 			(long long)json_integer_value(json_object_get(p, "received")),
-			(unsigned long long)total, reasons);
+			(unsigned long long)total,
+			(long long)json_integer_value(json_object_get(p, "rejected_last_minute")),
+			(long long)json_integer_value(json_object_get(p, "refused_by_peer")), reasons);
 	}
 	json_decref(rep);
 	return 0;
@@ -669,6 +672,12 @@ s_prometheus(json_t *st, json_t *peers)
 		json_object_foreach (json_object_get(p, "rejected"), k, v)
 			printf("socmesh_rejections_total{peer=\"%s\",reason=\"%s\"} %lld\n",
 				s_field(p, "name"), k, (long long)json_integer_value(v));
+	s_prom_peers(peers, "socmesh_peer_rejections_last_minute", "gauge",
+		"Rejections of the peer's frames in the last minute (a refused message counts once): "
+		"falls back to zero when the cause is gone.",
+		"rejected_last_minute");
+	s_prom_peers(peers, "socmesh_peer_refused_by_peer", "gauge",
+		"Messages the peer refused from this node, not offered to it again.", "refused_by_peer");
 	s_prom_head("socmesh_store_used_bytes", "gauge", "Bytes of the store in use.");
 	printf("socmesh_store_used_bytes %lld\n",
 		(long long)json_integer_value(json_object_get(st, "store_used_bytes")));
