@@ -201,10 +201,13 @@ eligible_set(struct eligible *e, const struct trust_peer *peer, uint64_t cutoff,
 	if (peer->level == MSG_LEVEL_BLOCKED)
 		return NULL;
 	k = &e->cls[peer->level == MSG_LEVEL_MEMBER ? CLASS_MEMBER : CLASS_EXTERNAL];
-	if ((k->sorted < k->n || cutoff > 0) && s_settle(k, cutoff) == -1)
+	/* Sorted by time: the first item tells whether any is too old. */
+	if ((k->sorted < k->n || (k->n > 0 && k->v[0].time < cutoff)) && s_settle(k, cutoff) == -1)
 		return NULL;
-	if ((s = recon_set_new()) == NULL)
+	if ((s = recon_set_new()) == NULL || recon_set_reserve(s, k->n) == -1) {
+		recon_set_destroy(&s);
 		return NULL;
+	}
 	for (size_t i = 0; i < k->n && err == 0; i++)
 		if (skip == NULL || refused_find(skip, k->v[i].id) == NULL)
 			err = recon_set_add(s, k->v[i].time, k->v[i].id);

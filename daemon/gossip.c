@@ -17,10 +17,12 @@
 #define REDIAL_MAX_MS 300000 /* twice as late each time, up to this */
 #define RECON_MAX_ROUNDS 64
 #define RECON_IDLE_MS 10000 /* an exchange silent this long is given up (a frame was lost) */
-#define BUILD_EVERY_MS 1000 /* a peer may make us build a set this often */
+#define BUILD_EVERY_MS 1000 /* a peer may make us build a set this often, */
+#define WORK_SHARE 50       /* and keep the loop busy 1/WORK_SHARE of the time */
 #define STALL_MS 15000      /* a PING unanswered this long: the connection is dead or deaf */
 #define ROUTES_MAX 4        /* inbound connections per peer we answer on */
 #define MARKS_MAX 8         /* PINGs outstanding per connection */
+#define RCV_QUEUE 16          /* frames read ahead per connection */
 #define FRAME_COST 64        /* what a queued frame costs beyond its payload */
 #define PUMP_MAX 1024       /* items looked up per pump: the loop stays responsive */
 #define CTL_RATE 200        /* HELLO, PING, PONG per second and peer, */
@@ -80,6 +82,7 @@ struct conn {
 	struct mark marks[MARKS_MAX];
 	size_t nmarks;
 	uint64_t heard;
+	uint64_t probed; /* when it was last asked whether it is still open */
 };
 
 /* One reconciliation: x[FRAME_INITIATOR] is the one this node started,
@@ -121,6 +124,7 @@ struct peer {
 	size_t sent_at;
 	struct xchg x[2];
 	uint64_t built_at;
+	uint64_t busy_until; /* until then the loop time of its last exchange step is paid back */
 	uint64_t next_sync;
 	uint64_t reconciled, last_reconciled; /* exchanges completed; when the last one did */
 	uint64_t dialed, redial_ms; /* when the dealer was made; the wait before the next */
@@ -341,6 +345,17 @@ s_raw(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const v
 	e = zmq_errno();
 	zmsg_destroy(&m);
 	return e == EHOSTUNREACH ? -2 : -1;
+}
+
+/* Is c, whose PING has waited too long, closed?  Asked with a HELLO at most
+ * once per STALL_MS, however often the peer makes us wonder. */
+static bool
+s_closed(struct gossip *g, struct peer *p, struct conn *c, uint64_t now)
+{
+	if (c->nmarks == 0 || now - c->marks[0].when <= STALL_MS || now - c->probed <= STALL_MS)
+		return false;
+	c->probed = now;
+	return s_raw(g, p, c, "HELLO", g->hello, g->hello_len) == -2;
 }
 
 /* A PING after what was sent on c, so that the peer can prove it read it. */
@@ -577,7 +592,7 @@ s_refuse_xchg(struct gossip *g, struct peer *p, uint32_t xid, const char *reason
 	size_t n;
 
 	snprintf(fr.reason, sizeof fr.reason, "%s", reason);
-	if ((n = frame_refuse_write(buf, &fr)) > 0)
+	if (s_room(g, p) && (n = frame_refuse_write(buf, &fr)) > 0)
 		(void)s_send(g, p, "REFUSE", buf, n, true);
 }
 
@@ -591,7 +606,7 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	struct xchg *x;
 	uint8_t head[FRAME_XID_HEAD];
 	int role, rc;
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(), t0 = zclock_usecs();
 
 	if (frame_recon_read(&fr, data, len) != FRAME_OK) {
 		s_reject(p, REJ_RECON);
@@ -600,6 +615,19 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	/* Our role in the exchange is the other one. */
 	role = fr.role == FRAME_INITIATOR ? FRAME_RESPONDER : FRAME_INITIATOR;
 	x = &p->x[role];
+	/* A step costs loop time that grows with the set (building it, and
+	 * marking what the peer lacks): a peer may have the loop for at most
+	 * 1/WORK_SHARE of the time, however it words its messages. */
+	if (fr.len > 0 && now < p->busy_until) {
+		s_reject(p, REJ_BUSY);
+		if (role == FRAME_RESPONDER)
+			s_refuse_xchg(g, p, fr.xid, s_rej_own[REJ_BUSY - REJ_RATE][0]);
+		if (x->open && x->xid == fr.xid) {
+			s_x_close(p, role, false);
+			s_x_free(x);
+		}
+		return;
+	}
 	if (!x->open || x->xid != fr.xid) {
 		if (role == FRAME_INITIATOR || fr.len == 0)
 			return; /* the end of, or a reply in, an exchange that is over here */
@@ -655,6 +683,7 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	x->reply = out;
 	x->has_reply = true;
 	recon_result_free(&r);
+	p->busy_until = now_ms() + (zclock_usecs() - t0) * WORK_SHARE / 1000;
 	if (out.len == sizeof head)
 		s_x_close(p, role, true); /* our last word: nothing but skips */
 	s_pump(g, p);
@@ -1141,10 +1170,8 @@ s_route(struct gossip *g, struct peer *p, zframe_t *route)
 		if (!p->conn[i].used)
 			c = &p->conn[i];
 	for (int i = 1; i <= ROUTES_MAX && c == NULL; i++) {
-		struct conn *o = &p->conn[i];
-		if (o->nmarks > 0 && now - o->marks[0].when > STALL_MS &&
-		    s_raw(g, p, o, "HELLO", g->hello, g->hello_len) == -2)
-			c = o;
+		if (s_closed(g, p, &p->conn[i], now))
+			c = &p->conn[i];
 	}
 	for (int i = 1; i <= ROUTES_MAX && c == NULL; i++)
 		if (p->conn[i].sent == p->conn[i].proven &&
@@ -1289,7 +1316,7 @@ s_stalled(struct gossip *g, struct peer *p, uint64_t now)
 			zsock_destroy(&p->dealer);
 			s_conn_release(c);
 			s_peer_open(g, p);
-		} else if (s_raw(g, p, c, "HELLO", g->hello, g->hello_len) == -2)
+		} else if (s_closed(g, p, c, now))
 			s_conn_release(c);
 	}
 }
@@ -1452,13 +1479,14 @@ s_peer_free(struct gossip *g, struct peer **pp)
 	*pp = NULL;
 }
 
-/* Frames larger than this close the connection (ZeroMQ's limit): twice
- * the largest legal frame, a message or a RECON, whatever max_message is. */
+/* Frames larger than this close the connection (ZeroMQ's limit): the
+ * largest legal frame, a RECON, whatever max_message is (a message up to
+ * this size is read, refused as too-big and counted). */
 static int64_t
 s_max_frame(const struct gossip *g)
 {
-	uint64_t m = g->n->cfg.max_message > FRAME_RECON_MAX ? g->n->cfg.max_message : FRAME_RECON_MAX;
-	return 2 * (int64_t)m;
+	(void)g;
+	return FRAME_RECON_MAX > MSG_MAX_SIZE_DEFAULT ? FRAME_RECON_MAX : MSG_MAX_SIZE_DEFAULT;
 }
 
 /* TCP keepalives close a connection whose other end is gone without a
@@ -1472,6 +1500,9 @@ s_sock_common(struct gossip *g, zsock_t *s)
 	zsock_set_linger(s, 0);
 	zsock_set_sndtimeo(s, 0);
 	zsock_set_sndhwm(s, (int)g->n->cfg.peer_queue);
+	/* What a peer sends faster than the loop reads waits in ZeroMQ, up to
+	 * this many frames a connection; then TCP pushes back on the peer. */
+	zsock_set_rcvhwm(s, RCV_QUEUE);
 	zsock_set_maxmsgsize(s, s_max_frame(g));
 	zsock_set_tcp_keepalive(s, 1);
 	zsock_set_tcp_keepalive_idle(s, 30);

@@ -65,6 +65,19 @@ recon_set_destroy(struct recon_set **sp)
 }
 
 int
+recon_set_reserve(struct recon_set *s, size_t n)
+{
+	struct item *v;
+
+	if (n <= s->cap - s->n)
+		return 0;
+	if ((v = realloc(s->v, (s->n + n) * sizeof *v)) == NULL)
+		return -1;
+	s->v = v, s->cap = s->n + n;
+	return 0;
+}
+
+int
 recon_set_add(struct recon_set *s, uint64_t time, const uint8_t id[32])
 {
 	if (s->n == s->cap) {

@@ -42,6 +42,8 @@ struct recon_set;
 /* Caller owns the result: recon_set_destroy().  NULL when out of memory. */
 struct recon_set *recon_set_new(void);
 void recon_set_destroy(struct recon_set **sp);
+/* Makes room for n more items at once.  0 or -1 (no memory). */
+int recon_set_reserve(struct recon_set *s, size_t n);
 /* Adds an item; then recon_set_seal() before use.  0 or -1 (no memory). */
 int recon_set_add(struct recon_set *s, uint64_t time, const uint8_t id[32]);
 /* Sorts, drops repeats, and computes the running sums.  0 or -1. */
