@@ -22,7 +22,7 @@ spy() {
 	s=$1 d=$2 n=$3; shift 3
 	"$SPY" "$T/$d" "$(ep "$n")" "$(id_of "$n")" "$T/$s.log" "$@" 2>>"$T/$s.err" &
 	echo $! >"$T/$s.pid"
-	wait_until 10 grep -q '^HELLO' "$T/$s.log" || fail "the $s peer did not get through to $n"
+	wait_until 10 grep -q '^HELLO' "$T/$s.log" || { fail "the $s peer did not get through to $n"; finish; exit 1; }
 }
 got() { grep -q "^MSG $2\$" "$T/$1.log"; }               # the spy received message $2
 after() { sed -n "\\|^# wait:$T/$2\$|,\$p" "$T/$1.log"; } # what it received after its wait:$2

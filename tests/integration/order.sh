@@ -56,7 +56,7 @@ last=$(sign O last $(inc) tlp=clear seq=7 title="the last one")
 	msg:"$T/roster.msg" msg:"$T/ahead.msg" msg:"$T/ge.msg" msg:"$T/ce.msg" msg:"$T/last.msg" \
 	wait:"$T/stop" 2>>"$T/s.err" &
 echo $! >"$T/spy.pid"
-wait_until 10 has A "$last" || fail "A did not take the scripted peer's last message"
+wait_until 10 has A "$last" || { fail "A did not take the scripted peer's last message"; finish; exit 1; }
 
 # Retractions that came before their targets
 wait_until 5 has A "$x1" || fail "the target of the bad retraction was not stored"
