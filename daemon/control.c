@@ -252,7 +252,9 @@ control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err, size_t e
 	}
 	/* A socket file left by a daemon that died: nobody answers on it. */
 	unlink(c->path);
-	if ((c->rep = zsock_new(ZMQ_REP)) == NULL || zsock_bind(c->rep, "ipc://%s", c->path) == -1 ||
+	if ((c->rep = zsock_new(ZMQ_REP)) != NULL)
+		zsock_set_affinity(c->rep, 1); /* an I/O thread that peers never load */
+	if (c->rep == NULL || zsock_bind(c->rep, "ipc://%s", c->path) == -1 ||
 	    chmod(c->path, 0660) == -1) {
 		errf(err, errlen, "%s: cannot serve the control socket: %s", c->path, strerror(errno));
 		control_destroy(&c);

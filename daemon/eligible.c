@@ -27,6 +27,10 @@ enum { CLASS_MEMBER, CLASS_EXTERNAL, CLASS_COUNT };
 struct eligible {
 	uint8_t self[MSG_KEY_LEN];
 	struct class cls[CLASS_COUNT];
+	/* A class's set as it is now, shared by every exchange with a peer
+	 * that has nothing of its own (no addressed message, no refusal): an
+	 * exchange then costs no copy.  Dropped when the class changes. */
+	struct recon_set *shared[CLASS_COUNT];
 	struct addressed *a;
 	size_t na, capa;
 };
@@ -44,8 +48,10 @@ eligible_new(const uint8_t self[MSG_KEY_LEN])
 static void
 s_clear(struct eligible *e)
 {
-	for (int c = 0; c < CLASS_COUNT; c++)
+	for (int c = 0; c < CLASS_COUNT; c++) {
 		free(e->cls[c].v);
+		recon_set_destroy(&e->shared[c]);
+	}
 	free(e->a);
 	memset(e->cls, 0, sizeof e->cls);
 	e->a = NULL;
@@ -105,6 +111,7 @@ eligible_add(struct eligible *e, const struct msg *m, const struct trust *t)
 			if (s_grow((void **)&k->v, &k->cap, k->n, sizeof *k->v) == -1)
 				return -1;
 			k->v[k->n++] = s_item(m);
+			recon_set_destroy(&e->shared[c]);
 		}
 		return 0;
 	}
@@ -190,20 +197,37 @@ s_settle(struct class *k, uint64_t cutoff)
 	return 0;
 }
 
+/* Does peer have addressed messages of its own? */
+static bool
+s_own(const struct eligible *e, const struct trust_peer *peer)
+{
+	for (size_t i = 0; i < e->na; i++)
+		if (memcmp(e->a[i].peer, peer->id, MSG_KEY_LEN) == 0)
+			return true;
+	return false;
+}
+
 struct recon_set *
 eligible_set(struct eligible *e, const struct trust_peer *peer, uint64_t cutoff,
 	const struct refused *skip)
 {
-	struct class *k;
+	int c = peer->level == MSG_LEVEL_MEMBER ? CLASS_MEMBER : CLASS_EXTERNAL;
+	struct class *k = &e->cls[c];
+	bool shared;
 	struct recon_set *s;
 	int err = 0;
 
 	if (peer->level == MSG_LEVEL_BLOCKED)
 		return NULL;
-	k = &e->cls[peer->level == MSG_LEVEL_MEMBER ? CLASS_MEMBER : CLASS_EXTERNAL];
 	/* Sorted by time: the first item tells whether any is too old. */
-	if ((k->sorted < k->n || (k->n > 0 && k->v[0].time < cutoff)) && s_settle(k, cutoff) == -1)
-		return NULL;
+	if (k->sorted < k->n || (k->n > 0 && k->v[0].time < cutoff)) {
+		if (s_settle(k, cutoff) == -1)
+			return NULL;
+		recon_set_destroy(&e->shared[c]);
+	}
+	shared = (skip == NULL || refused_count(skip) == 0) && !s_own(e, peer);
+	if (shared && e->shared[c] != NULL)
+		return recon_set_ref(e->shared[c]);
 	if ((s = recon_set_new()) == NULL || recon_set_reserve(s, k->n) == -1) {
 		recon_set_destroy(&s);
 		return NULL;
@@ -220,6 +244,8 @@ eligible_set(struct eligible *e, const struct trust_peer *peer, uint64_t cutoff,
 	}
 	if (err != 0 || recon_set_seal(s) == -1)
 		recon_set_destroy(&s);
+	else if (shared)
+		e->shared[c] = recon_set_ref(s);
 	return s;
 }
 

@@ -10,7 +10,10 @@
  * message committed is added (eligible_add); a trust change judges the
  * whole store again (eligible_rebuild: a scan, as rare as trust changes).
  * A class keeps its items sorted by (time, id), newcomers in a tail that
- * is merged in when a set is next made, so that adding is O(1).
+ * is merged in when a set is next made, so that adding is O(1).  Peers
+ * with nothing of their own (no addressed message, no refusal) share one
+ * set per class, made again only after the class changed: a hostile peer
+ * opening exchanges over and over costs no copy of the store.
  *
  * Memory: 48 bytes per message and class, plus 80 per addressed message
  * and peer it may go to.
@@ -45,7 +48,7 @@ int eligible_rebuild(struct eligible *e, struct store *st, const struct trust *t
  * addressed ones, leaving out those older than cutoff (ms; what retention
  * removes, rosters excepted) and those in skip (NULL: none).  Caller owns
  * the result: recon_set_destroy().  NULL when out of memory, or for a
- * blocked peer.
+ * blocked peer.  The set may be shared (recon_set_ref): never change it.
  */
 struct recon_set *eligible_set(struct eligible *e, const struct trust_peer *peer, uint64_t cutoff,
 	const struct refused *skip);

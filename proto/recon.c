@@ -17,6 +17,7 @@ struct recon_set {
 	 * little-endian 256-bit number, modulo 2^256.  A range's sum is then a
 	 * subtraction, so any fingerprint costs O(1). */
 	uint8_t (*cum)[32];
+	unsigned refs; /* holders besides the first (recon_set_ref) */
 };
 
 /* A point between items: (time, prefix padded with zero bytes).  Items
@@ -58,10 +59,22 @@ recon_set_destroy(struct recon_set **sp)
 {
 	if (sp == NULL || *sp == NULL)
 		return;
+	if ((*sp)->refs > 0) {
+		(*sp)->refs--;
+		*sp = NULL;
+		return;
+	}
 	free((*sp)->v);
 	free((*sp)->cum);
 	free(*sp);
 	*sp = NULL;
+}
+
+struct recon_set *
+recon_set_ref(struct recon_set *s)
+{
+	s->refs++;
+	return s;
 }
 
 int
@@ -110,12 +123,25 @@ s_item_qsort(const void *a, const void *b)
 static void
 s_add256(uint8_t a[32], const uint8_t b[32], const uint8_t c[32], bool sub)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Four 64-bit limbs: the sums of a large set are made 8 times faster. */
+	uint64_t x[4], y[4], carry = sub ? 1 : 0;
+	memcpy(x, b, 32);
+	memcpy(y, c, 32);
+	for (int i = 0; i < 4; i++) {
+		uint64_t v = sub ? ~y[i] : y[i], s = x[i] + v, t = s + carry;
+		carry = (s < v) | (t < s);
+		x[i] = t;
+	}
+	memcpy(a, x, 32);
+#else
 	unsigned carry = sub ? 1 : 0;
 	for (int i = 0; i < 32; i++) {
 		unsigned x = (unsigned)b[i] + (sub ? (uint8_t)~c[i] : c[i]) + carry;
 		a[i] = (uint8_t)x;
 		carry = x >> 8;
 	}
+#endif
 }
 
 int
@@ -462,12 +488,6 @@ s_prefix_cmp(const void *a, const void *b)
 	return memcmp(a, b, RECON_PREFIX_LEN);
 }
 
-/* Sorted with s_prefix_cmp: the prefix comes first. */
-struct ours {
-	uint8_t prefix[RECON_PREFIX_LEN];
-	size_t index;
-};
-
 static int
 s_grow(void **v, size_t *cap, size_t need, size_t size)
 {
@@ -484,56 +504,57 @@ s_grow(void **v, size_t *cap, size_t need, size_t size)
 }
 
 /* The peer listed its ids in our range [lo, hi): what each side lacks.
- * Both lists are sorted here (the peer's may be in any order, repeated), so
- * the cost is O((n + m) log) whatever the peer sends. */
+ * Only the peer's list is sorted (it may come in any order, repeated);
+ * each of our items is looked up in it, so the cost is O((n + m) log n)
+ * whatever the peer sends, and O(m) for an empty list. */
 static int
 s_idlist(const struct recon_set *s, size_t lo, size_t hi, const uint8_t *theirs, size_t n,
 	struct recon_result *r)
 {
 	uint8_t (*t)[RECON_PREFIX_LEN] = NULL;
-	struct ours *o = NULL;
-	size_t m = hi - lo, i = 0, j = 0;
+	bool *hit = NULL;
+	size_t d = 0;
 	int err = RECON_OK;
 
-	if ((n > 0 && (t = malloc(n * sizeof *t)) == NULL) ||
-	    (m > 0 && (o = malloc(m * sizeof *o)) == NULL)) {
+	if (n > 0 && ((t = malloc(n * sizeof *t)) == NULL || (hit = calloc(n, 1)) == NULL)) {
 		free(t);
 		return RECON_E_NOMEM;
 	}
-	if (n > 0)
+	if (n > 0) {
 		memcpy(t, theirs, n * RECON_PREFIX_LEN);
-	for (size_t k = 0; k < m; k++) {
-		memcpy(o[k].prefix, s->v[lo + k].id, RECON_PREFIX_LEN);
-		o[k].index = lo + k;
-	}
-	if (n > 1)
 		qsort(t, n, sizeof *t, s_prefix_cmp);
-	if (m > 1)
-		qsort(o, m, sizeof *o, s_prefix_cmp);
-	while ((i < m || j < n) && err == RECON_OK) {
-		int c = i == m ? 1 : j == n ? -1 : memcmp(o[i].prefix, t[j], RECON_PREFIX_LEN);
-		if (c < 0) {
-			if (s_grow((void **)&r->have, &r->chave, r->nhave + 1, sizeof *r->have) == -1)
+		for (size_t j = 0; j < n; j++)
+			if (d == 0 || memcmp(t[d - 1], t[j], RECON_PREFIX_LEN) != 0)
+				memmove(t[d++], t[j], RECON_PREFIX_LEN);
+	}
+	if (s_grow((void **)&r->have, &r->chave, r->nhave + (hi - lo), sizeof *r->have) == -1)
+		err = RECON_E_NOMEM;
+	for (size_t k = lo; k < hi && err == RECON_OK; k++) {
+		size_t a = 0, b = d;
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+			int c = memcmp(t[mid], s->v[k].id, RECON_PREFIX_LEN);
+			if (c == 0) {
+				hit[mid] = true;
+				break;
+			}
+			if (c < 0)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		if (a >= b)
+			r->have[r->nhave++] = k;
+	}
+	for (size_t j = 0; j < d && err == RECON_OK; j++)
+		if (!hit[j]) {
+			if (s_grow((void **)&r->need, &r->cneed, r->nneed + 1, sizeof *r->need) == -1)
 				err = RECON_E_NOMEM;
 			else
-				r->have[r->nhave++] = o[i].index;
-			i++;
-		} else if (c > 0) {
-			if (r->nneed == 0 || memcmp(r->need[r->nneed - 1], t[j], RECON_PREFIX_LEN) != 0) {
-				if (s_grow((void **)&r->need, &r->cneed, r->nneed + 1, sizeof *r->need) == -1)
-					err = RECON_E_NOMEM;
-				else
-					memcpy(r->need[r->nneed++], t[j], RECON_PREFIX_LEN);
-			}
-			j++;
-		} else {
-			for (const uint8_t *same = t[j]; j < n && memcmp(t[j], same, RECON_PREFIX_LEN) == 0;)
-				j++;
-			i++;
+				memcpy(r->need[r->nneed++], t[j], RECON_PREFIX_LEN);
 		}
-	}
 	free(t);
-	free(o);
+	free(hit);
 	return err;
 }
 

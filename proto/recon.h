@@ -41,6 +41,10 @@ struct recon_set;
 
 /* Caller owns the result: recon_set_destroy().  NULL when out of memory. */
 struct recon_set *recon_set_new(void);
+/* One more holder of a sealed set (it is never changed again): each
+ * recon_set_destroy() lets one go, the last frees it.  Returns s.  Not
+ * thread-safe: holders share a thread. */
+struct recon_set *recon_set_ref(struct recon_set *s);
 void recon_set_destroy(struct recon_set **sp);
 /* Makes room for n more items at once.  0 or -1 (no memory). */
 int recon_set_reserve(struct recon_set *s, size_t n);
