@@ -1511,7 +1511,9 @@ s_sock_common(struct gossip *g, zsock_t *s)
 	zsock_set_ipv6(s, 1); /* [IPv6] endpoints and names with AAAA records */
 	zsock_set_linger(s, 0);
 	zsock_set_sndtimeo(s, 0);
-	zsock_set_affinity(s, 2); /* not the control socket's I/O thread */
+	/* Not the control socket's I/O thread, when the process has two. */
+	if (zmq_ctx_get(zsys_init(), ZMQ_IO_THREADS) >= 2)
+		zsock_set_affinity(s, 2);
 	zsock_set_sndhwm(s, (int)g->n->cfg.peer_queue);
 	/* What a peer sends faster than the loop reads waits in ZeroMQ, up to
 	 * this many frames a connection; then TCP pushes back on the peer. */
