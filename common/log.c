@@ -1,17 +1,22 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
 
+/* progname, use_syslog and journal are written by log_init() only, before
+ * any thread starts.  The level changes at run time (socmeshd's SIGHUP
+ * reload, on the loop thread) while the verifier and writer threads log:
+ * it is atomic.  Relaxed order is enough, as the level orders nothing else. */
 static struct {
 	const char *progname;
 	int use_syslog;
 	int journal; /* stderr is journald's stream: lines carry "<prio>" */
-	enum log_level level;
+	atomic_int level;
 } s_log = { "socmesh", 0, 0, LOG_LEVEL_INFO };
 
 /* systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connected to
@@ -32,7 +37,7 @@ log_init(const char *progname, int use_syslog, enum log_level level)
 {
 	s_log.progname = progname;
 	s_log.use_syslog = use_syslog;
-	s_log.level = level;
+	atomic_store_explicit(&s_log.level, (int)level, memory_order_relaxed);
 	s_log.journal = !use_syslog && s_on_journal();
 	if (use_syslog)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -41,13 +46,13 @@ log_init(const char *progname, int use_syslog, enum log_level level)
 void
 log_setlevel(enum log_level level)
 {
-	s_log.level = level;
+	atomic_store_explicit(&s_log.level, (int)level, memory_order_relaxed);
 }
 
 enum log_level
 log_getlevel(void)
 {
-	return s_log.level;
+	return (enum log_level)atomic_load_explicit(&s_log.level, memory_order_relaxed);
 }
 
 int
@@ -66,7 +71,7 @@ s_vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	char msg[1024];
 
-	if (level > s_log.level)
+	if ((int)level > atomic_load_explicit(&s_log.level, memory_order_relaxed))
 		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (s_log.use_syslog) {

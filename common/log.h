@@ -9,8 +9,11 @@
  * fatalx() are for programming errors and out-of-memory only: bad input from
  * a peer, a file or the command line is never fatal.
  *
- * The logger state is the process's own (set once by log_init() from main,
- * before any thread starts); every other function only reads it.
+ * The logger state is the process's own, set by log_init() from main
+ * before any thread starts.  Only the level changes later: log_setlevel()
+ * may be called at any time from any thread (socmeshd does on SIGHUP while
+ * its verifier and writer threads log); the level is atomic.  Every other
+ * function only reads the state.
  */
 #ifndef SOCMESH_LOG_H
 #define SOCMESH_LOG_H

@@ -39,9 +39,10 @@ show() { if [ -n "${DEMO_QUIET:-}" ]; then "$@" >/dev/null; else "$@" | sed 's/^
 fail() { echo "demo: FAILED: $*" >&2; for n in $NODES; do tail -n 5 "$WORK/$n.log" >&2 2>/dev/null; done; exit 1; }
 sm() { node=$1; shift; "$SM" --dir "$WORK/$node" "$@"; }
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-# within SECONDS COMMAND...: poll until it succeeds
+# within SECONDS COMMAND...: poll until it succeeds; SECONDS times
+# TIME_SCALE, which make check sets under the sanitizers (tests/run)
 within() {
-	t=$(($1 * 20)); shift
+	t=$(($1 * 20 * ${TIME_SCALE:-1})); shift
 	while [ $t -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; t=$((t - 1)); done
 	return 1
 }

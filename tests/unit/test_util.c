@@ -1,4 +1,5 @@
-/* Unit tests for common/util: hex and ids, sizes, durations, files, INI. */
+/* Unit tests for common/util (hex and ids, sizes, durations, the clock,
+ * files, INI) and for common/log's level. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,6 +8,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "util.h"
 #include "testutil.h"
 
@@ -292,15 +296,85 @@ test_format_round_trip(void **state)
 	}
 }
 
+static uint64_t
+s_realtime_ms(void)
+{
+	struct timespec ts;
+
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void
 test_now_ms(void **state)
 {
-	uint64_t a = (uint64_t)time(NULL) * 1000, t = now_ms(), b = (uint64_t)time(NULL) * 1000;
+	/* now_ms() reads CLOCK_REALTIME: compare it with the same clock read
+	 * just before and just after, truncated alike.  time(NULL) is not that
+	 * clock: on some kernels it lags clock_gettime by most of a second.
+	 * A slow or loaded machine only widens [a, b]; seconds, microseconds,
+	 * rounding up or another clock (CLOCK_MONOTONIC counts from boot)
+	 * fall outside it. */
+	struct timespec pause = { 0, 20 * 1000000 };
+	uint64_t a, t, b, t2;
 
 	(void)state;
-	assert_true(t + 1000 >= a);
-	assert_true(t <= b + 1000);
+	a = s_realtime_ms();
+	t = now_ms();
+	b = s_realtime_ms();
+	if (t < a || t > b)
+		fail_msg("now_ms() = %llu, outside [%llu, %llu]", (unsigned long long)t,
+			(unsigned long long)a, (unsigned long long)b);
 	assert_true(t > 1600000000000ull); /* after September 2020 */
+	/* It counts milliseconds: 20 ms of sleep are more than 10 of them
+	 * (truncation and clock slewing take at most about one). */
+	while (nanosleep(&pause, &pause) != 0)
+		assert_int_equal(errno, EINTR);
+	t2 = now_ms();
+	assert_true(t2 >= t + 10);
+	assert_true(t2 <= s_realtime_ms());
+}
+
+/* ---- logging ---------------------------------------------------------- */
+
+static atomic_int s_log_stop;
+
+static void *
+s_log_reader(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&s_log_stop)) {
+		/* Below the levels the main thread sets: prints nothing. */
+		log_debug("not printed");
+		(void)log_getlevel();
+	}
+	return NULL;
+}
+
+/* socmeshd changes the level on SIGHUP while its verifier and writer
+ * threads log: under TSAN=1 a plain variable is a reported race. */
+static void
+test_log_level_threads(void **state)
+{
+	enum log_level old = log_getlevel();
+	pthread_t th[2];
+
+	(void)state;
+	log_setlevel(LOG_LEVEL_ERROR);
+	atomic_store(&s_log_stop, 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, s_log_reader, NULL), 0);
+	for (int i = 0; i < 20000; i++) {
+		enum log_level l = i % 2 ? LOG_LEVEL_WARN : LOG_LEVEL_INFO;
+		log_setlevel(l);
+		assert_int_equal(log_getlevel(), l);
+	}
+	atomic_store(&s_log_stop, 1);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	log_setlevel(old);
+	assert_int_equal(log_level_parse("debug"), LOG_LEVEL_DEBUG);
+	assert_int_equal(log_level_parse("warn"), LOG_LEVEL_WARN);
+	assert_int_equal(log_level_parse("Info"), -1);
 }
 
 /* ---- files ------------------------------------------------------------ */
@@ -587,6 +661,7 @@ main(void)
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_now_ms),
+		cmocka_unit_test(test_log_level_threads),
 		cmocka_unit_test(test_write_atomic),
 		cmocka_unit_test(test_write_atomic_failures),
 		cmocka_unit_test(test_read_all),

@@ -3,6 +3,11 @@
 # away with everything started in it.  Source it; then `fail` records a
 # failed assertion and the script's exit status tells the result.
 B=${B:-build}
+# Under the sanitizers the programs run several times slower: tests/run sets
+# TIME_SCALE (SAN=1: 3, TSAN=1: 5) and every wait_until waits that many
+# times longer.  A wait that succeeds returns at once, so the scale costs
+# nothing on a passing run.
+TIME_SCALE=${TIME_SCALE:-1}
 SM="$B/socmesh"
 SMD="$B/socmeshd"
 T=$(mktemp -d /tmp/socmesh-it-XXXXXX)
@@ -43,9 +48,10 @@ trust() {
 	"$SM" trust add --dir "$T/$1" --name "$2" --key "$(id_of "$2")" --level "$3" $ep || exit 1
 }
 
-# wait_until TIMEOUT_S COMMAND...: poll every 50 ms; 0 when it succeeded.
+# wait_until TIMEOUT_S COMMAND...: poll every 50 ms for TIMEOUT_S seconds
+# (times TIME_SCALE); 0 when it succeeded.
 wait_until() {
-	limit=$(($1 * 20)); shift
+	limit=$(($1 * 20 * TIME_SCALE)); shift
 	i=0
 	while [ $i -lt $limit ]; do
 		"$@" >/dev/null 2>&1 && return 0
