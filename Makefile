@@ -86,7 +86,10 @@ $(B)/tests/%: tests/unit/%.c $(B)/libsocmesh.a
 
 $(B)/bench/%: tests/bench/%.c $(B)/libsocmesh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libsocmesh.a $(LIBS)
+
+# bench_hostile runs the attack of tests/unit/helper_hostile.c, which it includes.
+$(B)/bench/bench_hostile: tests/unit/helper_hostile.c
 
 # Fuzz targets also build with the ordinary compiler against a replay driver,
 # so that `make check` runs every seed and every kept regression input.
