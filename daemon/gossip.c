@@ -692,6 +692,7 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	if (r.nneed > 0)
 		(void)recon_buf_put(&x->want, r.need,
 			(r.nneed < FRAME_WANT_MAX ? r.nneed : FRAME_WANT_MAX) * RECON_PREFIX_LEN);
+	free(x->reply.p); /* the last one, sent */
 	x->reply = out;
 	x->has_reply = true;
 	recon_result_free(&r);
