@@ -1743,7 +1743,14 @@ gossip_destroy(struct gossip **gp)
 	if (g->timer > 0)
 		zloop_timer_end(g->loop, g->timer);
 	if (g->in != NULL) {
+		struct ingest_result res[64];
+		size_t k;
 		zloop_poller_end(g->loop, &g->ingest_item);
+		/* What is in flight is committed; its tags are ours to free. */
+		ingest_wait(g->in);
+		while ((k = ingest_results(g->in, res, 64)) > 0)
+			for (size_t i = 0; i < k; i++)
+				free(res[i].tag);
 		ingest_destroy(&g->in);
 		s_save(g);
 	}
