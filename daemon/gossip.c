@@ -88,15 +88,15 @@ struct conn {
 
 /* One reconciliation: x[FRAME_INITIATOR] is the one this node started,
  * x[FRAME_RESPONDER] the one the peer started.  The set stays after the
- * rounds end, until what the peer lacks (todo) has been sent. */
+ * rounds end, until what the peer lacks (lacks) has been sent. */
 struct xchg {
 	uint32_t xid;
 	bool open;
 	int rounds;
 	uint64_t at;
 	struct recon_set *rs;
-	uint64_t *todo, *done; /* bitmaps over rs: to send; sent (never twice) */
-	size_t cursor;         /* no todo bit below it */
+	uint64_t *lacks, *done; /* bitmaps over rs: to send; sent (never twice) */
+	size_t cursor;         /* no lacks bit below it */
 	struct recon_buf want, reply; /* frames waiting for the window */
 	bool has_reply;
 };
@@ -496,7 +496,7 @@ static void
 s_x_free(struct xchg *x)
 {
 	recon_set_destroy(&x->rs);
-	free(x->todo);
+	free(x->lacks);
 	free(x->done);
 	free(x->want.p);
 	free(x->reply.p);
@@ -517,9 +517,9 @@ s_x_open(struct gossip *g, struct peer *p, struct xchg *x, uint32_t xid)
 		     p->refused_by)) == NULL)
 		return -1;
 	words = recon_set_count(x->rs) / 64 + 1;
-	x->todo = calloc(words, sizeof *x->todo);
+	x->lacks = calloc(words, sizeof *x->lacks);
 	x->done = calloc(words, sizeof *x->done);
-	if (x->todo == NULL || x->done == NULL) {
+	if (x->lacks == NULL || x->done == NULL) {
 		s_x_free(x);
 		return -1;
 	}
@@ -683,7 +683,7 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	for (size_t i = 0; i < r.nhave; i++) {
 		size_t k = r.have[i];
 		if (!(x->done[k / 64] >> (k % 64) & 1)) {
-			x->todo[k / 64] |= 1ull << (k % 64);
+			x->lacks[k / 64] |= 1ull << (k % 64);
 			if (k < x->cursor)
 				x->cursor = k;
 		}
@@ -729,8 +729,8 @@ s_x_next(struct xchg *x)
 	size_t n = x->rs != NULL ? recon_set_count(x->rs) : 0;
 
 	for (size_t w = x->cursor / 64; w * 64 < n; w++)
-		if (x->todo[w] != 0) {
-			size_t k = w * 64 + (size_t)__builtin_ctzll(x->todo[w]);
+		if (x->lacks[w] != 0) {
+			size_t k = w * 64 + (size_t)__builtin_ctzll(x->lacks[w]);
 			x->cursor = k;
 			return (ptrdiff_t)k;
 		}
@@ -774,7 +774,7 @@ s_pump(struct gossip *g, struct peer *p)
 		(void)store_get(g->n->st, recon_set_id(x->rs, (size_t)k, NULL), s_offer_item, &f);
 		if (f.rc == -1)
 			break;
-		x->todo[k / 64] &= ~(1ull << (k % 64));
+		x->lacks[k / 64] &= ~(1ull << (k % 64));
 		x->done[k / 64] |= 1ull << (k % 64);
 	}
 	/* A set whose rounds are over and whose items are all sent goes. */
