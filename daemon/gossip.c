@@ -23,6 +23,7 @@
 #define STALL_MS 15000      /* a PING unanswered this long: the connection is dead or deaf */
 #define ROUTES_MAX 4        /* inbound connections per peer we answer on */
 #define MARKS_MAX 8         /* PINGs outstanding per connection */
+#define ANSWERS_PING_MS 10000 /* answers alone are proven this often */
 #define RCV_QUEUE 16          /* frames read ahead per connection */
 #define FRAME_COST 64        /* what a queued frame costs beyond its payload */
 #define PUMP_MAX 1024       /* items looked up per pump: the loop stays responsive */
@@ -80,6 +81,8 @@ struct conn {
 	bool used;
 	zframe_t *route; /* NULL for the dealer */
 	uint64_t sent, proven, marked;
+	bool data;       /* a data frame went since the last PING */
+	uint64_t pinged; /* when the last PING went */
 	struct mark marks[MARKS_MAX];
 	size_t nmarks;
 	uint64_t heard;
@@ -364,16 +367,21 @@ static void
 s_ping(struct gossip *g, struct peer *p, struct conn *c)
 {
 	struct mark *mk;
+	uint64_t now = now_ms();
 
-	if (c->nmarks == MARKS_MAX || c->sent == c->marked)
+	/* Answers (HELLO, PONG) count too, but alone they are proven only now
+	 * and then: a PONG for every PING that proves a PONG would never end. */
+	if (c->nmarks == MARKS_MAX || c->sent == c->marked ||
+	    (!c->data && now - c->pinged < ANSWERS_PING_MS))
 		return;
 	mk = &c->marks[c->nmarks];
 	randombytes_buf(mk->token, sizeof mk->token);
 	if (s_raw(g, p, c, "PING", mk->token, sizeof mk->token) != 0)
 		return;
 	mk->at = c->sent;
-	mk->when = now_ms();
+	mk->when = c->pinged = now;
 	c->marked = c->sent;
+	c->data = false;
 	c->nmarks++;
 }
 
@@ -406,6 +414,7 @@ s_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size
 		if ((rc = s_raw(g, p, c, cmd, data, len)) == 0) {
 			if (windowed) {
 				c->sent += len + FRAME_COST;
+				c->data = true;
 				p->out_tokens -= (double)len;
 				if (c->sent - c->marked >= g->n->cfg.peer_window / 4)
 					s_ping(g, p, c);
