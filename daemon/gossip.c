@@ -636,23 +636,14 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	/* Our role in the exchange is the other one. */
 	role = fr.role == FRAME_INITIATOR ? FRAME_RESPONDER : FRAME_INITIATOR;
 	x = &p->x[role];
-	/* A step costs loop time that grows with the set (building it, and
-	 * marking what the peer lacks): a peer may have the loop for at most
-	 * 1/WORK_SHARE of the time, however it words its messages. */
-	if (fr.len > 0 && now < p->busy_until) {
-		s_reject(p, REJ_BUSY);
-		if (role == FRAME_RESPONDER)
-			s_refuse_xchg(g, p, fr.xid, s_rej_own[REJ_BUSY - REJ_RATE][0]);
-		if (x->open && x->xid == fr.xid) {
-			s_x_close(p, role, false);
-			s_x_free(x);
-		}
-		return;
-	}
 	if (!x->open || x->xid != fr.xid) {
 		if (role == FRAME_INITIATOR || fr.len == 0)
 			return; /* the end of, or a reply in, an exchange that is over here */
-		if (now - p->built_at < BUILD_EVERY_MS) {
+		/* A step costs loop time that grows with the set (building it,
+		 * marking what the peer lacks): every step is charged, and a
+		 * new exchange waits until the peer has had the loop for at most
+		 * 1/WORK_SHARE of the time, however it words its messages. */
+		if (now - p->built_at < BUILD_EVERY_MS || now < p->busy_until) {
 			s_reject(p, REJ_BUSY);
 			s_refuse_xchg(g, p, fr.xid, s_rej_own[REJ_BUSY - REJ_RATE][0]);
 			return;
@@ -705,7 +696,8 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	x->reply = out;
 	x->has_reply = true;
 	recon_result_free(&r);
-	p->busy_until = now_ms() + (s_cpu_us() - t0) * WORK_SHARE / 1000;
+	p->busy_until = (p->busy_until > now ? p->busy_until : now) +
+			(s_cpu_us() - t0) * WORK_SHARE / 1000;
 	if (out.len == sizeof head)
 		s_x_close(p, role, true); /* our last word: nothing but skips */
 	s_pump(g, p);
@@ -1361,6 +1353,12 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 		if (p->up && now - p->last_seen > UP_WINDOW_MS) {
 			p->up = false;
 			s_forget_work(p);
+			/* Its connections that are closed take their unproven bytes
+			 * with them; one still open keeps them (it may only be deaf). */
+			for (int c = 1; c <= ROUTES_MAX; c++)
+				if (p->conn[c].used &&
+				    s_raw(g, p, &p->conn[c], "HELLO", g->hello, g->hello_len) == -2)
+					s_conn_release(&p->conn[c]);
 			log_info("peer %s: disconnected", p->t.name);
 		}
 		for (int r = 0; r < 2; r++)
