@@ -11,8 +11,6 @@
 #include "msg.h"
 #include "util.h"
 
-#define CONFIG_MAX_FILE (64 * 1024)
-
 enum s_type { T_NAME, T_LISTEN, T_PATH, T_SIZE, T_RETENTION, T_LEVEL, T_U32, T_DURATION };
 
 /* Every key: its place, its type and range, and the comment config_write()
@@ -370,23 +368,39 @@ s_on_key(void *user, const char *section, const char *key, const char *value, ch
 }
 
 int
-config_load(struct config *c, const char *path, char *err, size_t errlen)
+config_parse(struct config *c, const char *buf, size_t len, const char *name, char *err,
+	size_t errlen)
 {
 	static const struct inifile_ops ops = { s_on_section, s_on_key, NULL };
 	struct s_load l = { c, 0, 0 };
 
 	config_defaults(c);
-	if (inifile_parse(path, CONFIG_MAX_FILE, &ops, &l, err, errlen) != 0)
+	if (len > CONFIG_MAX_FILE)
+		return errf(err, errlen, "%s: %s", name, strerror(EFBIG));
+	if (inifile_parse_buf(buf, len, name, &ops, &l, err, errlen) != 0)
 		return -1;
 	/* The required keys are the first ones of [node]. */
 	for (size_t i = 0; i < 2; i++) {
-		if (!(l.seen_keys & (1u << i))) {
-			snprintf(err, errlen, "%s: missing key '%s' in [%s]", path, s_keys[i].key,
-				s_keys[i].section);
-			return -1;
-		}
+		if (!(l.seen_keys & (1u << i)))
+			return errf(err, errlen, "%s: missing key '%s' in [%s]", name,
+				s_keys[i].key, s_keys[i].section);
 	}
 	return 0;
+}
+
+int
+config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	config_defaults(c); /* even when the file cannot be read, as always */
+	if (file_read_all(path, CONFIG_MAX_FILE, &buf, &len) != 0)
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
+	rc = config_parse(c, buf, len, path, err, errlen);
+	free(buf);
+	return rc;
 }
 
 /* ---- checking and writing --------------------------------------------- */

@@ -1,6 +1,6 @@
 /*
  * config — the node configuration file, DIR/socmesh.conf (INI, read with
- * inih through inifile_parse()).  docs/CONFIG.md is the normative
+ * inih through inifile_parse_buf()).  docs/CONFIG.md is the normative
  * description of every key; this header is the API.
  *
  * Functions that can fail write one line into err (errlen bytes): for a
@@ -21,6 +21,8 @@
 #define CONFIG_NAME_MAX 63      /* characters of a node or peer name */
 #define CONFIG_ENDPOINT_MAX 180 /* characters of an endpoint (listen, trust list) */
 #define CONFIG_DATA_DIR_MAX 180 /* characters of data_dir */
+
+#define CONFIG_MAX_FILE (64 * 1024) /* bytes of socmesh.conf, at most */
 
 struct config {
 	char name[64];            /* [node] name: 1-63 of [A-Za-z0-9._-], required */
@@ -54,6 +56,17 @@ void config_defaults(struct config *c);
  * Returns 0, or -1 with err set; c is then partly filled and must not be used.
  */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * config_load() over the len bytes at buf (they need not end in a NUL),
+ * with name in place of PATH in the messages: the same defaults, keys,
+ * checks and errors, and the same limit of CONFIG_MAX_FILE bytes ("NAME:
+ * File too large" beyond it).  config_load() reads the file and calls
+ * this.  Returns 0, or -1 with err set; c is then partly filled and must
+ * not be used.
+ */
+int config_parse(struct config *c, const char *buf, size_t len, const char *name, char *err,
+	size_t errlen);
 
 /*
  * Check every field of c against its type and range, as config_load() does

@@ -132,11 +132,40 @@ out:
 }
 
 struct keys *
+keys_parse(const char *buf, size_t len, const char *name, char *err, size_t errlen)
+{
+	uint8_t seed[32];
+	struct keys *k = NULL;
+
+	if (sodium_init() < 0) {
+		errf(err, errlen, "libsodium could not be initialised");
+		return NULL;
+	}
+	if (s_parse_line(seed, buf, len) != 0) {
+		errf(err, errlen, "%s: malformed secret key: expected one line of 64 hex digits",
+			name);
+		goto out;
+	}
+	if ((k = sodium_malloc(sizeof *k)) == NULL) {
+		errf(err, errlen, "%s: out of memory", name);
+		goto out;
+	}
+	crypto_sign_seed_keypair(k->pk, k->sk, seed);
+	if (crypto_sign_ed25519_pk_to_curve25519(k->curve_pk, k->pk) != 0 ||
+	    crypto_sign_ed25519_sk_to_curve25519(k->curve_sk, k->sk) != 0) {
+		errf(err, errlen, "%s: cannot derive the X25519 key", name);
+		keys_destroy(&k);
+	}
+out:
+	sodium_memzero(seed, sizeof seed);
+	return k;
+}
+
+struct keys *
 keys_load(const char *dir, char *err, size_t errlen)
 {
 	char path[PATHSZ];
 	char buf[HEXLINE + 3]; /* room to notice a longer file */
-	uint8_t seed[32];
 	struct keys *k = NULL;
 	struct stat st;
 	size_t len = 0;
@@ -190,24 +219,11 @@ keys_load(const char *dir, char *err, size_t errlen)
 		len += (size_t)n;
 	}
 	close(fd);
-	if (len == sizeof buf || s_parse_line(seed, buf, len) != 0) {
-		snprintf(err, errlen, "%s: malformed secret key: expected one line of 64 hex digits",
-			path);
-		goto out;
-	}
-	if ((k = sodium_malloc(sizeof *k)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	crypto_sign_seed_keypair(k->pk, k->sk, seed);
-	if (crypto_sign_ed25519_pk_to_curve25519(k->curve_pk, k->pk) != 0 ||
-	    crypto_sign_ed25519_sk_to_curve25519(k->curve_sk, k->sk) != 0) {
-		snprintf(err, errlen, "%s: cannot derive the X25519 key", path);
-		keys_destroy(&k);
-	}
+	/* A file that filled buf is longer than any key line: keys_parse()
+	 * refuses the first sizeof buf bytes as it would the whole file. */
+	k = keys_parse(buf, len, path, err, errlen);
 out:
 	sodium_memzero(buf, sizeof buf);
-	sodium_memzero(seed, sizeof seed);
 	return k;
 }
 

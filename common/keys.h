@@ -53,6 +53,18 @@ int keys_generate(const char *dir, char *err, size_t errlen);
  */
 struct keys *keys_load(const char *dir, char *err, size_t errlen) __attribute__((warn_unused_result));
 
+/*
+ * The content check and derivation of keys_load() over the len bytes at buf
+ * (they need not end in a NUL): one line of 64 hex digits (either case,
+ * line end optional), else "NAME: malformed secret key: expected one line
+ * of 64 hex digits", with name in place of the file's path in every
+ * message.  keys_load() checks the file (type, mode), reads it and calls
+ * this.  buf is only read; the caller zeroes it.  The result is as
+ * keys_load()'s: free it with keys_destroy(); NULL with err set on failure.
+ */
+struct keys *keys_parse(const char *buf, size_t len, const char *name, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
 /* Zero and free *kp, then set *kp = NULL.  NULL-safe and idempotent. */
 void keys_destroy(struct keys **kp);
 

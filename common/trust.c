@@ -9,8 +9,6 @@
 #include "keys.h"
 #include "util.h"
 
-#define TRUST_MAX_FILE (4 * 1024 * 1024)
-
 struct trust {
 	struct trust_peer *peers; /* sorted by name */
 	size_t n, cap;
@@ -323,18 +321,19 @@ s_on_section_end(void *user, const char *name, char *err, size_t errlen)
 }
 
 int
-trust_load(struct trust *t, const char *path, char *err, size_t errlen)
+trust_parse(struct trust *t, const char *buf, size_t len, const char *name, char *err,
+	size_t errlen)
 {
 	static const struct inifile_ops ops = { s_on_section, s_on_key, s_on_section_end };
 	struct s_load l;
 	struct trust *nt;
 
+	if (len > TRUST_MAX_FILE)
+		return errf(err, errlen, "%s: %s", name, strerror(EFBIG));
 	memset(&l, 0, sizeof l);
-	if ((l.t = trust_new()) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	if (inifile_parse(path, TRUST_MAX_FILE, &ops, &l, err, errlen) != 0) {
+	if ((l.t = trust_new()) == NULL)
+		return errf(err, errlen, "%s: out of memory", name);
+	if (inifile_parse_buf(buf, len, name, &ops, &l, err, errlen) != 0) {
 		trust_destroy(&l.t);
 		return -1;
 	}
@@ -343,6 +342,20 @@ trust_load(struct trust *t, const char *path, char *err, size_t errlen)
 	*t = *nt;
 	free(nt);
 	return 0;
+}
+
+int
+trust_load(struct trust *t, const char *path, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (file_read_all(path, TRUST_MAX_FILE, &buf, &len) != 0)
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
+	rc = trust_parse(t, buf, len, path, err, errlen);
+	free(buf);
+	return rc;
 }
 
 int

@@ -29,6 +29,7 @@
 
 #define TRUST_FILE "trust.conf"
 #define TRUST_MAX_PEERS 4096
+#define TRUST_MAX_FILE (4 * 1024 * 1024) /* bytes of trust.conf, at most */
 
 struct trust_peer {
 	char name[64];          /* same charset as config name */
@@ -62,6 +63,16 @@ void trust_destroy(struct trust **tp);
  * An empty file is an empty list.
  */
 int trust_load(struct trust *t, const char *path, char *err, size_t errlen);
+
+/*
+ * trust_load() over the len bytes at buf (they need not end in a NUL),
+ * with name in place of PATH in the messages: the same rules and errors,
+ * and the same limit of TRUST_MAX_FILE bytes ("NAME: File too large"
+ * beyond it).  trust_load() reads the file and calls this.  On error t is
+ * left as it was.
+ */
+int trust_parse(struct trust *t, const char *buf, size_t len, const char *name, char *err,
+	size_t errlen);
 
 /*
  * Write t to path, atomically (file_write_atomic(), mode 0640), one section

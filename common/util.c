@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/file.h>
 #include <ini.h>
 #include <sodium.h>
@@ -479,18 +480,15 @@ s_ini_handler(void *user, const char *section, const char *name, const char *val
 }
 
 int
-inifile_parse(const char *path, size_t max, const struct inifile_ops *ops, void *user,
-	char *err, size_t errlen)
+inifile_parse_buf(const char *buf, size_t len, const char *name, const struct inifile_ops *ops,
+	void *user, char *err, size_t errlen)
 {
 	struct s_ini s;
-	char *buf;
-	size_t len;
 	int rc;
 
-	if (file_read_all(path, max, &buf, &len) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
+	/* Line numbers are ints, in inih as here: no more lines than that. */
+	if (len > INT_MAX)
+		return errf(err, errlen, "%s: %s", name, strerror(EFBIG));
 	memset(&s, 0, sizeof s);
 	s.ops = ops;
 	s.user = user;
@@ -499,21 +497,30 @@ inifile_parse(const char *path, size_t max, const struct inifile_ops *ops, void 
 	rc = ini_parse_stream(s_ini_reader, &s, s_ini_handler, &s);
 	if (rc == 0 && s.errline == 0)
 		s_ini_end_section(&s);
-	free(buf);
-	if (rc == -2) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
+	if (rc == -2)
+		return errf(err, errlen, "%s: out of memory", name);
 	/* inih reports lines it cannot parse without calling us. */
-	if (rc > 0 && (s.errline == 0 || rc < s.errline)) {
-		snprintf(err, errlen, "%s:%d: syntax error: expected [section] or key = value", path, rc);
-		return -1;
-	}
-	if (s.errline != 0) {
-		snprintf(err, errlen, "%s:%d: %s", path, s.errline, s.msg);
-		return -1;
-	}
+	if (rc > 0 && (s.errline == 0 || rc < s.errline))
+		return errf(err, errlen, "%s:%d: syntax error: expected [section] or key = value",
+			name, rc);
+	if (s.errline != 0)
+		return errf(err, errlen, "%s:%d: %s", name, s.errline, s.msg);
 	return 0;
+}
+
+int
+inifile_parse(const char *path, size_t max, const struct inifile_ops *ops, void *user,
+	char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (file_read_all(path, max, &buf, &len) != 0)
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
+	rc = inifile_parse_buf(buf, len, path, ops, user, err, errlen);
+	free(buf);
+	return rc;
 }
 
 int

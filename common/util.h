@@ -137,6 +137,14 @@ int file_read_all(const char *path, size_t max, char **out, size_t *outlen);
  * The file may hold at most max bytes.  Returns 0, or -1 with err set to one
  * line: "PATH: No such file or directory" (or another errno string) when
  * the file cannot be read, "PATH:LINE: message" for an error in it.
+ *
+ * inifile_parse_buf() is the same parser over the len bytes at buf, which
+ * need not end in a NUL (a NUL byte inside is an error, as in a file).
+ * inifile_parse() reads the file and hands it to inifile_parse_buf(), so
+ * the two accept the same text and report the same errors, with name in
+ * place of PATH ("NAME:LINE: message").  Any length up to INT_MAX bytes is
+ * parsed (callers with a smaller limit check len themselves); more is
+ * refused as "NAME: File too large".
  */
 #define INIFILE_MAX_LINE 197 /* characters, not counting the line end */
 
@@ -149,5 +157,7 @@ struct inifile_ops {
 
 int inifile_parse(const char *path, size_t max, const struct inifile_ops *ops, void *user,
 	char *err, size_t errlen);
+int inifile_parse_buf(const char *buf, size_t len, const char *name,
+	const struct inifile_ops *ops, void *user, char *err, size_t errlen);
 
 #endif
