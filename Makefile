@@ -60,7 +60,10 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(wildcard daemon/cli*.c))
 UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 HELPERS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/helper_*.c))
-BENCH    := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
+# Every tests/bench/bench_*.c is a program; the other tests/bench/*.c
+# (benchlib.c, prefill.c) are linked into each.
+BENCH    := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/bench_*.c))
+BENCH_LIB:= $(patsubst %.c,$(B)/obj/%.o,$(filter-out tests/bench/bench_%,$(wildcard tests/bench/*.c)))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY   := $(patsubst tests/fuzz/%.c,$(B)/replay/%,$(FUZZ_SRC))
 
@@ -84,12 +87,17 @@ $(B)/tests/%: tests/unit/%.c $(B)/libsocmesh.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -Itests/unit $(CFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-$(B)/bench/%: tests/bench/%.c $(B)/libsocmesh.a
+BENCH_LINK = $(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(filter %.o %.a,$^) $(LIBS)
+$(B)/bench/%: tests/bench/%.c $(BENCH_LIB) $(B)/libsocmesh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libsocmesh.a $(LIBS)
+	$(BENCH_LINK)
 
-# bench_hostile runs the attack of tests/unit/helper_hostile.c, which it includes.
+# bench_hostile runs the attack of tests/unit/helper_hostile.c, which it
+# includes; the helper uses the benchmarks' peer client and probes.
 $(B)/bench/bench_hostile: tests/unit/helper_hostile.c
+$(B)/tests/helper_hostile: tests/unit/helper_hostile.c $(BENCH_LIB) $(B)/libsocmesh.a
+	@mkdir -p $(dir $@)
+	$(BENCH_LINK)
 
 # Fuzz targets also build with the ordinary compiler against a replay driver,
 # so that `make check` runs every seed and every kept regression input.
@@ -122,10 +130,21 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) deploy/demo.sh
 
+# Each benchmark merges its figures into $(B)/bench.json.part, which
+# becomes $(B)/bench.json once all have run; prefilled stores are cached in
+# $(B)/bench-cache.  sync first: one benchmark's disk writeback must not
+# slow the next.
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH)
-	@# sync first: one benchmark's disk writeback must not slow the next
-	@for b in $(BENCH); do sync; sleep 2; $$b || exit 1; done
+	@rm -f $(B)/bench.json $(B)/bench.json.part; t0=$$(date +%s); \
+	for b in $(BENCH); do \
+	  sync; sleep 2; t=$$(date +%s); \
+	  BENCH_JSON=$(B)/bench.json.part BENCH_CACHE=$(B)/bench-cache BENCH_SOCMESHD=$(B)/socmeshd \
+	    $$b || exit 1; \
+	  echo "  ($$(basename $$b): $$(($$(date +%s) - t)) s)"; \
+	done; \
+	mv $(B)/bench.json.part $(B)/bench.json && cat $(B)/bench.json && \
+	echo "bench: $$(($$(date +%s) - t0)) s$${BENCH_QUICK:+ (BENCH_QUICK)}; figures in $(B)/bench.json"
 
 # Fuzzing: the library is built once into build/fuzz/obj with clang, each
 # target (every tests/fuzz/fuzz_*.c) links it; `make -j2 fuzz` runs two

@@ -10,19 +10,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchlib.h"
 #include "recon.h"
-
-static size_t
-s_env(const char *name, size_t def)
-{
-	const char *v = getenv(name);
-	return v != NULL ? (size_t)strtoull(v, NULL, 10) : def;
-}
 
 int
 main(void)
 {
-	size_t n = s_env("BENCH_RECON_N", 100000), d = s_env("BENCH_RECON_D", 100);
+	size_t n = bench_env("BENCH_RECON_N", 100000), d = bench_env("BENCH_RECON_D", 100);
 	struct recon_set *a = recon_set_new(), *b = recon_set_new();
 	struct recon_result ra = { 0 }, rb = { 0 };
 	struct recon_buf msg = { 0 }, reply = { 0 };

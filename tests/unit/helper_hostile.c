@@ -3,7 +3,9 @@
  * protocol (docs/PROTOCOL.md, section 13, version 2), and what it measures
  * at the node it attacks.  tests/integration/budget.sh runs it;
  * tests/bench/bench_hostile.c includes this file (HOSTILE_NO_MAIN) and runs
- * the same attack for its figures.
+ * the same attack for its figures.  The peer connections, the memory
+ * readings and the control-socket probe are the benchmarks' own
+ * (tests/bench/benchlib.c, linked in).
  *
  *   helper_hostile prefill N DIR [DIR...]
  *     Writes N signed TLP:CLEAR incidents of the first DIR's node (its key,
@@ -47,10 +49,9 @@
  * Exit status 0 after a complete run, 2 on bad arguments or setup.
  */
 #include <czmq.h>
-#include <pthread.h>
 #include <sodium.h>
-#include <stdatomic.h>
 
+#include "../bench/benchlib.h"
 #include "control.h"
 #include "frame.h"
 #include "ingest.h"
@@ -65,7 +66,6 @@
 #define HOSTILE_BIG_SUMMARY 16000 /* of the big message: summary, */
 #define HOSTILE_BIG_INDICATORS 800 /* and this many indicators of about 75 bytes */
 #define HOSTILE_CTL_EVERY_MS 10
-#define HOSTILE_CTL_TIMEOUT_MS CONTROL_TIMEOUT_MS
 #define HOSTILE_RSS_EVERY_MS 100
 #define HOSTILE_BATCH 8192
 #define HOSTILE_BIG_RECON FRAME_RECON_MAX /* the largest frame a node must read */
@@ -205,84 +205,6 @@ out:
 	return rc;
 }
 
-/* ---- measurements ---------------------------------------------------------- */
-
-/* VmRSS and RssAnon of process pid, in KiB; -1 when it is gone. */
-static int
-hostile_rss(pid_t pid, long *rss, long *anon)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	*rss = *anon = 0;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			*rss = strtol(line + 6, NULL, 10);
-		else if (strncmp(line, "RssAnon:", 8) == 0)
-			*anon = strtol(line + 8, NULL, 10);
-	}
-	fclose(f);
-	return 0;
-}
-
-struct hostile_probe {
-	const char *dir;
-	atomic_int stop;
-	double *ms; /* round trips */
-	size_t n, cap, unanswered;
-};
-
-/* Asks the control socket of p->dir {"cmd":"peers"} every
- * HOSTILE_CTL_EVERY_MS until p->stop, timing each round trip. */
-static void *
-s_hostile_probe(void *arg)
-{
-	struct hostile_probe *p = arg;
-	char path[PATH_MAX + 64];
-	zsock_t *req = NULL;
-
-	if (control_path(path, sizeof path, p->dir) == -1)
-		return NULL;
-	while (!atomic_load(&p->stop)) {
-		int64_t t0;
-		char *rep;
-		if (req == NULL) {
-			req = zsock_new(ZMQ_REQ);
-			zsock_set_linger(req, 0);
-			zsock_set_rcvtimeo(req, HOSTILE_CTL_TIMEOUT_MS);
-			if (zsock_connect(req, "ipc://%s", path) == -1)
-				break;
-		}
-		t0 = zclock_usecs();
-		if (zstr_send(req, "{\"cmd\":\"peers\"}") == 0 && (rep = zstr_recv(req)) != NULL)
-			zstr_free(&rep);
-		else {
-			/* A REQ socket that missed its reply is stuck: a new one. */
-			p->unanswered++;
-			zsock_destroy(&req);
-		}
-		/* A round trip of ms also stood for the requests that a client
-		 * asking every HOSTILE_CTL_EVERY_MS would have made meanwhile,
-		 * each waiting that much less (no coordinated omission). */
-		for (double ms = (double)(zclock_usecs() - t0) / 1000.0; ms > 0 && p->n < p->cap;
-			ms -= HOSTILE_CTL_EVERY_MS)
-			p->ms[p->n++] = ms;
-		zclock_sleep(HOSTILE_CTL_EVERY_MS);
-	}
-	zsock_destroy(&req);
-	return NULL;
-}
-
-static int
-s_hostile_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* ---- the attack ------------------------------------------------------------- */
 
 struct hostile_cfg {
@@ -325,18 +247,6 @@ s_hostile_recon_body(uint8_t *out, uint64_t far)
 	return n + RECON_FP_LEN;
 }
 
-/* One frame [cmd, payload] without waiting: 0 taken, -1 not now. */
-static int
-s_hostile_send(zsock_t *s, const char *cmd, const void *p, size_t n)
-{
-	void *raw = zsock_resolve(s);
-
-	if (zmq_send(raw, cmd, strlen(cmd), ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1)
-		return -1;
-	/* The rest of a message whose first part was taken is always taken. */
-	return zmq_send(raw, p, n, 0) == -1 ? -1 : 0;
-}
-
 static int
 hostile_attack(const struct hostile_cfg *c, struct hostile_result *r)
 {
@@ -346,8 +256,7 @@ hostile_attack(const struct hostile_cfg *c, struct hostile_result *r)
 	uint32_t xid[HOSTILE_CONNS_MAX] = { 0 };
 	uint8_t *want = malloc(HOSTILE_WANT * RECON_PREFIX_LEN), *recon = calloc(1, HOSTILE_BIG_RECON);
 	char *mixes = strdup(c->mix), *save = NULL;
-	struct hostile_probe probe = { .dir = c->ctl_dir };
-	pthread_t th;
+	struct bench_probe probe;
 	uint64_t far = now_ms() + 365ULL * 86400 * 1000, start, until, next_rss;
 	long rss, anon;
 
@@ -361,29 +270,19 @@ hostile_attack(const struct hostile_cfg *c, struct hostile_result *r)
 		return -1;
 	for (size_t i = 0; i < HOSTILE_WANT; i++)
 		memcpy(want + i * RECON_PREFIX_LEN, c->prefix, RECON_PREFIX_LEN);
-	probe.cap = 2 * (size_t)c->seconds * (1000 / HOSTILE_CTL_EVERY_MS) + 1024;
-	if ((probe.ms = calloc(probe.cap, sizeof *probe.ms)) == NULL)
-		return -1;
-	if (hostile_rss(c->pid, &r->rss0, &r->anon0) == -1)
+	if (bench_rss(c->pid, &r->rss0, &r->anon0) == -1)
 		return -1;
 	r->rss_max = r->rss0, r->anon_max = r->anon0;
 
 	for (int i = 0; i < c->conns; i++) {
-		s[i] = zsock_new(ZMQ_DEALER);
-		zsock_set_curve_serverkey_bin(s[i], c->server);
-		zsock_set_curve_publickey_bin(s[i], c->keys->curve_pk);
-		zsock_set_curve_secretkey_bin(s[i], c->keys->curve_sk);
 		/* A peer that stops reading: ZeroMQ holds one message for it,
 		 * the kernel 4 KiB; the rest stays at the victim. */
-		zsock_set_rcvhwm(s[i], 1);
-		zsock_set_rcvbuf(s[i], 4096);
-		zsock_set_sndhwm(s[i], 64);
-		zsock_set_linger(s[i], 0);
-		if (zsock_connect(s[i], "%s", c->endpoint) == -1)
+		if ((s[i] = bench_peer_dial(c->keys, c->server, c->endpoint, 1, 4096)) == NULL)
 			return -1;
-		(void)s_hostile_send(s[i], "HELLO", "socmesh/2", 9);
+		(void)bench_peer_send(s[i], "HELLO", "socmesh/2", 9);
 	}
-	if (pthread_create(&th, NULL, s_hostile_probe, &probe) != 0)
+	if (bench_probe_start(&probe, c->ctl_dir, "{\"cmd\":\"peers\"}", HOSTILE_CTL_EVERY_MS,
+		    c->seconds) == -1)
 		return -1;
 	start = now_ms();
 	until = start + (uint64_t)c->seconds * 1000;
@@ -398,7 +297,7 @@ hostile_attack(const struct hostile_cfg *c, struct hostile_result *r)
 			int rc;
 			switch (kind) {
 			case 'w':
-				rc = s_hostile_send(s[i], "WANT", want, HOSTILE_WANT * RECON_PREFIX_LEN);
+				rc = bench_peer_send(s[i], "WANT", want, HOSTILE_WANT * RECON_PREFIX_LEN);
 				r->want += rc == 0, n = HOSTILE_WANT * RECON_PREFIX_LEN;
 				break;
 			case 'r':
@@ -410,16 +309,16 @@ hostile_attack(const struct hostile_cfg *c, struct hostile_result *r)
 				n += s_hostile_recon_body(recon + FRAME_XID_HEAD, far);
 				if (kind == 'B')
 					n = HOSTILE_BIG_RECON;
-				rc = s_hostile_send(s[i], "RECON", recon, n);
+				rc = bench_peer_send(s[i], "RECON", recon, n);
 				r->recon += rc == 0;
 				break;
 			case 'h':
-				rc = s_hostile_send(s[i], "HELLO", "socmesh/2", n = 9);
+				rc = bench_peer_send(s[i], "HELLO", "socmesh/2", n = 9);
 				r->hello += rc == 0;
 				break;
 			case 'p':
 				randombytes_buf(token, sizeof token);
-				rc = s_hostile_send(s[i], "PING", token, n = sizeof token);
+				rc = bench_peer_send(s[i], "PING", token, n = sizeof token);
 				r->ping += rc == 0;
 				break;
 			case '-':
@@ -434,7 +333,7 @@ hostile_attack(const struct hostile_cfg *c, struct hostile_result *r)
 			}
 		}
 		if (now_ms() >= next_rss) {
-			if (hostile_rss(c->pid, &rss, &anon) == -1)
+			if (bench_rss(c->pid, &rss, &anon) == -1)
 				break; /* the victim died: figures up to then */
 			if (rss > r->rss_max)
 				r->rss_max = rss;
@@ -445,10 +344,8 @@ hostile_attack(const struct hostile_cfg *c, struct hostile_result *r)
 		if (!any)
 			zclock_sleep(1);
 	}
-	atomic_store(&probe.stop, 1);
-	pthread_join(th, NULL);
+	bench_probe_stop(&probe);
 	if (probe.n > 0) {
-		qsort(probe.ms, probe.n, sizeof *probe.ms, s_hostile_cmp);
 		r->ctl_p50 = probe.ms[probe.n / 2];
 		r->ctl_p99 = probe.ms[probe.n * 99 / 100];
 		r->ctl_max = probe.ms[probe.n - 1];
@@ -457,7 +354,7 @@ hostile_attack(const struct hostile_cfg *c, struct hostile_result *r)
 	r->ctl_unanswered = probe.unanswered;
 	for (int i = 0; i < c->conns; i++)
 		zsock_destroy(&s[i]);
-	free(probe.ms);
+	bench_probe_free(&probe);
 	free(want);
 	free(recon);
 	free(mixes);
