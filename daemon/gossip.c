@@ -29,6 +29,8 @@
 #define PUMP_MAX 1024       /* items looked up per pump: the loop stays responsive */
 #define CTL_RATE 200        /* HELLO, PING, PONG per second and peer, */
 #define CTL_BURST 400       /* in bursts of this many */
+#define INFLIGHT_MAX 1024   /* messages in the pipeline at once, */
+#define INFLIGHT_BYTES (8u << 20) /* and their bytes (ingest never makes us wait) */
 #define HOLD_MAX 256        /* retractions waiting for their target, */
 #define HOLD_BYTES (1u << 20) /* and their bytes */
 #define LOG_EVERY_MS 60000  /* one log line per peer and reason per minute */
@@ -104,6 +106,16 @@ struct xchg {
 	bool has_reply;
 };
 
+/* A frame of a peer's waiting for room in the pipeline: a message, or a
+ * PING, whose PONG must not prove the messages ahead of it before they are
+ * taken (the peer's window then stops it: flow control). */
+struct waiting {
+	struct waiting *next;
+	int conn; /* a PING: the connection to answer on; -1: a message */
+	size_t len;
+	uint8_t data[];
+};
+
 struct peer {
 	struct gossip *g;
 	struct trust_peer t;
@@ -128,6 +140,7 @@ struct peer {
 	size_t sent_at;
 	struct xchg x[2];
 	uint64_t built_at;
+	uint64_t answers_until; /* until then its messages answer our exchange */
 	uint64_t busy_until; /* until then the loop time of its last exchange step is paid back */
 	uint64_t next_sync;
 	uint64_t reconciled, last_reconciled; /* exchanges completed; when the last one did */
@@ -136,6 +149,8 @@ struct peer {
 	size_t nwant;
 	struct refused *refused_by; /* ids this peer refused: never offered again */
 	struct refused *refused;    /* ids refused from it: told once, counted once */
+	struct waiting *wait, **wait_tail; /* its frames the pipeline has no room for yet */
+	size_t wait_bytes;
 };
 
 /* A retraction whose target is not here yet. */
@@ -163,6 +178,8 @@ struct gossip {
 	size_t hello_len;
 	struct held held[HOLD_MAX];
 	size_t nheld, held_bytes;
+	size_t inflight, inflight_bytes; /* submitted to the pipeline, not yet back */
+	size_t turn; /* the peer whose waiting frame is taken next */
 };
 
 static void s_save(struct gossip *g);
@@ -175,6 +192,7 @@ static void s_release(struct gossip *g, const uint8_t id[MSG_ID_LEN]);
 /* What travels with a message through the ingest pipeline. */
 struct tag {
 	uint8_t from[MSG_KEY_LEN];
+	size_t len;
 };
 
 static const char *
@@ -568,6 +586,7 @@ s_forget_work(struct peer *p)
 	free(p->want);
 	p->want = NULL;
 	p->nwant = 0;
+	p->answers_until = 0;
 }
 
 static void
@@ -717,6 +736,8 @@ s_flush(struct gossip *g, struct peer *p, struct xchg *x)
 	if (x->has_reply) {
 		if (!s_room(g, p) || !s_send(g, p, "RECON", x->reply.p, x->reply.len, true))
 			return false;
+		/* It may list our ids: what p sends next answers it. */
+		p->answers_until = now_ms() + RECON_IDLE_MS;
 		x->has_reply = false;
 		x->reply.len = 0;
 	}
@@ -1015,8 +1036,81 @@ s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	}
 	memcpy(copy, data, len);
 	memcpy(tag->from, p->t.id, MSG_KEY_LEN);
-	if (ingest_submit(g->in, copy, len, tag) == -1)
+	tag->len = len;
+	if (ingest_submit(g->in, copy, len, tag) == -1) {
 		free(tag);
+		return;
+	}
+	g->inflight++;
+	g->inflight_bytes += len;
+}
+
+/* ---- flow control ----------------------------------------------------- */
+
+static bool
+s_pipeline_room(const struct gossip *g)
+{
+	return g->inflight < INFLIGHT_MAX && g->inflight_bytes < INFLIGHT_BYTES;
+}
+
+/* Queues a frame of p's behind those waiting; beyond its window, the peer
+ * ignores the PONGs it is waiting for: dropped, counted. */
+static void
+s_wait(struct gossip *g, struct peer *p, int conn, const uint8_t *data, size_t len)
+{
+	struct waiting *w;
+
+	if (p->wait_bytes + len + FRAME_COST > g->n->cfg.peer_window) {
+		s_reject(p, REJ_RATE);
+		return;
+	}
+	if ((w = malloc(sizeof *w + len)) == NULL)
+		return;
+	w->next = NULL;
+	w->conn = conn;
+	w->len = len;
+	memcpy(w->data, data, len);
+	if (p->wait == NULL)
+		p->wait_tail = &p->wait;
+	*p->wait_tail = w;
+	p->wait_tail = &w->next;
+	p->wait_bytes += len + FRAME_COST;
+}
+
+static void
+s_wait_free(struct peer *p)
+{
+	while (p->wait != NULL) {
+		struct waiting *w = p->wait;
+		p->wait = w->next;
+		free(w);
+	}
+	p->wait_bytes = 0;
+}
+
+/* Takes waiting frames, one peer after the other, while the pipeline has
+ * room: a peer with a long backlog slows only itself. */
+static void
+s_drain(struct gossip *g)
+{
+	size_t idle = 0;
+
+	while (g->npeers > 0 && idle < g->npeers && s_pipeline_room(g)) {
+		struct peer *p = g->peers[g->turn++ % g->npeers];
+		struct waiting *w = p->wait;
+		if (w == NULL) {
+			idle++;
+			continue;
+		}
+		idle = 0;
+		p->wait = w->next;
+		p->wait_bytes -= w->len + FRAME_COST;
+		if (w->conn < 0)
+			s_message(g, p, w->data, w->len);
+		else if (p->conn[w->conn].used)
+			s_answer(g, p, &p->conn[w->conn], "PONG", w->data, w->len);
+		free(w);
+	}
 }
 
 struct pushed {
@@ -1047,6 +1141,8 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 			struct tag *tag = res[i].tag;
 			struct peer *p = s_by_id(g, tag->from);
 			struct pushed pu = { g, tag->from };
+			g->inflight--;
+			g->inflight_bytes -= tag->len;
 			if (res[i].status == INGEST_STORED) {
 				char hex[2 * MSG_ID_LEN + 1];
 				hex_encode(hex, res[i].id, MSG_ID_LEN);
@@ -1065,6 +1161,7 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 					REJ_MSG - (res[i].status == INGEST_E_SIG ? MSG_E_SIG : res[i].err));
 			free(tag);
 		}
+	s_drain(g);
 	return 0;
 }
 
@@ -1140,7 +1237,12 @@ s_frame(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const
 		p->redial_ms = REDIAL_MIN_MS;
 		log_info("peer %s: connected", p->t.name);
 	}
-	if (!s_pay(g, p, cmd, len)) {
+	/* Messages that answer an exchange (what we lack, sent as the window
+	 * we prove allows) are paced by that window and by the pipeline, and
+	 * never dropped; the budget is for what comes unasked. */
+	if (strcmp(cmd, "MSG") == 0 && now < p->answers_until)
+		p->answers_until = now + RECON_IDLE_MS;
+	else if (!s_pay(g, p, cmd, len)) {
 		s_reject(p, REJ_RATE);
 		return;
 	}
@@ -1149,14 +1251,20 @@ s_frame(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const
 	else if (strcmp(cmd, "PING") == 0) {
 		if (len != FRAME_TOKEN_LEN)
 			s_reject(p, REJ_FRAME);
+		else if (c != NULL && p->wait != NULL)
+			s_wait(g, p, (int)(c - p->conn), data, len);
 		else if (c != NULL)
 			s_answer(g, p, c, "PONG", data, len);
 	} else if (strcmp(cmd, "PONG") == 0)
 		s_pong(g, p, data, len);
 	else if (p->version < FRAME_VERSION_MIN)
 		return; /* nothing but HELLO from a peer of another version, or before its HELLO */
-	else if (strcmp(cmd, "MSG") == 0)
-		s_message(g, p, data, len);
+	else if (strcmp(cmd, "MSG") == 0) {
+		if (p->wait == NULL && s_pipeline_room(g))
+			s_message(g, p, data, len);
+		else
+			s_wait(g, p, -1, data, len);
+	}
 	else if (strcmp(cmd, "RECON") == 0)
 		s_recon(g, p, data, len);
 	else if (strcmp(cmd, "WANT") == 0)
@@ -1493,6 +1601,7 @@ static void
 s_peer_free(struct gossip *g, struct peer **pp)
 {
 	s_peer_close(g, *pp);
+	s_wait_free(*pp);
 	refused_destroy(&(*pp)->refused_by);
 	refused_destroy(&(*pp)->refused);
 	free(*pp);
@@ -1813,6 +1922,7 @@ gossip_peers_json(const struct gossip *g)
 		json_object_set_new(o, "protocol", json_integer((json_int_t)p->version));
 		json_object_set_new(o, "unproven_bytes", json_integer((json_int_t)s_unproven(p)));
 		json_object_set_new(o, "wanted", json_integer((json_int_t)p->nwant));
+		json_object_set_new(o, "waiting_bytes", json_integer((json_int_t)p->wait_bytes));
 		json_array_append_new(a, o);
 	}
 	return a;

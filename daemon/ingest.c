@@ -21,12 +21,14 @@ struct item {
 	struct item *next; /* in the results list */
 };
 
-/* A bounded FIFO of items between two threads. */
+/* A FIFO of items between threads, bounded in items and in message
+ * bytes (one item always fits, however large). */
 struct queue {
 	pthread_mutex_t mu;
 	pthread_cond_t more, room;
 	struct item **v;
 	size_t cap, head, n;
+	size_t bytes, max_bytes;
 	bool closed;
 };
 
@@ -42,16 +44,19 @@ struct ingest {
 	struct item *rhead, **rtail;
 	size_t submitted, finished; /* under rmu */
 	int pipe[2];                /* one byte in it while results wait */
-	pthread_t verifier, writer;
+	pthread_mutex_t vmu;
+	size_t verifying;           /* verifier threads still running, under vmu */
+	pthread_t verifier[INGEST_VERIFIERS_MAX], writer;
 };
 
 static int
-s_queue_init(struct queue *q, size_t cap)
+s_queue_init(struct queue *q, size_t cap, size_t max_bytes)
 {
 	memset(q, 0, sizeof *q);
 	if ((q->v = calloc(cap, sizeof *q->v)) == NULL)
 		return -1;
 	q->cap = cap;
+	q->max_bytes = max_bytes;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->more, NULL);
 	pthread_cond_init(&q->room, NULL);
@@ -74,10 +79,11 @@ s_push(struct queue *q, struct item *it)
 	int rc = -1;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->n == q->cap && !q->closed)
+	while ((q->n == q->cap || (q->n > 0 && q->bytes + it->len > q->max_bytes)) && !q->closed)
 		pthread_cond_wait(&q->room, &q->mu);
 	if (!q->closed) {
 		q->v[(q->head + q->n++) % q->cap] = it;
+		q->bytes += it->len;
 		pthread_cond_signal(&q->more);
 		rc = 0;
 	}
@@ -95,6 +101,7 @@ s_pop(struct queue *q, struct item **out, size_t max)
 	while (q->n == 0 && !q->closed)
 		pthread_cond_wait(&q->more, &q->mu);
 	while (k < max && q->n > 0) {
+		q->bytes -= q->v[q->head]->len;
 		out[k++] = q->v[q->head];
 		q->head = (q->head + 1) % q->cap;
 		q->n--;
@@ -194,13 +201,13 @@ static void *
 s_verifier(void *arg)
 {
 	struct ingest *in = arg;
-	struct item *batch[64];
+	struct item *batch[16]; /* small: the other verifiers find work too */
 	struct msg *m = msg_new();
 	size_t n;
 
 	if (m == NULL)
 		fatalx("ingest: out of memory");
-	while ((n = s_pop(&in->toverify, batch, 64)) > 0) {
+	while ((n = s_pop(&in->toverify, batch, 16)) > 0) {
 		for (size_t i = 0; i < n; i++) {
 			struct item *it = batch[i];
 			int err = msg_decode(m, it->bytes, it->len, in->cfg.max_size);
@@ -235,7 +242,12 @@ s_verifier(void *arg)
 		}
 	}
 	msg_destroy(&m);
-	s_close(&in->towrite);
+	/* The last verifier out closes the writer's queue. */
+	pthread_mutex_lock(&in->vmu);
+	bool last = --in->verifying == 0;
+	pthread_mutex_unlock(&in->vmu);
+	if (last)
+		s_close(&in->towrite);
 	return NULL;
 }
 
@@ -286,22 +298,44 @@ ingest_new(struct store *st, const struct ingest_cfg *cfg)
 	in->cfg = *cfg;
 	if (in->cfg.queue == 0)
 		in->cfg.queue = 4096;
+	if (in->cfg.queue_bytes == 0)
+		in->cfg.queue_bytes = 16u << 20;
 	if (in->cfg.batch_max == 0)
 		in->cfg.batch_max = 256;
+	if (in->cfg.verifiers == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		in->cfg.verifiers = cpus > 1 ? (size_t)cpus : 1;
+	}
+	if (in->cfg.verifiers > INGEST_VERIFIERS_MAX)
+		in->cfg.verifiers = INGEST_VERIFIERS_MAX;
 	in->rtail = &in->rhead;
 	pthread_mutex_init(&in->rmu, NULL);
 	pthread_cond_init(&in->rcv, NULL);
+	pthread_mutex_init(&in->vmu, NULL);
 	in->pipe[0] = in->pipe[1] = -1;
-	if (s_queue_init(&in->toverify, in->cfg.queue) == -1 ||
-	    s_queue_init(&in->towrite, in->cfg.queue) == -1 || pipe(in->pipe) == -1 ||
+	if (s_queue_init(&in->toverify, in->cfg.queue, in->cfg.queue_bytes) == -1 ||
+	    s_queue_init(&in->towrite, in->cfg.queue, SIZE_MAX) == -1 || pipe(in->pipe) == -1 ||
 	    fcntl(in->pipe[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(in->pipe[0], F_SETFD, FD_CLOEXEC) == -1 ||
 	    fcntl(in->pipe[1], F_SETFD, FD_CLOEXEC) == -1)
 		goto fail;
 	if (pthread_create(&in->writer, NULL, s_writer, in) != 0)
 		goto fail;
-	if (pthread_create(&in->verifier, NULL, s_verifier, in) != 0) {
-		s_close(&in->towrite);
+	for (size_t i = 0; i < in->cfg.verifiers; i++) {
+		pthread_mutex_lock(&in->vmu);
+		in->verifying++;
+		pthread_mutex_unlock(&in->vmu);
+		if (pthread_create(&in->verifier[i], NULL, s_verifier, in) == 0)
+			continue;
+		/* Those started drain and end; none: the writer's queue closes here. */
+		pthread_mutex_lock(&in->vmu);
+		bool none = --in->verifying == 0;
+		pthread_mutex_unlock(&in->vmu);
+		s_close(&in->toverify);
+		for (size_t k = 0; k < i; k++)
+			pthread_join(in->verifier[k], NULL);
+		if (none)
+			s_close(&in->towrite);
 		pthread_join(in->writer, NULL);
 		goto fail;
 	}
@@ -311,6 +345,7 @@ fail:
 	s_queue_fini(&in->towrite);
 	pthread_mutex_destroy(&in->rmu);
 	pthread_cond_destroy(&in->rcv);
+	pthread_mutex_destroy(&in->vmu);
 	if (in->pipe[0] != -1)
 		close(in->pipe[0]), close(in->pipe[1]);
 	free(in);
@@ -324,10 +359,11 @@ ingest_destroy(struct ingest **ip)
 
 	if (ip == NULL || (in = *ip) == NULL)
 		return;
-	/* The verifier drains its queue and then closes the writer's, which
-	 * drains in turn: everything submitted gets committed. */
+	/* The verifiers drain their queue, the last closes the writer's,
+	 * which drains in turn: everything submitted gets committed. */
 	s_close(&in->toverify);
-	pthread_join(in->verifier, NULL);
+	for (size_t i = 0; i < in->cfg.verifiers; i++)
+		pthread_join(in->verifier[i], NULL);
 	pthread_join(in->writer, NULL);
 	while (in->rhead != NULL) {
 		struct item *it = in->rhead;
@@ -338,6 +374,7 @@ ingest_destroy(struct ingest **ip)
 	s_queue_fini(&in->towrite);
 	pthread_mutex_destroy(&in->rmu);
 	pthread_cond_destroy(&in->rcv);
+	pthread_mutex_destroy(&in->vmu);
 	close(in->pipe[0]);
 	close(in->pipe[1]);
 	free(in);

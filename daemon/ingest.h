@@ -10,8 +10,9 @@
  *                          of up to batch_max messages per LMDB write
  *                          transaction --> results (caller)
  *
- * Verification, the costly step, runs beside the single LMDB writer, so on
- * two cores each gets one.  A result is produced only after its message's
+ * Verification, the costly step, runs on one thread per core beside the
+ * single LMDB writer, so that a backlog uses every core; the writer then
+ * takes the share that commits need.  A result is produced only after its message's
  * transaction has committed, so a caller that forwards on "stored" never
  * forwards what a crash could lose.
  */
@@ -34,9 +35,15 @@ struct ingest;
  */
 typedef int (*ingest_check_fn)(void *arg, const struct msg *m, void *tag);
 
+#define INGEST_VERIFIERS_MAX 8
+
 struct ingest_cfg {
 	size_t max_size;   /* message size limit, 0 = MSG_MAX_SIZE_DEFAULT */
 	size_t queue;      /* bound of each queue, default 4096 */
+	size_t queue_bytes; /* and of the message bytes waiting to be
+	                       verified, default 16 MiB */
+	size_t verifiers;  /* verifier threads, default one per online CPU
+	                      (at most INGEST_VERIFIERS_MAX) */
 	size_t batch_max;  /* messages per write transaction, default 256 */
 	ingest_check_fn check;
 	void *check_arg;
