@@ -115,52 +115,49 @@ s_reload(struct control *c)
 	return json_pack("{s:b}", "ok", 1);
 }
 
-struct counts {
+struct origins {
 	struct control *c;
-	struct msg *m;
-	uint64_t tlp[MSG_TLP_COUNT], kind[MSG_KIND_COUNT];
-	json_t *origin;
+	json_t *by; /* by_origin */
 };
 
+/* store_origin_fn: an origin's messages into by_origin, under its
+ * trust-list name when it is a known peer (this node's own name for its
+ * own), else its id in hex. */
 static int
-s_count(void *arg, const struct store_item *it)
+s_origin(void *arg, const uint8_t origin[32], uint64_t messages)
 {
-	struct counts *k = arg;
+	struct origins *o = arg;
 	const struct trust_peer *p;
 	char hex[2 * MSG_KEY_LEN + 1];
 	const char *who;
 
-	if (msg_decode(k->m, it->bytes, it->len, 0) != MSG_OK)
-		return 0;
-	k->tlp[k->m->tlp]++;
-	k->kind[k->m->kind]++;
-	if (memcmp(k->m->origin, k->c->n->id, MSG_KEY_LEN) == 0)
-		who = k->c->n->cfg.name;
-	else if ((p = trust_find_id(k->c->n->trust, k->m->origin)) != NULL)
+	if (memcmp(origin, o->c->n->id, MSG_KEY_LEN) == 0)
+		who = o->c->n->cfg.name;
+	else if ((p = trust_find_id(o->c->n->trust, origin)) != NULL)
 		who = p->name;
 	else {
-		hex_encode(hex, k->m->origin, MSG_KEY_LEN);
+		hex_encode(hex, origin, MSG_KEY_LEN);
 		who = hex;
 	}
-	json_object_set_new(k->origin, who,
-		json_integer(json_integer_value(json_object_get(k->origin, who)) + 1));
+	json_object_set_new(o->by, who,
+		json_integer(json_integer_value(json_object_get(o->by, who)) + (json_int_t)messages));
 	return 0;
 }
 
-/* Counts by TLP, kind and origin (one pass over the store), store use,
- * uptime. */
+/* Counts by TLP, kind and origin (the store's counters: a cost in origins,
+ * not in messages), store use, uptime. */
 static json_t *
 s_stats(struct control *c)
 {
-	struct counts k = { .c = c, .m = msg_new(), .origin = json_object() };
+	struct origins o = { .c = c, .by = json_object() };
+	struct store_counts k;
 	struct store_stats ss;
 	json_t *tlp = json_object(), *kind = json_object();
 	uint64_t total = 0;
 
-	if (k.m == NULL || store_range(c->n->st, 0, UINT64_MAX, false, NULL, 0, s_count, &k, NULL) < 0 ||
+	if (store_counts(c->n->st, &k, s_origin, &o) != STORE_OK ||
 	    store_stats(c->n->st, &ss) != STORE_OK) {
-		msg_destroy(&k.m);
-		json_decref(k.origin), json_decref(tlp), json_decref(kind);
+		json_decref(o.by), json_decref(tlp), json_decref(kind);
 		return s_error("%s", "the store cannot be read");
 	}
 	for (int i = 0; i < MSG_TLP_COUNT; i++) {
@@ -170,12 +167,11 @@ s_stats(struct control *c)
 	for (int i = 0; i < MSG_KIND_COUNT; i++)
 		json_object_set_new(kind, msg_kind_name((enum msg_kind)i),
 			json_integer((json_int_t)k.kind[i]));
-	msg_destroy(&k.m);
 	char hex[2 * MSG_KEY_LEN + 1];
 	hex_encode(hex, c->n->id, MSG_KEY_LEN);
 	return json_pack("{s:b,s:{s:s,s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I}}", "ok", 1, "stats", "name",
 		c->n->cfg.name, "id", hex, "messages", (json_int_t)total, "by_tlp", tlp, "by_kind", kind,
-		"by_origin", k.origin, "store_used_bytes", (json_int_t)ss.used_bytes,
+		"by_origin", o.by, "store_used_bytes", (json_int_t)ss.used_bytes,
 		"store_size_limit", (json_int_t)ss.map_size, "uptime_s",
 		(json_int_t)((now_ms() - c->started) / 1000));
 }

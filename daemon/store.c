@@ -17,29 +17,14 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "store_impl.h"
 #include "util.h"
 
-#define ID_LEN 32
-#define LKEY_LEN 8
-#define HDR_LEN 8 /* received ms before the message bytes */
-#define TIMEKEY_LEN (8 + ID_LEN)
-#define ORIGKEY_LEN (ID_LEN + 8)
-#define IOCKEY_MAX STORE_IOC_RAW_MAX
-#define IOCVAL_LEN (ID_LEN + LKEY_LEN)
 #define EXPIRE_DEFAULT 256
 #define MAXDBS 16
-
-struct store {
-	MDB_env *env;
-	MDB_dbi msg, id, time, origin, ioc, ref, peer, meta;
-	uint8_t node[ID_LEN];
-	uint64_t limit; /* map size in effect, for the "full" message */
-	uint8_t *xbuf;  /* store_expire's copy of a message */
-	size_t xcap;
-	store_index_fn index;
-	void *index_arg;
-	pthread_mutex_t index_lock; /* the index function keeps one rec */
-};
+#define COUNTS_VERSION 1
+/* Origins a tally holds before it is written out (a rebuild's memory). */
+#define TALLY_FLUSH 8192
 
 static const struct {
 	const char *name;
@@ -54,14 +39,15 @@ static const struct {
         {"ref", MDB_DUPSORT | MDB_DUPFIXED, offsetof(struct store, ref)},
         {"peer", 0, offsetof(struct store, peer)},
         {"meta", 0, offsetof(struct store, meta)},
+        {"counts", 0, offsetof(struct store, counts)},
 };
 
 /* The size limit of the store that last reported full, for store_strerror(),
  * which has no store to ask. */
 static _Atomic uint64_t s_full_limit;
 
-static void
-s_put64(uint8_t *p, uint64_t v)
+void
+store_put64(uint8_t *p, uint64_t v)
 {
 	for (int i = 7; i >= 0; i--) {
 		p[i] = (uint8_t)v;
@@ -69,21 +55,14 @@ s_put64(uint8_t *p, uint64_t v)
 	}
 }
 
-static uint64_t
-s_get64(const void *vp)
+uint64_t
+store_get64(const void *vp)
 {
 	const uint8_t *p = vp;
 	uint64_t v = 0;
 
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | p[i];
-	return v;
-}
-
-static MDB_val
-s_val(const void *p, size_t n)
-{
-	MDB_val v = {n, (void *)(uintptr_t)p};
 	return v;
 }
 
@@ -128,8 +107,8 @@ store_strerror(int err)
 }
 
 /* Map an LMDB or errno code to ours, logging the detail. */
-static int
-s_err(const struct store *st, int rc, const char *what)
+int
+store_lmdb_err(const struct store *st, int rc, const char *what)
 {
 	uint64_t limit = st != NULL ? st->limit : 0;
 
@@ -170,8 +149,8 @@ s_err(const struct store *st, int rc, const char *what)
  * The key of an indicator value.  Values that could collide with the hashed
  * form (a leading NUL) are hashed as well.
  */
-static size_t
-s_ioc_key(const char *value, size_t len, uint8_t key[IOCKEY_MAX])
+size_t
+store_ioc_key(const char *value, size_t len, uint8_t key[IOCKEY_MAX])
 {
 	if (len <= IOCKEY_MAX && value[0] != '\0') {
 		memcpy(key, value, len);
@@ -190,11 +169,240 @@ s_ioc_key(const char *value, size_t len, uint8_t key[IOCKEY_MAX])
  * page write each per indicator: measured, they halved the write rate of
  * a store of 300,000 messages.)
  */
-static void
-s_ioc_val(uint8_t out[IOCVAL_LEN], const uint8_t origin[ID_LEN], uint64_t lkey)
+void
+store_ioc_val(uint8_t out[IOCVAL_LEN], const uint8_t origin[ID_LEN], uint64_t lkey)
 {
 	memcpy(out, origin, ID_LEN);
-	s_put64(out + ID_LEN, lkey);
+	store_put64(out + ID_LEN, lkey);
+}
+
+size_t
+store_count_key(uint8_t key[COUNTKEY_MAX], int cls, const uint8_t *what)
+{
+	key[0] = (uint8_t)cls;
+	if (cls == COUNT_ORIGIN) {
+		memcpy(key + 1, what, ID_LEN);
+		return 1 + ID_LEN;
+	}
+	key[1] = what[0];
+	return 2;
+}
+
+int
+store_counts_kept(struct store *st, MDB_txn *txn, bool *counted)
+{
+	static const uint8_t version[4] = {0, 0, 0, COUNTS_VERSION};
+	MDB_val k = store_val("counts", 6), v;
+	int rc;
+
+	*counted = false;
+	if ((rc = mdb_get(txn, st->meta, &k, &v)) == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	*counted = v.mv_size == sizeof version && memcmp(v.mv_data, version, sizeof version) == 0;
+	return 0;
+}
+
+static int
+s_set_counted(struct store *st, MDB_txn *txn)
+{
+	static const uint8_t version[4] = {0, 0, 0, COUNTS_VERSION};
+	MDB_val k = store_val("counts", 6), v = store_val(version, sizeof version);
+	int rc;
+
+	if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0)
+		return store_lmdb_err(st, rc, "put counts version");
+	return STORE_OK;
+}
+
+/*
+ * What a write transaction changes in "counts", gathered in memory and
+ * written once per key at its end (s_tally_flush): a batch of messages of
+ * one origin costs one update of that origin's counter, not one each.
+ */
+struct s_otally {
+	uint8_t origin[ID_LEN];
+	int64_t n;
+};
+
+struct s_tally {
+	int64_t tlp[256], kind[256];
+	struct s_otally *orig; /* in order of arrival, merged when flushed */
+	size_t norig, corig;
+};
+
+static void
+s_tally_init(struct s_tally *t)
+{
+	memset(t, 0, sizeof *t);
+}
+
+static void
+s_tally_free(struct s_tally *t)
+{
+	free(t->orig);
+	t->orig = NULL;
+	t->norig = t->corig = 0;
+}
+
+/* Count rec's message once more (d = 1) or once less (d = -1). */
+static int
+s_tally_add(struct s_tally *t, const struct store_rec *r, int64_t d)
+{
+	t->tlp[r->tlp] += d;
+	t->kind[r->kind] += d;
+	if (t->norig > 0 && memcmp(t->orig[t->norig - 1].origin, r->origin, ID_LEN) == 0) {
+		t->orig[t->norig - 1].n += d;
+		return STORE_OK;
+	}
+	if (t->norig == t->corig) {
+		size_t cap = t->corig > 0 ? t->corig * 2 : 64;
+		void *p = realloc(t->orig, cap * sizeof *t->orig);
+
+		if (p == NULL)
+			return STORE_E_NOMEM;
+		t->orig = p;
+		t->corig = cap;
+	}
+	memcpy(t->orig[t->norig].origin, r->origin, ID_LEN);
+	t->orig[t->norig++].n = d;
+	return STORE_OK;
+}
+
+static int
+s_otally_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct s_otally *)a)->origin, ((const struct s_otally *)b)->origin,
+	              ID_LEN);
+}
+
+/* Add d to the counter under key; a counter that reaches 0 is deleted. */
+static int
+s_count_add(struct store *st, MDB_txn *txn, const uint8_t *key, size_t kl, int64_t d)
+{
+	MDB_val k = store_val(key, kl), v;
+	uint8_t b[8];
+	uint64_t n = 0;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->counts, &k, &v)) == 0 && v.mv_size == 8)
+		n = store_get64(v.mv_data);
+	else if (rc == 0)
+		log_warnx("store: a malformed message counter is reset (run a store check)");
+	else if (rc != MDB_NOTFOUND)
+		return store_lmdb_err(st, rc, "get count");
+	if (d < 0 && n < (uint64_t)0 - (uint64_t)d) {
+		log_warnx("store: a message counter would go below zero, it stays at zero (run a "
+		          "store check)");
+		n = 0;
+	} else
+		n += (uint64_t)d;
+	if (n == 0) {
+		if ((rc = mdb_del(txn, st->counts, &k, NULL)) != 0 && rc != MDB_NOTFOUND)
+			return store_lmdb_err(st, rc, "delete count");
+		return STORE_OK;
+	}
+	store_put64(b, n);
+	v = store_val(b, sizeof b);
+	if ((rc = mdb_put(txn, st->counts, &k, &v, 0)) != 0)
+		return store_lmdb_err(st, rc, "put count");
+	return STORE_OK;
+}
+
+/* Write what t gathered into "counts" and empty it (its memory stays). */
+static int
+s_tally_flush(struct store *st, MDB_txn *txn, struct s_tally *t)
+{
+	uint8_t key[COUNTKEY_MAX];
+	int err = STORE_OK;
+
+	for (int i = 0; i < 256 && err == STORE_OK; i++) {
+		uint8_t c = (uint8_t)i;
+
+		if (t->tlp[i] != 0)
+			err = s_count_add(st, txn, key, store_count_key(key, COUNT_TLP, &c),
+			                  t->tlp[i]);
+		if (t->kind[i] != 0 && err == STORE_OK)
+			err = s_count_add(st, txn, key, store_count_key(key, COUNT_KIND, &c),
+			                  t->kind[i]);
+	}
+	if (t->norig > 1)
+		qsort(t->orig, t->norig, sizeof *t->orig, s_otally_cmp);
+	for (size_t i = 0; i < t->norig && err == STORE_OK;) {
+		int64_t n = 0;
+		size_t j;
+
+		for (j = i;
+		     j < t->norig && memcmp(t->orig[j].origin, t->orig[i].origin, ID_LEN) == 0; j++)
+			n += t->orig[j].n;
+		if (n != 0)
+			err = s_count_add(st, txn, key,
+			                  store_count_key(key, COUNT_ORIGIN, t->orig[i].origin), n);
+		i = j;
+	}
+	memset(t->tlp, 0, sizeof t->tlp);
+	memset(t->kind, 0, sizeof t->kind);
+	t->norig = 0;
+	return err;
+}
+
+/*
+ * The counts of a store from before them (meta "counts" absent): one pass
+ * over every message through the index function, in the open transaction.
+ * A message that does not decode is not counted (store_check reports it).
+ */
+static int
+s_count_all(struct store *st, MDB_txn *txn, uint64_t messages)
+{
+	struct s_tally t;
+	struct store_rec rec;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint64_t n = 0, bad = 0;
+	int64_t t0 = (int64_t)now_ms();
+	int rc, err = STORE_OK;
+
+	log_info("store: counting its %" PRIu64 " messages by TLP, kind and origin (once: a "
+	         "store from before the counters)",
+	         messages);
+	if ((rc = mdb_drop(txn, st->counts, 0)) != 0)
+		return store_lmdb_err(st, rc, "empty counts");
+	if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
+		return store_lmdb_err(st, rc, "open cursor");
+	s_tally_init(&t);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && err == STORE_OK;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		pthread_mutex_lock(&st->index_lock);
+		memset(&rec, 0, sizeof rec);
+		if (v.mv_size > HDR_LEN &&
+		    st->index(st->index_arg, (const uint8_t *)v.mv_data + HDR_LEN,
+		              v.mv_size - HDR_LEN, &rec) == 0) {
+			err = s_tally_add(&t, &rec, 1);
+			n++;
+		} else
+			bad++;
+		pthread_mutex_unlock(&st->index_lock);
+		if (err == STORE_OK && t.norig >= TALLY_FLUSH)
+			err = s_tally_flush(st, txn, &t);
+	}
+	mdb_cursor_close(cur);
+	if (err == STORE_OK && rc != MDB_NOTFOUND)
+		err = store_lmdb_err(st, rc, "count messages");
+	if (err == STORE_OK)
+		err = s_tally_flush(st, txn, &t);
+	s_tally_free(&t);
+	if (err == STORE_OK)
+		err = s_set_counted(st, txn);
+	if (err != STORE_OK)
+		return err;
+	if (bad > 0)
+		log_warnx("store: %" PRIu64 " messages do not decode and are not counted (run a "
+		          "store check)",
+		          bad);
+	log_info("store: counted %" PRIu64 " messages in %" PRId64 " ms", n,
+	         (int64_t)now_ms() - t0);
+	return STORE_OK;
 }
 
 /*
@@ -209,30 +417,55 @@ static int
 s_next_lkey(struct store *st, MDB_txn *txn, uint64_t *next)
 {
 	MDB_cursor *cur;
-	MDB_val k, v, mk = s_val("lkey", 4);
+	MDB_val k, v, mk = store_val("lkey", 4);
 	uint64_t hwm = 0;
 	int rc;
 
 	if ((rc = mdb_get(txn, st->meta, &mk, &v)) == 0 && v.mv_size == LKEY_LEN)
-		hwm = s_get64(v.mv_data);
+		hwm = store_get64(v.mv_data);
 	else if (rc != 0 && rc != MDB_NOTFOUND)
-		return s_err(st, rc, "get lkey");
+		return store_lmdb_err(st, rc, "get lkey");
 	if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
-		return s_err(st, rc, "open cursor");
+		return store_lmdb_err(st, rc, "open cursor");
 	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return s_err(st, rc, "last message");
-	if (rc == 0 && (k.mv_size != LKEY_LEN || s_get64(k.mv_data) == UINT64_MAX)) {
+		return store_lmdb_err(st, rc, "last message");
+	if (rc == 0 && (k.mv_size != LKEY_LEN || store_get64(k.mv_data) == UINT64_MAX)) {
 		log_warnx("store: malformed message key");
 		return STORE_E_CORRUPT;
 	}
-	if (rc == 0 && s_get64(k.mv_data) > hwm)
-		hwm = s_get64(k.mv_data);
+	if (rc == 0 && store_get64(k.mv_data) > hwm)
+		hwm = store_get64(k.mv_data);
 	if (hwm == UINT64_MAX)
 		return STORE_E_CORRUPT;
 	*next = hwm + 1;
 	return STORE_OK;
+}
+
+/*
+ * The counts are kept from the start by a new store, and counted once, in
+ * the open transaction, for a store from before them, given an index
+ * function (without one they are neither kept nor shown until a later
+ * open with one).
+ */
+static int
+s_counts_setup(struct store *st, MDB_txn *txn)
+{
+	MDB_stat ms;
+	bool counted;
+	int rc;
+
+	if ((rc = store_counts_kept(st, txn, &counted)) != 0 ||
+	    (!counted && (rc = mdb_stat(txn, st->msg, &ms)) != 0))
+		return store_lmdb_err(st, rc, "open counts");
+	if (counted)
+		return STORE_OK;
+	if (ms.ms_entries > 0)
+		return st->index != NULL ? s_count_all(st, txn, ms.ms_entries) : STORE_OK;
+	if ((rc = mdb_drop(txn, st->counts, 0)) != 0)
+		return store_lmdb_err(st, rc, "empty counts");
+	return s_set_counted(st, txn);
 }
 
 static int
@@ -246,18 +479,18 @@ s_setup(struct store *st, const uint8_t node_id[32])
 	int rc, err = STORE_OK;
 
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-		return s_err(st, rc, "begin open transaction");
+		return store_lmdb_err(st, rc, "begin open transaction");
 	for (size_t i = 0; i < sizeof s_dbs / sizeof s_dbs[0]; i++) {
 		MDB_dbi *dbi = (MDB_dbi *)(void *)((char *)st + s_dbs[i].off);
 		unsigned int flags = s_dbs[i].flags | MDB_CREATE;
 
 		if ((rc = mdb_dbi_open(txn, s_dbs[i].name, flags, dbi)) != 0) {
-			err = s_err(st, rc, s_dbs[i].name);
+			err = store_lmdb_err(st, rc, s_dbs[i].name);
 			goto fail;
 		}
 	}
 
-	k = s_val("schema", 6);
+	k = store_val("schema", 6);
 	rc = mdb_get(txn, st->meta, &k, &v);
 	if (rc == MDB_NOTFOUND) {
 		if ((rc = mdb_stat(txn, st->msg, &ms)) != 0)
@@ -267,11 +500,11 @@ s_setup(struct store *st, const uint8_t node_id[32])
 			err = STORE_E_CORRUPT;
 			goto fail;
 		}
-		v = s_val(schema, sizeof schema);
+		v = store_val(schema, sizeof schema);
 		if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0)
 			goto lmdb;
-		k = s_val("node", 4);
-		v = s_val(node_id, ID_LEN);
+		k = store_val("node", 4);
+		v = store_val(node_id, ID_LEN);
 		if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0)
 			goto lmdb;
 	} else if (rc != 0) {
@@ -282,7 +515,7 @@ s_setup(struct store *st, const uint8_t node_id[32])
 			err = STORE_E_VERSION;
 			goto fail;
 		}
-		k = s_val("node", 4);
+		k = store_val("node", 4);
 		if ((rc = mdb_get(txn, st->meta, &k, &v)) != 0 || v.mv_size != ID_LEN) {
 			log_warnx("store: no valid node id");
 			err = STORE_E_CORRUPT;
@@ -297,11 +530,13 @@ s_setup(struct store *st, const uint8_t node_id[32])
 
 	if ((err = s_next_lkey(st, txn, &next)) != STORE_OK)
 		goto fail;
+	if ((err = s_counts_setup(st, txn)) != STORE_OK)
+		goto fail;
 	if ((rc = mdb_txn_commit(txn)) != 0)
-		return s_err(st, rc, "commit open transaction");
+		return store_lmdb_err(st, rc, "commit open transaction");
 	return STORE_OK;
 lmdb:
-	err = s_err(st, rc, "open");
+	err = store_lmdb_err(st, rc, "open");
 fail:
 	mdb_txn_abort(txn);
 	return err;
@@ -341,13 +576,13 @@ store_open(struct store **sp, const char *dir, const uint8_t node_id[32], uint64
 	}
 	if ((rc = mdb_env_create(&st->env)) != 0) {
 		st->env = NULL;
-		err = s_err(st, rc, "create environment");
+		err = store_lmdb_err(st, rc, "create environment");
 		goto fail;
 	}
 	if ((rc = mdb_env_set_maxdbs(st->env, MAXDBS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, (size_t)size_limit)) != 0 ||
 	    (rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600)) != 0) {
-		err = s_err(st, rc, dir);
+		err = store_lmdb_err(st, rc, dir);
 		goto fail;
 	}
 	/* Readers left by a process that died (another tool on this store). */
@@ -402,58 +637,58 @@ s_put_one(struct store *st, MDB_txn *txn, const struct store_rec *r, uint64_t lk
 	MDB_val k, v, lv;
 	int rc;
 
-	s_put64(lk, lkey);
-	lv = s_val(lk, sizeof lk);
-	k = s_val(r->id, ID_LEN);
+	store_put64(lk, lkey);
+	lv = store_val(lk, sizeof lk);
+	k = store_val(r->id, ID_LEN);
 	if ((rc = mdb_put(txn, st->id, &k, &lv, MDB_NOOVERWRITE)) == MDB_KEYEXIST)
 		return STORE_DUP;
 	if (rc != 0)
-		return s_err(st, rc, "put id");
+		return store_lmdb_err(st, rc, "put id");
 
-	k = s_val(lk, sizeof lk);
-	v = s_val(NULL, HDR_LEN + r->len);
+	k = store_val(lk, sizeof lk);
+	v = store_val(NULL, HDR_LEN + r->len);
 	if ((rc = mdb_put(txn, st->msg, &k, &v, MDB_APPEND | MDB_RESERVE)) != 0)
-		return s_err(st, rc, "put message");
-	s_put64(v.mv_data, received);
+		return store_lmdb_err(st, rc, "put message");
+	store_put64(v.mv_data, received);
 	memcpy((uint8_t *)v.mv_data + HDR_LEN, r->bytes, r->len);
 
-	s_put64(tk, r->time);
+	store_put64(tk, r->time);
 	memcpy(tk + 8, r->id, ID_LEN);
-	k = s_val(tk, sizeof tk);
+	k = store_val(tk, sizeof tk);
 	if ((rc = mdb_put(txn, st->time, &k, &lv, 0)) != 0)
-		return s_err(st, rc, "put time");
+		return store_lmdb_err(st, rc, "put time");
 
 	memcpy(ok, r->origin, ID_LEN);
-	s_put64(ok + ID_LEN, r->seq);
-	k = s_val(ok, sizeof ok);
+	store_put64(ok + ID_LEN, r->seq);
+	k = store_val(ok, sizeof ok);
 	if ((rc = mdb_put(txn, st->origin, &k, &lv, MDB_NODUPDATA)) != 0 && rc != MDB_KEYEXIST)
-		return s_err(st, rc, "put origin");
+		return store_lmdb_err(st, rc, "put origin");
 
 	if (r->ref != NULL) {
-		k = s_val(r->ref, ID_LEN);
+		k = store_val(r->ref, ID_LEN);
 		if ((rc = mdb_put(txn, st->ref, &k, &lv, MDB_NODUPDATA)) != 0 && rc != MDB_KEYEXIST)
-			return s_err(st, rc, "put ref");
+			return store_lmdb_err(st, rc, "put ref");
 	}
 
-	s_ioc_val(iv, r->origin, lkey);
-	v = s_val(iv, sizeof iv);
+	store_ioc_val(iv, r->origin, lkey);
+	v = store_val(iv, sizeof iv);
 	for (size_t i = 0; i < r->nioc; i++) {
-		size_t kl = s_ioc_key(r->ioc[i].value, r->ioc[i].len, key);
+		size_t kl = store_ioc_key(r->ioc[i].value, r->ioc[i].len, key);
 
-		k = s_val(key, kl);
+		k = store_val(key, kl);
 		rc = mdb_put(txn, st->ioc, &k, &v, MDB_NODUPDATA);
 		/* KEYEXIST: the value came twice in this message. */
 		if (rc != 0 && rc != MDB_KEYEXIST)
-			return s_err(st, rc, "put indicator");
+			return store_lmdb_err(st, rc, "put indicator");
 	}
 	return STORE_OK;
 }
 
 /* The highest own seq in meta (0 when none), or an LMDB error. */
-static int
-s_get_own_seq(struct store *st, MDB_txn *txn, uint64_t *seq)
+int
+store_own_seq_get(struct store *st, MDB_txn *txn, uint64_t *seq)
 {
-	MDB_val k = s_val("seq", 3), v;
+	MDB_val k = store_val("seq", 3), v;
 	int rc;
 
 	*seq = 0;
@@ -463,7 +698,7 @@ s_get_own_seq(struct store *st, MDB_txn *txn, uint64_t *seq)
 		return rc;
 	if (v.mv_size != 8)
 		return MDB_CORRUPTED;
-	*seq = s_get64(v.mv_data);
+	*seq = store_get64(v.mv_data);
 	return 0;
 }
 
@@ -471,19 +706,19 @@ s_get_own_seq(struct store *st, MDB_txn *txn, uint64_t *seq)
 static int
 s_own_seq(struct store *st, MDB_txn *txn, uint64_t seq)
 {
-	MDB_val k = s_val("seq", 3), v;
+	MDB_val k = store_val("seq", 3), v;
 	uint8_t b[8];
 	uint64_t cur;
 	int rc;
 
-	if ((rc = s_get_own_seq(st, txn, &cur)) != 0)
-		return s_err(st, rc, "get own seq");
+	if ((rc = store_own_seq_get(st, txn, &cur)) != 0)
+		return store_lmdb_err(st, rc, "get own seq");
 	if (seq <= cur)
 		return STORE_OK;
-	s_put64(b, seq);
-	v = s_val(b, sizeof b);
+	store_put64(b, seq);
+	v = store_val(b, sizeof b);
 	if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0)
-		return s_err(st, rc, "put own seq");
+		return store_lmdb_err(st, rc, "put own seq");
 	return STORE_OK;
 }
 
@@ -496,13 +731,13 @@ store_raise_own_seq(struct store *st, uint64_t seq)
 	if (st == NULL)
 		return STORE_E_INVAL;
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-		return s_err(st, rc, "begin");
+		return store_lmdb_err(st, rc, "begin");
 	if ((err = s_own_seq(st, txn, seq)) != STORE_OK) {
 		mdb_txn_abort(txn);
 		return err;
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
-		return s_err(st, rc, "commit");
+		return store_lmdb_err(st, rc, "commit");
 	return STORE_OK;
 }
 
@@ -511,7 +746,9 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
                 int *results)
 {
 	MDB_txn *txn;
+	struct s_tally t;
 	uint64_t lkey, first, own = 0;
+	bool counted;
 	int rc, err;
 
 	if (st == NULL || (n > 0 && (recs == NULL || results == NULL)))
@@ -525,9 +762,14 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 		}
 
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-		return s_err(st, rc, "begin write transaction");
+		return store_lmdb_err(st, rc, "begin write transaction");
+	s_tally_init(&t);
 	if ((err = s_next_lkey(st, txn, &lkey)) != STORE_OK)
 		goto fail;
+	if ((rc = store_counts_kept(st, txn, &counted)) != 0) {
+		err = store_lmdb_err(st, rc, "get counts version");
+		goto fail;
+	}
 	first = lkey;
 	for (size_t i = 0; i < n; i++) {
 		if ((err = s_put_one(st, txn, &recs[i], lkey, received_ms)) < 0)
@@ -538,32 +780,38 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 		lkey++;
 		if (memcmp(recs[i].origin, st->node, ID_LEN) == 0 && recs[i].seq > own)
 			own = recs[i].seq;
+		if (counted && (err = s_tally_add(&t, &recs[i], 1)) != STORE_OK)
+			goto fail;
 	}
+	if (counted && (err = s_tally_flush(st, txn, &t)) != STORE_OK)
+		goto fail;
+	s_tally_free(&t);
 	if (own > 0 && (err = s_own_seq(st, txn, own)) != STORE_OK)
 		goto fail;
 	if (lkey > first) {
 		uint8_t b[LKEY_LEN];
-		MDB_val mk = s_val("lkey", 4), mv = s_val(b, sizeof b);
-		s_put64(b, lkey - 1);
+		MDB_val mk = store_val("lkey", 4), mv = store_val(b, sizeof b);
+		store_put64(b, lkey - 1);
 		if ((rc = mdb_put(txn, st->meta, &mk, &mv, 0)) != 0) {
-			err = s_err(st, rc, "put lkey");
+			err = store_lmdb_err(st, rc, "put lkey");
 			goto fail;
 		}
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
-		return s_err(st, rc, "commit");
+		return store_lmdb_err(st, rc, "commit");
 	return STORE_OK;
 fail:
+	s_tally_free(&t);
 	mdb_txn_abort(txn);
 	return err;
 }
 
-static int
-s_rbegin(struct store *st, MDB_txn **txn)
+int
+store_rbegin(struct store *st, MDB_txn **txn)
 {
 	int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
 
-	return rc == 0 ? STORE_OK : s_err(st, rc, "begin read transaction");
+	return rc == 0 ? STORE_OK : store_lmdb_err(st, rc, "begin read transaction");
 }
 
 /*
@@ -580,8 +828,8 @@ s_visit(struct store *st, MDB_txn *txn, uint64_t lkey, const uint8_t *id, uint64
 	struct store_item it;
 	int rc;
 
-	s_put64(lk, lkey);
-	k = s_val(lk, sizeof lk);
+	store_put64(lk, lkey);
+	k = store_val(lk, sizeof lk);
 	if ((rc = mdb_get(txn, st->msg, &k, &v)) == MDB_NOTFOUND ||
 	    (rc == 0 && v.mv_size <= HDR_LEN)) {
 		log_warnx("store: an index entry points to message %" PRIu64
@@ -590,12 +838,12 @@ s_visit(struct store *st, MDB_txn *txn, uint64_t lkey, const uint8_t *id, uint64
 		return 0;
 	}
 	if (rc != 0)
-		return s_err(st, rc, "get message");
+		return store_lmdb_err(st, rc, "get message");
 	if (fn == NULL)
 		return 1;
 	it.bytes = (const uint8_t *)v.mv_data + HDR_LEN;
 	it.len = v.mv_size - HDR_LEN;
-	it.received = s_get64(v.mv_data);
+	it.received = store_get64(v.mv_data);
 	if (id == NULL) {
 		crypto_generichash(h, sizeof h, it.bytes, it.len, NULL, 0);
 		id = h;
@@ -654,7 +902,7 @@ s_seek_ge(MDB_cursor *cur, const uint8_t *key, size_t n, bool incl, MDB_val *k, 
 {
 	int rc;
 
-	*k = s_val(key, n);
+	*k = store_val(key, n);
 	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
 	if (rc == 0 && !incl && s_keycmp(k, key, n) == 0)
 		rc = mdb_cursor_get(cur, k, v, MDB_NEXT);
@@ -667,7 +915,7 @@ s_seek_le(MDB_cursor *cur, const uint8_t *key, size_t n, bool incl, MDB_val *k, 
 {
 	int rc, c;
 
-	*k = s_val(key, n);
+	*k = store_val(key, n);
 	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
 	if (rc == MDB_NOTFOUND)
 		return mdb_cursor_get(cur, k, v, MDB_LAST);
@@ -686,7 +934,7 @@ s_walk_end(struct store *st, MDB_txn *txn, MDB_cursor *cur, int rc, int err, con
 	if (err != STORE_OK)
 		return err;
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return s_err(st, rc, "walk");
+		return store_lmdb_err(st, rc, "walk");
 	return w->count;
 }
 
@@ -695,13 +943,13 @@ store_get_prefix(struct store *st, const uint8_t *prefix, size_t plen, store_ite
 {
 	MDB_txn *txn;
 	MDB_cursor *cur;
-	MDB_val k = s_val(prefix, plen), v;
+	MDB_val k = store_val(prefix, plen), v;
 	bool stop = false;
 	int rc, err;
 
 	if (st == NULL || prefix == NULL || plen == 0 || plen > ID_LEN)
 		return STORE_E_INVAL;
-	if ((err = s_rbegin(st, &txn)) != STORE_OK)
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
 		return err;
 	if ((rc = mdb_cursor_open(txn, st->id, &cur)) == 0) {
 		/* The first id at or after the prefix; it matches or none does. */
@@ -710,12 +958,12 @@ store_get_prefix(struct store *st, const uint8_t *prefix, size_t plen, store_ite
 	}
 	if (rc == 0 && k.mv_size == ID_LEN && memcmp(k.mv_data, prefix, plen) == 0 &&
 	    v.mv_size == LKEY_LEN) {
-		err = s_visit(st, txn, s_get64(v.mv_data), k.mv_data, 0, fn, arg, &stop);
+		err = s_visit(st, txn, store_get64(v.mv_data), k.mv_data, 0, fn, arg, &stop);
 		err = err == 1 ? STORE_OK : err == 0 ? STORE_E_NOTFOUND : err;
 	} else if (rc == 0 || rc == MDB_NOTFOUND)
 		err = STORE_E_NOTFOUND;
 	else
-		err = s_err(st, rc, "get id");
+		err = store_lmdb_err(st, rc, "get id");
 	mdb_txn_abort(txn);
 	return err;
 }
@@ -730,18 +978,18 @@ int
 store_has(struct store *st, const uint8_t id[32])
 {
 	MDB_txn *txn;
-	MDB_val k = s_val(id, ID_LEN), v;
+	MDB_val k = store_val(id, ID_LEN), v;
 	int rc, err;
 
 	if (st == NULL || id == NULL)
 		return STORE_E_INVAL;
-	if ((err = s_rbegin(st, &txn)) != STORE_OK)
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
 		return err;
 	rc = mdb_get(txn, st->id, &k, &v);
 	mdb_txn_abort(txn);
 	if (rc == MDB_NOTFOUND)
 		return 0;
-	return rc == 0 ? 1 : s_err(st, rc, "get id");
+	return rc == 0 ? 1 : store_lmdb_err(st, rc, "get id");
 }
 
 int
@@ -760,10 +1008,10 @@ store_range(struct store *st, uint64_t from, uint64_t to, bool desc, const struc
 		return STORE_E_INVAL;
 	if (from > to)
 		return 0;
-	s_put64(bound, desc ? to : from);
+	store_put64(bound, desc ? to : from);
 	memset(bound + 8, desc ? 0xff : 0x00, ID_LEN);
 	if (after != NULL) {
-		s_put64(ak, after->time);
+		store_put64(ak, after->time);
 		memcpy(ak + 8, after->id, ID_LEN);
 		r = memcmp(ak, bound, sizeof ak);
 		if (desc ? r <= 0 : r >= 0) {
@@ -771,7 +1019,7 @@ store_range(struct store *st, uint64_t from, uint64_t to, bool desc, const struc
 			incl = false;
 		}
 	}
-	if ((err = s_rbegin(st, &txn)) != STORE_OK)
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
 		return err;
 	if ((rc = mdb_cursor_open(txn, st->time, &cur)) != 0) {
 		cur = NULL;
@@ -786,11 +1034,11 @@ store_range(struct store *st, uint64_t from, uint64_t to, bool desc, const struc
 			log_warnx("store: malformed time index entry (run a store check)");
 			continue;
 		}
-		t = s_get64(k.mv_data);
+		t = store_get64(k.mv_data);
 		if (desc ? t < from : t > to)
 			break;
-		if ((r = s_visit(st, txn, s_get64(v.mv_data), (uint8_t *)k.mv_data + 8, t, fn, arg,
-		                 &w.stop)) < 0) {
+		if ((r = s_visit(st, txn, store_get64(v.mv_data), (uint8_t *)k.mv_data + 8, t, fn,
+		                 arg, &w.stop)) < 0) {
 			err = r;
 			break;
 		}
@@ -818,8 +1066,8 @@ store_by_origin(struct store *st, const uint8_t origin[32], uint64_t seq_from, s
 	if (st == NULL || origin == NULL)
 		return STORE_E_INVAL;
 	memcpy(key, origin, ID_LEN);
-	s_put64(key + ID_LEN, seq_from);
-	if ((err = s_rbegin(st, &txn)) != STORE_OK)
+	store_put64(key + ID_LEN, seq_from);
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
 		return err;
 	if ((rc = mdb_cursor_open(txn, st->origin, &cur)) != 0)
 		return s_walk_end(st, txn, NULL, rc, err, &w);
@@ -827,7 +1075,8 @@ store_by_origin(struct store *st, const uint8_t origin[32], uint64_t seq_from, s
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != ORIGKEY_LEN || memcmp(k.mv_data, origin, ID_LEN) != 0)
 			break;
-		if (v.mv_size == LKEY_LEN && s_walk_visit(st, txn, s_get64(v.mv_data), fn, arg, &w, &err))
+		if (v.mv_size == LKEY_LEN &&
+		    s_walk_visit(st, txn, store_get64(v.mv_data), fn, arg, &w, &err))
 			break;
 	}
 	return s_walk_end(st, txn, cur, rc, err, &w);
@@ -849,21 +1098,21 @@ store_last_seq(struct store *st, const uint8_t origin[32], uint64_t *last)
 		return STORE_E_INVAL;
 	memcpy(key, origin, ID_LEN);
 	memset(key + ID_LEN, 0xff, 8);
-	if ((err = s_rbegin(st, &txn)) != STORE_OK)
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
 		return err;
 	if ((rc = mdb_cursor_open(txn, st->origin, &cur)) == 0) {
 		rc = s_seek_le(cur, key, sizeof key, true, &k, &v);
 		if (rc == 0 && k.mv_size == ORIGKEY_LEN && memcmp(k.mv_data, origin, ID_LEN) == 0)
-			*last = s_get64((uint8_t *)k.mv_data + ID_LEN);
+			*last = store_get64((uint8_t *)k.mv_data + ID_LEN);
 		mdb_cursor_close(cur);
 		if (rc == MDB_NOTFOUND)
 			rc = 0;
 	}
 	if (rc == 0 && memcmp(origin, st->node, ID_LEN) == 0 &&
-	    (rc = s_get_own_seq(st, txn, &own)) == 0 && own > *last)
+	    (rc = store_own_seq_get(st, txn, &own)) == 0 && own > *last)
 		*last = own;
 	mdb_txn_abort(txn);
-	return rc == 0 ? STORE_OK : s_err(st, rc, "last seq");
+	return rc == 0 ? STORE_OK : store_lmdb_err(st, rc, "last seq");
 }
 
 static int
@@ -889,19 +1138,21 @@ store_by_ioc(struct store *st, const char *value, size_t len, uint64_t before_lk
 
 	if (st == NULL || value == NULL || len == 0)
 		return STORE_E_INVAL;
-	kl = s_ioc_key(value, len, key);
-	if ((err = s_rbegin(st, &txn)) != STORE_OK)
+	kl = store_ioc_key(value, len, key);
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
 		return err;
 	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) != 0)
 		return s_walk_end(st, txn, NULL, rc, err, &w);
 	/* Entries sort by origin, not by age: gather the local keys, newest
 	 * first (8 bytes per message carrying the indicator). */
-	k = s_val(key, kl);
+	k = store_val(key, kl);
 	if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)) == 0 &&
 	    (rc = mdb_cursor_count(cur, &cnt)) == 0 && (lk = malloc(cnt * sizeof *lk)) == NULL)
 		err = STORE_E_NOMEM;
-	for (; rc == 0 && err == STORE_OK && n < cnt; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
-		uint64_t l = v.mv_size == IOCVAL_LEN ? s_get64((uint8_t *)v.mv_data + ID_LEN) : 0;
+	for (; rc == 0 && err == STORE_OK && n < cnt;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		uint64_t l =
+		        v.mv_size == IOCVAL_LEN ? store_get64((uint8_t *)v.mv_data + ID_LEN) : 0;
 		if (l != 0 && (before_lkey == 0 || l < before_lkey))
 			lk[n++] = l;
 	}
@@ -927,11 +1178,11 @@ store_ioc_count(struct store *st, const char *value, size_t len, size_t *message
 
 	if (st == NULL || value == NULL || len == 0)
 		return STORE_E_INVAL;
-	kl = s_ioc_key(value, len, key);
-	if ((err = s_rbegin(st, &txn)) != STORE_OK)
+	kl = store_ioc_key(value, len, key);
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
 		return err;
 	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) == 0) {
-		k = s_val(key, kl);
+		k = store_val(key, kl);
 		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)) == 0)
 			rc = mdb_cursor_count(cur, &m);
 		/* One step per origin: from an origin's first entry to the
@@ -940,14 +1191,14 @@ store_ioc_count(struct store *st, const char *value, size_t len, size_t *message
 			o++;
 			memcpy(next, v.mv_data, ID_LEN);
 			memset(next + ID_LEN, 0xff, LKEY_LEN);
-			v = s_val(next, sizeof next);
+			v = store_val(next, sizeof next);
 			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
 		}
 		mdb_cursor_close(cur);
 	}
 	mdb_txn_abort(txn);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return s_err(st, rc, "count indicator");
+		return store_lmdb_err(st, rc, "count indicator");
 	if (messages != NULL)
 		*messages = m;
 	if (origins != NULL)
@@ -961,18 +1212,19 @@ store_by_ref(struct store *st, const uint8_t id[32], size_t limit, store_item_fn
 	struct s_walk w = {limit, 0, false};
 	MDB_txn *txn;
 	MDB_cursor *cur;
-	MDB_val k = s_val(id, ID_LEN), v;
+	MDB_val k = store_val(id, ID_LEN), v;
 	int rc, err;
 
 	if (st == NULL || id == NULL)
 		return STORE_E_INVAL;
-	if ((err = s_rbegin(st, &txn)) != STORE_OK)
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
 		return err;
 	if ((rc = mdb_cursor_open(txn, st->ref, &cur)) != 0)
 		return s_walk_end(st, txn, NULL, rc, err, &w);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
-		if (v.mv_size == LKEY_LEN && s_walk_visit(st, txn, s_get64(v.mv_data), fn, arg, &w, &err))
+		if (v.mv_size == LKEY_LEN &&
+		    s_walk_visit(st, txn, store_get64(v.mv_data), fn, arg, &w, &err))
 			break;
 	}
 	return s_walk_end(st, txn, cur, rc, err, &w);
@@ -983,10 +1235,10 @@ static int
 s_del_dup(struct store *st, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t kl,
           const uint8_t lk[8], const char *what)
 {
-	MDB_val k = s_val(key, kl), v = s_val(lk, LKEY_LEN);
+	MDB_val k = store_val(key, kl), v = store_val(lk, LKEY_LEN);
 	int rc = mdb_del(txn, dbi, &k, &v);
 
-	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : s_err(st, rc, what);
+	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : store_lmdb_err(st, rc, what);
 }
 
 /* Delete the origin, ref and indicator entries of one message. */
@@ -997,34 +1249,35 @@ s_unindex(struct store *st, MDB_txn *txn, const struct store_rec *r, const uint8
 	int err;
 
 	memcpy(ok, r->origin, ID_LEN);
-	s_put64(ok + ID_LEN, r->seq);
+	store_put64(ok + ID_LEN, r->seq);
 	if ((err = s_del_dup(st, txn, st->origin, ok, sizeof ok, lk, "delete origin")) != STORE_OK)
 		return err;
 	if (r->ref != NULL &&
 	    (err = s_del_dup(st, txn, st->ref, r->ref, ID_LEN, lk, "delete ref")) != STORE_OK)
 		return err;
-	s_ioc_val(iv, r->origin, s_get64(lk));
+	store_ioc_val(iv, r->origin, store_get64(lk));
 	for (size_t i = 0; i < r->nioc; i++) {
-		MDB_val k, v = s_val(iv, sizeof iv);
+		MDB_val k, v = store_val(iv, sizeof iv);
 		size_t kl;
 		int rc;
 
 		if (r->ioc == NULL || r->ioc[i].value == NULL || r->ioc[i].len == 0)
 			break;
-		kl = s_ioc_key(r->ioc[i].value, r->ioc[i].len, key);
-		k = s_val(key, kl);
+		kl = store_ioc_key(r->ioc[i].value, r->ioc[i].len, key);
+		k = store_val(key, kl);
 		/* Not found: the value came twice in this message. */
 		if ((rc = mdb_del(txn, st->ioc, &k, &v)) != 0 && rc != MDB_NOTFOUND)
-			return s_err(st, rc, "delete indicator");
+			return store_lmdb_err(st, rc, "delete indicator");
 	}
 	return STORE_OK;
 }
 
 /* Remove message lkey, whose time entry cur is on (and deletes), unless the
- * index function marks it keep: then *kept is set and nothing changes. */
+ * index function marks it keep: then *kept is set and nothing changes.  t
+ * (NULL when the store keeps no counts) counts it once less. */
 static int
 s_remove(struct store *st, MDB_txn *txn, MDB_cursor *cur, const uint8_t id[32], uint64_t lkey,
-         bool *kept)
+         struct s_tally *t, bool *kept)
 {
 	uint8_t lk[LKEY_LEN];
 	MDB_val k, v;
@@ -1034,10 +1287,10 @@ s_remove(struct store *st, MDB_txn *txn, MDB_cursor *cur, const uint8_t id[32], 
 	int rc, err = STORE_OK;
 
 	*kept = false;
-	s_put64(lk, lkey);
-	k = s_val(lk, sizeof lk);
+	store_put64(lk, lkey);
+	k = store_val(lk, sizeof lk);
 	if ((rc = mdb_get(txn, st->msg, &k, &v)) != 0 && rc != MDB_NOTFOUND)
-		return s_err(st, rc, "get message");
+		return store_lmdb_err(st, rc, "get message");
 	if (!(found = rc == 0))
 		log_warnx("store: expire: message %" PRIu64 " is missing", lkey);
 	/* Copy out: deleting from other databases in this transaction may
@@ -1063,28 +1316,30 @@ s_remove(struct store *st, MDB_txn *txn, MDB_cursor *cur, const uint8_t id[32], 
 		return STORE_OK;
 	}
 	if ((rc = mdb_cursor_del(cur, 0)) != 0)
-		err = s_err(st, rc, "delete time");
+		err = store_lmdb_err(st, rc, "delete time");
 	if (err == STORE_OK) {
-		k = s_val(id, ID_LEN);
+		k = store_val(id, ID_LEN);
 		rc = mdb_get(txn, st->id, &k, &v);
 		if (rc == 0 && v.mv_size == LKEY_LEN && memcmp(v.mv_data, lk, LKEY_LEN) == 0)
 			rc = mdb_del(txn, st->id, &k, NULL);
 		if (rc != 0 && rc != MDB_NOTFOUND)
-			err = s_err(st, rc, "delete id");
+			err = store_lmdb_err(st, rc, "delete id");
 	}
 	if (err == STORE_OK && decoded)
 		err = s_unindex(st, txn, &rec, lk);
-	else if (err == STORE_OK && found)
+	if (err == STORE_OK && decoded && t != NULL)
+		err = s_tally_add(t, &rec, -1);
+	else if (err == STORE_OK && found && !decoded)
 		log_warnx("store: expire: message %" PRIu64 " does not decode; its origin, ref and "
-		          "indicator entries stay (run a store check)",
+		          "indicator entries and its counts stay (run a store check)",
 		          lkey);
 	pthread_mutex_unlock(&st->index_lock);
 	if (err != STORE_OK || !found)
 		return err;
 
-	k = s_val(lk, sizeof lk);
+	k = store_val(lk, sizeof lk);
 	if ((rc = mdb_del(txn, st->msg, &k, NULL)) != 0)
-		return s_err(st, rc, "delete message");
+		return store_lmdb_err(st, rc, "delete message");
 	return STORE_OK;
 }
 
@@ -1093,6 +1348,7 @@ store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_t *r
 {
 	/* The time key of the last message kept: the walk goes on after it. */
 	uint8_t resume[TIMEKEY_LEN];
+	struct s_tally t;
 	bool resuming = false;
 
 	if (removed != NULL)
@@ -1102,18 +1358,24 @@ store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_t *r
 	if (max_per_txn == 0)
 		max_per_txn = EXPIRE_DEFAULT;
 
+	s_tally_init(&t);
 	for (bool done = false; !done;) {
 		MDB_txn *txn;
 		MDB_cursor *cur;
 		MDB_val k, v;
 		size_t n = 0;
+		bool counted;
 		int rc, err = STORE_OK;
 
-		if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-			return s_err(st, rc, "begin write transaction");
-		if ((rc = mdb_cursor_open(txn, st->time, &cur)) != 0) {
+		if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
+			s_tally_free(&t);
+			return store_lmdb_err(st, rc, "begin write transaction");
+		}
+		if ((rc = store_counts_kept(st, txn, &counted)) != 0 ||
+		    (rc = mdb_cursor_open(txn, st->time, &cur)) != 0) {
 			mdb_txn_abort(txn);
-			return s_err(st, rc, "open cursor");
+			s_tally_free(&t);
+			return store_lmdb_err(st, rc, "open cursor");
 		}
 		while (n < max_per_txn) {
 			uint8_t id[ID_LEN];
@@ -1123,7 +1385,7 @@ store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_t *r
 			if (!resuming)
 				rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 			else {
-				k = s_val(resume, sizeof resume);
+				k = store_val(resume, sizeof resume);
 				rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 				if (rc == 0 && k.mv_size == sizeof resume &&
 				    memcmp(k.mv_data, resume, sizeof resume) == 0)
@@ -1134,25 +1396,26 @@ store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_t *r
 				break;
 			}
 			if (rc != 0) {
-				err = s_err(st, rc, "walk time index");
+				err = store_lmdb_err(st, rc, "walk time index");
 				break;
 			}
 			if (k.mv_size != TIMEKEY_LEN || v.mv_size != LKEY_LEN) {
 				log_warnx("store: expire: deleting a malformed time index entry");
 				if ((rc = mdb_cursor_del(cur, 0)) != 0) {
-					err = s_err(st, rc, "delete time");
+					err = store_lmdb_err(st, rc, "delete time");
 					break;
 				}
 				continue;
 			}
-			if (s_get64(k.mv_data) >= cutoff_ms) {
+			if (store_get64(k.mv_data) >= cutoff_ms) {
 				done = true;
 				break;
 			}
 			memcpy(id, (uint8_t *)k.mv_data + 8, ID_LEN);
-			lkey = s_get64(v.mv_data);
+			lkey = store_get64(v.mv_data);
 			memcpy(resume, k.mv_data, sizeof resume);
-			if ((err = s_remove(st, txn, cur, id, lkey, &kept)) != STORE_OK)
+			if ((err = s_remove(st, txn, cur, id, lkey, counted ? &t : NULL, &kept)) !=
+			    STORE_OK)
 				break;
 			if (kept)
 				resuming = true;
@@ -1160,456 +1423,21 @@ store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_t *r
 				n++;
 		}
 		mdb_cursor_close(cur);
+		if (err == STORE_OK && counted)
+			err = s_tally_flush(st, txn, &t);
 		if (err != STORE_OK) {
 			mdb_txn_abort(txn);
+			s_tally_free(&t);
 			return err;
 		}
-		if ((rc = mdb_txn_commit(txn)) != 0)
-			return s_err(st, rc, "commit expiry");
+		if ((rc = mdb_txn_commit(txn)) != 0) {
+			s_tally_free(&t);
+			return store_lmdb_err(st, rc, "commit expiry");
+		}
 		*removed += n;
 	}
+	s_tally_free(&t);
 	return STORE_OK;
-}
-
-/*
- * store_check.  Pass 1 walks the messages and looks up every index entry
- * each one implies; pass 2 walks every lkey-valued index, finding entries
- * whose message is missing, and compares counts (entries implied are all
- * present and as many as there are: the sets are equal); the indicator
- * index, whose values are origin || lkey, is walked the same way with the
- * origin checked too.
- */
-struct s_check {
-	struct store *st;
-	MDB_txn *txn;
-	char *err;
-	size_t errlen;
-	uint8_t (*orig)[ID_LEN]; /* distinct origins, in order of discovery */
-	uint32_t *osorted;       /* indices into orig, in byte order */
-	size_t norig, corig;     /* corig: capacity of both */
-	uint64_t *lkeys;         /* every message, ascending */
-	uint32_t *lorig;         /* its origin's index */
-	size_t nmsg, cmsg;       /* cmsg: capacity of both */
-	uint64_t nref, nioc;
-	uint64_t own; /* the highest seq of this node's own */
-	const struct store_ioc **iocs;
-	size_t ciocs;
-	store_verify_fn verify;
-	void *varg;
-};
-
-static int s_fail(struct s_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-s_fail(struct s_check *c, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	log_warnx("store check: %s", buf);
-	if (c->errlen > 0)
-		snprintf(c->err, c->errlen, "%s", buf);
-	return STORE_E_CORRUPT;
-}
-
-/* An id in hex into out (65 bytes). */
-static void
-s_hex(char out[2 * ID_LEN + 1], const uint8_t id[ID_LEN])
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < ID_LEN; i++) {
-		out[2 * i] = digits[id[i] >> 4];
-		out[2 * i + 1] = digits[id[i] & 0xf];
-	}
-	out[2 * ID_LEN] = '\0';
-}
-
-/* A key for messages: as text when printable, else its first bytes in hex. */
-static const char *
-s_show(char *buf, size_t cap, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	size_t o = 0, i;
-
-	for (i = 0; i < n && b[i] >= 0x20 && b[i] < 0x7f; i++)
-		;
-	if (i == n) {
-		snprintf(buf, cap, "%.*s", n > 40 ? 40 : (int)n, (const char *)p);
-		return buf;
-	}
-	for (i = 0; i < n && i < 16 && o + 3 <= cap; i++)
-		o += (size_t)snprintf(buf + o, cap - o, "%02x", b[i]);
-	return buf;
-}
-
-/* Room for need elements of size bytes at p (capacity *cap): the array,
- * moved or not, or NULL when out of memory. */
-static void *
-s_grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap > 0 ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return p;
-	while (n < need)
-		n *= 2;
-	if (n > SIZE_MAX / size || (q = realloc(p, n * size)) == NULL)
-		return NULL;
-	*cap = n;
-	return q;
-}
-
-/* The index of origin o in c->orig, added when new; -1 when out of memory. */
-static long
-s_origin_index(struct s_check *c, const uint8_t o[ID_LEN])
-{
-	size_t lo = 0, hi = c->norig;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int r = memcmp(c->orig[c->osorted[mid]], o, ID_LEN);
-		if (r == 0)
-			return c->osorted[mid];
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (c->norig == UINT32_MAX)
-		return -1;
-	if (c->norig == c->corig) {
-		size_t cap = c->corig > 0 ? c->corig * 2 : 64;
-		void *p;
-
-		if ((p = realloc(c->orig, cap * sizeof *c->orig)) == NULL)
-			return -1;
-		c->orig = p;
-		if ((p = realloc(c->osorted, cap * sizeof *c->osorted)) == NULL)
-			return -1;
-		c->osorted = p;
-		c->corig = cap;
-	}
-	memcpy(c->orig[c->norig], o, ID_LEN);
-	memmove(c->osorted + lo + 1, c->osorted + lo, (c->norig - lo) * sizeof *c->osorted);
-	c->osorted[lo] = (uint32_t)c->norig;
-	return (long)c->norig++;
-}
-
-/* The position of lkey among the messages, or -1. */
-static long
-s_find_lkey(const struct s_check *c, uint64_t lkey)
-{
-	size_t lo = 0, hi = c->nmsg;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (c->lkeys[mid] == lkey)
-			return (long)mid;
-		if (c->lkeys[mid] < lkey)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-static int
-s_ioc_cmp(const void *a, const void *b)
-{
-	const struct store_ioc *x = *(const struct store_ioc *const *)a;
-	const struct store_ioc *y = *(const struct store_ioc *const *)b;
-
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return memcmp(x->value, y->value, x->len);
-}
-
-/* True when (key, val) is in dbi (for dupsort dbs: that exact dup). */
-static int
-s_has(struct s_check *c, MDB_dbi dbi, bool dupsort, const void *key, size_t kl, const void *val,
-      size_t vl)
-{
-	MDB_cursor *cur;
-	MDB_val k = s_val(key, kl), v = s_val(val, vl);
-	int rc;
-
-	if (!dupsort) {
-		if ((rc = mdb_get(c->txn, dbi, &k, &v)) != 0)
-			return rc;
-		return v.mv_size == vl && memcmp(v.mv_data, val, vl) == 0 ? 0 : MDB_NOTFOUND;
-	}
-	if ((rc = mdb_cursor_open(c->txn, dbi, &cur)) != 0)
-		return rc;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
-	mdb_cursor_close(cur);
-	return rc;
-}
-
-/* The result of looking up an index entry that message lkey implies. */
-static int
-s_need(struct s_check *c, int rc, uint64_t lkey, const char *name)
-{
-	if (rc == MDB_NOTFOUND)
-		return s_fail(c, "message %" PRIu64 ": %s index entry missing or wrong", lkey,
-		              name);
-	return rc == 0 ? STORE_OK : s_err(c->st, rc, "check");
-}
-
-/* Pass 1 for one message, its rec extracted. */
-static int
-s_check_msg(struct s_check *c, uint64_t lkey, const uint8_t h[ID_LEN], const struct store_rec *r)
-{
-	struct store *st = c->st;
-	uint8_t lk[LKEY_LEN], tk[TIMEKEY_LEN], ok[ORIGKEY_LEN], key[IOCKEY_MAX], iv[IOCVAL_LEN];
-	char show[64];
-	size_t nd = 0;
-	long oi;
-	int rc, err;
-
-	s_put64(lk, lkey);
-	if (memcmp(r->id, h, ID_LEN) != 0)
-		return s_fail(c, "message %" PRIu64 ": id is not the hash of its bytes", lkey);
-	s_put64(tk, r->time);
-	memcpy(tk + 8, r->id, ID_LEN);
-	memcpy(ok, r->origin, ID_LEN);
-	s_put64(ok + ID_LEN, r->seq);
-	if ((err = s_need(c, s_has(c, st->id, false, r->id, ID_LEN, lk, LKEY_LEN), lkey, "id")) ||
-	    (err = s_need(c, s_has(c, st->time, false, tk, sizeof tk, lk, LKEY_LEN), lkey,
-	                  "time")) ||
-	    (err = s_need(c, s_has(c, st->origin, true, ok, sizeof ok, lk, LKEY_LEN), lkey,
-	                  "origin")))
-		return err;
-	if (r->ref != NULL) {
-		if ((err = s_need(c, s_has(c, st->ref, true, r->ref, ID_LEN, lk, LKEY_LEN), lkey,
-		                  "ref")) != STORE_OK)
-			return err;
-		c->nref++;
-	}
-	if (memcmp(r->origin, st->node, ID_LEN) == 0 && r->seq > c->own)
-		c->own = r->seq;
-
-	if (r->nioc > 0 && r->ioc == NULL)
-		return s_fail(c, "message %" PRIu64 ": indicators without values", lkey);
-	if (r->nioc > 0) {
-		void *p = s_grow(c->iocs, &c->ciocs, r->nioc, sizeof *c->iocs);
-		if (p == NULL)
-			return STORE_E_NOMEM;
-		c->iocs = p;
-	}
-	for (size_t i = 0; i < r->nioc; i++) {
-		if (r->ioc[i].value == NULL || r->ioc[i].len == 0)
-			return s_fail(c, "message %" PRIu64 ": empty indicator", lkey);
-		c->iocs[i] = &r->ioc[i];
-	}
-	if (r->nioc > 1)
-		qsort(c->iocs, r->nioc, sizeof *c->iocs, s_ioc_cmp);
-	for (size_t i = 0; i < r->nioc; i++) {
-		size_t kl;
-
-		if (i > 0 && s_ioc_cmp(&c->iocs[i - 1], &c->iocs[i]) == 0)
-			continue;
-		kl = s_ioc_key(c->iocs[i]->value, c->iocs[i]->len, key);
-		s_ioc_val(iv, r->origin, lkey);
-		if ((rc = s_has(c, st->ioc, true, key, kl, iv, sizeof iv)) == MDB_NOTFOUND)
-			return s_fail(c, "message %" PRIu64 ": indicator %s is not indexed", lkey,
-			              s_show(show, sizeof show, key, kl));
-		if (rc != 0)
-			return s_err(st, rc, "check");
-		nd++;
-	}
-	c->nioc += nd;
-
-	if ((oi = s_origin_index(c, r->origin)) < 0)
-		return STORE_E_NOMEM;
-	if (c->nmsg == c->cmsg) {
-		size_t cap = c->cmsg > 0 ? c->cmsg * 2 : 1024;
-		void *p;
-
-		if ((p = realloc(c->lkeys, cap * sizeof *c->lkeys)) == NULL)
-			return STORE_E_NOMEM;
-		c->lkeys = p;
-		if ((p = realloc(c->lorig, cap * sizeof *c->lorig)) == NULL)
-			return STORE_E_NOMEM;
-		c->lorig = p;
-		c->cmsg = cap;
-	}
-	c->lkeys[c->nmsg] = lkey;
-	c->lorig[c->nmsg] = (uint32_t)oi;
-	c->nmsg++;
-	return STORE_OK;
-}
-
-static int
-s_check_pass1(struct s_check *c)
-{
-	struct store *st = c->st;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	uint8_t h[ID_LEN];
-	char hex[2 * ID_LEN + 1];
-	int rc, err = STORE_OK;
-
-	if ((rc = mdb_cursor_open(c->txn, st->msg, &cur)) != 0)
-		return s_err(st, rc, "check");
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && err == STORE_OK;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct store_rec rec;
-		const uint8_t *bytes = (const uint8_t *)v.mv_data + HDR_LEN;
-		uint64_t lkey;
-
-		if (k.mv_size != LKEY_LEN) {
-			err = s_fail(c, "a message key of %zu bytes", k.mv_size);
-			break;
-		}
-		lkey = s_get64(k.mv_data);
-		if (v.mv_size <= HDR_LEN) {
-			err = s_fail(c, "message %" PRIu64 ": value of %zu bytes", lkey, v.mv_size);
-			break;
-		}
-		crypto_generichash(h, sizeof h, bytes, v.mv_size - HDR_LEN, NULL, 0);
-		s_hex(hex, h);
-		pthread_mutex_lock(&st->index_lock);
-		memset(&rec, 0, sizeof rec);
-		if (st->index(st->index_arg, bytes, v.mv_size - HDR_LEN, &rec) != 0)
-			err = s_fail(c, "message %" PRIu64 " (id %s) does not decode", lkey, hex);
-		else
-			err = s_check_msg(c, lkey, h, &rec);
-		pthread_mutex_unlock(&st->index_lock);
-		/* h is its id now: s_check_msg compared it with the decoder's and
-		 * found the id index entry under it. */
-		if (err == STORE_OK && c->verify != NULL) {
-			char why[200] = "";
-			if (c->verify(c->varg, bytes, v.mv_size - HDR_LEN, why, sizeof why) != 0)
-				err = s_fail(c, "message %" PRIu64 " (id %s): %s", lkey, hex,
-				             why[0] != '\0' ? why : "does not verify");
-		}
-	}
-	mdb_cursor_close(cur);
-	if (err == STORE_OK && rc != MDB_NOTFOUND)
-		err = s_err(st, rc, "check");
-	if (err == STORE_OK) {
-		uint64_t own;
-		if ((rc = s_get_own_seq(st, c->txn, &own)) != 0)
-			err = s_err(st, rc, "check");
-		else if (own < c->own)
-			err = s_fail(c, "own seq %" PRIu64 " is below the stored %" PRIu64, own,
-			             c->own);
-	}
-	return err;
-}
-
-/* Every entry of an lkey-valued index points to a message, and there are
- * as many entries as pass 1 expects. */
-static int
-s_check_index(struct s_check *c, MDB_dbi dbi, const char *name, uint64_t expect)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	uint64_t n = 0;
-	char show[64];
-	int rc, err = STORE_OK;
-
-	if ((rc = mdb_cursor_open(c->txn, dbi, &cur)) != 0)
-		return s_err(c->st, rc, "check");
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		n++;
-		if (v.mv_size != LKEY_LEN || s_find_lkey(c, s_get64(v.mv_data)) < 0) {
-			err = s_fail(c, "%s entry %s points to a missing message", name,
-			             s_show(show, sizeof show, k.mv_data, k.mv_size));
-			break;
-		}
-	}
-	mdb_cursor_close(cur);
-	if (err != STORE_OK)
-		return err;
-	if (rc != MDB_NOTFOUND)
-		return s_err(c->st, rc, "check");
-	if (n != expect)
-		return s_fail(c, "%s holds %" PRIu64 " entries, the messages imply %" PRIu64, name,
-		              n, expect);
-	return STORE_OK;
-}
-
-/* Every indicator entry points to a message of the origin it names, and
- * there are as many as pass 1 expects. */
-static int
-s_check_ioc(struct s_check *c)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	uint64_t n = 0;
-	char show[64];
-	int rc, err = STORE_OK;
-
-	if ((rc = mdb_cursor_open(c->txn, c->st->ioc, &cur)) != 0)
-		return s_err(c->st, rc, "check");
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		long i = v.mv_size == IOCVAL_LEN
-		                 ? s_find_lkey(c, s_get64((uint8_t *)v.mv_data + ID_LEN))
-		                 : -1;
-		n++;
-		if (i < 0 || memcmp(c->orig[c->lorig[i]], v.mv_data, ID_LEN) != 0) {
-			err = s_fail(c, "ioc entry %s points to a missing message or names "
-			                "another origin",
-			             s_show(show, sizeof show, k.mv_data, k.mv_size));
-			break;
-		}
-	}
-	mdb_cursor_close(cur);
-	if (err != STORE_OK)
-		return err;
-	if (rc != MDB_NOTFOUND)
-		return s_err(c->st, rc, "check");
-	if (n != c->nioc)
-		return s_fail(c, "ioc holds %" PRIu64 " entries, the messages imply %" PRIu64, n,
-		              c->nioc);
-	return STORE_OK;
-}
-
-int
-store_check(struct store *st, char *err, size_t errlen)
-{
-	return store_check_each(st, NULL, NULL, err, errlen);
-}
-
-int
-store_check_each(struct store *st, store_verify_fn verify, void *arg, char *err, size_t errlen)
-{
-	struct s_check c;
-	int e;
-
-	if (st == NULL || (err == NULL && errlen > 0) || st->index == NULL)
-		return STORE_E_INVAL;
-	if (errlen > 0)
-		err[0] = '\0';
-	memset(&c, 0, sizeof c);
-	c.st = st;
-	c.err = err;
-	c.errlen = errlen;
-	c.verify = verify;
-	c.varg = arg;
-	if ((e = s_rbegin(st, &c.txn)) != STORE_OK)
-		return e;
-	if ((e = s_check_pass1(&c)) == STORE_OK &&
-	    (e = s_check_index(&c, st->id, "id", c.nmsg)) == STORE_OK &&
-	    (e = s_check_index(&c, st->time, "time", c.nmsg)) == STORE_OK &&
-	    (e = s_check_index(&c, st->origin, "origin", c.nmsg)) == STORE_OK &&
-	    (e = s_check_index(&c, st->ref, "ref", c.nref)) == STORE_OK)
-		e = s_check_ioc(&c);
-	mdb_txn_abort(c.txn);
-	free(c.orig);
-	free(c.osorted);
-	free(c.lkeys);
-	free(c.lorig);
-	free(c.iocs);
-	return e;
 }
 
 static bool
@@ -1632,16 +1460,16 @@ store_peer_put(struct store *st, const char *name, const void *blob, size_t n)
 
 	if (st == NULL || !s_name_valid(st, name) || (blob == NULL && n > 0))
 		return STORE_E_INVAL;
-	k = s_val(name, strlen(name));
-	v = s_val(blob, n);
+	k = store_val(name, strlen(name));
+	v = store_val(blob, n);
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-		return s_err(st, rc, "begin write transaction");
+		return store_lmdb_err(st, rc, "begin write transaction");
 	if ((rc = mdb_put(txn, st->peer, &k, &v, 0)) != 0) {
 		mdb_txn_abort(txn);
-		return s_err(st, rc, "put peer");
+		return store_lmdb_err(st, rc, "put peer");
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
-		return s_err(st, rc, "commit peer");
+		return store_lmdb_err(st, rc, "commit peer");
 	return STORE_OK;
 }
 
@@ -1654,11 +1482,11 @@ store_peer_get(struct store *st, const char *name, void *buf, size_t cap, size_t
 
 	if (st == NULL || !s_name_valid(st, name) || n == NULL || (buf == NULL && cap > 0))
 		return STORE_E_INVAL;
-	k = s_val(name, strlen(name));
-	if ((err = s_rbegin(st, &txn)) != STORE_OK)
+	k = store_val(name, strlen(name));
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
 		return err;
 	if ((rc = mdb_get(txn, st->peer, &k, &v)) != 0)
-		err = s_err(st, rc, "get peer");
+		err = store_lmdb_err(st, rc, "get peer");
 	else {
 		*n = v.mv_size;
 		if (v.mv_size > cap)
@@ -1679,15 +1507,15 @@ store_peer_del(struct store *st, const char *name)
 
 	if (st == NULL || !s_name_valid(st, name))
 		return STORE_E_INVAL;
-	k = s_val(name, strlen(name));
+	k = store_val(name, strlen(name));
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-		return s_err(st, rc, "begin write transaction");
+		return store_lmdb_err(st, rc, "begin write transaction");
 	if ((rc = mdb_del(txn, st->peer, &k, NULL)) != 0) {
 		mdb_txn_abort(txn);
-		return s_err(st, rc, "delete peer");
+		return store_lmdb_err(st, rc, "delete peer");
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
-		return s_err(st, rc, "commit peer");
+		return store_lmdb_err(st, rc, "commit peer");
 	return STORE_OK;
 }
 
@@ -1705,7 +1533,7 @@ store_stats(struct store *st, struct store_stats *s)
 	if (st == NULL || s == NULL)
 		return STORE_E_INVAL;
 	memset(s, 0, sizeof *s);
-	if ((err = s_rbegin(st, &txn)) != STORE_OK)
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
 		return err;
 	if ((rc = mdb_stat(txn, st->msg, &ms)) != 0)
 		goto out;
@@ -1713,7 +1541,7 @@ store_stats(struct store *st, struct store_stats *s)
 	if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
 		goto out;
 	if ((rc = mdb_cursor_get(cur, &k, &v, MDB_LAST)) == 0 && k.mv_size == LKEY_LEN)
-		s->last_lkey = s_get64(k.mv_data);
+		s->last_lkey = store_get64(k.mv_data);
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		goto out;
@@ -1739,7 +1567,58 @@ store_stats(struct store *st, struct store_stats *s)
 	rc = 0;
 out:
 	mdb_txn_abort(txn);
-	return rc == 0 ? STORE_OK : s_err(st, rc, "stats");
+	return rc == 0 ? STORE_OK : store_lmdb_err(st, rc, "stats");
+}
+
+int
+store_counts(struct store *st, struct store_counts *out, store_origin_fn fn, void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	bool counted, stop = false;
+	int rc, err;
+
+	if (out != NULL)
+		memset(out, 0, sizeof *out);
+	if (st == NULL || out == NULL)
+		return STORE_E_INVAL;
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
+		return err;
+	if ((rc = store_counts_kept(st, txn, &counted)) != 0 || !counted) {
+		mdb_txn_abort(txn);
+		return rc != 0 ? store_lmdb_err(st, rc, "counts") : STORE_E_NOTFOUND;
+	}
+	if ((rc = mdb_cursor_open(txn, st->counts, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return store_lmdb_err(st, rc, "counts");
+	}
+	/* Keys sort by class: kinds, origins, then TLPs. */
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *key = k.mv_data;
+		uint64_t n;
+
+		if (v.mv_size != 8 || k.mv_size < 2) {
+			log_warnx("store: a malformed message counter (run a store check)");
+			continue;
+		}
+		n = store_get64(v.mv_data);
+		if (key[0] == COUNT_TLP && k.mv_size == 2) {
+			out->tlp[key[1]] = n;
+			out->messages += n;
+		} else if (key[0] == COUNT_KIND && k.mv_size == 2)
+			out->kind[key[1]] = n;
+		else if (key[0] == COUNT_ORIGIN && k.mv_size == 1 + ID_LEN) {
+			out->origins++;
+			if (fn != NULL && !stop && fn(arg, key + 1, n) != 0)
+				stop = true;
+		} else
+			log_warnx("store: a malformed message counter (run a store check)");
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc == MDB_NOTFOUND ? STORE_OK : store_lmdb_err(st, rc, "counts");
 }
 
 /* Opens the copy at path on its own, read-only, and counts its messages:
@@ -1797,7 +1676,7 @@ store_backup(struct store *st, const char *path, uint64_t *messages)
 		log_warn("store: backup: chmod %s", tmp);
 		err = STORE_E_IO;
 	} else if ((rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT)) != 0)
-		err = s_err(st, rc, "backup");
+		err = store_lmdb_err(st, rc, "backup");
 	else if (fsync(fd) == -1) {
 		log_warn("store: backup: fsync %s", tmp);
 		err = STORE_E_IO;

@@ -15,14 +15,22 @@
  *           counted by jumping from one origin's entries to the next)
  *   ref     referenced id (32)       -> lkey     (dupsort)
  *   peer    peer name                -> opaque blob
+ *   counts  't' tlp (1) | 'k' kind (1) | 'o' origin (32) -> messages (8):
+ *           how many stored messages have that TLP, kind or origin
+ *           (store_rec's); a counter that reaches 0 is deleted
  *   meta    "schema" -> 1 (4), "node" -> node id (32), "seq" -> the highest
  *           seq (8) of this node's own messages ever stored, "lkey" -> the
- *           highest local key (8) ever given
+ *           highest local key (8) ever given, "counts" -> 1 (4) when
+ *           "counts" is kept
  *
  * The local key (lkey) numbers messages in the order they were stored,
  * from 1, so that "msg" is written by appending: the next is one past the
  * highest ever given (meta "lkey"), so a key never comes again, not even
- * after the newest messages expired.  The ioc key of a
+ * after the newest messages expired.  The counters change in the write
+ * transaction that stores or removes the messages, so that they are always
+ * exact; a store written before they existed has no meta "counts", and the
+ * first store_open() with an index function counts its messages once (one
+ * pass, logged).  The ioc key of a
  * normalized indicator value is the value itself, or, when it is longer than
  * 480 bytes (or starts with a NUL byte), the byte 0x00 followed by the
  * BLAKE2b-256 of the value: no key ever exceeds LMDB's maximum.
@@ -102,6 +110,9 @@ struct store_rec {
 	const struct store_ioc *ioc;
 	const uint8_t *bytes; /* the complete signed message */
 	size_t len;
+	uint8_t tlp, kind;    /* counted as they are (store_counts()); the index
+	                         function must give what was given to
+	                         store_put_batch() */
 	bool keep;            /* never removed by store_expire() (a message the
 	                         node keeps in force whatever its age: a roster);
 	                         read from the index function only */
@@ -264,8 +275,9 @@ int store_expire(struct store *st, uint64_t cutoff_ms, size_t max_per_txn, size_
  * not block writers, but reads the whole store: run it off the event loop).
  * Verifies that every message decodes (index function) and hashes to its
  * id, that every index entry it implies exists, that every index entry
- * points to an existing message, and that the entry counts agree (so that
- * the indexes hold exactly what the messages imply).  Returns STORE_OK, or STORE_E_CORRUPT with a one-line
+ * points to an existing message, that the entry counts agree (so that
+ * the indexes hold exactly what the messages imply), and that the counters
+ * of store_counts() are those of a recount.  Returns STORE_OK, or STORE_E_CORRUPT with a one-line
  * description in err (errlen bytes, NUL-terminated; err may be NULL when
  * errlen is 0), or another error.  Memory: about 12 bytes per message.
  * The same as store_check_each(st, NULL, NULL, err, errlen).
@@ -313,6 +325,30 @@ struct store_stats {
 	uint64_t file_bytes; /* pages ever used: the file's high-water mark */
 };
 int store_stats(struct store *st, struct store_stats *s);
+
+/*
+ * The stored messages counted by the tlp, kind and origin of their recs, as
+ * the store keeps them (meta "counts"): read in one read transaction, at a
+ * cost in the number of origins, not of messages.  messages is the sum of
+ * tlp[]; origins the number of distinct origins.
+ */
+struct store_counts {
+	uint64_t messages;
+	uint64_t tlp[256], kind[256];
+	uint64_t origins;
+};
+
+/* Called once per origin with its count, in byte order of the origins;
+ * non-zero stops the calls (the counts are still complete). */
+typedef int (*store_origin_fn)(void *arg, const uint8_t origin[32], uint64_t messages);
+
+/*
+ * The counts into *out, and fn(arg, ...) for every origin (fn may be NULL).
+ * STORE_OK; STORE_E_NOTFOUND when the store keeps no counts yet (written
+ * before them and opened since only without an index function), *out then
+ * zero; or another error.
+ */
+int store_counts(struct store *st, struct store_counts *out, store_origin_fn fn, void *arg);
 
 /*
  * Hot backup: a compacted copy (mdb_env_copyfd2, MDB_CP_COMPACT) of the
