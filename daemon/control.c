@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "looplag.h"
 #include "util.h"
 
 struct control {
@@ -15,6 +16,7 @@ struct control {
 	struct gossip *g;
 	zloop_t *loop;
 	zsock_t *rep;
+	struct looplag *lag;
 	uint64_t started;
 	char path[PATH_MAX + 64];
 };
@@ -168,12 +170,15 @@ s_stats(struct control *c)
 		json_object_set_new(kind, msg_kind_name((enum msg_kind)i),
 			json_integer((json_int_t)k.kind[i]));
 	char hex[2 * MSG_KEY_LEN + 1];
+	uint64_t lag99, lagmax;
 	hex_encode(hex, c->n->id, MSG_KEY_LEN);
-	return json_pack("{s:b,s:{s:s,s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I}}", "ok", 1, "stats", "name",
-		c->n->cfg.name, "id", hex, "messages", (json_int_t)total, "by_tlp", tlp, "by_kind", kind,
-		"by_origin", o.by, "store_used_bytes", (json_int_t)ss.used_bytes,
+	looplag_get(c->lag, &lag99, &lagmax);
+	return json_pack("{s:b,s:{s:s,s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:f,s:f}}", "ok", 1, "stats",
+		"name", c->n->cfg.name, "id", hex, "messages", (json_int_t)total, "by_tlp", tlp,
+		"by_kind", kind, "by_origin", o.by, "store_used_bytes", (json_int_t)ss.used_bytes,
 		"store_size_limit", (json_int_t)ss.map_size, "uptime_s",
-		(json_int_t)((now_ms() - c->started) / 1000));
+		(json_int_t)((now_ms() - c->started) / 1000), "loop_lag_p99_ms", (double)lag99 / 1000,
+		"loop_lag_max_ms", (double)lagmax / 1000);
 }
 
 static json_t *
@@ -257,6 +262,11 @@ control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err, size_t e
 		return NULL;
 	}
 	zsock_set_sndtimeo(c->rep, 1000);
+	if ((c->lag = looplag_new(loop)) == NULL) {
+		errf(err, errlen, "out of memory");
+		control_destroy(&c);
+		return NULL;
+	}
 	zloop_reader(loop, c->rep, s_readable, c);
 	return c;
 }
@@ -273,6 +283,7 @@ control_destroy(struct control **cp)
 		zsock_destroy(&c->rep);
 		unlink(c->path);
 	}
+	looplag_destroy(&c->lag);
 	free(c);
 	*cp = NULL;
 }

@@ -159,6 +159,8 @@ ingest_rec(struct store_rec *rec, struct store_ioc *ioc, const struct msg *m, co
 	memcpy(rec->origin, m->origin, MSG_KEY_LEN);
 	rec->seq = m->seq;
 	rec->time = m->time;
+	rec->tlp = (uint8_t)m->tlp;
+	rec->kind = (uint8_t)m->kind;
 	rec->ref = m->has_ref ? m->ref : NULL;
 	rec->bytes = bytes;
 	rec->len = len;
