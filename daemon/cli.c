@@ -184,9 +184,81 @@ cmd_id(struct cli *c, int argc, char **argv)
 
 /* ---- trust ------------------------------------------------------------ */
 
+/*
+ * socmesh trust SUBCOMMAND [options]: s_trust_cmds below names each
+ * subcommand, its function, its usage and which options it accepts;
+ * cmd_trust parses the options once, checks them against the entry, and
+ * runs the function on the node opened, under the trust file's lock for
+ * an edit, which it then saves and has a running daemon apply.
+ */
+
+#define TA_NAME 0x01     /* --name */
+#define TA_KEY 0x02      /* --key */
+#define TA_ENDPOINT 0x04 /* --endpoint */
+#define TA_LEVEL 0x08    /* --level */
+#define TA_COORD 0x10    /* --coordinator, --no-coordinator */
+#define TA_ALL 0x1f
+
+struct trust_args {
+	const char *name; /* --name, or the NAME operand */
+	const char *key, *endpoint, *level;
+	int coord;      /* -1 unset, 0 --no-coordinator, 1 --coordinator */
+	int lv;         /* level, parsed; MSG_LEVEL_MEMBER without --level */
+	unsigned given; /* TA_ options on the command line */
+};
+
+static int s_trust_usage(void);
+
 static int
-s_trust_list(struct cli *c, struct node *n)
+s_trust_add(struct cli *c, struct node *n, const struct trust_args *a)
 {
+	struct trust_peer p = { .level = (enum msg_level)a->lv, .coordinator = a->coord == 1 };
+
+	if (a->name == NULL || a->key == NULL)
+		return s_trust_usage();
+	if (id_parse(p.id, a->key) == -1)
+		return s_error("--key: '%s' is not a node id (64 hex digits, see: socmesh id)",
+			a->key);
+	if (memcmp(p.id, n->id, 32) == 0)
+		return s_error("--key: that is this node's own id");
+	if (strlen(a->name) >= sizeof p.name)
+		return s_error("--name: too long");
+	snprintf(p.name, sizeof p.name, "%s", a->name);
+	snprintf(p.endpoint, sizeof p.endpoint, "%s", a->endpoint ? a->endpoint : "");
+	if (trust_add(n->trust, &p, c->err, sizeof c->err) == -1)
+		return s_error("%s", c->err);
+	return 0;
+}
+
+static int
+s_trust_set(struct cli *c, struct node *n, const struct trust_args *a)
+{
+	if (a->level == NULL && a->coord == -1 && a->endpoint == NULL)
+		return s_trust_usage();
+	if (a->level != NULL && trust_set_level(n->trust, a->name, (enum msg_level)a->lv, c->err,
+				  sizeof c->err) == -1)
+		return s_error("%s", c->err);
+	if (a->coord != -1 &&
+	    trust_set_coordinator(n->trust, a->name, a->coord == 1, c->err, sizeof c->err) == -1)
+		return s_error("%s", c->err);
+	if (a->endpoint != NULL &&
+	    trust_set_endpoint(n->trust, a->name, a->endpoint, c->err, sizeof c->err) == -1)
+		return s_error("%s", c->err);
+	return 0;
+}
+
+static int
+s_trust_remove(struct cli *c, struct node *n, const struct trust_args *a)
+{
+	if (trust_remove(n->trust, a->name, c->err, sizeof c->err) == -1)
+		return s_error("%s", c->err);
+	return 0;
+}
+
+static int
+s_trust_list(struct cli *c, struct node *n, const struct trust_args *a)
+{
+	(void)a;
 	if (!c->json)
 		printf("%-16s %-9s %-5s %-28s %s\n", "NAME", "LEVEL", "COORD", "ENDPOINT", "ID");
 	for (size_t i = 0; i < trust_count(n->trust); i++) {
@@ -204,108 +276,52 @@ s_trust_list(struct cli *c, struct node *n)
 	return 0;
 }
 
-static int
-cmd_trust(struct cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = { { "name", 1, 0, 'n' }, { "key", 1, 0, 'k' },
-		{ "endpoint", 1, 0, 'e' }, { "level", 1, 0, 'l' }, { "coordinator", 0, 0, 'c' },
-		{ "no-coordinator", 0, 0, 'C' }, { 0 } };
-	static const char synopsis[] =
-		"add --name NAME --key ID [--endpoint tcp://HOST:PORT] [--level member|external|blocked] "
-		"[--coordinator]\n       socmesh trust set NAME [--level L] [--endpoint tcp://HOST:PORT | --endpoint '']\n"
-		"                         [--coordinator|--no-coordinator]\n"
-		"       socmesh trust remove NAME\n       socmesh trust list [--json]";
-	const char *sub = argc > 1 ? argv[1] : "", *name = NULL, *key = NULL, *endpoint = NULL,
-		   *level = NULL;
-	int ch, coord = -1, rc = 1, lv = MSG_LEVEL_MEMBER;
-	struct node *n;
+static const struct trust_cmd {
+	const char *name;
+	int (*fn)(struct cli *, struct node *, const struct trust_args *);
+	const char *usage;
+	const char *help;
+	unsigned opts; /* the TA_ options it accepts */
+	bool operand;  /* NAME follows the options */
+	bool edits;    /* changes trust.conf: under its lock, saved, applied */
+} s_trust_cmds[] = {
+	{ "add", s_trust_add,
+		"add --name NAME --key ID [--endpoint tcp://HOST:PORT] "
+		"[--level member|external|blocked] [--coordinator]",
+		"add a peer; its name and its key must both be new", TA_ALL, false, true },
+	/* A peer's key is its identity: a new key is a new entry, so set
+	 * takes no --key (nor --name: the peer is the NAME operand). */
+	{ "set", s_trust_set,
+		"set NAME [--level L] [--endpoint tcp://HOST:PORT | --endpoint '']\n"
+		"                         [--coordinator|--no-coordinator]",
+		"change a peer's level, endpoint or coordinator flag",
+		TA_LEVEL | TA_ENDPOINT | TA_COORD, true, true },
+	{ "remove", s_trust_remove, "remove NAME", "remove a peer", 0, true, true },
+	/* list ignores the edit options it is given. */
+	{ "list", s_trust_list, "list [--json]", "print the trust list", TA_ALL, false, false },
+};
 
-	if (argc < 2)
-		return s_usage("trust", synopsis);
-	optind = 2;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		switch (ch) {
-		case 'n': name = optarg; break;
-		case 'k': key = optarg; break;
-		case 'e': endpoint = optarg; break;
-		case 'l': level = optarg; break;
-		case 'c': coord = 1; break;
-		case 'C': coord = 0; break;
-		default: return s_usage("trust", synopsis);
-		}
-	if (strcmp(sub, "set") == 0 || strcmp(sub, "remove") == 0) {
-		/* A peer's key is its identity: a new key is a new entry. */
-		if (optind != argc - 1 || name != NULL || key != NULL ||
-		    (strcmp(sub, "remove") == 0 && (level || endpoint || coord != -1)))
-			return s_usage("trust", synopsis);
-		name = argv[optind];
-	} else if (optind != argc)
-		return s_usage("trust", synopsis);
-	if (level != NULL && (lv = msg_level_parse(level, strlen(level))) < 0)
-		return s_error("--level: '%s' is not one of member, external, blocked", level);
-	/* Edits are serialized: load, change and save under one lock. */
-	char lockpath[PATH_MAX + 64];
-	int lock = -1;
-	if (strcmp(sub, "list") != 0) {
-		snprintf(lockpath, sizeof lockpath, "%s/%s.lock", c->dir, TRUST_FILE);
-		if (access(c->dir, F_OK) == 0 && (lock = file_lock(lockpath)) == -1)
-			return s_error("%s: %s", lockpath, strerror(errno));
-	}
-	if ((n = s_open(c, 0)) == NULL) {
-		if (lock != -1)
-			close(lock);
-		return 1;
-	}
-	if (strcmp(sub, "list") == 0)
-		rc = s_trust_list(c, n);
-	else if (strcmp(sub, "add") == 0) {
-		struct trust_peer p = { .level = (enum msg_level)lv, .coordinator = coord == 1 };
-		if (name == NULL || key == NULL) {
-			node_close(&n);
-			return s_usage("trust", synopsis);
-		}
-		if (id_parse(p.id, key) == -1)
-			rc = s_error("--key: '%s' is not a node id (64 hex digits, see: socmesh id)", key);
-		else if (memcmp(p.id, n->id, 32) == 0)
-			rc = s_error("--key: that is this node's own id");
-		else {
-			snprintf(p.name, sizeof p.name, "%s", name);
-			snprintf(p.endpoint, sizeof p.endpoint, "%s", endpoint ? endpoint : "");
-			if (strlen(name) >= sizeof p.name)
-				rc = s_error("--name: too long");
-			else if (trust_add(n->trust, &p, c->err, sizeof c->err) == -1 ||
-				 node_save_trust(n, c->err, sizeof c->err) == -1)
-				rc = s_error("%s", c->err);
-			else
-				rc = 0;
-		}
-	} else if (strcmp(sub, "set") == 0) {
-		if (level == NULL && coord == -1 && endpoint == NULL)
-			rc = s_usage("trust", synopsis);
-		else if ((level != NULL && trust_set_level(n->trust, name, (enum msg_level)lv, c->err,
-						   sizeof c->err) == -1) ||
-			 (coord != -1 && trust_set_coordinator(n->trust, name, coord == 1, c->err,
-						 sizeof c->err) == -1) ||
-			 (endpoint != NULL && trust_set_endpoint(n->trust, name, endpoint, c->err,
-						      sizeof c->err) == -1) ||
-			 node_save_trust(n, c->err, sizeof c->err) == -1)
-			rc = s_error("%s", c->err);
-		else
-			rc = 0;
-	} else if (strcmp(sub, "remove") == 0) {
-		if (trust_remove(n->trust, name, c->err, sizeof c->err) == -1 ||
-		    node_save_trust(n, c->err, sizeof c->err) == -1)
-			rc = s_error("%s", c->err);
-		else
-			rc = 0;
-	} else
-		rc = s_usage("trust", synopsis);
-	node_close(&n);
-	if (lock != -1)
-		close(lock);
-	/* A running daemon applies the change at once; one that is not
-	 * running reads the file when it starts. */
-	int running = rc == 0 && strcmp(sub, "list") != 0 ? control_probe(c->dir) : 0;
+/* Any other subcommand: taken as an edit, so that it opens the node
+ * under the lock (a missing node directory is what it reports), and then
+ * refused with the usage. */
+static const struct trust_cmd s_trust_unknown = { NULL, NULL, NULL, NULL, TA_ALL, false, true };
+
+static int
+s_trust_usage(void)
+{
+	for (size_t i = 0; i < sizeof s_trust_cmds / sizeof s_trust_cmds[0]; i++)
+		fprintf(stderr, "%s socmesh trust %s\n", i == 0 ? "usage:" : "      ",
+			s_trust_cmds[i].usage);
+	return 2;
+}
+
+/* A running daemon applies a saved change at once; one that is not
+ * running reads the file when it starts. */
+static void
+s_trust_apply(struct cli *c)
+{
+	int running = control_probe(c->dir);
+
 	if (running == -1)
 		fprintf(stderr, "socmesh: warning: trust.conf is saved; whether a socmeshd runs for %s "
 				"cannot be told from here (it applies the change when it starts or "
@@ -319,6 +335,60 @@ cmd_trust(struct cli *c, int argc, char **argv)
 				rep ? s_field(rep, "error") : c->err);
 		json_decref(rep);
 	}
+}
+
+static int
+cmd_trust(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "name", 1, 0, 'n' }, { "key", 1, 0, 'k' },
+		{ "endpoint", 1, 0, 'e' }, { "level", 1, 0, 'l' }, { "coordinator", 0, 0, 'c' },
+		{ "no-coordinator", 0, 0, 'C' }, { 0 } };
+	const struct trust_cmd *t = &s_trust_unknown;
+	struct trust_args a = { .coord = -1, .lv = MSG_LEVEL_MEMBER };
+	char lockpath[PATH_MAX + 64];
+	int ch, lock = -1, rc;
+	struct node *n;
+
+	if (argc < 2)
+		return s_trust_usage();
+	for (size_t i = 0; i < sizeof s_trust_cmds / sizeof s_trust_cmds[0]; i++)
+		if (strcmp(argv[1], s_trust_cmds[i].name) == 0)
+			t = &s_trust_cmds[i];
+	optind = 2;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (ch) {
+		case 'n': a.name = optarg; a.given |= TA_NAME; break;
+		case 'k': a.key = optarg; a.given |= TA_KEY; break;
+		case 'e': a.endpoint = optarg; a.given |= TA_ENDPOINT; break;
+		case 'l': a.level = optarg; a.given |= TA_LEVEL; break;
+		case 'c': a.coord = 1; a.given |= TA_COORD; break;
+		case 'C': a.coord = 0; a.given |= TA_COORD; break;
+		default: return s_trust_usage();
+		}
+	if (optind != argc - (t->operand ? 1 : 0) || (a.given & ~t->opts) != 0)
+		return s_trust_usage();
+	if (t->operand)
+		a.name = argv[optind];
+	if (a.level != NULL && (a.lv = msg_level_parse(a.level, strlen(a.level))) < 0)
+		return s_error("--level: '%s' is not one of member, external, blocked", a.level);
+	/* Edits are serialized: load, change and save under one lock. */
+	if (t->edits) {
+		snprintf(lockpath, sizeof lockpath, "%s/%s.lock", c->dir, TRUST_FILE);
+		if (access(c->dir, F_OK) == 0 && (lock = file_lock(lockpath)) == -1)
+			return s_error("%s: %s", lockpath, strerror(errno));
+	}
+	if ((n = s_open(c, 0)) == NULL)
+		rc = 1;
+	else {
+		rc = t->fn != NULL ? t->fn(c, n, &a) : s_trust_usage();
+		if (rc == 0 && t->edits && node_save_trust(n, c->err, sizeof c->err) == -1)
+			rc = s_error("%s", c->err);
+		node_close(&n);
+	}
+	if (lock != -1)
+		close(lock);
+	if (rc == 0 && t->edits)
+		s_trust_apply(c);
 	return rc;
 }
 
