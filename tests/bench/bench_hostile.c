@@ -35,23 +35,6 @@ s_call(const struct bench_node *n, json_t *req)
 	return control_call(n->dir, req, err, sizeof err);
 }
 
-/* What A says about peer H: connected, and the exchanges completed. */
-static bool
-s_reconciled(uint64_t *count)
-{
-	json_t *rep = s_call(s_a, json_pack("{s:s}", "cmd", "peers")), *p;
-	size_t i;
-	bool up = false;
-
-	json_array_foreach(json_object_get(rep, "peers"), i, p)
-		if (strcmp(json_string_value(json_object_get(p, "name")), "H") == 0) {
-			up = json_is_true(json_object_get(p, "connected"));
-			*count = (uint64_t)json_integer_value(json_object_get(p, "reconciliations"));
-		}
-	json_decref(rep);
-	return up;
-}
-
 /* H publishes a message every 2 s while the attack runs; each one's delay
  * until A holds it. */
 struct honest {
@@ -134,7 +117,7 @@ main(void)
 	bench_start(s_h);
 	/* Their first exchange read A's whole store: its pages are in the
 	 * baseline, not in the growth. */
-	for (int i = 0; i < 1200 && !(s_reconciled(&recons) && recons > 0); i++)
+	for (int i = 0; i < 1200 && !(bench_peer_state(s_a, "H", &recons) && recons > 0); i++)
 		zclock_sleep(50);
 	if (recons == 0)
 		fatalx("H and A did not reconcile");
@@ -177,8 +160,10 @@ main(void)
 		r.ctl_p50, r.ctl_p99, r.ctl_max, r.ctl_unanswered);
 	printf("  honest    %zu of %zu messages published at H during the attack reached A", h.n,
 		h.n + h.lost);
-	if (h.n > 0)
-		printf(": p50 %.0f ms, max %.0f ms", bench_pct(h.ms, h.n, 50), h.ms[h.n - 1]);
+	if (h.n > 0) {
+		double p50 = bench_pct(h.ms, h.n, 50);
+		printf(": p50 %.0f ms, max %.0f ms", p50, h.ms[h.n - 1]);
+	}
 	printf("\n");
 	/* ZeroMQ's heartbeat timer fires every 2 s on each connection; a
 	 * node that died during the attack, or as its connections closed, is

@@ -92,6 +92,19 @@ s_raw_lmdb(const char *dir, size_t n)
 	return (double)n / t;
 }
 
+/* Results ready now: how many, and how many stored. */
+static size_t
+s_collect(struct ingest *in, size_t *stored)
+{
+	struct ingest_result res[512];
+	size_t done = 0;
+
+	for (size_t k; (k = ingest_results(in, res, 512)) > 0; done += k)
+		for (size_t j = 0; j < k; j++)
+			*stored += res[j].status == INGEST_STORED;
+	return done;
+}
+
 /* The pipeline into the store of node dir, as socmeshd configures it:
  * every message submitted (copied: ingest takes ownership), results
  * collected as they come; the clock stops at the last commit. */
@@ -103,7 +116,6 @@ s_pipeline(const char *dir, const struct bench_corpus *c)
 	struct config def;
 	struct ingest_cfg cfg = { .self = NULL };
 	struct ingest *in;
-	struct ingest_result res[512];
 	size_t done = 0, stored = 0;
 	double t0, t;
 
@@ -120,15 +132,11 @@ s_pipeline(const char *dir, const struct bench_corpus *c)
 		if (ingest_submit(in, b, c->len[i], NULL) == -1)
 			fatal("ingest_submit");
 		if ((i & 255) == 0)
-			for (size_t k; (k = ingest_results(in, res, 512)) > 0; done += k)
-				for (size_t j = 0; j < k; j++)
-					stored += res[j].status == INGEST_STORED;
+			done += s_collect(in, &stored);
 	}
 	ingest_wait(in);
 	t = bench_now() - t0;
-	for (size_t k; (k = ingest_results(in, res, 512)) > 0; done += k)
-		for (size_t j = 0; j < k; j++)
-			stored += res[j].status == INGEST_STORED;
+	done += s_collect(in, &stored);
 	ingest_destroy(&in);
 	node_close(&n);
 	if (done != c->n || stored != c->n)

@@ -248,7 +248,8 @@ bench_start(struct bench_node *n)
 			n->pid = 0;
 			fatalx("node %s exited at start (log: %s)", n->name, logf);
 		}
-		if ((rep = control_call(n->dir, json_pack("{s:s}", "cmd", "ping"), err, sizeof err)) == NULL)
+		rep = control_call(n->dir, json_pack("{s:s}", "cmd", "ping"), err, sizeof err);
+		if (rep == NULL)
 			zclock_sleep(50);
 	}
 	if (rep == NULL)
@@ -279,6 +280,24 @@ bench_stop(struct bench_node *n)
 		waitpid(n->pid, NULL, 0);
 	}
 	n->pid = 0;
+}
+
+bool
+bench_peer_state(const struct bench_node *n, const char *peer, uint64_t *count)
+{
+	json_t *rep = bench_ctl(n->dir, "{\"cmd\":\"peers\"}", CONTROL_TIMEOUT_MS, NULL), *p;
+	bool up = false;
+	size_t i;
+
+	json_array_foreach(json_object_get(rep, "peers"), i, p)
+		if (strcmp(json_string_value(json_object_get(p, "name")), peer) == 0) {
+			up = json_is_true(json_object_get(p, "connected"));
+			if (count != NULL)
+				*count = (uint64_t)json_integer_value(
+					json_object_get(p, "reconciliations"));
+		}
+	json_decref(rep);
+	return up;
 }
 
 uint64_t

@@ -97,7 +97,8 @@ s_fields(uint64_t i, size_t pad)
 	snprintf(title, sizeof title, "Phishing wave %llu against energy suppliers", x);
 	snprintf(ioc[0], sizeof ioc[0], "ipv4:10.%llu.%llu.%llu", x >> 16 & 255, x >> 8 & 255, x & 255);
 	snprintf(ioc[1], sizeof ioc[1], "domain:billing-%llu.example.net", x);
-	snprintf(ioc[2], sizeof ioc[2], "url:https://portal-%llu.example.net/login?session=%llu", x % 977, x);
+	snprintf(ioc[2], sizeof ioc[2], "url:https://portal-%llu.example.net/login?session=%llu",
+		x % 977, x);
 	snprintf(ioc[3], sizeof ioc[3], "sha256:%s", sha);
 	snprintf(ioc[4], sizeof ioc[4], "domain:shared-%u.example.org",
 		(unsigned)((h[0] | h[1] << 8 | h[2] << 16) % SHARED));
@@ -203,7 +204,8 @@ bench_put(const char *const *dirs, size_t ndirs, uint64_t from, size_t n, struct
 	size_t pad = s_padding();
 	char err[512];
 
-	if (nodes == NULL || recs == NULL || ioc == NULL || bytes == NULL || results == NULL || m == NULL)
+	if (nodes == NULL || recs == NULL || ioc == NULL || bytes == NULL || results == NULL ||
+	    m == NULL)
 		fatalx("out of memory");
 	for (size_t i = 0; i < ndirs; i++)
 		if ((nodes[i] = node_open(dirs[i], NODE_STORE, err, sizeof err)) == NULL)
@@ -212,8 +214,10 @@ bench_put(const char *const *dirs, size_t ndirs, uint64_t from, size_t n, struct
 		size_t b = 0, len;
 		for (; b < BATCH && i + b < n; b++) {
 			s_sign(from + i + b, pad, k, &bytes[b], &len);
-			if (msg_decode(m, bytes[b], len, 0) != MSG_OK || m->body.nindicators > BENCH_NIOC + 1)
-				fatalx("corpus: message %llu does not decode", (unsigned long long)(from + i + b));
+			if (msg_decode(m, bytes[b], len, 0) != MSG_OK ||
+			    m->body.nindicators > BENCH_NIOC + 1)
+				fatalx("corpus: message %llu does not decode",
+					(unsigned long long)(from + i + b));
 			ingest_rec(&recs[b], ioc + b * (BENCH_NIOC + 1), m, bytes[b], len);
 		}
 		for (size_t d = 0; d < ndirs; d++) {
