@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "accept.h"
 #include "eligible.h"
 #include "frame.h"
 #include "ingest.h"
@@ -915,24 +916,6 @@ s_refusal(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	}
 }
 
-struct origin_of {
-	struct msg *m;
-	uint8_t origin[MSG_KEY_LEN];
-	bool found;
-};
-
-static int
-s_origin_of(void *arg, const struct store_item *it)
-{
-	struct origin_of *o = arg;
-
-	if (msg_decode(o->m, it->bytes, it->len, 0) == MSG_OK) {
-		memcpy(o->origin, o->m->origin, MSG_KEY_LEN);
-		o->found = true;
-	}
-	return 1;
-}
-
 /* A retraction from p whose target is not here: kept until it arrives
  * (the oldest goes when the room is full; reconciliation brings it back). */
 static void
@@ -979,14 +962,14 @@ s_release(struct gossip *g, const uint8_t id[MSG_ID_LEN])
 	}
 }
 
-/* A message from p: cheap checks here (limits, decoding, duplicates, time,
- * trust and TLP rules), the signature and the commit in the pipeline. */
+/* A message from p: cheap checks here (limits, decoding, then the one
+ * acceptance decision of accept.h), the signature and the commit in the
+ * pipeline. */
 static void
 s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 {
 	struct msg *m = g->m;
-	struct origin_of ro = { NULL, { 0 }, false };
-	struct policy_msg pm;
+	struct accept_ctx ac = { g->n->st, g->n->trust, g->n->id, g->n->cfg.retention_ms, now_ms() };
 	enum policy_reason why;
 	struct tag *tag;
 	uint8_t *copy;
@@ -999,35 +982,19 @@ s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		s_refuse(g, p, id, REJ_MSG - err);
 		return;
 	}
-	if (store_has(g->n->st, m->id) == 1) {
+	switch (accept_judge(&ac, m, &p->t, &why)) {
+	case ACCEPT_OK:
+		break;
+	case ACCEPT_DUP:
 		p->duplicates++;
 		return;
-	}
-	pm = policy_msg_of(m);
-	if ((why = policy_time_ok(&pm, now_ms(), g->n->cfg.retention_ms)) != POLICY_OK) {
+	case ACCEPT_HOLD:
+		s_hold(g, p, data, len);
+		return;
+	case ACCEPT_REFUSED:
 		s_refuse(g, p, m->id, REJ_POLICY + (int)why);
 		return;
-	}
-	if (m->kind == MSG_KIND_RETRACT && m->has_ref) {
-		uint8_t ref[MSG_ID_LEN];
-		if ((ro.m = msg_new()) == NULL)
-			return;
-		memcpy(ref, m->ref, sizeof ref);
-		(void)store_get(g->n->st, ref, s_origin_of, &ro);
-		msg_destroy(&ro.m);
-		/* m is the loop's scratch: decode the message again. */
-		if (msg_decode(m, data, len, g->n->cfg.max_message) != MSG_OK)
-			return;
-		if (!ro.found) {
-			s_hold(g, p, data, len);
-			return;
-		}
-		pm = policy_msg_of(m);
-		pm.ref_origin = ro.origin;
-	}
-	why = policy_may_accept(&pm, g->n->id, &p->t, trust_find_id(g->n->trust, m->origin));
-	if (why != POLICY_OK) {
-		s_refuse(g, p, m->id, REJ_POLICY + (int)why);
+	case ACCEPT_E_STORE:
 		return;
 	}
 	if ((copy = malloc(len)) == NULL || (tag = malloc(sizeof *tag)) == NULL) {

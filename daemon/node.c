@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accept.h"
 #include "ingest.h"
 #include "log.h"
 #include "util.h"
@@ -318,6 +319,23 @@ s_publish_locked(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_
 		return errf(err, errlen, "%s", msg_strerror(rc));
 	if (msg_decode(n->scratch, *bytes, *len, 0) != MSG_OK)
 		fatalx("publish: the encoder produced what the decoder refuses");
+	/* Judged as an import of it would be (accept.h): a retraction of a
+	 * message that is not this node's, or not here, is refused here
+	 * rather than by every peer. */
+	struct accept_ctx ac = { n->st, n->trust, n->id, n->cfg.retention_ms, now_ms() };
+	enum policy_reason why;
+	enum accept_verdict v = accept_judge(&ac, n->scratch, NULL, &why);
+	if (v != ACCEPT_OK) {
+		if (v == ACCEPT_HOLD)
+			errf(err, errlen, "the message it refers to (--ref) is not here");
+		else if (v == ACCEPT_REFUSED)
+			errf(err, errlen, "rejected: %s", policy_reason_str(why));
+		else
+			errf(err, errlen, "store: cannot be read");
+		free(*bytes);
+		*bytes = NULL;
+		return -1;
+	}
 	if ((rc = s_put(n, n->scratch, *bytes, *len, err, errlen)) < 0) {
 		free(*bytes);
 		*bytes = NULL;
@@ -327,67 +345,35 @@ s_publish_locked(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_
 	return 0;
 }
 
-/* The origin of a stored message, for the retract rule. */
-static int
-s_origin_of(void *arg, const struct store_item *it)
-{
-	uint8_t *origin = arg;
-	struct msg *m = msg_new();
-
-	if (m != NULL && msg_decode(m, it->bytes, it->len, 0) == MSG_OK)
-		memcpy(origin, m->origin, MSG_KEY_LEN);
-	msg_destroy(&m);
-	return 1;
-}
-
 int
 node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
 	uint8_t id[MSG_ID_LEN], char *err, size_t errlen)
 {
 	struct msg *m = n->scratch;
-	const struct trust_peer *origin;
-	struct policy_msg pm;
-	uint8_t ref_origin[MSG_KEY_LEN];
+	struct accept_ctx ac = { n->st, n->trust, n->id, n->cfg.retention_ms, now_ms() };
 	enum policy_reason why;
+	char hex[2 * MSG_ID_LEN + 1];
 	int rc;
 
+	if (n->st == NULL)
+		return errf(err, errlen, "node opened without its store");
 	if ((rc = msg_decode(m, bytes, len, n->cfg.max_message)) != MSG_OK)
 		return errf(err, errlen, "rejected: %s", msg_strerror(rc));
 	memcpy(id, m->id, MSG_ID_LEN);
-	pm = policy_msg_of(m);
-	if ((why = policy_time_ok(&pm, now_ms(), n->cfg.retention_ms)) != POLICY_OK)
+	switch (accept_judge(&ac, m, from, &why)) {
+	case ACCEPT_OK:
+		break;
+	case ACCEPT_DUP:
+		return 1;
+	case ACCEPT_HOLD:
+		hex_encode(hex, m->ref, MSG_ID_LEN);
+		return errf(err, errlen, "rejected: the retracted message is not here; import it "
+					 "first (%s)", hex);
+	case ACCEPT_REFUSED:
 		return errf(err, errlen, "rejected: %s", policy_reason_str(why));
-	origin = trust_find_id(n->trust, m->origin);
-	/* A retract is judged against the origin of what it retracts: never
-	 * without it, whatever the order the two come in. */
-	if (m->kind == MSG_KIND_RETRACT && m->has_ref) {
-		char hex[2 * MSG_ID_LEN + 1];
-
-		if (n->st == NULL)
-			return errf(err, errlen, "node opened without its store");
-		memset(ref_origin, 0, sizeof ref_origin);
-		if ((rc = store_get(n->st, m->ref, s_origin_of, ref_origin)) == STORE_E_NOTFOUND) {
-			hex_encode(hex, m->ref, MSG_ID_LEN);
-			return errf(err, errlen, "rejected: the retracted message is not here; import "
-						 "it first (%s)", hex);
-		}
-		if (rc != STORE_OK)
-			return errf(err, errlen, "store: %s", store_strerror(rc));
-		pm.ref_origin = ref_origin;
+	case ACCEPT_E_STORE:
+		return errf(err, errlen, "store: cannot be read");
 	}
-	/* An import by the operator is judged as if the origin had sent it;
-	 * this node's own messages need only their signature. */
-	if (from == NULL && memcmp(m->origin, n->id, MSG_KEY_LEN) == 0)
-		why = POLICY_OK;
-	else if (from == NULL && origin == NULL)
-		why = POLICY_ORIGIN_UNKNOWN;
-	else
-		why = policy_may_accept(&pm, n->id, from != NULL ? from : origin, origin);
-	if (why == POLICY_OK && from == NULL && pm.ref_origin != NULL &&
-	    memcmp(pm.ref_origin, m->origin, MSG_KEY_LEN) != 0)
-		why = POLICY_RETRACT_NOT_ORIGIN;
-	if (why != POLICY_OK)
-		return errf(err, errlen, "rejected: %s", policy_reason_str(why));
 	if (msg_verify(m) != MSG_OK)
 		return errf(err, errlen, "rejected: %s", msg_strerror(MSG_E_SIG));
 	return s_put(n, m, bytes, len, err, errlen);
