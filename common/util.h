@@ -67,6 +67,8 @@ int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(p
 
 /* Milliseconds since the epoch (CLOCK_REALTIME). */
 uint64_t now_ms(void);
+/* Microseconds of CLOCK_MONOTONIC: for measuring how long things take. */
+uint64_t mono_us(void);
 
 /* ---- files ------------------------------------------------------------ */
 

@@ -2,7 +2,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "util.h"
 
 #define SAMPLES (60 * 1000 / LOOPLAG_PERIOD_MS) /* a minute's */
 
@@ -14,20 +15,11 @@ struct looplag {
 	size_t n, at;
 };
 
-static uint64_t
-s_mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int
 s_tick(zloop_t *loop, int timer_id, void *arg)
 {
 	struct looplag *l = arg;
-	uint64_t now = s_mono_us(), due = l->last_us + LOOPLAG_PERIOD_MS * 1000u;
+	uint64_t now = mono_us(), due = l->last_us + LOOPLAG_PERIOD_MS * 1000u;
 	uint64_t lag = now > due ? now - due : 0;
 
 	(void)loop, (void)timer_id;
@@ -47,7 +39,7 @@ looplag_new(zloop_t *loop)
 	if (l == NULL)
 		return NULL;
 	l->loop = loop;
-	l->last_us = s_mono_us();
+	l->last_us = mono_us();
 	if ((l->timer = zloop_timer(loop, LOOPLAG_PERIOD_MS, 0, s_tick, l)) == -1) {
 		free(l);
 		return NULL;

@@ -4,28 +4,19 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 #include <cmocka.h>
 
 #include "looplag.h"
-
-static uint64_t
-s_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
+#include "util.h"
 
 /* Holds the loop for 80 ms, busy, as a long request would. */
 static int
 s_hold(zloop_t *loop, int timer_id, void *arg)
 {
-	uint64_t end = s_now_us() + 80000;
+	uint64_t end = mono_us() + 80000;
 
 	(void)loop, (void)timer_id, (void)arg;
-	while (s_now_us() < end)
+	while (mono_us() < end)
 		;
 	return 0;
 }
