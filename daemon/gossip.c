@@ -7,186 +7,13 @@
 #include "accept.h"
 #include "eligible.h"
 #include "frame.h"
+#include "gossip_impl.h"
 #include "ingest.h"
 #include "log.h"
 #include "recon.h"
 #include "refused.h"
 #include "util.h"
 
-#define HEARTBEAT_MS 1000
-#define UP_WINDOW_MS (3 * HEARTBEAT_MS) /* no frame for this long: link down */
-#define REDIAL_MIN_MS 5000   /* a dialled peer silent this long is dialled anew, */
-#define REDIAL_MAX_MS 300000 /* twice as late each time, up to this */
-#define RECON_MAX_ROUNDS 64
-#define RECON_IDLE_MS 10000 /* an exchange silent this long is given up (a frame was lost) */
-#define BUILD_EVERY_MS 1000 /* a peer may make us build a set this often, */
-#define WORK_SHARE 50       /* and keep the loop busy 1/WORK_SHARE of the time */
-#define STALL_MS 15000      /* a PING unanswered this long: the connection is dead or deaf */
-#define ROUTES_MAX 4        /* inbound connections per peer we answer on */
-#define MARKS_MAX 8         /* PINGs outstanding per connection */
-#define ANSWERS_PING_MS 10000 /* answers alone are proven this often */
-#define RCV_QUEUE 16          /* frames read ahead per connection */
-#define FRAME_COST 64        /* what a queued frame costs beyond its payload */
-#define PUMP_MAX 1024       /* items looked up per pump: the loop stays responsive */
-#define CTL_RATE 200        /* HELLO, PING, PONG per second and peer, */
-#define CTL_BURST 400       /* in bursts of this many */
-#define INFLIGHT_MAX 1024   /* messages in the pipeline at once, */
-#define INFLIGHT_BYTES (8u << 20) /* and their bytes (ingest never makes us wait) */
-#define HOLD_MAX 256        /* retractions waiting for their target, */
-#define HOLD_BYTES (1u << 20) /* and their bytes */
-#define LOG_EVERY_MS 60000  /* one log line per peer and reason per minute */
-#define SAVE_EVERY_MS 10000 /* peer counters to the store */
-#define SENT_KEEP 4096      /* recent ids remembered per peer, for explain */
-#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
-#define ZAP_DOMAIN "socmesh"
-
-/* Rejection reasons: the policy's, the decoder's, then our own. */
-enum {
-	REJ_POLICY = 0,
-	REJ_MSG = REJ_POLICY + POLICY_REASON_COUNT, /* + (-msg_err) */
-	REJ_RATE = REJ_MSG + (-MSG_E_LAST) + 1,
-	REJ_FRAME,
-	REJ_RECON,
-	REJ_WANT,
-	REJ_BUSY,
-	REJ_COUNT,
-};
-
-/* Our own reasons, from REJ_RATE on: token for counters, text for logs. */
-static const char *const s_rej_own[][2] = {
-	{ "rate-limited", "over the peer's frame budget" },
-	{ "bad-frame", "malformed frame" },
-	{ "bad-reconciliation", "malformed or out-of-turn reconciliation message" },
-	{ "want-overflow", "more message requests waiting than the peer may have" },
-	{ "busy", "a new reconciliation within a second of the last" },
-};
-
-/* Decoder errors that a later protocol version may make valid: the
- * refusal is provisional, and forgotten when the peer's HELLO changes. */
-static bool
-s_msg_err_provisional(int err)
-{
-	return err == MSG_E_VERSION || err == MSG_E_FIELD || err == MSG_E_KIND ||
-	       err == MSG_E_CATEGORY || err == MSG_E_SEVERITY || err == MSG_E_STATUS ||
-	       err == MSG_E_INDICATOR || err == MSG_E_TOKEN || err == MSG_E_LEVEL;
-}
-
-/* A connection we may send on: index 0 is our dealer, the others the
- * peer's connections to our listener.  sent - proven is what the peer has
- * not proven it read (PING/PONG); the peer's window bounds its sum. */
-struct mark {
-	uint8_t token[FRAME_TOKEN_LEN];
-	uint64_t at;   /* conn->sent when the PING went */
-	uint64_t when;
-};
-
-struct conn {
-	bool used;
-	zframe_t *route; /* NULL for the dealer */
-	uint64_t sent, proven, marked;
-	bool data;       /* a data frame went since the last PING */
-	uint64_t pinged; /* when the last PING went */
-	struct mark marks[MARKS_MAX];
-	size_t nmarks;
-	uint64_t heard;
-	uint64_t probed; /* when it was last asked whether it is still open */
-};
-
-/* One reconciliation: x[FRAME_INITIATOR] is the one this node started,
- * x[FRAME_RESPONDER] the one the peer started.  The set stays after the
- * rounds end, until what the peer lacks (lacks) has been sent. */
-struct xchg {
-	uint32_t xid;
-	bool open;
-	int rounds;
-	uint64_t at;
-	struct recon_set *rs;
-	uint64_t *lacks, *done; /* bitmaps over rs: to send; sent (never twice) */
-	size_t cursor;         /* no lacks bit below it */
-	struct recon_buf want, reply; /* frames waiting for the window */
-	bool has_reply;
-};
-
-/* A frame of a peer's waiting for room in the pipeline: a message, or a
- * PING, whose PONG must not prove the messages ahead of it before they are
- * taken (the peer's window then stops it: flow control). */
-struct waiting {
-	struct waiting *next;
-	int conn; /* a PING: the connection to answer on; -1: a message */
-	size_t len;
-	uint8_t data[];
-};
-
-struct peer {
-	struct gossip *g;
-	struct trust_peer t;
-	uint8_t curve[32];
-	zsock_t *dealer;  /* outgoing connection, when t.endpoint is set */
-	struct conn conn[1 + ROUTES_MAX];
-	uint64_t last_seen;
-	bool up;
-	unsigned version;          /* spoken with it: 0 before its HELLO, 1 for an empty one */
-	unsigned announced;        /* the version its HELLO named */
-	char trust[FRAME_TRUST_LEN + 1]; /* its HELLO's trust= value (kept in the store) */
-	bool trust_dirty;
-	bool warned;
-	uint64_t sent, received, duplicates, dropped;
-	uint64_t rejected[REJ_COUNT];
-	uint64_t logged[REJ_COUNT];
-	uint32_t rej_sec[60];     /* refusals per second over the last minute */
-	uint64_t rej_sec_at[60];
-	double tokens, ctl_tokens, out_tokens; /* frames, control frames, bytes */
-	uint64_t tokens_at, ctl_at, out_at;
-	uint8_t sent_ids[SENT_KEEP][16]; /* ring of id prefixes sent */
-	size_t sent_at;
-	struct xchg x[2];
-	uint64_t built_at;
-	uint64_t answers_until; /* until then its messages answer our exchange */
-	uint64_t busy_until; /* until then the loop time of its last exchange step is paid back */
-	uint64_t next_sync;
-	uint64_t reconciled, last_reconciled; /* exchanges completed; when the last one did */
-	uint64_t dialed, redial_ms; /* when the dealer was made; the wait before the next */
-	uint8_t (*want)[RECON_PREFIX_LEN]; /* sorted, distinct: asked for, not yet sent */
-	size_t nwant;
-	struct refused *refused_by; /* ids this peer refused: never offered again */
-	struct refused *refused;    /* ids refused from it: told once, counted once */
-	struct waiting *wait, **wait_tail; /* its frames the pipeline has no room for yet */
-	size_t wait_bytes;
-};
-
-/* A retraction whose target is not here yet. */
-struct held {
-	uint8_t *bytes;
-	size_t len;
-	uint8_t ref[MSG_ID_LEN];
-	uint8_t from[MSG_KEY_LEN];
-};
-
-struct gossip {
-	struct node *n;
-	zloop_t *loop;
-	zsock_t *router, *zap;
-	int timer;
-	uint64_t next_save;
-	struct peer **peers;
-	size_t npeers;
-	struct ingest *in;
-	zmq_pollitem_t ingest_item;
-	struct msg *m; /* scratch for the loop thread */
-	uint64_t refused, refused_logged; /* handshakes refused since the last log line; when */
-	struct eligible *elig; /* what each peer may be sent */
-	char hello[FRAME_HELLO_MAX];
-	size_t hello_len;
-	struct held held[HOLD_MAX];
-	size_t nheld, held_bytes;
-	size_t inflight, inflight_bytes; /* submitted to the pipeline, not yet back */
-	size_t turn; /* the peer whose waiting frame is taken next */
-};
-
-static void s_save(struct gossip *g);
-static void s_peer_open(struct gossip *g, struct peer *p);
-static void s_peer_close(struct gossip *g, struct peer *p);
-static void s_pump(struct gossip *g, struct peer *p);
 static void s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len);
 static void s_release(struct gossip *g, const uint8_t id[MSG_ID_LEN]);
 
@@ -195,64 +22,6 @@ struct tag {
 	uint8_t from[MSG_KEY_LEN];
 	size_t len;
 };
-
-static const char *
-s_rej_name(int r)
-{
-	if (r < REJ_MSG)
-		return policy_reason_name((enum policy_reason)r);
-	if (r < REJ_RATE)
-		return msg_errname(-(r - REJ_MSG));
-	return s_rej_own[r - REJ_RATE][0];
-}
-
-static const char *
-s_rej_text(int r)
-{
-	if (r < REJ_MSG)
-		return policy_reason_str((enum policy_reason)r);
-	if (r < REJ_RATE)
-		return msg_strerror(-(r - REJ_MSG));
-	return s_rej_own[r - REJ_RATE][1];
-}
-
-static bool
-s_rej_provisional(int r)
-{
-	if (r < REJ_MSG)
-		return policy_reason_provisional((enum policy_reason)r);
-	return r < REJ_RATE && s_msg_err_provisional(-(r - REJ_MSG));
-}
-
-/* Counted; logged once per peer and reason per minute. */
-static void
-s_reject(struct peer *p, int r)
-{
-	uint64_t now = now_ms(), sec = now / 1000;
-
-	p->rejected[r]++;
-	if (p->rej_sec_at[sec % 60] != sec) {
-		p->rej_sec_at[sec % 60] = sec;
-		p->rej_sec[sec % 60] = 0;
-	}
-	p->rej_sec[sec % 60]++;
-	if (now - p->logged[r] >= LOG_EVERY_MS) {
-		p->logged[r] = now;
-		log_warnx("peer %s: rejected: %s (%llu so far)", p->t.name, s_rej_text(r),
-			(unsigned long long)p->rejected[r]);
-	}
-}
-
-static uint64_t
-s_rej_last_minute(const struct peer *p)
-{
-	uint64_t sec = now_ms() / 1000, sum = 0;
-
-	for (int i = 0; i < 60; i++)
-		if (sec - p->rej_sec_at[i] < 60)
-			sum += p->rej_sec[i];
-	return sum;
-}
 
 static struct peer *
 s_by_id(const struct gossip *g, const uint8_t id[MSG_KEY_LEN])
@@ -263,198 +32,7 @@ s_by_id(const struct gossip *g, const uint8_t id[MSG_KEY_LEN])
 	return NULL;
 }
 
-/* ---- budgets ---------------------------------------------------------- */
-
-static void
-s_bucket(double *tokens, uint64_t *at, uint64_t now, double rate, double burst)
-{
-	*tokens += (double)(now - *at) * rate / 1000.0;
-	if (*tokens > burst)
-		*tokens = burst;
-	*at = now;
-}
-
-/* What a frame costs the peer's bucket: a message or a refusal one token,
- * a WANT one per 64 prefixes, a RECON one per 8 KiB (work grows with them). */
-static double
-s_cost(const char *cmd, size_t len)
-{
-	if (strcmp(cmd, "WANT") == 0)
-		return 1.0 + (double)(len / RECON_PREFIX_LEN / 64);
-	if (strcmp(cmd, "RECON") == 0)
-		return 1.0 + (double)(len / 8192);
-	return 1.0;
-}
-
-static bool
-s_control(const char *cmd)
-{
-	return strcmp(cmd, "HELLO") == 0 || strcmp(cmd, "PING") == 0 || strcmp(cmd, "PONG") == 0;
-}
-
-/* Takes what the frame costs from p's budget; false when it cannot pay. */
-static bool
-s_pay(struct gossip *g, struct peer *p, const char *cmd, size_t len)
-{
-	uint64_t now = now_ms();
-	double *t = &p->tokens, cost = s_cost(cmd, len);
-
-	if (s_control(cmd)) {
-		t = &p->ctl_tokens;
-		s_bucket(t, &p->ctl_at, now, CTL_RATE, CTL_BURST);
-	} else
-		s_bucket(t, &p->tokens_at, now, g->n->cfg.peer_rate, g->n->cfg.peer_burst);
-	if (*t < cost)
-		return false;
-	*t -= cost;
-	return true;
-}
-
-/* Bytes sent to p that it has not proven it read. */
-static uint64_t
-s_unproven(const struct peer *p)
-{
-	uint64_t sum = 0;
-
-	for (size_t i = 0; i <= ROUTES_MAX; i++)
-		if (p->conn[i].used)
-			sum += p->conn[i].sent - p->conn[i].proven;
-	return sum;
-}
-
-/* May p be sent another windowed frame now? */
-static bool
-s_room(struct gossip *g, struct peer *p)
-{
-	s_bucket(&p->out_tokens, &p->out_at, now_ms(), (double)g->n->cfg.peer_send_rate,
-		(double)g->n->cfg.peer_send_rate);
-	return p->out_tokens > 0 && s_unproven(p) < g->n->cfg.peer_window;
-}
-
-static bool
-s_can_talk(const struct peer *p)
-{
-	return p->up && p->version >= FRAME_VERSION_MIN && p->t.level != MSG_LEVEL_BLOCKED;
-}
-
 /* ---- sending ---------------------------------------------------------- */
-
-static void
-s_conn_release(struct conn *c)
-{
-	zframe_destroy(&c->route);
-	memset(c, 0, sizeof *c);
-}
-
-/* One frame on connection c: 0 sent, -1 not now (full, or no connection
- * yet), -2 gone (the peer closed it). */
-static int
-s_raw(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const void *data,
-	size_t len)
-{
-	zsock_t *sock = c->route != NULL ? g->router : p->dealer;
-	zmsg_t *m;
-	int e;
-
-	if (sock == NULL || !c->used)
-		return -2;
-	m = zmsg_new();
-	if (c->route != NULL)
-		zmsg_addmem(m, zframe_data(c->route), zframe_size(c->route));
-	zmsg_addstr(m, cmd);
-	zmsg_addmem(m, data, len);
-	if (zmsg_send(&m, sock) == 0)
-		return 0;
-	e = zmq_errno();
-	zmsg_destroy(&m);
-	return e == EHOSTUNREACH ? -2 : -1;
-}
-
-/* Is c, whose PING has waited too long, closed?  Asked with a HELLO at most
- * once per STALL_MS, however often the peer makes us wonder. */
-static bool
-s_closed(struct gossip *g, struct peer *p, struct conn *c, uint64_t now)
-{
-	if (c->nmarks == 0 || now - c->marks[0].when <= STALL_MS || now - c->probed <= STALL_MS)
-		return false;
-	c->probed = now;
-	return s_raw(g, p, c, "HELLO", g->hello, g->hello_len) == -2;
-}
-
-/* A PING after what was sent on c, so that the peer can prove it read it. */
-static void
-s_ping(struct gossip *g, struct peer *p, struct conn *c)
-{
-	struct mark *mk;
-	uint64_t now = now_ms();
-
-	/* Answers (HELLO, PONG) count too, but alone they are proven only now
-	 * and then: a PONG for every PING that proves a PONG would never end. */
-	if (c->nmarks == MARKS_MAX || c->sent == c->marked ||
-	    (!c->data && now - c->pinged < ANSWERS_PING_MS))
-		return;
-	mk = &c->marks[c->nmarks];
-	randombytes_buf(mk->token, sizeof mk->token);
-	if (s_raw(g, p, c, "PING", mk->token, sizeof mk->token) != 0)
-		return;
-	mk->at = c->sent;
-	mk->when = c->pinged = now;
-	c->marked = c->sent;
-	c->data = false;
-	c->nmarks++;
-}
-
-/*
- * One frame to p without blocking: over our connection to it, else over
- * the one of its connections to us heard from last.  Windowed frames count
- * against its window until it proves it read them.  False when no
- * connection takes it.
- */
-static bool
-s_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size_t len,
-	bool windowed)
-{
-	bool tried[1 + ROUTES_MAX] = { false };
-
-	for (;;) {
-		int best = -1, rc;
-		struct conn *c;
-		if (p->dealer != NULL && p->conn[0].used && !tried[0])
-			best = 0;
-		else
-			for (int i = 1; i <= ROUTES_MAX; i++)
-				if (p->conn[i].used && !tried[i] &&
-				    (best < 0 || p->conn[i].heard > p->conn[best].heard))
-					best = i;
-		if (best < 0)
-			return false;
-		tried[best] = true;
-		c = &p->conn[best];
-		if ((rc = s_raw(g, p, c, cmd, data, len)) == 0) {
-			if (windowed) {
-				c->sent += len + FRAME_COST;
-				c->data = true;
-				p->out_tokens -= (double)len;
-				if (c->sent - c->marked >= g->n->cfg.peer_window / 4)
-					s_ping(g, p, c);
-			}
-			return true;
-		}
-		if (rc == -2 && best > 0)
-			s_conn_release(c);
-	}
-}
-
-/* An answer (HELLO, PONG) on the connection the question came in on.  It
- * counts against the window like data, so that a peer that asks and never
- * reads is answered up to its window and no further. */
-static void
-s_answer(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const void *data,
-	size_t len)
-{
-	if (s_unproven(p) < g->n->cfg.peer_window && s_raw(g, p, c, cmd, data, len) == 0)
-		c->sent += len + FRAME_COST;
-}
 
 /* policy_may_send() for message pm, with its origin's trust entry. */
 static enum policy_reason
@@ -473,11 +51,11 @@ s_offer(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len,
 {
 	struct policy_msg pm = policy_msg_of(g->m);
 
-	if (!s_can_talk(p) || s_may_send(g, &pm, source, p) != POLICY_OK ||
+	if (!peer_can_talk(p) || s_may_send(g, &pm, source, p) != POLICY_OK ||
 	    refused_find(p->refused_by, g->m->id) != NULL)
 		return 0;
 	/* Only messages count as dropped: a lost HELLO or RECON is not news. */
-	if (!s_room(g, p) || !s_send(g, p, "MSG", bytes, len, true)) {
+	if (!peer_room(g, p) || !peer_send(g, p, "MSG", bytes, len, true)) {
 		p->dropped++;
 		return -1;
 	}
@@ -576,8 +154,8 @@ s_x_close(struct peer *p, int role, bool done)
 }
 
 /* Ends every exchange with p and drops what waits to be sent to it. */
-static void
-s_forget_work(struct peer *p)
+void
+gossip_forget_work(struct peer *p)
 {
 	for (int r = 0; r < 2; r++) {
 		if (p->x[r].open)
@@ -596,7 +174,7 @@ s_recon_start(struct gossip *g, struct peer *p)
 	struct xchg *x = &p->x[FRAME_INITIATOR];
 	uint8_t head[FRAME_XID_HEAD];
 
-	if (!s_can_talk(p))
+	if (!peer_can_talk(p))
 		return;
 	if (s_x_open(g, p, x, randombytes_random()) == -1) {
 		log_warnx("peer %s: cannot start reconciliation (out of memory)", p->t.name);
@@ -611,7 +189,7 @@ s_recon_start(struct gossip *g, struct peer *p)
 	}
 	x->has_reply = true;
 	x->rounds = 1;
-	s_pump(g, p);
+	gossip_pump(g, p);
 }
 
 static void
@@ -622,8 +200,8 @@ s_refuse_xchg(struct gossip *g, struct peer *p, uint32_t xid, const char *reason
 	size_t n;
 
 	snprintf(fr.reason, sizeof fr.reason, "%s", reason);
-	if (s_room(g, p) && (n = frame_refuse_write(buf, &fr)) > 0)
-		(void)s_send(g, p, "REFUSE", buf, n, true);
+	if (peer_room(g, p) && (n = frame_refuse_write(buf, &fr)) > 0)
+		(void)peer_send(g, p, "REFUSE", buf, n, true);
 }
 
 /* CPU time of the loop's thread, in microseconds: what a step cost us,
@@ -650,7 +228,7 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	uint64_t now = now_ms(), t0 = s_cpu_us();
 
 	if (frame_recon_read(&fr, data, len) != FRAME_OK) {
-		s_reject(p, REJ_RECON);
+		peer_reject(p, REJ_RECON);
 		return;
 	}
 	/* Our role in the exchange is the other one. */
@@ -664,8 +242,8 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		 * new exchange waits until the peer has had the loop for at most
 		 * 1/WORK_SHARE of the time, however it words its messages. */
 		if (now - p->built_at < BUILD_EVERY_MS || now < p->busy_until) {
-			s_reject(p, REJ_BUSY);
-			s_refuse_xchg(g, p, fr.xid, s_rej_own[REJ_BUSY - REJ_RATE][0]);
+			peer_reject(p, REJ_BUSY);
+			s_refuse_xchg(g, p, fr.xid, peer_rej_own[REJ_BUSY - REJ_RATE][0]);
 			return;
 		}
 		p->built_at = now;
@@ -681,7 +259,7 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	/* A side speaks only after the other's answer has gone out. */
 	if (x->has_reply || x->want.len > 0 || ++x->rounds > RECON_MAX_ROUNDS) {
 		if (x->rounds <= RECON_MAX_ROUNDS)
-			s_reject(p, REJ_RECON);
+			peer_reject(p, REJ_RECON);
 		s_x_close(p, role, false);
 		return;
 	}
@@ -694,7 +272,7 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		return;
 	}
 	if (rc != RECON_OK) {
-		s_reject(p, REJ_RECON);
+		peer_reject(p, REJ_RECON);
 		s_x_close(p, role, false);
 		free(out.p);
 		recon_result_free(&r);
@@ -720,7 +298,7 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 			(s_cpu_us() - t0) * WORK_SHARE / 1000;
 	if (out.len == sizeof head)
 		s_x_close(p, role, true); /* our last word: nothing but skips */
-	s_pump(g, p);
+	gossip_pump(g, p);
 }
 
 /* ---- pull ------------------------------------------------------------- */
@@ -730,12 +308,12 @@ static bool
 s_flush(struct gossip *g, struct peer *p, struct xchg *x)
 {
 	if (x->want.len > 0) {
-		if (!s_room(g, p) || !s_send(g, p, "WANT", x->want.p, x->want.len, true))
+		if (!peer_room(g, p) || !peer_send(g, p, "WANT", x->want.p, x->want.len, true))
 			return false;
 		x->want.len = 0;
 	}
 	if (x->has_reply) {
-		if (!s_room(g, p) || !s_send(g, p, "RECON", x->reply.p, x->reply.len, true))
+		if (!peer_room(g, p) || !peer_send(g, p, "RECON", x->reply.p, x->reply.len, true))
 			return false;
 		/* It may list our ids: what p sends next answers it. */
 		p->answers_until = now_ms() + RECON_IDLE_MS;
@@ -766,18 +344,18 @@ s_x_next(struct xchg *x)
  * rate allow, at most PUMP_MAX look-ups at a time; then a PING on every
  * connection with unproven bytes, whose PONG resumes the pump.
  */
-static void
-s_pump(struct gossip *g, struct peer *p)
+void
+gossip_pump(struct gossip *g, struct peer *p)
 {
 	struct fetched f = { g, p, 0 };
 	size_t work = 0;
 
-	if (!s_can_talk(p))
+	if (!peer_can_talk(p))
 		return;
 	for (int r = 0; r < 2; r++)
 		if (!s_flush(g, p, &p->x[r]))
 			goto mark;
-	while (work++ < PUMP_MAX && s_room(g, p)) {
+	while (work++ < PUMP_MAX && peer_room(g, p)) {
 		struct xchg *x = NULL;
 		ptrdiff_t k = -1;
 		f.rc = 0;
@@ -808,7 +386,7 @@ s_pump(struct gossip *g, struct peer *p)
 mark:
 	for (size_t i = 0; i <= ROUTES_MAX; i++)
 		if (p->conn[i].used)
-			s_ping(g, p, &p->conn[i]);
+			peer_ping(g, p, &p->conn[i]);
 }
 
 static int
@@ -828,7 +406,7 @@ s_want(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	bool over = false;
 
 	if (n < 0) {
-		s_reject(p, REJ_FRAME);
+		peer_reject(p, REJ_FRAME);
 		return;
 	}
 	in = malloc(len);
@@ -860,8 +438,8 @@ s_want(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	p->want = merged;
 	p->nwant = m;
 	if (over)
-		s_reject(p, REJ_WANT);
-	s_pump(g, p);
+		peer_reject(p, REJ_WANT);
+	gossip_pump(g, p);
 }
 
 /* ---- receiving ---------------------------------------------------------- */
@@ -873,16 +451,16 @@ s_refuse(struct gossip *g, struct peer *p, const uint8_t id[MSG_ID_LEN], int r)
 {
 	struct frame_refuse fr = { .what = FRAME_REFUSE_MSG };
 	uint8_t buf[FRAME_REFUSE_MAX];
-	bool prov = s_rej_provisional(r);
+	bool prov = peer_rej_provisional(r);
 	size_t n;
 
-	if (refused_add(p->refused, id, prov, s_rej_name(r)) != 0)
-		s_reject(p, r);
+	if (refused_add(p->refused, id, prov, peer_rej_name(r)) != 0)
+		peer_reject(p, r);
 	memcpy(fr.id, id, MSG_ID_LEN);
 	fr.cls = prov ? FRAME_PROVISIONAL : FRAME_PERMANENT;
-	snprintf(fr.reason, sizeof fr.reason, "%s", s_rej_name(r));
-	if (s_can_talk(p) && s_room(g, p) && (n = frame_refuse_write(buf, &fr)) > 0)
-		(void)s_send(g, p, "REFUSE", buf, n, true);
+	snprintf(fr.reason, sizeof fr.reason, "%s", peer_rej_name(r));
+	if (peer_can_talk(p) && peer_room(g, p) && (n = frame_refuse_write(buf, &fr)) > 0)
+		(void)peer_send(g, p, "REFUSE", buf, n, true);
 }
 
 /* A refusal from p. */
@@ -893,7 +471,7 @@ s_refusal(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	char hex[2 * MSG_ID_LEN + 1];
 
 	if (frame_refuse_read(&fr, data, len) != FRAME_OK) {
-		s_reject(p, REJ_FRAME);
+		peer_reject(p, REJ_FRAME);
 		return;
 	}
 	if (fr.what == FRAME_REFUSE_XCHG) {
@@ -1020,41 +598,6 @@ s_pipeline_room(const struct gossip *g)
 	return g->inflight < INFLIGHT_MAX && g->inflight_bytes < INFLIGHT_BYTES;
 }
 
-/* Queues a frame of p's behind those waiting; beyond its window, the peer
- * ignores the PONGs it is waiting for: dropped, counted. */
-static void
-s_wait(struct gossip *g, struct peer *p, int conn, const uint8_t *data, size_t len)
-{
-	struct waiting *w;
-
-	if (p->wait_bytes + len + FRAME_COST > g->n->cfg.peer_window) {
-		s_reject(p, REJ_RATE);
-		return;
-	}
-	if ((w = malloc(sizeof *w + len)) == NULL)
-		return;
-	w->next = NULL;
-	w->conn = conn;
-	w->len = len;
-	memcpy(w->data, data, len);
-	if (p->wait == NULL)
-		p->wait_tail = &p->wait;
-	*p->wait_tail = w;
-	p->wait_tail = &w->next;
-	p->wait_bytes += len + FRAME_COST;
-}
-
-static void
-s_wait_free(struct peer *p)
-{
-	while (p->wait != NULL) {
-		struct waiting *w = p->wait;
-		p->wait = w->next;
-		free(w);
-	}
-	p->wait_bytes = 0;
-}
-
 /* Takes waiting frames, one peer after the other, while the pipeline has
  * room: a peer with a long backlog slows only itself. */
 static void
@@ -1075,7 +618,7 @@ s_drain(struct gossip *g)
 		if (w->conn < 0)
 			s_message(g, p, w->data, w->len);
 		else if (p->conn[w->conn].used)
-			s_answer(g, p, &p->conn[w->conn], "PONG", w->data, w->len);
+			peer_answer(g, p, &p->conn[w->conn], "PONG", w->data, w->len);
 		free(w);
 	}
 }
@@ -1142,7 +685,7 @@ s_hello(struct gossip *g, struct peer *p, struct conn *c, bool was_up, const uin
 	struct frame_hello h;
 
 	if (frame_hello_read(&h, data, len) != FRAME_OK) {
-		s_reject(p, REJ_FRAME);
+		peer_reject(p, REJ_FRAME);
 		return;
 	}
 	if (h.version != p->announced && p->announced != 0)
@@ -1163,29 +706,9 @@ s_hello(struct gossip *g, struct peer *p, struct conn *c, bool was_up, const uin
 		p->trust_dirty = true;
 	}
 	if (c != NULL && c->route != NULL)
-		s_answer(g, p, c, "HELLO", g->hello, g->hello_len);
+		peer_answer(g, p, c, "HELLO", g->hello, g->hello_len);
 	else if (c != NULL && !was_up)
 		s_recon_start(g, p); /* (re)connected: catch up at once */
-}
-
-static void
-s_pong(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
-{
-	if (len != FRAME_TOKEN_LEN) {
-		s_reject(p, REJ_FRAME);
-		return;
-	}
-	for (size_t i = 0; i <= ROUTES_MAX; i++) {
-		struct conn *c = &p->conn[i];
-		for (size_t k = 0; c->used && k < c->nmarks; k++)
-			if (sodium_memcmp(c->marks[k].token, data, FRAME_TOKEN_LEN) == 0) {
-				c->proven = c->marks[k].at;
-				c->nmarks -= k + 1;
-				memmove(c->marks, c->marks + k + 1, c->nmarks * sizeof *c->marks);
-				s_pump(g, p);
-				return;
-			}
-	}
 }
 
 /* One frame from p over connection c (NULL: one we do not answer on). */
@@ -1209,28 +732,28 @@ s_frame(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const
 	 * never dropped; the budget is for what comes unasked. */
 	if (strcmp(cmd, "MSG") == 0 && now < p->answers_until)
 		p->answers_until = now + RECON_IDLE_MS;
-	else if (!s_pay(g, p, cmd, len)) {
-		s_reject(p, REJ_RATE);
+	else if (!peer_pay(g, p, cmd, len)) {
+		peer_reject(p, REJ_RATE);
 		return;
 	}
 	if (strcmp(cmd, "HELLO") == 0)
 		s_hello(g, p, c, was_up, data, len);
 	else if (strcmp(cmd, "PING") == 0) {
 		if (len != FRAME_TOKEN_LEN)
-			s_reject(p, REJ_FRAME);
+			peer_reject(p, REJ_FRAME);
 		else if (c != NULL && p->wait != NULL)
-			s_wait(g, p, (int)(c - p->conn), data, len);
+			peer_wait(g, p, (int)(c - p->conn), data, len);
 		else if (c != NULL)
-			s_answer(g, p, c, "PONG", data, len);
+			peer_answer(g, p, c, "PONG", data, len);
 	} else if (strcmp(cmd, "PONG") == 0)
-		s_pong(g, p, data, len);
+		peer_pong(g, p, data, len);
 	else if (p->version < FRAME_VERSION_MIN)
 		return; /* nothing but HELLO from a peer of another version, or before its HELLO */
 	else if (strcmp(cmd, "MSG") == 0) {
 		if (p->wait == NULL && s_pipeline_room(g))
 			s_message(g, p, data, len);
 		else
-			s_wait(g, p, -1, data, len);
+			peer_wait(g, p, -1, data, len);
 	}
 	else if (strcmp(cmd, "RECON") == 0)
 		s_recon(g, p, data, len);
@@ -1239,39 +762,7 @@ s_frame(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const
 	else if (strcmp(cmd, "REFUSE") == 0)
 		s_refusal(g, p, data, len);
 	else
-		s_reject(p, REJ_FRAME);
-}
-
-/* The connection of p that route names, taken when new: a free slot, else
- * one with nothing unproven heard from least recently, else one whose PING
- * went unanswered and that turns out closed.  NULL: p has ROUTES_MAX live
- * connections holding unproven bytes; this one is read, never answered. */
-static struct conn *
-s_route(struct gossip *g, struct peer *p, zframe_t *route)
-{
-	struct conn *c = NULL;
-	uint64_t now = now_ms();
-
-	for (int i = 1; i <= ROUTES_MAX; i++)
-		if (p->conn[i].used && zframe_eq(p->conn[i].route, route))
-			return &p->conn[i];
-	for (int i = 1; i <= ROUTES_MAX && c == NULL; i++)
-		if (!p->conn[i].used)
-			c = &p->conn[i];
-	for (int i = 1; i <= ROUTES_MAX && c == NULL; i++) {
-		if (s_closed(g, p, &p->conn[i], now))
-			c = &p->conn[i];
-	}
-	for (int i = 1; i <= ROUTES_MAX && c == NULL; i++)
-		if (p->conn[i].sent == p->conn[i].proven &&
-		    (c == NULL || p->conn[i].heard < c->heard))
-			c = &p->conn[i];
-	if (c == NULL)
-		return NULL;
-	s_conn_release(c);
-	c->used = true;
-	c->route = zframe_dup(route);
-	return c;
+		peer_reject(p, REJ_FRAME);
 }
 
 void
@@ -1286,9 +777,9 @@ gossip_input(struct gossip *g, const uint8_t key[MSG_KEY_LEN], zframe_t *route, 
 	cmd = zmsg_popstr(m);
 	payload = zmsg_pop(m);
 	if (cmd == NULL || payload == NULL || zmsg_size(m) != 0)
-		s_reject(p, REJ_FRAME);
+		peer_reject(p, REJ_FRAME);
 	else
-		s_frame(g, p, route != NULL ? s_route(g, p, route) : &p->conn[0], cmd,
+		s_frame(g, p, route != NULL ? peer_route(g, p, route) : &p->conn[0], cmd,
 			zframe_data(payload), zframe_size(payload));
 	free(cmd);
 	zframe_destroy(&payload);
@@ -1314,19 +805,6 @@ s_router_readable(zloop_t *loop, zsock_t *sock, void *arg)
 	if (who != NULL && hex_decode(key, sizeof key, who, strlen(who)) == 0)
 		gossip_input(g, key, route, m);
 	zframe_destroy(&route);
-	zmsg_destroy(&m);
-	return 0;
-}
-
-static int
-s_dealer_readable(zloop_t *loop, zsock_t *sock, void *arg)
-{
-	struct peer *p = arg;
-	zmsg_t *m = zmsg_recv(sock);
-
-	(void)loop;
-	if (m != NULL)
-		gossip_input(p->g, p->t.id, NULL, m);
 	zmsg_destroy(&m);
 	return 0;
 }
@@ -1389,27 +867,6 @@ s_zap(zloop_t *loop, zsock_t *sock, void *arg)
 	return 0;
 }
 
-/* Connections whose PING has gone unanswered too long: our dealer is made
- * anew (its queue goes with it); a connection to us is asked whether it is
- * still there, and forgotten when it is not. */
-static void
-s_stalled(struct gossip *g, struct peer *p, uint64_t now)
-{
-	for (int i = 0; i <= ROUTES_MAX; i++) {
-		struct conn *c = &p->conn[i];
-		if (!c->used || c->nmarks == 0 || now - c->marks[0].when <= STALL_MS)
-			continue;
-		if (i == 0) {
-			log_debug("peer %s: our connection does not answer; dialling anew", p->t.name);
-			zloop_reader_end(g->loop, p->dealer);
-			zsock_destroy(&p->dealer);
-			s_conn_release(c);
-			s_peer_open(g, p);
-		} else if (s_closed(g, p, c, now))
-			s_conn_release(c);
-	}
-}
-
 /* Every heartbeat: say hello over our connections, notice links that went
  * quiet, and start the reconciliations that are due. */
 static int
@@ -1420,20 +877,20 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 
 	(void)loop, (void)timer_id;
 	if (now >= g->next_save) {
-		s_save(g);
+		peer_save(g);
 		g->next_save = now + SAVE_EVERY_MS;
 	}
 	for (size_t i = 0; i < g->npeers; i++) {
 		struct peer *p = g->peers[i];
 		if (p->up && now - p->last_seen > UP_WINDOW_MS) {
 			p->up = false;
-			s_forget_work(p);
+			gossip_forget_work(p);
 			/* Its connections that are closed take their unproven bytes
 			 * with them; one still open keeps them (it may only be deaf). */
 			for (int c = 1; c <= ROUTES_MAX; c++)
 				if (p->conn[c].used &&
-				    s_raw(g, p, &p->conn[c], "HELLO", g->hello, g->hello_len) == -2)
-					s_conn_release(&p->conn[c]);
+				    peer_raw(g, p, &p->conn[c], "HELLO", g->hello, g->hello_len) == -2)
+					peer_conn_release(&p->conn[c]);
 			log_info("peer %s: disconnected", p->t.name);
 		}
 		for (int r = 0; r < 2; r++)
@@ -1442,138 +899,28 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 				s_x_close(p, r, false);
 				s_x_free(&p->x[r]);
 			}
-		s_stalled(g, p, now);
-		s_pump(g, p);
+		peer_stalled(g, p, now);
+		gossip_pump(g, p);
 		if (p->dealer == NULL)
 			continue;
 		/* libzmq never dials again after a refused CURVE handshake (the
 		 * peer did not trust us yet, or had blocked us): start over. */
 		if (!p->up && now - p->dialed >= p->redial_ms) {
 			uint64_t wait = p->redial_ms;
-			s_peer_close(g, p);
-			s_peer_open(g, p);
+			peer_close(g, p);
+			peer_open(g, p);
 			p->redial_ms = 2 * wait < REDIAL_MAX_MS ? 2 * wait : REDIAL_MAX_MS;
 			if (p->dealer == NULL)
 				continue;
 		}
-		(void)s_raw(g, p, &p->conn[0], "HELLO", g->hello, g->hello_len);
-		if (s_can_talk(p) && now >= p->next_sync && !p->x[FRAME_INITIATOR].open)
+		(void)peer_raw(g, p, &p->conn[0], "HELLO", g->hello, g->hello_len);
+		if (peer_can_talk(p) && now >= p->next_sync && !p->x[FRAME_INITIATOR].open)
 			s_recon_start(g, p);
 	}
 	return 0;
 }
 
 /* ---- peers ------------------------------------------------------------ */
-
-/*
- * Peer counters in the store's peer table under the peer's node id in
- * hex, so that they survive restarts and renames: little-endian u64
- * values, the count first, then sent, received, duplicates, dropped and
- * the rejections by reason.  A blob from another version with fewer or
- * more reasons loads what both know.  What the peer refused is kept under
- * "refused-by:" and its id.
- */
-#define SAVED_FIXED 4
-
-static void
-s_keyname(char *out, size_t len, const char *prefix, const struct peer *p)
-{
-	char hex[2 * MSG_KEY_LEN + 1];
-
-	hex_encode(hex, p->t.id, MSG_KEY_LEN);
-	snprintf(out, len, "%s%s", prefix, hex);
-}
-
-static void
-s_save(struct gossip *g)
-{
-	uint8_t blob[8 * (1 + SAVED_FIXED + REJ_COUNT)];
-	char key[96];
-
-	for (size_t i = 0; i < g->npeers; i++) {
-		struct peer *p = g->peers[i];
-		uint64_t v[1 + SAVED_FIXED + REJ_COUNT] = { SAVED_FIXED + REJ_COUNT, p->sent,
-			p->received, p->duplicates, p->dropped };
-		uint8_t *rb;
-		size_t rn;
-		memcpy(v + 1 + SAVED_FIXED, p->rejected, sizeof p->rejected);
-		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
-			for (int b = 0; b < 8; b++)
-				blob[8 * k + b] = (uint8_t)(v[k] >> (8 * b));
-		s_keyname(key, sizeof key, "", p);
-		if (store_peer_put(g->n->st, key, blob, sizeof blob) != STORE_OK)
-			log_warnx("peer %s: counters not saved", p->t.name);
-		if (p->trust_dirty) {
-			s_keyname(key, sizeof key, "trust:", p);
-			if (store_peer_put(g->n->st, key, p->trust, strlen(p->trust)) == STORE_OK)
-				p->trust_dirty = false;
-		}
-		if (!refused_dirty(p->refused_by) || refused_blob(p->refused_by, &rb, &rn) == -1)
-			continue;
-		s_keyname(key, sizeof key, "refused-by:", p);
-		if (store_peer_put(g->n->st, key, rb, rn) != STORE_OK)
-			log_warnx("peer %s: refusals not saved", p->t.name);
-		free(rb);
-	}
-}
-
-static void
-s_load(struct gossip *g, struct peer *p)
-{
-	uint8_t blob[8 * (1 + SAVED_FIXED + REJ_COUNT + 64)];
-	uint64_t v[1 + SAVED_FIXED + REJ_COUNT] = { 0 };
-	char key[96];
-	uint8_t *rb;
-	size_t n;
-
-	/* What its trust list was when it refused them: a change made while
-	 * this node was down still clears the provisional ones. */
-	s_keyname(key, sizeof key, "trust:", p);
-	if (store_peer_get(g->n->st, key, p->trust, FRAME_TRUST_LEN, &n) != STORE_OK ||
-	    n != FRAME_TRUST_LEN)
-		memset(p->trust, 0, sizeof p->trust);
-	s_keyname(key, sizeof key, "refused-by:", p);
-	if (store_peer_get(g->n->st, key, NULL, 0, &n) == STORE_E_NOMEM && (rb = malloc(n)) != NULL) {
-		if (store_peer_get(g->n->st, key, rb, n, &n) == STORE_OK)
-			(void)refused_load(p->refused_by, rb, n);
-		free(rb);
-	}
-	s_keyname(key, sizeof key, "", p);
-	/* Before 2026-12 counters were kept under the peer's name. */
-	if ((store_peer_get(g->n->st, key, blob, sizeof blob, &n) != STORE_OK &&
-	     store_peer_get(g->n->st, p->t.name, blob, sizeof blob, &n) != STORE_OK) ||
-	    n % 8 != 0)
-		return;
-	for (size_t k = 0; k < n / 8 && k < sizeof v / sizeof v[0]; k++)
-		for (int b = 7; b >= 0; b--)
-			v[k] = (v[k] << 8) | blob[8 * k + (size_t)b];
-	p->sent = v[1], p->received = v[2], p->duplicates = v[3], p->dropped = v[4];
-	memcpy(p->rejected, v + 1 + SAVED_FIXED, sizeof p->rejected);
-}
-
-static void
-s_peer_close(struct gossip *g, struct peer *p)
-{
-	if (p->dealer != NULL) {
-		zloop_reader_end(g->loop, p->dealer);
-		zsock_destroy(&p->dealer);
-	}
-	for (int i = 0; i <= ROUTES_MAX; i++)
-		s_conn_release(&p->conn[i]);
-	s_forget_work(p);
-	p->up = false;
-}
-
-static void
-s_peer_free(struct gossip *g, struct peer **pp)
-{
-	s_peer_close(g, *pp);
-	s_wait_free(*pp);
-	refused_destroy(&(*pp)->refused_by);
-	refused_destroy(&(*pp)->refused);
-	free(*pp);
-	*pp = NULL;
-}
 
 /* Frames larger than this close the connection (ZeroMQ's limit): the
  * largest legal frame, a RECON, whatever max_message is (a message up to
@@ -1589,8 +936,8 @@ s_max_frame(const struct gossip *g)
  * word, so that what was queued on it is freed.  Not ZeroMQ's heartbeats:
  * libzmq 4.3.4 aborts (stream_engine_base.cpp:331, !_io_error) when its
  * heartbeat timer fires on a connection whose input a flood has stopped. */
-static void
-s_sock_common(struct gossip *g, zsock_t *s)
+void
+gossip_sock_common(struct gossip *g, zsock_t *s)
 {
 	zsock_set_ipv6(s, 1); /* [IPv6] endpoints and names with AAAA records */
 	zsock_set_linger(s, 0);
@@ -1609,36 +956,6 @@ s_sock_common(struct gossip *g, zsock_t *s)
 	zsock_set_tcp_keepalive_cnt(s, 3);
 }
 
-static void
-s_peer_open(struct gossip *g, struct peer *p)
-{
-	const struct keys *k = g->n->keys;
-
-	if (p->t.endpoint[0] == '\0' || p->t.level == MSG_LEVEL_BLOCKED || p->dealer != NULL)
-		return;
-	if ((p->dealer = zsock_new(ZMQ_DEALER)) == NULL)
-		fatalx("out of memory");
-	zsock_set_curve_serverkey_bin(p->dealer, p->curve);
-	zsock_set_curve_publickey_bin(p->dealer, k->curve_pk);
-	zsock_set_curve_secretkey_bin(p->dealer, k->curve_sk);
-	s_sock_common(g, p->dealer);
-	zsock_set_immediate(p->dealer, 1);
-	zsock_set_reconnect_ivl(p->dealer, 100);
-	zsock_set_reconnect_ivl_max(p->dealer, 5000);
-	if (zsock_connect(p->dealer, "%s", p->t.endpoint) != 0) {
-		log_warnx("peer %s: cannot connect to %s", p->t.name, p->t.endpoint);
-		zsock_destroy(&p->dealer);
-		return;
-	}
-	zloop_reader(g->loop, p->dealer, s_dealer_readable, p);
-	zloop_reader_set_tolerant(g->loop, p->dealer);
-	s_conn_release(&p->conn[0]);
-	p->conn[0].used = true;
-	p->dialed = now_ms();
-	if (p->redial_ms == 0)
-		p->redial_ms = REDIAL_MIN_MS;
-}
-
 /* The listener, (re)bound: closing it drops every inbound connection,
  * which is how a newly blocked peer is cut off at once (honest peers
  * reconnect by themselves). */
@@ -1652,7 +969,7 @@ s_listen(struct gossip *g, char *err, size_t errlen)
 		zsock_destroy(&g->router);
 		for (size_t i = 0; i < g->npeers; i++)
 			for (int c = 1; c <= ROUTES_MAX; c++)
-				s_conn_release(&g->peers[i]->conn[c]);
+				peer_conn_release(&g->peers[i]->conn[c]);
 	}
 	if ((g->router = zsock_new(ZMQ_ROUTER)) == NULL)
 		return errf(err, errlen, "out of memory");
@@ -1660,7 +977,7 @@ s_listen(struct gossip *g, char *err, size_t errlen)
 	zsock_set_curve_server(g->router, 1);
 	zsock_set_curve_secretkey_bin(g->router, k->curve_sk);
 	zsock_set_curve_publickey_bin(g->router, k->curve_pk);
-	s_sock_common(g, g->router); /* an [IPv6] listen address; "*" is then both */
+	gossip_sock_common(g, g->router); /* an [IPv6] listen address; "*" is then both */
 	zsock_set_router_mandatory(g->router, 1);
 	/* A closed socket gives its port back asynchronously: a rebind may
 	 * have to wait for it a little. */
@@ -1717,16 +1034,16 @@ s_sync_peers(struct gossip *g, bool *cut)
 			p->ctl_tokens = CTL_BURST;
 			p->tokens_at = p->ctl_at = p->out_at = now_ms();
 			if (keys_curve_pk(p->curve, t->id) == -1) {
-				s_peer_free(g, &p);
+				peer_free(g, &p);
 				continue;
 			}
 			p->t = *t;
-			s_load(g, p);
+			peer_load(g, p);
 		} else {
 			if (t->level == MSG_LEVEL_BLOCKED && p->t.level != MSG_LEVEL_BLOCKED)
 				*cut = true;
 			if (t->level == MSG_LEVEL_BLOCKED || strcmp(t->endpoint, p->t.endpoint) != 0)
-				s_peer_close(g, p);
+				peer_close(g, p);
 		}
 		p->t = *t;
 		next[n++] = p;
@@ -1737,14 +1054,14 @@ s_sync_peers(struct gossip *g, bool *cut)
 			kept = next[k] == g->peers[i];
 		if (!kept) {
 			*cut = true;
-			s_peer_free(g, &g->peers[i]);
+			peer_free(g, &g->peers[i]);
 		}
 	}
 	free(g->peers);
 	g->peers = next;
 	g->npeers = n;
 	for (size_t i = 0; i < n; i++)
-		s_peer_open(g, next[i]);
+		peer_open(g, next[i]);
 }
 
 void
@@ -1758,7 +1075,7 @@ gossip_trust_changed(struct gossip *g)
 	 * what waited to be sent is judged again when it is asked anew. */
 	for (size_t i = 0; i < g->npeers; i++) {
 		struct peer *p = g->peers[i];
-		s_forget_work(p);
+		gossip_forget_work(p);
 		refused_forget_provisional(p->refused_by);
 		refused_forget_provisional(p->refused);
 		p->next_sync = 0;
@@ -1835,10 +1152,10 @@ gossip_destroy(struct gossip **gp)
 			for (size_t i = 0; i < k; i++)
 				free(res[i].tag);
 		ingest_destroy(&g->in);
-		s_save(g);
+		peer_save(g);
 	}
 	for (size_t i = 0; i < g->npeers; i++)
-		s_peer_free(g, &g->peers[i]);
+		peer_free(g, &g->peers[i]);
 	free(g->peers);
 	for (size_t i = 0; i < g->nheld; i++)
 		free(g->held[i].bytes);
@@ -1857,43 +1174,6 @@ gossip_destroy(struct gossip **gp)
 }
 
 /* ---- views ------------------------------------------------------------ */
-
-json_t *
-gossip_peers_json(const struct gossip *g)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < g->npeers; i++) {
-		const struct peer *p = g->peers[i];
-		json_t *rej = json_object(), *o;
-		char hex[2 * MSG_KEY_LEN + 1];
-		/* A policy reason and a decoder error may share a name
-		 * (not-recipient): one counter under it, their sum. */
-		for (int r = 0; r < REJ_COUNT; r++)
-			if (p->rejected[r] > 0)
-				json_object_set_new(rej, s_rej_name(r),
-					json_integer(json_integer_value(json_object_get(rej, s_rej_name(r))) +
-						(json_int_t)p->rejected[r]));
-		hex_encode(hex, p->t.id, MSG_KEY_LEN);
-		o = json_pack("{s:s,s:s,s:o,s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I}", "name",
-			p->t.name, "id", hex, "endpoint",
-			p->t.endpoint[0] ? json_string(p->t.endpoint) : json_null(), "level",
-			msg_level_name(p->t.level), "coordinator", p->t.coordinator, "connected", p->up,
-			"last_seen", (json_int_t)p->last_seen, "sent", (json_int_t)p->sent, "received",
-			(json_int_t)p->received, "duplicates", (json_int_t)p->duplicates, "dropped",
-			(json_int_t)p->dropped, "rejected", rej, "reconciliations",
-			(json_int_t)p->reconciled, "last_reconciled", (json_int_t)p->last_reconciled);
-		json_object_set_new(o, "rejected_last_minute", json_integer((json_int_t)s_rej_last_minute(p)));
-		json_object_set_new(o, "refused_by_peer",
-			json_integer((json_int_t)refused_count(p->refused_by)));
-		json_object_set_new(o, "protocol", json_integer((json_int_t)p->version));
-		json_object_set_new(o, "unproven_bytes", json_integer((json_int_t)s_unproven(p)));
-		json_object_set_new(o, "wanted", json_integer((json_int_t)p->nwant));
-		json_object_set_new(o, "waiting_bytes", json_integer((json_int_t)p->wait_bytes));
-		json_array_append_new(a, o);
-	}
-	return a;
-}
 
 struct explained {
 	const struct gossip *g;
