@@ -1,12 +1,14 @@
 #include "control.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ioc.h"
 #include "log.h"
 #include "looplag.h"
 #include "util.h"
@@ -181,6 +183,536 @@ s_stats(struct control *c)
 		"loop_lag_max_ms", (double)lagmax / 1000);
 }
 
+/* ---- reading and importing messages ------------------------------------- */
+
+/*
+ * query, get, thread and import take their fields as hostile input: each
+ * is checked for its type and size before anything is done, a field the
+ * command does not know is refused, and each failure is one error line
+ * naming the field.  A reply carries messages as their signed bytes in
+ * base64: the client decodes them, and opens sealed bodies with the key
+ * when its user may read it.
+ */
+
+/* The error reply for a message that is not here, with "code":
+ * "not-found" for a client that words it its own way. */
+static json_t *
+s_not_found(const uint8_t id[MSG_ID_LEN])
+{
+	char hex[2 * MSG_ID_LEN + 1];
+	json_t *rep;
+
+	hex_encode(hex, id, MSG_ID_LEN);
+	rep = s_error("no message %s here", hex);
+	json_object_set_new(rep, "code", json_string("not-found"));
+	return rep;
+}
+
+/* NULL when every member of req but "cmd" is one of names (NULL-ended),
+ * else the error reply. */
+static json_t *
+s_fields(json_t *req, const char *const *names)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach (req, k, v) {
+		if (strcmp(k, "cmd") == 0)
+			continue;
+		for (i = 0; names[i] != NULL && strcmp(k, names[i]) != 0; i++)
+			;
+		if (names[i] == NULL)
+			return s_error("unknown field \"%.64s\"", k);
+	}
+	return NULL;
+}
+
+/* The string member key of req into *out (NULL when absent or null; *len
+ * its length): an error reply when it is not a string, is empty, holds a
+ * NUL or is longer than max bytes. */
+static json_t *
+s_string(json_t *req, const char *key, size_t max, const char **out, size_t *len)
+{
+	json_t *v = json_object_get(req, key);
+	size_t n;
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v))
+		return s_error("\"%s\" is not a string", key);
+	if ((n = json_string_length(v)) == 0)
+		return s_error("\"%s\" is empty", key);
+	if (n > max)
+		return s_error("\"%s\" is longer than %zu bytes", key, max);
+	if (strlen(json_string_value(v)) != n)
+		return s_error("\"%s\" holds a NUL character", key);
+	*out = json_string_value(v);
+	if (len != NULL)
+		*len = n;
+	return NULL;
+}
+
+/* The integer member key of req, from min to max, into *out (left alone
+ * when absent or null). */
+static json_t *
+s_uint(json_t *req, const char *key, uint64_t min, uint64_t max, uint64_t *out)
+{
+	json_t *v = json_object_get(req, key);
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (uint64_t)json_integer_value(v) < min || (uint64_t)json_integer_value(v) > max)
+		return s_error("\"%s\" is not an integer from %llu to %llu", key,
+			(unsigned long long)min, (unsigned long long)max);
+	*out = (uint64_t)json_integer_value(v);
+	return NULL;
+}
+
+/* The boolean member key of req into *out (left alone when absent or null). */
+static json_t *
+s_bool(json_t *req, const char *key, bool *out)
+{
+	json_t *v = json_object_get(req, key);
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (!json_is_boolean(v))
+		return s_error("\"%s\" is not true or false", key);
+	*out = json_is_true(v);
+	return NULL;
+}
+
+/* The message id member "id" of req; required. */
+static json_t *
+s_id(json_t *req, uint8_t id[MSG_ID_LEN])
+{
+	const char *s = json_string_value(json_object_get(req, "id"));
+
+	if (s == NULL || id_parse(id, s) == -1)
+		return s_error("%s", "\"id\" is not a message id (64 hex digits)");
+	return NULL;
+}
+
+/* The base64 member key of req, at most max bytes once decoded, into
+ * *out (malloc'd, the caller frees) and *len; required. */
+static json_t *
+s_bytes(json_t *req, const char *key, size_t max, uint8_t **out, size_t *len)
+{
+	json_t *v = json_object_get(req, key);
+	size_t n;
+
+	*out = NULL;
+	if (!json_is_string(v))
+		return s_error("\"%s\" is missing or not a string (the message in base64)", key);
+	n = json_string_length(v);
+	/* Refused before anything is decoded or allocated. */
+	if (n > sodium_base64_ENCODED_LEN(max, sodium_base64_VARIANT_ORIGINAL) - 1)
+		return s_error("\"%s\" is larger than max_message (%zu bytes)", key, max);
+	if ((*out = control_unbase64(v, len)) == NULL)
+		return s_error("\"%s\" is not base64 (or out of memory)", key);
+	if (*len > max) {
+		free(*out);
+		*out = NULL;
+		return s_error("\"%s\" is larger than max_message (%zu bytes)", key, max);
+	}
+	return NULL;
+}
+
+/* One request's walk over the store: what it asks for, what it has done. */
+struct page {
+	struct control *c;
+	struct msg *m, *r; /* the message looked at; one that refers to it */
+	/* query filters */
+	uint64_t since, until;
+	bool has_origin;
+	uint8_t origin[MSG_KEY_LEN];
+	int tlp, kind, category;
+	bool all, brief;
+	size_t limit;
+	uint64_t after; /* thread: the local key to go on after */
+	/* the walk */
+	json_t *items;
+	size_t nitems, bytes, decodes, done; /* messages returned, their bytes,
+	                                        messages decoded, looked at */
+	bool more;                           /* stopped before the end */
+	uint64_t lkey;                       /* the last one looked at: its local */
+	struct store_pos pos;                /* key, its (time, id) position */
+};
+
+/* Whether the page is full: at least one message looked at, and the
+ * reply's messages or bytes, or the request's decodes, used up. */
+static bool
+s_page_full(const struct page *p)
+{
+	return p->done > 0 && (p->nitems >= p->limit || p->bytes >= CONTROL_PAGE_BYTES ||
+				      p->decodes >= CONTROL_PAGE_DECODES);
+}
+
+static void
+s_page_done(struct page *p, const struct store_item *it)
+{
+	p->done++;
+	p->lkey = it->lkey;
+	p->pos.time = it->time;
+	memcpy(p->pos.id, it->id, MSG_ID_LEN);
+}
+
+struct retract {
+	struct page *p;
+	const uint8_t *origin;
+	bool yes;
+};
+
+/* store_item_fn: a retract of r->origin's. */
+static int
+s_retract_item(void *arg, const struct store_item *it)
+{
+	struct retract *r = arg;
+
+	r->p->decodes++;
+	if (msg_decode(r->p->r, it->bytes, it->len, 0) == MSG_OK &&
+	    r->p->r->kind == MSG_KIND_RETRACT && memcmp(r->p->r->origin, r->origin, MSG_KEY_LEN) == 0) {
+		r->yes = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* A message is retracted once its own origin has retracted it.  The
+ * messages that refer to it are decoded into p->r and counted. */
+static bool
+s_retracted(struct page *p, const uint8_t id[MSG_ID_LEN], const uint8_t origin[MSG_KEY_LEN])
+{
+	struct retract r = { p, origin, false };
+
+	(void)store_by_ref(p->c->n->st, id, 0, s_retract_item, &r);
+	return r.yes;
+}
+
+static bool
+s_match(const struct page *p, const struct msg *m)
+{
+	return m->time >= p->since && m->time <= p->until &&
+	       (!p->has_origin || memcmp(m->origin, p->origin, MSG_KEY_LEN) == 0) &&
+	       (p->tlp < 0 || (int)m->tlp == p->tlp) && (p->kind < 0 || (int)m->kind == p->kind) &&
+	       (p->category < 0 ||
+		       (m->has_body && (int)m->body.category == p->category &&
+			       (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE)));
+}
+
+/* store_item_fn of query: one message, newest first, into the page when
+ * it matches. */
+static int
+s_query_item(void *arg, const struct store_item *it)
+{
+	struct page *p = arg;
+	struct keys *k = p->c->n->keys;
+	struct msg *m = p->m;
+	uint8_t *plain = NULL;
+	size_t nplain = 0;
+	char hex[2 * MSG_KEY_LEN + 1], oh[2 * MSG_KEY_LEN + 1];
+	bool retracted = false, match;
+	json_t *o;
+
+	if (s_page_full(p)) {
+		p->more = true;
+		return 1;
+	}
+	p->decodes++;
+	match = msg_decode(m, it->bytes, it->len, 0) == MSG_OK;
+	/* A body sealed to this node is opened for the category filter. */
+	if (match && p->category >= 0 && !m->has_body && k != NULL &&
+	    msg_open(m, p->c->n->id, k->curve_pk, k->curve_sk, &plain, &nplain) != MSG_OK)
+		m->has_body = false;
+	if (match && (match = s_match(p, m)))
+		retracted = s_retracted(p, m->id, m->origin);
+	if (match && (!retracted || p->all)) {
+		hex_encode(hex, it->id, MSG_ID_LEN);
+		if (p->brief) {
+			hex_encode(oh, m->origin, MSG_KEY_LEN);
+			o = json_pack("{s:s,s:s,s:b}", "id", hex, "origin", oh, "retracted", retracted);
+		} else {
+			o = json_pack("{s:s,s:o,s:b}", "id", hex, "message", control_base64(it->bytes, it->len),
+				"retracted", retracted);
+			p->bytes += it->len;
+		}
+		json_array_append_new(p->items, o);
+		p->nitems++;
+	}
+	if (plain != NULL) {
+		sodium_memzero(plain, nplain);
+		free(plain);
+	}
+	s_page_done(p, it);
+	return 0;
+}
+
+/* The cursor after the page's last message ("next"), null when the walk
+ * ended: "l" and the local key in 16 hex digits for a walk by local key,
+ * "t", the time in 16 hex digits and the id for one in (time, id) order. */
+static json_t *
+s_cursor(const struct page *p, bool bylkey)
+{
+	char buf[1 + 16 + 2 * MSG_ID_LEN + 1], hex[2 * MSG_ID_LEN + 1];
+
+	if (!p->more)
+		return json_null();
+	if (bylkey)
+		snprintf(buf, sizeof buf, "l%016llx", (unsigned long long)p->lkey);
+	else {
+		hex_encode(hex, p->pos.id, MSG_ID_LEN);
+		snprintf(buf, sizeof buf, "t%016llx%s", (unsigned long long)p->pos.time, hex);
+	}
+	return json_string(buf);
+}
+
+/* A cursor that s_cursor() gives: 0, or -1 when s is not one of kind. */
+static int
+s_cursor_parse(const char *s, char kind, uint64_t *lkey, struct store_pos *pos)
+{
+	size_t n = strlen(s);
+	uint8_t b[8];
+	uint64_t v = 0;
+
+	if (s[0] != kind || n != (kind == 'l' ? 17u : 17u + 2 * MSG_ID_LEN) ||
+	    hex_decode(b, sizeof b, s + 1, 16) == -1)
+		return -1;
+	for (size_t i = 0; i < sizeof b; i++)
+		v = v << 8 | b[i];
+	if (kind == 'l') {
+		*lkey = v;
+		return v == 0 ? -1 : 0;
+	}
+	pos->time = v;
+	return hex_decode(pos->id, MSG_ID_LEN, s + 17, 2 * MSG_ID_LEN);
+}
+
+/* An indicator as TYPE:VALUE or a value whose type is guessed, normalized
+ * as publish does: its length, or -1. */
+static int
+s_indicator(const char *s, size_t n, char norm[IOC_MAX_VALUE + 1])
+{
+	const char *colon = memchr(s, ':', n), *v;
+	int t = colon != NULL ? ioc_type_parse(s, (size_t)(colon - s)) : -1;
+	size_t vn;
+
+	v = t >= 0 ? colon + 1 : s;
+	vn = n - (size_t)(v - s);
+	if (t < 0)
+		t = ioc_guess(v, vn);
+	if (t < 0 || vn == 0)
+		return -1;
+	return ioc_normalize((enum ioc_type)t, v, vn, norm, IOC_MAX_VALUE + 1);
+}
+
+/* A word member (TLP, category, kind) parsed into *out; -1 when absent. */
+static json_t *
+s_word(json_t *req, const char *key, int (*parse)(const char *, size_t), int *out)
+{
+	const char *s;
+	size_t n;
+	json_t *e;
+
+	if ((e = s_string(req, key, 64, &s, &n)) != NULL || s == NULL)
+		return e;
+	if ((*out = parse(s, n)) < 0)
+		return s_error("\"%s\": unknown value '%s'", key, s);
+	return NULL;
+}
+
+/*
+ * query: messages newest first, filtered; one page of at most "limit"
+ * (CONTROL_PAGE_ITEMS) messages and CONTROL_PAGE_BYTES of them, after
+ * decoding at most CONTROL_PAGE_DECODES messages (candidates and those
+ * that may retract them); "next" goes on where the page stopped.
+ */
+static json_t *
+s_query(struct control *c, json_t *req)
+{
+	static const char *const fields[] = { "indicator", "since", "until", "origin", "tlp",
+		"category", "kind", "all", "brief", "limit", "after", NULL };
+	struct page p = { .c = c, .until = UINT64_MAX, .tlp = -1, .kind = -1, .category = -1 };
+	const char *ind, *origin, *after;
+	char norm[IOC_MAX_VALUE + 1];
+	uint64_t limit = CONTROL_PAGE_ITEMS, lkey = 0;
+	struct store_pos pos = { 0 };
+	size_t indlen = 0;
+	int len = 0, rc;
+	json_t *e;
+
+	if ((e = s_fields(req, fields)) != NULL ||
+	    (e = s_string(req, "indicator", IOC_MAX_VALUE + 32, &ind, &indlen)) != NULL ||
+	    (e = s_uint(req, "since", 0, INT64_MAX, &p.since)) != NULL ||
+	    (e = s_uint(req, "until", 0, INT64_MAX, &p.until)) != NULL ||
+	    (e = s_string(req, "origin", 2 * MSG_KEY_LEN, &origin, NULL)) != NULL ||
+	    (e = s_word(req, "tlp", msg_tlp_parse, &p.tlp)) != NULL ||
+	    (e = s_word(req, "category", msg_category_parse, &p.category)) != NULL ||
+	    (e = s_word(req, "kind", msg_kind_parse, &p.kind)) != NULL ||
+	    (e = s_bool(req, "all", &p.all)) != NULL || (e = s_bool(req, "brief", &p.brief)) != NULL ||
+	    (e = s_uint(req, "limit", 1, CONTROL_PAGE_ITEMS, &limit)) != NULL ||
+	    (e = s_string(req, "after", 128, &after, NULL)) != NULL)
+		return e;
+	if ((p.has_origin = origin != NULL) && id_parse(p.origin, origin) == -1)
+		return s_error("%s", "\"origin\" is not a node id (64 hex digits)");
+	if (ind != NULL && (len = s_indicator(ind, indlen, norm)) <= 0)
+		return s_error("\"indicator\": '%.200s' is not a valid indicator", ind);
+	if (after != NULL && s_cursor_parse(after, ind != NULL ? 'l' : 't', &lkey, &pos) == -1)
+		return s_error("%s", "\"after\" is not a cursor of this query (a \"next\" it returned)");
+	p.limit = (size_t)limit;
+	p.m = msg_new(), p.r = msg_new(), p.items = json_array();
+	if (p.m == NULL || p.r == NULL || p.items == NULL)
+		rc = STORE_E_NOMEM;
+	else if (ind != NULL)
+		rc = store_by_ioc(c->n->st, norm, (size_t)len, lkey, 0, s_query_item, &p);
+	else
+		rc = store_range(c->n->st, p.since, p.until, true, after != NULL ? &pos : NULL, 0,
+			s_query_item, &p, NULL);
+	msg_destroy(&p.m);
+	msg_destroy(&p.r);
+	if (rc < 0) {
+		json_decref(p.items);
+		return s_error("the store cannot be read: %s", store_strerror(rc));
+	}
+	return json_pack("{s:b,s:o,s:o}", "ok", 1, "messages", p.items, "next",
+		s_cursor(&p, ind != NULL));
+}
+
+/* store_item_fn of get: the message and whether it is retracted. */
+static int
+s_get_item(void *arg, const struct store_item *it)
+{
+	struct page *p = arg;
+	char hex[2 * MSG_ID_LEN + 1];
+	bool retracted = false;
+
+	if (msg_decode(p->m, it->bytes, it->len, 0) == MSG_OK)
+		retracted = s_retracted(p, it->id, p->m->origin);
+	hex_encode(hex, it->id, MSG_ID_LEN);
+	p->items = json_pack("{s:b,s:s,s:o,s:b}", "ok", 1, "id", hex, "message",
+		control_base64(it->bytes, it->len), "retracted", retracted);
+	return 1;
+}
+
+/* get: one message, its signed bytes and whether its origin retracted it. */
+static json_t *
+s_get(struct control *c, json_t *req)
+{
+	static const char *const fields[] = { "id", NULL };
+	struct page p = { .c = c };
+	uint8_t id[MSG_ID_LEN];
+	json_t *e;
+	int rc;
+
+	if ((e = s_fields(req, fields)) != NULL || (e = s_id(req, id)) != NULL)
+		return e;
+	p.m = msg_new(), p.r = msg_new();
+	rc = p.m == NULL || p.r == NULL ? STORE_E_NOMEM : store_get(c->n->st, id, s_get_item, &p);
+	msg_destroy(&p.m);
+	msg_destroy(&p.r);
+	if (rc == STORE_E_NOTFOUND)
+		return s_not_found(id);
+	if (rc < 0 || p.items == NULL) {
+		json_decref(p.items);
+		return s_error("the store cannot be read: %s", store_strerror(rc < 0 ? rc : STORE_E_NOMEM));
+	}
+	return p.items;
+}
+
+/* store_item_fn of thread: the messages that refer to one, after the
+ * cursor, as they are stored. */
+static int
+s_thread_item(void *arg, const struct store_item *it)
+{
+	struct page *p = arg;
+	char hex[2 * MSG_ID_LEN + 1];
+
+	if (it->lkey <= p->after)
+		return 0;
+	if (s_page_full(p)) {
+		p->more = true;
+		return 1;
+	}
+	hex_encode(hex, it->id, MSG_ID_LEN);
+	json_array_append_new(p->items, json_pack("{s:s,s:o}", "id", hex, "message",
+						control_base64(it->bytes, it->len)));
+	p->nitems++;
+	p->bytes += it->len;
+	s_page_done(p, it);
+	return 0;
+}
+
+/* thread: the messages that refer to "id" (updates, sightings,
+ * retractions), oldest stored first, by pages as query's; nothing is
+ * decoded. */
+static json_t *
+s_thread(struct control *c, json_t *req)
+{
+	static const char *const fields[] = { "id", "limit", "after", NULL };
+	struct page p = { .c = c };
+	uint64_t limit = CONTROL_PAGE_ITEMS;
+	uint8_t id[MSG_ID_LEN];
+	const char *after;
+	json_t *e;
+	int rc;
+
+	if ((e = s_fields(req, fields)) != NULL || (e = s_id(req, id)) != NULL ||
+	    (e = s_uint(req, "limit", 1, CONTROL_PAGE_ITEMS, &limit)) != NULL ||
+	    (e = s_string(req, "after", 128, &after, NULL)) != NULL)
+		return e;
+	if (after != NULL && s_cursor_parse(after, 'l', &p.after, NULL) == -1)
+		return s_error("%s", "\"after\" is not a cursor of this thread (a \"next\" it returned)");
+	p.limit = (size_t)limit;
+	if ((p.items = json_array()) == NULL)
+		return s_error("%s", "out of memory");
+	if ((rc = store_by_ref(c->n->st, id, 0, s_thread_item, &p)) < 0) {
+		json_decref(p.items);
+		return s_error("the store cannot be read: %s", store_strerror(rc));
+	}
+	return json_pack("{s:b,s:o,s:o}", "ok", 1, "messages", p.items, "next", s_cursor(&p, true));
+}
+
+/*
+ * import: a signed message from outside (a file an operator was given),
+ * judged by node_accept() as if "from" (a trust-list name), or else its
+ * origin, had sent it; when stored, offered to the peers at once, as a
+ * publication is.
+ */
+static json_t *
+s_import(struct control *c, json_t *req)
+{
+	static const char *const fields[] = { "message", "from", NULL };
+	const struct trust_peer *from = NULL;
+	char err[512], hex[2 * MSG_ID_LEN + 1];
+	uint8_t *bytes, id[MSG_ID_LEN];
+	const char *name;
+	size_t len;
+	json_t *e;
+	int r;
+
+	if ((e = s_fields(req, fields)) != NULL ||
+	    (e = s_string(req, "from", 255, &name, NULL)) != NULL)
+		return e;
+	if (name != NULL && (from = trust_find_name(c->n->trust, name)) == NULL)
+		return s_error("\"from\": no peer '%s' in the trust list", name);
+	if ((e = s_bytes(req, "message", (size_t)c->n->cfg.max_message, &bytes, &len)) != NULL)
+		return e;
+	r = node_accept(c->n, bytes, len, from, id, err, sizeof err);
+	if (r == 0)
+		gossip_push(c->g, bytes, len, NULL);
+	free(bytes);
+	if (r < 0)
+		return s_error("%s", err);
+	hex_encode(hex, id, MSG_ID_LEN);
+	if (r == 0)
+		log_debug("control: imported %s%s%s", hex, from != NULL ? " as from " : "",
+			from != NULL ? from->name : "");
+	return json_pack("{s:b,s:s,s:s}", "ok", 1, "result", r == 1 ? "duplicate" : "stored", "id",
+		hex);
+}
+
 static json_t *
 s_dispatch(struct control *c, json_t *req)
 {
@@ -189,7 +721,7 @@ s_dispatch(struct control *c, json_t *req)
 	uint8_t id[MSG_ID_LEN];
 
 	if (cmd == NULL)
-		return s_error("%s", "request without \"cmd\"");
+		return s_error("%s", "request without \"cmd\" (a string)");
 	if (strcmp(cmd, "ping") == 0) {
 		hex_encode(hex, c->n->id, MSG_KEY_LEN);
 		return json_pack("{s:b,s:s,s:s}", "ok", 1, "name", c->n->cfg.name, "id", hex);
@@ -202,6 +734,14 @@ s_dispatch(struct control *c, json_t *req)
 		return s_reload(c);
 	if (strcmp(cmd, "stats") == 0)
 		return s_stats(c);
+	if (strcmp(cmd, "query") == 0)
+		return s_query(c, req);
+	if (strcmp(cmd, "get") == 0)
+		return s_get(c, req);
+	if (strcmp(cmd, "thread") == 0)
+		return s_thread(c, req);
+	if (strcmp(cmd, "import") == 0)
+		return s_import(c, req);
 	if (strcmp(cmd, "explain") == 0) {
 		const char *s = json_string_value(json_object_get(req, "id"));
 		json_t *a;
@@ -218,20 +758,29 @@ static int
 s_readable(zloop_t *loop, zsock_t *sock, void *arg)
 {
 	struct control *c = arg;
-	char *text = zstr_recv(sock), *out;
-	json_t *req, *rep;
+	zmsg_t *msg = zmsg_recv(sock);
+	zframe_t *f;
+	json_t *req = NULL, *rep;
+	char *out;
 
 	(void)loop;
-	if (text == NULL)
+	if (msg == NULL)
 		return 0;
-	req = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
-	rep = json_is_object(req) ? s_dispatch(c, req) : s_error("%s", "request is not a JSON object");
+	/* One frame, one JSON object (no NUL inside: jansson refuses it). */
+	if (zmsg_size(msg) != 1 || (f = zmsg_first(msg)) == NULL)
+		rep = s_error("%s", "a request is one frame: one JSON object");
+	else {
+		req = json_loadb((const char *)zframe_data(f), zframe_size(f), JSON_REJECT_DUPLICATES,
+			NULL);
+		rep = json_is_object(req) ? s_dispatch(c, req)
+					  : s_error("%s", "request is not a JSON object");
+	}
 	out = json_dumps(rep, JSON_COMPACT);
 	zstr_send(sock, out ? out : "{\"ok\":false,\"error\":\"out of memory\"}");
 	free(out);
 	json_decref(rep);
 	json_decref(req);
-	zstr_free(&text);
+	zmsg_destroy(&msg);
 	return 0;
 }
 
@@ -253,8 +802,12 @@ control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err, size_t e
 	}
 	/* A socket file left by a daemon that died: nobody answers on it. */
 	unlink(c->path);
-	if ((c->rep = zsock_new(ZMQ_REP)) != NULL)
+	if ((c->rep = zsock_new(ZMQ_REP)) != NULL) {
 		zsock_set_affinity(c->rep, 1); /* an I/O thread that peers never load */
+		/* A larger request is never read: ZeroMQ drops its connection
+		 * (set before the bind, which hands it to the connections). */
+		zsock_set_maxmsgsize(c->rep, CONTROL_MAX_REQUEST);
+	}
 	if (c->rep == NULL || zsock_bind(c->rep, "ipc://%s", c->path) == -1 ||
 	    chmod(c->path, 0660) == -1) {
 		errf(err, errlen, "%s: cannot serve the control socket: %s", c->path, strerror(errno));
@@ -320,20 +873,55 @@ control_probe(const char *dir)
 }
 
 json_t *
-control_call(const char *dir, json_t *request, char *err, size_t errlen)
+control_base64(const uint8_t *p, size_t n)
 {
-	char path[PATH_MAX + 64], *text, *reply;
-	json_t *rep = NULL;
+	size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+	char *b = malloc(len);
+	json_t *s;
+
+	if (b == NULL)
+		return NULL;
+	sodium_bin2base64(b, len, p, n, sodium_base64_VARIANT_ORIGINAL);
+	s = json_stringn_nocheck(b, len - 1);
+	free(b);
+	return s;
+}
+
+uint8_t *
+control_unbase64(const json_t *s, size_t *len)
+{
+	const char *b64 = json_string_value(s), *end;
+	size_t n = json_string_length(s), cap = n / 4 * 3 + 3;
+	uint8_t *p;
+
+	if (b64 == NULL || (p = malloc(cap)) == NULL)
+		return NULL;
+	if (sodium_base642bin(p, cap, b64, n, NULL, len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    end != b64 + n) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct control_client {
+	char dir[PATH_MAX];
 	zsock_t *req;
+	bool broken; /* a request went unanswered: the REQ socket waits forever */
+};
+
+struct control_client *
+control_connect(const char *dir, char *err, size_t errlen)
+{
+	struct control_client *cc;
+	char path[PATH_MAX + 64];
 	int e;
 
-	if (control_path(path, sizeof path, dir) == -1) {
-		json_decref(request);
+	if (control_path(path, sizeof path, dir) == -1 || strlen(dir) >= sizeof cc->dir) {
 		errf(err, errlen, "%s: path too long for a Unix socket", dir);
 		return NULL;
 	}
 	if ((e = s_connect(path)) != 0) {
-		json_decref(request);
 		if (e == EACCES)
 			errf(err, errlen, "%s: " NODE_EACCES, path);
 		else
@@ -341,25 +929,66 @@ control_call(const char *dir, json_t *request, char *err, size_t errlen)
 				path);
 		return NULL;
 	}
-	text = json_dumps(request, JSON_COMPACT);
-	json_decref(request);
-	if (text == NULL || (req = zsock_new(ZMQ_REQ)) == NULL) {
-		free(text);
+	if ((cc = calloc(1, sizeof *cc)) == NULL || (cc->req = zsock_new(ZMQ_REQ)) == NULL) {
+		free(cc);
 		errf(err, errlen, "out of memory");
 		return NULL;
 	}
-	zsock_set_rcvtimeo(req, CONTROL_TIMEOUT_MS);
-	zsock_set_sndtimeo(req, CONTROL_TIMEOUT_MS);
-	zsock_set_linger(req, 0);
-	if (zsock_connect(req, "ipc://%s", path) == -1 || zstr_send(req, text) == -1 ||
-	    (reply = zstr_recv(req)) == NULL)
+	snprintf(cc->dir, sizeof cc->dir, "%s", dir);
+	zsock_set_rcvtimeo(cc->req, CONTROL_TIMEOUT_MS);
+	zsock_set_sndtimeo(cc->req, CONTROL_TIMEOUT_MS);
+	zsock_set_linger(cc->req, 0);
+	if (zsock_connect(cc->req, "ipc://%s", path) == -1) {
 		errf(err, errlen, "socmeshd for %s did not answer", dir);
-	else {
+		control_disconnect(&cc);
+	}
+	return cc;
+}
+
+json_t *
+control_request(struct control_client *cc, json_t *request, char *err, size_t errlen)
+{
+	char *text = json_dumps(request, JSON_COMPACT), *reply;
+	json_t *rep = NULL;
+
+	json_decref(request);
+	if (text == NULL) {
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (cc->broken || zstr_send(cc->req, text) == -1 || (reply = zstr_recv(cc->req)) == NULL) {
+		cc->broken = true;
+		errf(err, errlen, "socmeshd for %s did not answer", cc->dir);
+	} else {
 		if ((rep = json_loads(reply, 0, NULL)) == NULL)
 			errf(err, errlen, "socmeshd sent a reply that is not JSON");
 		zstr_free(&reply);
 	}
-	zsock_destroy(&req);
 	free(text);
+	return rep;
+}
+
+void
+control_disconnect(struct control_client **ccp)
+{
+	if (ccp == NULL || *ccp == NULL)
+		return;
+	zsock_destroy(&(*ccp)->req);
+	free(*ccp);
+	*ccp = NULL;
+}
+
+json_t *
+control_call(const char *dir, json_t *request, char *err, size_t errlen)
+{
+	struct control_client *cc = control_connect(dir, err, errlen);
+	json_t *rep;
+
+	if (cc == NULL) {
+		json_decref(request);
+		return NULL;
+	}
+	rep = control_request(cc, request, err, errlen);
+	control_disconnect(&cc);
 	return rep;
 }

@@ -1,7 +1,10 @@
 /*
  * control — the daemon's local control socket, DIR/control.sock (ZeroMQ
  * REP over a Unix socket, mode 0660: the owner's group decides who may use
- * it).  One JSON object per request, one per reply:
+ * it).  The daemon alone opens and writes the store: the socmesh CLI reads
+ * and imports messages through this socket.  One JSON object per request
+ * (one frame, at most CONTROL_MAX_REQUEST bytes: a larger one is dropped
+ * with its connection, unanswered), one per reply:
  *
  *   {"cmd": "ping"}                   -> {"ok": true, "name", "id"}
  *   {"cmd": "publish", "message": {}} -> {"ok": true, "id"}   (draft fields,
@@ -18,9 +21,42 @@
  *                                        by_tlp, by_kind, by_origin,
  *                                        store_used_bytes, store_size_limit,
  *                                        uptime_s}}
+ *   {"cmd": "query", "indicator"?: "TYPE:VALUE" or a value (normalized as
+ *    publish does), "since"?, "until"?: ms since the epoch (creation time,
+ *    inclusive), "origin"?: node id, "tlp"?, "category"?, "kind"?: names,
+ *    "all"?: bool (retracted ones too), "brief"?: bool, "limit"?: 1 to
+ *    CONTROL_PAGE_ITEMS (the default), "after"?: a "next"}
+ *                                     -> {"ok": true, "messages": [{"id", "message":
+ *                                        base64 of the signed bytes, "retracted"}],
+ *                                        "next": cursor or null}
+ *        Newest first (by creation time; with "indicator", by storage
+ *        order).  One page: at most "limit" messages and about
+ *        CONTROL_PAGE_BYTES of them, after decoding at most
+ *        CONTROL_PAGE_DECODES messages (those looked at and those that
+ *        may retract them; the one message looked at first is always
+ *        finished).  A page may hold fewer messages than asked for, even
+ *        none, while "next" is not null: ask again with "after": next until
+ *        it is null.  "brief" gives {"id", "origin", "retracted"} without
+ *        the bytes.  A category matches bodies this node can open.
+ *   {"cmd": "get", "id": hex}         -> {"ok": true, "id", "message": base64,
+ *                                        "retracted": bool}; a message that is
+ *                                        not here: {"ok": false, "error",
+ *                                        "code": "not-found"}
+ *   {"cmd": "thread", "id": hex, "limit"?, "after"?}
+ *                                     -> {"ok": true, "messages": [{"id", "message"}],
+ *                                        "next"}: the messages that refer to id,
+ *                                        oldest stored first, by pages as query's
+ *   {"cmd": "import", "message": base64, "from"?: trust-list name}
+ *                                     -> {"ok": true, "result": "stored" or
+ *                                        "duplicate", "id"}: node_accept(), then
+ *                                        offered to the peers as a publication
+ *                                        is; a message larger than max_message
+ *                                        is refused before it is decoded
  *
- * Errors: {"ok": false, "error": "one line"}.  The socket is served on the
- * daemon's loop; a request never blocks it for longer than one commit.
+ * Errors: {"ok": false, "error": "one line"}.  Every field of query, get,
+ * thread and import is checked for type and size, and a field they do not
+ * know is refused.  The socket is served on the daemon's loop; a request
+ * never blocks it for longer than one commit or one page.
  */
 #ifndef SOCMESH_CONTROL_H
 #define SOCMESH_CONTROL_H
@@ -31,6 +67,10 @@
 #include "node.h"
 
 #define CONTROL_TIMEOUT_MS 10000 /* a client's wait for a reply */
+#define CONTROL_MAX_REQUEST (4 * 1024 * 1024) /* bytes of one request */
+#define CONTROL_PAGE_ITEMS 100                /* messages in one page */
+#define CONTROL_PAGE_BYTES (1024 * 1024)      /* their bytes, about */
+#define CONTROL_PAGE_DECODES 256              /* messages decoded for one */
 
 struct control;
 
@@ -50,6 +90,27 @@ int control_path(char *out, size_t len, const char *dir);
  * not answer.
  */
 json_t *control_call(const char *dir, json_t *request, char *err, size_t errlen);
+
+/*
+ * The same over one connection kept for several requests (a command that
+ * pages through a query).  control_connect() fails as control_call() does
+ * when no daemon is listening; control_request() takes the request over
+ * and returns the reply, or NULL with err set, after which the connection
+ * serves no further request.  control_disconnect() is NULL-safe.
+ */
+struct control_client;
+struct control_client *control_connect(const char *dir, char *err, size_t errlen);
+json_t *control_request(struct control_client *cc, json_t *request, char *err, size_t errlen);
+void control_disconnect(struct control_client **ccp);
+
+/* n bytes as a JSON string in base64, the form messages take on this
+ * socket; NULL when out of memory. */
+json_t *control_base64(const uint8_t *p, size_t n);
+
+/* The base64 JSON string s decoded into a malloc'd buffer of *len bytes
+ * (the caller frees it); NULL when s is not a string or not base64, or
+ * when out of memory. */
+uint8_t *control_unbase64(const json_t *s, size_t *len);
 
 /* Whether a daemon serves dir: 1 when one accepts on its control socket,
  * 0 when none does (no socket, or nobody behind it), -1 when this process
