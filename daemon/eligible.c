@@ -8,18 +8,21 @@
 struct item {
 	uint64_t time;
 	uint8_t id[MSG_ID_LEN];
-	bool keep; /* a roster: never too old */
 };
 
-/* Items [0, sorted) in (time, id) order, the rest as they came. */
+/* A class: its items as of the last settle, sealed and shared with the
+ * exchanges that use them (never changed: a settle makes a new one), and
+ * those added since, as they came. */
 struct class {
-	struct item *v;
-	size_t n, cap, sorted;
+	struct recon_set *base;
+	struct item *tail;
+	size_t ntail, captail;
 };
 
 struct addressed {
 	uint8_t peer[MSG_KEY_LEN];
 	struct item it;
+	bool keep;
 };
 
 enum { CLASS_MEMBER, CLASS_EXTERNAL, CLASS_COUNT };
@@ -27,10 +30,9 @@ enum { CLASS_MEMBER, CLASS_EXTERNAL, CLASS_COUNT };
 struct eligible {
 	uint8_t self[MSG_KEY_LEN];
 	struct class cls[CLASS_COUNT];
-	/* A class's set as it is now, shared by every exchange with a peer
-	 * that has nothing of its own (no addressed message, no refusal): an
-	 * exchange then costs no copy.  Dropped when the class changes. */
-	struct recon_set *shared[CLASS_COUNT];
+	/* Rosters: never too old (few; looked up when something is). */
+	uint8_t (*keep)[MSG_ID_LEN];
+	size_t nkeep, capkeep;
 	struct addressed *a;
 	size_t na, capa;
 };
@@ -49,11 +51,14 @@ static void
 s_clear(struct eligible *e)
 {
 	for (int c = 0; c < CLASS_COUNT; c++) {
-		free(e->cls[c].v);
-		recon_set_destroy(&e->shared[c]);
+		recon_set_destroy(&e->cls[c].base);
+		free(e->cls[c].tail);
 	}
+	free(e->keep);
 	free(e->a);
 	memset(e->cls, 0, sizeof e->cls);
+	e->keep = NULL;
+	e->nkeep = e->capkeep = 0;
 	e->a = NULL;
 	e->na = e->capa = 0;
 }
@@ -84,13 +89,21 @@ s_grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-static struct item
-s_item(const struct msg *m)
+static bool
+s_kept(const struct eligible *e, const uint8_t id[MSG_ID_LEN])
 {
-	struct item it = { .time = m->time, .keep = m->kind == MSG_KIND_ROSTER };
+	for (size_t i = 0; i < e->nkeep; i++)
+		if (memcmp(e->keep[i], id, MSG_ID_LEN) == 0)
+			return true;
+	return false;
+}
 
-	memcpy(it.id, m->id, MSG_ID_LEN);
-	return it;
+/* Is an item of this time and id still to be offered (not older than
+ * cutoff, or a roster)? */
+static bool
+s_current(const struct eligible *e, uint64_t time, const uint8_t id[MSG_ID_LEN], uint64_t cutoff)
+{
+	return time >= cutoff || s_kept(e, id);
 }
 
 int
@@ -98,7 +111,14 @@ eligible_add(struct eligible *e, const struct msg *m, const struct trust *t)
 {
 	struct policy_msg pm = policy_msg_of(m);
 	const struct trust_peer *origin = trust_find_id(t, m->origin);
+	struct item it = { .time = m->time };
 
+	memcpy(it.id, m->id, MSG_ID_LEN);
+	if (m->kind == MSG_KIND_ROSTER) {
+		if (s_grow((void **)&e->keep, &e->capkeep, e->nkeep, sizeof *e->keep) == -1)
+			return -1;
+		memcpy(e->keep[e->nkeep++], m->id, MSG_ID_LEN);
+	}
 	if (!msg_tlp_addressed(m->tlp)) {
 		/* Peer ids do not matter here: a peer of each level stands for all. */
 		static const enum msg_level level[CLASS_COUNT] = { MSG_LEVEL_MEMBER,
@@ -108,10 +128,9 @@ eligible_add(struct eligible *e, const struct msg *m, const struct trust *t)
 			struct class *k = &e->cls[c];
 			if (policy_may_send(&pm, e->self, NULL, origin, &any) != POLICY_OK)
 				continue;
-			if (s_grow((void **)&k->v, &k->cap, k->n, sizeof *k->v) == -1)
+			if (s_grow((void **)&k->tail, &k->captail, k->ntail, sizeof *k->tail) == -1)
 				return -1;
-			k->v[k->n++] = s_item(m);
-			recon_set_destroy(&e->shared[c]);
+			k->tail[k->ntail++] = it;
 		}
 		return 0;
 	}
@@ -122,7 +141,8 @@ eligible_add(struct eligible *e, const struct msg *m, const struct trust *t)
 		if (s_grow((void **)&e->a, &e->capa, e->na, sizeof *e->a) == -1)
 			return -1;
 		memcpy(e->a[e->na].peer, p->id, MSG_KEY_LEN);
-		e->a[e->na++].it = s_item(m);
+		e->a[e->na].it = it;
+		e->a[e->na++].keep = m->kind == MSG_KIND_ROSTER;
 	}
 	return 0;
 }
@@ -158,42 +178,60 @@ eligible_rebuild(struct eligible *e, struct store *st, const struct trust *t)
 	return r.err;
 }
 
-static int
-s_cmp(const void *a, const void *b)
+/* Items of the base below cutoff (it is sorted by time). */
+static size_t
+s_below(const struct recon_set *s, uint64_t cutoff)
 {
-	const struct item *x = a, *y = b;
+	size_t lo = 0, hi = recon_set_count(s);
 
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return memcmp(x->id, y->id, MSG_ID_LEN);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t time;
+		(void)recon_set_id(s, mid, &time);
+		if (time < cutoff)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
-/* Sorts the tail into the sorted part, dropping repeats and what is older
- * than cutoff.  -1 when out of memory (the class is unchanged). */
+/* Makes k's base hold its tail too, less what is older than cutoff (the
+ * old base goes when the last exchange using it lets it go).  Only when
+ * there is something to change: rosters aside, which may stay old.  0 or
+ * -1 when out of memory (the class is unchanged). */
 static int
-s_settle(struct class *k, uint64_t cutoff)
+s_settle(struct eligible *e, struct class *k, uint64_t cutoff)
 {
-	size_t tail = k->n - k->sorted, i = 0, j = k->sorted, n = 0;
-	struct item *out;
+	size_t n = k->base != NULL ? recon_set_count(k->base) : 0;
+	struct recon_set *s;
+	int err = 0;
 
-	if ((out = malloc((k->n + 1) * sizeof *out)) == NULL)
+	if (k->ntail == 0 && (n == 0 || s_below(k->base, cutoff) <= e->nkeep))
+		return 0;
+	if ((s = recon_set_new()) == NULL || recon_set_reserve(s, n + k->ntail) == -1) {
+		recon_set_destroy(&s);
 		return -1;
-	qsort(k->v + k->sorted, tail, sizeof *k->v, s_cmp);
-	while (i < k->sorted || j < k->n) {
-		const struct item *next;
-		if (j == k->n || (i < k->sorted && s_cmp(&k->v[i], &k->v[j]) <= 0))
-			next = &k->v[i++];
-		else
-			next = &k->v[j++];
-		if ((next->time < cutoff && !next->keep) ||
-		    (n > 0 && s_cmp(&out[n - 1], next) == 0))
-			continue;
-		out[n++] = *next;
 	}
-	free(k->v);
-	k->v = out;
-	k->n = k->sorted = n;
-	k->cap = k->n + 1;
+	/* The base in order, then the tail: sealing sorts the tail only. */
+	for (size_t i = 0; i < n && err == 0; i++) {
+		uint64_t time;
+		const uint8_t *id = recon_set_id(k->base, i, &time);
+		if (s_current(e, time, id, cutoff))
+			err = recon_set_add(s, time, id);
+	}
+	for (size_t i = 0; i < k->ntail && err == 0; i++)
+		if (s_current(e, k->tail[i].time, k->tail[i].id, cutoff))
+			err = recon_set_add(s, k->tail[i].time, k->tail[i].id);
+	if (err != 0 || recon_set_seal(s) == -1) {
+		recon_set_destroy(&s);
+		return -1;
+	}
+	recon_set_destroy(&k->base);
+	k->base = s;
+	free(k->tail);
+	k->tail = NULL;
+	k->ntail = k->captail = 0;
 	return 0;
 }
 
@@ -213,39 +251,40 @@ eligible_set(struct eligible *e, const struct trust_peer *peer, uint64_t cutoff,
 {
 	int c = peer->level == MSG_LEVEL_MEMBER ? CLASS_MEMBER : CLASS_EXTERNAL;
 	struct class *k = &e->cls[c];
-	bool shared;
 	struct recon_set *s;
+	size_t n;
 	int err = 0;
 
-	if (peer->level == MSG_LEVEL_BLOCKED)
+	if (peer->level == MSG_LEVEL_BLOCKED || s_settle(e, k, cutoff) == -1)
 		return NULL;
-	/* Sorted by time: the first item tells whether any is too old. */
-	if (k->sorted < k->n || (k->n > 0 && k->v[0].time < cutoff)) {
-		if (s_settle(k, cutoff) == -1)
-			return NULL;
-		recon_set_destroy(&e->shared[c]);
+	if (k->base == NULL && ((k->base = recon_set_new()) == NULL || recon_set_seal(k->base) == -1)) {
+		recon_set_destroy(&k->base);
+		return NULL;
 	}
-	shared = (skip == NULL || refused_count(skip) == 0) && !s_own(e, peer);
-	if (shared && e->shared[c] != NULL)
-		return recon_set_ref(e->shared[c]);
-	if ((s = recon_set_new()) == NULL || recon_set_reserve(s, k->n) == -1) {
+	if ((skip == NULL || refused_count(skip) == 0) && !s_own(e, peer))
+		return recon_set_ref(k->base);
+	/* A set of the peer's own: the class's, less what it refused, and
+	 * its addressed messages. */
+	n = recon_set_count(k->base);
+	if ((s = recon_set_new()) == NULL || recon_set_reserve(s, n) == -1) {
 		recon_set_destroy(&s);
 		return NULL;
 	}
-	for (size_t i = 0; i < k->n && err == 0; i++)
-		if (skip == NULL || refused_find(skip, k->v[i].id) == NULL)
-			err = recon_set_add(s, k->v[i].time, k->v[i].id);
+	for (size_t i = 0; i < n && err == 0; i++) {
+		uint64_t time;
+		const uint8_t *id = recon_set_id(k->base, i, &time);
+		if (skip == NULL || refused_find(skip, id) == NULL)
+			err = recon_set_add(s, time, id);
+	}
 	for (size_t i = 0; i < e->na && err == 0; i++) {
-		const struct item *it = &e->a[i].it;
-		if (memcmp(e->a[i].peer, peer->id, MSG_KEY_LEN) == 0 &&
-		    (it->time >= cutoff || it->keep) &&
-		    (skip == NULL || refused_find(skip, it->id) == NULL))
-			err = recon_set_add(s, it->time, it->id);
+		const struct addressed *a = &e->a[i];
+		if (memcmp(a->peer, peer->id, MSG_KEY_LEN) == 0 &&
+		    (a->it.time >= cutoff || a->keep) &&
+		    (skip == NULL || refused_find(skip, a->it.id) == NULL))
+			err = recon_set_add(s, a->it.time, a->it.id);
 	}
 	if (err != 0 || recon_set_seal(s) == -1)
 		recon_set_destroy(&s);
-	else if (shared)
-		e->shared[c] = recon_set_ref(s);
 	return s;
 }
 
@@ -255,6 +294,6 @@ eligible_count(const struct eligible *e)
 	size_t n = e->na;
 
 	for (int c = 0; c < CLASS_COUNT; c++)
-		n += e->cls[c].n;
+		n += e->cls[c].ntail + (e->cls[c].base != NULL ? recon_set_count(e->cls[c].base) : 0);
 	return n;
 }

@@ -9,13 +9,15 @@
  * and each recipient, so it is kept with the peers it may go to.  Every
  * message committed is added (eligible_add); a trust change judges the
  * whole store again (eligible_rebuild: a scan, as rare as trust changes).
- * A class keeps its items sorted by (time, id), newcomers in a tail that
- * is merged in when a set is next made, so that adding is O(1).  Peers
- * with nothing of their own (no addressed message, no refusal) share one
- * set per class, made again only after the class changed: a hostile peer
- * opening exchanges over and over costs no copy of the store.
+ * A class keeps its items as one sealed set, sorted by (time, id), and
+ * newcomers in a tail that is merged in (a new set) when a set is next
+ * asked for, so that adding is O(1).  Peers with nothing of their own (no
+ * addressed message, no refusal) share the class's set: a hostile peer
+ * opening exchanges over and over costs no copy of the store; an old set
+ * goes when the last exchange using it ends.
  *
- * Memory: 48 bytes per message and class, plus 80 per addressed message
+ * Memory: about 41 bytes per message and class (40 while in the tail),
+ * twice that while a merge is under way, plus 80 per addressed message
  * and peer it may go to.
  */
 #ifndef SOCMESH_ELIGIBLE_H

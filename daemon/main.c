@@ -179,11 +179,13 @@ main(int argc, char **argv)
 	/* Two ZeroMQ I/O threads: the control socket's (affinity 1) is never
 	 * behind the CURVE decryption of a peer's flood (affinity 2). */
 	zsys_set_io_threads(2);
-	/* Reconciliation sets (megabytes, made and freed at every exchange)
-	 * are served from the heap, whose pages stay mapped, instead of fresh
-	 * mappings that fault in page by page each time. */
-	mallopt(M_MMAP_THRESHOLD, 64 << 20);
-	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+	/* Blocks up to 8 MiB (an exchange's own set up to 200,000 messages)
+	 * come from the heap, whose pages stay mapped, instead of fresh
+	 * mappings that fault in page by page each time; larger ones (a
+	 * class's set of a large store, replaced when it changes) are mapped
+	 * and given back when freed, so that memory follows the store. */
+	mallopt(M_MMAP_THRESHOLD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 32 << 20);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);

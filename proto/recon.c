@@ -10,12 +10,15 @@ struct item {
 	uint8_t id[32];
 };
 
+#define CUM_EVERY 64
+
 struct recon_set {
 	struct item *v;
 	size_t n, cap;
-	/* cum[k]: the sum of the ids of items [0, k), each read as a
-	 * little-endian 256-bit number, modulo 2^256.  A range's sum is then a
-	 * subtraction, so any fingerprint costs O(1). */
+	/* cum[j]: the sum of the ids of items [0, j * CUM_EVERY), each read
+	 * as a little-endian 256-bit number, modulo 2^256.  A range's sum is
+	 * then a subtraction and at most 2 * (CUM_EVERY - 1) additions, so a
+	 * fingerprint costs O(1), for half a byte of memory an item. */
 	uint8_t (*cum)[32];
 	unsigned refs; /* holders besides the first (recon_set_ref) */
 };
@@ -173,10 +176,13 @@ recon_set_seal(struct recon_set *s)
 			s->v[k++] = s->v[i];
 	s->n = k;
 	free(s->cum);
-	if ((s->cum = calloc(s->n + 1, sizeof *s->cum)) == NULL)
+	if ((s->cum = calloc(s->n / CUM_EVERY + 1, sizeof *s->cum)) == NULL)
 		return -1;
-	for (size_t i = 0; i < s->n; i++)
-		s_add256(s->cum[i + 1], s->cum[i], s->v[i].id, false);
+	for (size_t j = 1; j <= s->n / CUM_EVERY; j++) {
+		memcpy(s->cum[j], s->cum[j - 1], 32);
+		for (size_t i = (j - 1) * CUM_EVERY; i < j * CUM_EVERY; i++)
+			s_add256(s->cum[j], s->cum[j], s->v[i].id, false);
+	}
 	return 0;
 }
 
@@ -248,13 +254,24 @@ s_between(struct bound *out, const struct item *a, const struct item *b)
 	memcpy(out->prefix, b->id, out->plen);
 }
 
+/* The sum of the ids of items [0, k). */
+static void
+s_prefix(const struct recon_set *s, size_t k, uint8_t out[32])
+{
+	memcpy(out, s->cum[k / CUM_EVERY], 32);
+	for (size_t i = k / CUM_EVERY * CUM_EVERY; i < k; i++)
+		s_add256(out, out, s->v[i].id, false);
+}
+
 static void
 s_fingerprint(const struct recon_set *s, size_t lo, size_t hi, uint8_t fp[RECON_FP_LEN])
 {
-	uint8_t in[40], h[16];
+	uint8_t in[40], h[16], a[32], b[32];
 	uint64_t n = hi - lo;
 
-	s_add256(in, s->cum[hi], s->cum[lo], true);
+	s_prefix(s, hi, b);
+	s_prefix(s, lo, a);
+	s_add256(in, b, a, true);
 	for (int i = 0; i < 8; i++)
 		in[32 + i] = (uint8_t)(n >> (8 * i));
 	crypto_generichash(h, sizeof h, in, sizeof in, NULL, 0);
