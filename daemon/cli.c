@@ -1,10 +1,14 @@
 /*
  * socmesh — the command people use on their own node.
  *
- * Commands that publish go through the running daemon's control socket;
- * those that read messages need it running and read the store beside it
- * (LMDB allows several processes).  init, id, trust, export, import and
- * check work without it.
+ * The daemon is the store's only owner and writer: the commands that
+ * publish, read or import messages, or report on the node, are requests
+ * on its control socket (control.h) and fail at once without it.  init,
+ * id and trust (which has a running daemon apply its edit) need no
+ * daemon; check and backup read the store themselves, beside a running
+ * daemon or without one; restore needs it stopped.  Names and sealed
+ * bodies are this side's: the trust list, and node.key when this user may
+ * read it.
  * Errors: one line on stderr, exit status 1 (2 for usage).
  */
 #include <errno.h>
@@ -33,6 +37,7 @@
 struct cli {
 	const char *dir;
 	bool json;
+	struct control_client *cc; /* to the running daemon, once asked */
 	char err[512];
 };
 
@@ -74,6 +79,68 @@ s_print_json(json_t *o)
 	json_decref(o);
 }
 
+/* The connection to the running daemon, made at the first request; NULL
+ * after the line "WHAT: socmeshd is not running for DIR (...)". */
+static struct control_client *
+s_client(struct cli *c, const char *what)
+{
+	if (c->cc == NULL && (c->cc = control_connect(c->dir, c->err, sizeof c->err)) == NULL)
+		s_error("%s: %s", what, c->err);
+	return c->cc;
+}
+
+/* Sends req (taken over) to the running daemon: its reply, whatever it
+ * says (the caller decrefs), or NULL after the error line "WHAT: ...". */
+static json_t *
+s_call(struct cli *c, json_t *req, const char *what)
+{
+	json_t *rep;
+
+	if (s_client(c, what) == NULL) {
+		json_decref(req);
+		return NULL;
+	}
+	if ((rep = control_request(c->cc, req, c->err, sizeof c->err)) == NULL)
+		s_error("%s: %s", what, c->err);
+	return rep;
+}
+
+/* s_call(), and the error line "WHAT: ERROR" unless the daemon says ok. */
+static json_t *
+s_ask(struct cli *c, json_t *req, const char *what)
+{
+	json_t *rep = s_call(c, req, what);
+
+	if (rep != NULL && !json_is_true(json_object_get(rep, "ok"))) {
+		s_error("%s: %s", what, s_field(rep, "error"));
+		json_decref(rep);
+		return NULL;
+	}
+	return rep;
+}
+
+/* The message id from the running daemon: its reply, with "message" (the
+ * signed bytes) and "retracted".  NULL after an error line, or with
+ * *missing set and no line when the message is not here. */
+static json_t *
+s_get(struct cli *c, const uint8_t id[32], const char *what, bool *missing)
+{
+	char hex[65];
+	json_t *rep;
+
+	*missing = false;
+	hex_encode(hex, id, 32);
+	if ((rep = s_call(c, json_pack("{s:s,s:s}", "cmd", "get", "id", hex), what)) == NULL ||
+	    json_is_true(json_object_get(rep, "ok")))
+		return rep;
+	if (strcmp(s_field(rep, "code"), "not-found") == 0)
+		*missing = true;
+	else
+		s_error("%s: %s", what, s_field(rep, "error"));
+	json_decref(rep);
+	return NULL;
+}
+
 static struct node *
 s_open(struct cli *c, unsigned what)
 {
@@ -83,12 +150,13 @@ s_open(struct cli *c, unsigned what)
 	return n;
 }
 
-/* Opens with the secret key when this user may read it, so that sealed
- * messages addressed to this node can be shown; without it otherwise. */
+/* Opens (configuration and trust list: the names; never the store) with
+ * the secret key when this user may read it, so that sealed messages
+ * addressed to this node can be shown; without it otherwise. */
 static struct node *
 s_open_reader(struct cli *c)
 {
-	struct node *n = node_open(c->dir, NODE_KEYS | NODE_STORE, c->err, sizeof c->err);
+	struct node *n = node_open(c->dir, NODE_KEYS, c->err, sizeof c->err);
 	char key[PATH_MAX + 64];
 
 	if (n != NULL)
@@ -98,22 +166,7 @@ s_open_reader(struct cli *c)
 	snprintf(key, sizeof key, "%s/%s", c->dir, KEYS_SECRET_FILE);
 	if (access(key, R_OK) == 0)
 		fprintf(stderr, "socmesh: warning: %s; sealed bodies stay sealed\n", c->err);
-	return s_open(c, NODE_STORE);
-}
-
-/* store_item_fn: a copy of the message's bytes into {uint8_t *p; size_t n}. */
-static int
-s_copy_bytes(void *arg, const struct store_item *it)
-{
-	struct {
-		uint8_t *p;
-		size_t n;
-	} *b = arg;
-	if ((b->p = malloc(it->len)) != NULL) {
-		memcpy(b->p, it->bytes, it->len);
-		b->n = it->len;
-	}
-	return 1;
+	return s_open(c, 0);
 }
 
 static const char *
@@ -402,12 +455,11 @@ cmd_trust(struct cli *c, int argc, char **argv)
 static int
 s_publish(struct cli *c, json_t *o)
 {
-	json_t *rep = control_call(c->dir, json_pack("{s:s,s:o}", "cmd", "publish", "message", o),
-		c->err, sizeof c->err);
+	json_t *rep = s_call(c, json_pack("{s:s,s:o}", "cmd", "publish", "message", o), "publish");
 	int rc = 1;
 
 	if (rep == NULL)
-		return s_error("publish: %s", c->err);
+		return 1;
 	if (json_is_true(json_object_get(rep, "ok"))) {
 		puts(json_string_value(json_object_get(rep, "id")));
 		rc = 0;
@@ -422,15 +474,15 @@ s_publish(struct cli *c, json_t *o)
 static int
 s_need_daemon(struct cli *c, const char *what)
 {
-	json_t *rep = control_call(c->dir, json_pack("{s:s}", "cmd", "ping"), c->err, sizeof c->err);
+	json_t *rep = s_call(c, json_pack("{s:s}", "cmd", "ping"), what);
 
 	if (rep == NULL)
-		return s_error("%s: %s", what, c->err);
+		return 1;
 	json_decref(rep);
 	return 0;
 }
 
-static int s_inherit(struct cli *c, json_t *o, const char *ref);
+static int s_inherit(struct cli *c, json_t *o, const char *ref, const char *what);
 
 /* Repeated flags and the JSON arrays they fill. */
 static const char *
@@ -493,7 +545,8 @@ cmd_publish(struct cli *c, int argc, char **argv)
 		json_decref(fromflags);
 	}
 	const char *ref = json_string_value(json_object_get(o, "ref"));
-	if (s_need_daemon(c, "publish") != 0 || (ref != NULL && s_inherit(c, o, ref) != 0)) {
+	if (s_need_daemon(c, "publish") != 0 ||
+	    (ref != NULL && s_inherit(c, o, ref, "publish") != 0)) {
 		json_decref(o);
 		return 1;
 	}
@@ -507,27 +560,31 @@ cmd_publish(struct cli *c, int argc, char **argv)
  * recipients minus this node.  Returns 0, or 1 after an error line.
  */
 static int
-s_inherit(struct cli *c, json_t *o, const char *ref)
+s_inherit(struct cli *c, json_t *o, const char *ref, const char *what)
 {
-	struct node *n = s_open_reader(c);
 	struct msg *m = msg_new();
-	struct {
-		uint8_t *p;
-		size_t n;
-	} sb = { NULL, 0 };
-	uint8_t id[32];
+	json_t *rep = NULL;
+	uint8_t id[32], self[32], *bytes = NULL;
 	char hex[65];
+	size_t len;
+	bool missing;
 	int rc = 1;
 
-	if (n == NULL || m == NULL)
+	if (m == NULL)
 		goto out;
 	if (id_parse(id, ref) == -1) {
 		s_error("'%s' is not a message id (64 hex digits)", ref);
 		goto out;
 	}
-	if (store_get(n->st, id, s_copy_bytes, &sb) != STORE_OK || sb.p == NULL ||
-	    msg_decode(m, sb.p, sb.n, 0) != MSG_OK) {
-		s_error("no message %s here", ref);
+	if (keys_read_id(c->dir, self, c->err, sizeof c->err) == -1) {
+		s_error("%s", c->err);
+		goto out;
+	}
+	if ((rep = s_get(c, id, what, &missing)) == NULL ||
+	    (bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
+	    msg_decode(m, bytes, len, 0) != MSG_OK) {
+		if (rep != NULL || missing)
+			s_error("no message %s here", ref);
 		goto out;
 	}
 	rc = 0;
@@ -536,21 +593,21 @@ s_inherit(struct cli *c, json_t *o, const char *ref)
 	json_object_set_new(o, "tlp", json_string(msg_tlp_name(m->tlp)));
 	if (msg_tlp_addressed(m->tlp) && !json_is_array(json_object_get(o, "recipients"))) {
 		json_t *to = json_array();
-		if (memcmp(m->origin, n->id, 32) != 0) {
+		if (memcmp(m->origin, self, 32) != 0) {
 			hex_encode(hex, m->origin, 32);
 			json_array_append_new(to, json_string(hex));
 		}
 		for (size_t i = 0; i < m->nto; i++)
-			if (memcmp(m->to[i], n->id, 32) != 0) {
+			if (memcmp(m->to[i], self, 32) != 0) {
 				hex_encode(hex, m->to[i], 32);
 				json_array_append_new(to, json_string(hex));
 			}
 		json_object_set_new(o, "recipients", to);
 	}
 out:
-	free(sb.p);
+	free(bytes);
+	json_decref(rep);
 	msg_destroy(&m);
-	node_close(&n);
 	return rc;
 }
 
@@ -574,7 +631,7 @@ cmd_sight(struct cli *c, int argc, char **argv)
 	o = json_pack("{s:s,s:s}", "kind", "sighting", "ref", argv[optind]);
 	if (note != NULL)
 		json_object_set_new(o, "note", json_string(note));
-	if (s_inherit(c, o, argv[optind]) != 0) {
+	if (s_inherit(c, o, argv[optind], "sight") != 0) {
 		json_decref(o);
 		return 1;
 	}
@@ -592,25 +649,6 @@ s_id_arg(int argc, char **argv, const char *cmd, const char *synopsis, uint8_t i
 	if (id_parse(id, argv[optind]) == -1)
 		return s_error("%s: '%s' is not a message id (64 hex digits)", cmd, argv[optind]);
 	return 0;
-}
-
-/* Asks the running daemon; prints its reply's `key` (JSON Lines with
- * --json, else through show). */
-static json_t *
-s_ask(struct cli *c, json_t *req, const char *what)
-{
-	json_t *rep = control_call(c->dir, req, c->err, sizeof c->err);
-
-	if (rep == NULL) {
-		s_error("%s: %s", what, c->err);
-		return NULL;
-	}
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		s_error("%s: %s", what, s_field(rep, "error"));
-		json_decref(rep);
-		return NULL;
-	}
-	return rep;
 }
 
 static int
@@ -841,6 +879,13 @@ cmd_explain(struct cli *c, int argc, char **argv)
 
 /* ---- query, show ------------------------------------------------------- */
 
+/*
+ * The daemon finds the messages and sends their signed bytes, a page at a
+ * time (control.h); this side decodes them, opens sealed bodies with the
+ * key when this user may read it, and prints them with the names of its
+ * trust list.
+ */
+
 /* An opened sealed body: zeroed before it is freed. */
 struct opened {
 	uint8_t *p;
@@ -863,11 +908,6 @@ struct filter {
 	struct cli *c;
 	struct msg *m;
 	struct opened plain;
-	uint64_t since, until;
-	bool has_origin;
-	uint8_t origin[32];
-	int tlp, category, kind;
-	bool all; /* include retracted */
 	size_t limit, shown;
 };
 
@@ -885,81 +925,50 @@ s_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, struct
 	return 0;
 }
 
-struct retracted {
-	const uint8_t *origin;
-	struct msg *m;
-	bool yes;
-};
-
+/*
+ * Pages through a request of the daemon's that answers {"messages": [...],
+ * "next"} (query, thread): req (taken over) is sent with "limit" and
+ * "after" set, for as long as "next" is not null and want (0: no limit)
+ * messages have not come.  fn is called with each message object and arg;
+ * it returns how many it took (0 or 1).  0, or 1 after an error line.
+ */
 static int
-s_is_retract(void *arg, const struct store_item *it)
+s_pages(struct cli *c, json_t *req, const char *what, size_t want,
+	size_t (*fn)(void *, json_t *), void *arg)
 {
-	struct retracted *r = arg;
+	size_t got = 0, i;
+	char *after = NULL;
+	json_t *rep, *o;
+	int rc = 0;
 
-	if (msg_decode(r->m, it->bytes, it->len, 0) == MSG_OK && r->m->kind == MSG_KIND_RETRACT &&
-	    memcmp(r->m->origin, r->origin, 32) == 0) {
-		r->yes = true;
-		return 1;
-	}
-	return 0;
-}
+	do {
+		size_t limit = want == 0 || want - got > CONTROL_PAGE_ITEMS ? CONTROL_PAGE_ITEMS
+									    : want - got;
+		const char *next;
+		json_t *r = json_deep_copy(req);
 
-/* A message is hidden once its own origin has retracted it. */
-static bool
-s_retracted(struct node *n, const uint8_t id[32], const uint8_t origin[32])
-{
-	struct retracted r = { origin, msg_new(), false };
-
-	if (r.m != NULL)
-		(void)store_by_ref(n->st, id, 0, s_is_retract, &r);
-	msg_destroy(&r.m);
-	return r.yes;
-}
-
-/* Who reported an indicator here: messages and distinct origins, the
- * retracted ones left out (a withdrawn false positive is no report). */
-struct reports {
-	struct node *n;
-	struct msg *m;
-	uint8_t (*origins)[MSG_KEY_LEN];
-	size_t msgs, norigins, cap;
-};
-
-static int
-s_report_item(void *arg, const struct store_item *it)
-{
-	struct reports *r = arg;
-	size_t i;
-
-	if (msg_decode(r->m, it->bytes, it->len, 0) != MSG_OK ||
-	    s_retracted(r->n, r->m->id, r->m->origin))
-		return 0;
-	r->msgs++;
-	for (i = 0; i < r->norigins && memcmp(r->origins[i], r->m->origin, MSG_KEY_LEN) != 0; i++)
-		;
-	if (i < r->norigins)
-		return 0;
-	if (r->norigins == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 8;
-		void *p = realloc(r->origins, cap * sizeof *r->origins);
-		if (p == NULL)
-			return 1;
-		r->origins = p, r->cap = cap;
-	}
-	memcpy(r->origins[r->norigins++], r->m->origin, MSG_KEY_LEN);
-	return 0;
-}
-
-static void
-s_reports(struct node *n, const struct msg_ioc *x, size_t *msgs, size_t *origins)
-{
-	struct reports r = { .n = n, .m = msg_new() };
-
-	if (r.m != NULL)
-		(void)store_by_ioc(n->st, x->value.p, x->value.n, 0, 0, s_report_item, &r);
-	*msgs = r.msgs, *origins = r.norigins;
-	free(r.origins);
-	msg_destroy(&r.m);
+		json_object_set_new(r, "limit", json_integer((json_int_t)limit));
+		if (after != NULL)
+			json_object_set_new(r, "after", json_string(after));
+		free(after);
+		after = NULL;
+		if ((rep = s_ask(c, r, what)) == NULL) {
+			rc = 1;
+			break;
+		}
+		json_array_foreach (json_object_get(rep, "messages"), i, o) {
+			if (want != 0 && got >= want)
+				break;
+			got += fn(arg, o);
+		}
+		if ((next = json_string_value(json_object_get(rep, "next"))) != NULL &&
+		    (after = strdup(next)) == NULL)
+			rc = s_error("%s: out of memory", what);
+		json_decref(rep);
+	} while (after != NULL && (want == 0 || got < want));
+	free(after);
+	json_decref(req);
+	return rc;
 }
 
 /* msgjson_new() with this node named where it is the origin or a
@@ -1008,29 +1017,26 @@ s_row(struct filter *f, const struct msg *m, bool retracted)
 		retracted ? "[retracted] " : "", title);
 }
 
-static int
-s_query_item(void *arg, const struct store_item *it)
+/* s_pages() of query: one message the daemon found, printed. */
+static size_t
+s_query_item(void *arg, json_t *o)
 {
 	struct filter *f = arg;
-	struct msg *m = f->m;
-	bool retracted;
+	uint8_t *bytes;
+	size_t len;
 
-	if (s_decode(f->n, m, it->bytes, it->len, &f->plain) == -1)
+	if ((bytes = control_unbase64(json_object_get(o, "message"), &len)) == NULL ||
+	    s_decode(f->n, f->m, bytes, len, &f->plain) == -1) {
+		free(bytes);
 		return 0;
-	if (m->time < f->since || m->time > f->until ||
-	    (f->has_origin && memcmp(m->origin, f->origin, 32) != 0) ||
-	    (f->tlp >= 0 && (int)m->tlp != f->tlp) || (f->kind >= 0 && (int)m->kind != f->kind) ||
-	    (f->category >= 0 && (!m->has_body || (int)m->body.category != f->category ||
-				     (m->kind != MSG_KIND_INCIDENT && m->kind != MSG_KIND_UPDATE))))
-		return 0;
-	retracted = s_retracted(f->n, m->id, m->origin);
-	if (retracted && !f->all)
-		return 0;
+	}
 	if (f->shown == 0 && !f->c->json)
 		printf("%-16s  %-12s %-8s %-9s %-14s %-12s %s\n", "TIME (UTC)", "TLP", "KIND",
 			"SEVERITY", "ORIGIN", "ID", "TITLE");
-	s_row(f, m, retracted);
-	return ++f->shown >= f->limit;
+	s_row(f, f->m, json_is_true(json_object_get(o, "retracted")));
+	free(bytes);
+	f->shown++;
+	return 1;
 }
 
 static int
@@ -1041,6 +1047,37 @@ s_word_opt(const char *opt, const char *v, int (*parse)(const char *, size_t), i
 	return 0;
 }
 
+/* A normalized indicator as the daemon's query takes it: "TYPE:VALUE"
+ * (a normalized value is its own normal form). */
+static json_t *
+s_ioc_json(enum ioc_type t, const char *value, size_t len)
+{
+	char q[16 + IOC_MAX_VALUE + 1];
+	int n = snprintf(q, sizeof q, "%s:", ioc_type_name(t));
+
+	if (len > sizeof q - (size_t)n)
+		return NULL;
+	memcpy(q + n, value, len);
+	return json_stringn(q, (size_t)n + len);
+}
+
+/* An indicator as TYPE:VALUE, or a value whose type is guessed, for the
+ * daemon's query; NULL when it is not valid. */
+static json_t *
+s_indicator(const char *indicator)
+{
+	char norm[IOC_MAX_VALUE + 1];
+	const char *colon = strchr(indicator, ':');
+	int t = colon ? ioc_type_parse(indicator, (size_t)(colon - indicator)) : -1;
+	const char *v = t >= 0 ? colon + 1 : indicator;
+	int len;
+
+	if (t < 0)
+		t = ioc_guess(v, strlen(v));
+	len = t < 0 ? -1 : ioc_normalize((enum ioc_type)t, v, strlen(v), norm, sizeof norm);
+	return len < 0 ? NULL : s_ioc_json((enum ioc_type)t, norm, (size_t)len);
+}
+
 static int
 cmd_query(struct cli *c, int argc, char **argv)
 {
@@ -1048,23 +1085,24 @@ cmd_query(struct cli *c, int argc, char **argv)
 		{ "until", 1, 0, 'u' }, { "origin", 1, 0, 'o' }, { "tlp", 1, 0, 't' },
 		{ "category", 1, 0, 'c' }, { "kind", 1, 0, 'k' }, { "limit", 1, 0, 'l' },
 		{ "all", 0, 0, 'a' }, { 0 } };
-	struct filter f = { .c = c, .until = UINT64_MAX, .tlp = -1, .category = -1, .kind = -1,
-		.limit = QUERY_LIMIT };
+	struct filter f = { .c = c, .limit = QUERY_LIMIT };
 	const char *indicator = NULL, *origin = NULL;
-	char norm[IOC_MAX_VALUE + 1];
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(), since = 0, until = UINT64_MAX;
+	int tlp = -1, category = -1, kind = -1;
+	bool all = false;
+	json_t *q;
 	int ch, rc = 0;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': indicator = optarg; break;
-		case 's': rc = timefmt_parse(optarg, now, &f.since) == -1 ? s_error("--since: '%s' is neither a duration (7d, 12h) nor an RFC 3339 time", optarg) : 0; break;
-		case 'u': rc = timefmt_parse(optarg, now, &f.until) == -1 ? s_error("--until: '%s' is neither a duration (7d, 12h) nor an RFC 3339 time", optarg) : 0; break;
+		case 's': rc = timefmt_parse(optarg, now, &since) == -1 ? s_error("--since: '%s' is neither a duration (7d, 12h) nor an RFC 3339 time", optarg) : 0; break;
+		case 'u': rc = timefmt_parse(optarg, now, &until) == -1 ? s_error("--until: '%s' is neither a duration (7d, 12h) nor an RFC 3339 time", optarg) : 0; break;
 		case 'o': origin = optarg; break;
-		case 't': rc = s_word_opt("tlp", optarg, msg_tlp_parse, &f.tlp); break;
-		case 'c': rc = s_word_opt("category", optarg, msg_category_parse, &f.category); break;
-		case 'k': rc = s_word_opt("kind", optarg, msg_kind_parse, &f.kind); break;
-		case 'a': f.all = true; break;
+		case 't': rc = s_word_opt("tlp", optarg, msg_tlp_parse, &tlp); break;
+		case 'c': rc = s_word_opt("category", optarg, msg_category_parse, &category); break;
+		case 'k': rc = s_word_opt("kind", optarg, msg_kind_parse, &kind); break;
+		case 'a': all = true; break;
 		case 'l':
 			f.limit = (size_t)strtoul(optarg, NULL, 10);
 			if (f.limit == 0 || strspn(optarg, "0123456789") != strlen(optarg))
@@ -1080,69 +1118,127 @@ cmd_query(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return s_error("query: unexpected argument '%s'", argv[optind]);
-	if (s_need_daemon(c, "query") != 0 || (f.n = s_open_reader(c)) == NULL)
+	if (s_client(c, "query") == NULL || (f.n = s_open_reader(c)) == NULL)
 		return 1;
-	f.m = msg_new();
+	/* The daemon's times are signed 64-bit: a later bound is none. */
+	q = json_pack("{s:s,s:b,s:I}", "cmd", "query", "all", all, "since",
+		(json_int_t)(since > INT64_MAX ? INT64_MAX : since));
+	if (until <= INT64_MAX)
+		json_object_set_new(q, "until", json_integer((json_int_t)until));
+	if (tlp >= 0)
+		json_object_set_new(q, "tlp", json_string(msg_tlp_name((enum msg_tlp)tlp)));
+	if (category >= 0)
+		json_object_set_new(q, "category",
+			json_string(msg_category_name((enum msg_category)category)));
+	if (kind >= 0)
+		json_object_set_new(q, "kind", json_string(msg_kind_name((enum msg_kind)kind)));
 	if (origin != NULL) {
+		uint8_t key[32];
+		char hex[65];
 		if (strcmp(origin, f.n->cfg.name) == 0)
-			memcpy(f.origin, f.n->id, 32);
-		else if (node_resolve(f.n, origin, f.origin, c->err, sizeof c->err) == -1)
+			memcpy(key, f.n->id, 32);
+		else if (node_resolve(f.n, origin, key, c->err, sizeof c->err) == -1)
 			rc = s_error("--origin: %s", c->err);
-		f.has_origin = true;
+		if (rc == 0) {
+			hex_encode(hex, key, 32);
+			json_object_set_new(q, "origin", json_string(hex));
+		}
 	}
 	if (rc == 0 && indicator != NULL) {
-		const char *colon = strchr(indicator, ':');
-		int t = colon ? ioc_type_parse(indicator, (size_t)(colon - indicator)) : -1;
-		const char *v = t >= 0 ? colon + 1 : indicator;
-		int len;
-		if (t < 0)
-			t = ioc_guess(v, strlen(v));
-		len = t < 0 ? -1 : ioc_normalize((enum ioc_type)t, v, strlen(v), norm, sizeof norm);
-		if (len < 0)
+		json_t *v = s_indicator(indicator);
+		if (v == NULL)
 			rc = s_error("--indicator: '%s' is not a valid indicator", indicator);
-		else if (store_by_ioc(f.n->st, norm, (size_t)len, 0, 0, s_query_item, &f) < 0)
-			rc = s_error("query: store error");
-	} else if (rc == 0 && store_range(f.n->st, f.since, f.until, true, NULL, 0, s_query_item, &f,
-				      NULL) < 0)
-		rc = s_error("query: store error");
+		json_object_set_new(q, "indicator", v);
+	}
+	if (rc == 0 && (f.m = msg_new()) == NULL)
+		rc = s_error("query: out of memory");
+	if (rc == 0)
+		rc = s_pages(c, json_incref(q), "query", f.limit, s_query_item, &f);
 	if (rc == 0 && f.shown == 0 && !c->json)
 		printf("no messages\n");
+	json_decref(q);
 	s_forget(&f.plain);
 	msg_destroy(&f.m);
 	node_close(&f.n);
 	return rc;
 }
 
-struct shown {
-	struct filter *f;
-	uint8_t *bytes;
-	size_t len;
-	json_t *thread;
+/* Who reported an indicator here: messages and distinct origins, the
+ * retracted ones left out (a withdrawn false positive is no report). */
+struct reports {
+	uint8_t (*origins)[MSG_KEY_LEN];
+	size_t msgs, norigins, cap;
 };
 
-static int
-s_copy_item(void *arg, const struct store_item *it)
+/* s_pages() of the reports: one message carrying the indicator, counted. */
+static size_t
+s_report_item(void *arg, json_t *o)
 {
-	struct shown *s = arg;
-	if ((s->bytes = malloc(it->len)) != NULL) {
-		memcpy(s->bytes, it->bytes, it->len);
-		s->len = it->len;
+	struct reports *r = arg;
+	uint8_t origin[MSG_KEY_LEN];
+	size_t i;
+
+	if (json_is_true(json_object_get(o, "retracted")) ||
+	    id_parse(origin, s_field(o, "origin")) == -1)
+		return 1;
+	r->msgs++;
+	for (i = 0; i < r->norigins && memcmp(r->origins[i], origin, MSG_KEY_LEN) != 0; i++)
+		;
+	if (i < r->norigins)
+		return 1;
+	if (r->norigins == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 8;
+		void *p = realloc(r->origins, cap * sizeof *r->origins);
+		if (p == NULL)
+			return 1;
+		r->origins = p, r->cap = cap;
 	}
+	memcpy(r->origins[r->norigins++], origin, MSG_KEY_LEN);
 	return 1;
 }
 
+/* The reports of indicator x, asked of the daemon (its ids and origins,
+ * no bytes).  0, or 1 after an error line. */
 static int
-s_thread_item(void *arg, const struct store_item *it)
+s_reports(struct cli *c, const struct msg_ioc *x, size_t *msgs, size_t *origins)
+{
+	struct reports r = { 0 };
+	json_t *q = s_ioc_json(x->type, x->value.p, x->value.n);
+	int rc;
+
+	if (q == NULL)
+		return s_error("show: out of memory");
+	rc = s_pages(c, json_pack("{s:s,s:o,s:b,s:b}", "cmd", "query", "indicator", q, "all", 1,
+				"brief", 1), "show", 0, s_report_item, &r);
+	*msgs = r.msgs, *origins = r.norigins;
+	free(r.origins);
+	return rc;
+}
+
+struct shown {
+	struct filter *f;
+	json_t *thread;
+};
+
+/* s_pages() of thread: one message that refers to the one shown. */
+static size_t
+s_thread_item(void *arg, json_t *o)
 {
 	struct shown *s = arg;
 	struct filter *f = s->f;
 	char when[TIMEFMT_LEN], sb[13], ib[13];
+	uint8_t *bytes;
+	size_t len;
 
-	if (s_decode(f->n, f->m, it->bytes, it->len, &f->plain) == -1)
+	if ((bytes = control_unbase64(json_object_get(o, "message"), &len)) == NULL ||
+	    s_decode(f->n, f->m, bytes, len, &f->plain) == -1) {
+		free(bytes);
 		return 0;
+	}
 	if (f->c->json) {
 		json_array_append_new(s->thread, s_msgjson(f->n, f->m));
-		return 0;
+		free(bytes);
+		return 1;
 	}
 	timefmt_format(when, f->m->time);
 	printf("  %s  %-8s %-14s %s", when, msg_kind_name(f->m->kind), s_name(f->n, f->m->origin, sb),
@@ -1153,7 +1249,8 @@ s_thread_item(void *arg, const struct store_item *it)
 		printf("  %s, %s", msg_status_name(f->m->body.status),
 			msg_severity_name(f->m->body.severity));
 	putchar('\n');
-	return 0;
+	free(bytes);
+	return 1;
 }
 
 static void
@@ -1209,28 +1306,35 @@ cmd_show(struct cli *c, int argc, char **argv)
 {
 	struct filter f = { .c = c };
 	struct shown s = { .f = &f };
-	uint8_t id[32];
-	int rc = 1;
+	struct opened plain = { NULL, 0 };
+	struct msg *m = NULL;
+	json_t *rep = NULL, *o = NULL, *reports = NULL;
+	uint8_t id[32], *bytes = NULL;
+	char hex[65];
+	bool missing, retracted;
+	size_t len;
+	int rc;
 
 	if ((rc = s_id_arg(argc, argv, "show", "ID [--json]", id)) != 0)
 		return rc;
 	rc = 1;
-	if (s_need_daemon(c, "show") != 0 || (f.n = s_open_reader(c)) == NULL)
+	if (s_client(c, "show") == NULL || (f.n = s_open_reader(c)) == NULL)
 		return 1;
+	if ((rep = s_get(c, id, "show", &missing)) == NULL) {
+		if (missing)
+			s_error("show: no message %s here", argv[optind]);
+		goto out;
+	}
 	f.m = msg_new();
-	if (store_get(f.n->st, id, s_copy_item, &s) != STORE_OK || s.bytes == NULL) {
-		s_error("show: no message %s here", argv[optind]);
-		goto out;
-	}
-	struct msg *m = msg_new();
-	struct opened plain = { NULL, 0 };
-	if (m == NULL || s_decode(f.n, m, s.bytes, s.len, &plain) == -1) {
+	m = msg_new();
+	if (f.m == NULL || m == NULL ||
+	    (bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
+	    s_decode(f.n, m, bytes, len, &plain) == -1) {
 		s_error("show: stored message does not decode");
-		msg_destroy(&m);
 		goto out;
 	}
-	bool retracted = s_retracted(f.n, m->id, m->origin);
-	json_t *o = NULL, *reports = json_array();
+	retracted = json_is_true(json_object_get(rep, "retracted"));
+	reports = json_array();
 	if (c->json) {
 		o = s_msgjson(f.n, m);
 		json_object_set_new(o, "retracted", json_boolean(retracted));
@@ -1244,7 +1348,8 @@ cmd_show(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; m->has_body && i < m->body.nindicators; i++) {
 		const struct msg_ioc *x = &m->body.indicators[i];
 		size_t msgs = 0, origins = 0;
-		s_reports(f.n, x, &msgs, &origins);
+		if (s_reports(c, x, &msgs, &origins) != 0)
+			goto out;
 		if (c->json)
 			json_array_append_new(reports, json_pack("{s:s,s:s%,s:I,s:I}", "type",
 							       ioc_type_name(x->type), "value", x->value.p,
@@ -1257,18 +1362,25 @@ cmd_show(struct cli *c, int argc, char **argv)
 	}
 	if (!c->json)
 		printf("thread:\n");
-	(void)store_by_ref(f.n->st, m->id, 0, s_thread_item, &s);
+	hex_encode(hex, m->id, 32);
+	if (s_pages(c, json_pack("{s:s,s:s}", "cmd", "thread", "id", hex), "show", 0, s_thread_item,
+		    &s) != 0)
+		goto out;
 	if (c->json) {
 		json_object_set_new(o, "reports", reports);
 		json_object_set_new(o, "thread", s.thread);
 		s_print_json(o);
-	} else
-		json_decref(reports);
+		o = reports = s.thread = NULL;
+	}
 	rc = 0;
+out:
+	json_decref(o);
+	json_decref(reports);
+	json_decref(s.thread);
+	json_decref(rep);
 	s_forget(&plain);
 	msg_destroy(&m);
-out:
-	free(s.bytes);
+	free(bytes);
 	s_forget(&f.plain);
 	msg_destroy(&f.m);
 	node_close(&f.n);
@@ -1280,39 +1392,40 @@ out:
 static int
 cmd_export(struct cli *c, int argc, char **argv)
 {
-	struct filter f = { .c = c };
-	struct shown s = { .f = &f };
-	struct node *n;
-	uint8_t id[32];
-	int rc = 0;
+	struct msg *m = NULL;
+	json_t *rep;
+	uint8_t id[32], *bytes = NULL;
+	size_t len;
+	bool missing;
+	int rc;
 
 	if ((rc = s_id_arg(argc, argv, "export", "ID > FILE", id)) != 0)
 		return rc;
 	if (isatty(STDOUT_FILENO))
 		return s_error("export: writes the signed message in binary; redirect it to a file");
-	if ((n = s_open(c, NODE_STORE)) == NULL)
-		return 1;
-	struct msg *m = msg_new();
-	if (store_get(n->st, id, s_copy_item, &s) != STORE_OK || s.bytes == NULL)
-		rc = s_error("export: no message %s here", argv[optind]);
-	else if (m == NULL || msg_decode(m, s.bytes, s.len, 0) != MSG_OK)
+	if ((rep = s_get(c, id, "export", &missing)) == NULL)
+		return missing ? s_error("export: no message %s here", argv[optind]) : 1;
+	if ((m = msg_new()) == NULL ||
+	    (bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
+	    msg_decode(m, bytes, len, 0) != MSG_OK)
 		rc = s_error("export: the stored message does not decode");
 	else if (m->tlp == MSG_TLP_RED)
 		rc = s_error("export: TLP:RED is never exported (it stays between its origin and "
 			     "its recipients)");
-	else if (fwrite(s.bytes, 1, s.len, stdout) != s.len || fflush(stdout) != 0)
+	else if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0)
 		rc = s_error("export: %s", strerror(errno));
 	msg_destroy(&m);
-	free(s.bytes);
-	node_close(&n);
+	free(bytes);
+	json_decref(rep);
 	return rc;
 }
 
+/* Each file goes to the running daemon, which judges it as a message from
+ * a peer, stores it and offers it to its peers: import needs it running. */
 static int
 cmd_import(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "from", 1, 0, 'f' }, { 0 } };
-	const struct trust_peer *from = NULL;
 	const char *fromname = NULL;
 	struct node *n;
 	int ch, rc = 0;
@@ -1324,30 +1437,43 @@ cmd_import(struct cli *c, int argc, char **argv)
 			return s_usage("import", "[--from PEER] FILE...");
 	if (optind == argc)
 		return s_usage("import", "[--from PEER] FILE...");
-	if ((n = s_open(c, NODE_KEYS | NODE_STORE)) == NULL)
+	if (s_client(c, "import") == NULL)
 		return 1;
-	if (fromname != NULL && (from = trust_find_name(n->trust, fromname)) == NULL) {
+	/* An unknown peer stops it before any file (the daemon checks again). */
+	if (fromname != NULL) {
+		bool known;
+		if ((n = s_open(c, 0)) == NULL)
+			return 1;
+		known = trust_find_name(n->trust, fromname) != NULL;
 		node_close(&n);
-		return s_error("--from: no peer '%s' in the trust list", fromname);
+		if (!known)
+			return s_error("--from: no peer '%s' in the trust list", fromname);
 	}
 	for (int i = optind; i < argc; i++) {
-		char *buf, hex[65];
+		json_t *req, *rep;
 		size_t len;
-		uint8_t id[32];
+		char *buf;
 		if (file_read_all(argv[i], MSG_MAX_SIZE_DEFAULT, &buf, &len) == -1) {
 			rc = s_error("%s: %s", argv[i], errno == EFBIG ? "larger than a message can be" : strerror(errno));
 			continue;
 		}
-		int r = node_accept(n, (uint8_t *)buf, len, from, id, c->err, sizeof c->err);
+		req = json_pack("{s:s,s:o}", "cmd", "import", "message",
+			control_base64((uint8_t *)buf, len));
 		free(buf);
-		if (r < 0) {
-			rc = s_error("%s: %s", argv[i], c->err);
+		if (fromname != NULL)
+			json_object_set_new(req, "from", json_string(fromname));
+		if ((rep = s_call(c, req, argv[i])) == NULL) {
+			rc = 1;
 			continue;
 		}
-		hex_encode(hex, id, 32);
-		printf("%s %s\n", r == 1 ? "duplicate" : "stored   ", hex);
+		if (!json_is_true(json_object_get(rep, "ok")))
+			rc = s_error("%s: %s", argv[i], s_field(rep, "error"));
+		else
+			printf("%s %s\n",
+				strcmp(s_field(rep, "result"), "duplicate") == 0 ? "duplicate" : "stored   ",
+				s_field(rep, "id"));
+		json_decref(rep);
 	}
-	node_close(&n);
 	return rc;
 }
 
@@ -1361,7 +1487,9 @@ cmd_check(struct cli *c, int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return s_usage("check", "[--dir DIR]");
-	if ((n = s_open_reader(c)) == NULL)
+	/* Read-only, in one read transaction: beside the daemon or without
+	 * it.  Signatures need no secret key. */
+	if ((n = s_open(c, NODE_STORE)) == NULL)
 		return 1;
 	/* The indexes, and every message's format, id and signature. */
 	rc = node_check(n, NULL, c->err, sizeof c->err);
@@ -1580,6 +1708,7 @@ main(int argc, char **argv)
 				return 1;
 			}
 			int rc = s_commands[i].fn(&c, nargs - 1, args + 1);
+			control_disconnect(&c.cc);
 			free(args);
 			return rc;
 		}

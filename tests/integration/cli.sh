@@ -108,16 +108,21 @@ rid=$("$SM" publish --dir "$T/a" --kind retract --tlp green --ref "$mid" --note 
 "$SM" query --dir "$T/a" --indicator 192.0.2.7 --json | grep -q "$mid" && no "retracted message still listed"
 "$SM" query --dir "$T/a" --indicator 192.0.2.7 --all --json | grep -q '"retracted":true' || no "query --all shows it retracted"
 
-# Import: garbage and oversized input are refused with a reason.
+# Import goes through the daemon, the store's only writer: refused while b
+# is stopped (and nothing written), done once it runs.  Garbage and
+# oversized input are refused with a reason.
+"$SM" export "$fid" --dir "$T/a" >"$T/f.msg"
+expect_fail "import into a stopped node" "not running" "$SM" import --dir "$T/b" "$T/f.msg"
+expect_fail "export from a stopped node" "not running" "$SM" export "$fid" --dir "$T/b"
+start b
 head -c 300 /dev/urandom >"$T/garbage"
 expect_fail "import garbage" "rejected" "$SM" import --dir "$T/b" "$T/garbage"
 head -c 300000 /dev/zero >"$T/huge"
 expect_fail "import oversized" "larger" "$SM" import --dir "$T/b" "$T/huge"
-"$SM" export "$fid" --dir "$T/a" >"$T/f.msg"
 expect_fail "import from unknown origin" "origin" "$SM" import --dir "$T/b" "$T/f.msg"
 "$SM" trust add --dir "$T/b" --name soc-a --key "$id" --level member
+expect_fail "import --from an unknown peer" "no peer 'soc-z'" "$SM" import --dir "$T/b" --from soc-z "$T/f.msg"
 "$SM" import --dir "$T/b" --from soc-a "$T/f.msg" | grep -q "^stored" || no "import from a member"
-start b
 "$SM" show "$fid" --dir "$T/b" >/dev/null || no "b does not show the imported message"
 "$SM" check --dir "$T/b" | grep -q "store OK" || no "check"
 
