@@ -4,6 +4,12 @@
 #include <string.h>
 
 #include "policy.h"
+#include "util.h"
+
+/* A class is merged anew at most this often: between two merges, the
+ * exchanges use the last (what came since is pushed as it comes; what a
+ * push missed, the next exchange finds). */
+#define SETTLE_EVERY_MS 1000
 
 struct item {
 	uint64_t time;
@@ -17,6 +23,7 @@ struct class {
 	struct recon_set *base;
 	struct item *tail;
 	size_t ntail, captail;
+	uint64_t settled; /* when the base was made */
 };
 
 struct addressed {
@@ -204,9 +211,12 @@ static int
 s_settle(struct eligible *e, struct class *k, uint64_t cutoff)
 {
 	size_t n = k->base != NULL ? recon_set_count(k->base) : 0;
+	uint64_t now = now_ms();
 	struct recon_set *s;
 	int err = 0;
 
+	if (k->base != NULL && now - k->settled < SETTLE_EVERY_MS)
+		return 0;
 	if (k->ntail == 0 && (n == 0 || s_below(k->base, cutoff) <= e->nkeep))
 		return 0;
 	if ((s = recon_set_new()) == NULL || recon_set_reserve(s, n + k->ntail) == -1) {
@@ -229,6 +239,7 @@ s_settle(struct eligible *e, struct class *k, uint64_t cutoff)
 	}
 	recon_set_destroy(&k->base);
 	k->base = s;
+	k->settled = now;
 	free(k->tail);
 	k->tail = NULL;
 	k->ntail = k->captail = 0;
