@@ -755,6 +755,13 @@ s_prometheus(json_t *st, json_t *peers)
 		s_field(st, "id"));
 	s_prom_head("socmesh_uptime_seconds", "gauge", "Seconds since socmeshd started.");
 	printf("socmesh_uptime_seconds %lld\n", (long long)json_integer_value(json_object_get(st, "uptime_s")));
+	s_prom_head("socmesh_loop_lag_seconds", "gauge",
+		"How late the daemon's event loop ran over the last minute: 99th percentile and "
+		"largest.");
+	printf("socmesh_loop_lag_seconds{quantile=\"0.99\"} %.6f\n",
+		json_number_value(json_object_get(st, "loop_lag_p99_ms")) / 1000);
+	printf("socmesh_loop_lag_seconds{quantile=\"1\"} %.6f\n",
+		json_number_value(json_object_get(st, "loop_lag_max_ms")) / 1000);
 	s_prom_group("socmesh_peers", "Trust-list peers by level.", "level", levels);
 	s_prom_head("socmesh_peers_connected", "gauge", "Peers connected now.");
 	printf("socmesh_peers_connected %lld\n", up);

@@ -135,6 +135,10 @@ for want in 'socmesh_peers_connected 1' 'socmesh_peer_up{peer="B",level="member"
 	'socmesh_messages_by_kind{kind="incident"} 2' 'socmesh_peers{level="member"} 1'; do
 	grep -qxF "$want" "$T/prom" || fail "stats --prometheus lacks '$want'"
 done
+for q in 0.99 1; do
+	grep -Eq "^socmesh_loop_lag_seconds\\{quantile=\"$q\"\\} [0-9]+\\.[0-9]{6}\$" "$T/prom" ||
+		fail "stats --prometheus lacks the loop lag's $q quantile"
+done
 grep -Eq '^socmesh_peer_sent_total\{peer="B"\} ([2-9]|[1-9][0-9]+)$' "$T/prom" ||
 	fail "stats --prometheus: A sent B fewer than 2 messages"
 for m in socmesh_store_used_bytes socmesh_store_size_bytes socmesh_uptime_seconds \
