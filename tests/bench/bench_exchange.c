@@ -145,6 +145,14 @@ s_gate_close(struct gate *g)
 
 /* ---- the exchange ------------------------------------------------------------ */
 
+/* The keys of driven peer i, "peer-I" in R's trust list. */
+static struct keys *
+s_peer_keys(int i, char name[32])
+{
+	snprintf(name, 32, "peer-%d", i);
+	return bench_keys(name);
+}
+
 /* R and I of one size, and the gate between them. */
 struct pair {
 	struct bench_cache cache;
@@ -168,10 +176,11 @@ s_settle(const struct bench_node *n)
 	}
 }
 
-/* One exchange between I (holding N) and R (holding N + EXTRA); R's CPU
- * in ms, NAN when it did not complete. */
-static double
-s_exchange(struct pair *x, size_t n, const char *tag)
+/* One exchange between I (holding N) and R (holding N + EXTRA): R's CPU in
+ * ms into key (null when it did not complete); then I is stopped, R runs
+ * on. */
+static void
+s_exchange(struct pair *x, size_t n, const char *tag, const char *key)
 {
 	char name[32], gate[64];
 	const char *r_dir;
@@ -196,9 +205,7 @@ s_exchange(struct pair *x, size_t n, const char *tag)
 	bench_node_id(x->r, id);
 	bench_trust(x->i, x->r->name, id, MSG_LEVEL_MEMBER, gate);
 	for (int p = 0; p < s_peers; p++) {
-		struct keys *k;
-		snprintf(name, sizeof name, "peer-%d", p);
-		k = bench_keys(name);
+		struct keys *k = s_peer_keys(p, name);
 		bench_trust(x->r, name, k->pk, MSG_LEVEL_MEMBER, NULL);
 		keys_destroy(&k);
 	}
@@ -231,7 +238,9 @@ s_exchange(struct pair *x, size_t n, const char *tag)
 		n + EXTRA, t, cpu_ms, (c - c0) * 1000.0, idle * t * 1000.0,
 		all ? "" : " -- WARNING: the exchange did not complete");
 	fflush(stdout);
-	return all ? cpu_ms : NAN;
+	bench_result_num(key, all ? cpu_ms : NAN);
+	bench_stop(x->i);
+	s_gate_close(&x->gate);
 }
 
 /* ---- the driver: one process, many peers ---------------------------------- */
@@ -324,9 +333,7 @@ s_drive(const struct bench_node *r, struct drive *d, int seconds)
 		fatalx("driver: setup");
 	snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", r->port);
 	for (int i = 0; i < s_peers; i++) {
-		struct keys *key;
-		snprintf(name, sizeof name, "peer-%d", i);
-		key = bench_keys(name);
+		struct keys *key = s_peer_keys(i, name);
 		if ((k[i].s = bench_peer_dial(key, server, endpoint, 0, 0)) == NULL)
 			fatalx("driver: dial");
 		keys_destroy(&key);
@@ -473,7 +480,6 @@ main(void)
 	size_t n = bench_env("BENCH_EXCHANGE_N", 100000), big = bench_env("BENCH_PREFILL", 1000000);
 	int seconds = (int)bench_env("BENCH_LOAD_SECONDS", 20);
 	struct pair small, large;
-	double ms;
 
 	s_peers = (int)bench_env("BENCH_LOAD_PEERS", 10);
 	bench_setup("bench_exchange");
@@ -489,10 +495,7 @@ main(void)
 			big, s_peers);
 	fflush(stdout);
 
-	ms = s_exchange(&small, n, "100k");
-	bench_result_num("exchange_cpu_ms_100k", ms);
-	bench_stop(small.i);
-	s_gate_close(&small.gate);
+	s_exchange(&small, n, "100k", "exchange_cpu_ms_100k");
 	if (bench_quick()) {
 		s_loop_lag(small.r);
 		bench_result_num("exchange_cpu_ms_1m", NAN);
@@ -502,10 +505,7 @@ main(void)
 		return 0;
 	}
 	bench_stop(small.r);
-	ms = s_exchange(&large, big, "1m");
-	bench_result_num("exchange_cpu_ms_1m", ms);
-	bench_stop(large.i);
-	s_gate_close(&large.gate);
+	s_exchange(&large, big, "1m", "exchange_cpu_ms_1m");
 	s_loaded(&large, seconds);
 	s_loop_lag(large.r);
 	return 0;
