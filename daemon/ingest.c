@@ -150,29 +150,6 @@ s_finish(struct ingest *in, struct item *it)
 	pthread_mutex_unlock(&in->rmu);
 }
 
-void
-ingest_rec(struct store_rec *rec, struct store_ioc *ioc, const struct msg *m, const uint8_t *bytes,
-	size_t len)
-{
-	memset(rec, 0, sizeof *rec);
-	memcpy(rec->id, m->id, MSG_ID_LEN);
-	memcpy(rec->origin, m->origin, MSG_KEY_LEN);
-	rec->seq = m->seq;
-	rec->time = m->time;
-	rec->tlp = (uint8_t)m->tlp;
-	rec->kind = (uint8_t)m->kind;
-	rec->ref = m->has_ref ? m->ref : NULL;
-	rec->bytes = bytes;
-	rec->len = len;
-	if (m->has_body && !msg_tlp_addressed(m->tlp)) {
-		for (size_t i = 0; i < m->body.nindicators; i++)
-			ioc[i] = (struct store_ioc){ m->body.indicators[i].value.p,
-				m->body.indicators[i].value.n };
-		rec->nioc = m->body.nindicators;
-		rec->ioc = ioc;
-	}
-}
-
 /* The item's record: the msg is reused, so ref and the indicator list are
  * kept with the item (the indicator values point into its bytes). */
 static int
