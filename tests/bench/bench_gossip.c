@@ -267,6 +267,17 @@ s_catchup(size_t n, double limit_s, double raw)
 		printf("  WARNING: catch-up timed out after %.0f s with %llu of %zu messages "
 		       "(catchup_per_s is what it got per second)\n",
 			limit_s, (unsigned long long)got, n);
+	/* How it went, as each side counts it. */
+	json_t *pn = bench_peer(x, s->name), *ps = bench_peer(s, x->name);
+	char *rej = json_dumps(json_object_get(pn, "rejected"), JSON_COMPACT);
+	printf("               newcomer: %lld exchanges, %lld received, rejected %s; holder: %lld "
+	       "sent, %lld dropped\n",
+		(long long)json_integer_value(json_object_get(pn, "reconciliations")),
+		(long long)json_integer_value(json_object_get(pn, "received")), rej ? rej : "?",
+		(long long)json_integer_value(json_object_get(ps, "sent")),
+		(long long)json_integer_value(json_object_get(ps, "dropped")));
+	free(rej);
+	json_decref(pn), json_decref(ps);
 	bench_stop(x);
 	bench_stop(s);
 	bench_result_num("catchup_per_s", (double)got / t);

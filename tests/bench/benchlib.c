@@ -282,21 +282,29 @@ bench_stop(struct bench_node *n)
 	n->pid = 0;
 }
 
-bool
-bench_peer_state(const struct bench_node *n, const char *peer, uint64_t *count)
+json_t *
+bench_peer(const struct bench_node *n, const char *peer)
 {
-	json_t *rep = bench_ctl(n->dir, "{\"cmd\":\"peers\"}", CONTROL_TIMEOUT_MS, NULL), *p;
-	bool up = false;
+	json_t *rep = bench_ctl(n->dir, "{\"cmd\":\"peers\"}", CONTROL_TIMEOUT_MS, NULL), *p, *r = NULL;
 	size_t i;
 
 	json_array_foreach(json_object_get(rep, "peers"), i, p)
-		if (strcmp(json_string_value(json_object_get(p, "name")), peer) == 0) {
-			up = json_is_true(json_object_get(p, "connected"));
-			if (count != NULL)
-				*count = (uint64_t)json_integer_value(
-					json_object_get(p, "reconciliations"));
-		}
+		if (r == NULL && json_is_string(json_object_get(p, "name")) &&
+		    strcmp(json_string_value(json_object_get(p, "name")), peer) == 0)
+			r = json_incref(p);
 	json_decref(rep);
+	return r;
+}
+
+bool
+bench_peer_state(const struct bench_node *n, const char *peer, uint64_t *count)
+{
+	json_t *p = bench_peer(n, peer);
+	bool up = json_is_true(json_object_get(p, "connected"));
+
+	if (count != NULL)
+		*count = (uint64_t)json_integer_value(json_object_get(p, "reconciliations"));
+	json_decref(p);
 	return up;
 }
 

@@ -91,8 +91,10 @@ void bench_start(struct bench_node *n);
 /* Stops n: SIGTERM, SIGKILL after 10 s.  Says so when it had died. */
 void bench_stop(struct bench_node *n);
 
-/* What n's `peers` says of its peer `peer`: whether it is connected, and
- * into *count (if not NULL) the exchanges completed with it. */
+/* n's `peers` entry for its peer `peer` (caller decrefs); NULL when none. */
+json_t *bench_peer(const struct bench_node *n, const char *peer);
+/* From that entry: whether it is connected, and into *count (if not NULL)
+ * the exchanges completed with it. */
 bool bench_peer_state(const struct bench_node *n, const char *peer, uint64_t *count);
 
 /* Messages in n's store, read by this process; UINT64_MAX when it cannot
