@@ -8,8 +8,9 @@
  *   helper_spy sign DIR OUT FIELD=VALUE...
  *	Signs a message as the node in DIR into the file OUT and prints its
  *	id.  Fields as draft_set() takes them (tlp kind title category
- *	severity ref note indicator seq time ...), and age=MS (time = now -
- *	MS) or ahead=MS (time = now + MS).  seq defaults to 1.
+ *	severity ref note indicator seq time ...), age=MS (time = now -
+ *	MS) or ahead=MS (time = now + MS), and to=ID (a recipient, once per
+ *	recipient, for the addressed TLPs).  seq defaults to 1.
  *
  *   helper_spy DIR ENDPOINT ID LOG SPEC...
  *	Connects to ENDPOINT with the key of the node in DIR, to the listener
@@ -230,7 +231,17 @@ s_sign(int argc, char **argv)
 			m->time = now_ms() - strtoull(eq + 1, NULL, 10);
 		else if (strcmp(argv[i], "ahead") == 0)
 			m->time = now_ms() + strtoull(eq + 1, NULL, 10);
-		else if (draft_set(d, argv[i], eq + 1, err, sizeof err) == -1) {
+		else if (strcmp(argv[i], "to") == 0) {
+			uint8_t to[MSG_KEY_LEN];
+			if (id_parse(to, eq + 1) == -1) {
+				fprintf(stderr, "helper_spy: to: '%s' is not an id\n", eq + 1);
+				return 2;
+			}
+			if (draft_add_recipient(d, to, err, sizeof err) == -1) {
+				fprintf(stderr, "helper_spy: to: %s\n", err);
+				return 2;
+			}
+		} else if (draft_set(d, argv[i], eq + 1, err, sizeof err) == -1) {
 			fprintf(stderr, "helper_spy: %s\n", err);
 			return 2;
 		}
