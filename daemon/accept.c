@@ -22,6 +22,20 @@ s_target(void *arg, const struct store_item *it)
 	return 1;
 }
 
+int
+accept_recipients(const struct trust *t, const struct msg *m, enum policy_reason *why)
+{
+	*why = POLICY_OK;
+	for (size_t i = 0; i < m->nto; i++) {
+		const struct trust_peer *p = trust_find_id(t, m->to[i]);
+		if (p == NULL || p->level != MSG_LEVEL_MEMBER) {
+			*why = p == NULL ? POLICY_PEER_UNKNOWN : POLICY_EXTERNAL;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
 enum accept_verdict
 accept_judge(const struct accept_ctx *c, const struct msg *m, const struct trust_peer *from,
 	enum policy_reason *why)
@@ -55,11 +69,12 @@ accept_judge(const struct accept_ctx *c, const struct msg *m, const struct trust
 			return ACCEPT_HOLD;
 		pm.ref_origin = t.origin;
 	}
-	if (from == NULL && memcmp(m->origin, c->self, MSG_KEY_LEN) == 0)
-		*why = pm.ref_origin != NULL && memcmp(pm.ref_origin, m->origin, MSG_KEY_LEN) != 0
-			       ? POLICY_RETRACT_NOT_ORIGIN
-			       : POLICY_OK;
-	else if (from == NULL && origin == NULL)
+	if (from == NULL && memcmp(m->origin, c->self, MSG_KEY_LEN) == 0) {
+		if (pm.ref_origin != NULL && memcmp(pm.ref_origin, m->origin, MSG_KEY_LEN) != 0)
+			*why = POLICY_RETRACT_NOT_ORIGIN;
+		else
+			(void)accept_recipients(c->trust, m, why);
+	} else if (from == NULL && origin == NULL)
 		*why = POLICY_ORIGIN_UNKNOWN;
 	else
 		*why = policy_may_accept(&pm, c->self, from != NULL ? from : origin, origin);

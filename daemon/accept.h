@@ -43,4 +43,12 @@ struct accept_ctx {
 enum accept_verdict accept_judge(const struct accept_ctx *c, const struct msg *m,
 	const struct trust_peer *from, enum policy_reason *why);
 
+/*
+ * This node's own addressed message may name members only (nobody else
+ * can ever receive one): the index of the first recipient that is not a
+ * member of t, with *why (peer-unknown, external-clear-only), or -1.
+ * Part of accept_judge(); publish calls it first to name the recipient.
+ */
+int accept_recipients(const struct trust *t, const struct msg *m, enum policy_reason *why);
+
 #endif

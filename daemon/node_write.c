@@ -43,16 +43,17 @@ node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 		return errf(err, errlen, "node opened without keys or store");
 	if ((rc = store_last_seq(n->st, n->id, &last)) != STORE_OK)
 		return errf(err, errlen, "store: %s", store_strerror(rc));
-	/* Only members can ever receive an addressed message (policy). */
-	for (size_t i = 0; i < m->nto; i++) {
-		const struct trust_peer *p = trust_find_id(n->trust, m->to[i]);
+	/* Only members can ever receive an addressed message: the same rule
+	 * as accept_judge() applies below, said here with the recipient. */
+	enum policy_reason why;
+	int bad = accept_recipients(n->trust, m, &why);
+	if (bad >= 0) {
 		char hex[2 * MSG_KEY_LEN + 1];
-		hex_encode(hex, m->to[i], MSG_KEY_LEN);
-		if (p == NULL)
+		hex_encode(hex, m->to[bad], MSG_KEY_LEN);
+		if (why == POLICY_PEER_UNKNOWN)
 			return errf(err, errlen, "recipient %s is not in the trust list", hex);
-		if (p->level != MSG_LEVEL_MEMBER)
-			return errf(err, errlen, "recipient %s: %s", p->name,
-				policy_reason_str(POLICY_EXTERNAL));
+		return errf(err, errlen, "recipient %s: %s", trust_find_id(n->trust, m->to[bad])->name,
+			policy_reason_str(why));
 	}
 	memcpy(m->origin, n->id, MSG_KEY_LEN);
 	m->seq = last + 1;
@@ -66,7 +67,6 @@ node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 	 * message that is not this node's, or not here, is refused here
 	 * rather than by every peer. */
 	struct accept_ctx ac = { n->st, n->trust, n->id, n->cfg.retention_ms, now_ms() };
-	enum policy_reason why;
 	enum accept_verdict v = accept_judge(&ac, n->scratch, NULL, &why);
 	if (v != ACCEPT_OK) {
 		if (v == ACCEPT_HOLD)
