@@ -5,7 +5,14 @@
 #   make check      build and run every test; SAN=1 for ASan+UBSan (into build/san),
 #                   TSAN=1 for ThreadSanitizer (into build/tsan; tests/tsan.supp)
 #   make demo       a live network of four nodes on 127.0.0.1, played through the CLI
-#   make bench      throughput figures against the machine's raw ceilings
+#   make bench      throughput figures against the machine's raw ceilings, and
+#                   build/bench.json (docs/BENCH.md says what each key is):
+#                   real socmeshd processes under the shipped defaults, 900-byte
+#                   signed messages.  About 4 minutes on 2 cores; 8 to 12 the
+#                   first time, which prefills stores of 1,000,000 messages
+#                   into build/bench-cache (4.7 GB).  BENCH_QUICK=1 skips the
+#                   figures at 1,000,000 messages (null in bench.json): 2 to 3
+#                   minutes
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60), or
 #                   FUZZ_RUNS executions each; make -j2 fuzz runs two at once.
 #                   10 million executions of every target: FUZZ_RUNS=10000000,
