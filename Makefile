@@ -19,6 +19,8 @@
 #                   or FUZZ_SECONDS=2400 on 2 cores (measured, one target at a
 #                   time: fuzz_files ~20k exec/s, fuzz_recon ~10k, fuzz_draft
 #                   ~15k, fuzz_ioc ~45k, fuzz_msg ~55k)
+#   make format     apply .clang-format (the house style) to every C file;
+#                   make check fails on a file that does not follow it
 #   make valgrind   unit tests under valgrind
 #   make install    programs, man pages, example configuration, systemd unit
 #                   and sysusers file under DESTDIR/PREFIX; make uninstall
@@ -26,7 +28,7 @@
 PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih
 DEB_PKGS := gcc pkg-config libzmq3-dev libczmq-dev libsodium-dev \
             liblmdb-dev libmsgpack-dev libjansson-dev libinih-dev libcmocka-dev \
-            libsystemd-dev python3 python3-nacl python3-msgpack mandoc systemd
+            libsystemd-dev python3 python3-nacl python3-msgpack mandoc systemd clang-format
 FUZZ_DEB := clang libclang-rt-14-dev
 
 SAN  ?=
@@ -74,7 +76,7 @@ BENCH_LIB:= $(patsubst %.c,$(B)/obj/%.o,$(filter-out tests/bench/bench_%,$(wildc
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY   := $(patsubst tests/fuzz/%.c,$(B)/replay/%,$(FUZZ_SRC))
 
-.PHONY: all deps deps-fuzz check demo bench fuzz valgrind clean install uninstall
+.PHONY: all deps deps-fuzz check format demo bench fuzz valgrind clean install uninstall
 all: $(B)/socmeshd $(B)/socmesh
 
 $(B)/obj/%.o: %.c
@@ -122,6 +124,9 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+format: deps
+	clang-format -i $$(git ls-files '*.c' '*.h')
 
 deps-fuzz:
 	@$(MAKE) --no-print-directory deps EXTRA_DEB="$(FUZZ_DEB)"

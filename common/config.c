@@ -23,36 +23,37 @@ static const struct s_key {
 	const char *help;
 } s_keys[] = {
 	{ "node", "name", T_NAME, offsetof(struct config, name), 0, 0,
-	  "This node's name, shown to peers and in logs: 1-63 of A-Z a-z 0-9 . _ -" },
+	    "This node's name, shown to peers and in logs: 1-63 of A-Z a-z 0-9 . _ -" },
 	{ "node", "listen", T_LISTEN, offsetof(struct config, listen), 0, 0,
-	  "Endpoint the node binds for its peers: tcp://HOST:PORT, HOST an IPv4\n"
-	  "# address, [IPv6 address], host name or * (every interface)" },
+	    "Endpoint the node binds for its peers: tcp://HOST:PORT, HOST an IPv4\n"
+	    "# address, [IPv6 address], host name or * (every interface)" },
 	{ "node", "data_dir", T_PATH, offsetof(struct config, data_dir), 0, 0,
-	  "Directory that holds the message store (store/); empty means the node\n"
-	  "# directory, a relative path is relative to it" },
-	{ "node", "store_size", T_SIZE, offsetof(struct config, store_size), 1024 * 1024, UINT64_MAX,
-	  "Maximum size of the message store: K, M, G, T are powers of 1024; at least 1M" },
+	    "Directory that holds the message store (store/); empty means the node\n"
+	    "# directory, a relative path is relative to it" },
+	{ "node", "store_size", T_SIZE, offsetof(struct config, store_size), 1024 * 1024,
+	    UINT64_MAX,
+	    "Maximum size of the message store: K, M, G, T are powers of 1024; at least 1M" },
 	{ "node", "retention", T_RETENTION, offsetof(struct config, retention_ms), 0, UINT64_MAX,
-	  "How long messages are kept: ms, s, m, h, d, w; forever (or 0) keeps them" },
+	    "How long messages are kept: ms, s, m, h, d, w; forever (or 0) keeps them" },
 	{ "node", "log_level", T_LEVEL, offsetof(struct config, log_level), 0, 3,
-	  "error, warn, info or debug" },
+	    "error, warn, info or debug" },
 	{ "limits", "max_message", T_SIZE, offsetof(struct config, max_message), 1024,
-	  MSG_MAX_SIZE_DEFAULT, "Largest message accepted or published: 1K to 256K (the protocol's limit)" },
+	    MSG_MAX_SIZE_DEFAULT,
+	    "Largest message accepted or published: 1K to 256K (the protocol's limit)" },
 	{ "limits", "peer_rate", T_U32, offsetof(struct config, peer_rate), 1, 1000000,
-	  "Frames (messages and requests) per second accepted from one peer: 1 to 1000000" },
+	    "Frames (messages and requests) per second accepted from one peer: 1 to 1000000" },
 	{ "limits", "peer_burst", T_U32, offsetof(struct config, peer_burst), 1, 10000000,
-	  "Frames one peer may send in a burst (token-bucket size): 1 to 10000000" },
+	    "Frames one peer may send in a burst (token-bucket size): 1 to 10000000" },
 	{ "limits", "peer_queue", T_U32, offsetof(struct config, peer_queue), 1, 10000000,
-	  "Most frames queued on one connection to a peer: 1 to 10000000" },
+	    "Most frames queued on one connection to a peer: 1 to 10000000" },
 	{ "limits", "peer_window", T_SIZE, offsetof(struct config, peer_window), 64 * 1024,
-	  1024 * 1024 * 1024,
-	  "Most bytes sent to one peer (all its connections) before it proves it read\n"
-	  "# them: 64K to 1G" },
+	    1024 * 1024 * 1024,
+	    "Most bytes sent to one peer (all its connections) before it proves it read\n"
+	    "# them: 64K to 1G" },
 	{ "limits", "peer_send_rate", T_SIZE, offsetof(struct config, peer_send_rate), 64 * 1024,
-	  16ull << 30, "Most bytes per second sent to one peer: 64K to 16G" },
+	    16ull << 30, "Most bytes per second sent to one peer: 64K to 16G" },
 	{ "gossip", "sync_interval", T_DURATION, offsetof(struct config, sync_interval_ms), 1000,
-	  24ull * 3600 * 1000,
-	  "Period of anti-entropy with each connected peer: 1s to 1d" },
+	    24ull * 3600 * 1000, "Period of anti-entropy with each connected peer: 1s to 1d" },
 };
 #define NKEYS (sizeof s_keys / sizeof s_keys[0])
 
@@ -120,7 +121,8 @@ config_valid_endpoint(const char *s, bool wildcard)
 	unsigned char addr[16];
 	unsigned long pv;
 
-	if (strnlen(s, CONFIG_ENDPOINT_MAX + 1) > CONFIG_ENDPOINT_MAX || strncmp(s, "tcp://", 6) != 0)
+	if (strnlen(s, CONFIG_ENDPOINT_MAX + 1) > CONFIG_ENDPOINT_MAX ||
+	    strncmp(s, "tcp://", 6) != 0)
 		return false;
 	h = s + 6;
 	if ((colon = strrchr(h, ':')) == NULL)
@@ -180,12 +182,15 @@ s_expected(const struct s_key *k, char *buf, size_t n)
 		snprintf(buf, n, "1-%d characters of A-Z a-z 0-9 . _ -", CONFIG_NAME_MAX);
 		break;
 	case T_LISTEN:
-		snprintf(buf, n, "tcp://HOST:PORT with HOST an IPv4 address, [IPv6 address], "
-			"host name or *, and PORT 1-65535");
+		snprintf(buf, n,
+		    "tcp://HOST:PORT with HOST an IPv4 address, [IPv6 address], "
+		    "host name or *, and PORT 1-65535");
 		break;
 	case T_PATH:
-		snprintf(buf, n, "a path of at most %d characters, without control characters "
-			"or \" ;\"", CONFIG_DATA_DIR_MAX);
+		snprintf(buf, n,
+		    "a path of at most %d characters, without control characters "
+		    "or \" ;\"",
+		    CONFIG_DATA_DIR_MAX);
 		break;
 	case T_SIZE:
 		format_size(lo, k->min);
@@ -203,7 +208,7 @@ s_expected(const struct s_key *k, char *buf, size_t n)
 		break;
 	case T_U32:
 		snprintf(buf, n, "an integer from %llu to %llu", (unsigned long long)k->min,
-			(unsigned long long)k->max);
+		    (unsigned long long)k->max);
 		break;
 	case T_DURATION:
 		format_duration(lo, k->min);
@@ -341,7 +346,7 @@ s_on_section(void *user, const char *name, char *err, size_t errlen)
 
 static int
 s_on_key(void *user, const char *section, const char *key, const char *value, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	struct s_load *l = user;
 	char expected[256];
@@ -358,7 +363,7 @@ s_on_key(void *user, const char *section, const char *key, const char *value, ch
 		if (s_parse(l->c, k, value) != 0) {
 			s_expected(k, expected, sizeof expected);
 			snprintf(err, errlen, "bad value '%s' for %s: expected %s", value, key,
-				expected);
+			    expected);
 			return -1;
 		}
 		return 0;
@@ -369,7 +374,7 @@ s_on_key(void *user, const char *section, const char *key, const char *value, ch
 
 int
 config_parse(struct config *c, const char *buf, size_t len, const char *name, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	static const struct inifile_ops ops = { s_on_section, s_on_key, NULL };
 	struct s_load l = { c, 0, 0 };
@@ -383,7 +388,7 @@ config_parse(struct config *c, const char *buf, size_t len, const char *name, ch
 	for (size_t i = 0; i < 2; i++) {
 		if (!(l.seen_keys & (1u << i)))
 			return errf(err, errlen, "%s: missing key '%s' in [%s]", name,
-				s_keys[i].key, s_keys[i].section);
+			    s_keys[i].key, s_keys[i].section);
 	}
 	return 0;
 }
@@ -416,10 +421,12 @@ config_check(const struct config *c, char *err, size_t errlen)
 		const char *field = (const char *)c + k->off;
 
 		/* Strings must end inside their field and fit a line. */
-		size_t size = k->type == T_NAME ? sizeof c->name :
-			k->type == T_LISTEN ? sizeof c->listen :
-			k->type == T_PATH ? sizeof c->data_dir : 0;
-		if (size != 0 && strnlen(field, size) >= (size < sizeof text ? size : sizeof text)) {
+		size_t size = k->type == T_NAME ? sizeof c->name
+		    : k->type == T_LISTEN       ? sizeof c->listen
+		    : k->type == T_PATH         ? sizeof c->data_dir
+		                                : 0;
+		if (size != 0 &&
+		    strnlen(field, size) >= (size < sizeof text ? size : sizeof text)) {
 			snprintf(err, errlen, "%s: value too long", k->key);
 			return -1;
 		}
@@ -433,12 +440,14 @@ config_check(const struct config *c, char *err, size_t errlen)
 		s_format(c, k, text, sizeof text);
 		memset(&back, 0, sizeof back);
 		if (s_parse(&back, k, text) != 0 ||
-		    (k->type >= T_SIZE && memcmp((const char *)&back + k->off, field,
-			k->type == T_U32 ? sizeof(uint32_t) :
-			k->type == T_LEVEL ? sizeof(int) : sizeof(uint64_t)) != 0)) {
+		    (k->type >= T_SIZE &&
+		        memcmp((const char *)&back + k->off, field,
+		            k->type == T_U32         ? sizeof(uint32_t)
+		                : k->type == T_LEVEL ? sizeof(int)
+		                                     : sizeof(uint64_t)) != 0)) {
 			s_expected(k, expected, sizeof expected);
 			snprintf(err, errlen, "%s: bad value '%s': expected %s", k->key, text,
-				expected);
+			    expected);
 			return -1;
 		}
 	}
@@ -460,8 +469,9 @@ config_write(const struct config *c, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "# socmesh node configuration; docs/CONFIG.md describes every key.\n"
-		   "# Written by socmesh: a rewrite keeps the values, not other comments.\n");
+	fprintf(f,
+	    "# socmesh node configuration; docs/CONFIG.md describes every key.\n"
+	    "# Written by socmesh: a rewrite keeps the values, not other comments.\n");
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct s_key *k = &s_keys[i];
 		if (section == NULL || strcmp(section, k->section) != 0) {

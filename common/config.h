@@ -14,30 +14,39 @@
 #include <stdint.h>
 
 /* Names inside the node directory (docs/CONFIG.md, "Node directory"). */
-#define CONFIG_FILE "socmesh.conf"
-#define CONFIG_STORE_DIR "store"
+#define CONFIG_FILE           "socmesh.conf"
+#define CONFIG_STORE_DIR      "store"
 #define CONFIG_CONTROL_SOCKET "control.sock"
 
-#define CONFIG_NAME_MAX 63      /* characters of a node or peer name */
+#define CONFIG_NAME_MAX     63  /* characters of a node or peer name */
 #define CONFIG_ENDPOINT_MAX 180 /* characters of an endpoint (listen, trust list) */
 #define CONFIG_DATA_DIR_MAX 180 /* characters of data_dir */
 
 #define CONFIG_MAX_FILE (64 * 1024) /* bytes of socmesh.conf, at most */
 
 struct config {
-	char name[64];            /* [node] name: 1-63 of [A-Za-z0-9._-], required */
-	char listen[256];         /* [node] listen: tcp://HOST:PORT (PORT 1-65535; HOST an IPv4 literal, [IPv6] literal, hostname or *), required */
-	char data_dir[4096];      /* [node] data_dir: default "" meaning the node directory itself; a relative path is relative to the node directory */
-	uint64_t store_size;      /* [node] store_size: size (parse_size), default 16G, min 1M */
-	uint64_t retention_ms;    /* [node] retention: duration, default 365d, "0"/"forever" = keep forever (0 here) */
-	int log_level;            /* [node] log_level: error|warn|info|debug (log_level_parse), default info */
-	uint64_t max_message;     /* [limits] max_message: size, default 256K, range 1K..1M */
-	uint32_t peer_rate;       /* [limits] peer_rate: messages/s accepted per peer, default 1000, 1..1000000 */
-	uint32_t peer_burst;      /* [limits] peer_burst: token-bucket burst, default 5000, 1..10000000 */
-	uint64_t peer_window;     /* [limits] peer_window: size, default 4M, 64K..1G: bytes sent to one peer not yet proven read */
-	uint64_t peer_send_rate;  /* [limits] peer_send_rate: size per second, default 64M, 64K..16G */
-	uint32_t peer_queue;      /* [limits] peer_queue: max messages queued to one peer, default 10000, 1..10000000 */
-	uint64_t sync_interval_ms;/* [gossip] sync_interval: anti-entropy period, default 60s, 1s..1d */
+	char name[64]; /* [node] name: 1-63 of [A-Za-z0-9._-], required */
+	char listen
+	    [256]; /* [node] listen: tcp://HOST:PORT (PORT 1-65535; HOST an IPv4 literal, [IPv6] literal, hostname or *), required */
+	char data_dir
+	    [4096]; /* [node] data_dir: default "" meaning the node directory itself; a relative path is relative to the node directory */
+	uint64_t store_size; /* [node] store_size: size (parse_size), default 16G, min 1M */
+	uint64_t
+	    retention_ms; /* [node] retention: duration, default 365d, "0"/"forever" = keep forever (0 here) */
+	int log_level; /* [node] log_level: error|warn|info|debug (log_level_parse), default info */
+	uint64_t max_message; /* [limits] max_message: size, default 256K, range 1K..1M */
+	uint32_t
+	    peer_rate; /* [limits] peer_rate: messages/s accepted per peer, default 1000, 1..1000000 */
+	uint32_t
+	    peer_burst; /* [limits] peer_burst: token-bucket burst, default 5000, 1..10000000 */
+	uint64_t
+	    peer_window; /* [limits] peer_window: size, default 4M, 64K..1G: bytes sent to one peer not yet proven read */
+	uint64_t
+	    peer_send_rate; /* [limits] peer_send_rate: size per second, default 64M, 64K..16G */
+	uint32_t
+	    peer_queue; /* [limits] peer_queue: max messages queued to one peer, default 10000, 1..10000000 */
+	uint64_t
+	    sync_interval_ms; /* [gossip] sync_interval: anti-entropy period, default 60s, 1s..1d */
 };
 
 /* Fill c with every default; name and listen become "". */
@@ -66,7 +75,7 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen);
  * not be used.
  */
 int config_parse(struct config *c, const char *buf, size_t len, const char *name, char *err,
-	size_t errlen);
+    size_t errlen);
 
 /*
  * Check every field of c against its type and range, as config_load() does

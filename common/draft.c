@@ -74,10 +74,11 @@ s_keep(struct draft *d, const char *s, size_t n, struct msg_str *out)
 
 static int
 s_word(const char *field, const char *value, int (*parse)(const char *, size_t), int *v,
-	const char *choices, char *err, size_t errlen)
+    const char *choices, char *err, size_t errlen)
 {
 	if ((*v = parse(value, strlen(value))) < 0)
-		return errf(err, errlen, "%s: unknown value '%s' (one of: %s)", field, value, choices);
+		return errf(err, errlen, "%s: unknown value '%s' (one of: %s)", field, value,
+		    choices);
 	return 0;
 }
 
@@ -111,7 +112,7 @@ s_type(const char *s, size_t n)
 
 static int
 s_add_indicator(struct draft *d, const char *type, size_t tlen, const char *value, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	struct msg_body *b = &d->m->body;
 	char norm[IOC_MAX_VALUE + 1];
@@ -122,14 +123,15 @@ s_add_indicator(struct draft *d, const char *type, size_t tlen, const char *valu
 	if (type != NULL && (t = s_type(type, tlen)) < 0)
 		return errf(err, errlen, "indicator: unknown type '%.*s'", (int)tlen, type);
 	if (type == NULL && (t = ioc_guess(value, strlen(value))) < 0)
-		return errf(err, errlen, "indicator: cannot tell the type of '%s' (write TYPE:VALUE)",
-			value);
+		return errf(err, errlen,
+		    "indicator: cannot tell the type of '%s' (write TYPE:VALUE)", value);
 	n = ioc_normalize((enum ioc_type)t, value, strlen(value), norm, sizeof norm);
 	if (n < 0)
 		return errf(err, errlen, "indicator: '%s' is not a valid %s", value,
-			ioc_type_name((enum ioc_type)t));
+		    ioc_type_name((enum ioc_type)t));
 	for (size_t i = 0; i < b->nindicators; i++)
-		if (b->indicators[i].type == (enum ioc_type)t && b->indicators[i].value.n == (size_t)n &&
+		if (b->indicators[i].type == (enum ioc_type)t &&
+		    b->indicators[i].value.n == (size_t)n &&
 		    memcmp(b->indicators[i].value.p, norm, (size_t)n) == 0)
 			return 0; /* the same indicator twice is one indicator */
 	if (s_keep(d, norm, (size_t)n, &b->indicators[b->nindicators].value) == -1)
@@ -169,8 +171,10 @@ s_indicator(struct draft *d, const char *value, char *err, size_t errlen)
 		if (s_type(value, n) >= 0)
 			return s_add_indicator(d, value, n, colon + 1, err, errlen);
 		if (ioc_guess(value, strlen(value)) == IOC_FILENAME)
-			return errf(err, errlen, "indicator: unknown type '%.*s' (a file name with a "
-						 "colon: filename:%s)", (int)n, value, value);
+			return errf(err, errlen,
+			    "indicator: unknown type '%.*s' (a file name with a "
+			    "colon: filename:%s)",
+			    (int)n, value, value);
 	}
 	return s_add_indicator(d, NULL, 0, value, err, errlen);
 }
@@ -178,7 +182,7 @@ s_indicator(struct draft *d, const char *value, char *err, size_t errlen)
 /* Appends to a list; a set (sectors, techniques) keeps one of each. */
 static int
 s_append(struct draft *d, const char *field, const char *value, struct msg_str *v, size_t *n,
-	size_t max, bool set, char *err, size_t errlen)
+    size_t max, bool set, char *err, size_t errlen)
 {
 	if (*n == max)
 		return errf(err, errlen, "%s: more than %zu", field, max);
@@ -199,13 +203,13 @@ s_attack(struct draft *d, const char *value, char *err, size_t errlen)
 	size_t n = strlen(value);
 
 	if (n >= sizeof up)
-		return errf(err, errlen, "attack: '%s' is not an ATT&CK technique id (T1234 or T1234.001)",
-			value);
+		return errf(err, errlen,
+		    "attack: '%s' is not an ATT&CK technique id (T1234 or T1234.001)", value);
 	memcpy(up, value, n + 1);
 	if (up[0] == 't')
 		up[0] = 'T';
-	return s_append(d, "attack", up, d->m->body.attack, &d->m->body.nattack, MSG_MAX_ATTACK, true,
-		err, errlen);
+	return s_append(d, "attack", up, d->m->body.attack, &d->m->body.nattack, MSG_MAX_ATTACK,
+	    true, err, errlen);
 }
 
 static int
@@ -225,37 +229,39 @@ draft_set(struct draft *d, const char *field, const char *value, char *err, size
 	int v;
 
 	if (strcmp(field, "tlp") == 0) {
-		if (s_word(field, value, msg_tlp_parse, &v, "clear green amber amber+strict red", err,
-			errlen))
+		if (s_word(field, value, msg_tlp_parse, &v, "clear green amber amber+strict red",
+		        err, errlen))
 			return -1;
 		m->tlp = (enum msg_tlp)v;
 	} else if (strcmp(field, "kind") == 0) {
-		if (s_word(field, value, msg_kind_parse, &v, "incident update sighting retract roster",
-			err, errlen))
+		if (s_word(field, value, msg_kind_parse, &v,
+		        "incident update sighting retract roster", err, errlen))
 			return -1;
 		m->kind = (enum msg_kind)v;
 	} else if (strcmp(field, "category") == 0) {
 		if (s_word(field, value, msg_category_parse, &v,
-			"abusive-content malicious-code information-gathering intrusion-attempts "
-			"intrusions availability information-content-security fraud vulnerable other test",
-			err, errlen))
+		        "abusive-content malicious-code information-gathering intrusion-attempts "
+		        "intrusions availability information-content-security fraud vulnerable "
+		        "other test",
+		        err, errlen))
 			return -1;
 		b->category = (enum msg_category)v;
 	} else if (strcmp(field, "severity") == 0 || strcmp(field, "impact") == 0) {
-		if (s_word(field, value, msg_severity_parse, &v, "low medium high very-high critical",
-			err, errlen))
+		if (s_word(field, value, msg_severity_parse, &v,
+		        "low medium high very-high critical", err, errlen))
 			return -1;
 		if (field[0] == 's')
 			b->severity = (enum msg_severity)v;
 		else
 			b->impact = v;
 	} else if (strcmp(field, "status") == 0) {
-		if (s_word(field, value, msg_status_parse, &v, "open contained resolved false-positive",
-			err, errlen))
+		if (s_word(field, value, msg_status_parse, &v,
+		        "open contained resolved false-positive", err, errlen))
 			return -1;
 		b->status = (enum msg_status)v;
 	} else if (strcmp(field, "level") == 0) {
-		if (s_word(field, value, msg_level_parse, &v, "blocked external member", err, errlen))
+		if (s_word(field, value, msg_level_parse, &v, "blocked external member", err,
+		        errlen))
 			return -1;
 		b->level = (enum msg_level)v;
 	} else if (strcmp(field, "coordinator") == 0) {
@@ -276,11 +282,11 @@ draft_set(struct draft *d, const char *field, const char *value, char *err, size
 	else if (strcmp(field, "name") == 0)
 		text = &b->name;
 	else if (strcmp(field, "sector") == 0)
-		return s_append(d, field, value, b->sectors, &b->nsectors, MSG_MAX_SECTORS, true, err,
-			errlen);
+		return s_append(d, field, value, b->sectors, &b->nsectors, MSG_MAX_SECTORS, true,
+		    err, errlen);
 	else if (strcmp(field, "action") == 0)
-		return s_append(d, field, value, b->actions, &b->nactions, MSG_MAX_ACTIONS, false, err,
-			errlen);
+		return s_append(d, field, value, b->actions, &b->nactions, MSG_MAX_ACTIONS, false,
+		    err, errlen);
 	else if (strcmp(field, "attack") == 0)
 		return s_attack(d, value, err, errlen);
 	else if (strcmp(field, "indicator") == 0)
@@ -320,19 +326,21 @@ draft_add_recipient(struct draft *d, const uint8_t key[MSG_KEY_LEN], char *err, 
 
 static int
 s_json_array(struct draft *d, const char *key, const json_t *v, const char *field, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	size_t i;
 	json_t *e;
 
 	if (!json_is_array(v))
 		return errf(err, errlen, "%s: expected an array", key);
-	json_array_foreach (v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		if (json_is_object(e) && strcmp(field, "indicator") == 0) {
 			const char *t = json_string_value(json_object_get(e, "type"));
 			const char *val = json_string_value(json_object_get(e, "value"));
 			if (t == NULL || val == NULL)
-				return errf(err, errlen, "indicators: each needs \"type\" and \"value\"");
+				return errf(err, errlen,
+				    "indicators: each needs \"type\" and \"value\"");
 			if (s_add_indicator(d, t, strlen(t), val, err, errlen) == -1)
 				return -1;
 		} else if (!json_is_string(e))
@@ -345,7 +353,7 @@ s_json_array(struct draft *d, const char *key, const json_t *v, const char *fiel
 
 static int
 s_json_recipients(struct draft *d, const json_t *v, draft_resolve_fn resolve, void *arg, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	uint8_t key[MSG_KEY_LEN];
 	size_t i;
@@ -353,13 +361,14 @@ s_json_recipients(struct draft *d, const json_t *v, draft_resolve_fn resolve, vo
 
 	if (!json_is_array(v))
 		return errf(err, errlen, "recipients: expected an array");
-	json_array_foreach (v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		const char *who = json_is_object(e) ? json_string_value(json_object_get(e, "id"))
-						    : json_string_value(e);
+		                                    : json_string_value(e);
 		if (who == NULL)
 			return errf(err, errlen, "recipients: expected names or ids");
 		if (resolve != NULL ? resolve(arg, who, key, err, errlen) == -1
-				    : s_id("recipients", who, key, err, errlen) == -1)
+		                    : s_id("recipients", who, key, err, errlen) == -1)
 			return -1;
 		if (draft_add_recipient(d, key, err, errlen) == -1)
 			return -1;
@@ -369,7 +378,7 @@ s_json_recipients(struct draft *d, const json_t *v, draft_resolve_fn resolve, vo
 
 int
 draft_from_json(struct draft *d, const json_t *o, draft_resolve_fn resolve, void *arg, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	static const char *const ignored[] = { "id", "origin", "origin_name", "received", "sealed",
 		"retracted", "reports", "thread" };
@@ -382,7 +391,8 @@ draft_from_json(struct draft *d, const json_t *o, draft_resolve_fn resolve, void
 
 	if (!json_is_object(o))
 		return errf(err, errlen, "expected a JSON object");
-	json_object_foreach ((json_t *)o, key, v) {
+	json_object_foreach((json_t *)o, key, v)
+	{
 		char num[24];
 		size_t i;
 

@@ -40,7 +40,7 @@ int draft_add_recipient(struct draft *d, const uint8_t key[MSG_KEY_LEN], char *e
 
 /* Turns a trust-list name or a node id into a key; 0 or -1 (err set). */
 typedef int (*draft_resolve_fn)(void *arg, const char *who, uint8_t key[MSG_KEY_LEN], char *err,
-	size_t errlen);
+    size_t errlen);
 
 /*
  * Sets every field of a JSON object: the scalars above as strings (seq,
@@ -52,6 +52,6 @@ typedef int (*draft_resolve_fn)(void *arg, const char *who, uint8_t key[MSG_KEY_
  * are ignored; any other field is an error.
  */
 int draft_from_json(struct draft *d, const json_t *o, draft_resolve_fn resolve, void *arg,
-	char *err, size_t errlen);
+    char *err, size_t errlen);
 
 #endif

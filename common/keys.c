@@ -11,7 +11,7 @@
 
 #include "util.h"
 
-#define PATHSZ 4096
+#define PATHSZ  4096
 #define HEXLINE 65 /* 64 hex digits and '\n' */
 
 static int
@@ -55,8 +55,8 @@ keys_generate(const char *dir, char *err, size_t errlen)
 	    s_path(id_path, dir, KEYS_PUBLIC_FILE, err, errlen) != 0)
 		return -1;
 	if (lstat(key_path, &st) == 0) {
-		snprintf(err, errlen, "%s already exists; refusing to overwrite the node's secret key",
-			key_path);
+		snprintf(err, errlen,
+		    "%s already exists; refusing to overwrite the node's secret key", key_path);
 		return -1;
 	}
 	if (errno != ENOENT) {
@@ -73,8 +73,10 @@ keys_generate(const char *dir, char *err, size_t errlen)
 	fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST)
-			snprintf(err, errlen, "%s exists, left by an interrupted run; "
-				"remove it and try again", tmp_path);
+			snprintf(err, errlen,
+			    "%s exists, left by an interrupted run; "
+			    "remove it and try again",
+			    tmp_path);
 		else
 			snprintf(err, errlen, "%s: %s", tmp_path, strerror(errno));
 		goto out;
@@ -98,8 +100,10 @@ keys_generate(const char *dir, char *err, size_t errlen)
 		e = errno;
 		unlink(tmp_path);
 		if (e == EEXIST)
-			snprintf(err, errlen, "%s already exists; refusing to overwrite the "
-				"node's secret key", key_path);
+			snprintf(err, errlen,
+			    "%s already exists; refusing to overwrite the "
+			    "node's secret key",
+			    key_path);
 		else
 			snprintf(err, errlen, "%s: %s", key_path, strerror(e));
 		goto out;
@@ -143,7 +147,7 @@ keys_parse(const char *buf, size_t len, const char *name, char *err, size_t errl
 	}
 	if (s_parse_line(seed, buf, len) != 0) {
 		errf(err, errlen, "%s: malformed secret key: expected one line of 64 hex digits",
-			name);
+		    name);
 		goto out;
 	}
 	if ((k = sodium_malloc(sizeof *k)) == NULL) {
@@ -182,8 +186,10 @@ keys_load(const char *dir, char *err, size_t errlen)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ELOOP)
-			snprintf(err, errlen, "%s: is a symbolic link; the secret key must be "
-				"a regular file", path);
+			snprintf(err, errlen,
+			    "%s: is a symbolic link; the secret key must be "
+			    "a regular file",
+			    path);
 		else
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
@@ -199,9 +205,10 @@ keys_load(const char *dir, char *err, size_t errlen)
 		return NULL;
 	}
 	if ((st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "%s: permissions %04o are too open; the secret key must "
-			"not be readable by others (run: chmod 600 %s)",
-			path, (unsigned)(st.st_mode & 07777), path);
+		snprintf(err, errlen,
+		    "%s: permissions %04o are too open; the secret key must "
+		    "not be readable by others (run: chmod 600 %s)",
+		    path, (unsigned)(st.st_mode & 07777), path);
 		close(fd);
 		return NULL;
 	}
@@ -248,8 +255,10 @@ keys_read_id(const char *dir, uint8_t id[32], char *err, size_t errlen)
 		return -1;
 	if (file_read_all(path, 256, &buf, &len) != 0) {
 		if (errno == EFBIG)
-			snprintf(err, errlen, "%s: malformed node id: expected one line of 64 hex "
-				"digits", path);
+			snprintf(err, errlen,
+			    "%s: malformed node id: expected one line of 64 hex "
+			    "digits",
+			    path);
 		else
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -257,7 +266,7 @@ keys_read_id(const char *dir, uint8_t id[32], char *err, size_t errlen)
 	if (s_parse_line(id, buf, len) != 0) {
 		free(buf);
 		snprintf(err, errlen, "%s: malformed node id: expected one line of 64 hex digits",
-			path);
+		    path);
 		return -1;
 	}
 	free(buf);

@@ -51,7 +51,8 @@ int keys_generate(const char *dir, char *err, size_t errlen);
  * in memory where the system allows), and frees it with keys_destroy().
  * NULL with err set on failure.
  */
-struct keys *keys_load(const char *dir, char *err, size_t errlen) __attribute__((warn_unused_result));
+struct keys *
+keys_load(const char *dir, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /*
  * The content check and derivation of keys_load() over the len bytes at buf
@@ -63,7 +64,7 @@ struct keys *keys_load(const char *dir, char *err, size_t errlen) __attribute__(
  * keys_load()'s: free it with keys_destroy(); NULL with err set on failure.
  */
 struct keys *keys_parse(const char *buf, size_t len, const char *name, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Zero and free *kp, then set *kp = NULL.  NULL-safe and idempotent. */
 void keys_destroy(struct keys **kp);

@@ -29,7 +29,7 @@ s_on_journal(void)
 	struct stat st;
 
 	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(2, &st) == 0 &&
-	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+	    (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 void
@@ -82,22 +82,22 @@ s_vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 	} else if (s_log.journal)
 		/* journald takes the priority from the prefix and adds the name. */
 		fprintf(stderr, "<%d>%s%s%s\n", prio[level], msg, errnum ? ": " : "",
-			errnum ? strerror(errnum) : "");
+		    errnum ? strerror(errnum) : "");
 	else if (errnum)
 		fprintf(stderr, "%s: %s: %s\n", s_log.progname, msg, strerror(errnum));
 	else
 		fprintf(stderr, "%s: %s\n", s_log.progname, msg);
 }
 
-#define LOGFN(name, level, witherr)                                 \
-	void name(const char *fmt, ...)                             \
-	{                                                           \
-		int e = errno;                                      \
-		va_list ap;                                         \
-		va_start(ap, fmt);                                  \
-		s_vlog(level, (witherr) ? e : 0, fmt, ap);          \
-		va_end(ap);                                         \
-		errno = e;                                          \
+#define LOGFN(name, level, witherr)                                                                \
+	void name(const char *fmt, ...)                                                            \
+	{                                                                                          \
+		int e = errno;                                                                     \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		s_vlog(level, (witherr) ? e : 0, fmt, ap);                                         \
+		va_end(ap);                                                                        \
+		errno = e;                                                                         \
 	}
 LOGFN(log_warn, LOG_LEVEL_WARN, 1)
 LOGFN(log_warnx, LOG_LEVEL_WARN, 0)

@@ -31,7 +31,7 @@ msgjson_node(const uint8_t key[MSG_KEY_LEN], const struct trust *t)
 {
 	const struct trust_peer *p = t != NULL ? trust_find_id(t, key) : NULL;
 	return json_pack("{s:o,s:o}", "id", s_hex(key, MSG_KEY_LEN), "name",
-		p != NULL ? json_string(p->name) : json_null());
+	    p != NULL ? json_string(p->name) : json_null());
 }
 
 static void
@@ -48,15 +48,15 @@ s_case(json_t *o, const struct msg_body *b)
 	json_object_set_new(o, "severity", json_string(msg_severity_name(b->severity)));
 	if (b->impact >= 0)
 		json_object_set_new(o, "impact",
-			json_string(msg_severity_name((enum msg_severity)b->impact)));
+		    json_string(msg_severity_name((enum msg_severity)b->impact)));
 	json_object_set_new(o, "status", json_string(msg_status_name(b->status)));
 	json_object_set_new(o, "sectors", s_strs(b->sectors, b->nsectors));
 	if (b->scope.n)
 		json_object_set_new(o, "scope", s_str(b->scope));
 	for (size_t i = 0; i < b->nindicators; i++)
-		json_array_append_new(ioc, json_pack("{s:s,s:o}", "type",
-						   ioc_type_name(b->indicators[i].type), "value",
-						   s_str(b->indicators[i].value)));
+		json_array_append_new(ioc,
+		    json_pack("{s:s,s:o}", "type", ioc_type_name(b->indicators[i].type), "value",
+		        s_str(b->indicators[i].value)));
 	json_object_set_new(o, "indicators", ioc);
 	json_object_set_new(o, "attack", s_strs(b->attack, b->nattack));
 	json_object_set_new(o, "actions", s_strs(b->actions, b->nactions));
@@ -77,10 +77,10 @@ msgjson_new(const struct msg *m, const struct trust *t)
 	for (size_t i = 0; i < m->nto; i++)
 		json_array_append_new(to, msgjson_node(m->to[i], t));
 	o = json_pack("{s:o,s:o,s:I,s:s,s:s,s:s,s:o,s:o,s:b}", "id", s_hex(m->id, MSG_ID_LEN),
-		"origin", msgjson_node(m->origin, t), "seq", (json_int_t)m->seq, "time", when, "tlp",
-		msg_tlp_name(m->tlp), "kind", msg_kind_name(m->kind), "ref",
-		m->has_ref ? s_hex(m->ref, MSG_ID_LEN) : json_null(), "recipients", to, "sealed",
-		!m->has_body);
+	    "origin", msgjson_node(m->origin, t), "seq", (json_int_t)m->seq, "time", when, "tlp",
+	    msg_tlp_name(m->tlp), "kind", msg_kind_name(m->kind), "ref",
+	    m->has_ref ? s_hex(m->ref, MSG_ID_LEN) : json_null(), "recipients", to, "sealed",
+	    !m->has_body);
 	if (o == NULL || !m->has_body)
 		return o;
 	switch (m->kind) {

@@ -11,27 +11,27 @@ static const struct {
 	[POLICY_PEER_UNKNOWN] = { "peer-unknown", "the sender is not in the trust list" },
 	[POLICY_SOURCE] = { "source", "the message came from this peer" },
 	[POLICY_EXTERNAL] = { "external-clear-only",
-		"the peer is external: it exchanges TLP:CLEAR only" },
+	    "the peer is external: it exchanges TLP:CLEAR only" },
 	[POLICY_NOT_RECIPIENT] = { "not-recipient",
-		"the message is addressed and the peer is not a named recipient" },
+	    "the message is addressed and the peer is not a named recipient" },
 	[POLICY_NO_RELAY] = { "no-relay",
-		"addressed messages travel only between their origin and each recipient, "
-		"never relayed" },
+	    "addressed messages travel only between their origin and each recipient, "
+	    "never relayed" },
 	[POLICY_ORIGIN_UNKNOWN] = { "origin-unknown", "the origin is not in the trust list" },
 	[POLICY_ORIGIN_BLOCKED] = { "origin-blocked", "the origin is blocked" },
 	[POLICY_NOT_FOR_US] = { "not-for-us",
-		"the message is addressed and this node is neither its origin nor a recipient" },
+	    "the message is addressed and this node is neither its origin nor a recipient" },
 	[POLICY_ROSTER_NOT_COORDINATOR] = { "roster-not-coordinator",
-		"roster changes are accepted only from coordinators; the origin is not one" },
+	    "roster changes are accepted only from coordinators; the origin is not one" },
 	[POLICY_RETRACT_NOT_ORIGIN] = { "retract-not-origin",
-		"only the origin of a message may retract it" },
+	    "only the origin of a message may retract it" },
 	[POLICY_ROSTER_ADDRESSED] = { "roster-addressed",
-		"roster messages must be TLP:CLEAR or TLP:GREEN" },
+	    "roster messages must be TLP:CLEAR or TLP:GREEN" },
 	[POLICY_ORIGIN_EXTERNAL] = { "external-origin-clear-only",
-		"the origin is external: its messages are TLP:CLEAR only, whoever relays them" },
+	    "the origin is external: its messages are TLP:CLEAR only, whoever relays them" },
 	[POLICY_TIME_FUTURE] = { "time-in-future", "dated more than an hour in the future" },
 	[POLICY_EXPIRED] = { "expired",
-		"older than the retention window (it would be removed at once)" },
+	    "older than the retention window (it would be removed at once)" },
 };
 
 /* Whether each reason may change with time or trust (policy.h). */
@@ -74,7 +74,7 @@ policy_msg_of(const struct msg *m)
 		.kind = m->kind,
 		.origin = m->origin,
 		.nto = m->nto,
-		.to = (const uint8_t (*)[MSG_KEY_LEN])m->to,
+		.to = (const uint8_t(*)[MSG_KEY_LEN])m->to,
 		.ref_origin = NULL,
 		.time = m->time,
 	};
@@ -119,9 +119,8 @@ policy_time_ok(const struct policy_msg *m, uint64_t now, uint64_t retention_ms)
 }
 
 enum policy_reason
-policy_may_send(const struct policy_msg *m, const uint8_t self[32],
-	const struct trust_peer *source, const struct trust_peer *origin,
-	const struct trust_peer *peer)
+policy_may_send(const struct policy_msg *m, const uint8_t self[32], const struct trust_peer *source,
+    const struct trust_peer *origin, const struct trust_peer *peer)
 {
 	bool addressed = msg_tlp_addressed(m->tlp);
 	bool peer_is_origin = s_same(peer->id, m->origin);
@@ -150,7 +149,7 @@ policy_may_send(const struct policy_msg *m, const uint8_t self[32],
 
 enum policy_reason
 policy_may_accept(const struct policy_msg *m, const uint8_t self[32],
-	const struct trust_peer *sender, const struct trust_peer *origin)
+    const struct trust_peer *sender, const struct trust_peer *origin)
 {
 	bool addressed = msg_tlp_addressed(m->tlp);
 	bool self_is_origin = s_same(self, m->origin);
@@ -182,7 +181,8 @@ policy_may_accept(const struct policy_msg *m, const uint8_t self[32],
 	}
 	if (m->kind == MSG_KIND_ROSTER && !self_is_origin && !origin->coordinator)
 		return POLICY_ROSTER_NOT_COORDINATOR;
-	if (m->kind == MSG_KIND_RETRACT && m->ref_origin != NULL && !s_same(m->ref_origin, m->origin))
+	if (m->kind == MSG_KIND_RETRACT && m->ref_origin != NULL &&
+	    !s_same(m->ref_origin, m->origin))
 		return POLICY_RETRACT_NOT_ORIGIN;
 	return POLICY_OK;
 }

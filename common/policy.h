@@ -57,22 +57,22 @@
  * P = provisional, F = permanent (final), - = not a refusal of a message
  * that arrived. */
 enum policy_reason {
-	POLICY_OK = 0,              /* -  "ok" */
-	POLICY_PEER_BLOCKED,        /* P  "peer-blocked": the peer (candidate or sender) is blocked */
-	POLICY_PEER_UNKNOWN,        /* P  "peer-unknown": the sender is not in the trust list */
-	POLICY_SOURCE,              /* -  "source": it came from this peer: not sent back */
-	POLICY_EXTERNAL,            /* P  "external-clear-only": an external peer sends and receives TLP:CLEAR only */
-	POLICY_NOT_RECIPIENT,       /* P  "not-recipient": addressed message; the peer is not a named recipient */
-	POLICY_NO_RELAY,            /* P  "no-relay": addressed messages travel only between their origin and each recipient */
-	POLICY_ORIGIN_UNKNOWN,      /* P  "origin-unknown": origin not in the trust list */
-	POLICY_ORIGIN_BLOCKED,      /* P  "origin-blocked" */
-	POLICY_NOT_FOR_US,          /* F  "not-for-us": addressed message that names neither this node nor comes to it as origin */
+	POLICY_OK = 0,       /* -  "ok" */
+	POLICY_PEER_BLOCKED, /* P  "peer-blocked": the peer (candidate or sender) is blocked */
+	POLICY_PEER_UNKNOWN, /* P  "peer-unknown": the sender is not in the trust list */
+	POLICY_SOURCE,       /* -  "source": it came from this peer: not sent back */
+	POLICY_EXTERNAL, /* P  "external-clear-only": an external peer sends and receives TLP:CLEAR only */
+	POLICY_NOT_RECIPIENT, /* P  "not-recipient": addressed message; the peer is not a named recipient */
+	POLICY_NO_RELAY, /* P  "no-relay": addressed messages travel only between their origin and each recipient */
+	POLICY_ORIGIN_UNKNOWN, /* P  "origin-unknown": origin not in the trust list */
+	POLICY_ORIGIN_BLOCKED, /* P  "origin-blocked" */
+	POLICY_NOT_FOR_US, /* F  "not-for-us": addressed message that names neither this node nor comes to it as origin */
 	POLICY_ROSTER_NOT_COORDINATOR, /* P "roster-not-coordinator" */
-	POLICY_RETRACT_NOT_ORIGIN,  /* F  "retract-not-origin": a retract whose origin differs from the retracted message's origin */
-	POLICY_ROSTER_ADDRESSED,    /* F  "roster-addressed": roster messages must be clear or green */
-	POLICY_ORIGIN_EXTERNAL,     /* P  "external-origin-clear-only": the origin is external and the TLP not CLEAR */
-	POLICY_TIME_FUTURE,         /* P  "time-in-future": dated more than POLICY_MAX_SKEW_MS ahead */
-	POLICY_EXPIRED,             /* F  "expired": older than the retention window (never a roster) */
+	POLICY_RETRACT_NOT_ORIGIN, /* F  "retract-not-origin": a retract whose origin differs from the retracted message's origin */
+	POLICY_ROSTER_ADDRESSED, /* F  "roster-addressed": roster messages must be clear or green */
+	POLICY_ORIGIN_EXTERNAL, /* P  "external-origin-clear-only": the origin is external and the TLP not CLEAR */
+	POLICY_TIME_FUTURE, /* P  "time-in-future": dated more than POLICY_MAX_SKEW_MS ahead */
+	POLICY_EXPIRED,     /* F  "expired": older than the retention window (never a roster) */
 };
 #define POLICY_REASON_COUNT 16
 
@@ -106,11 +106,12 @@ bool policy_reason_provisional(enum policy_reason r);
 struct policy_msg {
 	enum msg_tlp tlp;
 	enum msg_kind kind;
-	const uint8_t *origin;               /* 32 bytes */
+	const uint8_t *origin; /* 32 bytes */
 	size_t nto;
-	const uint8_t (*to)[MSG_KEY_LEN];    /* recipients */
-	const uint8_t *ref_origin;           /* retract only: origin of the retracted message when known, else NULL */
-	uint64_t time;                       /* creation time, ms since the epoch */
+	const uint8_t (*to)[MSG_KEY_LEN]; /* recipients */
+	const uint8_t
+	    *ref_origin; /* retract only: origin of the retracted message when known, else NULL */
+	uint64_t time;   /* creation time, ms since the epoch */
 };
 
 /* The policy view of a decoded message; it borrows m (ref_origin NULL: the
@@ -130,7 +131,7 @@ struct policy_msg policy_msg_of(const struct msg *m);
  * and retention then removes what has expired.
  */
 enum policy_reason policy_time_ok(const struct policy_msg *m, uint64_t now_ms,
-	uint64_t retention_ms) __attribute__((warn_unused_result, nonnull(1)));
+    uint64_t retention_ms) __attribute__((warn_unused_result, nonnull(1)));
 
 /*
  * May node `self`, which holds m, send it to `peer`?  source is the trust
@@ -154,8 +155,8 @@ enum policy_reason policy_time_ok(const struct policy_msg *m, uint64_t now_ms,
  *                     origin
  */
 enum policy_reason policy_may_send(const struct policy_msg *m, const uint8_t self[32],
-	const struct trust_peer *source, const struct trust_peer *origin,
-	const struct trust_peer *peer) __attribute__((warn_unused_result, nonnull(1, 2, 5)));
+    const struct trust_peer *source, const struct trust_peer *origin, const struct trust_peer *peer)
+    __attribute__((warn_unused_result, nonnull(1, 2, 5)));
 
 /*
  * May node `self` accept m from `sender`?  sender is the sender's trust
@@ -189,7 +190,7 @@ enum policy_reason policy_may_send(const struct policy_msg *m, const uint8_t sel
  * The time (policy_time_ok()) is judged before these, the signature after.
  */
 enum policy_reason policy_may_accept(const struct policy_msg *m, const uint8_t self[32],
-	const struct trust_peer *sender, const struct trust_peer *origin)
-	__attribute__((warn_unused_result, nonnull(1, 2)));
+    const struct trust_peer *sender, const struct trust_peer *origin)
+    __attribute__((warn_unused_result, nonnull(1, 2)));
 
 #endif

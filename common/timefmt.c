@@ -57,8 +57,8 @@ s_rfc3339(const char *s, uint64_t *ms)
 			p++;
 		else if (*p == '+' || *p == '-') {
 			int sign = *p++ == '-' ? -1 : 1;
-			if (s_digits(&p, 2, &oh) || *p++ != ':' || s_digits(&p, 2, &om) || oh > 23 ||
-			    om > 59)
+			if (s_digits(&p, 2, &oh) || *p++ != ':' || s_digits(&p, 2, &om) ||
+			    oh > 23 || om > 59)
 				return -1;
 			off = sign * (oh * 3600 + om * 60);
 		} else

@@ -95,7 +95,7 @@ s_find_mut(struct trust *t, const char *name, char *err, size_t errlen)
 
 static const char s_name_expected[] = "expected 1-63 characters of A-Z a-z 0-9 . _ -";
 static const char s_endpoint_expected[] = "expected tcp://HOST:PORT with HOST an IPv4 address, "
-	"[IPv6 address] or host name, and PORT 1-65535";
+                                          "[IPv6 address] or host name, and PORT 1-65535";
 
 int
 trust_add(struct trust *t, const struct trust_peer *p, char *err, size_t errlen)
@@ -106,7 +106,7 @@ trust_add(struct trust *t, const struct trust_peer *p, char *err, size_t errlen)
 
 	if (memchr(p->name, '\0', sizeof p->name) == NULL || !config_valid_name(p->name)) {
 		snprintf(err, errlen, "bad peer name '%.*s': %s", (int)sizeof p->name, p->name,
-			s_name_expected);
+		    s_name_expected);
 		return -1;
 	}
 	if ((unsigned)p->level >= MSG_LEVEL_COUNT) {
@@ -116,7 +116,7 @@ trust_add(struct trust *t, const struct trust_peer *p, char *err, size_t errlen)
 	if (memchr(p->endpoint, '\0', sizeof p->endpoint) == NULL ||
 	    (p->endpoint[0] != '\0' && !config_valid_endpoint(p->endpoint, false))) {
 		snprintf(err, errlen, "%s: bad endpoint '%.*s': %s", p->name,
-			(int)sizeof p->endpoint, p->endpoint, s_endpoint_expected);
+		    (int)sizeof p->endpoint, p->endpoint, s_endpoint_expected);
 		return -1;
 	}
 	if (keys_curve_pk(curve, p->id) != 0) {
@@ -129,7 +129,7 @@ trust_add(struct trust *t, const struct trust_peer *p, char *err, size_t errlen)
 	}
 	if ((other = trust_find_id(t, p->id)) != NULL) {
 		snprintf(err, errlen, "%s: the key is already that of peer '%s'", p->name,
-			other->name);
+		    other->name);
 		return -1;
 	}
 	if (t->n >= TRUST_MAX_PEERS) {
@@ -168,8 +168,7 @@ trust_set_level(struct trust *t, const char *name, enum msg_level level, char *e
 }
 
 int
-trust_set_coordinator(struct trust *t, const char *name, bool coordinator, char *err,
-	size_t errlen)
+trust_set_coordinator(struct trust *t, const char *name, bool coordinator, char *err, size_t errlen)
 {
 	struct trust_peer *p;
 
@@ -181,7 +180,7 @@ trust_set_coordinator(struct trust *t, const char *name, bool coordinator, char 
 
 int
 trust_set_endpoint(struct trust *t, const char *name, const char *endpoint, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	struct trust_peer *p;
 
@@ -189,7 +188,8 @@ trust_set_endpoint(struct trust *t, const char *name, const char *endpoint, char
 		return -1;
 	if (strlen(endpoint) >= sizeof p->endpoint ||
 	    (endpoint[0] != '\0' && !config_valid_endpoint(endpoint, false))) {
-		snprintf(err, errlen, "%s: bad endpoint '%s': %s", name, endpoint, s_endpoint_expected);
+		snprintf(err, errlen, "%s: bad endpoint '%s': %s", name, endpoint,
+		    s_endpoint_expected);
 		return -1;
 	}
 	snprintf(p->endpoint, sizeof p->endpoint, "%s", endpoint);
@@ -215,9 +215,9 @@ trust_remove(struct trust *t, const char *name, char *err, size_t errlen)
 enum { K_KEY = 1, K_ENDPOINT = 2, K_LEVEL = 4, K_COORDINATOR = 8 };
 
 struct s_load {
-	struct trust *t;        /* the new list, swapped in on success */
-	struct trust_peer cur;  /* the section being read */
-	unsigned seen;          /* K_* of cur */
+	struct trust *t;       /* the new list, swapped in on success */
+	struct trust_peer cur; /* the section being read */
+	unsigned seen;         /* K_* of cur */
 };
 
 static int
@@ -246,7 +246,7 @@ s_on_section(void *user, const char *name, char *err, size_t errlen)
 
 static int
 s_on_key(void *user, const char *section, const char *key, const char *value, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	static const char *const keys[] = { "key", "endpoint", "level", "coordinator" };
 	struct s_load *l = user;
@@ -275,7 +275,8 @@ s_on_key(void *user, const char *section, const char *key, const char *value, ch
 		else if (keys_curve_pk(curve, l->cur.id) != 0)
 			expected = "not a valid Ed25519 public key";
 		else if ((other = trust_find_id(l->t, l->cur.id)) != NULL) {
-			snprintf(err, errlen, "[%s] has the same key as [%s]", section, other->name);
+			snprintf(err, errlen, "[%s] has the same key as [%s]", section,
+			    other->name);
 			return -1;
 		}
 		break;
@@ -302,7 +303,7 @@ s_on_key(void *user, const char *section, const char *key, const char *value, ch
 	}
 	if (expected != NULL) {
 		snprintf(err, errlen, "bad value '%s' for %s in [%s]: %s", value, key, section,
-			expected);
+		    expected);
 		return -1;
 	}
 	return 0;
@@ -322,7 +323,7 @@ s_on_section_end(void *user, const char *name, char *err, size_t errlen)
 
 int
 trust_parse(struct trust *t, const char *buf, size_t len, const char *name, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	static const struct inifile_ops ops = { s_on_section, s_on_key, s_on_section_end };
 	struct s_load l;
@@ -370,9 +371,10 @@ trust_save(const struct trust *t, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "# socmesh trust list; docs/CONFIG.md describes the format.\n"
-		   "# One section per peer: key (node id), endpoint (optional),\n"
-		   "# level (blocked | external | member), coordinator (yes | no).\n");
+	fprintf(f,
+	    "# socmesh trust list; docs/CONFIG.md describes the format.\n"
+	    "# One section per peer: key (node id), endpoint (optional),\n"
+	    "# level (blocked | external | member), coordinator (yes | no).\n");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct trust_peer *p = &t->peers[i];
 		hex_encode(hex, p->id, sizeof p->id);
@@ -380,7 +382,7 @@ trust_save(const struct trust *t, const char *path, char *err, size_t errlen)
 		if (p->endpoint[0] != '\0')
 			fprintf(f, "endpoint = %s\n", p->endpoint);
 		fprintf(f, "level = %s\ncoordinator = %s\n", msg_level_name(p->level),
-			p->coordinator ? "yes" : "no");
+		    p->coordinator ? "yes" : "no");
 	}
 	return file_write_memstream(path, f, &buf, &len, 0640, err, errlen);
 }

@@ -27,14 +27,15 @@
 
 #include "msg.h" /* enum msg_level, msg_level_parse(), msg_level_name() */
 
-#define TRUST_FILE "trust.conf"
+#define TRUST_FILE      "trust.conf"
 #define TRUST_MAX_PEERS 4096
-#define TRUST_MAX_FILE (4 * 1024 * 1024) /* bytes of trust.conf, at most */
+#define TRUST_MAX_FILE  (4 * 1024 * 1024) /* bytes of trust.conf, at most */
 
 struct trust_peer {
-	char name[64];          /* same charset as config name */
+	char name[64]; /* same charset as config name */
 	uint8_t id[32];
-	char endpoint[256];     /* "" when none; validated like config listen, but HOST must not be '*' */
+	char endpoint
+	    [256]; /* "" when none; validated like config listen, but HOST must not be '*' */
 	enum msg_level level;
 	bool coordinator;
 };
@@ -72,7 +73,7 @@ int trust_load(struct trust *t, const char *path, char *err, size_t errlen);
  * left as it was.
  */
 int trust_parse(struct trust *t, const char *buf, size_t len, const char *name, char *err,
-	size_t errlen);
+    size_t errlen);
 
 /*
  * Write t to path, atomically (file_write_atomic(), mode 0640), one section
@@ -96,15 +97,15 @@ const struct trust_peer *trust_find_id(const struct trust *t, const uint8_t id[3
 int trust_add(struct trust *t, const struct trust_peer *p, char *err, size_t errlen);
 /* Change the level or coordinator flag of the named peer.  -1 with err set
  * when there is no such peer (or the level is out of range). */
-int trust_set_level(struct trust *t, const char *name, enum msg_level level, char *err,
-	size_t errlen);
+int
+trust_set_level(struct trust *t, const char *name, enum msg_level level, char *err, size_t errlen);
 int trust_set_coordinator(struct trust *t, const char *name, bool coordinator, char *err,
-	size_t errlen);
+    size_t errlen);
 /* Set the endpoint this node dials for the named peer; "" for none (the
  * peer dials us).  -1 with err set when there is no such peer or the
  * endpoint is not valid (config_valid_endpoint(), no wildcard). */
 int trust_set_endpoint(struct trust *t, const char *name, const char *endpoint, char *err,
-	size_t errlen);
+    size_t errlen);
 /* Remove the named peer.  -1 with err set when there is no such peer. */
 int trust_remove(struct trust *t, const char *name, char *err, size_t errlen);
 

@@ -170,7 +170,7 @@ format_duration(char buf[FORMAT_BUFSZ], uint64_t ms)
 	while (ms % s_units[i].ms != 0)
 		i++;
 	snprintf(buf, FORMAT_BUFSZ, "%llu%s", (unsigned long long)(ms / s_units[i].ms),
-		s_units[i].name);
+	    s_units[i].name);
 }
 
 uint64_t
@@ -359,15 +359,15 @@ struct s_ini {
 	void *user;
 	const char *buf;
 	size_t len, pos;
-	int line;           /* lines handed to inih so far */
-	char section[256];  /* current section, as written (inih truncates) */
-	int section_line;   /* 0 before the first section */
-	int errline;        /* 0 until the first error */
+	int line;          /* lines handed to inih so far */
+	char section[256]; /* current section, as written (inih truncates) */
+	int section_line;  /* 0 before the first section */
+	int errline;       /* 0 until the first error */
 	char msg[512];
 };
 
-static void s_ini_error(struct s_ini *s, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void
+s_ini_error(struct s_ini *s, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 s_ini_error(struct s_ini *s, int line, const char *fmt, ...)
@@ -490,7 +490,7 @@ s_ini_handler(void *user, const char *section, const char *name, const char *val
 
 int
 inifile_parse_buf(const char *buf, size_t len, const char *name, const struct inifile_ops *ops,
-	void *user, char *err, size_t errlen)
+    void *user, char *err, size_t errlen)
 {
 	struct s_ini s;
 	int rc;
@@ -511,15 +511,15 @@ inifile_parse_buf(const char *buf, size_t len, const char *name, const struct in
 	/* inih reports lines it cannot parse without calling us. */
 	if (rc > 0 && (s.errline == 0 || rc < s.errline))
 		return errf(err, errlen, "%s:%d: syntax error: expected [section] or key = value",
-			name, rc);
+		    name, rc);
 	if (s.errline != 0)
 		return errf(err, errlen, "%s:%d: %s", name, s.errline, s.msg);
 	return 0;
 }
 
 int
-inifile_parse(const char *path, size_t max, const struct inifile_ops *ops, void *user,
-	char *err, size_t errlen)
+inifile_parse(const char *path, size_t max, const struct inifile_ops *ops, void *user, char *err,
+    size_t errlen)
 {
 	char *buf;
 	size_t len;
@@ -547,7 +547,7 @@ errf(char *err, size_t errlen, const char *fmt, ...)
 
 int
 file_write_memstream(const char *path, FILE *f, char **buf, size_t *len, mode_t mode, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	int rc;
 

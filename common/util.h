@@ -88,7 +88,7 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
  * 0, or -1 with one line "PATH: reason" in err.
  */
 int file_write_memstream(const char *path, FILE *f, char **buf, size_t *len, mode_t mode, char *err,
-	size_t errlen);
+    size_t errlen);
 
 /*
  * Take an exclusive lock (flock) on the file at path, created 0600 when
@@ -152,14 +152,14 @@ int file_read_all(const char *path, size_t max, char **out, size_t *outlen);
 
 struct inifile_ops {
 	int (*section)(void *user, const char *name, char *err, size_t errlen);
-	int (*key)(void *user, const char *section, const char *key, const char *value,
-		char *err, size_t errlen);
+	int (*key)(void *user, const char *section, const char *key, const char *value, char *err,
+	    size_t errlen);
 	int (*section_end)(void *user, const char *name, char *err, size_t errlen);
 };
 
 int inifile_parse(const char *path, size_t max, const struct inifile_ops *ops, void *user,
-	char *err, size_t errlen);
-int inifile_parse_buf(const char *buf, size_t len, const char *name,
-	const struct inifile_ops *ops, void *user, char *err, size_t errlen);
+    char *err, size_t errlen);
+int inifile_parse_buf(const char *buf, size_t len, const char *name, const struct inifile_ops *ops,
+    void *user, char *err, size_t errlen);
 
 #endif

@@ -38,7 +38,7 @@ accept_recipients(const struct trust *t, const struct msg *m, enum policy_reason
 
 enum accept_verdict
 accept_judge(const struct accept_ctx *c, const struct msg *m, const struct trust_peer *from,
-	enum policy_reason *why)
+    enum policy_reason *why)
 {
 	struct policy_msg pm = policy_msg_of(m);
 	const struct trust_peer *origin = trust_find_id(c->trust, m->origin);

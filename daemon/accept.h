@@ -41,7 +41,7 @@ struct accept_ctx {
  * origin not in the trust list is refused: origin-unknown).
  */
 enum accept_verdict accept_judge(const struct accept_ctx *c, const struct msg *m,
-	const struct trust_peer *from, enum policy_reason *why);
+    const struct trust_peer *from, enum policy_reason *why);
 
 /*
  * This node's own addressed message may name members only (nobody else

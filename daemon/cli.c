@@ -41,8 +41,7 @@ struct cli {
 	char err[512];
 };
 
-static int __attribute__((format(printf, 1, 2)))
-s_error(const char *fmt, ...)
+static int __attribute__((format(printf, 1, 2))) s_error(const char *fmt, ...)
 {
 	va_list ap;
 	fputs("socmesh: ", stderr);
@@ -202,9 +201,14 @@ cmd_init(struct cli *c, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		switch (ch) {
-		case 'n': name = optarg; break;
-		case 'l': listen = optarg; break;
-		default: return s_usage("init", "--dir DIR --name NAME --listen tcp://HOST:PORT");
+		case 'n':
+			name = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		default:
+			return s_usage("init", "--dir DIR --name NAME --listen tcp://HOST:PORT");
 		}
 	if (name == NULL || listen == NULL || optind != argc)
 		return s_usage("init", "--dir DIR --name NAME --listen tcp://HOST:PORT");
@@ -245,12 +249,12 @@ cmd_id(struct cli *c, int argc, char **argv)
  * an edit, which it then saves and has a running daemon apply.
  */
 
-#define TA_NAME 0x01     /* --name */
-#define TA_KEY 0x02      /* --key */
+#define TA_NAME     0x01 /* --name */
+#define TA_KEY      0x02 /* --key */
 #define TA_ENDPOINT 0x04 /* --endpoint */
-#define TA_LEVEL 0x08    /* --level */
-#define TA_COORD 0x10    /* --coordinator, --no-coordinator */
-#define TA_ALL 0x1f
+#define TA_LEVEL    0x08 /* --level */
+#define TA_COORD    0x10 /* --coordinator, --no-coordinator */
+#define TA_ALL      0x1f
 
 struct trust_args {
 	const char *name; /* --name, or the NAME operand */
@@ -271,7 +275,7 @@ s_trust_add(struct cli *c, struct node *n, const struct trust_args *a)
 		return s_trust_usage();
 	if (id_parse(p.id, a->key) == -1)
 		return s_error("--key: '%s' is not a node id (64 hex digits, see: socmesh id)",
-			a->key);
+		    a->key);
 	if (memcmp(p.id, n->id, 32) == 0)
 		return s_error("--key: that is this node's own id");
 	if (strlen(a->name) >= sizeof p.name)
@@ -288,8 +292,8 @@ s_trust_set(struct cli *c, struct node *n, const struct trust_args *a)
 {
 	if (a->level == NULL && a->coord == -1 && a->endpoint == NULL)
 		return s_trust_usage();
-	if (a->level != NULL && trust_set_level(n->trust, a->name, (enum msg_level)a->lv, c->err,
-				  sizeof c->err) == -1)
+	if (a->level != NULL &&
+	    trust_set_level(n->trust, a->name, (enum msg_level)a->lv, c->err, sizeof c->err) == -1)
 		return s_error("%s", c->err);
 	if (a->coord != -1 &&
 	    trust_set_coordinator(n->trust, a->name, a->coord == 1, c->err, sizeof c->err) == -1)
@@ -320,11 +324,11 @@ s_trust_list(struct cli *c, struct node *n, const struct trust_args *a)
 		hex_encode(hex, p->id, 32);
 		if (c->json)
 			s_print_json(json_pack("{s:s,s:s,s:s,s:b,s:o}", "name", p->name, "id", hex,
-				"level", msg_level_name(p->level), "coordinator", p->coordinator,
-				"endpoint", p->endpoint[0] ? json_string(p->endpoint) : json_null()));
+			    "level", msg_level_name(p->level), "coordinator", p->coordinator,
+			    "endpoint", p->endpoint[0] ? json_string(p->endpoint) : json_null()));
 		else
 			printf("%-16s %-9s %-5s %-28s %s\n", p->name, msg_level_name(p->level),
-				p->coordinator ? "yes" : "no", p->endpoint[0] ? p->endpoint : "-", hex);
+			    p->coordinator ? "yes" : "no", p->endpoint[0] ? p->endpoint : "-", hex);
 	}
 	return 0;
 }
@@ -339,16 +343,16 @@ static const struct trust_cmd {
 	bool edits;    /* changes trust.conf: under its lock, saved, applied */
 } s_trust_cmds[] = {
 	{ "add", s_trust_add,
-		"add --name NAME --key ID [--endpoint tcp://HOST:PORT] "
-		"[--level member|external|blocked] [--coordinator]",
-		"add a peer; its name and its key must both be new", TA_ALL, false, true },
+	    "add --name NAME --key ID [--endpoint tcp://HOST:PORT] "
+	    "[--level member|external|blocked] [--coordinator]",
+	    "add a peer; its name and its key must both be new", TA_ALL, false, true },
 	/* A peer's key is its identity: a new key is a new entry, so set
 	 * takes no --key (nor --name: the peer is the NAME operand). */
 	{ "set", s_trust_set,
-		"set NAME [--level L] [--endpoint tcp://HOST:PORT | --endpoint '']\n"
-		"                         [--coordinator|--no-coordinator]",
-		"change a peer's level, endpoint or coordinator flag",
-		TA_LEVEL | TA_ENDPOINT | TA_COORD, true, true },
+	    "set NAME [--level L] [--endpoint tcp://HOST:PORT | --endpoint '']\n"
+	    "                         [--coordinator|--no-coordinator]",
+	    "change a peer's level, endpoint or coordinator flag",
+	    TA_LEVEL | TA_ENDPOINT | TA_COORD, true, true },
 	{ "remove", s_trust_remove, "remove NAME", "remove a peer", 0, true, true },
 	/* list ignores the edit options it is given. */
 	{ "list", s_trust_list, "list [--json]", "print the trust list", TA_ALL, false, false },
@@ -364,7 +368,7 @@ s_trust_usage(void)
 {
 	for (size_t i = 0; i < sizeof s_trust_cmds / sizeof s_trust_cmds[0]; i++)
 		fprintf(stderr, "%s socmesh trust %s\n", i == 0 ? "usage:" : "      ",
-			s_trust_cmds[i].usage);
+		    s_trust_cmds[i].usage);
 	return 2;
 }
 
@@ -376,16 +380,19 @@ s_trust_apply(struct cli *c)
 	int running = control_probe(c->dir);
 
 	if (running == -1)
-		fprintf(stderr, "socmesh: warning: trust.conf is saved; whether a socmeshd runs for %s "
-				"cannot be told from here (it applies the change when it starts or "
-				"reloads)\n", c->dir);
+		fprintf(stderr,
+		    "socmesh: warning: trust.conf is saved; whether a socmeshd runs for %s "
+		    "cannot be told from here (it applies the change when it starts or "
+		    "reloads)\n",
+		    c->dir);
 	if (running == 1) {
 		json_t *rep = control_call(c->dir, json_pack("{s:s}", "cmd", "reload"), c->err,
-			sizeof c->err);
+		    sizeof c->err);
 		if (rep == NULL || !json_is_true(json_object_get(rep, "ok")))
-			fprintf(stderr, "socmesh: warning: trust.conf is saved, but the running socmeshd "
-					"did not apply it: %s\n",
-				rep ? s_field(rep, "error") : c->err);
+			fprintf(stderr,
+			    "socmesh: warning: trust.conf is saved, but the running socmeshd "
+			    "did not apply it: %s\n",
+			    rep ? s_field(rep, "error") : c->err);
 		json_decref(rep);
 	}
 }
@@ -410,13 +417,32 @@ cmd_trust(struct cli *c, int argc, char **argv)
 	optind = 2;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		switch (ch) {
-		case 'n': a.name = optarg; a.given |= TA_NAME; break;
-		case 'k': a.key = optarg; a.given |= TA_KEY; break;
-		case 'e': a.endpoint = optarg; a.given |= TA_ENDPOINT; break;
-		case 'l': a.level = optarg; a.given |= TA_LEVEL; break;
-		case 'c': a.coord = 1; a.given |= TA_COORD; break;
-		case 'C': a.coord = 0; a.given |= TA_COORD; break;
-		default: return s_trust_usage();
+		case 'n':
+			a.name = optarg;
+			a.given |= TA_NAME;
+			break;
+		case 'k':
+			a.key = optarg;
+			a.given |= TA_KEY;
+			break;
+		case 'e':
+			a.endpoint = optarg;
+			a.given |= TA_ENDPOINT;
+			break;
+		case 'l':
+			a.level = optarg;
+			a.given |= TA_LEVEL;
+			break;
+		case 'c':
+			a.coord = 1;
+			a.given |= TA_COORD;
+			break;
+		case 'C':
+			a.coord = 0;
+			a.given |= TA_COORD;
+			break;
+		default:
+			return s_trust_usage();
 		}
 	if (optind != argc - (t->operand ? 1 : 0) || (a.given & ~t->opts) != 0)
 		return s_trust_usage();
@@ -488,8 +514,9 @@ static int s_inherit(struct cli *c, json_t *o, const char *ref, const char *what
 static const char *
 s_array_of(const char *flag)
 {
-	static const char *const map[][2] = { { "indicator", "indicators" }, { "sector", "sectors" },
-		{ "attack", "attack" }, { "action", "actions" }, { "to", "recipients" } };
+	static const char *const map[][2] = { { "indicator", "indicators" },
+		{ "sector", "sectors" }, { "attack", "attack" }, { "action", "actions" },
+		{ "to", "recipients" } };
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(flag, map[i][0]) == 0)
 			return map[i][1];
@@ -514,9 +541,10 @@ cmd_publish(struct cli *c, int argc, char **argv)
 		const char *arr;
 		if (ch == '?') {
 			json_decref(o), json_decref(fromflags);
-			return s_usage("publish", "--tlp TLP --title T --category C --severity S "
-						"[--summary S] [--indicator TYPE:VALUE]... [--to NAME]... "
-						"[--ref ID] [--kind K] [--file FILE.json]");
+			return s_usage("publish",
+			    "--tlp TLP --title T --category C --severity S "
+			    "[--summary S] [--indicator TYPE:VALUE]... [--to NAME]... "
+			    "[--ref ID] [--kind K] [--file FILE.json]");
 		}
 		if (ch == 'f') {
 			json_decref(o);
@@ -524,7 +552,7 @@ cmd_publish(struct cli *c, int argc, char **argv)
 			    !json_is_object(o)) {
 				json_decref(o), json_decref(fromflags);
 				return s_error("%s:%d: %s", optarg, jerr.line,
-					o == NULL ? jerr.text : "expected a JSON object");
+				    o == NULL ? jerr.text : "expected a JSON object");
 			}
 		} else if ((arr = s_array_of(opts[idx].name)) != NULL) {
 			if (json_object_get(fromflags, arr) == NULL)
@@ -664,37 +692,39 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		return 1;
 	a = json_object_get(rep, "peers");
 	if (!c->json)
-		printf("%-16s %-9s %-9s %-19s %8s %8s %8s %7s %7s  %s\n", "NAME", "LEVEL", "CONNECTED",
-			"LAST SEEN (UTC)", "SENT", "RECEIVED", "REJECTED", "REJ/MIN", "REFUSED",
-			"REASONS");
-	json_array_foreach (a, i, p) {
+		printf("%-16s %-9s %-9s %-19s %8s %8s %8s %7s %7s  %s\n", "NAME", "LEVEL",
+		    "CONNECTED", "LAST SEEN (UTC)", "SENT", "RECEIVED", "REJECTED", "REJ/MIN",
+		    "REFUSED", "REASONS");
+	json_array_foreach(a, i, p)
+	{
 		if (c->json) {
 			s_print_json(json_incref(p));
 			continue;
 		}
 		char when[TIMEFMT_LEN] = "-", reasons[256] = "";
-		uint64_t seen = (uint64_t)json_integer_value(json_object_get(p, "last_seen")), total = 0;
+		uint64_t seen = (uint64_t)json_integer_value(json_object_get(p, "last_seen")),
+		         total = 0;
 		const char *k;
 		json_t *v;
 		if (seen > 0) {
 			timefmt_format(when, seen);
 			when[19] = '\0';
 		}
-		json_object_foreach (json_object_get(p, "rejected"), k, v) {
+		json_object_foreach(json_object_get(p, "rejected"), k, v)
+		{
 			size_t used = strlen(reasons);
 			total += (uint64_t)json_integer_value(v);
-			snprintf(reasons + used, sizeof reasons - used, "%s%s=%lld", used ? " " : "", k,
-				(long long)json_integer_value(v));
+			snprintf(reasons + used, sizeof reasons - used, "%s%s=%lld",
+			    used ? " " : "", k, (long long)json_integer_value(v));
 		}
 		printf("%-16s %-9s %-9s %-19s %8lld %8lld %8llu %7lld %7lld  %s\n",
-			s_field(p, "name"),
-			s_field(p, "level"),
-			json_is_true(json_object_get(p, "connected")) ? "yes" : "no", when,
-			(long long)json_integer_value(json_object_get(p, "sent")),
-			(long long)json_integer_value(json_object_get(p, "received")),
-			(unsigned long long)total,
-			(long long)json_integer_value(json_object_get(p, "rejected_last_minute")),
-			(long long)json_integer_value(json_object_get(p, "refused_by_peer")), reasons);
+		    s_field(p, "name"), s_field(p, "level"),
+		    json_is_true(json_object_get(p, "connected")) ? "yes" : "no", when,
+		    (long long)json_integer_value(json_object_get(p, "sent")),
+		    (long long)json_integer_value(json_object_get(p, "received")),
+		    (unsigned long long)total,
+		    (long long)json_integer_value(json_object_get(p, "rejected_last_minute")),
+		    (long long)json_integer_value(json_object_get(p, "refused_by_peer")), reasons);
 	}
 	json_decref(rep);
 	return 0;
@@ -717,8 +747,8 @@ s_prom_group(const char *name, const char *help, const char *label, json_t *obj)
 	json_t *v;
 
 	s_prom_head(name, "gauge", help);
-	json_object_foreach (obj, k, v)
-		printf("%s{%s=\"%s\"} %lld\n", name, label, k, (long long)json_integer_value(v));
+	json_object_foreach(obj, k, v)
+	    printf("%s{%s=\"%s\"} %lld\n", name, label, k, (long long)json_integer_value(v));
 }
 
 /* A per-peer counter taken from field of every peer object. */
@@ -729,9 +759,8 @@ s_prom_peers(json_t *peers, const char *name, const char *type, const char *help
 	json_t *p;
 
 	s_prom_head(name, type, help);
-	json_array_foreach (peers, i, p)
-		printf("%s{peer=\"%s\"} %lld\n", name, s_field(p, "name"),
-			(long long)json_integer_value(json_object_get(p, field)));
+	json_array_foreach(peers, i, p) printf("%s{peer=\"%s\"} %lld\n", name, s_field(p, "name"),
+	    (long long)json_integer_value(json_object_get(p, field)));
 }
 
 static void
@@ -744,71 +773,73 @@ s_prometheus(json_t *st, json_t *peers)
 
 	for (int l = 0; l < MSG_LEVEL_COUNT; l++)
 		json_object_set_new(levels, msg_level_name((enum msg_level)l), json_integer(0));
-	json_array_foreach (peers, i, p) {
+	json_array_foreach(peers, i, p)
+	{
 		const char *level = s_field(p, "level");
 		json_object_set_new(levels, level,
-			json_integer(json_integer_value(json_object_get(levels, level)) + 1));
+		    json_integer(json_integer_value(json_object_get(levels, level)) + 1));
 		up += json_is_true(json_object_get(p, "connected"));
 	}
 	s_prom_head("socmesh_info", "gauge", "This node: name and id.");
-	printf("socmesh_info{name=\"%s\",id=\"%s\"} 1\n", s_field(st, "name"),
-		s_field(st, "id"));
+	printf("socmesh_info{name=\"%s\",id=\"%s\"} 1\n", s_field(st, "name"), s_field(st, "id"));
 	s_prom_head("socmesh_uptime_seconds", "gauge", "Seconds since socmeshd started.");
-	printf("socmesh_uptime_seconds %lld\n", (long long)json_integer_value(json_object_get(st, "uptime_s")));
+	printf("socmesh_uptime_seconds %lld\n",
+	    (long long)json_integer_value(json_object_get(st, "uptime_s")));
 	s_prom_head("socmesh_loop_lag_seconds", "gauge",
-		"How late the daemon's event loop ran over the last minute: 99th percentile and "
-		"largest.");
+	    "How late the daemon's event loop ran over the last minute: 99th percentile and "
+	    "largest.");
 	printf("socmesh_loop_lag_seconds{quantile=\"0.99\"} %.6f\n",
-		json_number_value(json_object_get(st, "loop_lag_p99_ms")) / 1000);
+	    json_number_value(json_object_get(st, "loop_lag_p99_ms")) / 1000);
 	printf("socmesh_loop_lag_seconds{quantile=\"1\"} %.6f\n",
-		json_number_value(json_object_get(st, "loop_lag_max_ms")) / 1000);
+	    json_number_value(json_object_get(st, "loop_lag_max_ms")) / 1000);
 	s_prom_group("socmesh_peers", "Trust-list peers by level.", "level", levels);
 	s_prom_head("socmesh_peers_connected", "gauge", "Peers connected now.");
 	printf("socmesh_peers_connected %lld\n", up);
 	s_prom_head("socmesh_peer_up", "gauge", "1 when the peer is connected.");
-	json_array_foreach (peers, i, p)
-		printf("socmesh_peer_up{peer=\"%s\",level=\"%s\"} %d\n",
-			s_field(p, "name"),
-			s_field(p, "level"),
-			json_is_true(json_object_get(p, "connected")));
-	s_prom_group("socmesh_messages", "Messages stored, by TLP.", "tlp", json_object_get(st, "by_tlp"));
+	json_array_foreach(peers, i, p) printf("socmesh_peer_up{peer=\"%s\",level=\"%s\"} %d\n",
+	    s_field(p, "name"), s_field(p, "level"), json_is_true(json_object_get(p, "connected")));
+	s_prom_group("socmesh_messages", "Messages stored, by TLP.", "tlp",
+	    json_object_get(st, "by_tlp"));
 	s_prom_group("socmesh_messages_by_kind", "Messages stored, by kind.", "kind",
-		json_object_get(st, "by_kind"));
-	s_prom_peers(peers, "socmesh_peer_sent_total", "counter", "Messages sent to the peer.", "sent");
+	    json_object_get(st, "by_kind"));
+	s_prom_peers(peers, "socmesh_peer_sent_total", "counter", "Messages sent to the peer.",
+	    "sent");
 	s_prom_peers(peers, "socmesh_peer_received_total", "counter",
-		"Messages received from the peer and stored.", "received");
+	    "Messages received from the peer and stored.", "received");
 	s_prom_peers(peers, "socmesh_peer_duplicates_total", "counter",
-		"Messages received from the peer that were here already.", "duplicates");
+	    "Messages received from the peer that were here already.", "duplicates");
 	s_prom_peers(peers, "socmesh_peer_dropped_total", "counter",
-		"Messages not sent to the peer: its queue was full, or no connection took them.",
-		"dropped");
-	s_prom_head("socmesh_rejections_total", "counter", "Messages rejected, by peer and reason.");
-	json_array_foreach (peers, i, p)
-		json_object_foreach (json_object_get(p, "rejected"), k, v)
-			printf("socmesh_rejections_total{peer=\"%s\",reason=\"%s\"} %lld\n",
-				s_field(p, "name"), k, (long long)json_integer_value(v));
+	    "Messages not sent to the peer: its queue was full, or no connection took them.",
+	    "dropped");
+	s_prom_head("socmesh_rejections_total", "counter",
+	    "Messages rejected, by peer and reason.");
+	json_array_foreach(peers, i, p) json_object_foreach(json_object_get(p, "rejected"), k, v)
+	    printf("socmesh_rejections_total{peer=\"%s\",reason=\"%s\"} %lld\n", s_field(p, "name"),
+	        k, (long long)json_integer_value(v));
 	s_prom_peers(peers, "socmesh_peer_rejections_last_minute", "gauge",
-		"Rejections of the peer's frames in the last minute (a refused message counts once): "
-		"falls back to zero when the cause is gone.",
-		"rejected_last_minute");
+	    "Rejections of the peer's frames in the last minute (a refused message counts once): "
+	    "falls back to zero when the cause is gone.",
+	    "rejected_last_minute");
 	s_prom_peers(peers, "socmesh_peer_refused_by_peer", "gauge",
-		"Messages the peer refused from this node, not offered to it again.", "refused_by_peer");
+	    "Messages the peer refused from this node, not offered to it again.",
+	    "refused_by_peer");
 	s_prom_head("socmesh_store_used_bytes", "gauge", "Bytes of the store in use.");
 	printf("socmesh_store_used_bytes %lld\n",
-		(long long)json_integer_value(json_object_get(st, "store_used_bytes")));
+	    (long long)json_integer_value(json_object_get(st, "store_used_bytes")));
 	s_prom_head("socmesh_store_size_bytes", "gauge", "The store's size limit (store_size).");
 	printf("socmesh_store_size_bytes %lld\n",
-		(long long)json_integer_value(json_object_get(st, "store_size_limit")));
+	    (long long)json_integer_value(json_object_get(st, "store_size_limit")));
 	s_prom_peers(peers, "socmesh_reconciliations_total", "counter",
-		"Reconciliations completed with the peer since socmeshd started.", "reconciliations");
+	    "Reconciliations completed with the peer since socmeshd started.", "reconciliations");
 	s_prom_head("socmesh_reconciliation_lag_seconds", "gauge",
-		"Seconds since the last completed reconciliation with the peer.");
-	json_array_foreach (peers, i, p) {
-		long long last = (long long)json_integer_value(json_object_get(p, "last_reconciled"));
+	    "Seconds since the last completed reconciliation with the peer.");
+	json_array_foreach(peers, i, p)
+	{
+		long long last = (long long)json_integer_value(
+		    json_object_get(p, "last_reconciled"));
 		if (last > 0)
 			printf("socmesh_reconciliation_lag_seconds{peer=\"%s\"} %.3f\n",
-				s_field(p, "name"),
-				(double)(now > last ? now - last : 0) / 1000.0);
+			    s_field(p, "name"), (double)(now > last ? now - last : 0) / 1000.0);
 	}
 	json_decref(levels);
 }
@@ -843,15 +874,15 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	else {
 		long long msgs = (long long)json_integer_value(json_object_get(st, "messages"));
 		printf("node %s: %lld message%s, store %lld of %lld bytes, up %lld s\n",
-			s_field(st, "name"), msgs, msgs == 1 ? "" : "s",
-			(long long)json_integer_value(json_object_get(st, "store_used_bytes")),
-			(long long)json_integer_value(json_object_get(st, "store_size_limit")),
-			(long long)json_integer_value(json_object_get(st, "uptime_s")));
+		    s_field(st, "name"), msgs, msgs == 1 ? "" : "s",
+		    (long long)json_integer_value(json_object_get(st, "store_used_bytes")),
+		    (long long)json_integer_value(json_object_get(st, "store_size_limit")),
+		    (long long)json_integer_value(json_object_get(st, "uptime_s")));
 		static const char *const groups[] = { "by_tlp", "by_kind", "by_origin" };
 		for (size_t i = 0; i < 3; i++) {
 			printf("%-10s", groups[i] + 3);
-			json_object_foreach (json_object_get(st, groups[i]), k, v)
-				printf(" %s=%lld", k, (long long)json_integer_value(v));
+			json_object_foreach(json_object_get(st, groups[i]), k, v)
+			    printf(" %s=%lld", k, (long long)json_integer_value(v));
 			putchar('\n');
 		}
 	}
@@ -868,17 +899,18 @@ cmd_explain(struct cli *c, int argc, char **argv)
 
 	if (argc != 2 || argv[1][0] == '-')
 		return s_usage("explain", "ID [--json]");
-	if ((rep = s_ask(c, json_pack("{s:s,s:s}", "cmd", "explain", "id", argv[1]), "explain")) == NULL)
+	if ((rep = s_ask(c, json_pack("{s:s,s:s}", "cmd", "explain", "id", argv[1]), "explain")) ==
+	    NULL)
 		return 1;
 	if (!c->json)
 		printf("%-16s %-10s %s\n", "PEER", "DECISION", "WHY");
-	json_array_foreach (json_object_get(rep, "explain"), i, e) {
+	json_array_foreach(json_object_get(rep, "explain"), i, e)
+	{
 		if (c->json)
 			s_print_json(json_incref(e));
 		else
-			printf("%-16s %-10s %s\n", s_field(e, "peer"),
-				s_field(e, "decision"),
-				s_field(e, "why"));
+			printf("%-16s %-10s %s\n", s_field(e, "peer"), s_field(e, "decision"),
+			    s_field(e, "why"));
 	}
 	json_decref(rep);
 	return 0;
@@ -940,8 +972,8 @@ s_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, struct
  * it returns how many it took (0 or 1).  0, or 1 after an error line.
  */
 static int
-s_pages(struct cli *c, json_t *req, const char *what, size_t want,
-	size_t (*fn)(void *, json_t *), void *arg)
+s_pages(struct cli *c, json_t *req, const char *what, size_t want, size_t (*fn)(void *, json_t *),
+    void *arg)
 {
 	size_t got = 0, i;
 	char *after = NULL;
@@ -950,7 +982,7 @@ s_pages(struct cli *c, json_t *req, const char *what, size_t want,
 
 	do {
 		size_t limit = want == 0 || want - got > CONTROL_PAGE_ITEMS ? CONTROL_PAGE_ITEMS
-									    : want - got;
+		                                                            : want - got;
 		const char *next;
 		json_t *r = json_deep_copy(req);
 
@@ -963,7 +995,8 @@ s_pages(struct cli *c, json_t *req, const char *what, size_t want,
 			rc = 1;
 			break;
 		}
-		json_array_foreach (json_object_get(rep, "messages"), i, o) {
+		json_array_foreach(json_object_get(rep, "messages"), i, o)
+		{
 			if (want != 0 && got >= want)
 				break;
 			got += fn(arg, o);
@@ -990,9 +1023,9 @@ s_msgjson(const struct node *n, const struct msg *m)
 		return NULL;
 	if (memcmp(m->origin, n->id, MSG_KEY_LEN) == 0)
 		json_object_set_new(json_object_get(o, "origin"), "name", json_string(n->cfg.name));
-	json_array_foreach (json_object_get(o, "recipients"), i, r)
-		if (i < m->nto && memcmp(m->to[i], n->id, MSG_KEY_LEN) == 0)
-			json_object_set_new(r, "name", json_string(n->cfg.name));
+	json_array_foreach(json_object_get(o, "recipients"), i,
+	    r) if (i < m->nto && memcmp(m->to[i], n->id, MSG_KEY_LEN) == 0)
+	    json_object_set_new(r, "name", json_string(n->cfg.name));
 	return o;
 }
 
@@ -1005,7 +1038,7 @@ s_row(struct filter *f, const struct msg *m, bool retracted)
 	if (f->c->json) {
 		json_t *o = s_msgjson(f->n, m);
 		json_object_set_new(json_object_get(o, "origin"), "name",
-			json_string(s_name(f->n, m->origin, sb)));
+		    json_string(s_name(f->n, m->origin, sb)));
 		json_object_set_new(o, "retracted", json_boolean(retracted));
 		s_print_json(o);
 		return;
@@ -1020,8 +1053,8 @@ s_row(struct filter *f, const struct msg *m, bool retracted)
 	} else
 		snprintf(title, sizeof title, "%.*s", (int)m->body.note.n, m->body.note.p);
 	printf("%-16s  %-12s %-8s %-9s %-14s %-12s %s%s\n", when, msg_tlp_name(m->tlp),
-		msg_kind_name(m->kind), sev, s_name(f->n, m->origin, sb), s_short(m->id, ib),
-		retracted ? "[retracted] " : "", title);
+	    msg_kind_name(m->kind), sev, s_name(f->n, m->origin, sb), s_short(m->id, ib),
+	    retracted ? "[retracted] " : "", title);
 }
 
 /* s_pages() of query: one message the daemon found, printed. */
@@ -1039,7 +1072,7 @@ s_query_item(void *arg, json_t *o)
 	}
 	if (f->shown == 0 && !f->c->json)
 		printf("%-16s  %-12s %-8s %-9s %-14s %-12s %s\n", "TIME (UTC)", "TLP", "KIND",
-			"SEVERITY", "ORIGIN", "ID", "TITLE");
+		    "SEVERITY", "ORIGIN", "ID", "TITLE");
 	s_row(f, f->m, json_is_true(json_object_get(o, "retracted")));
 	free(bytes);
 	f->shown++;
@@ -1102,23 +1135,48 @@ cmd_query(struct cli *c, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'i': indicator = optarg; break;
-		case 's': rc = timefmt_parse(optarg, now, &since) == -1 ? s_error("--since: '%s' is neither a duration (7d, 12h) nor an RFC 3339 time", optarg) : 0; break;
-		case 'u': rc = timefmt_parse(optarg, now, &until) == -1 ? s_error("--until: '%s' is neither a duration (7d, 12h) nor an RFC 3339 time", optarg) : 0; break;
-		case 'o': origin = optarg; break;
-		case 't': rc = s_word_opt("tlp", optarg, msg_tlp_parse, &tlp); break;
-		case 'c': rc = s_word_opt("category", optarg, msg_category_parse, &category); break;
-		case 'k': rc = s_word_opt("kind", optarg, msg_kind_parse, &kind); break;
-		case 'a': all = true; break;
+		case 'i':
+			indicator = optarg;
+			break;
+		case 's':
+			rc = timefmt_parse(optarg, now, &since) == -1
+			    ? s_error("--since: '%s' is neither a duration (7d, 12h) nor an RFC "
+			              "3339 time",
+			          optarg)
+			    : 0;
+			break;
+		case 'u':
+			rc = timefmt_parse(optarg, now, &until) == -1
+			    ? s_error("--until: '%s' is neither a duration (7d, 12h) nor an RFC "
+			              "3339 time",
+			          optarg)
+			    : 0;
+			break;
+		case 'o':
+			origin = optarg;
+			break;
+		case 't':
+			rc = s_word_opt("tlp", optarg, msg_tlp_parse, &tlp);
+			break;
+		case 'c':
+			rc = s_word_opt("category", optarg, msg_category_parse, &category);
+			break;
+		case 'k':
+			rc = s_word_opt("kind", optarg, msg_kind_parse, &kind);
+			break;
+		case 'a':
+			all = true;
+			break;
 		case 'l':
 			f.limit = (size_t)strtoul(optarg, NULL, 10);
 			if (f.limit == 0 || strspn(optarg, "0123456789") != strlen(optarg))
 				rc = s_error("--limit: '%s' is not a positive number", optarg);
 			break;
 		default:
-			return s_usage("query", "[--indicator VALUE] [--since DURATION|RFC3339] "
-						"[--until ...] [--origin NAME|ID] [--tlp TLP] [--category C] "
-						"[--kind K] [--limit N] [--all] [--json]");
+			return s_usage("query",
+			    "[--indicator VALUE] [--since DURATION|RFC3339] "
+			    "[--until ...] [--origin NAME|ID] [--tlp TLP] [--category C] "
+			    "[--kind K] [--limit N] [--all] [--json]");
 		}
 		if (rc != 0)
 			return rc;
@@ -1129,14 +1187,14 @@ cmd_query(struct cli *c, int argc, char **argv)
 		return 1;
 	/* The daemon's times are signed 64-bit: a later bound is none. */
 	q = json_pack("{s:s,s:b,s:I}", "cmd", "query", "all", all, "since",
-		(json_int_t)(since > INT64_MAX ? INT64_MAX : since));
+	    (json_int_t)(since > INT64_MAX ? INT64_MAX : since));
 	if (until <= INT64_MAX)
 		json_object_set_new(q, "until", json_integer((json_int_t)until));
 	if (tlp >= 0)
 		json_object_set_new(q, "tlp", json_string(msg_tlp_name((enum msg_tlp)tlp)));
 	if (category >= 0)
 		json_object_set_new(q, "category",
-			json_string(msg_category_name((enum msg_category)category)));
+		    json_string(msg_category_name((enum msg_category)category)));
 	if (kind >= 0)
 		json_object_set_new(q, "kind", json_string(msg_kind_name((enum msg_kind)kind)));
 	if (origin != NULL) {
@@ -1215,8 +1273,9 @@ s_reports(struct cli *c, const struct msg_ioc *x, size_t *msgs, size_t *origins)
 
 	if (q == NULL)
 		return s_error("show: out of memory");
-	rc = s_pages(c, json_pack("{s:s,s:o,s:b,s:b}", "cmd", "query", "indicator", q, "all", 1,
-				"brief", 1), "show", 0, s_report_item, &r);
+	rc = s_pages(c,
+	    json_pack("{s:s,s:o,s:b,s:b}", "cmd", "query", "indicator", q, "all", 1, "brief", 1),
+	    "show", 0, s_report_item, &r);
 	*msgs = r.msgs, *origins = r.norigins;
 	free(r.origins);
 	return rc;
@@ -1248,13 +1307,13 @@ s_thread_item(void *arg, json_t *o)
 		return 1;
 	}
 	timefmt_format(when, f->m->time);
-	printf("  %s  %-8s %-14s %s", when, msg_kind_name(f->m->kind), s_name(f->n, f->m->origin, sb),
-		s_short(f->m->id, ib));
+	printf("  %s  %-8s %-14s %s", when, msg_kind_name(f->m->kind),
+	    s_name(f->n, f->m->origin, sb), s_short(f->m->id, ib));
 	if (f->m->has_body && f->m->body.note.n)
 		printf("  %.*s", (int)f->m->body.note.n, f->m->body.note.p);
 	else if (f->m->has_body && f->m->kind == MSG_KIND_UPDATE)
 		printf("  %s, %s", msg_status_name(f->m->body.status),
-			msg_severity_name(f->m->body.severity));
+		    msg_severity_name(f->m->body.severity));
 	putchar('\n');
 	free(bytes);
 	return 1;
@@ -1269,41 +1328,43 @@ s_show_text(struct filter *f, const struct msg *m, bool retracted)
 	hex_encode(hex, m->id, 32);
 	timefmt_format(when, m->time);
 	printf("id:         %s\n", hex);
-	printf("origin:     %s (seq %llu)\n", s_name(f->n, m->origin, sb), (unsigned long long)m->seq);
+	printf("origin:     %s (seq %llu)\n", s_name(f->n, m->origin, sb),
+	    (unsigned long long)m->seq);
 	printf("time:       %s\n", when);
 	printf("tlp:        %s\nkind:       %s%s\n", msg_tlp_name(m->tlp), msg_kind_name(m->kind),
-		retracted ? " (retracted by its origin)" : "");
+	    retracted ? " (retracted by its origin)" : "");
 	if (m->has_ref) {
 		hex_encode(hex, m->ref, 32);
 		printf("ref:        %s\n", hex);
 	}
 	for (size_t i = 0; i < m->nto; i++)
-		printf("%s %s\n", i == 0 ? "recipients:" : "           ", s_name(f->n, m->to[i], sb));
+		printf("%s %s\n", i == 0 ? "recipients:" : "           ",
+		    s_name(f->n, m->to[i], sb));
 	if (!m->has_body) {
 		printf("body:       sealed to its recipients\n");
 		return;
 	}
 	if (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE) {
 		printf("title:      %.*s\n", (int)b->title.n, b->title.p);
-		printf("category:   %s%s%.*s\n", msg_category_name(b->category), b->type.n ? " / " : "",
-			(int)b->type.n, b->type.p);
+		printf("category:   %s%s%.*s\n", msg_category_name(b->category),
+		    b->type.n ? " / " : "", (int)b->type.n, b->type.p);
 		printf("severity:   %s", msg_severity_name(b->severity));
 		if (b->impact >= 0)
 			printf(" (impact %s)", msg_severity_name((enum msg_severity)b->impact));
 		printf("\nstatus:     %s\n", msg_status_name(b->status));
 		for (size_t i = 0; i < b->nsectors; i++)
 			printf("%s %.*s\n", i ? "           " : "sectors:   ", (int)b->sectors[i].n,
-				b->sectors[i].p);
+			    b->sectors[i].p);
 		if (b->summary.n)
 			printf("summary:    %.*s\n", (int)b->summary.n, b->summary.p);
 		if (b->scope.n)
 			printf("scope:      %.*s\n", (int)b->scope.n, b->scope.p);
 		for (size_t i = 0; i < b->nattack; i++)
 			printf("%s %.*s\n", i ? "           " : "att&ck:    ", (int)b->attack[i].n,
-				b->attack[i].p);
+			    b->attack[i].p);
 		for (size_t i = 0; i < b->nactions; i++)
 			printf("%s %.*s\n", i ? "           " : "actions:   ", (int)b->actions[i].n,
-				b->actions[i].p);
+			    b->actions[i].p);
 	} else if (b->note.n)
 		printf("note:       %.*s\n", (int)b->note.n, b->note.p);
 }
@@ -1358,20 +1419,20 @@ cmd_show(struct cli *c, int argc, char **argv)
 		if (s_reports(c, x, &msgs, &origins) != 0)
 			goto out;
 		if (c->json)
-			json_array_append_new(reports, json_pack("{s:s,s:s%,s:I,s:I}", "type",
-							       ioc_type_name(x->type), "value", x->value.p,
-							       x->value.n, "socs", (json_int_t)origins,
-							       "messages", (json_int_t)msgs));
+			json_array_append_new(reports,
+			    json_pack("{s:s,s:s%,s:I,s:I}", "type", ioc_type_name(x->type), "value",
+			        x->value.p, x->value.n, "socs", (json_int_t)origins, "messages",
+			        (json_int_t)msgs));
 		else
-			printf("            %-10s %-48.*s %zu SOC%s, %zu message%s\n", ioc_type_name(x->type),
-				(int)x->value.n, x->value.p, origins, origins == 1 ? "" : "s", msgs,
-				msgs == 1 ? "" : "s");
+			printf("            %-10s %-48.*s %zu SOC%s, %zu message%s\n",
+			    ioc_type_name(x->type), (int)x->value.n, x->value.p, origins,
+			    origins == 1 ? "" : "s", msgs, msgs == 1 ? "" : "s");
 	}
 	if (!c->json)
 		printf("thread:\n");
 	hex_encode(hex, m->id, 32);
 	if (s_pages(c, json_pack("{s:s,s:s}", "cmd", "thread", "id", hex), "show", 0, s_thread_item,
-		    &s) != 0)
+	        &s) != 0)
 		goto out;
 	if (c->json) {
 		json_object_set_new(o, "reports", reports);
@@ -1409,7 +1470,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 	if ((rc = s_id_arg(argc, argv, "export", "ID > FILE", id)) != 0)
 		return rc;
 	if (isatty(STDOUT_FILENO))
-		return s_error("export: writes the signed message in binary; redirect it to a file");
+		return s_error(
+		    "export: writes the signed message in binary; redirect it to a file");
 	if ((rep = s_get(c, id, "export", &missing)) == NULL)
 		return missing ? s_error("export: no message %s here", argv[optind]) : 1;
 	if ((m = msg_new()) == NULL ||
@@ -1418,7 +1480,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 		rc = s_error("export: the stored message does not decode");
 	else if (m->tlp == MSG_TLP_RED)
 		rc = s_error("export: TLP:RED is never exported (it stays between its origin and "
-			     "its recipients)");
+		             "its recipients)");
 	else if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0)
 		rc = s_error("export: %s", strerror(errno));
 	msg_destroy(&m);
@@ -1461,11 +1523,12 @@ cmd_import(struct cli *c, int argc, char **argv)
 		size_t len;
 		char *buf;
 		if (file_read_all(argv[i], MSG_MAX_SIZE_DEFAULT, &buf, &len) == -1) {
-			rc = s_error("%s: %s", argv[i], errno == EFBIG ? "larger than a message can be" : strerror(errno));
+			rc = s_error("%s: %s", argv[i],
+			    errno == EFBIG ? "larger than a message can be" : strerror(errno));
 			continue;
 		}
 		req = json_pack("{s:s,s:o}", "cmd", "import", "message",
-			control_base64((uint8_t *)buf, len));
+		    control_base64((uint8_t *)buf, len));
 		free(buf);
 		if (fromname != NULL)
 			json_object_set_new(req, "from", json_string(fromname));
@@ -1477,8 +1540,9 @@ cmd_import(struct cli *c, int argc, char **argv)
 			rc = s_error("%s: %s", argv[i], s_field(rep, "error"));
 		else
 			printf("%s %s\n",
-				strcmp(s_field(rep, "result"), "duplicate") == 0 ? "duplicate" : "stored   ",
-				s_field(rep, "id"));
+			    strcmp(s_field(rep, "result"), "duplicate") == 0 ? "duplicate"
+			                                                     : "stored   ",
+			    s_field(rep, "id"));
 		json_decref(rep);
 	}
 	return rc;
@@ -1503,8 +1567,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 	if (rc != STORE_OK)
 		s_error("check: %s", c->err);
 	else if (store_stats(n->st, &st) == STORE_OK)
-		printf("store OK: %llu messages, %llu bytes in use\n", (unsigned long long)st.messages,
-			(unsigned long long)st.used_bytes);
+		printf("store OK: %llu messages, %llu bytes in use\n",
+		    (unsigned long long)st.messages, (unsigned long long)st.used_bytes);
 	node_close(&n);
 	return rc == STORE_OK ? 0 : 1;
 }
@@ -1548,7 +1612,8 @@ s_backup_target(struct cli *c, struct node *n, const char *file)
 	else if ((size_t)(slash - file) >= sizeof parent)
 		return s_error("backup: %s: path too long", file);
 	else
-		snprintf(parent, sizeof parent, "%.*s", slash == file ? 1 : (int)(slash - file), file);
+		snprintf(parent, sizeof parent, "%.*s", slash == file ? 1 : (int)(slash - file),
+		    file);
 	if (stat(parent, &p) == -1 || access(parent, W_OK | X_OK) == -1)
 		return s_error("backup: %s: %s", parent, strerror(errno));
 	if (node_store_dir(n, sdir, sizeof sdir) == -1 || stat(n->dir, &d) == -1 ||
@@ -1577,14 +1642,16 @@ cmd_backup(struct cli *c, int argc, char **argv)
 		rc = 1;
 	else if ((rc = store_backup(n->st, file, &messages)) != STORE_OK)
 		s_error("backup: %s: %s", file,
-			rc == STORE_E_CORRUPT ? "the copy could not be read back"
-			: rc == STORE_E_IO    ? strerror(errno)
-					      : store_strerror(rc));
+		    rc == STORE_E_CORRUPT  ? "the copy could not be read back"
+		        : rc == STORE_E_IO ? strerror(errno)
+		                           : store_strerror(rc));
 	else {
-		printf("backup of %llu messages written to %s\n", (unsigned long long)messages, file);
+		printf("backup of %llu messages written to %s\n", (unsigned long long)messages,
+		    file);
 		if (messages == 0)
-			fprintf(stderr, "socmesh: warning: the store holds no messages, and restore "
-					"refuses a backup without any\n");
+			fprintf(stderr,
+			    "socmesh: warning: the store holds no messages, and restore "
+			    "refuses a backup without any\n");
 	}
 	node_close(&n);
 	return rc == STORE_OK ? 0 : 1;
@@ -1610,14 +1677,15 @@ cmd_restore(struct cli *c, int argc, char **argv)
 		s_error("restore: %s", c->err);
 	else {
 		printf("store of %s restored from %s: %llu messages", n->cfg.name, file,
-			(unsigned long long)r.messages);
+		    (unsigned long long)r.messages);
 		if (r.kept[0] != '\0')
 			printf("; the one it replaced is kept as %s", r.kept);
 		putchar('\n');
 		if (r.seq_unknown)
-			fprintf(stderr, "socmesh: warning: the replaced store could not be read, so the "
-					"sequence numbers used after the backup are unknown: let the node "
-					"reconcile with its peers before publishing\n");
+			fprintf(stderr,
+			    "socmesh: warning: the replaced store could not be read, so the "
+			    "sequence numbers used after the backup are unknown: let the node "
+			    "reconcile with its peers before publishing\n");
 	}
 	node_close(&n);
 	return rc == 0 ? 0 : 1;
@@ -1637,9 +1705,11 @@ static const struct command {
 	{ "explain", cmd_explain, "why each peer did or did not get a message" },
 	{ "stats", cmd_stats, "counts by TLP, kind and origin, store use, uptime (--prometheus)" },
 	{ "query", cmd_query, "list messages, newest first, by indicator, time, origin, TLP, ..." },
-	{ "show", cmd_show, "one message in full, its thread and who else reported its indicators" },
+	{ "show", cmd_show,
+	    "one message in full, its thread and who else reported its indicators" },
 	{ "export", cmd_export, "write one signed message to stdout" },
-	{ "import", cmd_import, "verify and store signed messages from files, under the trust rules" },
+	{ "import", cmd_import,
+	    "verify and store signed messages from files, under the trust rules" },
 	{ "check", cmd_check, "check the store's consistency" },
 	{ "backup", cmd_backup, "hot backup of the store to a file (compacted LMDB copy)" },
 	{ "restore", cmd_restore, "replace the stopped node's store with a backup" },
@@ -1659,7 +1729,7 @@ s_become_owner(const char *dir)
 		return 0;
 	if (setgroups(0, NULL) == -1 || setgid(st.st_gid) == -1 || setuid(st.st_uid) == -1)
 		return s_error("%s: cannot become its owner (uid %u): %s", dir, (unsigned)st.st_uid,
-			strerror(errno));
+		    strerror(errno));
 	return 0;
 }
 

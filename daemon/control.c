@@ -23,8 +23,7 @@ struct control {
 	char path[PATH_MAX + 64];
 };
 
-static json_t *__attribute__((format(printf, 1, 2)))
-s_error(const char *fmt, ...)
+static json_t *__attribute__((format(printf, 1, 2))) s_error(const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -47,13 +46,14 @@ s_required(json_t *o, char *err, size_t errlen)
 
 	/* A null counts as absent: the draft skips nulls. */
 	if (!json_is_string(json_object_get(o, "tlp")))
-		return errf(err, errlen, "tlp is required (clear, green, amber, amber+strict or red)");
+		return errf(err, errlen,
+		    "tlp is required (clear, green, amber, amber+strict or red)");
 	if (kind != NULL && strcmp(kind, "incident") != 0 && strcmp(kind, "update") != 0)
 		return 0;
 	for (size_t i = 0; i < sizeof report / sizeof report[0]; i++)
 		if (!json_is_string(json_object_get(o, report[i])))
 			return errf(err, errlen, "%s is required for an %s", report[i],
-				kind != NULL ? kind : "incident");
+			    kind != NULL ? kind : "incident");
 	return 0;
 }
 
@@ -77,7 +77,8 @@ s_publish(struct control *c, json_t *req)
 	    s_required(o, err, sizeof err) == -1)
 		rep = s_error("%s", err);
 	else if (msg_tlp_addressed(draft_msg(d)->tlp) && draft_msg(d)->nto == 0)
-		rep = s_error("TLP:%s needs at least one recipient", msg_tlp_name(draft_msg(d)->tlp));
+		rep = s_error("TLP:%s needs at least one recipient",
+		    msg_tlp_name(draft_msg(d)->tlp));
 	else if (node_publish(c->n, d, id, &bytes, &len, err, sizeof err) == -1)
 		rep = s_error("%s", err);
 	else {
@@ -135,7 +136,7 @@ s_origin(void *arg, const uint8_t origin[32], uint64_t messages)
 		who = hex;
 	}
 	json_object_set_new(o->by, who,
-		json_integer(json_integer_value(json_object_get(o->by, who)) + (json_int_t)messages));
+	    json_integer(json_integer_value(json_object_get(o->by, who)) + (json_int_t)messages));
 	return 0;
 }
 
@@ -156,22 +157,23 @@ s_stats(struct control *c)
 		return s_error("%s", "the store cannot be read");
 	}
 	for (int i = 0; i < MSG_TLP_COUNT; i++) {
-		json_object_set_new(tlp, msg_tlp_name((enum msg_tlp)i), json_integer((json_int_t)k.tlp[i]));
+		json_object_set_new(tlp, msg_tlp_name((enum msg_tlp)i),
+		    json_integer((json_int_t)k.tlp[i]));
 		total += k.tlp[i];
 	}
 	for (int i = 0; i < MSG_KIND_COUNT; i++)
 		json_object_set_new(kind, msg_kind_name((enum msg_kind)i),
-			json_integer((json_int_t)k.kind[i]));
+		    json_integer((json_int_t)k.kind[i]));
 	char hex[2 * MSG_KEY_LEN + 1];
 	uint64_t lag99, lagmax;
 	hex_encode(hex, c->n->id, MSG_KEY_LEN);
 	looplag_get(c->lag, &lag99, &lagmax);
 	return json_pack("{s:b,s:{s:s,s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:f,s:f}}", "ok", 1, "stats",
-		"name", c->n->cfg.name, "id", hex, "messages", (json_int_t)total, "by_tlp", tlp,
-		"by_kind", kind, "by_origin", o.by, "store_used_bytes", (json_int_t)ss.used_bytes,
-		"store_size_limit", (json_int_t)ss.map_size, "uptime_s",
-		(json_int_t)((now_ms() - c->started) / 1000), "loop_lag_p99_ms", (double)lag99 / 1000,
-		"loop_lag_max_ms", (double)lagmax / 1000);
+	    "name", c->n->cfg.name, "id", hex, "messages", (json_int_t)total, "by_tlp", tlp,
+	    "by_kind", kind, "by_origin", o.by, "store_used_bytes", (json_int_t)ss.used_bytes,
+	    "store_size_limit", (json_int_t)ss.map_size, "uptime_s",
+	    (json_int_t)((now_ms() - c->started) / 1000), "loop_lag_p99_ms", (double)lag99 / 1000,
+	    "loop_lag_max_ms", (double)lagmax / 1000);
 }
 
 /* ---- reading and importing messages ------------------------------------- */
@@ -208,7 +210,8 @@ s_fields(json_t *req, const char *const *names)
 	json_t *v;
 	size_t i;
 
-	json_object_foreach (req, k, v) {
+	json_object_foreach(req, k, v)
+	{
 		if (strcmp(k, "cmd") == 0)
 			continue;
 		for (i = 0; names[i] != NULL && strcmp(k, names[i]) != 0; i++)
@@ -257,7 +260,7 @@ s_uint(json_t *req, const char *key, uint64_t min, uint64_t max, uint64_t *out)
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    (uint64_t)json_integer_value(v) < min || (uint64_t)json_integer_value(v) > max)
 		return s_error("\"%s\" is not an integer from %llu to %llu", key,
-			(unsigned long long)min, (unsigned long long)max);
+		    (unsigned long long)min, (unsigned long long)max);
 	*out = (uint64_t)json_integer_value(v);
 	return NULL;
 }
@@ -338,8 +341,9 @@ struct page {
 static bool
 s_page_full(const struct page *p)
 {
-	return p->done > 0 && (p->nitems >= p->limit || p->bytes >= CONTROL_PAGE_BYTES ||
-				      p->decodes >= CONTROL_PAGE_DECODES);
+	return p->done > 0 &&
+	    (p->nitems >= p->limit || p->bytes >= CONTROL_PAGE_BYTES ||
+	        p->decodes >= CONTROL_PAGE_DECODES);
 }
 
 static void
@@ -365,7 +369,8 @@ s_retract_item(void *arg, const struct store_item *it)
 
 	r->p->decodes++;
 	if (msg_decode(r->p->r, it->bytes, it->len, 0) == MSG_OK &&
-	    r->p->r->kind == MSG_KIND_RETRACT && memcmp(r->p->r->origin, r->origin, MSG_KEY_LEN) == 0) {
+	    r->p->r->kind == MSG_KIND_RETRACT &&
+	    memcmp(r->p->r->origin, r->origin, MSG_KEY_LEN) == 0) {
 		r->yes = true;
 		return 1;
 	}
@@ -387,11 +392,11 @@ static bool
 s_match(const struct page *p, const struct msg *m)
 {
 	return m->time >= p->since && m->time <= p->until &&
-	       (!p->has_origin || memcmp(m->origin, p->origin, MSG_KEY_LEN) == 0) &&
-	       (p->tlp < 0 || (int)m->tlp == p->tlp) && (p->kind < 0 || (int)m->kind == p->kind) &&
-	       (p->category < 0 ||
-		       (m->has_body && (int)m->body.category == p->category &&
-			       (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE)));
+	    (!p->has_origin || memcmp(m->origin, p->origin, MSG_KEY_LEN) == 0) &&
+	    (p->tlp < 0 || (int)m->tlp == p->tlp) && (p->kind < 0 || (int)m->kind == p->kind) &&
+	    (p->category < 0 ||
+	        (m->has_body && (int)m->body.category == p->category &&
+	            (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE)));
 }
 
 /* store_item_fn of query: one message, newest first, into the page when
@@ -424,10 +429,11 @@ s_query_item(void *arg, const struct store_item *it)
 		hex_encode(hex, it->id, MSG_ID_LEN);
 		if (p->brief) {
 			hex_encode(oh, m->origin, MSG_KEY_LEN);
-			o = json_pack("{s:s,s:s,s:b}", "id", hex, "origin", oh, "retracted", retracted);
+			o = json_pack("{s:s,s:s,s:b}", "id", hex, "origin", oh, "retracted",
+			    retracted);
 		} else {
-			o = json_pack("{s:s,s:o,s:b}", "id", hex, "message", control_base64(it->bytes, it->len),
-				"retracted", retracted);
+			o = json_pack("{s:s,s:o,s:b}", "id", hex, "message",
+			    control_base64(it->bytes, it->len), "retracted", retracted);
 			p->bytes += it->len;
 		}
 		json_array_append_new(p->items, o);
@@ -542,7 +548,8 @@ s_query(struct control *c, json_t *req)
 	    (e = s_word(req, "tlp", msg_tlp_parse, &p.tlp)) != NULL ||
 	    (e = s_word(req, "category", msg_category_parse, &p.category)) != NULL ||
 	    (e = s_word(req, "kind", msg_kind_parse, &p.kind)) != NULL ||
-	    (e = s_bool(req, "all", &p.all)) != NULL || (e = s_bool(req, "brief", &p.brief)) != NULL ||
+	    (e = s_bool(req, "all", &p.all)) != NULL ||
+	    (e = s_bool(req, "brief", &p.brief)) != NULL ||
 	    (e = s_uint(req, "limit", 1, CONTROL_PAGE_ITEMS, &limit)) != NULL ||
 	    (e = s_string(req, "after", 128, &after, NULL)) != NULL)
 		return e;
@@ -551,7 +558,8 @@ s_query(struct control *c, json_t *req)
 	if (ind != NULL && (len = s_indicator(ind, indlen, norm)) <= 0)
 		return s_error("\"indicator\": '%.200s' is not a valid indicator", ind);
 	if (after != NULL && s_cursor_parse(after, ind != NULL ? 'l' : 't', &lkey, &pos) == -1)
-		return s_error("%s", "\"after\" is not a cursor of this query (a \"next\" it returned)");
+		return s_error("%s",
+		    "\"after\" is not a cursor of this query (a \"next\" it returned)");
 	p.limit = (size_t)limit;
 	p.m = msg_new(), p.r = msg_new(), p.items = json_array();
 	if (p.m == NULL || p.r == NULL || p.items == NULL)
@@ -560,7 +568,7 @@ s_query(struct control *c, json_t *req)
 		rc = store_by_ioc(c->n->st, norm, (size_t)len, lkey, 0, s_query_item, &p);
 	else
 		rc = store_range(c->n->st, p.since, p.until, true, after != NULL ? &pos : NULL, 0,
-			s_query_item, &p, NULL);
+		    s_query_item, &p, NULL);
 	msg_destroy(&p.m);
 	msg_destroy(&p.r);
 	if (rc < 0) {
@@ -568,7 +576,7 @@ s_query(struct control *c, json_t *req)
 		return s_error("the store cannot be read: %s", store_strerror(rc));
 	}
 	return json_pack("{s:b,s:o,s:o}", "ok", 1, "messages", p.items, "next",
-		s_cursor(&p, ind != NULL));
+	    s_cursor(&p, ind != NULL));
 }
 
 /* store_item_fn of get: the message and whether it is retracted. */
@@ -583,7 +591,7 @@ s_get_item(void *arg, const struct store_item *it)
 		retracted = s_retracted(p, it->id, p->m->origin);
 	hex_encode(hex, it->id, MSG_ID_LEN);
 	p->items = json_pack("{s:b,s:s,s:o,s:b}", "ok", 1, "id", hex, "message",
-		control_base64(it->bytes, it->len), "retracted", retracted);
+	    control_base64(it->bytes, it->len), "retracted", retracted);
 	return 1;
 }
 
@@ -607,7 +615,8 @@ s_get(struct control *c, json_t *req)
 		return s_not_found(id);
 	if (rc < 0 || p.items == NULL) {
 		json_decref(p.items);
-		return s_error("the store cannot be read: %s", store_strerror(rc < 0 ? rc : STORE_E_NOMEM));
+		return s_error("the store cannot be read: %s",
+		    store_strerror(rc < 0 ? rc : STORE_E_NOMEM));
 	}
 	return p.items;
 }
@@ -627,8 +636,8 @@ s_thread_item(void *arg, const struct store_item *it)
 		return 1;
 	}
 	hex_encode(hex, it->id, MSG_ID_LEN);
-	json_array_append_new(p->items, json_pack("{s:s,s:o}", "id", hex, "message",
-						control_base64(it->bytes, it->len)));
+	json_array_append_new(p->items,
+	    json_pack("{s:s,s:o}", "id", hex, "message", control_base64(it->bytes, it->len)));
 	p->nitems++;
 	p->bytes += it->len;
 	s_page_done(p, it);
@@ -654,7 +663,8 @@ s_thread(struct control *c, json_t *req)
 	    (e = s_string(req, "after", 128, &after, NULL)) != NULL)
 		return e;
 	if (after != NULL && s_cursor_parse(after, 'l', &p.after, NULL) == -1)
-		return s_error("%s", "\"after\" is not a cursor of this thread (a \"next\" it returned)");
+		return s_error("%s",
+		    "\"after\" is not a cursor of this thread (a \"next\" it returned)");
 	p.limit = (size_t)limit;
 	if ((p.items = json_array()) == NULL)
 		return s_error("%s", "out of memory");
@@ -699,9 +709,9 @@ s_import(struct control *c, json_t *req)
 	hex_encode(hex, id, MSG_ID_LEN);
 	if (r == 0)
 		log_debug("control: imported %s%s%s", hex, from != NULL ? " as from " : "",
-			from != NULL ? from->name : "");
+		    from != NULL ? from->name : "");
 	return json_pack("{s:b,s:s,s:s}", "ok", 1, "result", r == 1 ? "duplicate" : "stored", "id",
-		hex);
+	    hex);
 }
 
 static json_t *
@@ -761,10 +771,10 @@ s_readable(zloop_t *loop, zsock_t *sock, void *arg)
 	if (zmsg_size(msg) != 1 || (f = zmsg_first(msg)) == NULL)
 		rep = s_error("%s", "a request is one frame: one JSON object");
 	else {
-		req = json_loadb((const char *)zframe_data(f), zframe_size(f), JSON_REJECT_DUPLICATES,
-			NULL);
+		req = json_loadb((const char *)zframe_data(f), zframe_size(f),
+		    JSON_REJECT_DUPLICATES, NULL);
 		rep = json_is_object(req) ? s_dispatch(c, req)
-					  : s_error("%s", "request is not a JSON object");
+		                          : s_error("%s", "request is not a JSON object");
 	}
 	out = json_dumps(rep, JSON_COMPACT);
 	zstr_send(sock, out ? out : "{\"ok\":false,\"error\":\"out of memory\"}");
@@ -801,7 +811,8 @@ control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err, size_t e
 	}
 	if (c->rep == NULL || zsock_bind(c->rep, "ipc://%s", c->path) == -1 ||
 	    chmod(c->path, 0660) == -1) {
-		errf(err, errlen, "%s: cannot serve the control socket: %s", c->path, strerror(errno));
+		errf(err, errlen, "%s: cannot serve the control socket: %s", c->path,
+		    strerror(errno));
 		control_destroy(&c);
 		return NULL;
 	}

@@ -66,18 +66,18 @@
 #include "gossip.h"
 #include "node.h"
 
-#define CONTROL_TIMEOUT_MS 10000 /* a client's wait for a reply */
-#define CONTROL_MAX_REQUEST (4 * 1024 * 1024) /* bytes of one request */
-#define CONTROL_PAGE_ITEMS 100                /* messages in one page */
-#define CONTROL_PAGE_BYTES (1024 * 1024)      /* their bytes, about */
-#define CONTROL_PAGE_DECODES 256              /* messages decoded for one */
+#define CONTROL_TIMEOUT_MS   10000             /* a client's wait for a reply */
+#define CONTROL_MAX_REQUEST  (4 * 1024 * 1024) /* bytes of one request */
+#define CONTROL_PAGE_ITEMS   100               /* messages in one page */
+#define CONTROL_PAGE_BYTES   (1024 * 1024)     /* their bytes, about */
+#define CONTROL_PAGE_DECODES 256               /* messages decoded for one */
 
 struct control;
 
 /* Binds DIR/control.sock on loop.  Caller owns the result:
  * control_destroy().  NULL with err set. */
-struct control *control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err,
-	size_t errlen);
+struct control *
+control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err, size_t errlen);
 void control_destroy(struct control **cp);
 
 /* The path of dir's control socket into out; -1 when it does not fit. */

@@ -17,9 +17,10 @@ int
 control_path(char *out, size_t len, const char *dir)
 {
 	int n = snprintf(out, len, "%s/%s", dir, CONFIG_CONTROL_SOCKET);
-	return (n < 0 || (size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		       ? -1
-		       : 0;
+	return (n < 0 || (size_t)n >= len ||
+	           (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
+	    ? -1
+	    : 0;
 }
 
 /* 0 when a process accepts connections on the Unix socket at path, else
@@ -77,7 +78,8 @@ control_unbase64(const json_t *s, size_t *len)
 
 	if (b64 == NULL || (p = malloc(cap)) == NULL)
 		return NULL;
-	if (sodium_base642bin(p, cap, b64, n, NULL, len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	if (sodium_base642bin(p, cap, b64, n, NULL, len, &end, sodium_base64_VARIANT_ORIGINAL) !=
+	        0 ||
 	    end != b64 + n) {
 		free(p);
 		return NULL;
@@ -106,8 +108,8 @@ control_connect(const char *dir, char *err, size_t errlen)
 		if (e == EACCES)
 			errf(err, errlen, "%s: " NODE_EACCES, path);
 		else
-			errf(err, errlen, "socmeshd is not running for %s (no one answers on %s)", dir,
-				path);
+			errf(err, errlen, "socmeshd is not running for %s (no one answers on %s)",
+			    dir, path);
 		return NULL;
 	}
 	if ((cc = calloc(1, sizeof *cc)) == NULL || (cc->req = zsock_new(ZMQ_REQ)) == NULL) {

@@ -19,7 +19,8 @@ struct item {
 /* A class: its items as of the last settle, sealed and shared with the
  * exchanges that use them (never changed: a settle makes a new one), and
  * those added since, as they came. */
-struct class {
+struct class
+{
 	struct recon_set *base;
 	struct item *tail;
 	size_t ntail, captail;
@@ -166,7 +167,8 @@ s_rebuild_item(void *arg, const struct store_item *it)
 {
 	struct rebuild *r = arg;
 
-	if (msg_decode(r->m, it->bytes, it->len, 0) == MSG_OK && eligible_add(r->e, r->m, r->t) == -1)
+	if (msg_decode(r->m, it->bytes, it->len, 0) == MSG_OK &&
+	    eligible_add(r->e, r->m, r->t) == -1)
 		r->err = -1;
 	return r->err;
 }
@@ -258,7 +260,7 @@ s_own(const struct eligible *e, const struct trust_peer *peer)
 
 struct recon_set *
 eligible_set(struct eligible *e, const struct trust_peer *peer, uint64_t cutoff,
-	const struct refused *skip)
+    const struct refused *skip)
 {
 	int c = peer->level == MSG_LEVEL_MEMBER ? CLASS_MEMBER : CLASS_EXTERNAL;
 	struct class *k = &e->cls[c];
@@ -268,7 +270,8 @@ eligible_set(struct eligible *e, const struct trust_peer *peer, uint64_t cutoff,
 
 	if (peer->level == MSG_LEVEL_BLOCKED || s_settle(e, k, cutoff) == -1)
 		return NULL;
-	if (k->base == NULL && ((k->base = recon_set_new()) == NULL || recon_set_seal(k->base) == -1)) {
+	if (k->base == NULL &&
+	    ((k->base = recon_set_new()) == NULL || recon_set_seal(k->base) == -1)) {
 		recon_set_destroy(&k->base);
 		return NULL;
 	}
@@ -305,6 +308,7 @@ eligible_count(const struct eligible *e)
 	size_t n = e->na;
 
 	for (int c = 0; c < CLASS_COUNT; c++)
-		n += e->cls[c].ntail + (e->cls[c].base != NULL ? recon_set_count(e->cls[c].base) : 0);
+		n += e->cls[c].ntail +
+		    (e->cls[c].base != NULL ? recon_set_count(e->cls[c].base) : 0);
 	return n;
 }

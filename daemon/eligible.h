@@ -54,7 +54,7 @@ int eligible_rebuild(struct eligible *e, struct store *st, const struct trust *t
  * blocked peer.  The set may be shared (recon_set_ref): never change it.
  */
 struct recon_set *eligible_set(struct eligible *e, const struct trust_peer *peer, uint64_t cutoff,
-	const struct refused *skip);
+    const struct refused *skip);
 
 /* Items kept, over all classes and peers. */
 size_t eligible_count(const struct eligible *e);

@@ -37,17 +37,17 @@ s_by_id(const struct gossip *g, const uint8_t id[MSG_KEY_LEN])
 /* policy_may_send() for message pm, with its origin's trust entry. */
 static enum policy_reason
 s_may_send(const struct gossip *g, const struct policy_msg *pm, const struct peer *source,
-	const struct peer *p)
+    const struct peer *p)
 {
 	return policy_may_send(pm, g->n->id, source ? &source->t : NULL,
-		trust_find_id(g->n->trust, pm->origin), &p->t);
+	    trust_find_id(g->n->trust, pm->origin), &p->t);
 }
 
 /* The message at bytes, decoded into g->m, to peer p when policy allows
  * and p has not refused it: 1 sent, 0 not for p, -1 no room now. */
 static int
 s_offer(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len,
-	const struct peer *source)
+    const struct peer *source)
 {
 	struct policy_msg pm = policy_msg_of(g->m);
 
@@ -73,7 +73,7 @@ gossip_push(struct gossip *g, const uint8_t *bytes, size_t len, const uint8_t *f
 		return;
 	if (eligible_add(g->elig, g->m, g->n->trust) == -1)
 		log_warnx("out of memory: a message is left out of reconciliation until the next "
-			  "trust change");
+		          "trust change");
 	for (size_t i = 0; i < g->npeers; i++)
 		(void)s_offer(g, g->peers[i], bytes, len, source);
 	s_release(g, g->m->id);
@@ -120,7 +120,7 @@ s_x_open(struct gossip *g, struct peer *p, struct xchg *x, uint32_t xid)
 
 	s_x_free(x);
 	if ((x->rs = eligible_set(g->elig, &p->t, keep != 0 && keep < now ? now - keep : 0,
-		     p->refused_by)) == NULL)
+	         p->refused_by)) == NULL)
 		return -1;
 	words = recon_set_count(x->rs) / 64 + 1;
 	x->lacks = calloc(words, sizeof *x->lacks);
@@ -182,7 +182,8 @@ s_recon_start(struct gossip *g, struct peer *p)
 		return;
 	}
 	frame_recon_head(head, FRAME_INITIATOR, x->xid);
-	if (recon_buf_put(&x->reply, head, sizeof head) == -1 || recon_initiate(x->rs, &x->reply) != 0) {
+	if (recon_buf_put(&x->reply, head, sizeof head) == -1 ||
+	    recon_initiate(x->rs, &x->reply) != 0) {
 		s_x_free(x);
 		s_x_close(p, FRAME_INITIATOR, false);
 		return;
@@ -248,7 +249,8 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		}
 		p->built_at = now;
 		if (s_x_open(g, p, x, fr.xid) == -1) {
-			log_warnx("peer %s: cannot answer a reconciliation (out of memory)", p->t.name);
+			log_warnx("peer %s: cannot answer a reconciliation (out of memory)",
+			    p->t.name);
 			return;
 		}
 	}
@@ -289,13 +291,13 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	/* One WANT a round at most; the rest is asked at the next exchange. */
 	if (r.nneed > 0)
 		(void)recon_buf_put(&x->want, r.need,
-			(r.nneed < FRAME_WANT_MAX ? r.nneed : FRAME_WANT_MAX) * RECON_PREFIX_LEN);
+		    (r.nneed < FRAME_WANT_MAX ? r.nneed : FRAME_WANT_MAX) * RECON_PREFIX_LEN);
 	free(x->reply.p); /* the last one, sent */
 	x->reply = out;
 	x->has_reply = true;
 	recon_result_free(&r);
 	p->busy_until = (p->busy_until > now ? p->busy_until : now) +
-			(s_cpu_us() - t0) * WORK_SHARE / 1000;
+	    (s_cpu_us() - t0) * WORK_SHARE / 1000;
 	if (out.len == sizeof head)
 		s_x_close(p, role, true); /* our last word: nothing but skips */
 	gossip_pump(g, p);
@@ -361,7 +363,7 @@ gossip_pump(struct gossip *g, struct peer *p)
 		f.rc = 0;
 		if (p->nwant > 0) {
 			(void)store_get_prefix(g->n->st, p->want[p->nwant - 1], RECON_PREFIX_LEN,
-				s_offer_item, &f);
+			    s_offer_item, &f);
 			if (f.rc == -1)
 				break; /* asked again when there is room */
 			p->nwant--;
@@ -401,7 +403,7 @@ static void
 s_want(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 {
 	int n = frame_want_count(len);
-	uint8_t (*in)[RECON_PREFIX_LEN], (*merged)[RECON_PREFIX_LEN];
+	uint8_t(*in)[RECON_PREFIX_LEN], (*merged)[RECON_PREFIX_LEN];
 	size_t k = 0, a = 0, b = 0, m = 0;
 	bool over = false;
 
@@ -421,7 +423,9 @@ s_want(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		if (k == 0 || memcmp(in[k - 1], in[i], RECON_PREFIX_LEN) != 0)
 			memcpy(in[k++], in[i], RECON_PREFIX_LEN);
 	while (a < p->nwant || b < k) {
-		int c = a == p->nwant ? 1 : b == k ? -1 : memcmp(p->want[a], in[b], RECON_PREFIX_LEN);
+		int c = a == p->nwant ? 1
+		    : b == k          ? -1
+		                      : memcmp(p->want[a], in[b], RECON_PREFIX_LEN);
 		const uint8_t *next = c <= 0 ? p->want[a] : in[b];
 		if (c <= 0)
 			a++;
@@ -490,7 +494,7 @@ s_refusal(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	if (refused_add(p->refused_by, fr.id, fr.cls == FRAME_PROVISIONAL, fr.reason) == 1) {
 		hex_encode(hex, fr.id, MSG_ID_LEN);
 		log_info("peer %s refused %s: %s (%s)", p->t.name, hex, fr.reason,
-			fr.cls == FRAME_PROVISIONAL ? "provisional" : "permanent");
+		    fr.cls == FRAME_PROVISIONAL ? "provisional" : "permanent");
 	}
 }
 
@@ -547,7 +551,8 @@ static void
 s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 {
 	struct msg *m = g->m;
-	struct accept_ctx ac = { g->n->st, g->n->trust, g->n->id, g->n->cfg.retention_ms, now_ms() };
+	struct accept_ctx ac = { g->n->st, g->n->trust, g->n->id, g->n->cfg.retention_ms,
+		now_ms() };
 	enum policy_reason why;
 	struct tag *tag;
 	uint8_t *copy;
@@ -657,7 +662,8 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 				char hex[2 * MSG_ID_LEN + 1];
 				hex_encode(hex, res[i].id, MSG_ID_LEN);
 				/* The id only: never a title or a body, sealed or not. */
-				log_debug("peer %s: stored %s", p != NULL ? p->t.name : "(gone)", hex);
+				log_debug("peer %s: stored %s", p != NULL ? p->t.name : "(gone)",
+				    hex);
 				if (p != NULL)
 					p->received++;
 				(void)store_get(g->n->st, res[i].id, s_push_item, &pu);
@@ -668,7 +674,8 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 				log_warnx("store: %s", store_strerror(res[i].err));
 			else if (p != NULL)
 				s_refuse(g, p, res[i].id,
-					REJ_MSG - (res[i].status == INGEST_E_SIG ? MSG_E_SIG : res[i].err));
+				    REJ_MSG -
+				        (res[i].status == INGEST_E_SIG ? MSG_E_SIG : res[i].err));
 			free(tag);
 		}
 	s_drain(g);
@@ -680,7 +687,7 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
  * a HELLO to answer in turn, when both sides dial. */
 static void
 s_hello(struct gossip *g, struct peer *p, struct conn *c, bool was_up, const uint8_t *data,
-	size_t len)
+    size_t len)
 {
 	struct frame_hello h;
 
@@ -695,8 +702,8 @@ s_hello(struct gossip *g, struct peer *p, struct conn *c, bool was_up, const uin
 	if (p->version < FRAME_VERSION_MIN && !p->warned) {
 		p->warned = true;
 		log_warnx("peer %s speaks peer protocol %u; this node speaks %d to %d: nothing is "
-			  "exchanged until it is upgraded", p->t.name, h.version, FRAME_VERSION_MIN,
-			FRAME_VERSION);
+		          "exchanged until it is upgraded",
+		    p->t.name, h.version, FRAME_VERSION_MIN, FRAME_VERSION);
 	}
 	/* Its trust list changed: what it refused provisionally may pass now. */
 	if (h.has_trust && strcmp(h.trust, p->trust) != 0) {
@@ -714,7 +721,7 @@ s_hello(struct gossip *g, struct peer *p, struct conn *c, bool was_up, const uin
 /* One frame from p over connection c (NULL: one we do not answer on). */
 static void
 s_frame(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const uint8_t *data,
-	size_t len)
+    size_t len)
 {
 	bool was_up = p->up;
 	uint64_t now = now_ms();
@@ -754,8 +761,7 @@ s_frame(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const
 			s_message(g, p, data, len);
 		else
 			peer_wait(g, p, -1, data, len);
-	}
-	else if (strcmp(cmd, "RECON") == 0)
+	} else if (strcmp(cmd, "RECON") == 0)
 		s_recon(g, p, data, len);
 	else if (strcmp(cmd, "WANT") == 0)
 		s_want(g, p, data, len);
@@ -780,7 +786,7 @@ gossip_input(struct gossip *g, const uint8_t key[MSG_KEY_LEN], zframe_t *route, 
 		peer_reject(p, REJ_FRAME);
 	else
 		s_frame(g, p, route != NULL ? peer_route(g, p, route) : &p->conn[0], cmd,
-			zframe_data(payload), zframe_size(payload));
+		    zframe_data(payload), zframe_size(payload));
 	free(cmd);
 	zframe_destroy(&payload);
 }
@@ -851,10 +857,11 @@ s_zap(zloop_t *loop, zsock_t *sock, void *arg)
 		char khex[2 * 32 + 1] = "?";
 		if (key != NULL && zframe_size(key) == 32)
 			hex_encode(khex, zframe_data(key), 6);
-		log_info("refused a CURVE handshake from %s (CURVE key %s...): the key is not in the "
-			 "trust list, or blocked (and %llu more since the last such line)",
-			addr != NULL && addr[0] != '\0' ? addr : "an unknown address", khex,
-			(unsigned long long)g->refused);
+		log_info("refused a CURVE handshake from %s (CURVE key %s...): the key is not in "
+		         "the "
+		         "trust list, or blocked (and %llu more since the last such line)",
+		    addr != NULL && addr[0] != '\0' ? addr : "an unknown address", khex,
+		    (unsigned long long)g->refused);
 		g->refused = 0;
 		g->refused_logged = now_ms();
 	} else if (p == NULL)
@@ -889,13 +896,15 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 			 * with them; one still open keeps them (it may only be deaf). */
 			for (int c = 1; c <= ROUTES_MAX; c++)
 				if (p->conn[c].used &&
-				    peer_raw(g, p, &p->conn[c], "HELLO", g->hello, g->hello_len) == -2)
+				    peer_raw(g, p, &p->conn[c], "HELLO", g->hello, g->hello_len) ==
+				        -2)
 					peer_conn_release(&p->conn[c]);
 			log_info("peer %s: disconnected", p->t.name);
 		}
 		for (int r = 0; r < 2; r++)
 			if (p->x[r].open && now - p->x[r].at > RECON_IDLE_MS) {
-				log_debug("peer %s: a reconciliation went quiet; given up", p->t.name);
+				log_debug("peer %s: a reconciliation went quiet; given up",
+				    p->t.name);
 				s_x_close(p, r, false);
 				s_x_free(&p->x[r]);
 			}
@@ -984,7 +993,7 @@ s_listen(struct gossip *g, char *err, size_t errlen)
 	for (int i = 0; zsock_bind(g->router, "%s", g->n->cfg.listen) == -1; i++) {
 		if (zmq_errno() != EADDRINUSE || i == 100)
 			return errf(err, errlen, "cannot listen on %s: %s", g->n->cfg.listen,
-				zmq_strerror(zmq_errno()));
+			    zmq_strerror(zmq_errno()));
 		zclock_sleep(10);
 	}
 	zloop_reader(g->loop, g->router, s_router_readable, g);
@@ -1026,7 +1035,8 @@ s_sync_peers(struct gossip *g, bool *cut)
 		const struct trust_peer *t = trust_at(g->n->trust, i);
 		struct peer *p = s_by_id(g, t->id);
 		if (p == NULL) {
-			if ((p = calloc(1, sizeof *p)) == NULL || (p->refused_by = refused_new()) == NULL ||
+			if ((p = calloc(1, sizeof *p)) == NULL ||
+			    (p->refused_by = refused_new()) == NULL ||
 			    (p->refused = refused_new()) == NULL)
 				fatalx("out of memory");
 			p->g = g;
@@ -1042,7 +1052,8 @@ s_sync_peers(struct gossip *g, bool *cut)
 		} else {
 			if (t->level == MSG_LEVEL_BLOCKED && p->t.level != MSG_LEVEL_BLOCKED)
 				*cut = true;
-			if (t->level == MSG_LEVEL_BLOCKED || strcmp(t->endpoint, p->t.endpoint) != 0)
+			if (t->level == MSG_LEVEL_BLOCKED ||
+			    strcmp(t->endpoint, p->t.endpoint) != 0)
 				peer_close(g, p);
 		}
 		p->t = *t;
@@ -1083,7 +1094,7 @@ gossip_trust_changed(struct gossip *g)
 	s_hello_make(g);
 	if (eligible_rebuild(g->elig, g->n->st, g->n->trust) == -1)
 		log_warnx("out of memory: reconciliation works on part of the store until the next "
-			  "trust change");
+		          "trust change");
 	if (cut && s_listen(g, err, sizeof err) == -1)
 		log_warnx("%s", err);
 }
@@ -1207,17 +1218,18 @@ s_explain_item(void *arg, const struct store_item *it)
 			snprintf(text, sizeof text, "refused by %s: %s", p->t.name, refusal);
 		else
 			snprintf(text, sizeof text, "%s",
-				sent ? "policy allows it; sent"
-				     : "policy allows it; not sent yet (not connected, or before this "
-				       "node's last start)");
+			    sent ? "policy allows it; sent"
+			         : "policy allows it; not sent yet (not connected, or before this "
+			           "node's last start)");
 		json_array_append_new(e->a,
-			json_pack("{s:s,s:s,s:s,s:s}", "peer", p->t.name, "decision",
-				why != POLICY_OK	? "withheld"
-				: refusal != NULL ? "refused"
-				: sent		? "sent"
-						: "would send",
-				"reason", refusal != NULL && why == POLICY_OK ? refusal : policy_reason_name(why),
-				"why", text));
+		    json_pack("{s:s,s:s,s:s,s:s}", "peer", p->t.name, "decision",
+		        why != POLICY_OK      ? "withheld"
+		            : refusal != NULL ? "refused"
+		            : sent            ? "sent"
+		                              : "would send",
+		        "reason",
+		        refusal != NULL && why == POLICY_OK ? refusal : policy_reason_name(why),
+		        "why", text));
 	}
 	msg_destroy(&m);
 	return 1;

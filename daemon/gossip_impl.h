@@ -25,32 +25,32 @@
 #include "recon.h"
 #include "refused.h"
 
-#define HEARTBEAT_MS 1000
-#define UP_WINDOW_MS (3 * HEARTBEAT_MS) /* no frame for this long: link down */
-#define REDIAL_MIN_MS 5000   /* a dialled peer silent this long is dialled anew, */
-#define REDIAL_MAX_MS 300000 /* twice as late each time, up to this */
+#define HEARTBEAT_MS     1000
+#define UP_WINDOW_MS     (3 * HEARTBEAT_MS) /* no frame for this long: link down */
+#define REDIAL_MIN_MS    5000               /* a dialled peer silent this long is dialled anew, */
+#define REDIAL_MAX_MS    300000             /* twice as late each time, up to this */
 #define RECON_MAX_ROUNDS 64
-#define RECON_IDLE_MS 10000 /* an exchange silent this long is given up (a frame was lost) */
-#define BUILD_EVERY_MS 1000 /* a peer may make us build a set this often, */
-#define WORK_SHARE 50       /* and keep the loop busy 1/WORK_SHARE of the time */
-#define STALL_MS 15000      /* a PING unanswered this long: the connection is dead or deaf */
-#define ROUTES_MAX 4        /* inbound connections per peer we answer on */
-#define MARKS_MAX 8         /* PINGs outstanding per connection */
-#define ANSWERS_PING_MS 10000 /* answers alone are proven this often */
-#define RCV_QUEUE 16          /* frames read ahead per connection */
-#define FRAME_COST 64        /* what a queued frame costs beyond its payload */
-#define PUMP_MAX 1024       /* items looked up per pump: the loop stays responsive */
-#define CTL_RATE 200        /* HELLO, PING, PONG per second and peer, */
-#define CTL_BURST 400       /* in bursts of this many */
-#define INFLIGHT_MAX 1024   /* messages in the pipeline at once, */
-#define INFLIGHT_BYTES (8u << 20) /* and their bytes (ingest never makes us wait) */
-#define HOLD_MAX 256        /* retractions waiting for their target, */
-#define HOLD_BYTES (1u << 20) /* and their bytes */
-#define LOG_EVERY_MS 60000  /* one log line per peer and reason per minute */
-#define SAVE_EVERY_MS 10000 /* peer counters to the store */
-#define SENT_KEEP 4096      /* recent ids remembered per peer, for explain */
-#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
-#define ZAP_DOMAIN "socmesh"
+#define RECON_IDLE_MS    10000 /* an exchange silent this long is given up (a frame was lost) */
+#define BUILD_EVERY_MS   1000  /* a peer may make us build a set this often, */
+#define WORK_SHARE       50    /* and keep the loop busy 1/WORK_SHARE of the time */
+#define STALL_MS         15000 /* a PING unanswered this long: the connection is dead or deaf */
+#define ROUTES_MAX       4     /* inbound connections per peer we answer on */
+#define MARKS_MAX        8     /* PINGs outstanding per connection */
+#define ANSWERS_PING_MS  10000 /* answers alone are proven this often */
+#define RCV_QUEUE        16    /* frames read ahead per connection */
+#define FRAME_COST       64    /* what a queued frame costs beyond its payload */
+#define PUMP_MAX         1024  /* items looked up per pump: the loop stays responsive */
+#define CTL_RATE         200   /* HELLO, PING, PONG per second and peer, */
+#define CTL_BURST        400   /* in bursts of this many */
+#define INFLIGHT_MAX     1024  /* messages in the pipeline at once, */
+#define INFLIGHT_BYTES   (8u << 20) /* and their bytes (ingest never makes us wait) */
+#define HOLD_MAX         256        /* retractions waiting for their target, */
+#define HOLD_BYTES       (1u << 20) /* and their bytes */
+#define LOG_EVERY_MS     60000      /* one log line per peer and reason per minute */
+#define SAVE_EVERY_MS    10000      /* peer counters to the store */
+#define SENT_KEEP        4096       /* recent ids remembered per peer, for explain */
+#define ZAP_ENDPOINT     "inproc://zeromq.zap.01"
+#define ZAP_DOMAIN       "socmesh"
 
 /* Rejection reasons: the policy's, the decoder's, then our own. */
 enum {
@@ -69,7 +69,7 @@ enum {
  * not proven it read (PING/PONG); the peer's window bounds its sum. */
 struct mark {
 	uint8_t token[FRAME_TOKEN_LEN];
-	uint64_t at;   /* conn->sent when the PING went */
+	uint64_t at; /* conn->sent when the PING went */
 	uint64_t when;
 };
 
@@ -94,8 +94,8 @@ struct xchg {
 	int rounds;
 	uint64_t at;
 	struct recon_set *rs;
-	uint64_t *lacks, *done; /* bitmaps over rs: to send; sent (never twice) */
-	size_t cursor;         /* no lacks bit below it */
+	uint64_t *lacks, *done;       /* bitmaps over rs: to send; sent (never twice) */
+	size_t cursor;                /* no lacks bit below it */
 	struct recon_buf want, reply; /* frames waiting for the window */
 	bool has_reply;
 };
@@ -114,19 +114,19 @@ struct peer {
 	struct gossip *g;
 	struct trust_peer t;
 	uint8_t curve[32];
-	zsock_t *dealer;  /* outgoing connection, when t.endpoint is set */
+	zsock_t *dealer; /* outgoing connection, when t.endpoint is set */
 	struct conn conn[1 + ROUTES_MAX];
 	uint64_t last_seen;
 	bool up;
-	unsigned version;          /* spoken with it: 0 before its HELLO, 1 for an empty one */
-	unsigned announced;        /* the version its HELLO named */
+	unsigned version;   /* spoken with it: 0 before its HELLO, 1 for an empty one */
+	unsigned announced; /* the version its HELLO named */
 	char trust[FRAME_TRUST_LEN + 1]; /* its HELLO's trust= value (kept in the store) */
 	bool trust_dirty;
 	bool warned;
 	uint64_t sent, received, duplicates, dropped;
 	uint64_t rejected[REJ_COUNT];
 	uint64_t logged[REJ_COUNT];
-	uint32_t rej_sec[60];     /* refusals per second over the last minute */
+	uint32_t rej_sec[60]; /* refusals per second over the last minute */
 	uint64_t rej_sec_at[60];
 	double tokens, ctl_tokens, out_tokens; /* frames, control frames, bytes */
 	uint64_t tokens_at, ctl_at, out_at;
@@ -138,11 +138,11 @@ struct peer {
 	uint64_t busy_until; /* until then the loop time of its last exchange step is paid back */
 	uint64_t next_sync;
 	uint64_t reconciled, last_reconciled; /* exchanges completed; when the last one did */
-	uint64_t dialed, redial_ms; /* when the dealer was made; the wait before the next */
+	uint64_t dialed, redial_ms;        /* when the dealer was made; the wait before the next */
 	uint8_t (*want)[RECON_PREFIX_LEN]; /* sorted, distinct: asked for, not yet sent */
 	size_t nwant;
-	struct refused *refused_by; /* ids this peer refused: never offered again */
-	struct refused *refused;    /* ids refused from it: told once, counted once */
+	struct refused *refused_by;        /* ids this peer refused: never offered again */
+	struct refused *refused;           /* ids refused from it: told once, counted once */
 	struct waiting *wait, **wait_tail; /* its frames the pipeline has no room for yet */
 	size_t wait_bytes;
 };
@@ -165,15 +165,15 @@ struct gossip {
 	size_t npeers;
 	struct ingest *in;
 	zmq_pollitem_t ingest_item;
-	struct msg *m; /* scratch for the loop thread */
+	struct msg *m;                    /* scratch for the loop thread */
 	uint64_t refused, refused_logged; /* handshakes refused since the last log line; when */
-	struct eligible *elig; /* what each peer may be sent */
+	struct eligible *elig;            /* what each peer may be sent */
 	char hello[FRAME_HELLO_MAX];
 	size_t hello_len;
 	struct held held[HOLD_MAX];
 	size_t nheld, held_bytes;
 	size_t inflight, inflight_bytes; /* submitted to the pipeline, not yet back */
-	size_t turn; /* the peer whose waiting frame is taken next */
+	size_t turn;                     /* the peer whose waiting frame is taken next */
 };
 
 /* ---- peer.c ----------------------------------------------------------- */
@@ -201,16 +201,16 @@ bool peer_can_talk(const struct peer *p);
  * PING after what was sent on c. */
 void peer_conn_release(struct conn *c);
 int peer_raw(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const void *data,
-	size_t len);
+    size_t len);
 void peer_ping(struct gossip *g, struct peer *p, struct conn *c);
 
 /* One frame to p over the best connection that takes it (false: none). */
 bool peer_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size_t len,
-	bool windowed);
+    bool windowed);
 
 /* An answer (HELLO, PONG) on the connection the question came in on. */
 void peer_answer(struct gossip *g, struct peer *p, struct conn *c, const char *cmd,
-	const void *data, size_t len);
+    const void *data, size_t len);
 
 /* A frame of p's (a message: conn -1, or a PING to answer on p->conn[conn])
  * queued until the pipeline has room. */

@@ -18,7 +18,7 @@ struct item {
 	struct store_rec rec;
 	struct store_ioc *ioc;
 	uint8_t ref[MSG_ID_LEN]; /* rec.ref points here: the msg is reused */
-	struct item *next; /* in the results list */
+	struct item *next;       /* in the results list */
 };
 
 /* A FIFO of items between threads, bounded in items and in message
@@ -45,7 +45,7 @@ struct ingest {
 	size_t submitted, finished; /* under rmu */
 	int pipe[2];                /* one byte in it while results wait */
 	pthread_mutex_t vmu;
-	size_t verifying;           /* verifier threads still running, under vmu */
+	size_t verifying; /* verifier threads still running, under vmu */
 	pthread_t verifier[INGEST_VERIFIERS_MAX], writer;
 };
 
@@ -173,7 +173,7 @@ static bool
 s_for_us(const struct ingest *in, const struct msg *m)
 {
 	return !msg_tlp_addressed(m->tlp) || memcmp(m->origin, in->cfg.self, MSG_KEY_LEN) == 0 ||
-	       msg_is_recipient(m, in->cfg.self);
+	    msg_is_recipient(m, in->cfg.self);
 }
 
 static void *

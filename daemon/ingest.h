@@ -38,13 +38,13 @@ typedef int (*ingest_check_fn)(void *arg, const struct msg *m, void *tag);
 #define INGEST_VERIFIERS_MAX 8
 
 struct ingest_cfg {
-	size_t max_size;   /* message size limit, 0 = MSG_MAX_SIZE_DEFAULT */
-	size_t queue;      /* bound of each queue, default 4096 */
+	size_t max_size;    /* message size limit, 0 = MSG_MAX_SIZE_DEFAULT */
+	size_t queue;       /* bound of each queue, default 4096 */
 	size_t queue_bytes; /* and of the message bytes waiting to be
 	                       verified, default 16 MiB */
-	size_t verifiers;  /* verifier threads, default one per online CPU
+	size_t verifiers;   /* verifier threads, default one per online CPU
 	                      (at most INGEST_VERIFIERS_MAX) */
-	size_t batch_max;  /* messages per write transaction, default 256 */
+	size_t batch_max;   /* messages per write transaction, default 256 */
 	ingest_check_fn check;
 	void *check_arg;
 	/* This node's id (required): an addressed message that names neither
@@ -54,12 +54,12 @@ struct ingest_cfg {
 };
 
 enum ingest_status {
-	INGEST_STORED = 0, /* new, committed */
-	INGEST_DUP = 1,    /* already in the store: a no-op */
+	INGEST_STORED = 0,    /* new, committed */
+	INGEST_DUP = 1,       /* already in the store: a no-op */
 	INGEST_E_DECODE = -1, /* `err` holds the msg_err */
 	INGEST_E_CHECK = -2,  /* `err` holds the check function's code */
 	INGEST_E_SIG = -3,
-	INGEST_E_STORE = -4,  /* `err` holds the store_err (e.g. STORE_E_FULL) */
+	INGEST_E_STORE = -4, /* `err` holds the store_err (e.g. STORE_E_FULL) */
 };
 
 struct ingest_result {
@@ -83,7 +83,7 @@ struct ingest *ingest_new(struct store *st, const struct ingest_cfg *cfg);
  * indexing: their indicators stay sealed at rest, in the index too.
  */
 void ingest_rec(struct store_rec *rec, struct store_ioc *ioc, const struct msg *m,
-	const uint8_t *bytes, size_t len);
+    const uint8_t *bytes, size_t len);
 
 /*
  * Commits everything submitted, stops the threads and frees everything;

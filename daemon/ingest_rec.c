@@ -8,7 +8,7 @@
 
 void
 ingest_rec(struct store_rec *rec, struct store_ioc *ioc, const struct msg *m, const uint8_t *bytes,
-	size_t len)
+    size_t len)
 {
 	memset(rec, 0, sizeof *rec);
 	memcpy(rec->id, m->id, MSG_ID_LEN);

@@ -23,8 +23,8 @@
 #include "util.h"
 
 #define RETENTION_PERIOD_MS (10 * 60 * 1000)
-#define RETENTION_BATCH 1000
-#define SIGNAL_CHECK_MS 100
+#define RETENTION_BATCH     1000
+#define SIGNAL_CHECK_MS     100
 
 static volatile sig_atomic_t s_quit, s_reload;
 
@@ -114,7 +114,8 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-			(unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+		    (unsigned long long)ts.tv_sec * 1000000ULL +
+		        (unsigned long long)ts.tv_nsec / 1000);
 		s_reload_config(d->n, d->g, d->log_level);
 		sd_notify(0, "READY=1");
 	}
@@ -138,18 +139,29 @@ main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "dn", opts, NULL)) != -1)
 		switch (ch) {
-		case 'D': dir = optarg; break;
-		case 'd': level = LOG_LEVEL_DEBUG; break;
+		case 'D':
+			dir = optarg;
+			break;
+		case 'd':
+			level = LOG_LEVEL_DEBUG;
+			break;
 		case 'L':
 			if ((level = log_level_parse(optarg)) == -1) {
-				fprintf(stderr, "socmeshd: --log-level: '%s' is not one of error, warn, "
-						"info, debug\n", optarg);
+				fprintf(stderr,
+				    "socmeshd: --log-level: '%s' is not one of error, warn, "
+				    "info, debug\n",
+				    optarg);
 				return 2;
 			}
 			break;
-		case 'n': check = 1; break;
-		case 's': use_syslog = 1; break;
-		default: s_usage();
+		case 'n':
+			check = 1;
+			break;
+		case 's':
+			use_syslog = 1;
+			break;
+		default:
+			s_usage();
 		}
 	if (optind != argc || dir == NULL || dir[0] == '\0')
 		s_usage();
@@ -203,7 +215,7 @@ main(int argc, char **argv)
 
 	hex_encode(hex, n->id, 32);
 	log_info("node %s (%s) listening on %s, %zu trusted peers", n->cfg.name, hex, n->cfg.listen,
-		trust_count(n->trust));
+	    trust_count(n->trust));
 	/* Under systemd (Type=notify): the control socket and the listener
 	 * are up, so the CLI and the peers can be served. */
 	sd_notify(0, "READY=1");

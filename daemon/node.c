@@ -59,7 +59,8 @@ node_init(const char *dir, const char *name, const char *listen, char *err, size
 		if (s_join(path, sizeof path, dir, files[i]) == -1)
 			return errf(err, errlen, "%s: path too long", dir);
 		if (access(path, F_OK) == 0)
-			return errf(err, errlen, "%s exists already; init never overwrites a node", path);
+			return errf(err, errlen, "%s exists already; init never overwrites a node",
+			    path);
 	}
 	config_defaults(&cfg);
 	snprintf(cfg.name, sizeof cfg.name, "%s", name);
@@ -121,8 +122,10 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 	}
 	s_join(path, sizeof path, dir, CONFIG_FILE);
 	if (access(dir, F_OK) == -1) {
-		errf(err, errlen, "%s: no node directory here (create one with: socmesh init --dir %s "
-				    "--name NAME --listen tcp://HOST:PORT)", dir, dir);
+		errf(err, errlen,
+		    "%s: no node directory here (create one with: socmesh init --dir %s "
+		    "--name NAME --listen tcp://HOST:PORT)",
+		    dir, dir);
 		goto fail;
 	}
 	if (access(path, R_OK) == -1 && errno == EACCES) {
@@ -143,7 +146,8 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 	if (what & NODE_STORE) {
 		char sdir[PATH_MAX + 64];
 		if (node_store_dir(n, sdir, sizeof sdir) == -1) {
-			errf(err, errlen, "%s: path too long", n->cfg.data_dir[0] ? n->cfg.data_dir : dir);
+			errf(err, errlen, "%s: path too long",
+			    n->cfg.data_dir[0] ? n->cfg.data_dir : dir);
 			goto fail;
 		}
 		/* The store's own error would be "I/O error (see the log)",
@@ -200,8 +204,10 @@ node_resolve(void *arg, const char *who, uint8_t key[MSG_KEY_LEN], char *err, si
 	}
 	if (id_parse(key, who) == 0)
 		return 0;
-	return errf(err, errlen, "'%s' is neither a trust-list name nor a node id (see: socmesh "
-				   "trust list)", who);
+	return errf(err, errlen,
+	    "'%s' is neither a trust-list name nor a node id (see: socmesh "
+	    "trust list)",
+	    who);
 }
 
 int
@@ -268,7 +274,9 @@ node_lock(const char *dir, char *err, size_t errlen)
 	while (flock(fd, LOCK_EX | LOCK_NB) == -1)
 		if (errno != EINTR) {
 			if (errno == EWOULDBLOCK)
-				errf(err, errlen, "%s: socmeshd or a restore is using this node (stop it first)", dir);
+				errf(err, errlen,
+				    "%s: socmeshd or a restore is using this node (stop it first)",
+				    dir);
 			else
 				errf(err, errlen, "%s: %s", path, strerror(errno));
 			close(fd);
@@ -351,7 +359,7 @@ s_own_seq_of(struct node *n, const char *dir, uint64_t *seq)
 {
 	struct store *st = NULL;
 	bool ok = store_open(&st, dir, n->id, n->cfg.store_size, NULL, NULL) == STORE_OK &&
-		  store_last_seq(st, n->id, seq) == STORE_OK;
+	    store_last_seq(st, n->id, seq) == STORE_OK;
 
 	store_destroy(&st);
 	return ok;
@@ -373,8 +381,9 @@ s_hold_store(const char *lockfile, char *err, size_t errlen)
 	}
 	if (fcntl(fd, F_SETLK, &fl) == -1) {
 		if (errno == EAGAIN || errno == EACCES)
-			errf(err, errlen, "the store is open in another process (socmeshd, or a socmesh "
-					  "command): stop it first");
+			errf(err, errlen,
+			    "the store is open in another process (socmeshd, or a socmesh "
+			    "command): stop it first");
 		else
 			errf(err, errlen, "%s: %s", lockfile, strerror(errno));
 		close(fd);
@@ -387,7 +396,7 @@ int
 node_restore(struct node *n, const char *file, struct node_restored *r, char *err, size_t errlen)
 {
 	char sdir[PATH_MAX + 64], stage[PATH_MAX + 80], staged[PATH_MAX + 128], data[PATH_MAX + 96],
-		old[PATH_MAX + 96], lock[PATH_MAX + 96], ebuf[512];
+	    old[PATH_MAX + 96], lock[PATH_MAX + 96], ebuf[512];
 	struct store_stats ss;
 	struct store *st = NULL;
 	uint64_t seq = 0;
@@ -396,7 +405,8 @@ node_restore(struct node *n, const char *file, struct node_restored *r, char *er
 	memset(r, 0, sizeof *r);
 	if (n->st != NULL)
 		return errf(err, errlen, "restore: the store is open");
-	if (node_store_dir(n, sdir, sizeof sdir) == -1 || s_join(stage, sizeof stage, sdir, ".restore") == -1 ||
+	if (node_store_dir(n, sdir, sizeof sdir) == -1 ||
+	    s_join(stage, sizeof stage, sdir, ".restore") == -1 ||
 	    s_join(staged, sizeof staged, stage, "data.mdb") == -1 ||
 	    s_join(data, sizeof data, sdir, "data.mdb") == -1 ||
 	    s_join(old, sizeof old, sdir, "data.mdb.before-restore") == -1 ||
@@ -425,9 +435,10 @@ node_restore(struct node *n, const char *file, struct node_restored *r, char *er
 		goto fail;
 	if ((rc = store_open(&st, stage, n->id, n->cfg.store_size, node_index, n)) != STORE_OK) {
 		errf(err, errlen, "%s: %s", file,
-			rc == STORE_E_NODE      ? "a backup of another node (its node id differs from this node's)"
-			: rc == STORE_E_CORRUPT ? "not a socmesh backup, or a damaged one"
-						: store_strerror(rc));
+		    rc == STORE_E_NODE
+		        ? "a backup of another node (its node id differs from this node's)"
+		        : rc == STORE_E_CORRUPT ? "not a socmesh backup, or a damaged one"
+		                                : store_strerror(rc));
 		goto fail;
 	}
 	/* Every message as ingest would check it (format, id, signature), but
@@ -477,7 +488,8 @@ node_restore(struct node *n, const char *file, struct node_restored *r, char *er
 	close(held);
 	s_remove_stage(stage);
 	close(lk);
-	log_info("restored the store from %s: %llu messages", file, (unsigned long long)ss.messages);
+	log_info("restored the store from %s: %llu messages", file,
+	    (unsigned long long)ss.messages);
 	return 0;
 fail:
 	store_destroy(&st);

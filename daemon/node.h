@@ -27,16 +27,16 @@
 #define NODE_EACCES "permission denied: run socmesh as the node's user (socmesh(1), ACCESS)"
 
 /* What node_open() opens besides configuration and trust list. */
-#define NODE_KEYS 0x1  /* the secret key (refused if readable by others) */
+#define NODE_KEYS  0x1 /* the secret key (refused if readable by others) */
 #define NODE_STORE 0x2 /* the LMDB store */
 
 struct node {
 	char dir[PATH_MAX];
 	struct config cfg;
 	uint8_t id[MSG_KEY_LEN];
-	struct keys *keys;   /* NULL unless NODE_KEYS */
+	struct keys *keys; /* NULL unless NODE_KEYS */
 	struct trust *trust;
-	struct store *st;    /* NULL unless NODE_STORE */
+	struct store *st; /* NULL unless NODE_STORE */
 	/* Scratch for decoding and the store's index callback (one caller
 	 * at a time). */
 	struct msg *scratch;
@@ -92,8 +92,8 @@ struct node_restored {
  * data.mdb.before-restore, and a restore is refused while that file
  * exists.  0 with *r filled, or -1 with err set and the store as it was.
  */
-int node_restore(struct node *n, const char *file, struct node_restored *r, char *err,
-	size_t errlen);
+int
+node_restore(struct node *n, const char *file, struct node_restored *r, char *err, size_t errlen);
 
 /*
  * Checks store st (NULL: n->st; or a store being restored) as ingest
@@ -121,7 +121,7 @@ int node_resolve(void *node, const char *who, uint8_t key[MSG_KEY_LEN], char *er
  * id.  0 or -1 with err set.
  */
 int node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes,
-	size_t *len, char *err, size_t errlen);
+    size_t *len, char *err, size_t errlen);
 
 /*
  * Accepts a message that arrived from peer `from` (trust-list entry; NULL
@@ -138,7 +138,7 @@ int node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_
  * ("rejected: " and the reason's text).
  */
 int node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
-	uint8_t id[MSG_ID_LEN], char *err, size_t errlen);
+    uint8_t id[MSG_ID_LEN], char *err, size_t errlen);
 
 /* store_index_fn for this node (ingest_rec of the decoded message). */
 int node_index(void *node, const uint8_t *bytes, size_t len, struct store_rec *rec);

@@ -17,7 +17,7 @@
 /* Commits a decoded message: 0 stored, 1 already there, -1 (err set). */
 static int
 s_put(struct node *n, const struct msg *m, const uint8_t *bytes, size_t len, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	struct store_rec rec;
 	int result, rc;
@@ -32,7 +32,7 @@ s_put(struct node *n, const struct msg *m, const uint8_t *bytes, size_t len, cha
  * node (node_lock): nothing else takes a sequence number. */
 int
 node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes, size_t *len,
-	char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	struct msg *m = draft_msg(d);
 	uint64_t last;
@@ -52,8 +52,8 @@ node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 		hex_encode(hex, m->to[bad], MSG_KEY_LEN);
 		if (why == POLICY_PEER_UNKNOWN)
 			return errf(err, errlen, "recipient %s is not in the trust list", hex);
-		return errf(err, errlen, "recipient %s: %s", trust_find_id(n->trust, m->to[bad])->name,
-			policy_reason_str(why));
+		return errf(err, errlen, "recipient %s: %s",
+		    trust_find_id(n->trust, m->to[bad])->name, policy_reason_str(why));
 	}
 	memcpy(m->origin, n->id, MSG_KEY_LEN);
 	m->seq = last + 1;
@@ -90,7 +90,7 @@ node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 
 int
 node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
-	uint8_t id[MSG_ID_LEN], char *err, size_t errlen)
+    uint8_t id[MSG_ID_LEN], char *err, size_t errlen)
 {
 	struct msg *m = n->scratch;
 	struct accept_ctx ac = { n->st, n->trust, n->id, n->cfg.retention_ms, now_ms() };
@@ -110,8 +110,10 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
 		return 1;
 	case ACCEPT_HOLD:
 		hex_encode(hex, m->ref, MSG_ID_LEN);
-		return errf(err, errlen, "rejected: the retracted message is not here; import it "
-					 "first (%s)", hex);
+		return errf(err, errlen,
+		    "rejected: the retracted message is not here; import it "
+		    "first (%s)",
+		    hex);
 	case ACCEPT_REFUSED:
 		return errf(err, errlen, "rejected: %s", policy_reason_str(why));
 	case ACCEPT_E_STORE:
@@ -121,4 +123,3 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
 		return errf(err, errlen, "rejected: %s", msg_strerror(MSG_E_SIG));
 	return s_put(n, m, bytes, len, err, errlen);
 }
-

@@ -32,8 +32,8 @@ static bool
 s_msg_err_provisional(int err)
 {
 	return err == MSG_E_VERSION || err == MSG_E_FIELD || err == MSG_E_KIND ||
-	       err == MSG_E_CATEGORY || err == MSG_E_SEVERITY || err == MSG_E_STATUS ||
-	       err == MSG_E_INDICATOR || err == MSG_E_TOKEN || err == MSG_E_LEVEL;
+	    err == MSG_E_CATEGORY || err == MSG_E_SEVERITY || err == MSG_E_STATUS ||
+	    err == MSG_E_INDICATOR || err == MSG_E_TOKEN || err == MSG_E_LEVEL;
 }
 
 const char *
@@ -79,7 +79,7 @@ peer_reject(struct peer *p, int r)
 	if (now - p->logged[r] >= LOG_EVERY_MS) {
 		p->logged[r] = now;
 		log_warnx("peer %s: rejected: %s (%llu so far)", p->t.name, s_rej_text(r),
-			(unsigned long long)p->rejected[r]);
+		    (unsigned long long)p->rejected[r]);
 	}
 }
 
@@ -158,7 +158,7 @@ bool
 peer_room(struct gossip *g, struct peer *p)
 {
 	s_bucket(&p->out_tokens, &p->out_at, now_ms(), (double)g->n->cfg.peer_send_rate,
-		(double)g->n->cfg.peer_send_rate);
+	    (double)g->n->cfg.peer_send_rate);
 	return p->out_tokens > 0 && s_unproven(p) < g->n->cfg.peer_window;
 }
 
@@ -181,7 +181,7 @@ peer_conn_release(struct conn *c)
  * yet), -2 gone (the peer closed it). */
 int
 peer_raw(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const void *data,
-	size_t len)
+    size_t len)
 {
 	zsock_t *sock = c->route != NULL ? g->router : p->dealer;
 	zmsg_t *m;
@@ -243,7 +243,7 @@ peer_ping(struct gossip *g, struct peer *p, struct conn *c)
  */
 bool
 peer_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, size_t len,
-	bool windowed)
+    bool windowed)
 {
 	bool tried[1 + ROUTES_MAX] = { false };
 
@@ -281,7 +281,7 @@ peer_send(struct gossip *g, struct peer *p, const char *cmd, const void *data, s
  * reads is answered up to its window and no further. */
 void
 peer_answer(struct gossip *g, struct peer *p, struct conn *c, const char *cmd, const void *data,
-	size_t len)
+    size_t len)
 {
 	if (s_unproven(p) < g->n->cfg.peer_window && peer_raw(g, p, c, cmd, data, len) == 0)
 		c->sent += len + FRAME_COST;
@@ -400,7 +400,8 @@ peer_stalled(struct gossip *g, struct peer *p, uint64_t now)
 		if (!c->used || c->nmarks == 0 || now - c->marks[0].when <= STALL_MS)
 			continue;
 		if (i == 0) {
-			log_debug("peer %s: our connection does not answer; dialling anew", p->t.name);
+			log_debug("peer %s: our connection does not answer; dialling anew",
+			    p->t.name);
 			zloop_reader_end(g->loop, p->dealer);
 			zsock_destroy(&p->dealer);
 			peer_conn_release(c);
@@ -480,7 +481,8 @@ peer_load(struct gossip *g, struct peer *p)
 	    n != FRAME_TRUST_LEN)
 		memset(p->trust, 0, sizeof p->trust);
 	s_keyname(key, sizeof key, "refused-by:", p);
-	if (store_peer_get(g->n->st, key, NULL, 0, &n) == STORE_E_NOMEM && (rb = malloc(n)) != NULL) {
+	if (store_peer_get(g->n->st, key, NULL, 0, &n) == STORE_E_NOMEM &&
+	    (rb = malloc(n)) != NULL) {
 		if (store_peer_get(g->n->st, key, rb, n, &n) == STORE_OK)
 			(void)refused_load(p->refused_by, rb, n);
 		free(rb);
@@ -488,7 +490,7 @@ peer_load(struct gossip *g, struct peer *p)
 	s_keyname(key, sizeof key, "", p);
 	/* Before 2026-12 counters were kept under the peer's name. */
 	if ((store_peer_get(g->n->st, key, blob, sizeof blob, &n) != STORE_OK &&
-	     store_peer_get(g->n->st, p->t.name, blob, sizeof blob, &n) != STORE_OK) ||
+	        store_peer_get(g->n->st, p->t.name, blob, sizeof blob, &n) != STORE_OK) ||
 	    n % 8 != 0)
 		return;
 	for (size_t k = 0; k < n / 8 && k < sizeof v / sizeof v[0]; k++)
@@ -568,20 +570,22 @@ gossip_peers_json(const struct gossip *g)
 		for (int r = 0; r < REJ_COUNT; r++)
 			if (p->rejected[r] > 0)
 				json_object_set_new(rej, peer_rej_name(r),
-					json_integer(json_integer_value(json_object_get(rej, peer_rej_name(r))) +
-						(json_int_t)p->rejected[r]));
+				    json_integer(
+				        json_integer_value(json_object_get(rej, peer_rej_name(r))) +
+				        (json_int_t)p->rejected[r]));
 		hex_encode(hex, p->t.id, MSG_KEY_LEN);
 		o = json_pack("{s:s,s:s,s:o,s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I}", "name",
-			p->t.name, "id", hex, "endpoint",
-			p->t.endpoint[0] ? json_string(p->t.endpoint) : json_null(), "level",
-			msg_level_name(p->t.level), "coordinator", p->t.coordinator, "connected", p->up,
-			"last_seen", (json_int_t)p->last_seen, "sent", (json_int_t)p->sent, "received",
-			(json_int_t)p->received, "duplicates", (json_int_t)p->duplicates, "dropped",
-			(json_int_t)p->dropped, "rejected", rej, "reconciliations",
-			(json_int_t)p->reconciled, "last_reconciled", (json_int_t)p->last_reconciled);
-		json_object_set_new(o, "rejected_last_minute", json_integer((json_int_t)s_rej_last_minute(p)));
+		    p->t.name, "id", hex, "endpoint",
+		    p->t.endpoint[0] ? json_string(p->t.endpoint) : json_null(), "level",
+		    msg_level_name(p->t.level), "coordinator", p->t.coordinator, "connected", p->up,
+		    "last_seen", (json_int_t)p->last_seen, "sent", (json_int_t)p->sent, "received",
+		    (json_int_t)p->received, "duplicates", (json_int_t)p->duplicates, "dropped",
+		    (json_int_t)p->dropped, "rejected", rej, "reconciliations",
+		    (json_int_t)p->reconciled, "last_reconciled", (json_int_t)p->last_reconciled);
+		json_object_set_new(o, "rejected_last_minute",
+		    json_integer((json_int_t)s_rej_last_minute(p)));
 		json_object_set_new(o, "refused_by_peer",
-			json_integer((json_int_t)refused_count(p->refused_by)));
+		    json_integer((json_int_t)refused_count(p->refused_by)));
 		json_object_set_new(o, "protocol", json_integer((json_int_t)p->version));
 		json_object_set_new(o, "unproven_bytes", json_integer((json_int_t)s_unproven(p)));
 		json_object_set_new(o, "wanted", json_integer((json_int_t)p->nwant));

@@ -82,7 +82,8 @@ refused_add(struct refused *r, const uint8_t id[32], bool provisional, const cha
 			i--;
 	} else if (r->n == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 16;
-		struct entry *v = realloc(r->v, (cap < REFUSED_MAX ? cap : REFUSED_MAX) * sizeof *v);
+		struct entry *v = realloc(r->v,
+		    (cap < REFUSED_MAX ? cap : REFUSED_MAX) * sizeof *v);
 		if (v == NULL)
 			return -1;
 		r->v = v;
@@ -137,7 +138,8 @@ refused_dirty(const struct refused *r)
 static int
 s_seq_cmp(const void *a, const void *b)
 {
-	const struct entry *x = *(const struct entry *const *)a, *y = *(const struct entry *const *)b;
+	const struct entry *x = *(const struct entry *const *)a,
+	                   *y = *(const struct entry *const *)b;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 

@@ -21,25 +21,25 @@
 #include "util.h"
 
 #define EXPIRE_DEFAULT 256
-#define MAXDBS 16
+#define MAXDBS         16
 #define COUNTS_VERSION 1
 /* Origins a tally holds before it is written out (a rebuild's memory). */
-#define TALLY_FLUSH 8192
+#define TALLY_FLUSH    8192
 
 static const struct {
 	const char *name;
 	unsigned int flags;
 	size_t off;
 } s_dbs[] = {
-        {"msg", 0, offsetof(struct store, msg)},
-        {"id", 0, offsetof(struct store, id)},
-        {"time", 0, offsetof(struct store, time)},
-        {"origin", MDB_DUPSORT | MDB_DUPFIXED, offsetof(struct store, origin)},
-        {"ioc", MDB_DUPSORT | MDB_DUPFIXED, offsetof(struct store, ioc)},
-        {"ref", MDB_DUPSORT | MDB_DUPFIXED, offsetof(struct store, ref)},
-        {"peer", 0, offsetof(struct store, peer)},
-        {"meta", 0, offsetof(struct store, meta)},
-        {"counts", 0, offsetof(struct store, counts)},
+	{ "msg", 0, offsetof(struct store, msg) },
+	{ "id", 0, offsetof(struct store, id) },
+	{ "time", 0, offsetof(struct store, time) },
+	{ "origin", MDB_DUPSORT | MDB_DUPFIXED, offsetof(struct store, origin) },
+	{ "ioc", MDB_DUPSORT | MDB_DUPFIXED, offsetof(struct store, ioc) },
+	{ "ref", MDB_DUPSORT | MDB_DUPFIXED, offsetof(struct store, ref) },
+	{ "peer", 0, offsetof(struct store, peer) },
+	{ "meta", 0, offsetof(struct store, meta) },
+	{ "counts", 0, offsetof(struct store, counts) },
 };
 
 /* The size limit of the store that last reported full, for store_strerror(),
@@ -83,9 +83,9 @@ store_strerror(int err)
 			return "store full: the size limit is reached (raise store_size in "
 			       "socmesh.conf)";
 		snprintf(buf, sizeof buf,
-		         "store full: the size limit of %" PRIu64 " bytes is reached "
-		         "(raise store_size in socmesh.conf)",
-		         limit);
+		    "store full: the size limit of %" PRIu64 " bytes is reached "
+		    "(raise store_size in socmesh.conf)",
+		    limit);
 		return buf;
 	case STORE_E_IO:
 		return "store I/O error (see the log)";
@@ -121,7 +121,7 @@ store_lmdb_err(const struct store *st, int rc, const char *what)
 		atomic_store(&s_full_limit, limit);
 		log_warnx("store full: the size limit of %" PRIu64 " bytes is reached "
 		          "(raise store_size in socmesh.conf)",
-		          limit);
+		    limit);
 		return STORE_E_FULL;
 	case ENOMEM:
 		log_warnx("store: %s: %s", what, mdb_strerror(rc));
@@ -191,7 +191,7 @@ store_count_key(uint8_t key[COUNTKEY_MAX], int cls, const uint8_t *what)
 int
 store_counts_kept(struct store *st, MDB_txn *txn, bool *counted)
 {
-	static const uint8_t version[4] = {0, 0, 0, COUNTS_VERSION};
+	static const uint8_t version[4] = { 0, 0, 0, COUNTS_VERSION };
 	MDB_val k = store_val("counts", 6), v;
 	int rc;
 
@@ -207,7 +207,7 @@ store_counts_kept(struct store *st, MDB_txn *txn, bool *counted)
 static int
 s_set_counted(struct store *st, MDB_txn *txn)
 {
-	static const uint8_t version[4] = {0, 0, 0, COUNTS_VERSION};
+	static const uint8_t version[4] = { 0, 0, 0, COUNTS_VERSION };
 	MDB_val k = store_val("counts", 6), v = store_val(version, sizeof version);
 	int rc;
 
@@ -274,7 +274,7 @@ static int
 s_otally_cmp(const void *a, const void *b)
 {
 	return memcmp(((const struct s_otally *)a)->origin, ((const struct s_otally *)b)->origin,
-	              ID_LEN);
+	    ID_LEN);
 }
 
 /* Add d to the counter under key; a counter that reaches 0 is deleted. */
@@ -322,10 +322,10 @@ s_tally_flush(struct store *st, MDB_txn *txn, struct s_tally *t)
 
 		if (t->tlp[i] != 0)
 			err = s_count_add(st, txn, key, store_count_key(key, COUNT_TLP, &c),
-			                  t->tlp[i]);
+			    t->tlp[i]);
 		if (t->kind[i] != 0 && err == STORE_OK)
 			err = s_count_add(st, txn, key, store_count_key(key, COUNT_KIND, &c),
-			                  t->kind[i]);
+			    t->kind[i]);
 	}
 	if (t->norig > 1)
 		qsort(t->orig, t->norig, sizeof *t->orig, s_otally_cmp);
@@ -338,7 +338,7 @@ s_tally_flush(struct store *st, MDB_txn *txn, struct s_tally *t)
 			n += t->orig[j].n;
 		if (n != 0)
 			err = s_count_add(st, txn, key,
-			                  store_count_key(key, COUNT_ORIGIN, t->orig[i].origin), n);
+			    store_count_key(key, COUNT_ORIGIN, t->orig[i].origin), n);
 		i = j;
 	}
 	memset(t->tlp, 0, sizeof t->tlp);
@@ -365,7 +365,7 @@ s_count_all(struct store *st, MDB_txn *txn, uint64_t messages)
 
 	log_info("store: counting its %" PRIu64 " messages by TLP, kind and origin (once: a "
 	         "store from before the counters)",
-	         messages);
+	    messages);
 	if ((rc = mdb_drop(txn, st->counts, 0)) != 0)
 		return store_lmdb_err(st, rc, "empty counts");
 	if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
@@ -377,7 +377,7 @@ s_count_all(struct store *st, MDB_txn *txn, uint64_t messages)
 		memset(&rec, 0, sizeof rec);
 		if (v.mv_size > HDR_LEN &&
 		    st->index(st->index_arg, (const uint8_t *)v.mv_data + HDR_LEN,
-		              v.mv_size - HDR_LEN, &rec) == 0) {
+		        v.mv_size - HDR_LEN, &rec) == 0) {
 			err = s_tally_add(&t, &rec, 1);
 			n++;
 		} else
@@ -399,9 +399,9 @@ s_count_all(struct store *st, MDB_txn *txn, uint64_t messages)
 	if (bad > 0)
 		log_warnx("store: %" PRIu64 " messages do not decode and are not counted (run a "
 		          "store check)",
-		          bad);
+		    bad);
 	log_info("store: counted %" PRIu64 " messages in %" PRId64 " ms", n,
-	         (int64_t)now_ms() - t0);
+	    (int64_t)now_ms() - t0);
 	return STORE_OK;
 }
 
@@ -475,7 +475,7 @@ s_setup(struct store *st, const uint8_t node_id[32])
 	MDB_val k, v;
 	MDB_stat ms;
 	uint64_t next;
-	uint8_t schema[4] = {0, 0, 0, STORE_SCHEMA};
+	uint8_t schema[4] = { 0, 0, 0, STORE_SCHEMA };
 	int rc, err = STORE_OK;
 
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
@@ -544,7 +544,7 @@ fail:
 
 int
 store_open(struct store **sp, const char *dir, const uint8_t node_id[32], uint64_t size_limit,
-           store_index_fn index_fn, void *index_arg)
+    store_index_fn index_fn, void *index_arg)
 {
 	struct store *st;
 	MDB_envinfo info;
@@ -631,7 +631,7 @@ s_rec_valid(const struct store_rec *r)
 /* STORE_OK, STORE_DUP, or an error (the transaction must then be aborted). */
 static int
 s_put_one(struct store *st, MDB_txn *txn, const struct store_rec *r, uint64_t lkey,
-          uint64_t received)
+    uint64_t received)
 {
 	uint8_t lk[LKEY_LEN], tk[TIMEKEY_LEN], ok[ORIGKEY_LEN], key[IOCKEY_MAX], iv[IOCVAL_LEN];
 	MDB_val k, v, lv;
@@ -743,7 +743,7 @@ store_raise_own_seq(struct store *st, uint64_t seq)
 
 int
 store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64_t received_ms,
-                int *results)
+    int *results)
 {
 	MDB_txn *txn;
 	struct s_tally t;
@@ -821,7 +821,7 @@ store_rbegin(struct store *st, MDB_txn **txn)
  */
 static int
 s_visit(struct store *st, MDB_txn *txn, uint64_t lkey, const uint8_t *id, uint64_t time,
-        store_item_fn fn, void *arg, bool *stop)
+    store_item_fn fn, void *arg, bool *stop)
 {
 	uint8_t lk[LKEY_LEN], h[ID_LEN];
 	MDB_val k, v;
@@ -834,7 +834,7 @@ s_visit(struct store *st, MDB_txn *txn, uint64_t lkey, const uint8_t *id, uint64
 	    (rc == 0 && v.mv_size <= HDR_LEN)) {
 		log_warnx("store: an index entry points to message %" PRIu64
 		          ", which is missing (run a store check)",
-		          lkey);
+		    lkey);
 		return 0;
 	}
 	if (rc != 0)
@@ -874,7 +874,7 @@ s_walk_done(struct s_walk *w, int visited)
  * reached, fn said stop, or an error, left in *err). */
 static bool
 s_walk_visit(struct store *st, MDB_txn *txn, uint64_t lkey, store_item_fn fn, void *arg,
-             struct s_walk *w, int *err)
+    struct s_walk *w, int *err)
 {
 	int r = s_visit(st, txn, lkey, NULL, 0, fn, arg, &w->stop);
 
@@ -994,10 +994,10 @@ store_has(struct store *st, const uint8_t id[32])
 
 int
 store_range(struct store *st, uint64_t from, uint64_t to, bool desc, const struct store_pos *after,
-            size_t limit, store_item_fn fn, void *arg, struct store_pos *next)
+    size_t limit, store_item_fn fn, void *arg, struct store_pos *next)
 {
 	uint8_t bound[TIMEKEY_LEN], ak[TIMEKEY_LEN];
-	struct s_walk w = {limit, 0, false};
+	struct s_walk w = { limit, 0, false };
 	MDB_txn *txn;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
@@ -1038,7 +1038,7 @@ store_range(struct store *st, uint64_t from, uint64_t to, bool desc, const struc
 		if (desc ? t < from : t > to)
 			break;
 		if ((r = s_visit(st, txn, store_get64(v.mv_data), (uint8_t *)k.mv_data + 8, t, fn,
-		                 arg, &w.stop)) < 0) {
+		         arg, &w.stop)) < 0) {
 			err = r;
 			break;
 		}
@@ -1054,10 +1054,10 @@ store_range(struct store *st, uint64_t from, uint64_t to, bool desc, const struc
 
 int
 store_by_origin(struct store *st, const uint8_t origin[32], uint64_t seq_from, size_t limit,
-                store_item_fn fn, void *arg)
+    store_item_fn fn, void *arg)
 {
 	uint8_t key[ORIGKEY_LEN];
-	struct s_walk w = {limit, 0, false};
+	struct s_walk w = { limit, 0, false };
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -1125,10 +1125,10 @@ s_u64_desc(const void *a, const void *b)
 
 int
 store_by_ioc(struct store *st, const char *value, size_t len, uint64_t before_lkey, size_t limit,
-             store_item_fn fn, void *arg)
+    store_item_fn fn, void *arg)
 {
 	uint8_t key[IOCKEY_MAX];
-	struct s_walk w = {limit, 0, false};
+	struct s_walk w = { limit, 0, false };
 	uint64_t *lk = NULL;
 	size_t kl, n = 0, cnt = 0;
 	MDB_txn *txn;
@@ -1151,8 +1151,8 @@ store_by_ioc(struct store *st, const char *value, size_t len, uint64_t before_lk
 		err = STORE_E_NOMEM;
 	for (; rc == 0 && err == STORE_OK && n < cnt;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
-		uint64_t l =
-		        v.mv_size == IOCVAL_LEN ? store_get64((uint8_t *)v.mv_data + ID_LEN) : 0;
+		uint64_t l = v.mv_size == IOCVAL_LEN ? store_get64((uint8_t *)v.mv_data + ID_LEN)
+		                                     : 0;
 		if (l != 0 && (before_lkey == 0 || l < before_lkey))
 			lk[n++] = l;
 	}
@@ -1209,7 +1209,7 @@ store_ioc_count(struct store *st, const char *value, size_t len, size_t *message
 int
 store_by_ref(struct store *st, const uint8_t id[32], size_t limit, store_item_fn fn, void *arg)
 {
-	struct s_walk w = {limit, 0, false};
+	struct s_walk w = { limit, 0, false };
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k = store_val(id, ID_LEN), v;
@@ -1233,7 +1233,7 @@ store_by_ref(struct store *st, const uint8_t id[32], size_t limit, store_item_fn
 /* Delete the dup (key, val); a missing one is no error. */
 static int
 s_del_dup(struct store *st, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t kl,
-          const uint8_t lk[8], const char *what)
+    const uint8_t lk[8], const char *what)
 {
 	MDB_val k = store_val(key, kl), v = store_val(lk, LKEY_LEN);
 	int rc = mdb_del(txn, dbi, &k, &v);
@@ -1277,7 +1277,7 @@ s_unindex(struct store *st, MDB_txn *txn, const struct store_rec *r, const uint8
  * (NULL when the store keeps no counts) counts it once less. */
 static int
 s_remove(struct store *st, MDB_txn *txn, MDB_cursor *cur, const uint8_t id[32], uint64_t lkey,
-         struct s_tally *t, bool *kept)
+    struct s_tally *t, bool *kept)
 {
 	uint8_t lk[LKEY_LEN];
 	MDB_val k, v;
@@ -1332,7 +1332,7 @@ s_remove(struct store *st, MDB_txn *txn, MDB_cursor *cur, const uint8_t id[32], 
 	else if (err == STORE_OK && found && !decoded)
 		log_warnx("store: expire: message %" PRIu64 " does not decode; its origin, ref and "
 		          "indicator entries and its counts stay (run a store check)",
-		          lkey);
+		    lkey);
 	pthread_mutex_unlock(&st->index_lock);
 	if (err != STORE_OK || !found)
 		return err;

@@ -66,7 +66,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA 1
+#define STORE_SCHEMA      1
 #define STORE_IOC_RAW_MAX 480 /* longer indicator values are keyed by hash */
 
 struct store;
@@ -110,10 +110,10 @@ struct store_rec {
 	const struct store_ioc *ioc;
 	const uint8_t *bytes; /* the complete signed message */
 	size_t len;
-	uint8_t tlp, kind;    /* counted as they are (store_counts()); the index
+	uint8_t tlp, kind; /* counted as they are (store_counts()); the index
 	                         function must give what was given to
 	                         store_put_batch() */
-	bool keep;            /* never removed by store_expire() (a message the
+	bool keep;         /* never removed by store_expire() (a message the
 	                         node keeps in force whatever its age: a roster);
 	                         read from the index function only */
 };
@@ -149,7 +149,7 @@ typedef int (*store_index_fn)(void *arg, const uint8_t *bytes, size_t len, struc
  * store_destroy().  On error *sp is NULL.
  */
 int store_open(struct store **sp, const char *dir, const uint8_t node_id[32], uint64_t size_limit,
-               store_index_fn index_fn, void *index_arg) __attribute__((warn_unused_result));
+    store_index_fn index_fn, void *index_arg) __attribute__((warn_unused_result));
 
 /* Close the store; NULL-safe and idempotent; sets *sp to NULL.  No other
  * thread may be using it. */
@@ -170,7 +170,7 @@ void store_destroy(struct store **sp);
  * n == 0 is a no-op.  recs are only read during the call.
  */
 int store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64_t received_ms,
-                    int *results) __attribute__((warn_unused_result));
+    int *results) __attribute__((warn_unused_result));
 
 /* One message, as the query functions show it to their callback.
  * Borrowed: valid only during the callback (inside the read transaction). */
@@ -194,8 +194,8 @@ int store_get(struct store *st, const uint8_t id[32], store_item_fn fn, void *ar
 
 /* The same for the message whose id begins with the plen (1 to 32) bytes
  * at prefix: the first such id in byte order when several do. */
-int store_get_prefix(struct store *st, const uint8_t *prefix, size_t plen, store_item_fn fn,
-	void *arg);
+int
+store_get_prefix(struct store *st, const uint8_t *prefix, size_t plen, store_item_fn fn, void *arg);
 
 /* 1 when id is stored, 0 when not, or a negative error. */
 int store_has(struct store *st, const uint8_t id[32]);
@@ -215,15 +215,15 @@ struct store_pos {
  * the last item visited, and is left alone when none was.
  * Returns the number of items visited (>= 0) or a negative error.
  */
-int store_range(struct store *st, uint64_t from, uint64_t to, bool desc,
-                const struct store_pos *after, size_t limit, store_item_fn fn, void *arg,
-                struct store_pos *next);
+int
+store_range(struct store *st, uint64_t from, uint64_t to, bool desc, const struct store_pos *after,
+    size_t limit, store_item_fn fn, void *arg, struct store_pos *next);
 
 /* Messages of origin with seq >= seq_from, ascending seq (several with one
  * seq in storage order); at most limit (0 = none).  Returns the number
  * visited or a negative error. */
 int store_by_origin(struct store *st, const uint8_t origin[32], uint64_t seq_from, size_t limit,
-                    store_item_fn fn, void *arg);
+    store_item_fn fn, void *arg);
 
 /*
  * The highest seq stored for origin, 0 when none, into *last.  For this
@@ -245,13 +245,13 @@ int store_raise_own_seq(struct store *st, uint64_t seq);
  * limit (0 = none).  Returns the number visited or a negative error.
  */
 int store_by_ioc(struct store *st, const char *value, size_t len, uint64_t before_lkey,
-                 size_t limit, store_item_fn fn, void *arg);
+    size_t limit, store_item_fn fn, void *arg);
 
 /* How many stored messages carry the indicator value, and from how many
  * distinct origins ("has anyone else seen this?").  Both 0 for an unknown
  * value; STORE_OK or an error. */
-int store_ioc_count(struct store *st, const char *value, size_t len, size_t *messages,
-                    size_t *origins);
+int
+store_ioc_count(struct store *st, const char *value, size_t len, size_t *messages, size_t *origins);
 
 /* Messages referring to id (a case's thread), in storage order (oldest
  * received first); at most limit (0 = none).  Returns the number visited
@@ -291,8 +291,8 @@ int store_check(struct store *st, char *err, size_t errlen);
  * "signature does not verify".  Called from inside store_check_each()'s
  * read transaction, one message at a time.
  */
-typedef int (*store_verify_fn)(void *arg, const uint8_t *bytes, size_t len, char *why,
-	size_t whylen);
+typedef int (
+    *store_verify_fn)(void *arg, const uint8_t *bytes, size_t len, char *why, size_t whylen);
 
 /*
  * store_check(), and verify(arg, ...) for every message, in local key
@@ -303,8 +303,7 @@ typedef int (*store_verify_fn)(void *arg, const uint8_t *bytes, size_t len, char
  * 15,000 to 22,000 messages a second) keeps the pages it sees from being
  * reused, so that a store written meanwhile grows its file.
  */
-int store_check_each(struct store *st, store_verify_fn verify, void *arg, char *err,
-	size_t errlen);
+int store_check_each(struct store *st, store_verify_fn verify, void *arg, char *err, size_t errlen);
 
 /* Peer state: an opaque blob per peer name (a NUL-terminated string of 1 to
  * 511 bytes).  put replaces; blob is copied (may be NULL when n is 0). */

@@ -197,7 +197,7 @@ s_ioc_cmp(const void *a, const void *b)
 /* True when (key, val) is in dbi (for dupsort dbs: that exact dup). */
 static int
 s_has(struct s_check *c, MDB_dbi dbi, bool dupsort, const void *key, size_t kl, const void *val,
-      size_t vl)
+    size_t vl)
 {
 	MDB_cursor *cur;
 	MDB_val k = store_val(key, kl), v = store_val(val, vl);
@@ -221,7 +221,7 @@ s_need(struct s_check *c, int rc, uint64_t lkey, const char *name)
 {
 	if (rc == MDB_NOTFOUND)
 		return s_fail(c, "message %" PRIu64 ": %s index entry missing or wrong", lkey,
-		              name);
+		    name);
 	return rc == 0 ? STORE_OK : store_lmdb_err(c->st, rc, "check");
 }
 
@@ -245,13 +245,13 @@ s_check_msg(struct s_check *c, uint64_t lkey, const uint8_t h[ID_LEN], const str
 	store_put64(ok + ID_LEN, r->seq);
 	if ((err = s_need(c, s_has(c, st->id, false, r->id, ID_LEN, lk, LKEY_LEN), lkey, "id")) ||
 	    (err = s_need(c, s_has(c, st->time, false, tk, sizeof tk, lk, LKEY_LEN), lkey,
-	                  "time")) ||
+	         "time")) ||
 	    (err = s_need(c, s_has(c, st->origin, true, ok, sizeof ok, lk, LKEY_LEN), lkey,
-	                  "origin")))
+	         "origin")))
 		return err;
 	if (r->ref != NULL) {
 		if ((err = s_need(c, s_has(c, st->ref, true, r->ref, ID_LEN, lk, LKEY_LEN), lkey,
-		                  "ref")) != STORE_OK)
+		         "ref")) != STORE_OK)
 			return err;
 		c->nref++;
 	}
@@ -284,7 +284,7 @@ s_check_msg(struct s_check *c, uint64_t lkey, const uint8_t h[ID_LEN], const str
 		store_ioc_val(iv, r->origin, lkey);
 		if ((rc = s_has(c, st->ioc, true, key, kl, iv, sizeof iv)) == MDB_NOTFOUND)
 			return s_fail(c, "message %" PRIu64 ": indicator %s is not indexed", lkey,
-			              s_show(show, sizeof show, key, kl));
+			    s_show(show, sizeof show, key, kl));
 		if (rc != 0)
 			return store_lmdb_err(st, rc, "check");
 		nd++;
@@ -353,7 +353,7 @@ s_check_pass1(struct s_check *c)
 			char why[200] = "";
 			if (c->verify(c->varg, bytes, v.mv_size - HDR_LEN, why, sizeof why) != 0)
 				err = s_fail(c, "message %" PRIu64 " (id %s): %s", lkey, hex,
-				             why[0] != '\0' ? why : "does not verify");
+				    why[0] != '\0' ? why : "does not verify");
 		}
 	}
 	mdb_cursor_close(cur);
@@ -365,7 +365,7 @@ s_check_pass1(struct s_check *c)
 			err = store_lmdb_err(st, rc, "check");
 		else if (own < c->own)
 			err = s_fail(c, "own seq %" PRIu64 " is below the stored %" PRIu64, own,
-			             c->own);
+			    c->own);
 	}
 	return err;
 }
@@ -388,7 +388,7 @@ s_check_index(struct s_check *c, MDB_dbi dbi, const char *name, uint64_t expect)
 		n++;
 		if (v.mv_size != LKEY_LEN || s_find_lkey(c, store_get64(v.mv_data)) < 0) {
 			err = s_fail(c, "%s entry %s points to a missing message", name,
-			             s_show(show, sizeof show, k.mv_data, k.mv_size));
+			    s_show(show, sizeof show, k.mv_data, k.mv_size));
 			break;
 		}
 	}
@@ -399,7 +399,7 @@ s_check_index(struct s_check *c, MDB_dbi dbi, const char *name, uint64_t expect)
 		return store_lmdb_err(c->st, rc, "check");
 	if (n != expect)
 		return s_fail(c, "%s holds %" PRIu64 " entries, the messages imply %" PRIu64, name,
-		              n, expect);
+		    n, expect);
 	return STORE_OK;
 }
 
@@ -419,14 +419,14 @@ s_check_ioc(struct s_check *c)
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		long i = v.mv_size == IOCVAL_LEN
-		                 ? s_find_lkey(c, store_get64((uint8_t *)v.mv_data + ID_LEN))
-		                 : -1;
+		    ? s_find_lkey(c, store_get64((uint8_t *)v.mv_data + ID_LEN))
+		    : -1;
 		n++;
 		if (i < 0 || memcmp(c->orig[c->lorig[i]], v.mv_data, ID_LEN) != 0) {
 			err = s_fail(c,
-			             "ioc entry %s points to a missing message or names "
-			             "another origin",
-			             s_show(show, sizeof show, k.mv_data, k.mv_size));
+			    "ioc entry %s points to a missing message or names "
+			    "another origin",
+			    s_show(show, sizeof show, k.mv_data, k.mv_size));
 			break;
 		}
 	}
@@ -437,7 +437,7 @@ s_check_ioc(struct s_check *c)
 		return store_lmdb_err(c->st, rc, "check");
 	if (n != c->nioc)
 		return s_fail(c, "ioc holds %" PRIu64 " entries, the messages imply %" PRIu64, n,
-		              c->nioc);
+		    c->nioc);
 	return STORE_OK;
 }
 
@@ -448,7 +448,7 @@ s_check_count(struct s_check *c, const char *what, uint64_t kept, uint64_t recou
 	if (kept == recount)
 		return STORE_OK;
 	return s_fail(c, "counts: %s counts %" PRIu64 " messages, the store holds %" PRIu64, what,
-	              kept, recount);
+	    kept, recount);
 }
 
 /* The counters of a store that keeps them are those of pass 1's recount:
@@ -456,7 +456,7 @@ s_check_count(struct s_check *c, const char *what, uint64_t kept, uint64_t recou
 static int
 s_check_counts(struct s_check *c)
 {
-	uint64_t tlp[256] = {0}, kind[256] = {0}, *byorig, norig = 0;
+	uint64_t tlp[256] = { 0 }, kind[256] = { 0 }, *byorig, norig = 0;
 	char what[64 + 2 * ID_LEN], hex[2 * ID_LEN + 1];
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -503,8 +503,8 @@ s_check_counts(struct s_check *c)
 	/* Every origin counted matched one of pass 1's, each at most once. */
 	if (err == STORE_OK && norig != c->norig)
 		err = s_fail(c,
-		             "counts: %" PRIu64 " origins counted, the store holds messages of %zu",
-		             norig, c->norig);
+		    "counts: %" PRIu64 " origins counted, the store holds messages of %zu", norig,
+		    c->norig);
 	for (int i = 0; i < 256 && err == STORE_OK; i++) {
 		snprintf(what, sizeof what, "TLP %d", i);
 		if ((err = s_check_count(c, what, tlp[i], c->tlp[i])) == STORE_OK) {

@@ -15,19 +15,19 @@
 
 #include "store.h"
 
-#define ID_LEN 32
-#define LKEY_LEN 8
-#define HDR_LEN 8 /* received ms before the message bytes */
-#define TIMEKEY_LEN (8 + ID_LEN)
-#define ORIGKEY_LEN (ID_LEN + 8)
-#define IOCKEY_MAX STORE_IOC_RAW_MAX
-#define IOCVAL_LEN (ID_LEN + LKEY_LEN)
+#define ID_LEN       32
+#define LKEY_LEN     8
+#define HDR_LEN      8 /* received ms before the message bytes */
+#define TIMEKEY_LEN  (8 + ID_LEN)
+#define ORIGKEY_LEN  (ID_LEN + 8)
+#define IOCKEY_MAX   STORE_IOC_RAW_MAX
+#define IOCVAL_LEN   (ID_LEN + LKEY_LEN)
 #define COUNTKEY_MAX (1 + ID_LEN)
 
 /* The classes of "counts" keys: one byte, then the TLP or kind (1 byte)
  * or the origin (32). */
-#define COUNT_TLP 't'
-#define COUNT_KIND 'k'
+#define COUNT_TLP    't'
+#define COUNT_KIND   'k'
 #define COUNT_ORIGIN 'o'
 
 struct store {
@@ -45,7 +45,7 @@ struct store {
 static inline MDB_val
 store_val(const void *p, size_t n)
 {
-	MDB_val v = {n, (void *)(uintptr_t)p};
+	MDB_val v = { n, (void *)(uintptr_t)p };
 	return v;
 }
 

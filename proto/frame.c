@@ -127,7 +127,8 @@ frame_refuse_write(uint8_t out[FRAME_REFUSE_MAX], const struct frame_refuse *r)
 
 	if (!s_token((const uint8_t *)r->reason, rl, FRAME_REASON_MAX) ||
 	    (r->what != FRAME_REFUSE_MSG && r->what != FRAME_REFUSE_XCHG) ||
-	    (r->what == FRAME_REFUSE_MSG && r->cls != FRAME_PERMANENT && r->cls != FRAME_PROVISIONAL))
+	    (r->what == FRAME_REFUSE_MSG && r->cls != FRAME_PERMANENT &&
+	        r->cls != FRAME_PROVISIONAL))
 		return 0;
 	out[n++] = r->what;
 	if (r->what == FRAME_REFUSE_MSG) {

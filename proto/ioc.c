@@ -7,8 +7,19 @@
 #include "utf8.h"
 
 static const char *const s_names[IOC_TYPE_COUNT] = {
-	"ipv4", "ipv6", "cidr", "domain", "url", "email", "md5",
-	"sha1", "sha256", "filename", "cve", "asn", "ja3",
+	"ipv4",
+	"ipv6",
+	"cidr",
+	"domain",
+	"url",
+	"email",
+	"md5",
+	"sha1",
+	"sha256",
+	"filename",
+	"cve",
+	"asn",
+	"ja3",
 };
 
 const char *
@@ -210,8 +221,8 @@ s_email(const char *in, size_t n, char *out, size_t cap)
 static int
 s_filename(const char *in, size_t n, char *out, size_t cap)
 {
-	if (n == 0 || n > 255 || n >= cap || !utf8_valid(in, n, 0) ||
-	    memchr(in, '/', n) != NULL || memchr(in, '\\', n) != NULL)
+	if (n == 0 || n > 255 || n >= cap || !utf8_valid(in, n, 0) || memchr(in, '/', n) != NULL ||
+	    memchr(in, '\\', n) != NULL)
 		return -1;
 	if ((n == 1 && in[0] == '.') || (n == 2 && in[0] == '.' && in[1] == '.'))
 		return -1;
@@ -304,8 +315,17 @@ int
 ioc_guess(const char *in, size_t n)
 {
 	static const enum ioc_type order[] = {
-		IOC_IPV4, IOC_IPV6, IOC_CIDR, IOC_CVE, IOC_SHA256, IOC_SHA1,
-		IOC_MD5, IOC_URL, IOC_EMAIL, IOC_DOMAIN, IOC_FILENAME,
+		IOC_IPV4,
+		IOC_IPV6,
+		IOC_CIDR,
+		IOC_CVE,
+		IOC_SHA256,
+		IOC_SHA1,
+		IOC_MD5,
+		IOC_URL,
+		IOC_EMAIL,
+		IOC_DOMAIN,
+		IOC_FILENAME,
 	};
 	char out[IOC_MAX_VALUE + 1];
 

@@ -24,7 +24,7 @@ enum ioc_type {
 	IOC_JA3,
 };
 #define IOC_TYPE_COUNT 13
-#define IOC_MAX_VALUE 2048 /* bytes of a normalized value */
+#define IOC_MAX_VALUE  2048 /* bytes of a normalized value */
 
 /* "ipv4" ... "ja3"; parse returns the type or -1. */
 const char *ioc_type_name(enum ioc_type t);
@@ -37,7 +37,7 @@ int ioc_type_parse(const char *s, size_t n);
  * is not a valid indicator of that type.
  */
 int ioc_normalize(enum ioc_type t, const char *in, size_t n, char *out, size_t cap)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /*
  * The most specific type that accepts the n bytes at in, for queries that

@@ -53,23 +53,52 @@ s_header(const struct mp_reader *r, int *cls, uint64_t *val, size_t *hlen)
 		return MSG_OK;
 	}
 	switch (b) {
-	case 0xc2: case 0xc3:
+	case 0xc2:
+	case 0xc3:
 		*cls = H_BOOL, *val = b == 0xc3, *hlen = 1;
 		return MSG_OK;
-	case 0xcc: *cls = H_UINT, w = 1; break;
-	case 0xcd: *cls = H_UINT, w = 2; break;
-	case 0xce: *cls = H_UINT, w = 4; break;
-	case 0xcf: *cls = H_UINT, w = 8; break;
-	case 0xd9: *cls = H_STR, w = 1; break;
-	case 0xda: *cls = H_STR, w = 2; break;
-	case 0xdb: *cls = H_STR, w = 4; break;
-	case 0xc4: *cls = H_BIN, w = 1; break;
-	case 0xc5: *cls = H_BIN, w = 2; break;
-	case 0xc6: *cls = H_BIN, w = 4; break;
-	case 0xdc: *cls = H_ARRAY, w = 2; break;
-	case 0xdd: *cls = H_ARRAY, w = 4; break;
-	case 0xde: *cls = H_MAP, w = 2; break;
-	case 0xdf: *cls = H_MAP, w = 4; break;
+	case 0xcc:
+		*cls = H_UINT, w = 1;
+		break;
+	case 0xcd:
+		*cls = H_UINT, w = 2;
+		break;
+	case 0xce:
+		*cls = H_UINT, w = 4;
+		break;
+	case 0xcf:
+		*cls = H_UINT, w = 8;
+		break;
+	case 0xd9:
+		*cls = H_STR, w = 1;
+		break;
+	case 0xda:
+		*cls = H_STR, w = 2;
+		break;
+	case 0xdb:
+		*cls = H_STR, w = 4;
+		break;
+	case 0xc4:
+		*cls = H_BIN, w = 1;
+		break;
+	case 0xc5:
+		*cls = H_BIN, w = 2;
+		break;
+	case 0xc6:
+		*cls = H_BIN, w = 4;
+		break;
+	case 0xdc:
+		*cls = H_ARRAY, w = 2;
+		break;
+	case 0xdd:
+		*cls = H_ARRAY, w = 4;
+		break;
+	case 0xde:
+		*cls = H_MAP, w = 2;
+		break;
+	case 0xdf:
+		*cls = H_MAP, w = 4;
+		break;
 	default:
 		return MSG_E_TYPE;
 	}

@@ -10,15 +10,27 @@
 
 /* ---- names ---------------------------------------------------------- */
 
-static const char *const s_tlp[MSG_TLP_COUNT] = { "clear", "green", "amber", "amber+strict", "red" };
-static const char *const s_kind[MSG_KIND_COUNT] = { "incident", "update", "sighting", "retract", "roster" };
+static const char *const s_tlp[MSG_TLP_COUNT] = { "clear", "green", "amber", "amber+strict",
+	"red" };
+static const char *const s_kind[MSG_KIND_COUNT] = { "incident", "update", "sighting", "retract",
+	"roster" };
 static const char *const s_category[MSG_CAT_COUNT] = {
-	"abusive-content", "malicious-code", "information-gathering", "intrusion-attempts",
-	"intrusions", "availability", "information-content-security", "fraud",
-	"vulnerable", "other", "test",
+	"abusive-content",
+	"malicious-code",
+	"information-gathering",
+	"intrusion-attempts",
+	"intrusions",
+	"availability",
+	"information-content-security",
+	"fraud",
+	"vulnerable",
+	"other",
+	"test",
 };
-static const char *const s_severity[MSG_SEV_COUNT] = { "low", "medium", "high", "very-high", "critical" };
-static const char *const s_status[MSG_STATUS_COUNT] = { "open", "contained", "resolved", "false-positive" };
+static const char *const s_severity[MSG_SEV_COUNT] = { "low", "medium", "high", "very-high",
+	"critical" };
+static const char *const s_status[MSG_STATUS_COUNT] = { "open", "contained", "resolved",
+	"false-positive" };
 static const char *const s_level[MSG_LEVEL_COUNT] = { "blocked", "external", "member" };
 
 static int
@@ -30,14 +42,14 @@ s_lookup(const char *const *names, int count, const char *s, size_t n)
 	return -1;
 }
 
-#define NAMES(fn, type, table, count)                                  \
-	const char *fn##_name(type v)                                  \
-	{                                                              \
-		return (unsigned)v < (count) ? table[v] : "?";         \
-	}                                                              \
-	int fn##_parse(const char *s, size_t n)                        \
-	{                                                              \
-		return s_lookup(table, (count), s, n);                 \
+#define NAMES(fn, type, table, count)                                                              \
+	const char *fn##_name(type v)                                                              \
+	{                                                                                          \
+		return (unsigned)v < (count) ? table[v] : "?";                                     \
+	}                                                                                          \
+	int fn##_parse(const char *s, size_t n)                                                    \
+	{                                                                                          \
+		return s_lookup(table, (count), s, n);                                             \
 	}
 NAMES(msg_tlp, enum msg_tlp, s_tlp, MSG_TLP_COUNT)
 NAMES(msg_kind, enum msg_kind, s_kind, MSG_KIND_COUNT)
@@ -177,7 +189,7 @@ s_is_name(struct msg_str s)
 	for (size_t i = 0; i < s.n; i++) {
 		char c = s.p[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			c == '.' || c == '_' || c == '-'))
+		        c == '.' || c == '_' || c == '-'))
 			return false;
 	}
 	return true;
@@ -258,7 +270,8 @@ s_check_case(const struct msg_body *b)
 		return MSG_E_STATUS;
 	if (b->type.n > 0 && !s_is_token(b->type))
 		return MSG_E_TOKEN;
-	if (b->nsectors > MSG_MAX_SECTORS || b->nattack > MSG_MAX_ATTACK || b->nactions > MSG_MAX_ACTIONS)
+	if (b->nsectors > MSG_MAX_SECTORS || b->nattack > MSG_MAX_ATTACK ||
+	    b->nactions > MSG_MAX_ACTIONS)
 		return MSG_E_COUNT;
 	for (size_t i = 0; i < b->nsectors; i++)
 		if (!s_is_token(b->sectors[i]))
@@ -266,7 +279,8 @@ s_check_case(const struct msg_body *b)
 	for (size_t i = 0; i < b->nattack; i++)
 		if (!s_is_technique(b->attack[i]))
 			return MSG_E_TOKEN;
-	if (!s_strictly_sorted(b->sectors, b->nsectors) || !s_strictly_sorted(b->attack, b->nattack))
+	if (!s_strictly_sorted(b->sectors, b->nsectors) ||
+	    !s_strictly_sorted(b->attack, b->nattack))
 		return MSG_E_NONCANONICAL;
 	for (size_t i = 0; i < b->nactions; i++) {
 		if (b->actions[i].n == 0)
@@ -432,9 +446,9 @@ s_pack_strs(msgpack_packer *pk, const char *key, const struct msg_str *v, size_t
 static void
 s_pack_case(msgpack_packer *pk, const struct msg_body *b)
 {
-	size_t n = 4 + (b->summary.n > 0) + (b->type.n > 0) + (b->impact >= 0) +
-		(b->nsectors > 0) + (b->scope.n > 0) + (b->nindicators > 0) +
-		(b->nattack > 0) + (b->nactions > 0) + (b->expires > 0);
+	size_t n = 4 + (b->summary.n > 0) + (b->type.n > 0) + (b->impact >= 0) + (b->nsectors > 0) +
+	    (b->scope.n > 0) + (b->nindicators > 0) + (b->nattack > 0) + (b->nactions > 0) +
+	    (b->expires > 0);
 
 	msgpack_pack_map(pk, n);
 	s_pack_text(pk, "title", b->title);
@@ -556,12 +570,13 @@ s_rng_default(void *arg, uint8_t *buf, size_t len)
  */
 static int
 s_seal_key(uint8_t out[MSG_SEALEDKEY_LEN], const uint8_t key[MSG_BODYKEY_LEN],
-	const uint8_t ed_pk[MSG_KEY_LEN], const uint8_t esk[32])
+    const uint8_t ed_pk[MSG_KEY_LEN], const uint8_t esk[32])
 {
 	uint8_t pk[32], nonce[crypto_box_NONCEBYTES];
 	crypto_generichash_state st;
 
-	if (crypto_sign_ed25519_pk_to_curve25519(pk, ed_pk) != 0 || crypto_scalarmult_base(out, esk) != 0)
+	if (crypto_sign_ed25519_pk_to_curve25519(pk, ed_pk) != 0 ||
+	    crypto_scalarmult_base(out, esk) != 0)
 		return MSG_E_RECIPIENTS;
 	crypto_generichash_init(&st, NULL, 0, sizeof nonce);
 	crypto_generichash_update(&st, out, 32);
@@ -605,12 +620,12 @@ s_seal(struct msg *m, msg_rng_fn rng, void *arg, uint8_t **store)
 		m->sealed.keys[i] = s + MSG_NONCE_LEN + i * MSG_SEALEDKEY_LEN;
 	m->sealed.box = s + MSG_NONCE_LEN + nkeys * MSG_SEALEDKEY_LEN;
 	m->sealed.boxlen = boxlen;
-	crypto_aead_xchacha20poly1305_ietf_encrypt((uint8_t *)m->sealed.box, NULL, plain.p, plain.len,
-		NULL, 0, NULL, m->sealed.nonce, key);
+	crypto_aead_xchacha20poly1305_ietf_encrypt((uint8_t *)m->sealed.box, NULL, plain.p,
+	    plain.len, NULL, 0, NULL, m->sealed.nonce, key);
 	for (size_t i = 0; i < nkeys && err == MSG_OK; i++) {
 		rng(arg, esk, sizeof esk);
 		err = s_seal_key((uint8_t *)m->sealed.keys[i], key,
-			i < m->nto ? m->to[i] : m->origin, esk);
+		    i < m->nto ? m->to[i] : m->origin, esk);
 	}
 	sodium_memzero(key, sizeof key);
 	sodium_memzero(esk, sizeof esk);
@@ -628,7 +643,7 @@ s_key_qsort(const void *a, const void *b)
 
 int
 msg_encode(struct msg *m, const uint8_t sk[64], msg_rng_fn rng, void *rng_arg, uint8_t **out,
-	size_t *outlen)
+    size_t *outlen)
 {
 	struct buf buf = { 0 };
 	msgpack_packer pk;
@@ -647,7 +662,8 @@ msg_encode(struct msg *m, const uint8_t sk[64], msg_rng_fn rng, void *rng_arg, u
 		qsort(m->body.sectors, m->body.nsectors, sizeof m->body.sectors[0], s_str_qsort);
 	if (m->body.nattack <= MSG_MAX_ATTACK)
 		qsort(m->body.attack, m->body.nattack, sizeof m->body.attack[0], s_str_qsort);
-	if ((err = s_check_envelope(m)) != MSG_OK || (err = s_check_body(m->kind, &m->body)) != MSG_OK)
+	if ((err = s_check_envelope(m)) != MSG_OK ||
+	    (err = s_check_body(m->kind, &m->body)) != MSG_OK)
 		return err;
 	if (msg_tlp_addressed(m->tlp) &&
 	    (err = s_seal(m, rng ? rng : s_rng_default, rng_arg, &sealed)) != MSG_OK)
@@ -801,10 +817,10 @@ s_rd_indicators(struct mp_reader *r, struct msg_body *b)
 	return MSG_OK;
 }
 
-#define TRY(x)                                 \
-	do {                                   \
-		if ((err = (x)) != MSG_OK)     \
-			return err;            \
+#define TRY(x)                                                                                     \
+	do {                                                                                       \
+		if ((err = (x)) != MSG_OK)                                                         \
+			return err;                                                                \
 	} while (0)
 
 static int
@@ -995,13 +1011,14 @@ msg_verify(const struct msg *m)
 {
 	if (m->signed_p == NULL)
 		return MSG_E_INVAL;
-	return crypto_sign_verify_detached(m->sig, m->signed_p, m->signed_n, m->origin) == 0 ? MSG_OK
-											       : MSG_E_SIG;
+	return crypto_sign_verify_detached(m->sig, m->signed_p, m->signed_n, m->origin) == 0
+	    ? MSG_OK
+	    : MSG_E_SIG;
 }
 
 int
 msg_open(struct msg *m, const uint8_t self[MSG_KEY_LEN], const uint8_t curve_pk[32],
-	const uint8_t curve_sk[32], uint8_t **plain, size_t *plainlen)
+    const uint8_t curve_sk[32], uint8_t **plain, size_t *plainlen)
 {
 	uint8_t key[MSG_BODYKEY_LEN];
 	struct mp_reader r;
@@ -1023,16 +1040,18 @@ msg_open(struct msg *m, const uint8_t self[MSG_KEY_LEN], const uint8_t curve_pk[
 		if (i == m->nto)
 			return MSG_E_NOT_RECIPIENT;
 	}
-	if (crypto_box_seal_open(key, m->sealed.keys[i], MSG_SEALEDKEY_LEN,
-		curve_pk, curve_sk) != 0)
+	if (crypto_box_seal_open(key, m->sealed.keys[i], MSG_SEALEDKEY_LEN, curve_pk, curve_sk) !=
+	    0)
 		return MSG_E_DECRYPT;
 	n = m->sealed.boxlen - crypto_aead_xchacha20poly1305_ietf_ABYTES;
 	if ((pt = malloc(n ? n : 1)) == NULL) {
 		sodium_memzero(key, sizeof key);
 		return MSG_E_NOMEM;
 	}
-	err = crypto_aead_xchacha20poly1305_ietf_decrypt(pt, NULL, NULL, m->sealed.box, m->sealed.boxlen,
-		      NULL, 0, m->sealed.nonce, key) == 0 ? MSG_OK : MSG_E_DECRYPT;
+	err = crypto_aead_xchacha20poly1305_ietf_decrypt(pt, NULL, NULL, m->sealed.box,
+	          m->sealed.boxlen, NULL, 0, m->sealed.nonce, key) == 0
+	    ? MSG_OK
+	    : MSG_E_DECRYPT;
 	sodium_memzero(key, sizeof key);
 	if (err == MSG_OK) {
 		r = (struct mp_reader){ pt, pt + n };

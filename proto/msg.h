@@ -21,38 +21,38 @@
 
 #include "ioc.h"
 
-#define MSG_VERSION 1
-#define MSG_ID_LEN 32  /* BLAKE2b-256 of the complete message */
-#define MSG_KEY_LEN 32 /* node id: Ed25519 public key */
-#define MSG_SIG_LEN 64
-#define MSG_NONCE_LEN 24    /* XChaCha20-Poly1305 nonce */
-#define MSG_BODYKEY_LEN 32  /* XChaCha20-Poly1305 key */
+#define MSG_VERSION       1
+#define MSG_ID_LEN        32 /* BLAKE2b-256 of the complete message */
+#define MSG_KEY_LEN       32 /* node id: Ed25519 public key */
+#define MSG_SIG_LEN       64
+#define MSG_NONCE_LEN     24 /* XChaCha20-Poly1305 nonce */
+#define MSG_BODYKEY_LEN   32 /* XChaCha20-Poly1305 key */
 #define MSG_SEALEDKEY_LEN 80 /* crypto_box_seal of a body key: 32 + 48 */
 
 /* Limits of the format.  The decoder checks each before it relies on it. */
 #define MSG_MAX_SIZE_DEFAULT (256u * 1024u)
-#define MSG_MAX_INDICATORS 1000
-#define MSG_MAX_RECIPIENTS 64
-#define MSG_MAX_SECTORS 32
-#define MSG_MAX_ATTACK 64
-#define MSG_MAX_ACTIONS 32
-#define MSG_MAX_TITLE 256
-#define MSG_MAX_SUMMARY 16384
-#define MSG_MAX_SCOPE 4096
-#define MSG_MAX_NOTE 4096
-#define MSG_MAX_ACTION 1024
-#define MSG_MAX_TOKEN 64 /* category type, sector, ATT&CK id, roster name */
+#define MSG_MAX_INDICATORS   1000
+#define MSG_MAX_RECIPIENTS   64
+#define MSG_MAX_SECTORS      32
+#define MSG_MAX_ATTACK       64
+#define MSG_MAX_ACTIONS      32
+#define MSG_MAX_TITLE        256
+#define MSG_MAX_SUMMARY      16384
+#define MSG_MAX_SCOPE        4096
+#define MSG_MAX_NOTE         4096
+#define MSG_MAX_ACTION       1024
+#define MSG_MAX_TOKEN        64 /* category type, sector, ATT&CK id, roster name */
 
 enum msg_err {
 	MSG_OK = 0,
-	MSG_E_TOOBIG = -1,      /* larger than the size limit */
-	MSG_E_TRUNCATED = -2,   /* ends inside an element */
-	MSG_E_TYPE = -3,        /* element of the wrong msgpack type */
+	MSG_E_TOOBIG = -1,       /* larger than the size limit */
+	MSG_E_TRUNCATED = -2,    /* ends inside an element */
+	MSG_E_TYPE = -3,         /* element of the wrong msgpack type */
 	MSG_E_NONCANONICAL = -4, /* not the one canonical byte form */
-	MSG_E_VERSION = -5,     /* unknown protocol version */
-	MSG_E_FIELD = -6,       /* missing, unknown or misplaced field */
-	MSG_E_LENGTH = -7,      /* a string or binary of the wrong length */
-	MSG_E_UTF8 = -8,        /* text that is not valid UTF-8 or has controls */
+	MSG_E_VERSION = -5,      /* unknown protocol version */
+	MSG_E_FIELD = -6,        /* missing, unknown or misplaced field */
+	MSG_E_LENGTH = -7,       /* a string or binary of the wrong length */
+	MSG_E_UTF8 = -8,         /* text that is not valid UTF-8 or has controls */
 	MSG_E_TLP = -9,
 	MSG_E_KIND = -10,
 	MSG_E_RECIPIENTS = -11, /* missing, forbidden, too many or unsorted */
@@ -61,16 +61,16 @@ enum msg_err {
 	MSG_E_CATEGORY = -14,
 	MSG_E_SEVERITY = -15,
 	MSG_E_STATUS = -16,
-	MSG_E_REF = -17,        /* missing or forbidden for this kind */
-	MSG_E_COUNT = -18,      /* too many sectors, techniques or actions */
-	MSG_E_TOKEN = -19,      /* malformed sector, type or ATT&CK id */
-	MSG_E_SIG = -20,        /* signature does not verify */
-	MSG_E_SEALED = -21,     /* sealed body malformed, or plain body where sealed is required */
+	MSG_E_REF = -17,    /* missing or forbidden for this kind */
+	MSG_E_COUNT = -18,  /* too many sectors, techniques or actions */
+	MSG_E_TOKEN = -19,  /* malformed sector, type or ATT&CK id */
+	MSG_E_SIG = -20,    /* signature does not verify */
+	MSG_E_SEALED = -21, /* sealed body malformed, or plain body where sealed is required */
 	MSG_E_NOT_RECIPIENT = -22, /* msg_open: not addressed to this key */
-	MSG_E_DECRYPT = -23,    /* msg_open: authentication failed */
-	MSG_E_LEVEL = -24,      /* roster: unknown trust level */
+	MSG_E_DECRYPT = -23,       /* msg_open: authentication failed */
+	MSG_E_LEVEL = -24,         /* roster: unknown trust level */
 	MSG_E_NOMEM = -25,
-	MSG_E_INVAL = -26,      /* encoder: arguments out of range */
+	MSG_E_INVAL = -26, /* encoder: arguments out of range */
 };
 #define MSG_E_LAST MSG_E_INVAL
 
@@ -114,10 +114,21 @@ enum msg_category {
 };
 #define MSG_CAT_COUNT 11
 
-enum msg_severity { MSG_SEV_LOW, MSG_SEV_MEDIUM, MSG_SEV_HIGH, MSG_SEV_VERY_HIGH, MSG_SEV_CRITICAL };
+enum msg_severity {
+	MSG_SEV_LOW,
+	MSG_SEV_MEDIUM,
+	MSG_SEV_HIGH,
+	MSG_SEV_VERY_HIGH,
+	MSG_SEV_CRITICAL
+};
 #define MSG_SEV_COUNT 5
 
-enum msg_status { MSG_STATUS_OPEN, MSG_STATUS_CONTAINED, MSG_STATUS_RESOLVED, MSG_STATUS_FALSE_POSITIVE };
+enum msg_status {
+	MSG_STATUS_OPEN,
+	MSG_STATUS_CONTAINED,
+	MSG_STATUS_RESOLVED,
+	MSG_STATUS_FALSE_POSITIVE
+};
 #define MSG_STATUS_COUNT 4
 
 /* Roster trust levels, the same words as the trust list's. */
@@ -226,7 +237,7 @@ void msg_clear(struct msg *m);
  * signature: call msg_verify().  Allocates nothing; m borrows p.
  */
 int msg_decode(struct msg *m, const uint8_t *p, size_t len, size_t max_size)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 /* Check the Ed25519 signature of a decoded message against its origin. */
 int msg_verify(const struct msg *m) __attribute__((warn_unused_result, nonnull));
@@ -247,8 +258,8 @@ typedef void (*msg_rng_fn)(void *arg, uint8_t *buf, size_t len);
  * the caller frees with free(), and m->sig and m->id are set (other views
  * in m still point at the caller's strings, not into *out).
  */
-int msg_encode(struct msg *m, const uint8_t sk[64], msg_rng_fn rng, void *rng_arg,
-	uint8_t **out, size_t *outlen) __attribute__((warn_unused_result, nonnull(1, 2, 5, 6)));
+int msg_encode(struct msg *m, const uint8_t sk[64], msg_rng_fn rng, void *rng_arg, uint8_t **out,
+    size_t *outlen) __attribute__((warn_unused_result, nonnull(1, 2, 5, 6)));
 
 /*
  * Open the sealed body of a decoded, addressed message as the node whose
@@ -258,8 +269,8 @@ int msg_encode(struct msg *m, const uint8_t sk[64], msg_rng_fn rng, void *rng_ar
  * MSG_E_NOT_RECIPIENT when self is neither a recipient nor the origin.
  */
 int msg_open(struct msg *m, const uint8_t self[MSG_KEY_LEN], const uint8_t curve_pk[32],
-	const uint8_t curve_sk[32], uint8_t **plain, size_t *plainlen)
-	__attribute__((warn_unused_result, nonnull));
+    const uint8_t curve_sk[32], uint8_t **plain, size_t *plainlen)
+    __attribute__((warn_unused_result, nonnull));
 
 /* True when key is in m->to. */
 bool msg_is_recipient(const struct msg *m, const uint8_t key[MSG_KEY_LEN]);

@@ -164,8 +164,8 @@ recon_set_seal(struct recon_set *s)
 		qsort(s->v + sorted, s->n - sorted, sizeof *s->v, s_item_qsort);
 		while (i < sorted || j < s->n)
 			m[k++] = (j == s->n || (i < sorted && s_item_cmp(&s->v[i], &s->v[j]) <= 0))
-				? s->v[i++]
-				: s->v[j++];
+			    ? s->v[i++]
+			    : s->v[j++];
 		free(s->v);
 		s->v = m;
 		s->cap = s->n;
@@ -282,11 +282,11 @@ s_fingerprint(const struct recon_set *s, size_t lo, size_t hi, uint8_t fp[RECON_
 
 struct writer {
 	struct recon_buf *out;
-	size_t start;      /* out->len when this message began */
-	uint64_t prev;     /* time of the last bound written */
-	bool pending;      /* a skip not yet written, up to `skip` */
+	size_t start;  /* out->len when this message began */
+	uint64_t prev; /* time of the last bound written */
+	bool pending;  /* a skip not yet written, up to `skip` */
 	struct bound skip;
-	bool wrote;        /* a range other than a skip was written */
+	bool wrote; /* a range other than a skip was written */
 	bool oom;
 };
 
@@ -368,7 +368,7 @@ s_skip(struct writer *w, const struct bound *b)
  * RECON_FANOUT fingerprinted sub-ranges. */
 static void
 s_split(struct writer *w, const struct recon_set *s, size_t lo, size_t hi,
-	const struct bound *upper)
+    const struct bound *upper)
 {
 	size_t n = hi - lo;
 
@@ -526,9 +526,9 @@ s_grow(void **v, size_t *cap, size_t need, size_t size)
  * whatever the peer sends, and O(m) for an empty list. */
 static int
 s_idlist(const struct recon_set *s, size_t lo, size_t hi, const uint8_t *theirs, size_t n,
-	struct recon_result *r)
+    struct recon_result *r)
 {
-	uint8_t (*t)[RECON_PREFIX_LEN] = NULL;
+	uint8_t(*t)[RECON_PREFIX_LEN] = NULL;
 	bool *hit = NULL;
 	size_t d = 0;
 	int err = RECON_OK;
@@ -565,7 +565,8 @@ s_idlist(const struct recon_set *s, size_t lo, size_t hi, const uint8_t *theirs,
 	}
 	for (size_t j = 0; j < d && err == RECON_OK; j++)
 		if (!hit[j]) {
-			if (s_grow((void **)&r->need, &r->cneed, r->nneed + 1, sizeof *r->need) == -1)
+			if (s_grow((void **)&r->need, &r->cneed, r->nneed + 1, sizeof *r->need) ==
+			    -1)
 				err = RECON_E_NOMEM;
 			else
 				memcpy(r->need[r->nneed++], t[j], RECON_PREFIX_LEN);
@@ -577,7 +578,7 @@ s_idlist(const struct recon_set *s, size_t lo, size_t hi, const uint8_t *theirs,
 
 int
 recon_reply(const struct recon_set *s, const uint8_t *msg, size_t len, struct recon_buf *out,
-	struct recon_result *r)
+    struct recon_result *r)
 {
 	struct reader rd = { msg, msg + len };
 	struct bound prev = { 0 }, b;

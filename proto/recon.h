@@ -18,12 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECON_VERSION 0x01
-#define RECON_FANOUT 4     /* sub-ranges a differing range is split into */
-#define RECON_IDLIST_MAX 4 /* at most this many items: send the ids instead */
-#define RECON_FP_LEN 8     /* fingerprint bytes */
+#define RECON_VERSION    0x01
+#define RECON_FANOUT     4  /* sub-ranges a differing range is split into */
+#define RECON_IDLIST_MAX 4  /* at most this many items: send the ids instead */
+#define RECON_FP_LEN     8  /* fingerprint bytes */
 #define RECON_PREFIX_LEN 16 /* id bytes in an id list */
-#define RECON_MAX_MSG (512u * 1024u)
+#define RECON_MAX_MSG    (512u * 1024u)
 
 enum recon_err {
 	RECON_OK = 0,
@@ -88,6 +88,6 @@ int recon_initiate(const struct recon_set *s, struct recon_buf *out);
  * fault was found (the caller drops the exchange).
  */
 int recon_reply(const struct recon_set *s, const uint8_t *msg, size_t len, struct recon_buf *out,
-	struct recon_result *r) __attribute__((warn_unused_result));
+    struct recon_result *r) __attribute__((warn_unused_result));
 
 #endif

@@ -47,15 +47,15 @@
 #include "recon.h"
 #include "util.h"
 
-#define EXTRA 100           /* messages R holds that I lacks */
-#define PEERS_MAX 64
-#define SETTLE_LIMIT_S 300  /* for a node's start (it reads its whole store) */
+#define EXTRA            100 /* messages R holds that I lacks */
+#define PEERS_MAX        64
+#define SETTLE_LIMIT_S   300 /* for a node's start (it reads its whole store) */
 #define EXCHANGE_LIMIT_S 300
-#define IDLE_S 10           /* R's idle CPU measured over this long */
-#define STATS_CALLS 5
+#define IDLE_S           10 /* R's idle CPU measured over this long */
+#define STATS_CALLS      5
 #define STATS_TIMEOUT_MS 120000
-#define XCHG_SILENCE_S 15   /* an open exchange without a word: given up */
-#define GATE_FDS 33         /* the listener and 16 relayed connections */
+#define XCHG_SILENCE_S   15 /* an open exchange without a word: given up */
+#define GATE_FDS         33 /* the listener and 16 relayed connections */
 
 static int s_peers;
 
@@ -70,7 +70,8 @@ struct gate {
 static int
 s_tcp(int port, bool listening)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+		.sin_port = htons((uint16_t)port),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
@@ -78,7 +79,7 @@ s_tcp(int port, bool listening)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (listening ? bind(fd, (struct sockaddr *)&sa, sizeof sa) == -1 || listen(fd, 8) == -1
-		      : connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
+	              : connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
 		close(fd);
 		return -1;
 	}
@@ -114,7 +115,8 @@ s_gate(void *arg)
 			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			r = read(p[i].fd, buf, sizeof buf);
-			for (ssize_t k; r > 0 && w < r && (k = write(p[o].fd, buf + w, (size_t)(r - w))) > 0;)
+			for (ssize_t k;
+			     r > 0 && w < r && (k = write(p[o].fd, buf + w, (size_t)(r - w))) > 0;)
 				w += k;
 			if (r <= 0 || w < r) {
 				close(p[i].fd), close(p[o].fd);
@@ -225,18 +227,20 @@ s_exchange(struct pair *x, size_t n, const char *tag, const char *key)
 	/* And R counts it complete (its last round may come after the
 	 * messages). */
 	for (double until = bench_now() + 60;
-		all && (bench_peer_state(x->r, x->i->name, &recons), recons == 0); zclock_sleep(50))
+	     all && (bench_peer_state(x->r, x->i->name, &recons), recons == 0); zclock_sleep(50))
 		all = bench_now() < until;
 	c = bench_cpu_s(x->r->pid);
 	t = bench_now() - t0;
 	cpu_ms = (c - c0 - idle * t) * 1000.0;
-	printf("  exchange   R holds %zu, I %zu of them: R settled %.0f s after its start, I %.0f s; "
+	printf("  exchange   R holds %zu, I %zu of them: R settled %.0f s after its start, I %.0f "
+	       "s; "
 	       "R idled at %.1f ms of CPU a second\n",
-		n + EXTRA, n, settle, settle_i, idle * 1000.0);
-	printf("  exchange   the gate opens: I held all %zu after %.2f s; R's CPU %.0f ms (%.0f ms less "
+	    n + EXTRA, n, settle, settle_i, idle * 1000.0);
+	printf("  exchange   the gate opens: I held all %zu after %.2f s; R's CPU %.0f ms (%.0f ms "
+	       "less "
 	       "%.0f ms idle)%s\n",
-		n + EXTRA, t, cpu_ms, (c - c0) * 1000.0, idle * t * 1000.0,
-		all ? "" : " -- WARNING: the exchange did not complete");
+	    n + EXTRA, t, cpu_ms, (c - c0) * 1000.0, idle * t * 1000.0,
+	    all ? "" : " -- WARNING: the exchange did not complete");
 	fflush(stdout);
 	bench_result_num(key, all ? cpu_ms : NAN);
 	bench_stop(x->i);
@@ -292,12 +296,12 @@ s_frame(struct drive *d, struct conn *k, zmsg_t *m, double now)
 	else if (zframe_streq(cmd, "MSG"))
 		d->msgs++;
 	else if (zframe_streq(cmd, "REFUSE") && frame_refuse_read(&rf, p, n) == FRAME_OK &&
-		 rf.what == FRAME_REFUSE_XCHG && k->open && rf.xid == k->xid) {
+	    rf.what == FRAME_REFUSE_XCHG && k->open && rf.xid == k->xid) {
 		d->refused++;
 		k->open = false;
 		k->next = now + 1.05;
 	} else if (zframe_streq(cmd, "RECON") && frame_recon_read(&fr, p, n) == FRAME_OK &&
-		   fr.role == FRAME_RESPONDER && k->open && fr.xid == k->xid) {
+	    fr.role == FRAME_RESPONDER && k->open && fr.xid == k->xid) {
 		struct recon_buf out = { 0 };
 		struct recon_result res = { 0 };
 		k->last = now;
@@ -420,7 +424,7 @@ s_loaded(struct pair *x, int seconds)
 	}
 	stats_ms = bench_pct(ms, STATS_CALLS, 50);
 	printf("  stats      at %zu messages: median %.0f ms, slowest %.0f ms, of %d calls\n",
-		x->cache.n + EXTRA, stats_ms, ms[STATS_CALLS - 1], STATS_CALLS);
+	    x->cache.n + EXTRA, stats_ms, ms[STATS_CALLS - 1], STATS_CALLS);
 	fflush(stdout);
 
 	if (bench_probe_start(&p, x->r->dir, "{\"cmd\":\"ping\"}", 10, 5) == -1)
@@ -437,21 +441,24 @@ s_loaded(struct pair *x, int seconds)
 	c1 = bench_cpu_s(x->r->pid);
 	bench_probe_stop(&p);
 	p99 = bench_pct(p.ms, p.n, 99);
-	printf("  load       %d peers exchanging with R for %d s over one driver: %zu exchanges complete, "
-	       "%zu refused (busy), %zu fell silent, %zu failed, %zu rounds, %zu messages received; R "
+	printf("  load       %d peers exchanging with R for %d s over one driver: %zu exchanges "
+	       "complete, "
+	       "%zu refused (busy), %zu fell silent, %zu failed, %zu rounds, %zu messages "
+	       "received; R "
 	       "used %.0f%% of a core\n",
-		s_peers, seconds, d.done, d.refused, d.silent, d.failed, d.rounds, d.msgs,
-		100.0 * (c1 - c0) / seconds);
-	printf("  control    ping round trips at %zu messages: idle p99 %.1f ms; under load p50 %.1f ms, "
+	    s_peers, seconds, d.done, d.refused, d.silent, d.failed, d.rounds, d.msgs,
+	    100.0 * (c1 - c0) / seconds);
+	printf("  control    ping round trips at %zu messages: idle p99 %.1f ms; under load p50 "
+	       "%.1f ms, "
 	       "p99 %.1f ms, max %.1f ms, %zu unanswered (goal: p99 under 50 ms)\n",
-		x->cache.n + EXTRA, idle99, bench_pct(p.ms, p.n, 50), p99, bench_pct(p.ms, p.n, 100),
-		p.unanswered);
+	    x->cache.n + EXTRA, idle99, bench_pct(p.ms, p.n, 50), p99, bench_pct(p.ms, p.n, 100),
+	    p.unanswered);
 	bench_probe_free(&p);
 	recon_set_destroy(&set);
 	if (bench_rss(x->r->pid, &rss, &anon) == -1)
 		fatalx("R is gone");
-	printf("  memory     R after the exchanges: VmRSS %.0f MiB, RssAnon %.0f MiB\n", rss / 1024.0,
-		anon / 1024.0);
+	printf("  memory     R after the exchanges: VmRSS %.0f MiB, RssAnon %.0f MiB\n",
+	    rss / 1024.0, anon / 1024.0);
 	bench_result_num("stats_ms_1m", isinf(stats_ms) ? NAN : stats_ms);
 	bench_result_num("control_p99_ms_1m", p99);
 	bench_result_num("rss_anon_mb_1m", anon / 1024.0);
@@ -485,14 +492,15 @@ main(void)
 	bench_setup("bench_exchange");
 	if (s_peers < 1 || s_peers > PEERS_MAX || seconds < 1)
 		fatalx("BENCH_LOAD_PEERS: 1 to %d; BENCH_LOAD_SECONDS: at least 1", PEERS_MAX);
-	printf("bench_exchange: shipped defaults; an exchange finding %d differences at %zu messages\n",
-		EXTRA, n);
+	printf("bench_exchange: shipped defaults; an exchange finding %d differences at %zu "
+	       "messages\n",
+	    EXTRA, n);
 	if (bench_quick())
 		printf("  (BENCH_QUICK: nothing at %zu messages)\n", big);
 	else
 		printf("  and at %zu, then there: stats, control socket under %d peers' exchanges, "
 		       "memory\n",
-			big, s_peers);
+		    big, s_peers);
 	fflush(stdout);
 
 	s_exchange(&small, n, "100k", "exchange_cpu_ms_100k");

@@ -31,7 +31,7 @@
 #include "node.h"
 #include "util.h"
 
-#define MAXN 16
+#define MAXN           16
 #define SPREAD_LIMIT_S 150 /* for every node to hold every message: two sync intervals and more */
 
 static double
@@ -100,7 +100,8 @@ s_publisher(void *arg)
 	struct publish *pb = arg;
 
 	for (size_t k; (k = atomic_fetch_add(&pb->next, 1)) < pb->total;) {
-		json_t *req = json_pack("{s:s,s:o}", "cmd", "publish", "message", bench_msg_json(k));
+		json_t *req = json_pack("{s:s,s:o}", "cmd", "publish", "message",
+		    bench_msg_json(k));
 		char *text = json_dumps(req, JSON_COMPACT);
 		json_t *rep;
 		uint64_t now = now_ms();
@@ -198,9 +199,10 @@ s_propagation(size_t nodes, size_t rate, size_t secs)
 		pthread_join(th[i], NULL);
 	pub_s = bench_now() - t0;
 	for (size_t i = 1; i < nodes; i++)
-		if (!bench_wait_stored(w[i], pb.total, SPREAD_LIMIT_S - (bench_now() - t0), 100, &got)) {
-			printf("  WARNING: node n%zu holds %llu of the %zu messages after %d s\n", i,
-				(unsigned long long)got, pb.total, SPREAD_LIMIT_S);
+		if (!bench_wait_stored(w[i], pb.total, SPREAD_LIMIT_S - (bench_now() - t0), 100,
+		        &got)) {
+			printf("  WARNING: node n%zu holds %llu of the %zu messages after %d s\n",
+			    i, (unsigned long long)got, pb.total, SPREAD_LIMIT_S);
 			late++;
 		}
 	spread_s = bench_now() - t0;
@@ -220,16 +222,20 @@ s_propagation(size_t nodes, size_t rate, size_t secs)
 		node_close(&n);
 	}
 	int others = (int)nodes - 1;
-	double p50 = s_delay_pct(&d, d.worst, others, 50), p99 = s_delay_pct(&d, d.worst, others, 99);
-	printf("  propagation  %zu messages due at n0 at %zu/s, published in %.1f s (%zu failed): delay "
-	       "from due until all %zu nodes committed: p50 %.0f ms, p99 %.0f ms, max %.0f ms; from "
+	double p50 = s_delay_pct(&d, d.worst, others, 50),
+	       p99 = s_delay_pct(&d, d.worst, others, 99);
+	printf("  propagation  %zu messages due at n0 at %zu/s, published in %.1f s (%zu failed): "
+	       "delay "
+	       "from due until all %zu nodes committed: p50 %.0f ms, p99 %.0f ms, max %.0f ms; "
+	       "from "
 	       "creation at n0: p50 %.0f ms, p99 %.0f ms%s\n",
-		pb.total, rate, pub_s, (size_t)atomic_load(&pb.failed), nodes, p50, p99,
-		s_delay_pct(&d, d.worst, others, 100), s_delay_pct(&d, d.made, others, 50),
-		s_delay_pct(&d, d.made, others, 99), late ? " (nan: some never arrived)" : "");
-	printf("  cpu          the %zu daemons used %.1f s of CPU in %.1f s (from the first message due "
+	    pb.total, rate, pub_s, (size_t)atomic_load(&pb.failed), nodes, p50, p99,
+	    s_delay_pct(&d, d.worst, others, 100), s_delay_pct(&d, d.made, others, 50),
+	    s_delay_pct(&d, d.made, others, 99), late ? " (nan: some never arrived)" : "");
+	printf("  cpu          the %zu daemons used %.1f s of CPU in %.1f s (from the first "
+	       "message due "
 	       "until all held everything)\n",
-		nodes, cpu1 - cpu0, spread_s);
+	    nodes, cpu1 - cpu0, spread_s);
 	free(d.worst), free(d.made), free(d.seen), free(pb.due);
 	msg_destroy(&d.m);
 	bench_result_num("propagation_p99_ms_16", nodes == 16 ? p99 : NAN);
@@ -259,23 +265,24 @@ s_catchup(size_t n, double limit_s, double raw)
 	t = bench_now() - t0;
 	if (got == UINT64_MAX)
 		got = 0;
-	printf("  catch-up     a new node reconciles %zu messages from one peer: %s %llu in %.1f s, "
+	printf("  catch-up     a new node reconciles %zu messages from one peer: %s %llu in %.1f "
+	       "s, "
 	       "%.0f msgs/s (%.1f%% of raw CurveZMQ)\n",
-		n, all ? "all" : "only", (unsigned long long)got, t, (double)got / t,
-		100.0 * (double)got / t / raw);
+	    n, all ? "all" : "only", (unsigned long long)got, t, (double)got / t,
+	    100.0 * (double)got / t / raw);
 	if (!all)
 		printf("  WARNING: catch-up timed out after %.0f s with %llu of %zu messages "
 		       "(catchup_per_s is what it got per second)\n",
-			limit_s, (unsigned long long)got, n);
+		    limit_s, (unsigned long long)got, n);
 	/* How it went, as each side counts it. */
 	json_t *pn = bench_peer(x, s->name), *ps = bench_peer(s, x->name);
 	char *rej = json_dumps(json_object_get(pn, "rejected"), JSON_COMPACT);
 	printf("               newcomer: %lld exchanges, %lld received, rejected %s; holder: %lld "
 	       "sent, %lld dropped\n",
-		(long long)json_integer_value(json_object_get(pn, "reconciliations")),
-		(long long)json_integer_value(json_object_get(pn, "received")), rej ? rej : "?",
-		(long long)json_integer_value(json_object_get(ps, "sent")),
-		(long long)json_integer_value(json_object_get(ps, "dropped")));
+	    (long long)json_integer_value(json_object_get(pn, "reconciliations")),
+	    (long long)json_integer_value(json_object_get(pn, "received")), rej ? rej : "?",
+	    (long long)json_integer_value(json_object_get(ps, "sent")),
+	    (long long)json_integer_value(json_object_get(ps, "dropped")));
 	free(rej);
 	json_decref(pn), json_decref(ps);
 	bench_stop(x);
@@ -294,11 +301,12 @@ main(void)
 	if (nodes < 2 || nodes > MAXN)
 		fatalx("BENCH_NODES: 2 to %d", MAXN);
 	double raw = s_raw_curve(200000, BENCH_MSG_BYTES);
-	printf("bench_gossip: shipped defaults; %zu nodes, sparse mesh (each dials the next and the one "
+	printf("bench_gossip: shipped defaults; %zu nodes, sparse mesh (each dials the next and "
+	       "the one "
 	       "three on)\n",
-		nodes);
-	printf("  ceiling  raw CurveZMQ, %d-byte messages, one link    %9.0f msgs/s\n", BENCH_MSG_BYTES,
-		raw);
+	    nodes);
+	printf("  ceiling  raw CurveZMQ, %d-byte messages, one link    %9.0f msgs/s\n",
+	    BENCH_MSG_BYTES, raw);
 	fflush(stdout);
 	s_propagation(nodes, rate, secs);
 	fflush(stdout);

@@ -56,8 +56,9 @@ s_honest(void *arg)
 		bool there = false;
 		zclock_sleep(2000);
 		snprintf(title, sizeof title, "honest %zu during the attack", k);
-		rep = s_call(s_h, json_pack("{s:s,s:{s:s,s:s,s:s,s:s}}", "cmd", "publish", "message", "tlp",
-			"green", "title", title, "category", "test", "severity", "low"));
+		rep = s_call(s_h,
+		    json_pack("{s:s,s:{s:s,s:s,s:s,s:s}}", "cmd", "publish", "message", "tlp",
+		        "green", "title", title, "category", "test", "severity", "low"));
 		if ((id = json_string_value(json_object_get(rep, "id"))) == NULL)
 			fatalx("publish at H failed");
 		t0 = zclock_usecs();
@@ -86,7 +87,8 @@ main(void)
 	size_t n = bench_env("BENCH_HOSTILE_N", 100000);
 	struct hostile_cfg c = { .conns = (int)bench_env("BENCH_HOSTILE_CONNS", 6),
 		.seconds = (int)bench_env("BENCH_HOSTILE_SECONDS", 20),
-		.mix = getenv("BENCH_HOSTILE_MIX") ? getenv("BENCH_HOSTILE_MIX") : "w,r,h,B,wrRhp,B" };
+		.mix = getenv("BENCH_HOSTILE_MIX") ? getenv("BENCH_HOSTILE_MIX")
+		                                   : "w,r,h,B,wrRhp,B" };
 	struct hostile_result base, r;
 	struct honest h = { 0 };
 	const char *dirs[2];
@@ -108,9 +110,10 @@ main(void)
 	t0 = bench_now();
 	if (hostile_prefill(dirs, 2, n, big, err, sizeof err) == -1)
 		fatalx("prefill: %s", err);
-	printf("bench_hostile: node A holds %zu messages (shipped defaults), member H dials it, external X "
+	printf("bench_hostile: node A holds %zu messages (shipped defaults), member H dials it, "
+	       "external X "
 	       "attacks it\n  (prefilled A and H in %.1f s)\n",
-		n + 1, bench_now() - t0);
+	    n + 1, bench_now() - t0);
 	fflush(stdout);
 
 	bench_start(s_a);
@@ -138,8 +141,9 @@ main(void)
 	idle.conns = 1, idle.seconds = 5, idle.mix = "-";
 	if (hostile_attack(&idle, &base) == -1)
 		fatalx("baseline");
-	printf("  baseline  X connected, idle, 5 s: control socket p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-		base.ctl_p50, base.ctl_p99, base.ctl_max);
+	printf("  baseline  X connected, idle, 5 s: control socket p50 %.1f ms, p99 %.1f ms, max "
+	       "%.1f ms\n",
+	    base.ctl_p50, base.ctl_p99, base.ctl_max);
 	fflush(stdout);
 
 	if (pthread_create(&th, NULL, s_honest, &h) != 0)
@@ -148,18 +152,21 @@ main(void)
 		fatalx("attack");
 	atomic_store(&h.stop, 1);
 	pthread_join(th, NULL);
-	printf("  attack    %d non-reading connections (%s) for %d s: %llu WANT, %llu RECON, %llu HELLO, "
+	printf("  attack    %d non-reading connections (%s) for %d s: %llu WANT, %llu RECON, %llu "
+	       "HELLO, "
 	       "%llu PING, %.0f MB sent\n",
-		c.conns, c.mix, c.seconds, (unsigned long long)r.want, (unsigned long long)r.recon,
-		(unsigned long long)r.hello, (unsigned long long)r.ping, (double)r.bytes / 1e6);
-	printf("  memory    RSS growth %.1f MiB (anonymous %.1f MiB), from %.1f MiB (goal: under 64 MiB)\n",
-		(double)(r.rss_max - r.rss0) / 1024.0, (double)(r.anon_max - r.anon0) / 1024.0,
-		(double)r.rss0 / 1024.0);
-	printf("  control   socket under attack: p50 %.1f ms, p99 %.1f ms, max %.1f ms, %zu unanswered "
+	    c.conns, c.mix, c.seconds, (unsigned long long)r.want, (unsigned long long)r.recon,
+	    (unsigned long long)r.hello, (unsigned long long)r.ping, (double)r.bytes / 1e6);
+	printf("  memory    RSS growth %.1f MiB (anonymous %.1f MiB), from %.1f MiB (goal: under "
+	       "64 MiB)\n",
+	    (double)(r.rss_max - r.rss0) / 1024.0, (double)(r.anon_max - r.anon0) / 1024.0,
+	    (double)r.rss0 / 1024.0);
+	printf("  control   socket under attack: p50 %.1f ms, p99 %.1f ms, max %.1f ms, %zu "
+	       "unanswered "
 	       "for 10 s (goal: p99 under 50 ms)\n",
-		r.ctl_p50, r.ctl_p99, r.ctl_max, r.ctl_unanswered);
+	    r.ctl_p50, r.ctl_p99, r.ctl_max, r.ctl_unanswered);
 	printf("  honest    %zu of %zu messages published at H during the attack reached A", h.n,
-		h.n + h.lost);
+	    h.n + h.lost);
 	if (h.n > 0) {
 		double p50 = bench_pct(h.ms, h.n, 50);
 		printf(": p50 %.0f ms, max %.0f ms", p50, h.ms[h.n - 1]);

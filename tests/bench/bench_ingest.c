@@ -37,7 +37,7 @@ s_raw_verify(const struct bench_corpus *c)
 	struct msg *m = msg_new();
 	const uint8_t **sp = calloc(c->n, sizeof *sp);
 	size_t *sn = calloc(c->n, sizeof *sn);
-	uint8_t (*sig)[64] = calloc(c->n, 64), (*pk)[32] = calloc(c->n, 32);
+	uint8_t(*sig)[64] = calloc(c->n, 64), (*pk)[32] = calloc(c->n, 32);
 	double t0, t;
 
 	for (size_t i = 0; i < c->n; i++) {
@@ -153,12 +153,12 @@ main(void)
 	struct bench_corpus c;
 	double verify, lmdb, empty, full = NAN, t0;
 
-	printf("bench_ingest: %zu messages per run, %d origins, store prefill %zu%s\n", n, BENCH_ORIGINS,
-		prefill, bench_quick() ? " (skipped: BENCH_QUICK)" : "");
+	printf("bench_ingest: %zu messages per run, %d origins, store prefill %zu%s\n", n,
+	    BENCH_ORIGINS, prefill, bench_quick() ? " (skipped: BENCH_QUICK)" : "");
 	t0 = bench_now();
 	bench_corpus(&c, 0, n, bench_clock_now(n));
-	printf("  corpus: %zu messages signed in %.1f s, mean size %zu bytes, %d indicators each\n", n,
-		bench_now() - t0, c.bytes / c.n, BENCH_NIOC);
+	printf("  corpus: %zu messages signed in %.1f s, mean size %zu bytes, %d indicators each\n",
+	    n, bench_now() - t0, c.bytes / c.n, BENCH_NIOC);
 	fflush(stdout);
 
 	verify = s_raw_verify(&c);
@@ -170,9 +170,10 @@ main(void)
 
 	empty = s_pipeline(bench_node_new("empty")->dir, &c);
 	bench_corpus_free(&c);
-	printf("  ingest   decode+verify+store, empty store     %9.0f /s  %5.1f%% of verify, %5.1f%% of "
+	printf("  ingest   decode+verify+store, empty store     %9.0f /s  %5.1f%% of verify, "
+	       "%5.1f%% of "
 	       "LMDB\n",
-		empty, 100 * empty / verify, 100 * empty / lmdb);
+	    empty, 100 * empty / verify, 100 * empty / lmdb);
 	fflush(stdout);
 
 	if (!bench_quick()) {
@@ -180,7 +181,7 @@ main(void)
 		struct bench_node *f;
 		bench_cache(&k, prefill);
 		printf("  (prefill of %zu messages, two stores: %.0f s%s)\n", prefill, k.build_s,
-			k.reused ? ", cached from an earlier run" : "");
+		    k.reused ? ", cached from an earlier run" : "");
 		t0 = bench_now();
 		f = bench_node_copy("full", k.a);
 		printf("  (store copied in %.1f s)\n", bench_now() - t0);
@@ -188,13 +189,15 @@ main(void)
 		bench_corpus(&c, prefill, n, k.k);
 		full = s_pipeline(f->dir, &c);
 		bench_corpus_free(&c);
-		printf("  ingest   decode+verify+store, %zu stored %9.0f /s  %5.1f%% of verify, %5.1f%% of "
+		printf("  ingest   decode+verify+store, %zu stored %9.0f /s  %5.1f%% of verify, "
+		       "%5.1f%% of "
 		       "LMDB\n",
-			prefill, full, 100 * full / verify, 100 * full / lmdb);
+		    prefill, full, 100 * full / verify, 100 * full / lmdb);
 		printf("  drop at %zu stored messages: %.1f%% (goal: at most 30%%)\n", prefill,
-			100 * (1 - full / empty));
+		    100 * (1 - full / empty));
 	}
-	printf("  goal of 75%% of verify (empty store): %s\n", empty >= 0.75 * verify ? "met" : "not met");
+	printf("  goal of 75%% of verify (empty store): %s\n",
+	    empty >= 0.75 * verify ? "met" : "not met");
 	bench_result_num("verify_per_s", verify);
 	bench_result_num("ingest_per_s", empty);
 	bench_result_num("ingest_1m_per_s", full);

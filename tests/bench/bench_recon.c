@@ -43,7 +43,8 @@ main(void)
 	bytes = msg.len;
 	for (;;) {
 		reply.len = 0;
-		if (recon_reply(msgs % 2 ? b : a, msg.p, msg.len, &reply, msgs % 2 ? &rb : &ra) != RECON_OK)
+		if (recon_reply(msgs % 2 ? b : a, msg.p, msg.len, &reply, msgs % 2 ? &rb : &ra) !=
+		    RECON_OK)
 			return 1;
 		bytes += reply.len;
 		if (reply.len == 0)
@@ -55,12 +56,13 @@ main(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* Each difference is found once, by the side that reads the id list. */
 	size_t found = ra.nhave + ra.nneed + rb.nhave + rb.nneed;
-	double all = (double)n * 32, ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	double all = (double)n * 32,
+	       ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	printf("bench_recon: %zu messages each, %zu differences (half on each side)\n", n, d);
 	printf("  found %zu differences in %zu messages (%.1f ms of CPU, both sides)\n", found,
-		msgs, ms);
+	    msgs, ms);
 	printf("  bytes exchanged %zu = %.2f%% of sending all ids (%.0f bytes; goal under 1%%)\n",
-		bytes, 100.0 * (double)bytes / all, all);
+	    bytes, 100.0 * (double)bytes / all, all);
 	free(msg.p), free(reply.p);
 	recon_result_free(&ra), recon_result_free(&rb);
 	recon_set_destroy(&a), recon_set_destroy(&b);

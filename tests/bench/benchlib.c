@@ -23,9 +23,9 @@
 #include "trust.h"
 #include "util.h"
 
-#define NODES_MAX 64
+#define NODES_MAX     64
 #define START_LIMIT_S 300
-#define STOP_LIMIT_S 10
+#define STOP_LIMIT_S  10
 
 static char s_root[64];
 static struct bench_node s_nodes[NODES_MAX];
@@ -100,7 +100,8 @@ bench_setup(const char *prog)
 int
 bench_free_port(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof sa;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -196,7 +197,7 @@ bench_node_id(const struct bench_node *n, uint8_t id[32])
 
 void
 bench_trust(struct bench_node *a, const char *name, const uint8_t id[32], enum msg_level level,
-	const char *endpoint)
+    const char *endpoint)
 {
 	char path[600], err[512];
 	struct trust *t = trust_new();
@@ -253,7 +254,8 @@ bench_start(struct bench_node *n)
 			zclock_sleep(50);
 	}
 	if (rep == NULL)
-		fatalx("node %s did not answer within %d s (log: %s)", n->name, START_LIMIT_S, logf);
+		fatalx("node %s did not answer within %d s (log: %s)", n->name, START_LIMIT_S,
+		    logf);
 	json_decref(rep);
 }
 
@@ -267,7 +269,8 @@ bench_stop(struct bench_node *n)
 	if (n->pid <= 0)
 		return;
 	if (waitpid(n->pid, &status, WNOHANG) == n->pid) {
-		printf("  WARNING: node %s had died (status %d; log: %s.log)\n", n->name, status, n->dir);
+		printf("  WARNING: node %s had died (status %d; log: %s.log)\n", n->name, status,
+		    n->dir);
 		n->pid = 0;
 		return;
 	}
@@ -275,7 +278,8 @@ bench_stop(struct bench_node *n)
 	while ((r = waitpid(n->pid, &status, WNOHANG)) == 0 && bench_now() < until)
 		zclock_sleep(20);
 	if (r == 0) {
-		printf("  WARNING: node %s ignored SIGTERM for %d s: killed\n", n->name, STOP_LIMIT_S);
+		printf("  WARNING: node %s ignored SIGTERM for %d s: killed\n", n->name,
+		    STOP_LIMIT_S);
 		kill(n->pid, SIGKILL);
 		waitpid(n->pid, NULL, 0);
 	}
@@ -285,13 +289,13 @@ bench_stop(struct bench_node *n)
 json_t *
 bench_peer(const struct bench_node *n, const char *peer)
 {
-	json_t *rep = bench_ctl(n->dir, "{\"cmd\":\"peers\"}", CONTROL_TIMEOUT_MS, NULL), *p, *r = NULL;
+	json_t *rep = bench_ctl(n->dir, "{\"cmd\":\"peers\"}", CONTROL_TIMEOUT_MS, NULL), *p,
+	       *r = NULL;
 	size_t i;
 
-	json_array_foreach(json_object_get(rep, "peers"), i, p)
-		if (r == NULL && json_is_string(json_object_get(p, "name")) &&
-		    strcmp(json_string_value(json_object_get(p, "name")), peer) == 0)
-			r = json_incref(p);
+	json_array_foreach(json_object_get(rep, "peers"), i, p) if (r == NULL &&
+	    json_is_string(json_object_get(p, "name")) &&
+	    strcmp(json_string_value(json_object_get(p, "name")), peer) == 0) r = json_incref(p);
 	json_decref(rep);
 	return r;
 }
@@ -324,7 +328,7 @@ bench_stored(const struct bench_node *n)
 
 bool
 bench_wait_stored(const struct bench_node *n, uint64_t want, double limit_s, int every_ms,
-	uint64_t *got)
+    uint64_t *got)
 {
 	double until = bench_now() + limit_s;
 
@@ -356,7 +360,8 @@ bench_cpu_s(pid_t pid)
 	buf[len] = '\0';
 	/* After "pid (comm)": state is field 3, utime 14, stime 15. */
 	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+	        &stime) != 2)
 		return -1;
 	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -459,7 +464,7 @@ s_probe(void *arg)
 
 int
 bench_probe_start(struct bench_probe *p, const char *dir, const char *request, int every_ms,
-	int seconds)
+    int seconds)
 {
 	memset(p, 0, sizeof *p);
 	p->dir = dir, p->request = request, p->every_ms = every_ms;
@@ -493,7 +498,7 @@ bench_probe_free(struct bench_probe *p)
 
 zsock_t *
 bench_peer_dial(const struct keys *k, const uint8_t server[32], const char *endpoint, int rcvhwm,
-	int rcvbuf)
+    int rcvbuf)
 {
 	zsock_t *s = zsock_new(ZMQ_DEALER);
 
@@ -534,7 +539,7 @@ bench_keys(const char *label)
 	struct keys *k;
 
 	crypto_generichash(seed, sizeof seed, (const uint8_t *)label, strlen(label),
-		(const uint8_t *)"socmesh-bench", 13);
+	    (const uint8_t *)"socmesh-bench", 13);
 	hex_encode(hex, seed, sizeof seed);
 	if ((k = keys_parse(hex, 64, label, err, sizeof err)) == NULL)
 		fatalx("%s", err);
@@ -562,9 +567,9 @@ bench_result(const char *key, json_t *value)
 	json_object_set_new(o, key, value != NULL ? value : json_null());
 	c = json_object_get(o, "catchup_per_s"), i = json_object_get(o, "ingest_per_s");
 	json_object_set_new(o, "catchup_vs_ingest",
-		json_is_number(c) && json_is_number(i) && json_number_value(i) > 0
-			? json_real(json_number_value(c) / json_number_value(i))
-			: json_null());
+	    json_is_number(c) && json_is_number(i) && json_number_value(i) > 0
+	        ? json_real(json_number_value(c) / json_number_value(i))
+	        : json_null());
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if (json_dump_file(o, tmp, JSON_INDENT(2)) == -1 || rename(tmp, path) == -1)
 		fatal("%s", path);

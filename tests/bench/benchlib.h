@@ -82,7 +82,7 @@ struct bench_node *bench_node_copy(const char *name, const char *from);
 void bench_node_id(const struct bench_node *n, uint8_t id[32]);
 /* a trusts key `id` as `name` at level; dials endpoint unless NULL. */
 void bench_trust(struct bench_node *a, const char *name, const uint8_t id[32], enum msg_level level,
-	const char *endpoint);
+    const char *endpoint);
 /* a trusts node b as a member, dialing it when dial. */
 void bench_trust_node(struct bench_node *a, const struct bench_node *b, bool dial);
 /* Starts socmeshd (BENCH_SOCMESHD, default build/socmeshd) on n, its log in
@@ -103,7 +103,7 @@ uint64_t bench_stored(const struct bench_node *n);
 /* Waits (at most limit_s) until n's store holds at least want messages,
  * looking every every_ms; *got receives the last count. */
 bool bench_wait_stored(const struct bench_node *n, uint64_t want, double limit_s, int every_ms,
-	uint64_t *got);
+    uint64_t *got);
 
 /* ---- processes ------------------------------------------------------------ */
 
@@ -137,7 +137,7 @@ struct bench_probe {
 };
 /* For at most about `seconds`; -1 when it cannot start. */
 int bench_probe_start(struct bench_probe *p, const char *dir, const char *request, int every_ms,
-	int seconds);
+    int seconds);
 void bench_probe_stop(struct bench_probe *p);
 void bench_probe_free(struct bench_probe *p);
 
@@ -149,7 +149,7 @@ void bench_probe_free(struct bench_probe *p);
  * messages for it, the kernel rcvbuf bytes, and it queues at most 64
  * frames to send.  NULL on failure. */
 zsock_t *bench_peer_dial(const struct keys *k, const uint8_t server[32], const char *endpoint,
-	int rcvhwm, int rcvbuf);
+    int rcvhwm, int rcvbuf);
 /* One frame [cmd, payload] without waiting: 0 taken, -1 not now. */
 int bench_peer_send(zsock_t *s, const char *cmd, const void *p, size_t n);
 /* The key pair of the deterministic identity `label` (an origin, a driven
@@ -167,9 +167,9 @@ void bench_result_num(const char *key, double v);
 
 /* ---- the corpus (prefill.c) ------------------------------------------------- */
 
-#define BENCH_ORIGINS 30
+#define BENCH_ORIGINS   30
 #define BENCH_MSG_BYTES 900
-#define BENCH_NIOC 5 /* indicators a message; the last one shared between origins */
+#define BENCH_NIOC      5 /* indicators a message; the last one shared between origins */
 
 /* The id of origin o (0 to BENCH_ORIGINS - 1). */
 void bench_origin_id(int o, uint8_t id[32]);
@@ -195,8 +195,8 @@ void bench_corpus_free(struct bench_corpus *c);
 
 /* Messages from .. from + n - 1 into the store of every one of the ndirs
  * stopped nodes (store_put_batch, 8,192 a transaction). */
-void bench_put(const char *const *dirs, size_t ndirs, uint64_t from, size_t n,
-	struct bench_clock k);
+void
+bench_put(const char *const *dirs, size_t ndirs, uint64_t from, size_t n, struct bench_clock k);
 
 /* Two stopped nodes, DIR/A and DIR/B, that hold messages 0 to n - 1. */
 struct bench_cache {

@@ -32,17 +32,17 @@
 #include "util.h"
 
 #define CACHE_VERSION "corpus1"
-#define SHARED 5000
-#define BATCH 8192
-#define DAY_MS (86400ULL * 1000)
+#define SHARED        5000
+#define BATCH         8192
+#define DAY_MS        (86400ULL * 1000)
 
 static const char s_text[] =
-	"Credential-phishing e-mails impersonating an energy supplier's billing department were "
-	"received by several constituents since early morning. The messages carry a link to a "
-	"look-alike portal that asks for the customer's account credentials and payment details, "
-	"and an attachment that drops a loader on execution. Observed sender infrastructure "
-	"rotates every few hours; the portal is hosted behind a bulletproof provider. Recipients "
-	"in the energy and finance sectors are targeted first. ";
+    "Credential-phishing e-mails impersonating an energy supplier's billing department were "
+    "received by several constituents since early morning. The messages carry a link to a "
+    "look-alike portal that asks for the customer's account credentials and payment details, "
+    "and an attachment that drops a loader on execution. Observed sender infrastructure "
+    "rotates every few hours; the portal is hosted behind a bulletproof provider. Recipients "
+    "in the energy and finance sectors are targeted first. ";
 
 static struct keys *s_origin[BENCH_ORIGINS];
 /* Summary bytes that make a message of a 6-digit index BENCH_MSG_BYTES long. */
@@ -95,16 +95,17 @@ s_fields(uint64_t i, size_t pad)
 	crypto_generichash(h, sizeof h, (const uint8_t *)&i, sizeof i, NULL, 0);
 	hex_encode(sha, h, sizeof h);
 	snprintf(title, sizeof title, "Phishing wave %llu against energy suppliers", x);
-	snprintf(ioc[0], sizeof ioc[0], "ipv4:10.%llu.%llu.%llu", x >> 16 & 255, x >> 8 & 255, x & 255);
+	snprintf(ioc[0], sizeof ioc[0], "ipv4:10.%llu.%llu.%llu", x >> 16 & 255, x >> 8 & 255,
+	    x & 255);
 	snprintf(ioc[1], sizeof ioc[1], "domain:billing-%llu.example.net", x);
 	snprintf(ioc[2], sizeof ioc[2], "url:https://portal-%llu.example.net/login?session=%llu",
-		x % 977, x);
+	    x % 977, x);
 	snprintf(ioc[3], sizeof ioc[3], "sha256:%s", sha);
 	snprintf(ioc[4], sizeof ioc[4], "domain:shared-%u.example.org",
-		(unsigned)((h[0] | h[1] << 8 | h[2] << 16) % SHARED));
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[s],s:[s],s:[s,s,s,s,s]}", "tlp", "green", "title", title,
-		"summary", summary, "category", "fraud", "severity", "high", "sectors", "energy",
-		"attack", "T1566.002", "indicators", ioc[0], ioc[1], ioc[2], ioc[3], ioc[4]);
+	    (unsigned)((h[0] | h[1] << 8 | h[2] << 16) % SHARED));
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[s],s:[s],s:[s,s,s,s,s]}", "tlp", "green", "title",
+	    title, "summary", summary, "category", "fraud", "severity", "high", "sectors", "energy",
+	    "attack", "T1566.002", "indicators", ioc[0], ioc[1], ioc[2], ioc[3], ioc[4]);
 	free(summary);
 	if (o == NULL)
 		fatalx("out of memory");
@@ -217,7 +218,7 @@ bench_put(const char *const *dirs, size_t ndirs, uint64_t from, size_t n, struct
 			if (msg_decode(m, bytes[b], len, 0) != MSG_OK ||
 			    m->body.nindicators > BENCH_NIOC + 1)
 				fatalx("corpus: message %llu does not decode",
-					(unsigned long long)(from + i + b));
+				    (unsigned long long)(from + i + b));
 			ingest_rec(&recs[b], ioc + b * (BENCH_NIOC + 1), m, bytes[b], len);
 		}
 		for (size_t d = 0; d < ndirs; d++) {
@@ -295,8 +296,9 @@ bench_cache(struct bench_cache *c, size_t n)
 	c->build_s = bench_now() - t0;
 	snprintf(a, sizeof a, "%s/meta.json", tmp);
 	meta = json_pack("{s:I,s:I,s:I,s:f}", "n", (json_int_t)n, "t0", (json_int_t)c->k.t0, "step",
-		(json_int_t)c->k.step, "build_s", c->build_s);
-	if (meta == NULL || json_dump_file(meta, a, JSON_INDENT(2)) == -1 || rename(tmp, c->dir) == -1)
+	    (json_int_t)c->k.step, "build_s", c->build_s);
+	if (meta == NULL || json_dump_file(meta, a, JSON_INDENT(2)) == -1 ||
+	    rename(tmp, c->dir) == -1)
 		fatal("%s", c->dir);
 	json_decref(meta);
 }

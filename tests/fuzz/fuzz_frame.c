@@ -88,34 +88,33 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define T0 1767225600000ull /* 2026-01-01T00:00:00Z: every message's time */
-#define RETENTION_MS (30ull * 365 * 86400 * 1000) /* so that they stay valid */
-#define MAX_FRAMES 64        /* per input */
-#define TOKENS 8             /* PING tokens remembered per connection */
-#define PONG_EVERY 64        /* inputs */
-#define SPIN_EVERY 16        /* inputs */
-#define DRAIN_EVERY 32       /* inputs */
-#define TICK_EVERY_MS 30000  /* let the heartbeat run, */
-#define TICK_FOR_MS 1100     /* this long */
-#define BUILD_WAIT_MS 1100   /* replay: a node opens one exchange per peer and second */
-#define TRUST_EVERY_MS 50    /* libFuzzer: trust changes at most this often */
-#define WORK_SHARE 50        /* replay: as daemon/gossip.c's (a margin is added) */
+#define T0             1767225600000ull             /* 2026-01-01T00:00:00Z: every message's time */
+#define RETENTION_MS   (30ull * 365 * 86400 * 1000) /* so that they stay valid */
+#define MAX_FRAMES     64                           /* per input */
+#define TOKENS         8                            /* PING tokens remembered per connection */
+#define PONG_EVERY     64                           /* inputs */
+#define SPIN_EVERY     16                           /* inputs */
+#define DRAIN_EVERY    32                           /* inputs */
+#define TICK_EVERY_MS  30000                        /* let the heartbeat run, */
+#define TICK_FOR_MS    1100                         /* this long */
+#define BUILD_WAIT_MS  1100 /* replay: a node opens one exchange per peer and second */
+#define TRUST_EVERY_MS 50   /* libFuzzer: trust changes at most this often */
+#define WORK_SHARE     50   /* replay: as daemon/gossip.c's (a margin is added) */
 
 enum { K_SELF, K_M, K_E, K_B, K_COUNT };
-enum { C_HELLO, C_MSG, C_RECON, C_WANT, C_PING, C_PONG, C_REFUSE, C_UNKNOWN, C_MALFORMED,
-	C_COUNT };
+enum { C_HELLO, C_MSG, C_RECON, C_WANT, C_PING, C_PONG, C_REFUSE, C_UNKNOWN, C_MALFORMED, C_COUNT };
 #define C_TRUST 0xff /* not modulo: a trust change costs the node a rebuild */
 static const char *const s_cmds[] = { "HELLO", "MSG", "RECON", "WANT", "PING", "PONG", "REFUSE",
 	"BOGUS" };
 
-#define SEL_M 0x00
-#define SEL_E 0x01
-#define SEL_B 0x02
+#define SEL_M       0x00
+#define SEL_E       0x01
+#define SEL_B       0x02
 #define SEL_UNKNOWN 0x03
-#define SEL_REAL 0x00
+#define SEL_REAL    0x00
 #define SEL_NOROUTE 0x04
-#define SEL_FAKE 0x08
-#define SEL_ECHO 0x80
+#define SEL_FAKE    0x08
+#define SEL_ECHO    0x80
 
 struct peerkey {
 	const char *name;
@@ -138,8 +137,8 @@ struct item {
  * ZAP handler does not judge the node's key there). */
 #define M_LINKS 5 /* soc-m's connections: more than the node answers on (4) */
 #define E_LINKS 2
-#define DIAL (M_LINKS + E_LINKS)
-#define NLINKS (DIAL + 1)
+#define DIAL    (M_LINKS + E_LINKS)
+#define NLINKS  (DIAL + 1)
 
 struct link {
 	int key; /* K_M or K_E */
@@ -164,15 +163,15 @@ static struct {
 	struct item cat[64];
 	size_t ncat;
 	struct link link[NLINKS];
-	void *ctx; /* soc-e's listener's */
+	void *ctx;       /* soc-e's listener's */
 	uint32_t xid[2]; /* of the last exchange the node opened with soc-m, soc-e */
 	bool has_xid[2];
 	zframe_t *fake[8];
 	uint64_t runs, ticked, trusted;
-	bool libfuzzer;          /* else the replay driver (make check) */
-	uint64_t recon_at[4];    /* per key: when its last RECON was delivered, */
-	uint64_t recon_run[4];   /* in which input; */
-	uint64_t busy_until[4];  /* until when the node holds that key "busy" */
+	bool libfuzzer;         /* else the replay driver (make check) */
+	uint64_t recon_at[4];   /* per key: when its last RECON was delivered, */
+	uint64_t recon_run[4];  /* in which input; */
+	uint64_t busy_until[4]; /* until when the node holds that key "busy" */
 } S;
 
 /* ---- setup ------------------------------------------------------------ */
@@ -213,7 +212,7 @@ s_rng(void *arg, uint8_t *buf, size_t len)
 struct spec {
 	int origin;
 	const char *tlp, *kind;
-	int ref; /* catalog index, or -1 */
+	int ref;     /* catalog index, or -1 */
 	unsigned to; /* bit per key */
 	const char *title, *category, *indicator;
 	bool store;
@@ -221,51 +220,51 @@ struct spec {
 };
 
 static const struct spec s_specs[] = {
-	{ K_SELF, "clear", "incident", -1, 0, "Phishing wave", "fraud",
-	  "domain:phish.example", true, 0 },
-	{ K_SELF, "clear", "incident", -1, 0, "Scan", "information-gathering",
-	  "198.51.100.7", true, 0 },
+	{ K_SELF, "clear", "incident", -1, 0, "Phishing wave", "fraud", "domain:phish.example",
+	    true, 0 },
+	{ K_SELF, "clear", "incident", -1, 0, "Scan", "information-gathering", "198.51.100.7", true,
+	    0 },
 	{ K_SELF, "clear", "incident", -1, 0, "Dropper", "malicious-code",
-	  "url:http://bad.example/x", true, 0 },
+	    "url:http://bad.example/x", true, 0 },
 	{ K_SELF, "clear", "incident", -1, 0, "Sample", "malicious-code",
-	  "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", true, 0 },
+	    "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", true, 0 },
 	{ K_SELF, "green", "incident", -1, 0, "Credential stuffing", "intrusion-attempts",
-	  "203.0.113.9", true, 0 },
+	    "203.0.113.9", true, 0 },
 	{ K_SELF, "green", "incident", -1, 0, "DDoS", "availability", NULL, true, 0 },
-	{ K_SELF, "green", "incident", -1, 0, "Defacement", "intrusions",
-	  "domain:victim.example", true, 0 },
+	{ K_SELF, "green", "incident", -1, 0, "Defacement", "intrusions", "domain:victim.example",
+	    true, 0 },
 	{ K_SELF, "amber", "incident", -1, 1u << K_M, "Insider", "intrusions", NULL, true, 0 },
 	{ K_SELF, "amber+strict", "incident", -1, 1u << K_M, "Ransomware", "malicious-code",
-	  "198.51.100.99", true, 0 },
+	    "198.51.100.99", true, 0 },
 	{ K_SELF, "red", "incident", -1, 1u << K_M, "Breach", "intrusions", NULL, true, 0 },
 	{ K_SELF, "clear", "sighting", 0, 0, NULL, NULL, NULL, true, 0 },
 	{ K_SELF, "green", "update", 4, 0, "Credential stuffing (contained)", "intrusion-attempts",
-	  NULL, true, 0 },
+	    NULL, true, 0 },
 	{ K_SELF, "clear", "retract", 1, 0, NULL, NULL, NULL, true, 0 },
 	{ K_SELF, "clear", "roster", -1, 1u << K_E, NULL, NULL, NULL, true, 0 },
-	{ K_M, "clear", "incident", -1, 0, "Botnet C2", "malicious-code",
-	  "domain:c2.example", true, 0 },
+	{ K_M, "clear", "incident", -1, 0, "Botnet C2", "malicious-code", "domain:c2.example", true,
+	    0 },
 	{ K_M, "clear", "incident", -1, 0, "Spam run", "abusive-content", NULL, true, 0 },
-	{ K_M, "green", "incident", -1, 0, "Brute force", "intrusion-attempts",
-	  "192.0.2.44", true, 0 },
-	{ K_M, "green", "incident", -1, 0, "Data leak", "information-content-security",
-	  NULL, true, 0 },
-	{ K_M, "amber", "incident", -1, 1u << K_SELF, "Targeted attack", "intrusions",
-	  NULL, true, 0 },
+	{ K_M, "green", "incident", -1, 0, "Brute force", "intrusion-attempts", "192.0.2.44", true,
+	    0 },
+	{ K_M, "green", "incident", -1, 0, "Data leak", "information-content-security", NULL, true,
+	    0 },
+	{ K_M, "amber", "incident", -1, 1u << K_SELF, "Targeted attack", "intrusions", NULL, true,
+	    0 },
 	{ K_M, "clear", "retract", 15, 0, NULL, NULL, NULL, true, 0 },
 	{ K_M, "green", "sighting", 0, 0, NULL, NULL, NULL, true, 0 },
 	{ K_M, "clear", "roster", -1, 1u << K_B, NULL, NULL, NULL, true, 0 },
 	{ K_E, "clear", "incident", -1, 0, "Open resolver", "vulnerable", "192.0.2.53", true, 0 },
-	{ K_E, "clear", "incident", -1, 0, "Typosquat", "fraud",
-	  "domain:examp1e.example", true, 0 },
+	{ K_E, "clear", "incident", -1, 0, "Typosquat", "fraud", "domain:examp1e.example", true,
+	    0 },
 	{ K_E, "clear", "incident", -1, 0, "Test", "test", NULL, true, 0 },
 	{ K_E, "clear", "sighting", 14, 0, NULL, NULL, NULL, true, 0 },
 	{ K_SELF, "clear", "incident", -1, 0, "Worm", "malicious-code", "203.0.113.77", true, 0 },
 	{ K_SELF, "clear", "incident", -1, 0, "Cryptojacking", "fraud", NULL, true, 0 },
-	{ K_SELF, "green", "incident", -1, 0, "Watering hole", "intrusions",
-	  "domain:water.example", true, 0 },
-	{ K_SELF, "green", "incident", -1, 0, "Exposed RDP", "vulnerable",
-	  "198.51.100.3", true, 0 },
+	{ K_SELF, "green", "incident", -1, 0, "Watering hole", "intrusions", "domain:water.example",
+	    true, 0 },
+	{ K_SELF, "green", "incident", -1, 0, "Exposed RDP", "vulnerable", "198.51.100.3", true,
+	    0 },
 	{ K_M, "clear", "incident", -1, 0, "Skimmer", "fraud", NULL, true, 0 },
 	{ K_M, "green", "incident", -1, 0, "Wiper", "malicious-code", NULL, true, 0 },
 	/* Not stored: 32 new and valid; 33 held until 32 is here; 34 an
@@ -319,9 +318,10 @@ s_build(size_t i, uint64_t seq[K_COUNT], uint64_t *ctr)
 				s_set(d, "peer", hex);
 				s_set(d, "name", S.k[k].name);
 			}
-		s_set(d, "level", sp->to == 1u << K_B	? "blocked"
-				  : sp->to == 1u << K_E ? "external"
-							: "member");
+		s_set(d, "level",
+		    sp->to == 1u << K_B       ? "blocked"
+		        : sp->to == 1u << K_E ? "external"
+		                              : "member");
 		s_set(d, "coordinator", sp->to == 1u << K_M ? "yes" : "no");
 	} else {
 		if (sp->title != NULL) {
@@ -501,7 +501,7 @@ s_drain(void)
 				}
 				if (nf < 3)
 					f[nf] = zframe_new(zmq_msg_data(&part),
-						zmq_msg_size(&part));
+					    zmq_msg_size(&part));
 				zmq_getsockopt(l->listener, ZMQ_RCVMORE, &more, &ml);
 				zmq_msg_close(&part);
 			}
@@ -527,8 +527,9 @@ s_settle(void)
 
 	for (int i = 0; i < NLINKS; i++)
 		if (S.link[i].dealer != NULL || S.link[i].listener != NULL)
-			it[n++] = (zmq_pollitem_t){ S.link[i].dealer != NULL ?
-					zsock_resolve(S.link[i].dealer) : S.link[i].listener,
+			it[n++] = (zmq_pollitem_t){ S.link[i].dealer != NULL
+				    ? zsock_resolve(S.link[i].dealer)
+				    : S.link[i].listener,
 				0, ZMQ_POLLIN, 0 };
 	do
 		s_drain();
@@ -572,10 +573,14 @@ static const uint8_t *
 s_keyof(int sel)
 {
 	switch (sel & 3) {
-	case 0: return S.k[K_M].pk;
-	case 1: return S.k[K_E].pk;
-	case 2: return S.k[K_B].pk;
-	default: return S.unknown;
+	case 0:
+		return S.k[K_M].pk;
+	case 1:
+		return S.k[K_E].pk;
+	case 2:
+		return S.k[K_B].pk;
+	default:
+		return S.unknown;
 	}
 }
 
@@ -698,9 +703,9 @@ s_setup(void)
 		memset(&tp, 0, sizeof tp);
 		snprintf(tp.name, sizeof tp.name, "%s", S.k[k].name);
 		memcpy(tp.id, S.k[k].pk, 32);
-		tp.level = k == K_M   ? MSG_LEVEL_MEMBER
-			   : k == K_E ? MSG_LEVEL_EXTERNAL
-				      : MSG_LEVEL_BLOCKED;
+		tp.level = k == K_M ? MSG_LEVEL_MEMBER
+		    : k == K_E      ? MSG_LEVEL_EXTERNAL
+		                    : MSG_LEVEL_BLOCKED;
 		tp.coordinator = k == K_M;
 		if (trust_add(S.n->trust, &tp, err, sizeof err) == -1)
 			s_die("trust_add", err);
@@ -792,8 +797,9 @@ s_setup(void)
 		s_drain();
 	}
 	if (!s_all_up(NLINKS))
-		fprintf(stderr, "fuzz_frame: warning: not every connection to the node is up; "
-				"some of its answers go nowhere\n");
+		fprintf(stderr,
+		    "fuzz_frame: warning: not every connection to the node is up; "
+		    "some of its answers go nowhere\n");
 	if (getenv("FUZZ_FRAME_SEEDS") != NULL)
 		s_write_seeds(getenv("FUZZ_FRAME_SEEDS"));
 }
@@ -826,10 +832,10 @@ s_trust(const uint8_t *p, size_t len, bool *changed)
 
 	if (c % 5 == 4)
 		(void)trust_set_coordinator(S.n->trust, "soc-m",
-			!trust_find_name(S.n->trust, "soc-m")->coordinator, err, sizeof err);
+		    !trust_find_name(S.n->trust, "soc-m")->coordinator, err, sizeof err);
 	else
 		(void)trust_set_level(S.n->trust, changes[c % 5].name, changes[c % 5].level, err,
-			sizeof err);
+		    sizeof err);
 	gossip_trust_changed(S.g);
 	*changed = true;
 }
@@ -891,7 +897,7 @@ s_frame(uint8_t sel, uint8_t cmd, const uint8_t *p, size_t len, bool *changed)
 		case C_WANT:
 			for (size_t i = 0; i < len && i < FRAME_WANT_MAX; i++)
 				memcpy(buf + i * RECON_PREFIX_LEN, S.cat[p[i] % S.ncat].id,
-					RECON_PREFIX_LEN);
+				    RECON_PREFIX_LEN);
 			len = len < FRAME_WANT_MAX ? len : FRAME_WANT_MAX;
 			len *= RECON_PREFIX_LEN;
 			p = buf;
@@ -904,7 +910,7 @@ s_frame(uint8_t sel, uint8_t cmd, const uint8_t *p, size_t len, bool *changed)
 			if (cmd == C_REFUSE && len >= 33 && buf[0] == FRAME_REFUSE_MSG)
 				memcpy(buf + 1, S.cat[buf[1] % S.ncat].id, MSG_ID_LEN);
 			else if (len >= FRAME_XID_HEAD && key < 2 && S.has_xid[key] &&
-				 (cmd == C_RECON || buf[0] == FRAME_REFUSE_XCHG)) {
+			    (cmd == C_RECON || buf[0] == FRAME_REFUSE_XCHG)) {
 				uint32_t xid = S.xid[key];
 				buf[1] = (uint8_t)(xid >> 24), buf[2] = (uint8_t)(xid >> 16);
 				buf[3] = (uint8_t)(xid >> 8), buf[4] = (uint8_t)xid;
@@ -962,8 +968,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int i = 0; i < NLINKS; i++)
 			if (S.link[i].ntokens > 0)
 				s_send(s_sel_of(i), "PONG",
-					S.link[i].tokens[(S.link[i].token_at - 1) % TOKENS],
-					FRAME_TOKEN_LEN);
+				    S.link[i].tokens[(S.link[i].token_at - 1) % TOKENS],
+				    FRAME_TOKEN_LEN);
 	/* The heartbeat (a zloop timer) runs only while the loop runs a whole
 	 * second; under libFuzzer, now and then it does. */
 	if (S.libfuzzer && now_ms() - S.ticked >= TICK_EVERY_MS) {
@@ -1052,11 +1058,11 @@ s_write_seeds(const char *dir)
 			if (strcmp(s_specs[i].tlp, "clear") == 0)
 				clear |= 1ull << i;
 		}
-#define SEED(name, ...)                    \
-	do {                               \
-		o->n = 0;                  \
-		__VA_ARGS__;               \
-		s_save_seed(dir, name, o); \
+#define SEED(name, ...)                                                                            \
+	do {                                                                                       \
+		o->n = 0;                                                                          \
+		__VA_ARGS__;                                                                       \
+		s_save_seed(dir, name, o);                                                         \
 	} while (0)
 
 	SEED("hello", s_put(o, SEL_M, C_HELLO, hello, strlen(hello)));
@@ -1154,8 +1160,8 @@ s_write_seeds(const char *dir)
 	for (n = 0; n + 9 <= S.cat[14].len && memcmp(S.cat[14].bytes + n, "Botnet C2", 9) != 0; n++)
 		;
 	SEED("msg-echo-patched",
-		s_put(o, SEL_M | SEL_ECHO, C_MSG,
-			((const uint8_t[]){ 14, (uint8_t)(n >> 8), (uint8_t)n, 1 }), 4));
+	    s_put(o, SEL_M | SEL_ECHO, C_MSG,
+	        ((const uint8_t[]){ 14, (uint8_t)(n >> 8), (uint8_t)n, 1 }), 4));
 	SEED("msg-junk", s_put(o, SEL_M, C_MSG, "\x92\x01\x02", 3));
 	SEED("trust-demote-mid-exchange", {
 		s_put_recon(o, SEL_M, 3, stored & ~0xf0ull, true);

@@ -61,21 +61,21 @@
 #include "recon.h"
 #include "util.h"
 
-#define HOSTILE_CONNS_MAX 64
-#define HOSTILE_WANT 4096         /* prefixes in one WANT: the protocol's most */
-#define HOSTILE_BIG_SUMMARY 16000 /* of the big message: summary, */
-#define HOSTILE_BIG_INDICATORS 800 /* and this many indicators of about 75 bytes */
-#define HOSTILE_CTL_EVERY_MS 10
-#define HOSTILE_RSS_EVERY_MS 100
-#define HOSTILE_BATCH 8192
-#define HOSTILE_BIG_RECON FRAME_RECON_MAX /* the largest frame a node must read */
+#define HOSTILE_CONNS_MAX      64
+#define HOSTILE_WANT           4096  /* prefixes in one WANT: the protocol's most */
+#define HOSTILE_BIG_SUMMARY    16000 /* of the big message: summary, */
+#define HOSTILE_BIG_INDICATORS 800   /* and this many indicators of about 75 bytes */
+#define HOSTILE_CTL_EVERY_MS   10
+#define HOSTILE_RSS_EVERY_MS   100
+#define HOSTILE_BATCH          8192
+#define HOSTILE_BIG_RECON      FRAME_RECON_MAX /* the largest frame a node must read */
 
 /* ---- prefill ------------------------------------------------------------ */
 
 /* One signed message of n's own into *bytes (caller frees). */
 static int
 s_hostile_sign(struct node *n, struct draft *d, uint64_t seq, uint64_t time, uint8_t **bytes,
-	size_t *len)
+    size_t *len)
 {
 	struct msg *m = draft_msg(d);
 
@@ -93,19 +93,21 @@ s_hostile_draft(size_t i, bool big, char *err, size_t errlen)
 
 	if (d == NULL)
 		return NULL;
-	snprintf(title, sizeof title, "%s %zu", big ? "Large hostile-test incident" : "Prefilled incident",
-		i);
-	if (draft_set(d, "tlp", "clear", err, errlen) || draft_set(d, "title", title, err, errlen) ||
-	    draft_set(d, "category", "test", err, errlen) || draft_set(d, "severity", "low", err, errlen)) {
+	snprintf(title, sizeof title, "%s %zu",
+	    big ? "Large hostile-test incident" : "Prefilled incident", i);
+	if (draft_set(d, "tlp", "clear", err, errlen) ||
+	    draft_set(d, "title", title, err, errlen) ||
+	    draft_set(d, "category", "test", err, errlen) ||
+	    draft_set(d, "severity", "low", err, errlen)) {
 		draft_destroy(&d);
 		return NULL;
 	}
 	if (!big) {
 		snprintf(v, sizeof v, "ipv4:10.%zu.%zu.%zu", i >> 16 & 255, i >> 8 & 255, i & 255);
 		if (draft_set(d, "summary",
-			    "An incident of about the size most carry, written straight into the "
-			    "store so that the node under attack holds many messages.",
-			    err, errlen) ||
+		        "An incident of about the size most carry, written straight into the "
+		        "store so that the node under attack holds many messages.",
+		        err, errlen) ||
 		    draft_set(d, "indicator", v, err, errlen))
 			draft_destroy(&d);
 		return d;
@@ -122,8 +124,9 @@ s_hostile_draft(size_t i, bool big, char *err, size_t errlen)
 		draft_destroy(&d);
 	free(summary);
 	for (size_t k = 0; d != NULL && k < HOSTILE_BIG_INDICATORS; k++) {
-		snprintf(v, sizeof v, "url:https://large-incident-%04zu.example/a/path/long/enough/to/weigh?x=%zu",
-			k, k);
+		snprintf(v, sizeof v,
+		    "url:https://large-incident-%04zu.example/a/path/long/enough/to/weigh?x=%zu", k,
+		    k);
 		if (draft_set(d, "indicator", v, err, errlen))
 			draft_destroy(&d);
 	}
@@ -137,7 +140,7 @@ s_hostile_draft(size_t i, bool big, char *err, size_t errlen)
  */
 static int
 hostile_prefill(const char *const *dirs, size_t ndirs, size_t n, uint8_t big_id[MSG_ID_LEN],
-	char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	struct node *self = node_open(dirs[0], NODE_KEYS | NODE_STORE, err, errlen);
 	struct node **nodes = calloc(ndirs, sizeof *nodes);
@@ -171,14 +174,15 @@ hostile_prefill(const char *const *dirs, size_t ndirs, size_t n, uint8_t big_id[
 			struct draft *d = s_hostile_draft(i + b, big, err, errlen);
 			size_t len;
 			bytes[b] = NULL;
-			if (d == NULL || s_hostile_sign(self, d, ++seq, t0 + i + b, &bytes[b], &len) == -1 ||
+			if (d == NULL ||
+			    s_hostile_sign(self, d, ++seq, t0 + i + b, &bytes[b], &len) == -1 ||
 			    msg_decode(m, bytes[b], len, 0) != MSG_OK) {
 				if (d != NULL)
 					errf(err, errlen, "cannot sign message %zu", i + b);
 				ok = false;
 			} else
-				ingest_rec(&recs[b], big ? ioc : ioc + MSG_MAX_INDICATORS + b, m, bytes[b],
-					len);
+				ingest_rec(&recs[b], big ? ioc : ioc + MSG_MAX_INDICATORS + b, m,
+				    bytes[b], len);
 			if (ok && big)
 				memcpy(big_id, m->id, MSG_ID_LEN);
 			draft_destroy(&d);
@@ -208,14 +212,14 @@ out:
 /* ---- the attack ------------------------------------------------------------- */
 
 struct hostile_cfg {
-	const struct keys *keys;        /* the hostile peer's */
-	const char *endpoint;           /* the victim's listener */
-	uint8_t server[32];             /* its CURVE key */
+	const struct keys *keys;          /* the hostile peer's */
+	const char *endpoint;             /* the victim's listener */
+	uint8_t server[32];               /* its CURVE key */
 	uint8_t prefix[RECON_PREFIX_LEN]; /* of a message it holds and may send us */
-	pid_t pid;                      /* the victim's process */
-	const char *ctl_dir;            /* its node directory */
+	pid_t pid;                        /* the victim's process */
+	const char *ctl_dir;              /* its node directory */
 	int conns, seconds;
-	const char *mix;                /* comma-separated, one per connection in turn */
+	const char *mix; /* comma-separated, one per connection in turn */
 };
 
 struct hostile_result {
@@ -254,17 +258,19 @@ hostile_attack(const struct hostile_cfg *c, struct hostile_result *r)
 	const char *mix[HOSTILE_CONNS_MAX];
 	size_t at[HOSTILE_CONNS_MAX] = { 0 }, nmix = 0;
 	uint32_t xid[HOSTILE_CONNS_MAX] = { 0 };
-	uint8_t *want = malloc(HOSTILE_WANT * RECON_PREFIX_LEN), *recon = calloc(1, HOSTILE_BIG_RECON);
+	uint8_t *want = malloc(HOSTILE_WANT * RECON_PREFIX_LEN),
+	        *recon = calloc(1, HOSTILE_BIG_RECON);
 	char *mixes = strdup(c->mix), *save = NULL;
 	struct bench_probe probe;
 	uint64_t far = now_ms() + 365ULL * 86400 * 1000, start, until, next_rss;
 	long rss, anon;
 
 	memset(r, 0, sizeof *r);
-	if (want == NULL || recon == NULL || mixes == NULL || c->conns < 1 || c->conns > HOSTILE_CONNS_MAX)
+	if (want == NULL || recon == NULL || mixes == NULL || c->conns < 1 ||
+	    c->conns > HOSTILE_CONNS_MAX)
 		return -1;
 	for (char *m = strtok_r(mixes, ",", &save); m != NULL && nmix < HOSTILE_CONNS_MAX;
-		m = strtok_r(NULL, ",", &save))
+	     m = strtok_r(NULL, ",", &save))
 		mix[nmix++] = m;
 	if (nmix == 0)
 		return -1;
@@ -282,7 +288,7 @@ hostile_attack(const struct hostile_cfg *c, struct hostile_result *r)
 		(void)bench_peer_send(s[i], "HELLO", "socmesh/2", 9);
 	}
 	if (bench_probe_start(&probe, c->ctl_dir, "{\"cmd\":\"peers\"}", HOSTILE_CTL_EVERY_MS,
-		    c->seconds) == -1)
+	        c->seconds) == -1)
 		return -1;
 	start = now_ms();
 	until = start + (uint64_t)c->seconds * 1000;
@@ -297,7 +303,8 @@ hostile_attack(const struct hostile_cfg *c, struct hostile_result *r)
 			int rc;
 			switch (kind) {
 			case 'w':
-				rc = bench_peer_send(s[i], "WANT", want, HOSTILE_WANT * RECON_PREFIX_LEN);
+				rc = bench_peer_send(s[i], "WANT", want,
+				    HOSTILE_WANT * RECON_PREFIX_LEN);
 				r->want += rc == 0, n = HOSTILE_WANT * RECON_PREFIX_LEN;
 				break;
 			case 'r':
@@ -366,22 +373,23 @@ static void
 hostile_print(FILE *f, const struct hostile_result *r)
 {
 	fprintf(f,
-		"rss0_kib=%ld rss_max_kib=%ld rss_growth_kib=%ld anon0_kib=%ld anon_max_kib=%ld "
-		"anon_growth_kib=%ld ctl_n=%zu ctl_unanswered=%zu ctl_p50_ms=%.1f ctl_p99_ms=%.1f "
-		"ctl_max_ms=%.1f frames_want=%llu frames_recon=%llu frames_hello=%llu frames_ping=%llu "
-		"bytes_sent=%llu\n",
-		r->rss0, r->rss_max, r->rss_max - r->rss0, r->anon0, r->anon_max, r->anon_max - r->anon0,
-		r->ctl_n, r->ctl_unanswered, r->ctl_p50, r->ctl_p99, r->ctl_max,
-		(unsigned long long)r->want, (unsigned long long)r->recon, (unsigned long long)r->hello,
-		(unsigned long long)r->ping, (unsigned long long)r->bytes);
+	    "rss0_kib=%ld rss_max_kib=%ld rss_growth_kib=%ld anon0_kib=%ld anon_max_kib=%ld "
+	    "anon_growth_kib=%ld ctl_n=%zu ctl_unanswered=%zu ctl_p50_ms=%.1f ctl_p99_ms=%.1f "
+	    "ctl_max_ms=%.1f frames_want=%llu frames_recon=%llu frames_hello=%llu frames_ping=%llu "
+	    "bytes_sent=%llu\n",
+	    r->rss0, r->rss_max, r->rss_max - r->rss0, r->anon0, r->anon_max,
+	    r->anon_max - r->anon0, r->ctl_n, r->ctl_unanswered, r->ctl_p50, r->ctl_p99, r->ctl_max,
+	    (unsigned long long)r->want, (unsigned long long)r->recon, (unsigned long long)r->hello,
+	    (unsigned long long)r->ping, (unsigned long long)r->bytes);
 }
 
 static int
 s_usage(void)
 {
-	fprintf(stderr, "usage: helper_hostile prefill N DIR [DIR...]\n"
-			"       helper_hostile attack KEYDIR ENDPOINT ID PREFIX PID CTLDIR "
-			"[conns=N] [seconds=S] [mix=M[,M...]]\n");
+	fprintf(stderr,
+	    "usage: helper_hostile prefill N DIR [DIR...]\n"
+	    "       helper_hostile attack KEYDIR ENDPOINT ID PREFIX PID CTLDIR "
+	    "[conns=N] [seconds=S] [mix=M[,M...]]\n");
 	return 2;
 }
 
@@ -400,7 +408,7 @@ main(int argc, char **argv)
 		if (argc < 4 || parse_uint(argv[2], &n) == -1)
 			return s_usage();
 		if (hostile_prefill((const char *const *)argv + 3, (size_t)argc - 3, n, id, err,
-			    sizeof err) == -1) {
+		        sizeof err) == -1) {
 			fprintf(stderr, "helper_hostile: %s\n", err);
 			return 2;
 		}
@@ -409,15 +417,20 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "attack") == 0 && argc >= 8) {
-		struct hostile_cfg c = { .endpoint = argv[3], .pid = (pid_t)atol(argv[6]),
-			.ctl_dir = argv[7], .conns = 6, .seconds = 20, .mix = "w,r,h,B,wrRhp,B" };
+		struct hostile_cfg c = { .endpoint = argv[3],
+			.pid = (pid_t)atol(argv[6]),
+			.ctl_dir = argv[7],
+			.conns = 6,
+			.seconds = 20,
+			.mix = "w,r,h,B,wrRhp,B" };
 		struct hostile_result r;
 		struct keys *k = keys_load(argv[2], err, sizeof err);
 		uint8_t id[32];
 		if (k == NULL || id_parse(id, argv[4]) == -1 || keys_curve_pk(c.server, id) == -1 ||
 		    strlen(argv[5]) != 2 * RECON_PREFIX_LEN ||
 		    hex_decode(c.prefix, RECON_PREFIX_LEN, argv[5], strlen(argv[5])) == -1) {
-			fprintf(stderr, "helper_hostile: %s\n", k == NULL ? err : "bad id or prefix");
+			fprintf(stderr, "helper_hostile: %s\n",
+			    k == NULL ? err : "bad id or prefix");
 			return 2;
 		}
 		c.keys = k;

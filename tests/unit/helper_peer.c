@@ -92,8 +92,7 @@ main(int argc, char **argv)
 			uint8_t b[64] = { 0x92 };
 			for (unsigned long n = strtoul(a + 6, NULL, 10); n > 0; n--)
 				s_send2(s, "MSG", b, sizeof b);
-		}
-		else
+		} else
 			return 2;
 	}
 	/* The listener answers our HELLO: the handshake went through. */

@@ -54,7 +54,7 @@
 #include "util.h"
 
 #define HEARTBEAT_MS 500
-#define PINGS_HELD 256
+#define PINGS_HELD   256
 
 static zsock_t *s_sock;
 static FILE *s_log;
@@ -119,7 +119,7 @@ s_frame(zmsg_t *m)
 			char id[65];
 			s_hex(id, r.id, 32);
 			fprintf(s_log, "REFUSE msg %s %s %s\n", id,
-				r.cls == FRAME_PROVISIONAL ? "provisional" : "permanent", r.reason);
+			    r.cls == FRAME_PROVISIONAL ? "provisional" : "permanent", r.reason);
 		} else {
 			fprintf(s_log, "REFUSE xchg %08x %s\n", (unsigned)r.xid, r.reason);
 			s_answer = strcmp(r.reason, "busy") == 0 ? 2 : 3;
@@ -278,8 +278,9 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "sign") == 0)
 		return s_sign(argc, argv);
 	if (argc < 5) {
-		fprintf(stderr, "usage: helper_spy DIR ENDPOINT ID LOG SPEC...\n"
-			"       helper_spy sign DIR OUT FIELD=VALUE...\n");
+		fprintf(stderr,
+		    "usage: helper_spy DIR ENDPOINT ID LOG SPEC...\n"
+		    "       helper_spy sign DIR OUT FIELD=VALUE...\n");
 		return 2;
 	}
 	if ((k = keys_load(argv[1], err, sizeof err)) == NULL || id_parse(id, argv[3]) == -1 ||

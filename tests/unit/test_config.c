@@ -142,8 +142,8 @@ test_load_retention_forever(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof forever / sizeof forever[0]; i++) {
-		snprintf(text, sizeof text, "[node]\nname = a\nlisten = tcp://*:1\nretention = %s\n",
-			forever[i]);
+		snprintf(text, sizeof text,
+		    "[node]\nname = a\nlisten = tcp://*:1\nretention = %s\n", forever[i]);
 		s_put(text);
 		assert_int_equal(config_load(&c, s_file, err, sizeof err), 0);
 		assert_true(c.retention_ms == 0);
@@ -227,24 +227,32 @@ test_write_refuses_bad_struct(void **state)
 	} rows[] = {
 		{ "name-empty", "name: missing (required)" },
 		{ "listen-empty", "listen: missing (required)" },
-		{ "name-bad", "name: bad value 'soc a': expected 1-63 characters of A-Z a-z 0-9 . _ -" },
-		{ "listen-bad", "listen: bad value 'tcp://*:0': expected tcp://HOST:PORT with HOST an "
-				"IPv4 address, [IPv6 address], host name or *, and PORT 1-65535" },
-		{ "data_dir-blank", "data_dir: bad value ' /x': expected a path of at most 180 "
-				  "characters, without control characters or \" ;\"" },
-		{ "data_dir-comment", "data_dir: bad value '/x ;y': expected a path of at most 180 "
-				    "characters, without control characters or \" ;\"" },
+		{ "name-bad",
+		    "name: bad value 'soc a': expected 1-63 characters of A-Z a-z 0-9 . _ -" },
+		{ "listen-bad",
+		    "listen: bad value 'tcp://*:0': expected tcp://HOST:PORT with HOST an "
+		    "IPv4 address, [IPv6 address], host name or *, and PORT 1-65535" },
+		{ "data_dir-blank",
+		    "data_dir: bad value ' /x': expected a path of at most 180 "
+		    "characters, without control characters or \" ;\"" },
+		{ "data_dir-comment",
+		    "data_dir: bad value '/x ;y': expected a path of at most 180 "
+		    "characters, without control characters or \" ;\"" },
 		{ "data_dir-long", "data_dir: value too long" },
 		{ "name-unterminated", "name: value too long" },
-		{ "store_size", "store_size: bad value '1048575': expected a size of at least 1M, "
-				"such as 16G" },
-		{ "max_message", "max_message: bad value '1023': expected a size from 1K to 256K, "
-				 "such as 256K" },
+		{ "store_size",
+		    "store_size: bad value '1048575': expected a size of at least 1M, "
+		    "such as 16G" },
+		{ "max_message",
+		    "max_message: bad value '1023': expected a size from 1K to 256K, "
+		    "such as 256K" },
 		{ "peer_rate", "peer_rate: bad value '0': expected an integer from 1 to 1000000" },
-		{ "peer_queue", "peer_queue: bad value '10000001': expected an integer from 1 to "
-				"10000000" },
-		{ "sync_interval", "sync_interval: bad value '999ms': expected a duration from 1s to "
-				   "1d, such as 60s" },
+		{ "peer_queue",
+		    "peer_queue: bad value '10000001': expected an integer from 1 to "
+		    "10000000" },
+		{ "sync_interval",
+		    "sync_interval: bad value '999ms': expected a duration from 1s to "
+		    "1d, such as 60s" },
 		{ "log_level", "log_level: bad value '?': expected error, warn, info or debug" },
 	};
 	struct config c;
@@ -310,61 +318,73 @@ test_load_errors(void **state)
 		const char *err;
 	} rows[] = {
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n\n[nodes]\nx = 1\n",
-		  ":5: unknown section [nodes]" },
-		{ "[node]\nname = a\nlisten = tcp://*:7000\n[Node]\n", ":4: unknown section [Node]" },
+		    ":5: unknown section [nodes]" },
+		{ "[node]\nname = a\nlisten = tcp://*:7000\n[Node]\n",
+		    ":4: unknown section [Node]" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\nport = 7000\n",
-		  ":4: unknown key 'port' in [node]" },
+		    ":4: unknown key 'port' in [node]" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\nsync_interval = 5s\n",
-		  ":5: unknown key 'sync_interval' in [limits]" },
+		    ":5: unknown key 'sync_interval' in [limits]" },
 		{ "[node]\nname = a\nname = b\nlisten = tcp://*:7000\n",
-		  ":3: duplicate key 'name' in [node]" },
+		    ":3: duplicate key 'name' in [node]" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\n[node]\nlog_level = info\n",
-		  ":5: section [node] appears twice" },
+		    ":5: section [node] appears twice" },
 		{ "name = a\n[node]\n", ":1: key 'name' before any [section]" },
 		{ "[node]\nname\n", ":2: syntax error: expected [section] or key = value" },
 		{ "[node\nname = a\n", ":1: missing ']' in section header" },
 		{ "[node]\nname = soc a\n",
-		  ":2: bad value 'soc a' for name: expected 1-63 characters of A-Z a-z 0-9 . _ -" },
-		{ "[node]\nname = 0123456789012345678901234567890123456789012345678901234567890123\n",
-		  ":2: bad value '0123456789012345678901234567890123456789012345678901234567890123' "
-		  "for name: expected 1-63 characters of A-Z a-z 0-9 . _ -" },
-		{ "[node]\nname =\n", ":2: bad value '' for name: expected 1-63 characters of "
-				    "A-Z a-z 0-9 . _ -" },
+		    ":2: bad value 'soc a' for name: expected 1-63 characters of A-Z a-z 0-9 . _ "
+		    "-" },
+		{ "[node]\nname = "
+		  "0123456789012345678901234567890123456789012345678901234567890123\n",
+		    ":2: bad value "
+		    "'0123456789012345678901234567890123456789012345678901234567890123' "
+		    "for name: expected 1-63 characters of A-Z a-z 0-9 . _ -" },
+		{ "[node]\nname =\n",
+		    ":2: bad value '' for name: expected 1-63 characters of "
+		    "A-Z a-z 0-9 . _ -" },
 		{ "[node]\nname = a\nlisten = tcp://*:65536\n",
-		  ":3: bad value 'tcp://*:65536' for listen: expected tcp://HOST:PORT with HOST an "
-		  "IPv4 address, [IPv6 address], host name or *, and PORT 1-65535" },
+		    ":3: bad value 'tcp://*:65536' for listen: expected tcp://HOST:PORT with HOST "
+		    "an "
+		    "IPv4 address, [IPv6 address], host name or *, and PORT 1-65535" },
 		{ "[node]\nname = a\nlisten = 7000\n",
-		  ":3: bad value '7000' for listen: expected tcp://HOST:PORT with HOST an IPv4 "
-		  "address, [IPv6 address], host name or *, and PORT 1-65535" },
+		    ":3: bad value '7000' for listen: expected tcp://HOST:PORT with HOST an IPv4 "
+		    "address, [IPv6 address], host name or *, and PORT 1-65535" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\nstore_size = 512K\n",
-		  ":4: bad value '512K' for store_size: expected a size of at least 1M, such as 16G" },
+		    ":4: bad value '512K' for store_size: expected a size of at least 1M, such as "
+		    "16G" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\nstore_size = 16 G\n",
-		  ":4: bad value '16 G' for store_size: expected a size of at least 1M, such as 16G" },
+		    ":4: bad value '16 G' for store_size: expected a size of at least 1M, such as "
+		    "16G" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\nretention = 1y\n",
-		  ":4: bad value '1y' for retention: expected a duration such as 365d, or forever" },
+		    ":4: bad value '1y' for retention: expected a duration such as 365d, or "
+		    "forever" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\nlog_level = verbose\n",
-		  ":4: bad value 'verbose' for log_level: expected error, warn, info or debug" },
+		    ":4: bad value 'verbose' for log_level: expected error, warn, info or debug" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\nlog_level = INFO\n",
-		  ":4: bad value 'INFO' for log_level: expected error, warn, info or debug" },
+		    ":4: bad value 'INFO' for log_level: expected error, warn, info or debug" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\nmax_message = 257K\n",
-		  ":5: bad value '257K' for max_message: expected a size from 1K to 256K, such as 256K" },
+		    ":5: bad value '257K' for max_message: expected a size from 1K to 256K, such "
+		    "as 256K" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\nmax_message = 1023\n",
-		  ":5: bad value '1023' for max_message: expected a size from 1K to 256K, such as 256K" },
+		    ":5: bad value '1023' for max_message: expected a size from 1K to 256K, such "
+		    "as 256K" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\npeer_rate = 0\n",
-		  ":5: bad value '0' for peer_rate: expected an integer from 1 to 1000000" },
+		    ":5: bad value '0' for peer_rate: expected an integer from 1 to 1000000" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\npeer_rate = 1000001\n",
-		  ":5: bad value '1000001' for peer_rate: expected an integer from 1 to 1000000" },
+		    ":5: bad value '1000001' for peer_rate: expected an integer from 1 to "
+		    "1000000" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\npeer_burst = -5\n",
-		  ":5: bad value '-5' for peer_burst: expected an integer from 1 to 10000000" },
+		    ":5: bad value '-5' for peer_burst: expected an integer from 1 to 10000000" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[limits]\npeer_queue = 99999999999\n",
-		  ":5: bad value '99999999999' for peer_queue: expected an integer from 1 to "
-		  "10000000" },
+		    ":5: bad value '99999999999' for peer_queue: expected an integer from 1 to "
+		    "10000000" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[gossip]\nsync_interval = 500ms\n",
-		  ":5: bad value '500ms' for sync_interval: expected a duration from 1s to 1d, "
-		  "such as 60s" },
+		    ":5: bad value '500ms' for sync_interval: expected a duration from 1s to 1d, "
+		    "such as 60s" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\n[gossip]\nsync_interval = 2d\n",
-		  ":5: bad value '2d' for sync_interval: expected a duration from 1s to 1d, "
-		  "such as 60s" },
+		    ":5: bad value '2d' for sync_interval: expected a duration from 1s to 1d, "
+		    "such as 60s" },
 		{ "[node]\nlisten = tcp://*:7000\n", ": missing key 'name' in [node]" },
 		{ "[node]\nname = a\n", ": missing key 'listen' in [node]" },
 		{ "", ": missing key 'name' in [node]" },
@@ -446,7 +466,10 @@ test_valid_name(void **state)
 		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc", /* 63 */
 	};
 	static const char *const bad[] = {
-		"", "soc a", "soc/a", "soc:a", "soc\ta", "s\xc3\xb6" "c", "[a]", "a;b",
+		"", "soc a", "soc/a", "soc:a", "soc\ta",
+		"s\xc3\xb6"
+		"c",
+		"[a]", "a;b",
 		"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd", /* 64 */
 	};
 
@@ -504,7 +527,8 @@ test_valid_endpoint(void **state)
 		{ "tcp://a_b:7000", 0, 0 },
 		{ "tcp://a b:7000", 0, 0 },
 		{ "tcp://**:7000", 0, 0 },
-		{ "tcp://abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd.org:7000", 0, 0 },
+		{ "tcp://abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd.org:7000",
+		    0, 0 },
 	};
 	char longest[256];
 

@@ -21,20 +21,20 @@
 #include "recon.h"
 #include "util.h"
 
-#define MAXV 32
+#define MAXV   32
 #define MAXREP 8
 
 struct fv {
 	char name[64], command[16];
-	long version;               /* HELLO; -1 when absent */
-	char feature[MAXREP][128];  /* HELLO */
+	long version;              /* HELLO; -1 when absent */
+	char feature[MAXREP][128]; /* HELLO */
 	size_t nfeature;
-	char role[16], xid[16];     /* RECON, REFUSE 0x02 */
-	uint8_t body[1024];         /* RECON */
+	char role[16], xid[16]; /* RECON, REFUSE 0x02 */
+	uint8_t body[1024];     /* RECON */
 	size_t nbody;
-	long item[MAXREP];          /* WANT, REFUSE 0x01 */
+	long item[MAXREP]; /* WANT, REFUSE 0x01 */
 	size_t nitem;
-	char token[32];             /* PING, PONG */
+	char token[32];                      /* PING, PONG */
 	char what[16], cls[16], reason[128]; /* REFUSE */
 	long length;
 	uint8_t payload[1024];
@@ -195,7 +195,7 @@ test_vectors_present(void **state)
 		assert_true(s_v[i].name[0] != '\0');
 		if (s_v[i].length != (long)s_v[i].npayload)
 			fail_msg("%s: length %ld, payload lines hold %zu bytes", s_v[i].name,
-				s_v[i].length, s_v[i].npayload);
+			    s_v[i].length, s_v[i].npayload);
 	}
 }
 
@@ -232,7 +232,8 @@ test_hello(void **state)
 			uint8_t tb[FRAME_TRUST_LEN / 2];
 			size_t n;
 			if (trust != NULL)
-				assert_int_equal(hex_decode(tb, sizeof tb, trust, strlen(trust)), 0);
+				assert_int_equal(hex_decode(tb, sizeof tb, trust, strlen(trust)),
+				    0);
 			n = frame_hello_write(out, trust != NULL ? tb : NULL);
 			assert_int_equal(n, v->npayload);
 			assert_memory_equal(out, v->payload, n);
@@ -425,7 +426,7 @@ test_hello_rules(void **state)
 		{ "socmesh/2 trust=0123456789abcde", FRAME_OK, 2, NULL },   /* 15 digits: unknown */
 		{ "socmesh/2 trust=0123456789abcdef0", FRAME_OK, 2, NULL }, /* 17 digits: unknown */
 		{ "socmesh/2 trust=0000000000000000 trust=1111111111111111", FRAME_OK, 2,
-			"1111111111111111" }, /* the last one */
+		    "1111111111111111" }, /* the last one */
 		{ "socmesh/2 x=y trust=aaaaaaaaaaaaaaaa ~!", FRAME_OK, 2, "aaaaaaaaaaaaaaaa" },
 		{ "socmesh/", FRAME_E_HELLO, 0, NULL },
 		{ "socmesh", FRAME_E_HELLO, 0, NULL },
@@ -434,7 +435,9 @@ test_hello_rules(void **state)
 		{ "socmesh/123456", FRAME_E_HELLO, 0, NULL },
 		{ "socmesh/2x", FRAME_E_HELLO, 0, NULL },
 		{ "socmesh/2xa", FRAME_E_HELLO, 0, NULL },
-		{ "socmesh/2\x7f" "a", FRAME_E_HELLO, 0, NULL },
+		{ "socmesh/2\x7f"
+		  "a",
+		    FRAME_E_HELLO, 0, NULL },
 		{ "socmesh/2 a,b trust=0123456789abcdef", FRAME_OK, 2, "0123456789abcdef" },
 		{ "socmesh/2 ", FRAME_E_HELLO, 0, NULL },
 		{ "socmesh/2  x", FRAME_E_HELLO, 0, NULL },
@@ -462,7 +465,8 @@ test_hello_rules(void **state)
 			assert_string_equal(h.trust, cases[i].trust);
 	}
 	/* A NUL inside is a bad byte, not an end. */
-	assert_int_equal(frame_hello_read(&h, (const uint8_t *)"socmesh/2 a\0b", 13), FRAME_E_HELLO);
+	assert_int_equal(frame_hello_read(&h, (const uint8_t *)"socmesh/2 a\0b", 13),
+	    FRAME_E_HELLO);
 	/* The empty HELLO is version 1. */
 	memset(&h, 0xa5, sizeof h);
 	assert_int_equal(frame_hello_read(&h, (const uint8_t *)"", 0), FRAME_OK);
@@ -521,17 +525,26 @@ test_want_rules(void **state)
 		size_t len;
 		int count;
 	} cases[] = {
-		{ 0, FRAME_E_SIZE }, { 1, FRAME_E_SIZE }, { 15, FRAME_E_SIZE }, { 16, 1 },
-		{ 17, FRAME_E_SIZE }, { 31, FRAME_E_SIZE }, { 32, 2 }, { 65520, 4095 },
-		{ 65535, FRAME_E_SIZE }, { 65536, 4096 }, { 65537, FRAME_E_SIZE },
-		{ 65552, FRAME_E_SIZE }, { 1u << 20, FRAME_E_SIZE },
+		{ 0, FRAME_E_SIZE },
+		{ 1, FRAME_E_SIZE },
+		{ 15, FRAME_E_SIZE },
+		{ 16, 1 },
+		{ 17, FRAME_E_SIZE },
+		{ 31, FRAME_E_SIZE },
+		{ 32, 2 },
+		{ 65520, 4095 },
+		{ 65535, FRAME_E_SIZE },
+		{ 65536, 4096 },
+		{ 65537, FRAME_E_SIZE },
+		{ 65552, FRAME_E_SIZE },
+		{ 1u << 20, FRAME_E_SIZE },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		if (frame_want_count(cases[i].len) != cases[i].count)
 			fail_msg("WANT of %zu bytes: %d, expected %d", cases[i].len,
-				frame_want_count(cases[i].len), cases[i].count);
+			    frame_want_count(cases[i].len), cases[i].count);
 }
 
 static void
@@ -545,18 +558,38 @@ test_refuse_rules(void **state)
 		{ "", 0, FRAME_E_SIZE },
 		{ "\x01", 1, FRAME_E_SIZE },
 		{ "\x02", 1, FRAME_E_SIZE },
-		{ "\x00\x00\x00\x00\x01" "busy", 9, FRAME_E_WHAT },
-		{ "\x03\x00\x00\x00\x01" "busy", 9, FRAME_E_WHAT },
-		{ "\xff\x00\x00\x00\x01" "busy", 9, FRAME_E_WHAT },
+		{ "\x00\x00\x00\x00\x01"
+		  "busy",
+		    9, FRAME_E_WHAT },
+		{ "\x03\x00\x00\x00\x01"
+		  "busy",
+		    9, FRAME_E_WHAT },
+		{ "\xff\x00\x00\x00\x01"
+		  "busy",
+		    9, FRAME_E_WHAT },
 		{ "\x02\x00\x00\x00\x01", 5, FRAME_E_SIZE },
 		{ "\x02\x00\x00\x00", 4, FRAME_E_SIZE },
-		{ "\x02\x00\x00\x00\x01" "bu sy", 10, FRAME_E_REASON },
-		{ "\x02\x00\x00\x00\x01" "busy\x7f", 10, FRAME_E_REASON },
-		{ "\x02\x00\x00\x00\x01" "\x80", 6, FRAME_E_REASON },
-		{ "\x02\x00\x00\x00\x01" "\x00", 6, FRAME_E_REASON },
-		{ "\x02\x00\x00\x00\x01" "busy\n", 10, FRAME_E_REASON },
-		{ "\x02\x00\x00\x00\x01" "b", 6, FRAME_OK },
-		{ "\x02\x00\x00\x00\x01" "!~", 7, FRAME_OK },
+		{ "\x02\x00\x00\x00\x01"
+		  "bu sy",
+		    10, FRAME_E_REASON },
+		{ "\x02\x00\x00\x00\x01"
+		  "busy\x7f",
+		    10, FRAME_E_REASON },
+		{ "\x02\x00\x00\x00\x01"
+		  "\x80",
+		    6, FRAME_E_REASON },
+		{ "\x02\x00\x00\x00\x01"
+		  "\x00",
+		    6, FRAME_E_REASON },
+		{ "\x02\x00\x00\x00\x01"
+		  "busy\n",
+		    10, FRAME_E_REASON },
+		{ "\x02\x00\x00\x00\x01"
+		  "b",
+		    6, FRAME_OK },
+		{ "\x02\x00\x00\x00\x01"
+		  "!~",
+		    7, FRAME_OK },
 	};
 	struct frame_refuse r;
 	uint8_t p[256];

@@ -68,7 +68,7 @@ s_teardown(void **state)
 /* Signs a message from (pk, sk): tlp, one indicator, optional recipient. */
 static uint8_t *
 s_make(const uint8_t *pk, const uint8_t *sk, const char *tlp, const char *ioc, const uint8_t *to,
-	uint64_t seq, size_t *len)
+    uint64_t seq, size_t *len)
 {
 	struct draft *d = draft_new();
 	struct msg *m = draft_msg(d);

@@ -20,7 +20,8 @@
 /* RFC 8032, section 7.1, TEST 1. */
 static const char s_rfc_seed[] = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 static const char s_rfc_pk[] = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
-static const char s_rfc_sig[] = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
+static const char s_rfc_sig[] = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555f"
+                                "b8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
 
 static char s_dir[64];
 
@@ -182,8 +183,8 @@ test_generate_refuses_overwrite(void **state)
 	err[0] = '\0';
 	assert_int_equal(keys_generate(s_dir, err, sizeof err), -1);
 	s_path(p, sizeof p, KEYS_SECRET_FILE);
-	snprintf(want, sizeof want, "%s already exists; refusing to overwrite the node's secret key",
-		p);
+	snprintf(want, sizeof want,
+	    "%s already exists; refusing to overwrite the node's secret key", p);
 	assert_string_equal(err, want);
 	after = s_get(KEYS_SECRET_FILE);
 	id_after = s_get(KEYS_PUBLIC_FILE);
@@ -272,8 +273,10 @@ test_load_refuses_open_modes(void **state)
 		err[0] = '\0';
 		k = keys_load(s_dir, err, sizeof err);
 		assert_null(k);
-		snprintf(want, sizeof want, "%s: permissions %04o are too open; the secret key must "
-			"not be readable by others (run: chmod 600 %s)", p, (unsigned)bad[i], p);
+		snprintf(want, sizeof want,
+		    "%s: permissions %04o are too open; the secret key must "
+		    "not be readable by others (run: chmod 600 %s)",
+		    p, (unsigned)bad[i], p);
 		assert_string_equal(err, want);
 	}
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -294,19 +297,22 @@ test_load_malformed(void **state)
 	static const char *const bad[] = {
 		"",
 		"\n",
-		"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f6\n",    /* 63 */
-		"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f600\n",  /* 65 */
-		"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7fzz\n",   /* not hex */
-		" 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n",  /* blank */
+		"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f6\n",   /* 63 */
+		"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f600\n", /* 65 */
+		"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7fzz\n",  /* not hex */
+		" 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n", /* blank */
 		"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n\n", /* two lines */
 		"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\nxx\n",
-		"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n",
+		"-----BEGIN OPENSSH PRIVATE "
+		"KEY-----"
+		"\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n",
 	};
 	char err[512], want[600], p[512];
 
 	(void)state;
 	s_path(p, sizeof p, KEYS_SECRET_FILE);
-	snprintf(want, sizeof want, "%s: malformed secret key: expected one line of 64 hex digits", p);
+	snprintf(want, sizeof want, "%s: malformed secret key: expected one line of 64 hex digits",
+	    p);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		s_put(KEYS_SECRET_FILE, bad[i], 0600);
 		err[0] = '\0';
@@ -333,7 +339,8 @@ test_load_missing_and_symlink(void **state)
 	s_path(target, sizeof target, "real.key");
 	assert_int_equal(symlink(target, p), 0);
 	assert_null(keys_load(s_dir, err, sizeof err));
-	snprintf(want, sizeof want, "%s: is a symbolic link; the secret key must be a regular file", p);
+	snprintf(want, sizeof want, "%s: is a symbolic link; the secret key must be a regular file",
+	    p);
 	assert_string_equal(err, want);
 	s_unlink(KEYS_SECRET_FILE);
 	s_unlink("real.key");

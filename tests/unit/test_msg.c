@@ -26,8 +26,7 @@ s_node(struct node *n, uint8_t seedbyte)
 }
 
 static struct msg_str
-S(const char *s)
-{
+S(const char *s) {
 	return (struct msg_str){ s, strlen(s) };
 }
 
@@ -123,7 +122,8 @@ test_sealed(void **state)
 	const struct node *can[] = { &a, &b, &c };
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(msg_decode(d, out, len, 0), MSG_OK);
-		assert_int_equal(msg_open(d, can[i]->pk, can[i]->cpk, can[i]->csk, &plain, &plen), MSG_OK);
+		assert_int_equal(msg_open(d, can[i]->pk, can[i]->cpk, can[i]->csk, &plain, &plen),
+		    MSG_OK);
 		assert_true(d->has_body);
 		assert_int_equal(d->body.title.n, strlen("Phishing wave against energy suppliers"));
 		assert_memory_equal(d->body.title.p, "Phishing", 8);
@@ -248,7 +248,7 @@ test_names(void **state)
 	assert_int_equal(msg_tlp_parse("amber", 5), MSG_TLP_AMBER);
 	assert_int_equal(msg_tlp_parse("ambe", 4), -1);
 	assert_string_equal(msg_category_name(MSG_CAT_INFORMATION_CONTENT_SECURITY),
-		"information-content-security");
+	    "information-content-security");
 	assert_int_equal(msg_category_parse("test", 4), MSG_CAT_TEST);
 	assert_string_equal(msg_severity_name(MSG_SEV_VERY_HIGH), "very-high");
 	assert_string_equal(msg_strerror(MSG_E_SIG), "signature does not verify");

@@ -45,7 +45,10 @@ struct s_text {
 	const char *bytes;
 	size_t len;
 };
-#define T(s) { s, sizeof(s) - 1 }
+#define T(s)                                                                                       \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
 
 /* Write the input to DIR/name with mode, path into p (512 bytes). */
 static void
@@ -93,8 +96,10 @@ static const struct s_text s_config_rows[] = {
 	T("[node\n"),
 	T("[node] x\n"),
 	T("[node]\nname = soc-a\nlisten = tcp://*:7000\ndata_dir = "
-	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "x"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "x"
 	  "xxxxxxxxxxxxxxxxxxxxxxxxx\n"),
 	T("[node]\nname = soc-a\nlisten = tcp://*:7000\nlog_level = debug\\"),
 };
@@ -123,7 +128,8 @@ test_config_same_as_load(void **state)
 	}
 	/* Rows 1 and 2 are valid; the rest are not. */
 	assert_int_equal(config_parse(&b, s_config_rows[2].bytes, s_config_rows[2].len, "x", eb,
-		sizeof eb), 0);
+	                     sizeof eb),
+	    0);
 	assert_string_equal(b.listen, "tcp://[::1]:7000");
 	assert_true(b.sync_interval_ms == 300000);
 }
@@ -204,7 +210,7 @@ test_size_limits(void **state)
 
 static int
 s_on_key(void *user, const char *section, const char *key, const char *value, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	(void)user;
 	(void)section;
@@ -246,13 +252,14 @@ test_inifile_buf(void **state)
 		err[0] = '\0';
 		rc = inifile_parse(p, 1 << 20, &ops, NULL, err, sizeof err);
 		snprintf(want, sizeof want, "%s%s", *rows[i].err ? p : "",
-			*rows[i].err ? rows[i].err + 3 : "");
+		    *rows[i].err ? rows[i].err + 3 : "");
 		if (rc != (*rows[i].err ? -1 : 0) || strcmp(err, want) != 0)
 			fail_msg("row %zu, file: %d \"%s\"", i, rc, err);
 	}
 	/* More than INT_MAX bytes: refused before any is read. */
 	assert_int_equal(inifile_parse_buf("", (size_t)INT_MAX + 1, "ini", &ops, NULL, err,
-		sizeof err), -1);
+	                     sizeof err),
+	    -1);
 	assert_string_equal(err, "ini: File too large");
 }
 
@@ -279,8 +286,10 @@ test_trust_same_as_load(void **state)
 	s_hex_id(1, h1);
 	s_hex_id(2, h2);
 	snprintf(text[0], sizeof text[0], "# none\n");
-	snprintf(text[1], sizeof text[1], "[soc-b]\nkey = %s\nendpoint = tcp://10.0.0.2:7000\n"
-		"level = external\ncoordinator = yes\n[soc-a]\nkey = %s", h2, h1);
+	snprintf(text[1], sizeof text[1],
+	    "[soc-b]\nkey = %s\nendpoint = tcp://10.0.0.2:7000\n"
+	    "level = external\ncoordinator = yes\n[soc-a]\nkey = %s",
+	    h2, h1);
 	snprintf(text[2], sizeof text[2], "[soc-b]\nkey = %s\n[soc-a]\nkey = %s\n", h1, h1);
 	snprintf(text[3], sizeof text[3], "[soc-b]\nkey = %s\n[soc-a]\nlevel = member\n", h1);
 	snprintf(text[4], sizeof text[4], "[soc b]\nkey = %s\n", h1);
@@ -333,7 +342,9 @@ static const struct s_text s_key_rows[] = {
 	T("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\nxx\n"),
 	T("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n"
 	  "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n"),
-	T("9d61b19deffd5a60ba844af492ec2cc4" "\0" "449c5697b326919703bac031cae7f60\n"),
+	T("9d61b19deffd5a60ba844af492ec2cc4"
+	  "\0"
+	  "449c5697b326919703bac031cae7f60\n"),
 };
 
 static void
@@ -358,8 +369,10 @@ test_keys_same_as_load(void **state)
 			assert_memory_equal(a, b, sizeof *a);
 		/* Rows 0-2 are the RFC 8032 test key; the others are not keys. */
 		if (i >= 3) {
-			snprintf(want, sizeof want, "%s: malformed secret key: expected one line "
-				"of 64 hex digits", p);
+			snprintf(want, sizeof want,
+			    "%s: malformed secret key: expected one line "
+			    "of 64 hex digits",
+			    p);
 			assert_string_equal(eb, want);
 		}
 		keys_destroy(&a);

@@ -34,21 +34,21 @@
 enum node { O, R1, R2, X, Y, NONE };
 static const char *const s_node_names[] = { "O", "R1", "R2", "X", "Y", "-" };
 
-#define CLEAR MSG_TLP_CLEAR
-#define GREEN MSG_TLP_GREEN
-#define AMBER MSG_TLP_AMBER
+#define CLEAR  MSG_TLP_CLEAR
+#define GREEN  MSG_TLP_GREEN
+#define AMBER  MSG_TLP_AMBER
 #define STRICT MSG_TLP_AMBER_STRICT
-#define RED MSG_TLP_RED
+#define RED    MSG_TLP_RED
 
 #define INCIDENT MSG_KIND_INCIDENT
-#define UPDATE MSG_KIND_UPDATE
+#define UPDATE   MSG_KIND_UPDATE
 #define SIGHTING MSG_KIND_SIGHTING
-#define RETRACT MSG_KIND_RETRACT
-#define ROSTER MSG_KIND_ROSTER
+#define RETRACT  MSG_KIND_RETRACT
+#define ROSTER   MSG_KIND_ROSTER
 
-#define BLOCKED MSG_LEVEL_BLOCKED
+#define BLOCKED  MSG_LEVEL_BLOCKED
 #define EXTERNAL MSG_LEVEL_EXTERNAL
-#define MEMBER MSG_LEVEL_MEMBER
+#define MEMBER   MSG_LEVEL_MEMBER
 
 static uint8_t s_id[5][32];
 
@@ -66,12 +66,12 @@ setup_ids(void **state)
 }
 
 static const uint8_t s_to[2][MSG_KEY_LEN] = {
-	{ 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
-	  0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
-	  0x11, 0x11, 0x11, 0x11 },
-	{ 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
-	  0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
-	  0x22, 0x22, 0x22, 0x22 },
+	{ 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+	    0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+	    0x11, 0x11, 0x11 },
+	{ 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
+	    0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
+	    0x22, 0x22, 0x22 },
 };
 
 /* The message of a row: from O; addressed TLPs name R1 and R2. */
@@ -217,16 +217,17 @@ test_send_table(void **state)
 		const struct send_row *r = &s_send[i];
 		struct policy_msg m = s_msg(r->tlp, r->kind, NONE);
 		struct trust_peer peer = s_entry(r->peer, r->level, false);
-		struct trust_peer source = s_entry(r->source == NONE ? Y : r->source, MEMBER, false);
+		struct trust_peer source = s_entry(r->source == NONE ? Y : r->source, MEMBER,
+		    false);
 		enum policy_reason got = policy_may_send(&m, s_id[r->self],
-			r->source == NONE ? NULL : &source, NULL, &peer);
+		    r->source == NONE ? NULL : &source, NULL, &peer);
 		if (got != r->want) {
 			print_error("send row %zu (%s %s, self %s, source %s, peer %s %s): "
-				    "got %s, want %s\n", i, msg_tlp_name(r->tlp),
-				msg_kind_name(r->kind), s_node_names[r->self],
-				s_node_names[r->source], s_node_names[r->peer],
-				msg_level_name(r->level), policy_reason_name(got),
-				policy_reason_name(r->want));
+			            "got %s, want %s\n",
+			    i, msg_tlp_name(r->tlp), msg_kind_name(r->kind), s_node_names[r->self],
+			    s_node_names[r->source], s_node_names[r->peer],
+			    msg_level_name(r->level), policy_reason_name(got),
+			    policy_reason_name(r->want));
 			failures++;
 		}
 	}
@@ -248,17 +249,15 @@ test_send_origin(void **state)
 		enum policy_reason want;
 	} rows[] = {
 		{ CLEAR, O, BLOCKED, X, POLICY_ORIGIN_BLOCKED },
-		{ GREEN, O, BLOCKED, X, POLICY_ORIGIN_BLOCKED },
-		{ GREEN, O, MEMBER, X, POLICY_OK },
+		{ GREEN, O, BLOCKED, X, POLICY_ORIGIN_BLOCKED }, { GREEN, O, MEMBER, X, POLICY_OK },
 		{ CLEAR, O, BLOCKED, O, POLICY_PEER_BLOCKED },
 		{ GREEN, Y, BLOCKED, X, POLICY_OK }, /* an entry of another node */
 		{ CLEAR, O, EXTERNAL, X, POLICY_OK },
 		{ GREEN, O, EXTERNAL, X, POLICY_ORIGIN_EXTERNAL },
 		{ AMBER, O, EXTERNAL, X, POLICY_ORIGIN_EXTERNAL },
 		{ RED, O, EXTERNAL, X, POLICY_ORIGIN_EXTERNAL },
-		{ GREEN, O, EXTERNAL, O, POLICY_EXTERNAL },   /* the peer's level first */
-		{ RED, O, EXTERNAL, O, POLICY_EXTERNAL },
-		{ CLEAR, O, EXTERNAL, O, POLICY_OK },
+		{ GREEN, O, EXTERNAL, O, POLICY_EXTERNAL }, /* the peer's level first */
+		{ RED, O, EXTERNAL, O, POLICY_EXTERNAL }, { CLEAR, O, EXTERNAL, O, POLICY_OK },
 		{ GREEN, Y, EXTERNAL, X, POLICY_OK }, /* an entry of another node */
 	};
 
@@ -266,11 +265,12 @@ test_send_origin(void **state)
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct policy_msg m = s_msg(rows[i].tlp, INCIDENT, NONE);
 		struct trust_peer origin = s_entry(rows[i].entry, rows[i].level, false);
-		struct trust_peer peer = s_entry(rows[i].peer, rows[i].peer == O ? rows[i].level : MEMBER, false);
+		struct trust_peer peer = s_entry(rows[i].peer,
+		    rows[i].peer == O ? rows[i].level : MEMBER, false);
 		enum policy_reason got = policy_may_send(&m, s_id[R1], NULL, &origin, &peer);
 		if (got != rows[i].want)
 			print_error("row %zu: got %s, want %s\n", i, policy_reason_name(got),
-				policy_reason_name(rows[i].want));
+			    policy_reason_name(rows[i].want));
 		assert_int_equal(got, rows[i].want);
 	}
 	/* A roster message with an addressed TLP is refused before the origin's
@@ -280,8 +280,9 @@ test_send_origin(void **state)
 		struct trust_peer origin = s_entry(O, EXTERNAL, false);
 		struct trust_peer peer = s_entry(X, MEMBER, false);
 		assert_int_equal(policy_may_send(&m, s_id[R1], NULL, &origin, &peer),
-			POLICY_ROSTER_ADDRESSED);
-		assert_int_equal(policy_may_send(&m, s_id[R1], &peer, &origin, &peer), POLICY_SOURCE);
+		    POLICY_ROSTER_ADDRESSED);
+		assert_int_equal(policy_may_send(&m, s_id[R1], &peer, &origin, &peer),
+		    POLICY_SOURCE);
 	}
 	/* This node's own messages: an entry that names self is not consulted. */
 	{
@@ -296,13 +297,13 @@ test_send_origin(void **state)
 
 /* The trust entry of the origin that the caller passes. */
 enum origin_entry {
-	OE_NULL,     /* none: unknown, or self is the origin */
-	OE_SENDER,   /* the sender's own entry: the sender is the origin */
+	OE_NULL,   /* none: unknown, or self is the origin */
+	OE_SENDER, /* the sender's own entry: the sender is the origin */
 	OE_MEMBER,
 	OE_EXTERNAL,
 	OE_BLOCKED,
-	OE_COORD,    /* member and coordinator */
-	OE_WRONG,    /* an entry for another node (a caller's mistake) */
+	OE_COORD, /* member and coordinator */
+	OE_WRONG, /* an entry for another node (a caller's mistake) */
 };
 
 static const struct accept_row {
@@ -311,7 +312,7 @@ static const struct accept_row {
 	enum node self, sender; /* sender NONE: not in the trust list */
 	enum msg_level level;   /* the sender's */
 	enum origin_entry origin;
-	enum node ref;          /* retract: origin of the retracted message, NONE unknown */
+	enum node ref; /* retract: origin of the retracted message, NONE unknown */
 	enum policy_reason want;
 } s_accept[] = {
 	/* TLP x level x role (origin, recipient, relay) */
@@ -440,28 +441,44 @@ test_accept_table(void **state)
 	for (size_t i = 0; i < sizeof s_accept / sizeof s_accept[0]; i++) {
 		const struct accept_row *r = &s_accept[i];
 		struct policy_msg m = s_msg(r->tlp, r->kind, r->ref);
-		struct trust_peer sender = s_entry(r->sender == NONE ? Y : r->sender, r->level, false);
+		struct trust_peer sender = s_entry(r->sender == NONE ? Y : r->sender, r->level,
+		    false);
 		struct trust_peer origin;
 		const struct trust_peer *op = &origin;
 		enum policy_reason got;
 
 		switch (r->origin) {
-		case OE_NULL: op = NULL; break;
-		case OE_SENDER: op = &sender; break;
-		case OE_MEMBER: origin = s_entry(O, MEMBER, false); break;
-		case OE_EXTERNAL: origin = s_entry(O, EXTERNAL, false); break;
-		case OE_BLOCKED: origin = s_entry(O, BLOCKED, false); break;
-		case OE_COORD: origin = s_entry(O, MEMBER, true); break;
-		case OE_WRONG: origin = s_entry(Y, MEMBER, true); break;
+		case OE_NULL:
+			op = NULL;
+			break;
+		case OE_SENDER:
+			op = &sender;
+			break;
+		case OE_MEMBER:
+			origin = s_entry(O, MEMBER, false);
+			break;
+		case OE_EXTERNAL:
+			origin = s_entry(O, EXTERNAL, false);
+			break;
+		case OE_BLOCKED:
+			origin = s_entry(O, BLOCKED, false);
+			break;
+		case OE_COORD:
+			origin = s_entry(O, MEMBER, true);
+			break;
+		case OE_WRONG:
+			origin = s_entry(Y, MEMBER, true);
+			break;
 		}
 		got = policy_may_accept(&m, s_id[r->self], r->sender == NONE ? NULL : &sender, op);
 		if (got != r->want) {
-			print_error("accept row %zu (%s %s, self %s, sender %s %s, origin entry %d, "
-				    "ref %s): got %s, want %s\n", i, msg_tlp_name(r->tlp),
-				msg_kind_name(r->kind), s_node_names[r->self],
-				s_node_names[r->sender], msg_level_name(r->level), (int)r->origin,
-				s_node_names[r->ref], policy_reason_name(got),
-				policy_reason_name(r->want));
+			print_error("accept row %zu (%s %s, self %s, sender %s %s, origin entry "
+			            "%d, "
+			            "ref %s): got %s, want %s\n",
+			    i, msg_tlp_name(r->tlp), msg_kind_name(r->kind), s_node_names[r->self],
+			    s_node_names[r->sender], msg_level_name(r->level), (int)r->origin,
+			    s_node_names[r->ref], policy_reason_name(got),
+			    policy_reason_name(r->want));
 			failures++;
 		}
 	}
@@ -470,9 +487,9 @@ test_accept_table(void **state)
 
 /* ---- time -------------------------------------------------------------- */
 
-#define NOW UINT64_C(1700000000000)
+#define NOW  UINT64_C(1700000000000)
 #define SKEW POLICY_MAX_SKEW_MS
-#define DAY UINT64_C(86400000)
+#define DAY  UINT64_C(86400000)
 
 static void
 test_time(void **state)
@@ -517,7 +534,7 @@ test_time(void **state)
 		got = policy_time_ok(&m, rows[i].now, rows[i].retention);
 		if (got != rows[i].want)
 			print_error("time row %zu: got %s, want %s\n", i, policy_reason_name(got),
-				policy_reason_name(rows[i].want));
+			    policy_reason_name(rows[i].want));
 		assert_int_equal(got, rows[i].want);
 	}
 	assert_int_equal(POLICY_MAX_SKEW_MS, 3600000);
@@ -555,11 +572,11 @@ test_provisional(void **state)
 		assert_int_equal(rows[i].r, i);
 		if (policy_reason_provisional(rows[i].r) != rows[i].provisional)
 			print_error("%s: provisional %d\n", policy_reason_name(rows[i].r),
-				!rows[i].provisional);
+			    !rows[i].provisional);
 		assert_int_equal(policy_reason_provisional(rows[i].r), rows[i].provisional);
 	}
 	assert_false(policy_reason_provisional((enum policy_reason)POLICY_REASON_COUNT));
-	assert_false(policy_reason_provisional((enum policy_reason)-1));
+	assert_false(policy_reason_provisional((enum policy_reason) - 1));
 }
 
 /* ---- names and the message view --------------------------------------- */
@@ -596,12 +613,12 @@ test_reason_names(void **state)
 		assert_true(strlen(policy_reason_str(rows[i].r)) > 5);
 		for (size_t j = 0; j < i; j++)
 			assert_string_not_equal(policy_reason_str(rows[i].r),
-				policy_reason_str(rows[j].r));
+			    policy_reason_str(rows[j].r));
 	}
 	assert_string_equal(policy_reason_str(POLICY_EXTERNAL),
-		"the peer is external: it exchanges TLP:CLEAR only");
+	    "the peer is external: it exchanges TLP:CLEAR only");
 	assert_string_equal(policy_reason_name((enum policy_reason)POLICY_REASON_COUNT), "unknown");
-	assert_string_equal(policy_reason_str((enum policy_reason)-1), "unknown reason");
+	assert_string_equal(policy_reason_str((enum policy_reason) - 1), "unknown reason");
 }
 
 static void
@@ -634,7 +651,8 @@ test_msg_of(void **state)
 		struct trust_peer peer = s_entry(R2, MEMBER, false);
 		assert_int_equal(policy_may_send(&pm, s_id[O], NULL, NULL, &peer), POLICY_OK);
 		peer = s_entry(X, MEMBER, false);
-		assert_int_equal(policy_may_send(&pm, s_id[O], NULL, NULL, &peer), POLICY_NOT_RECIPIENT);
+		assert_int_equal(policy_may_send(&pm, s_id[O], NULL, NULL, &peer),
+		    POLICY_NOT_RECIPIENT);
 	}
 	msg_destroy(&m);
 }

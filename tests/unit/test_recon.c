@@ -45,7 +45,7 @@ s_set(const struct ids *common, const uint64_t *ct, const struct ids *own, const
  * the other side's need list. */
 static bool
 s_found(const uint8_t id[32], const struct recon_set *s, const struct recon_result *mine,
-	const struct recon_result *theirs)
+    const struct recon_result *theirs)
 {
 	for (size_t i = 0; i < mine->nhave; i++)
 		if (memcmp(recon_set_id(s, mine->have[i], NULL), id, 32) == 0)
@@ -59,7 +59,7 @@ s_found(const uint8_t id[32], const struct recon_set *s, const struct recon_resu
 /* Runs a whole exchange; returns the number of messages. */
 static int
 s_exchange(struct recon_set *a, struct recon_set *b, struct recon_result *ra,
-	struct recon_result *rb, size_t *bytes)
+    struct recon_result *rb, size_t *bytes)
 {
 	struct recon_buf msg = { 0 }, reply = { 0 };
 	int msgs = 1;
@@ -70,7 +70,8 @@ s_exchange(struct recon_set *a, struct recon_set *b, struct recon_result *ra,
 	for (;;) {
 		struct recon_set *who = msgs % 2 ? b : a;
 		reply.len = 0;
-		assert_int_equal(recon_reply(who, msg.p, msg.len, &reply, msgs % 2 ? rb : ra), RECON_OK);
+		assert_int_equal(recon_reply(who, msg.p, msg.len, &reply, msgs % 2 ? rb : ra),
+		    RECON_OK);
 		*bytes += reply.len;
 		if (reply.len == 0)
 			break;
@@ -160,17 +161,20 @@ test_hostile(void **state)
 		size_t n;
 		int err;
 	} cases[] = {
-		{ { 0x02 }, 1, RECON_E_VERSION },
-		{ { 0 }, 0, RECON_E_VERSION },
+		{ { 0x02 }, 1, RECON_E_VERSION }, { { 0 }, 0, RECON_E_VERSION },
 		{ { 0x01, 0x05 }, 2, RECON_E_TRUNCATED },
-		{ { 0x01, 0x80, 0x00, 0x00, 0x00 }, 5, RECON_E_VARINT },            /* needless zero byte */
-		{ { 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f }, 11, RECON_E_VARINT },
-		{ { 0x01, 0x05, 0x21 }, 3, RECON_E_BOUND },                        /* prefix of 33 */
+		{ { 0x01, 0x80, 0x00, 0x00, 0x00 }, 5, RECON_E_VARINT }, /* needless zero byte */
+		{ { 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f }, 11,
+		    RECON_E_VARINT },
+		{ { 0x01, 0x05, 0x21 }, 3, RECON_E_BOUND }, /* prefix of 33 */
 		{ { 0x01, 0x05, 0x00, 0x09 }, 4, RECON_E_MODE },
-		{ { 0x01, 0x05, 0x00, 0x00, 0x01, 0x00, 0x00 }, 7, RECON_E_BOUND }, /* same bound twice */
-		{ { 0x01, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00 }, 7, RECON_E_BOUND }, /* after infinity */
-		{ { 0x01, 0x05, 0x00, 0x02, 0xff, 0xff, 0x03 }, 7, RECON_E_TRUNCATED }, /* id list count */
-		{ { 0x01, 0x05, 0x00, 0x01, 0xaa }, 5, RECON_E_TRUNCATED },         /* fingerprint */
+		{ { 0x01, 0x05, 0x00, 0x00, 0x01, 0x00, 0x00 }, 7,
+		    RECON_E_BOUND }, /* same bound twice */
+		{ { 0x01, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00 }, 7,
+		    RECON_E_BOUND }, /* after infinity */
+		{ { 0x01, 0x05, 0x00, 0x02, 0xff, 0xff, 0x03 }, 7,
+		    RECON_E_TRUNCATED },                                    /* id list count */
+		{ { 0x01, 0x05, 0x00, 0x01, 0xaa }, 5, RECON_E_TRUNCATED }, /* fingerprint */
 	};
 
 	assert_int_equal(recon_set_add(s, 7, id), 0);
@@ -235,7 +239,8 @@ test_vector(void **state)
 		}
 		nmsg++;
 		reply.len = 0;
-		assert_int_equal(recon_reply(set[nmsg % 2], msg.p, msg.len, &reply, &r[nmsg % 2]), RECON_OK);
+		assert_int_equal(recon_reply(set[nmsg % 2], msg.p, msg.len, &reply, &r[nmsg % 2]),
+		    RECON_OK);
 		if (reply.len == 0)
 			break;
 		struct recon_buf t = msg;

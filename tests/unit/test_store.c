@@ -42,9 +42,9 @@
 #include "testutil.h"
 #include "util.h"
 
-#define NKEYS 4
+#define NKEYS  4
 #define MAXIOC 8
-#define LIMIT (64ull << 20)
+#define LIMIT  (64ull << 20)
 
 /* ---- test messages ---------------------------------------------------- */
 
@@ -52,7 +52,7 @@ static struct {
 	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
 	uint8_t sk[crypto_sign_SECRETKEYBYTES];
 } s_keys[NKEYS];
-static const uint8_t s_node[32] = {'n', 'o', 'd', 'e'};
+static const uint8_t s_node[32] = { 'n', 'o', 'd', 'e' };
 
 /* clang-format off */
 #define IOC(s) { (s), sizeof(s) - 1 }
@@ -320,7 +320,7 @@ test_open(void **state)
 	struct store *st = (struct store *)1;
 	struct stat sb;
 	char path[160];
-	uint8_t other[32] = {'o', 't', 'h', 'e', 'r'};
+	uint8_t other[32] = { 'o', 't', 'h', 'e', 'r' };
 
 	assert_int_equal(stat(f->dir, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
@@ -352,12 +352,12 @@ test_open(void **state)
 /* Write one entry straight into a database of the closed store. */
 static void
 s_raw(const char *dir, const char *db, unsigned int flags, bool del, const void *k, size_t kl,
-      const void *v, size_t vl)
+    const void *v, size_t vl)
 {
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
-	MDB_val key = {kl, (void *)(uintptr_t)k}, val = {vl, (void *)(uintptr_t)v};
+	MDB_val key = { kl, (void *)(uintptr_t)k }, val = { vl, (void *)(uintptr_t)v };
 
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
@@ -379,7 +379,7 @@ s_raw_has(const char *dir, const char *db, unsigned int flags, const void *k, si
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
-	MDB_val key = {kl, (void *)(uintptr_t)k}, val;
+	MDB_val key = { kl, (void *)(uintptr_t)k }, val;
 	int rc;
 
 	assert_int_equal(mdb_env_create(&env), 0);
@@ -398,7 +398,7 @@ test_open_version_and_garbage(void **state)
 {
 	struct fx *f = *state;
 	struct store *st;
-	uint8_t two[4] = {0, 0, 0, 2};
+	uint8_t two[4] = { 0, 0, 0, 2 };
 	char dir[160], path[200];
 	int fd;
 
@@ -447,19 +447,19 @@ test_put_get(void **state)
 {
 	struct fx *f = *state;
 	struct tmsg m[3] = {
-	        {.origin = 0,
-	         .seq = 1,
-	         .time = 5000,
-	         .nioc = 1,
-	         .ioc = {IOC("192.0.2.1")},
-	         .pad = 10},
-	        {.origin = 0, .seq = 2, .time = 6000, .pad = 3000},
-	        {.origin = 1, .seq = 1, .time = 5500, .pad = 0},
+		{ .origin = 0,
+		    .seq = 1,
+		    .time = 5000,
+		    .nioc = 1,
+		    .ioc = { IOC("192.0.2.1") },
+		    .pad = 10 },
+		{ .origin = 0, .seq = 2, .time = 6000, .pad = 3000 },
+		{ .origin = 1, .seq = 1, .time = 5500, .pad = 0 },
 	};
 	struct built b[4];
 	struct store_stats ss;
 	struct got g;
-	uint8_t absent[32] = {1};
+	uint8_t absent[32] = { 1 };
 	int res[3];
 
 	assert_int_equal(s_put(f, m, 3, b, res), STORE_OK);
@@ -499,10 +499,10 @@ static void
 test_put_invalid(void **state)
 {
 	struct fx *f = *state;
-	struct tmsg m = {.origin = 0, .seq = 1, .time = 1, .nioc = 1, .ioc = {IOC("x")}};
+	struct tmsg m = { .origin = 0, .seq = 1, .time = 1, .nioc = 1, .ioc = { IOC("x") } };
 	struct built b[2];
 	struct store_rec r[2];
-	struct store_ioc empty = {"", 0};
+	struct store_ioc empty = { "", 0 };
 	struct store_stats ss;
 	int res[2];
 
@@ -543,11 +543,11 @@ test_duplicates(void **state)
 {
 	struct fx *f = *state;
 	struct tmsg m[3] = {
-	        {.origin = 0, .seq = 1, .time = 100, .nioc = 1, .ioc = {IOC("dup.example")}},
-	        {.origin = 0, .seq = 2, .time = 200, .nioc = 1, .ioc = {IOC("dup.example")}},
-	        {.origin = 0, .seq = 3, .time = 300},
+		{ .origin = 0, .seq = 1, .time = 100, .nioc = 1, .ioc = { IOC("dup.example") } },
+		{ .origin = 0, .seq = 2, .time = 200, .nioc = 1, .ioc = { IOC("dup.example") } },
+		{ .origin = 0, .seq = 3, .time = 300 },
 	};
-	struct tmsg batch1[3] = {m[0], m[1], m[0]}, batch2[2] = {m[1], m[2]};
+	struct tmsg batch1[3] = { m[0], m[1], m[0] }, batch2[2] = { m[1], m[2] };
 	struct built b[5];
 	struct store_stats ss;
 	size_t nm, no;
@@ -580,7 +580,7 @@ test_last_seq(void **state)
 	struct fx *f = *state;
 	struct tmsg m[8];
 	struct built b[8], extra;
-	uint8_t unknown[32] = {5};
+	uint8_t unknown[32] = { 5 };
 	uint64_t last = 99;
 	size_t removed;
 	int res[8];
@@ -589,13 +589,13 @@ test_last_seq(void **state)
 	store_destroy(&f->st);
 	(void)tu_rmrf(f->dir);
 	assert_int_equal(store_open(&f->st, f->dir, s_keys[0].pk, LIMIT, s_index, &f->ti),
-	                 STORE_OK);
+	    STORE_OK);
 	assert_int_equal(store_last_seq(f->st, s_keys[0].pk, &last), STORE_OK);
 	assert_int_equal(last, 0);
 	for (int i = 0; i < 8; i++)
-		m[i] = (struct tmsg){.origin = i < 3,
-		                     .seq = i < 3 ? (uint64_t)i + 101 : (uint64_t)i * 10,
-		                     .time = 100 + (uint64_t)i};
+		m[i] = (struct tmsg){ .origin = i < 3,
+			.seq = i < 3 ? (uint64_t)i + 101 : (uint64_t)i * 10,
+			.time = 100 + (uint64_t)i };
 	assert_int_equal(s_put(f, m, 8, b, res), STORE_OK);
 	assert_int_equal(store_last_seq(f->st, s_keys[0].pk, &last), STORE_OK);
 	assert_int_equal(last, 70);
@@ -611,7 +611,7 @@ test_last_seq(void **state)
 	assert_int_equal(removed, 8);
 	store_destroy(&f->st);
 	assert_int_equal(store_open(&f->st, f->dir, s_keys[0].pk, LIMIT, s_index, &f->ti),
-	                 STORE_OK);
+	    STORE_OK);
 	assert_int_equal(store_last_seq(f->st, s_keys[0].pk, &last), STORE_OK);
 	assert_int_equal(last, 70);
 	assert_int_equal(store_last_seq(f->st, s_keys[1].pk, &last), STORE_OK);
@@ -623,9 +623,9 @@ test_last_seq(void **state)
 	assert_int_equal(s_put(f, &m[7], 1, &extra, res), STORE_OK);
 	s_unbuild(&extra);
 	store_destroy(&f->st);
-	s_raw(f->dir, "meta", 0, false, "seq", 3, (uint8_t[8]){0, 0, 0, 0, 0, 0, 0, 70}, 8);
+	s_raw(f->dir, "meta", 0, false, "seq", 3, (uint8_t[8]){ 0, 0, 0, 0, 0, 0, 0, 70 }, 8);
 	assert_int_equal(store_open(&f->st, f->dir, s_keys[0].pk, LIMIT, s_index, &f->ti),
-	                 STORE_OK);
+	    STORE_OK);
 	assert_int_equal(store_check(f->st, NULL, 0), STORE_E_CORRUPT);
 	for (int i = 0; i < 8; i++)
 		s_unbuild(&b[i]);
@@ -661,9 +661,9 @@ test_range(void **state)
 	int res[N], n;
 
 	for (int i = 0; i < N; i++) {
-		m[i] = (struct tmsg){.origin = i % 2,
-		                     .seq = (uint64_t)i,
-		                     .time = 10000 + (uint64_t)(i % 10) * 1000};
+		m[i] = (struct tmsg){ .origin = i % 2,
+			.seq = (uint64_t)i,
+			.time = 10000 + (uint64_t)(i % 10) * 1000 };
 	}
 	assert_int_equal(s_put(f, m, N, b, res), STORE_OK);
 	for (int i = 0; i < N; i++) {
@@ -704,7 +704,7 @@ test_range(void **state)
 		s_got_reset(&g);
 		for (int page = 0; page < 20; page++) {
 			n = store_range(f->st, 0, UINT64_MAX, desc, after, lim, s_collect, &g,
-			                &pos);
+			    &pos);
 			assert_true(n >= 0);
 			if (n == 0)
 				break;
@@ -748,16 +748,16 @@ test_by_origin(void **state)
 	struct tmsg m[9];
 	struct built b[9];
 	struct got g;
-	uint8_t unknown[32] = {9};
+	uint8_t unknown[32] = { 9 };
 	int res[9];
-	const uint64_t seqs[6] = {1, 2, 3, 3, 4, 5};
+	const uint64_t seqs[6] = { 1, 2, 3, 3, 4, 5 };
 
 	for (int i = 0; i < 5; i++)
-		m[i] = (struct tmsg){.origin = 0, .seq = (uint64_t)(5 - i), .time = 100};
+		m[i] = (struct tmsg){ .origin = 0, .seq = (uint64_t)(5 - i), .time = 100 };
 	for (int i = 5; i < 8; i++)
-		m[i] = (struct tmsg){.origin = 1, .seq = (uint64_t)(i - 4), .time = 100};
+		m[i] = (struct tmsg){ .origin = 1, .seq = (uint64_t)(i - 4), .time = 100 };
 	/* Another message with origin 0's seq 3: both are kept. */
-	m[8] = (struct tmsg){.origin = 0, .seq = 3, .time = 200};
+	m[8] = (struct tmsg){ .origin = 0, .seq = 3, .time = 200 };
 	assert_int_equal(s_put(f, m, 9, b, res), STORE_OK);
 
 	s_got_reset(&g);
@@ -781,20 +781,20 @@ test_by_ioc(void **state)
 {
 	struct fx *f = *state;
 	struct tmsg m[5] = {
-	        {.origin = 0, .seq = 1, .time = 1, .nioc = 1, .ioc = {IOC("203.0.113.7")}},
-	        {.origin = 0,
-	         .seq = 2,
-	         .time = 2,
-	         .nioc = 2,
-	         .ioc = {IOC("203.0.113.7"), IOC("bad.example")}},
-	        {.origin = 1, .seq = 1, .time = 3, .nioc = 1, .ioc = {IOC("203.0.113.7")}},
-	        {.origin = 0, .seq = 3, .time = 4, .nioc = 1, .ioc = {IOC("bad.example")}},
-	        /* The same value twice in one message counts once. */
-	        {.origin = 2,
-	         .seq = 1,
-	         .time = 5,
-	         .nioc = 2,
-	         .ioc = {IOC("twice.example"), IOC("twice.example")}},
+		{ .origin = 0, .seq = 1, .time = 1, .nioc = 1, .ioc = { IOC("203.0.113.7") } },
+		{ .origin = 0,
+		    .seq = 2,
+		    .time = 2,
+		    .nioc = 2,
+		    .ioc = { IOC("203.0.113.7"), IOC("bad.example") } },
+		{ .origin = 1, .seq = 1, .time = 3, .nioc = 1, .ioc = { IOC("203.0.113.7") } },
+		{ .origin = 0, .seq = 3, .time = 4, .nioc = 1, .ioc = { IOC("bad.example") } },
+		/* The same value twice in one message counts once. */
+		{ .origin = 2,
+		    .seq = 1,
+		    .time = 5,
+		    .nioc = 2,
+		    .ioc = { IOC("twice.example"), IOC("twice.example") } },
 	};
 	struct built b[5];
 	struct got g;
@@ -852,10 +852,10 @@ test_long_ioc(void **state)
 	static const char nul[] = "\0abc";
 	struct tmsg m[4];
 	struct built b[4];
-	struct store_ioc i1 = {v1, sizeof v1}, i2 = {v2, sizeof v2};
-	struct store_ioc i480 = {v480, sizeof v480}, i481 = {v481, sizeof v481};
-	struct store_ioc inul = {nul, 4}, iabc = {nul + 1, 3};
-	char fake[33] = {0}; /* what "\0abc"'s key would be without rehashing */
+	struct store_ioc i1 = { v1, sizeof v1 }, i2 = { v2, sizeof v2 };
+	struct store_ioc i480 = { v480, sizeof v480 }, i481 = { v481, sizeof v481 };
+	struct store_ioc inul = { nul, 4 }, iabc = { nul + 1, 3 };
+	char fake[33] = { 0 }; /* what "\0abc"'s key would be without rehashing */
 	size_t nm, no, removed;
 	int res[4];
 
@@ -864,10 +864,10 @@ test_long_ioc(void **state)
 	v2[sizeof v2 - 1] = 'b'; /* same first 480 bytes */
 	memset(v480, 'c', sizeof v480);
 	memset(v481, 'c', sizeof v481);
-	m[0] = (struct tmsg){.origin = 0, .seq = 1, .time = 1, .nioc = 2, .ioc = {i1, i480}};
-	m[1] = (struct tmsg){.origin = 1, .seq = 1, .time = 2, .nioc = 2, .ioc = {i1, i481}};
-	m[2] = (struct tmsg){.origin = 0, .seq = 2, .time = 3, .nioc = 1, .ioc = {i2}};
-	m[3] = (struct tmsg){.origin = 2, .seq = 1, .time = 4, .nioc = 2, .ioc = {inul, iabc}};
+	m[0] = (struct tmsg){ .origin = 0, .seq = 1, .time = 1, .nioc = 2, .ioc = { i1, i480 } };
+	m[1] = (struct tmsg){ .origin = 1, .seq = 1, .time = 2, .nioc = 2, .ioc = { i1, i481 } };
+	m[2] = (struct tmsg){ .origin = 0, .seq = 2, .time = 3, .nioc = 1, .ioc = { i2 } };
+	m[3] = (struct tmsg){ .origin = 2, .seq = 1, .time = 4, .nioc = 2, .ioc = { inul, iabc } };
 	assert_int_equal(s_put(f, m, 4, b, res), STORE_OK);
 
 	assert_int_equal(store_ioc_count(f->st, v1, sizeof v1, &nm, &no), STORE_OK);
@@ -897,7 +897,7 @@ test_long_ioc(void **state)
 	/* The keys on disk: up to 480 bytes as they are, else 0x00 || hash. */
 	store_destroy(&f->st);
 	{
-		uint8_t hk[33] = {0};
+		uint8_t hk[33] = { 0 };
 		unsigned int dup = MDB_DUPSORT | MDB_DUPFIXED;
 
 		assert_true(s_raw_has(f->dir, "ioc", dup, v480, sizeof v480));
@@ -924,23 +924,23 @@ static void
 test_by_ref(void **state)
 {
 	struct fx *f = *state;
-	struct tmsg root = {.origin = 0, .seq = 1, .time = 1};
+	struct tmsg root = { .origin = 0, .seq = 1, .time = 1 };
 	struct tmsg m;
 	struct built b[6];
 	struct got g;
-	uint8_t unknown[32] = {7};
+	uint8_t unknown[32] = { 7 };
 	int res[1];
 
 	assert_int_equal(s_put(f, &root, 1, &b[0], res), STORE_OK);
 	/* Three replies in three batches, then a reply to a reply. */
 	for (int i = 1; i <= 3; i++) {
-		m = (struct tmsg){.origin = i % 2,
-		                  .seq = (uint64_t)i + 1,
-		                  .time = 10 - (uint64_t)i,
-		                  .ref = b[0].rec.id};
+		m = (struct tmsg){ .origin = i % 2,
+			.seq = (uint64_t)i + 1,
+			.time = 10 - (uint64_t)i,
+			.ref = b[0].rec.id };
 		assert_int_equal(s_put(f, &m, 1, &b[i], res), STORE_OK);
 	}
-	m = (struct tmsg){.origin = 2, .seq = 1, .time = 20, .ref = b[1].rec.id};
+	m = (struct tmsg){ .origin = 2, .seq = 1, .time = 20, .ref = b[1].rec.id };
 	assert_int_equal(s_put(f, &m, 1, &b[4], res), STORE_OK);
 
 	s_got_reset(&g);
@@ -963,25 +963,25 @@ static void
 test_expire(void **state)
 {
 	struct fx *f = *state;
-	uint8_t r[32] = {'R'};
+	uint8_t r[32] = { 'R' };
 	struct tmsg m[5] = {
-	        /* old */
-	        {.origin = 0,
-	         .seq = 1,
-	         .time = 100,
-	         .ref = r,
-	         .nioc = 2,
-	         .ioc = {IOC("x.example"), IOC("z.example")}},
-	        {.origin = 1,
-	         .seq = 1,
-	         .time = 200,
-	         .ref = r,
-	         .nioc = 1,
-	         .ioc = {IOC("x.example")}},
-	        {.origin = 1, .seq = 2, .time = 300, .nioc = 1, .ioc = {IOC("q.example")}},
-	        /* new */
-	        {.origin = 0, .seq = 2, .time = 10000, .nioc = 1, .ioc = {IOC("x.example")}},
-	        {.origin = 1, .seq = 3, .time = 20000, .nioc = 1, .ioc = {IOC("q.example")}},
+		/* old */
+		{ .origin = 0,
+		    .seq = 1,
+		    .time = 100,
+		    .ref = r,
+		    .nioc = 2,
+		    .ioc = { IOC("x.example"), IOC("z.example") } },
+		{ .origin = 1,
+		    .seq = 1,
+		    .time = 200,
+		    .ref = r,
+		    .nioc = 1,
+		    .ioc = { IOC("x.example") } },
+		{ .origin = 1, .seq = 2, .time = 300, .nioc = 1, .ioc = { IOC("q.example") } },
+		/* new */
+		{ .origin = 0, .seq = 2, .time = 10000, .nioc = 1, .ioc = { IOC("x.example") } },
+		{ .origin = 1, .seq = 3, .time = 20000, .nioc = 1, .ioc = { IOC("q.example") } },
 	};
 	struct built b[6];
 	struct store_stats ss;
@@ -991,12 +991,12 @@ test_expire(void **state)
 
 	assert_int_equal(s_put(f, m, 5, b, res), STORE_OK);
 	/* A reply to the first, old as well. */
-	m[0] = (struct tmsg){.origin = 2,
-	                     .seq = 1,
-	                     .time = 400,
-	                     .ref = b[0].rec.id,
-	                     .nioc = 1,
-	                     .ioc = {IOC("q.example")}};
+	m[0] = (struct tmsg){ .origin = 2,
+		.seq = 1,
+		.time = 400,
+		.ref = b[0].rec.id,
+		.nioc = 1,
+		.ioc = { IOC("q.example") } };
 	assert_int_equal(s_put(f, m, 1, b + 5, res), STORE_OK);
 	assert_int_equal(store_ioc_count(f->st, "x.example", 9, &nm, &no), STORE_OK);
 	assert_int_equal(nm, 3);
@@ -1055,23 +1055,26 @@ test_expire_many(void **state)
 {
 	struct fx *f = *state;
 	static const struct store_ioc pool[5] = {
-	        IOC("192.0.2.1"), IOC("192.0.2.2"), IOC("a.example"),
-	        IOC("b.example"), IOC("c.example"),
+		IOC("192.0.2.1"),
+		IOC("192.0.2.2"),
+		IOC("a.example"),
+		IOC("b.example"),
+		IOC("c.example"),
 	};
 	struct tmsg m[50];
 	struct built b[50];
-	uint64_t seq[NKEYS] = {0};
+	uint64_t seq[NKEYS] = { 0 };
 	size_t old = 0, removed, nm, no;
 	int res[50];
 
 	for (int batch = 0; batch < 12; batch++) {
 		for (int i = 0; i < 50; i++) {
 			int o = (int)randombytes_uniform(3);
-			m[i] = (struct tmsg){.origin = o,
-			                     .seq = ++seq[o],
-			                     .time = randombytes_uniform(100000),
-			                     .nioc = randombytes_uniform(4),
-			                     .pad = randombytes_uniform(300)};
+			m[i] = (struct tmsg){ .origin = o,
+				.seq = ++seq[o],
+				.time = randombytes_uniform(100000),
+				.nioc = randombytes_uniform(4),
+				.pad = randombytes_uniform(300) };
 			for (size_t j = 0; j < m[i].nioc; j++)
 				m[i].ioc[j] = pool[randombytes_uniform(5)];
 			old += m[i].time < 40000;
@@ -1085,13 +1088,13 @@ test_expire_many(void **state)
 	assert_int_equal(removed, old);
 	assert_int_equal(store_range(f->st, 0, 39999, false, NULL, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(store_range(f->st, 0, UINT64_MAX, false, NULL, 0, NULL, NULL, NULL),
-	                 600 - old);
+	    600 - old);
 	s_check_ok(f);
 	assert_int_equal(store_expire(f->st, 70000, 7, &removed), STORE_OK);
 	s_check_ok(f);
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(store_ioc_count(f->st, pool[i].value, pool[i].len, &nm, &no),
-		                 STORE_OK);
+		    STORE_OK);
 		assert_true(no <= 3 && no <= nm);
 	}
 }
@@ -1109,8 +1112,8 @@ static void
 test_lkey_never_reused(void **state)
 {
 	struct fx *f = *state;
-	struct tmsg m[3] = { { .origin = 0, .seq = 1, .time = 300 }, { .origin = 0, .seq = 2, .time = 200 },
-		{ .origin = 0, .seq = 3, .time = 100 } };
+	struct tmsg m[3] = { { .origin = 0, .seq = 1, .time = 300 },
+		{ .origin = 0, .seq = 2, .time = 200 }, { .origin = 0, .seq = 3, .time = 100 } };
 	struct tmsg late = { .origin = 0, .seq = 4, .time = 400 };
 	struct built b[3], bl;
 	int res[3];
@@ -1143,12 +1146,12 @@ test_expire_keep(void **state)
 	int res[10];
 
 	for (int i = 0; i < 10; i++)
-		m[i] = (struct tmsg){.origin = i % 2,
-		                     .seq = (uint64_t)i + 1,
-		                     .time = (uint64_t)i + 1,
-		                     .nioc = 1,
-		                     .ioc = {IOC("keep.example")},
-		                     .keep = i == 0 || i == 2 || i == 3 || i == 6};
+		m[i] = (struct tmsg){ .origin = i % 2,
+			.seq = (uint64_t)i + 1,
+			.time = (uint64_t)i + 1,
+			.nioc = 1,
+			.ioc = { IOC("keep.example") },
+			.keep = i == 0 || i == 2 || i == 3 || i == 6 };
 	assert_int_equal(s_put(f, m, 10, b, res), STORE_OK);
 	/* times 1..7 are older: 1, 3, 4 and 7 are kept, 2, 5 and 6 go; two
 	 * per transaction, so that a transaction ends beside kept ones. */
@@ -1195,9 +1198,9 @@ s_verify(void *arg, const uint8_t *bytes, size_t len, char *why, size_t whylen)
 		v->seen[v->calls] = rec.seq;
 	v->calls++;
 	rc = crypto_sign_open(plain, &plen, bytes, len, s_keys[0].pk) == 0 ||
-	             crypto_sign_open(plain, &plen, bytes, len, s_keys[1].pk) == 0
-	         ? 0
-	         : -1;
+	        crypto_sign_open(plain, &plen, bytes, len, s_keys[1].pk) == 0
+	    ? 0
+	    : -1;
 	free(plain);
 	if (rc != 0)
 		snprintf(why, whylen, "signature does not verify");
@@ -1209,12 +1212,12 @@ test_check_each(void **state)
 {
 	struct fx *f = *state;
 	struct tmsg m[3] = {
-	        {.origin = 0, .seq = 1, .time = 10, .nioc = 1, .ioc = {IOC("a.example")}},
-	        {.origin = 1, .seq = 2, .time = 5, .nioc = 1, .ioc = {IOC("a.example")}},
-	        {.origin = 0, .seq = 3, .time = 30},
+		{ .origin = 0, .seq = 1, .time = 10, .nioc = 1, .ioc = { IOC("a.example") } },
+		{ .origin = 1, .seq = 2, .time = 5, .nioc = 1, .ioc = { IOC("a.example") } },
+		{ .origin = 0, .seq = 3, .time = 30 },
 	};
 	struct built b[3];
-	struct tverify v = {0};
+	struct tverify v = { 0 };
 	char err[512], hex[65];
 	int res[3];
 
@@ -1263,17 +1266,17 @@ static void
 test_check_detects(void **state)
 {
 	struct fx *f = *state;
-	uint8_t stray[40] = {0xee, 0xee}, lk999[8] = {0, 0, 0, 0, 0, 0, 0x03, 0xe7};
-	uint8_t lk1[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+	uint8_t stray[40] = { 0xee, 0xee }, lk999[8] = { 0, 0, 0, 0, 0, 0, 0x03, 0xe7 };
+	uint8_t lk1[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
 	uint8_t iv1[40], ivx[40]; /* origin || lkey: message 1's own, another origin's */
 	struct tmsg m[3] = {
-	        {.origin = 0,
-	         .seq = 1,
-	         .time = 10,
-	         .nioc = 2,
-	         .ioc = {IOC("10.0.0.1"), IOC("evil.example")}},
-	        {.origin = 1, .seq = 1, .time = 20, .nioc = 1, .ioc = {IOC("10.0.0.1")}},
-	        {.origin = 0, .seq = 2, .time = 30},
+		{ .origin = 0,
+		    .seq = 1,
+		    .time = 10,
+		    .nioc = 2,
+		    .ioc = { IOC("10.0.0.1"), IOC("evil.example") } },
+		{ .origin = 1, .seq = 1, .time = 20, .nioc = 1, .ioc = { IOC("10.0.0.1") } },
+		{ .origin = 0, .seq = 2, .time = 30 },
 	};
 	struct built b[3];
 	uint8_t tk[40];
@@ -1287,19 +1290,20 @@ test_check_detects(void **state)
 		size_t vl;
 		const char *expect;
 	} cases[] = {
-	        /* a dangling "ref" entry */
-	        {"ref", MDB_DUPSORT | MDB_DUPFIXED, false, stray, 32, lk999, 8, "ref"},
-	        /* an extra entry that points to an existing message */
-	        {"ref", MDB_DUPSORT | MDB_DUPFIXED, false, stray, 32, lk1, 8,
-	         "ref holds 1 entries"},
-	        {"origin", MDB_DUPSORT | MDB_DUPFIXED, false, stray, 40, lk1, 8, "origin holds 4"},
-	        {"id", 0, false, stray, 32, lk999, 8, "id"},
-	        {"ioc", MDB_DUPSORT | MDB_DUPFIXED, true, "10.0.0.1", 8, iv1, 40, "not indexed"},
-	        /* an entry for message 1 that names another origin */
-	        {"ioc", MDB_DUPSORT | MDB_DUPFIXED, false, "evil.example", 12, ivx, 40,
-	         "another origin"},
-	        {"time", 0, true, tk, 40, NULL, 0, "time"},
-	        {"msg", 0, true, lk1, 8, NULL, 0, "missing"},
+		/* a dangling "ref" entry */
+		{ "ref", MDB_DUPSORT | MDB_DUPFIXED, false, stray, 32, lk999, 8, "ref" },
+		/* an extra entry that points to an existing message */
+		{ "ref", MDB_DUPSORT | MDB_DUPFIXED, false, stray, 32, lk1, 8,
+		    "ref holds 1 entries" },
+		{ "origin", MDB_DUPSORT | MDB_DUPFIXED, false, stray, 40, lk1, 8,
+		    "origin holds 4" },
+		{ "id", 0, false, stray, 32, lk999, 8, "id" },
+		{ "ioc", MDB_DUPSORT | MDB_DUPFIXED, true, "10.0.0.1", 8, iv1, 40, "not indexed" },
+		/* an entry for message 1 that names another origin */
+		{ "ioc", MDB_DUPSORT | MDB_DUPFIXED, false, "evil.example", 12, ivx, 40,
+		    "another origin" },
+		{ "time", 0, true, tk, 40, NULL, 0, "time" },
+		{ "msg", 0, true, lk1, 8, NULL, 0, "missing" },
 	};
 	char err[256];
 	int res[3];
@@ -1315,7 +1319,7 @@ test_check_detects(void **state)
 		s_check_ok(f);
 		store_destroy(&f->st);
 		s_raw(f->dir, cases[i].db, cases[i].flags, cases[i].del, cases[i].k, cases[i].kl,
-		      cases[i].v, cases[i].vl);
+		    cases[i].v, cases[i].vl);
 		s_open(f, LIMIT);
 		err[0] = '\0';
 		assert_int_equal(store_check(f->st, err, sizeof err), STORE_E_CORRUPT);
@@ -1323,8 +1327,8 @@ test_check_detects(void **state)
 			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].expect);
 		/* Queries skip what they cannot find. */
 		assert_true(store_by_ref(f->st, stray, 0, NULL, NULL) >= 0);
-		assert_true(store_range(f->st, 0, UINT64_MAX, false, NULL, 0, NULL, NULL, NULL) >=
-		            0);
+		assert_true(
+		    store_range(f->st, 0, UINT64_MAX, false, NULL, 0, NULL, NULL, NULL) >= 0);
 		/* A fresh store for the next case. */
 		store_destroy(&f->st);
 		(void)tu_rmrf(f->dir);
@@ -1362,12 +1366,12 @@ test_full(void **state)
 	for (batches = 0; batches < MAXB; batches++) {
 		for (int i = 0; i < PER; i++) {
 			seq++;
-			m[i] = (struct tmsg){.origin = 0,
-			                     .seq = seq,
-			                     .time = seq,
-			                     .nioc = 1,
-			                     .ioc = {IOC("full.example")},
-			                     .pad = 3000};
+			m[i] = (struct tmsg){ .origin = 0,
+				.seq = seq,
+				.time = seq,
+				.nioc = 1,
+				.ioc = { IOC("full.example") },
+				.pad = 3000 };
 		}
 		rc = s_put(f, m, PER, b, res);
 		for (int i = 0; i < PER; i++) {
@@ -1383,14 +1387,14 @@ test_full(void **state)
 	assert_int_equal(rc, STORE_E_FULL);
 	assert_true(nids > 0);
 	snprintf(want, sizeof want, "store full: the size limit of %llu bytes is reached",
-	         (unsigned long long)small);
+	    (unsigned long long)small);
 	assert_non_null(strstr(store_strerror(rc), want));
 
 	/* Everything committed before is there, and consistent. */
 	for (size_t i = 0; i < nids; i++)
 		assert_int_equal(store_get(f->st, ids[i], NULL, NULL), STORE_OK);
 	assert_int_equal(store_range(f->st, 0, UINT64_MAX, false, NULL, 0, NULL, NULL, NULL),
-	                 (int)nids);
+	    (int)nids);
 	s_check_ok(f);
 	assert_int_equal(store_stats(f->st, &ss), STORE_OK);
 	assert_int_equal(ss.messages, nids);
@@ -1401,7 +1405,7 @@ test_full(void **state)
 	assert_int_equal(store_by_origin(f->st, s_keys[0].pk, 0, 0, NULL, NULL), (int)nids);
 	s_check_ok(f);
 	seq++;
-	m[0] = (struct tmsg){.origin = 0, .seq = seq, .time = seq, .pad = 60000};
+	m[0] = (struct tmsg){ .origin = 0, .seq = seq, .time = seq, .pad = 60000 };
 	assert_int_equal(s_put(f, m, 1, b, res), STORE_E_FULL);
 	s_unbuild(&b[0]);
 
@@ -1409,7 +1413,7 @@ test_full(void **state)
 	assert_int_equal(store_expire(f->st, nids / 2, 16, &removed), STORE_OK);
 	assert_true(removed > 0);
 	seq++;
-	m[0] = (struct tmsg){.origin = 0, .seq = seq, .time = seq, .pad = 3000};
+	m[0] = (struct tmsg){ .origin = 0, .seq = seq, .time = seq, .pad = 3000 };
 	assert_int_equal(s_put(f, m, 1, b, res), STORE_OK);
 	s_unbuild(&b[0]);
 	s_check_ok(f);
@@ -1421,7 +1425,7 @@ test_full(void **state)
 	for (int j = 0; j < 20; j++) {
 		for (int i = 0; i < PER; i++) {
 			seq++;
-			m[i] = (struct tmsg){.origin = 1, .seq = seq, .time = seq, .pad = 3000};
+			m[i] = (struct tmsg){ .origin = 1, .seq = seq, .time = seq, .pad = 3000 };
 		}
 		assert_int_equal(s_put(f, m, PER, b, res), STORE_OK);
 		for (int i = 0; i < PER; i++)
@@ -1499,12 +1503,12 @@ test_stats_backup(void **state)
 	assert_int_equal(ss.messages, 0);
 	assert_int_equal(ss.last_lkey, 0);
 	for (int i = 0; i < 50; i++)
-		m[i] = (struct tmsg){.origin = 0,
-		                     .seq = (uint64_t)i + 1,
-		                     .time = (uint64_t)i,
-		                     .nioc = 1,
-		                     .ioc = {IOC("backup.example")},
-		                     .pad = 500};
+		m[i] = (struct tmsg){ .origin = 0,
+			.seq = (uint64_t)i + 1,
+			.time = (uint64_t)i,
+			.nioc = 1,
+			.ioc = { IOC("backup.example") },
+			.pad = 500 };
 	assert_int_equal(s_put(f, m, 50, b, res), STORE_OK);
 	assert_int_equal(store_expire(f->st, 20, 0, &removed), STORE_OK);
 	assert_int_equal(removed, 20);
@@ -1555,7 +1559,7 @@ static void
 test_args(void **state)
 {
 	struct fx *f = *state;
-	uint8_t id[32] = {0};
+	uint8_t id[32] = { 0 };
 	struct store_stats ss;
 	struct store *st;
 	uint64_t n64;
@@ -1609,12 +1613,12 @@ s_writer(void *arg)
 	for (int j = 0; j < 40; j++) {
 		for (int i = 0; i < 5; i++) {
 			seq++;
-			m[i] = (struct tmsg){.origin = 0,
-			                     .seq = seq,
-			                     .time = seq,
-			                     .nioc = 1,
-			                     .ioc = {IOC("thread.example")},
-			                     .pad = 200};
+			m[i] = (struct tmsg){ .origin = 0,
+				.seq = seq,
+				.time = seq,
+				.nioc = 1,
+				.ioc = { IOC("thread.example") },
+				.pad = 200 };
 			s_build(&b[i], &m[i]);
 			recs[i] = b[i].rec;
 		}
@@ -1646,7 +1650,7 @@ s_reader(void *arg)
 
 	while (!atomic_load(&t->done)) {
 		int a = store_range(t->f->st, 0, UINT64_MAX, true, NULL, 0, s_count_cb, &t->errors,
-		                    NULL);
+		    NULL);
 		int b = store_by_ioc(t->f->st, "thread.example", 14, 0, 20, s_count_cb, &t->errors);
 		if (a < 0 || b < 0 || a < last)
 			atomic_fetch_add(&t->errors, 1);
@@ -1659,7 +1663,7 @@ s_reader(void *arg)
 static void
 test_threads(void **state)
 {
-	struct thr t = {.f = *state};
+	struct thr t = { .f = *state };
 	pthread_t w, r[3];
 
 	assert_int_equal(pthread_create(&w, NULL, s_writer, &t), 0);
@@ -1671,7 +1675,7 @@ test_threads(void **state)
 	assert_int_equal(atomic_load(&t.errors), 0);
 	assert_true(atomic_load(&t.reads) > 0);
 	assert_int_equal(store_range(t.f->st, 0, UINT64_MAX, false, NULL, 0, NULL, NULL, NULL),
-	                 200);
+	    200);
 	s_check_ok(t.f);
 }
 
@@ -1687,7 +1691,7 @@ test_two_processes(void **state)
 	pid_t pid;
 
 	for (int i = 0; i < 4; i++)
-		m[i] = (struct tmsg){.origin = 0, .seq = (uint64_t)i + 1, .time = (uint64_t)i};
+		m[i] = (struct tmsg){ .origin = 0, .seq = (uint64_t)i + 1, .time = (uint64_t)i };
 	assert_int_equal(s_put(f, m, 1, b, res), STORE_OK);
 	for (int i = 1; i < 4; i++)
 		s_build(&b[i], &m[i]);
@@ -1695,7 +1699,7 @@ test_two_processes(void **state)
 		/* Its own environment: never the parent's across fork(). */
 		struct store *st;
 		struct tindex ti;
-		struct store_rec r[2] = {b[1].rec, b[2].rec};
+		struct store_rec r[2] = { b[1].rec, b[2].rec };
 		if (store_open(&st, f->dir, s_node, LIMIT, s_index, &ti) != STORE_OK ||
 		    store_put_batch(st, r, 2, 0, res) != STORE_OK)
 			_exit(1);
@@ -1720,7 +1724,7 @@ test_two_processes(void **state)
 
 /* ---- crash: SIGKILL a writer, reopen, verify --------------------------- */
 
-#define CRASH_KEY 3
+#define CRASH_KEY    3
 #define CRASH_ROUNDS 8
 
 /* The child: open the store (never across fork), write batches, report the
@@ -1746,16 +1750,16 @@ static void __attribute__((noreturn)) s_crash_child(const char *dir, int fd, uin
 
 		for (size_t i = 0; i < n; i++, seq++) {
 			snprintf(v, sizeof v, "198.51.100.%u", (unsigned)(seq % 13));
-			m = (struct tmsg){.origin = CRASH_KEY,
-			                  .seq = seq,
-			                  .time = 1000000 + seq,
-			                  .ref = hasprev ? prev : NULL,
-			                  .nioc = 1,
-			                  .ioc = {{v, strlen(v)}},
-			                  .pad = randombytes_uniform(6000)};
+			m = (struct tmsg){ .origin = CRASH_KEY,
+				.seq = seq,
+				.time = 1000000 + seq,
+				.ref = hasprev ? prev : NULL,
+				.nioc = 1,
+				.ioc = { { v, strlen(v) } },
+				.pad = randombytes_uniform(6000) };
 			if (seq % 5 == 0)
-				m.ioc[m.nioc++] =
-				        (struct store_ioc){longv, sizeof longv - (seq % 3)};
+				m.ioc[m.nioc++] = (struct store_ioc){ longv,
+					sizeof longv - (seq % 3) };
 			s_build(&b[i], &m);
 			recs[i] = b[i].rec;
 			memcpy(prev, b[i].rec.id, 32);
@@ -1765,7 +1769,7 @@ static void __attribute__((noreturn)) s_crash_child(const char *dir, int fd, uin
 			_exit(3);
 		for (size_t i = 0; i < n; i++)
 			free(b[i].bytes);
-		if (write(fd, &(uint64_t){seq - 1}, sizeof(uint64_t)) != sizeof(uint64_t))
+		if (write(fd, &(uint64_t){ seq - 1 }, sizeof(uint64_t)) != sizeof(uint64_t))
 			_exit(4);
 	}
 	store_destroy(&st);
@@ -1805,9 +1809,9 @@ test_crash(void **state)
 	store_destroy(&f->st);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int round = 0; round < CRASH_ROUNDS; round++) {
-		struct verify v = {0, 1, 0};
+		struct verify v = { 0, 1, 0 };
 		unsigned want = 1 + randombytes_uniform(10), got = 0;
-		struct timespec delay = {0, (long)randombytes_uniform(5000) * 1000};
+		struct timespec delay = { 0, (long)randombytes_uniform(5000) * 1000 };
 		uint64_t seq;
 		int p[2], status;
 		pid_t pid;
@@ -1820,7 +1824,7 @@ test_crash(void **state)
 		assert_true(pid > 0);
 		close(p[1]);
 		while (got < want) {
-			struct pollfd pfd = {p[0], POLLIN, 0};
+			struct pollfd pfd = { p[0], POLLIN, 0 };
 			assert_int_equal(poll(&pfd, 1, 10000), 1);
 			if (read(p[0], &seq, sizeof seq) != sizeof seq)
 				break; /* the child died: waitpid tells */
@@ -1837,20 +1841,20 @@ test_crash(void **state)
 		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
 		s_open(f, LIMIT);
-		assert_true(store_by_origin(f->st, s_keys[CRASH_KEY].pk, 1, 0, s_verify_cb, &v) >=
-		            0);
+		assert_true(
+		    store_by_origin(f->st, s_keys[CRASH_KEY].pk, 1, 0, s_verify_cb, &v) >= 0);
 		assert_int_equal(v.bad, 0);
 		if (v.n < reported)
 			fail_msg("round %d: %llu stored, %llu reported committed", round,
-			         (unsigned long long)v.n, (unsigned long long)reported);
+			    (unsigned long long)v.n, (unsigned long long)reported);
 		s_check_ok(f);
 		next = v.n + 1;
 		store_destroy(&f->st);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_message("# crash: %d rounds, %llu messages, %.2f s\n", CRASH_ROUNDS,
-	              (unsigned long long)(next - 1),
-	              (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	    (unsigned long long)(next - 1),
+	    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	s_open(f, LIMIT);
 }
 
@@ -1858,7 +1862,7 @@ test_crash(void **state)
 
 struct nfx {
 	char tmp[64];
-	char dir[96];  /* a node directory: tmp/A */
+	char dir[96]; /* a node directory: tmp/A */
 	struct node *n;
 	/* peers in the trust list: a member, a member coordinator, an
 	 * external partner */
@@ -1867,7 +1871,7 @@ struct nfx {
 
 static void
 s_trust(struct node *n, const char *name, const uint8_t pk[32], enum msg_level level,
-	bool coordinator)
+    bool coordinator)
 {
 	struct trust_peer p;
 	char err[256];
@@ -1877,7 +1881,8 @@ s_trust(struct node *n, const char *name, const uint8_t pk[32], enum msg_level l
 	memcpy(p.id, pk, 32);
 	p.level = level;
 	p.coordinator = coordinator;
-	if (trust_add(n->trust, &p, err, sizeof err) != 0 || node_save_trust(n, err, sizeof err) != 0)
+	if (trust_add(n->trust, &p, err, sizeof err) != 0 ||
+	    node_save_trust(n, err, sizeof err) != 0)
 		fail_msg("trust %s: %s", name, err);
 }
 
@@ -1922,8 +1927,8 @@ s_nteardown(void **state)
 /* A message signed by (pk, sk); malloc'd, its id into id (may be NULL).
  * kind "incident", "retract" (ref required) or "roster". */
 static uint8_t *
-s_nmsg(const uint8_t pk[32], const uint8_t sk[64], const char *kind, const char *tlp,
-	uint64_t seq, uint64_t time, const uint8_t *ref, size_t *len, uint8_t *id)
+s_nmsg(const uint8_t pk[32], const uint8_t sk[64], const char *kind, const char *tlp, uint64_t seq,
+    uint64_t time, const uint8_t *ref, size_t *len, uint8_t *id)
 {
 	struct draft *d = draft_new();
 	struct msg *m;
@@ -1968,7 +1973,7 @@ static void
 s_zero_sig(uint8_t *bytes, size_t len, uint8_t id[32])
 {
 	struct msg *m = msg_new();
-	uint8_t sig[MSG_SIG_LEN], zero[MSG_SIG_LEN] = {0};
+	uint8_t sig[MSG_SIG_LEN], zero[MSG_SIG_LEN] = { 0 };
 	size_t i;
 
 	assert_non_null(m);
@@ -2132,13 +2137,13 @@ test_accept_rules(void **state)
 	size_t len;
 	int seq = 1;
 
-#define ACCEPT(bytes, from, want, text)                                                           \
+#define ACCEPT(bytes, from, want, text)                                                            \
 	do {                                                                                       \
 		err[0] = '\0';                                                                     \
 		int got_ = node_accept(f->n, bytes, len, from, id, err, sizeof err);               \
 		if (got_ != (want) || strstr(err, text) == NULL)                                   \
-			fail_msg("line %d: node_accept %d \"%s\", want %d \"%s\"", __LINE__, got_,  \
-			         err, want, text);                                                  \
+			fail_msg("line %d: node_accept %d \"%s\", want %d \"%s\"", __LINE__, got_, \
+			    err, want, text);                                                      \
 		free(bytes);                                                                       \
 	} while (0)
 
@@ -2172,7 +2177,8 @@ test_accept_rules(void **state)
 	{
 		uint8_t *t = b;
 		size_t tlen = len;
-		uint8_t *r = s_nmsg(f->mpk, f->msk, "retract", "green", seq++, now, target, &len, id);
+		uint8_t *r = s_nmsg(f->mpk, f->msk, "retract", "green", seq++, now, target, &len,
+		    id);
 		ACCEPT(r, NULL, -1, "the retracted message is not here; import it first");
 		len = tlen;
 		ACCEPT(t, NULL, 0, "");
@@ -2195,39 +2201,39 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_open, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_open_version_and_garbage, s_setup, s_teardown),
-	        cmocka_unit_test(test_strerror),
-	        cmocka_unit_test_setup_teardown(test_put_get, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_put_invalid, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_duplicates, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_last_seq, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_range, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_by_origin, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_by_ioc, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_long_ioc, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_by_ref, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_expire, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_expire_many, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_lkey_never_reused, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_expire_keep, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_check_each, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_check_detects, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_full, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_peer, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_stats_backup, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_args, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_threads, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_two_processes, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_crash, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_restore_verifies, s_nsetup, s_nteardown),
-	        cmocka_unit_test_setup_teardown(test_accept_rules, s_nsetup, s_nteardown),
+		cmocka_unit_test_setup_teardown(test_open, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_open_version_and_garbage, s_setup, s_teardown),
+		cmocka_unit_test(test_strerror),
+		cmocka_unit_test_setup_teardown(test_put_get, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_put_invalid, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_last_seq, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_range, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_by_origin, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_by_ioc, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_long_ioc, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_by_ref, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_expire, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_expire_many, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_lkey_never_reused, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_expire_keep, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_check_each, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_check_detects, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_full, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_peer, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_stats_backup, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_args, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_threads, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_two_processes, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_crash, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_restore_verifies, s_nsetup, s_nteardown),
+		cmocka_unit_test_setup_teardown(test_accept_rules, s_nsetup, s_nteardown),
 	};
 
 	if (sodium_init() < 0)
 		return 1;
 	for (int i = 0; i < NKEYS; i++) {
-		uint8_t seed[crypto_sign_SEEDBYTES] = {(uint8_t)i, 's', 't', 'o', 'r', 'e'};
+		uint8_t seed[crypto_sign_SEEDBYTES] = { (uint8_t)i, 's', 't', 'o', 'r', 'e' };
 		crypto_sign_seed_keypair(s_keys[i].pk, s_keys[i].sk, seed);
 	}
 	return cmocka_run_group_tests(tests, NULL, NULL);

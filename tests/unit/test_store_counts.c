@@ -26,10 +26,10 @@
 #include "testutil.h"
 
 #define LIMIT (64ull << 20)
-#define HDR 54 /* "CMSG", origin, seq, time, tlp, kind */
+#define HDR   54 /* "CMSG", origin, seq, time, tlp, kind */
 #define NORIG 3
 
-static const uint8_t s_node[32] = {'n', 'o', 'd', 'e'};
+static const uint8_t s_node[32] = { 'n', 'o', 'd', 'e' };
 
 /* A test message's bytes and the rec that describes it. */
 struct cmsg {
@@ -90,7 +90,7 @@ s_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
 
 static void
 s_build(struct cmsg *m, int origin, uint64_t seq, uint64_t time, uint8_t tlp, uint8_t kind,
-        bool keep, size_t pad)
+    bool keep, size_t pad)
 {
 	m->len = HDR + pad;
 	m->bytes = malloc(m->len);
@@ -179,8 +179,8 @@ s_expect(struct store *st, const struct want *w)
 	for (int i = 0; i < 256; i++) {
 		if (c.tlp[i] != w->tlp[i] || c.kind[i] != w->kind[i])
 			fail_msg("class %d: tlp %llu (want %llu), kind %llu (want %llu)", i,
-			         (unsigned long long)c.tlp[i], (unsigned long long)w->tlp[i],
-			         (unsigned long long)c.kind[i], (unsigned long long)w->kind[i]);
+			    (unsigned long long)c.tlp[i], (unsigned long long)w->tlp[i],
+			    (unsigned long long)c.kind[i], (unsigned long long)w->kind[i]);
 		total += w->tlp[i];
 	}
 	assert_int_equal(c.messages, total);
@@ -231,13 +231,12 @@ s_teardown(void **state)
 /* Straight into the closed store: del (key, or the whole database when k
  * is NULL) or put. */
 static void
-s_raw(const char *dir, const char *db, bool del, const void *k, size_t kl, const void *v,
-      size_t vl)
+s_raw(const char *dir, const char *db, bool del, const void *k, size_t kl, const void *v, size_t vl)
 {
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
-	MDB_val key = {kl, (void *)(uintptr_t)k}, val = {vl, (void *)(uintptr_t)v};
+	MDB_val key = { kl, (void *)(uintptr_t)k }, val = { vl, (void *)(uintptr_t)v };
 
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
@@ -273,8 +272,8 @@ test_counts_put_dup_expire(void **state)
 	 * origin 2's are all older than 30, and one of origin 0's is kept. */
 	for (int i = 0; i < 40; i++) {
 		int o = i < 12 ? i % 3 : i % 2;
-		s_build(&m[i], o, (uint64_t)i + 1, (uint64_t)i + 10, (uint8_t)(i % 5), (uint8_t)(i % 4),
-		        i == 3, (size_t)i);
+		s_build(&m[i], o, (uint64_t)i + 1, (uint64_t)i + 10, (uint8_t)(i % 5),
+		    (uint8_t)(i % 4), i == 3, (size_t)i);
 	}
 	assert_int_equal(s_put(f->st, m, 25, res), STORE_OK);
 	assert_int_equal(s_put(f->st, m + 25, 15, res), STORE_OK);
@@ -341,7 +340,7 @@ test_counts_failed_txn(void **state)
 	for (int b = 0; b < 400 && rc == STORE_OK; b++) {
 		for (int i = 0; i < 8; i++, seq++)
 			s_build(&m[i], (int)(seq % NORIG), seq + 1, seq, (uint8_t)(seq % 3),
-			        (uint8_t)(seq % 2), false, 3000);
+			    (uint8_t)(seq % 2), false, 3000);
 		if ((rc = s_put(f->st, m, 8, res)) == STORE_OK)
 			for (int i = 0; i < 8; i++)
 				s_want(&w, &m[i], 1);
@@ -377,13 +376,13 @@ test_counts_rebuild(void **state)
 	struct cmsg m[30];
 	struct want w;
 	struct store_counts c;
-	uint8_t bogus[33] = {'o', 'z'}, eight[8] = {0, 0, 0, 0, 0, 0, 0, 9};
+	uint8_t bogus[33] = { 'o', 'z' }, eight[8] = { 0, 0, 0, 0, 0, 0, 0, 9 };
 	int res[30];
 
 	memset(&w, 0, sizeof w);
 	for (int i = 0; i < 30; i++) {
 		s_build(&m[i], i % NORIG, (uint64_t)i + 1, (uint64_t)i, (uint8_t)(i % 5),
-		        (uint8_t)(i % 5 + 1), false, 0);
+		    (uint8_t)(i % 5 + 1), false, 0);
 		s_want(&w, &m[i], 1);
 	}
 	assert_int_equal(s_put(f->st, m, 20, res), STORE_OK);
@@ -429,8 +428,8 @@ test_counts_check_detects(void **state)
 {
 	struct fx *f = *state;
 	struct cmsg m[6];
-	uint8_t o1[33] = {'o'}, stray[33] = {'o', 'z'};
-	uint8_t one[8] = {0, 0, 0, 0, 0, 0, 0, 1}, big[8] = {0, 0, 0, 0, 0, 0, 0, 99};
+	uint8_t o1[33] = { 'o' }, stray[33] = { 'o', 'z' };
+	uint8_t one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 }, big[8] = { 0, 0, 0, 0, 0, 0, 0, 99 };
 	const struct {
 		bool del;
 		const void *k;
@@ -439,14 +438,17 @@ test_counts_check_detects(void **state)
 		size_t vl;
 		const char *expect;
 	} cases[] = {
-	        {false, "t\x02", 2, big, 8, "counts: TLP 2 counts 99 messages, the store holds 2"},
-	        {true, "k\x01", 2, NULL, 0, "counts: kind 1 counts 0 messages, the store holds 3"},
-	        {false, "k\x09", 2, one, 8, "counts: kind 9 counts 1"},
-	        {false, o1, 33, big, 8, "counts 99 messages, the store holds 3"},
-	        {true, o1, 33, NULL, 0, "counts: 1 origins counted, the store holds messages of 2"},
-	        {false, stray, 33, one, 8, "the store holds 0"},
-	        {false, "t\x02", 2, one, 4, "malformed"},
-	        {false, "x", 1, one, 8, "malformed"},
+		{ false, "t\x02", 2, big, 8,
+		    "counts: TLP 2 counts 99 messages, the store holds 2" },
+		{ true, "k\x01", 2, NULL, 0,
+		    "counts: kind 1 counts 0 messages, the store holds 3" },
+		{ false, "k\x09", 2, one, 8, "counts: kind 9 counts 1" },
+		{ false, o1, 33, big, 8, "counts 99 messages, the store holds 3" },
+		{ true, o1, 33, NULL, 0,
+		    "counts: 1 origins counted, the store holds messages of 2" },
+		{ false, stray, 33, one, 8, "the store holds 0" },
+		{ false, "t\x02", 2, one, 4, "malformed" },
+		{ false, "x", 1, one, 8, "malformed" },
 	};
 	char err[256];
 	int res[6];
@@ -454,21 +456,23 @@ test_counts_check_detects(void **state)
 	s_origin(o1 + 1, 1);
 	for (int i = 0; i < 6; i++)
 		s_build(&m[i], i % 2, (uint64_t)i + 1, (uint64_t)i, (uint8_t)(i % 3),
-		        (uint8_t)(i % 2), false, 0);
+		    (uint8_t)(i % 2), false, 0);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		assert_int_equal(s_put(f->st, m, 6, res), STORE_OK);
 		assert_int_equal(store_check(f->st, NULL, 0), STORE_OK);
 		store_destroy(&f->st);
 		s_raw(f->dir, "counts", cases[i].del, cases[i].k, cases[i].kl, cases[i].v,
-		      cases[i].vl);
-		assert_int_equal(store_open(&f->st, f->dir, s_node, LIMIT, s_index, NULL), STORE_OK);
+		    cases[i].vl);
+		assert_int_equal(store_open(&f->st, f->dir, s_node, LIMIT, s_index, NULL),
+		    STORE_OK);
 		err[0] = '\0';
 		assert_int_equal(store_check(f->st, err, sizeof err), STORE_E_CORRUPT);
 		if (strstr(err, cases[i].expect) == NULL)
 			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].expect);
 		store_destroy(&f->st);
 		(void)tu_rmrf(f->dir);
-		assert_int_equal(store_open(&f->st, f->dir, s_node, LIMIT, s_index, NULL), STORE_OK);
+		assert_int_equal(store_open(&f->st, f->dir, s_node, LIMIT, s_index, NULL),
+		    STORE_OK);
 	}
 	s_free(m, 6);
 }
@@ -503,11 +507,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_counts_put_dup_expire, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_counts_failed_txn, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_counts_rebuild, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_counts_check_detects, s_setup, s_teardown),
-	        cmocka_unit_test_setup_teardown(test_counts_args, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_counts_put_dup_expire, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_counts_failed_txn, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_counts_rebuild, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_counts_check_detects, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_counts_args, s_setup, s_teardown),
 	};
 
 	if (sodium_init() < 0)

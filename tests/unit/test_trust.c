@@ -145,26 +145,31 @@ test_add_rejects(void **state)
 {
 	static const struct {
 		const char *name;
-		unsigned key;   /* 0: the identity point; 99: not a point */
+		unsigned key; /* 0: the identity point; 99: not a point */
 		const char *endpoint;
 		int level;
 		const char *err;
 	} rows[] = {
 		{ "", 5, "", MSG_LEVEL_MEMBER,
-		  "bad peer name '': expected 1-63 characters of A-Z a-z 0-9 . _ -" },
+		    "bad peer name '': expected 1-63 characters of A-Z a-z 0-9 . _ -" },
 		{ "soc x", 5, "", MSG_LEVEL_MEMBER,
-		  "bad peer name 'soc x': expected 1-63 characters of A-Z a-z 0-9 . _ -" },
+		    "bad peer name 'soc x': expected 1-63 characters of A-Z a-z 0-9 . _ -" },
 		{ "soc-a", 5, "", MSG_LEVEL_MEMBER,
-		  "a peer named 'soc-a' is already in the trust list" },
-		{ "soc-x", 1, "", MSG_LEVEL_MEMBER, "soc-x: the key is already that of peer 'soc-a'" },
-		{ "soc-x", 0, "", MSG_LEVEL_MEMBER, "soc-x: the key is not a valid Ed25519 public key" },
-		{ "soc-x", 99, "", MSG_LEVEL_MEMBER, "soc-x: the key is not a valid Ed25519 public key" },
+		    "a peer named 'soc-a' is already in the trust list" },
+		{ "soc-x", 1, "", MSG_LEVEL_MEMBER,
+		    "soc-x: the key is already that of peer 'soc-a'" },
+		{ "soc-x", 0, "", MSG_LEVEL_MEMBER,
+		    "soc-x: the key is not a valid Ed25519 public key" },
+		{ "soc-x", 99, "", MSG_LEVEL_MEMBER,
+		    "soc-x: the key is not a valid Ed25519 public key" },
 		{ "soc-x", 5, "tcp://*:7000", MSG_LEVEL_MEMBER,
-		  "soc-x: bad endpoint 'tcp://*:7000': expected tcp://HOST:PORT with HOST an IPv4 "
-		  "address, [IPv6 address] or host name, and PORT 1-65535" },
+		    "soc-x: bad endpoint 'tcp://*:7000': expected tcp://HOST:PORT with HOST an "
+		    "IPv4 "
+		    "address, [IPv6 address] or host name, and PORT 1-65535" },
 		{ "soc-x", 5, "tcp://host:0", MSG_LEVEL_MEMBER,
-		  "soc-x: bad endpoint 'tcp://host:0': expected tcp://HOST:PORT with HOST an IPv4 "
-		  "address, [IPv6 address] or host name, and PORT 1-65535" },
+		    "soc-x: bad endpoint 'tcp://host:0': expected tcp://HOST:PORT with HOST an "
+		    "IPv4 "
+		    "address, [IPv6 address] or host name, and PORT 1-65535" },
 		{ "soc-x", 5, "", 3, "soc-x: bad trust level 3" },
 		{ "soc-x", 5, "", -1, "soc-x: bad trust level -1" },
 	};
@@ -274,7 +279,7 @@ test_save_load_round_trip(void **state)
 		s_peer("mike.2", 13, "tcp://[2001:db8::13]:65535", MSG_LEVEL_EXTERNAL, false),
 		s_peer("Bravo_b", 2, "tcp://soc-b.example.org:1", MSG_LEVEL_BLOCKED, true),
 		s_peer("abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc", 63, "",
-			MSG_LEVEL_EXTERNAL, false),
+		    MSG_LEVEL_EXTERNAL, false),
 	};
 	const size_t n = sizeof peers / sizeof peers[0];
 	struct trust *t = trust_new(), *back = trust_new();
@@ -306,8 +311,9 @@ test_save_load_round_trip(void **state)
 	assert_true(strstr(text, "\n[alpha]\n") < strstr(text, "\n[mike.2]\n"));
 	assert_true(strstr(text, "\n[mike.2]\n") < strstr(text, "\n[zulu]\n"));
 	assert_non_null(strstr(text, "\n[alpha]\nkey = "));
-	assert_non_null(strstr(text, "\nendpoint = tcp://192.0.2.1:7000\nlevel = member\n"
-				     "coordinator = yes\n"));
+	assert_non_null(strstr(text,
+	    "\nendpoint = tcp://192.0.2.1:7000\nlevel = member\n"
+	    "coordinator = yes\n"));
 	free(text);
 
 	/* An empty list saves and loads as empty. */
@@ -334,15 +340,16 @@ test_load_example(void **state)
 	for (int i = 0; i < 65; i++)
 		upper[i] = (char)(c[i] >= 'a' && c[i] <= 'f' ? c[i] - 32 : c[i]);
 	snprintf(text, sizeof text,
-		"# example\n"
-		"[soc-b]\n"
-		"key = %s\n"
-		"endpoint = tcp://127.0.0.1:7001     ; optional\n"
-		"level = member                      ; blocked | external | member (default member)\n"
-		"coordinator = no                    ; yes | no (default no)\n"
-		"\n"
-		"[soc-c]\n"
-		"    key = %s\n", b, upper);
+	    "# example\n"
+	    "[soc-b]\n"
+	    "key = %s\n"
+	    "endpoint = tcp://127.0.0.1:7001     ; optional\n"
+	    "level = member                      ; blocked | external | member (default member)\n"
+	    "coordinator = no                    ; yes | no (default no)\n"
+	    "\n"
+	    "[soc-c]\n"
+	    "    key = %s\n",
+	    b, upper);
 	s_put(text);
 	assert_int_equal(trust_load(t, s_file, err, sizeof err), 0);
 	assert_int_equal(trust_count(t), 2);
@@ -375,35 +382,42 @@ test_load_errors(void **state)
 	} rows[] = {
 		{ "[soc-b]\nkey = K2\n\n[soc-b]\nkey = K3\n", ":4: peer [soc-b] appears twice" },
 		{ "[soc-b]\nkey = K2\nlevel = member\nlevel = blocked\n",
-		  ":4: duplicate key 'level' in [soc-b]" },
+		    ":4: duplicate key 'level' in [soc-b]" },
 		{ "[soc-b]\nkey = K2\nkey = K2\n", ":3: duplicate key 'key' in [soc-b]" },
 		{ "[soc-b]\nkey = K2\n[soc-c]\nlevel = member\nkey = K2\n",
-		  ":5: [soc-c] has the same key as [soc-b]" },
+		    ":5: [soc-c] has the same key as [soc-b]" },
 		{ "[soc-b]\nkey = 0011\n",
-		  ":2: bad value '0011' for key in [soc-b]: expected 64 hex digits (a node id)" },
+		    ":2: bad value '0011' for key in [soc-b]: expected 64 hex digits (a node id)" },
 		{ "[soc-b]\nkey = K2x\n",
-		  ":2: bad value 'K2x' for key in [soc-b]: expected 64 hex digits (a node id)" },
-		{ "[soc-b]\nkey = 0100000000000000000000000000000000000000000000000000000000000000\n",
-		  ":2: bad value '0100000000000000000000000000000000000000000000000000000000000000' "
-		  "for key in [soc-b]: not a valid Ed25519 public key" },
+		    ":2: bad value 'K2x' for key in [soc-b]: expected 64 hex digits (a node id)" },
+		{ "[soc-b]\nkey = "
+		  "0100000000000000000000000000000000000000000000000000000000000000\n",
+		    ":2: bad value "
+		    "'0100000000000000000000000000000000000000000000000000000000000000' "
+		    "for key in [soc-b]: not a valid Ed25519 public key" },
 		{ "[soc-b]\nkey = K2\nendpoint = tcp://*:7001\n",
-		  ":3: bad value 'tcp://*:7001' for endpoint in [soc-b]: expected tcp://HOST:PORT with "
-		  "HOST an IPv4 address, [IPv6 address] or host name, and PORT 1-65535" },
+		    ":3: bad value 'tcp://*:7001' for endpoint in [soc-b]: expected "
+		    "tcp://HOST:PORT with "
+		    "HOST an IPv4 address, [IPv6 address] or host name, and PORT 1-65535" },
 		{ "[soc-b]\nkey = K2\nendpoint = 127.0.0.1:7001\n",
-		  ":3: bad value '127.0.0.1:7001' for endpoint in [soc-b]: expected tcp://HOST:PORT "
-		  "with HOST an IPv4 address, [IPv6 address] or host name, and PORT 1-65535" },
+		    ":3: bad value '127.0.0.1:7001' for endpoint in [soc-b]: expected "
+		    "tcp://HOST:PORT "
+		    "with HOST an IPv4 address, [IPv6 address] or host name, and PORT 1-65535" },
 		{ "[soc-b]\nkey = K2\nlevel = trusted\n",
-		  ":3: bad value 'trusted' for level in [soc-b]: expected blocked, external or member" },
+		    ":3: bad value 'trusted' for level in [soc-b]: expected blocked, external or "
+		    "member" },
 		{ "[soc-b]\nkey = K2\nlevel = Member\n",
-		  ":3: bad value 'Member' for level in [soc-b]: expected blocked, external or member" },
+		    ":3: bad value 'Member' for level in [soc-b]: expected blocked, external or "
+		    "member" },
 		{ "[soc-b]\nkey = K2\ncoordinator = true\n",
-		  ":3: bad value 'true' for coordinator in [soc-b]: expected yes or no" },
+		    ":3: bad value 'true' for coordinator in [soc-b]: expected yes or no" },
 		{ "[soc-b]\nkey = K2\nport = 7001\n", ":3: unknown key 'port' in [soc-b]" },
 		{ "[soc b]\nkey = K2\n",
-		  ":1: bad peer name [soc b]: expected 1-63 characters of A-Z a-z 0-9 . _ -" },
-		{ "[]\nkey = K2\n", ":1: bad peer name []: expected 1-63 characters of A-Z a-z 0-9 . _ -" },
+		    ":1: bad peer name [soc b]: expected 1-63 characters of A-Z a-z 0-9 . _ -" },
+		{ "[]\nkey = K2\n",
+		    ":1: bad peer name []: expected 1-63 characters of A-Z a-z 0-9 . _ -" },
 		{ "[soc-b]\nkey = K2\n\n[soc-c]\nlevel = member\n[soc-d]\nkey = K3\n",
-		  ":4: [soc-c]: missing key 'key'" },
+		    ":4: [soc-c]: missing key 'key'" },
 		{ "[soc-b]\nkey = K2\n\n# c\n[soc-c]\n", ":5: [soc-c]: missing key 'key'" },
 		{ "key = K2\n[soc-b]\n", ":1: key 'key' before any [section]" },
 		{ "[soc-b]\nkey K2\n", ":2: syntax error: expected [section] or key = value" },
@@ -537,14 +551,16 @@ test_docs_example(void **state)
 	p = trust_at(t, 0);
 	assert_string_equal(p->name, "cert-national");
 	hex_encode(hex, p->id, 32);
-	assert_string_equal(hex, "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025");
+	assert_string_equal(hex,
+	    "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025");
 	assert_string_equal(p->endpoint, "tcp://cert.example.org:7000");
 	assert_int_equal(p->level, MSG_LEVEL_MEMBER);
 	assert_true(p->coordinator);
 	p = trust_at(t, 1);
 	assert_string_equal(p->name, "soc-b");
 	hex_encode(hex, p->id, 32);
-	assert_string_equal(hex, "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
+	assert_string_equal(hex,
+	    "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
 	assert_string_equal(p->endpoint, "tcp://127.0.0.1:7001");
 	assert_int_equal(p->level, MSG_LEVEL_MEMBER);
 	assert_false(p->coordinator);

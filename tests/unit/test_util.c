@@ -105,12 +105,16 @@ test_hex_decode_rejects(void **state)
 	uint8_t out[4];
 
 	(void)state;
-	assert_int_equal(hex_decode(out, 4, "0011223", 7), -1);    /* odd */
-	assert_int_equal(hex_decode(out, 4, "001122", 6), -1);     /* short */
+	assert_int_equal(hex_decode(out, 4, "0011223", 7), -1);     /* odd */
+	assert_int_equal(hex_decode(out, 4, "001122", 6), -1);      /* short */
 	assert_int_equal(hex_decode(out, 4, "0011223344", 10), -1); /* long */
-	assert_int_equal(hex_decode(out, 4, "0011zz33", 8), -1);   /* not hex */
-	assert_int_equal(hex_decode(out, 4, "00112 33", 8), -1);   /* space */
-	assert_int_equal(hex_decode(out, 4, "0011\0" "233", 8), -1); /* NUL */
+	assert_int_equal(hex_decode(out, 4, "0011zz33", 8), -1);    /* not hex */
+	assert_int_equal(hex_decode(out, 4, "00112 33", 8), -1);    /* space */
+	assert_int_equal(hex_decode(out, 4,
+	                     "0011\0"
+	                     "233",
+	                     8),
+	    -1); /* NUL */
 	assert_int_equal(hex_decode(out, 4, "0x112233", 8), -1);
 	assert_int_equal(hex_decode(out, 4, "00112233", 8), 0);
 }
@@ -146,7 +150,7 @@ test_id_parse_rejects(void **state)
 	assert_int_equal(id_parse(id, s), -1); /* 63 */
 	s[63] = 'a';
 	s[64] = '\0';
-	assert_int_equal(id_parse(id, s), 0);  /* 64 */
+	assert_int_equal(id_parse(id, s), 0); /* 64 */
 	s[64] = 'a';
 	s[65] = '\0';
 	assert_int_equal(id_parse(id, s), -1); /* 65 */
@@ -183,7 +187,19 @@ test_parse_size(void **state)
 		{ "17179869183G", 18446744072635809792ull },
 	};
 	static const char *const bad[] = {
-		"", "K", "B", "-1", "+1", " 1", "1 ", "1 K", "1X", "1KiBB", "1iB", "1.5G", "1KK",
+		"",
+		"K",
+		"B",
+		"-1",
+		"+1",
+		" 1",
+		"1 ",
+		"1 K",
+		"1X",
+		"1KiBB",
+		"1iB",
+		"1.5G",
+		"1KK",
 		"18446744073709551616", /* 2^64 */
 		"17179869184G",         /* 2^64 */
 		"16777216T",            /* 2^64 */
@@ -196,7 +212,7 @@ test_parse_size(void **state)
 		v = 12345;
 		if (parse_size(ok[i].in, &v) != 0 || v != ok[i].out)
 			fail_msg("parse_size(\"%s\") = %llu, want %llu", ok[i].in,
-				(unsigned long long)v, (unsigned long long)ok[i].out);
+			    (unsigned long long)v, (unsigned long long)ok[i].out);
 	}
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		if (parse_size(bad[i], &v) != -1)
@@ -222,10 +238,22 @@ test_parse_duration(void **state)
 		{ "18446744073709551615ms", UINT64_MAX },
 	};
 	static const char *const bad[] = {
-		"", "s", "ms", "5M", "5H", "5 s", " 5s", "1.5h", "-1", "+1", "5sec", "5mss", "5y",
-		"18446744073709552s",    /* > 2^64 ms */
-		"18446744073709551615",  /* seconds: > 2^64 ms */
-		"30500568905w",          /* > 2^64 ms */
+		"",
+		"s",
+		"ms",
+		"5M",
+		"5H",
+		"5 s",
+		" 5s",
+		"1.5h",
+		"-1",
+		"+1",
+		"5sec",
+		"5mss",
+		"5y",
+		"18446744073709552s",   /* > 2^64 ms */
+		"18446744073709551615", /* seconds: > 2^64 ms */
+		"30500568905w",         /* > 2^64 ms */
 		"18446744073709551616ms",
 	};
 	uint64_t v;
@@ -235,7 +263,7 @@ test_parse_duration(void **state)
 		v = 12345;
 		if (parse_duration(ok[i].in, &v) != 0 || v != ok[i].ms)
 			fail_msg("parse_duration(\"%s\") = %llu, want %llu", ok[i].in,
-				(unsigned long long)v, (unsigned long long)ok[i].ms);
+			    (unsigned long long)v, (unsigned long long)ok[i].ms);
 	}
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		if (parse_duration(bad[i], &v) != -1)
@@ -323,7 +351,7 @@ test_now_ms(void **state)
 	b = s_realtime_ms();
 	if (t < a || t > b)
 		fail_msg("now_ms() = %llu, outside [%llu, %llu]", (unsigned long long)t,
-			(unsigned long long)a, (unsigned long long)b);
+		    (unsigned long long)a, (unsigned long long)b);
 	assert_true(t > 1600000000000ull); /* after September 2020 */
 	/* It counts milliseconds: 20 ms of sleep are more than 10 of them
 	 * (truncation and clock slewing take at most about one). */
@@ -514,7 +542,7 @@ on_section(void *user, const char *name, char *err, size_t errlen)
 
 static int
 on_key(void *user, const char *section, const char *key, const char *value, char *err,
-	size_t errlen)
+    size_t errlen)
 {
 	struct ini_log *l = user;
 	size_t n = strlen(l->text);
@@ -566,17 +594,18 @@ test_ini_parse(void **state)
 	memset(sect, 's', 63);
 	sect[63] = '\0';
 	snprintf(text, sizeof text,
-		"\xEF\xBB\xBF# comment\n"
-		"[a]\n"
-		"  x = 1 ; note\n"
-		"\ty: two words\r\n"
-		"; other\n"
-		"[%s]   ; a comment\n"
-		"z = a;b\n"
-		"[b]\n", sect);
+	    "\xEF\xBB\xBF# comment\n"
+	    "[a]\n"
+	    "  x = 1 ; note\n"
+	    "\ty: two words\r\n"
+	    "; other\n"
+	    "[%s]   ; a comment\n"
+	    "z = a;b\n"
+	    "[b]\n",
+	    sect);
 	assert_int_equal(s_ini(text, &l, err, sizeof err), 0);
 	snprintf(text, sizeof text, "[a]a.x=1;a.y=two words;end(a)[%s]%s.z=a;b;end(%s)[b]end(b)",
-		sect, sect, sect);
+	    sect, sect, sect);
 	assert_string_equal(l.text, text);
 }
 

@@ -87,7 +87,8 @@ s_load(void **state)
 		if (strcmp(key, "name") == 0)
 			snprintf(v->name, sizeof v->name, "%s", val);
 		else if (strcmp(key, "id") == 0)
-			assert_int_equal(hex_decode(v->id, 32, val, strlen(val)), 0), v->has_expected = true;
+			assert_int_equal(hex_decode(v->id, 32, val, strlen(val)), 0),
+			    v->has_expected = true;
 		else if (strcmp(key, "sig") == 0)
 			assert_int_equal(hex_decode(v->sig, 64, val, strlen(val)), 0);
 		else if (strcmp(key, "bytes") == 0)
@@ -175,7 +176,8 @@ s_check(const struct vector *v)
 		free(l);
 	}
 	memcpy(m->origin, pk, 32);
-	assert_int_equal(msg_encode(m, sk, rnd.len ? s_stream_rng : NULL, &rnd, &out, &len), MSG_OK);
+	assert_int_equal(msg_encode(m, sk, rnd.len ? s_stream_rng : NULL, &rnd, &out, &len),
+	    MSG_OK);
 	if (getenv("SOCMESH_VECTORS_PRINT") != NULL) {
 		printf("name: %s\n", v->name);
 		s_print_hex("id", m->id, 32, 32);
