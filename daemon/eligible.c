@@ -155,6 +155,8 @@ eligible_add(struct eligible *e, const struct msg *m, const struct trust *t)
 	return 0;
 }
 
+static int s_rebuild(struct eligible *e, struct class *k, uint64_t cutoff, uint64_t now);
+
 struct rebuild {
 	struct eligible *e;
 	const struct trust *t;
@@ -184,6 +186,9 @@ eligible_rebuild(struct eligible *e, struct store *st, const struct trust *t)
 	if (store_range(st, 0, UINT64_MAX, false, NULL, 0, s_rebuild_item, &r, NULL) < 0)
 		r.err = -1;
 	msg_destroy(&r.m);
+	/* Each class's set now, so that no exchange has to make it. */
+	for (int c = 0; c < CLASS_COUNT && r.err == 0; c++)
+		r.err = s_rebuild(e, &e->cls[c], 0, now_ms());
 	return r.err;
 }
 
@@ -205,22 +210,27 @@ s_below(const struct recon_set *s, uint64_t cutoff)
 	return lo;
 }
 
-/* Makes k's base hold its tail too, less what is older than cutoff (the
- * old base goes when the last exchange using it lets it go).  Only when
- * there is something to change: rosters aside, which may stay old.  0 or
- * -1 when out of memory (the class is unchanged). */
 static int
-s_settle(struct eligible *e, struct class *k, uint64_t cutoff)
+s_item_cmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return memcmp(x->id, y->id, MSG_ID_LEN);
+}
+
+/* Makes k's base anew from its current items and its tail: O(n), at most
+ * once a second unless a roster has fallen below cutoff (the old base
+ * goes when the last exchange viewing it ends).  0 or -1 when out of
+ * memory (the class is unchanged). */
+static int
+s_rebuild(struct eligible *e, struct class *k, uint64_t cutoff, uint64_t now)
 {
 	size_t n = k->base != NULL ? recon_set_count(k->base) : 0;
-	uint64_t now = now_ms();
 	struct recon_set *s;
 	int err = 0;
 
-	if (k->base != NULL && now - k->settled < SETTLE_EVERY_MS)
-		return 0;
-	if (k->ntail == 0 && (n == 0 || s_below(k->base, cutoff) <= e->nkeep))
-		return 0;
 	if ((s = recon_set_new()) == NULL || recon_set_reserve(s, n + k->ntail) == -1) {
 		recon_set_destroy(&s);
 		return -1;
@@ -248,6 +258,63 @@ s_settle(struct eligible *e, struct class *k, uint64_t cutoff)
 	return 0;
 }
 
+/* The first item of k's base an exchange may see (those before it are
+ * older than cutoff), or SIZE_MAX when a roster is among those. */
+static size_t
+s_from(const struct eligible *e, const struct class *k, uint64_t cutoff)
+{
+	size_t from = s_below(k->base, cutoff);
+
+	for (size_t i = 0; e->nkeep > 0 && i < from; i++)
+		if (s_kept(e, recon_set_id(k->base, i, NULL)))
+			return SIZE_MAX;
+	return from;
+}
+
+/* Brings k's tail into its base: appended when it sorts after it (new
+ * messages: O(tail)), else by s_rebuild().  Sets *from (s_from()).  0 or
+ * -1 when out of memory. */
+static int
+s_settle(struct eligible *e, struct class *k, uint64_t cutoff, size_t *from)
+{
+	uint64_t now = now_ms();
+	size_t kept = 0, n;
+
+	if (k->base == NULL) {
+		if (s_rebuild(e, k, cutoff, now) == -1)
+			return -1;
+	} else if (k->ntail > 0) {
+		qsort(k->tail, k->ntail, sizeof *k->tail, s_item_cmp);
+		for (size_t i = 0; i < k->ntail; i++) {
+			struct item last = { 0 };
+			const struct item *it = &k->tail[i];
+			int rc;
+			if (!s_current(e, it->time, it->id, cutoff))
+				continue;
+			if ((rc = recon_set_append(k->base, it->time, it->id)) == -1)
+				return -1;
+			if (rc == 0)
+				continue;
+			n = recon_set_count(k->base);
+			memcpy(last.id, recon_set_id(k->base, n - 1, &last.time), MSG_ID_LEN);
+			if (s_item_cmp(&last, it) != 0)
+				k->tail[kept++] = *it; /* older than the last: a rebuild's */
+		}
+		k->ntail = kept;
+	}
+	n = recon_set_count(k->base);
+	*from = s_from(e, k, cutoff);
+	if (*from == SIZE_MAX ||
+	    ((k->ntail > 0 || *from > n / 2) && now - k->settled >= SETTLE_EVERY_MS)) {
+		if (s_rebuild(e, k, cutoff, now) == -1)
+			return -1;
+		*from = s_from(e, k, cutoff);
+		if (*from == SIZE_MAX)
+			*from = 0; /* old rosters first, and no item too old */
+	}
+	return 0;
+}
+
 /* Does peer have addressed messages of its own? */
 static bool
 s_own(const struct eligible *e, const struct trust_peer *peer)
@@ -265,26 +332,21 @@ eligible_set(struct eligible *e, const struct trust_peer *peer, uint64_t cutoff,
 	int c = peer->level == MSG_LEVEL_MEMBER ? CLASS_MEMBER : CLASS_EXTERNAL;
 	struct class *k = &e->cls[c];
 	struct recon_set *s;
-	size_t n;
+	size_t from, n;
 	int err = 0;
 
-	if (peer->level == MSG_LEVEL_BLOCKED || s_settle(e, k, cutoff) == -1)
+	if (peer->level == MSG_LEVEL_BLOCKED || s_settle(e, k, cutoff, &from) == -1)
 		return NULL;
-	if (k->base == NULL &&
-	    ((k->base = recon_set_new()) == NULL || recon_set_seal(k->base) == -1)) {
-		recon_set_destroy(&k->base);
-		return NULL;
-	}
 	if ((skip == NULL || refused_count(skip) == 0) && !s_own(e, peer))
-		return recon_set_ref(k->base);
+		return recon_set_view(k->base, from);
 	/* A set of the peer's own: the class's, less what it refused, and
 	 * its addressed messages. */
 	n = recon_set_count(k->base);
-	if ((s = recon_set_new()) == NULL || recon_set_reserve(s, n) == -1) {
+	if ((s = recon_set_new()) == NULL || recon_set_reserve(s, n - from) == -1) {
 		recon_set_destroy(&s);
 		return NULL;
 	}
-	for (size_t i = 0; i < n && err == 0; i++) {
+	for (size_t i = from; i < n && err == 0; i++) {
 		uint64_t time;
 		const uint8_t *id = recon_set_id(k->base, i, &time);
 		if (skip == NULL || refused_find(skip, id) == NULL)

@@ -10,16 +10,20 @@
  * message committed is added (eligible_add); a trust change judges the
  * whole store again (eligible_rebuild: a scan, as rare as trust changes).
  * A class keeps its items as one sealed set, sorted by (time, id), and
- * newcomers in a tail that is merged in (a new set) when a set is next
- * asked for, at most once a second, so that adding is O(1) and a merge,
- * O(n), costs a store of a million messages about 1% of a core.  Peers with nothing of their own (no
- * addressed message, no refusal) share the class's set: a hostile peer
- * opening exchanges over and over costs no copy of the store; an old set
- * goes when the last exchange using it ends.
+ * newcomers in a tail.  When a set is asked for, the tail is appended to
+ * the class's set when it sorts after it (new messages: O(tail)), or
+ * merged in by making the set anew (messages from the past, as in a
+ * catch-up: O(n), at most once a second; until then exchanges use the set
+ * as it was).  Every peer with nothing of its own (no addressed message,
+ * no refusal) gets a view of the class's set (recon_set_view): no copy,
+ * whatever the store holds, so a hostile peer opening exchanges over and
+ * over costs nothing; what is older than the retention window is left out
+ * by starting the view after it.  The class's set is made when the node
+ * starts (eligible_rebuild), never by an exchange.
  *
  * Memory: about 41 bytes per message and class (40 while in the tail),
- * twice that while a merge is under way, plus 80 per addressed message
- * and peer it may go to.
+ * twice that while a set is made anew and an old one is still viewed,
+ * plus 80 per addressed message and peer it may go to.
  */
 #ifndef SOCMESH_ELIGIBLE_H
 #define SOCMESH_ELIGIBLE_H

@@ -21,7 +21,19 @@ struct recon_set {
 	 * fingerprint costs O(1), for half a byte of memory an item. */
 	uint8_t (*cum)[32];
 	unsigned refs; /* holders besides the first (recon_set_ref) */
+	/* A view (recon_set_view): items [lo, lo + n) of the set `of`, read
+	 * through it (v and cum are of's, which may grow and move); else
+	 * NULL. */
+	struct recon_set *of;
+	size_t lo;
 };
+
+/* Item i of s, view or not. */
+static inline const struct item *
+s_at(const struct recon_set *s, size_t i)
+{
+	return s->of != NULL ? &s->of->v[s->lo + i] : &s->v[i];
+}
 
 /* A point between items: (time, prefix padded with zero bytes).  Items
  * below it sort before it; `inf` is past every item. */
@@ -67,6 +79,7 @@ recon_set_destroy(struct recon_set **sp)
 		*sp = NULL;
 		return;
 	}
+	recon_set_destroy(&(*sp)->of);
 	free((*sp)->v);
 	free((*sp)->cum);
 	free(*sp);
@@ -186,6 +199,56 @@ recon_set_seal(struct recon_set *s)
 	return 0;
 }
 
+struct recon_set *
+recon_set_view(struct recon_set *s, size_t from)
+{
+	struct recon_set *v = calloc(1, sizeof *v);
+
+	if (v == NULL)
+		return NULL;
+	if (s->of != NULL) {
+		from += s->lo;
+		s = s->of;
+	}
+	v->of = recon_set_ref(s);
+	v->lo = from < s->n ? from : s->n;
+	v->n = s->n - v->lo;
+	return v;
+}
+
+int
+recon_set_append(struct recon_set *s, uint64_t time, const uint8_t id[32])
+{
+	struct item it = { .time = time };
+
+	memcpy(it.id, id, 32);
+	if (s->of != NULL || s->cum == NULL)
+		return -1;
+	if (s->n > 0 && s_item_cmp(&s->v[s->n - 1], &it) >= 0)
+		return 1;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		struct item *v = realloc(s->v, cap * sizeof *v);
+		if (v == NULL)
+			return -1;
+		s->v = v, s->cap = cap;
+	}
+	if ((s->n + 1) % CUM_EVERY == 0) {
+		/* The block ends: its running sum joins cum. */
+		size_t j = (s->n + 1) / CUM_EVERY;
+		uint8_t(*cum)[32] = realloc(s->cum, (j + 1) * sizeof *cum);
+		if (cum == NULL)
+			return -1;
+		s->cum = cum;
+		memcpy(cum[j], cum[j - 1], 32);
+		for (size_t i = (j - 1) * CUM_EVERY; i < s->n; i++)
+			s_add256(cum[j], cum[j], s->v[i].id, false);
+		s_add256(cum[j], cum[j], it.id, false);
+	}
+	s->v[s->n++] = it;
+	return 0;
+}
+
 size_t
 recon_set_count(const struct recon_set *s)
 {
@@ -195,9 +258,11 @@ recon_set_count(const struct recon_set *s)
 const uint8_t *
 recon_set_id(const struct recon_set *s, size_t i, uint64_t *time)
 {
+	const struct item *it = s_at(s, i);
+
 	if (time != NULL)
-		*time = s->v[i].time;
-	return s->v[i].id;
+		*time = it->time;
+	return it->id;
 }
 
 void
@@ -232,7 +297,7 @@ s_lower(const struct recon_set *s, const struct bound *b)
 	size_t lo = 0, hi = s->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (s_below(&s->v[mid], b))
+		if (s_below(s_at(s, mid), b))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -258,9 +323,12 @@ s_between(struct bound *out, const struct item *a, const struct item *b)
 static void
 s_prefix(const struct recon_set *s, size_t k, uint8_t out[32])
 {
-	memcpy(out, s->cum[k / CUM_EVERY], 32);
+	const struct recon_set *o = s->of != NULL ? s->of : s;
+
+	k += s->of != NULL ? s->lo : 0;
+	memcpy(out, o->cum[k / CUM_EVERY], 32);
 	for (size_t i = k / CUM_EVERY * CUM_EVERY; i < k; i++)
-		s_add256(out, out, s->v[i].id, false);
+		s_add256(out, out, o->v[i].id, false);
 }
 
 static void
@@ -376,7 +444,7 @@ s_split(struct writer *w, const struct recon_set *s, size_t lo, size_t hi,
 		s_range(w, upper, 2);
 		s_varint(w, n);
 		for (size_t i = lo; i < hi; i++)
-			s_put(w, s->v[i].id, RECON_PREFIX_LEN);
+			s_put(w, s_at(s, i)->id, RECON_PREFIX_LEN);
 		return;
 	}
 	for (size_t k = 0, from = lo; k < RECON_FANOUT; k++) {
@@ -387,7 +455,7 @@ s_split(struct writer *w, const struct recon_set *s, size_t lo, size_t hi,
 		if (k + 1 == RECON_FANOUT)
 			b = *upper;
 		else
-			s_between(&b, &s->v[to - 1], &s->v[to]);
+			s_between(&b, s_at(s, to - 1), s_at(s, to));
 		s_fingerprint(s, from, to, fp);
 		s_range(w, &b, 1);
 		s_put(w, fp, sizeof fp);
@@ -550,7 +618,7 @@ s_idlist(const struct recon_set *s, size_t lo, size_t hi, const uint8_t *theirs,
 		size_t a = 0, b = d;
 		while (a < b) {
 			size_t mid = a + (b - a) / 2;
-			int c = memcmp(t[mid], s->v[k].id, RECON_PREFIX_LEN);
+			int c = memcmp(t[mid], s_at(s, k)->id, RECON_PREFIX_LEN);
 			if (c == 0) {
 				hit[mid] = true;
 				break;

@@ -52,6 +52,18 @@ int recon_set_reserve(struct recon_set *s, size_t n);
 int recon_set_add(struct recon_set *s, uint64_t time, const uint8_t id[32]);
 /* Sorts, drops repeats, and computes the running sums.  0 or -1. */
 int recon_set_seal(struct recon_set *s);
+/*
+ * A set of the items [from, count) of the sealed set s as they are now,
+ * which holds s (recon_set_ref) and costs no copy: what an exchange
+ * works on while s grows by recon_set_append().  Caller owns the result:
+ * recon_set_destroy().  NULL when out of memory.
+ */
+struct recon_set *recon_set_view(struct recon_set *s, size_t from);
+/* Adds an item to a sealed set (not a view) that sorts after all it
+ * holds, keeping it sealed: O(1) amortized; views made before do not
+ * see it.  0, 1 when it does not sort last (nothing done: make a new
+ * set), or -1 (no memory, or not a sealed set). */
+int recon_set_append(struct recon_set *s, uint64_t time, const uint8_t id[32]);
 size_t recon_set_count(const struct recon_set *s);
 /* The i-th item in (time, id) order; borrowed. */
 const uint8_t *recon_set_id(const struct recon_set *s, size_t i, uint64_t *time);

@@ -148,6 +148,80 @@ test_identical_sets_settle_at_once(void **state)
 	free(c.v);
 }
 
+/* The opening message over a set: equal sets, equal messages. */
+static void
+s_assert_same(const struct recon_set *x, const struct recon_set *y)
+{
+	struct recon_buf a = { 0 }, b = { 0 };
+
+	assert_int_equal(recon_set_count(x), recon_set_count(y));
+	assert_int_equal(recon_initiate(x, &a), 0);
+	assert_int_equal(recon_initiate(y, &b), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.p, b.p, a.len);
+	free(a.p);
+	free(b.p);
+}
+
+/* A view shows the items of its set as they were (appends after it do
+ * not show), from its first item on, and reconciles as a set sealed from
+ * the same items would; an item that does not sort last is not appended. */
+static void
+test_views_and_appends(void **state)
+{
+	enum { N = 1000, M = 300, FROM = 129 };
+	uint8_t ids[N + M][32];
+	struct recon_set *s = recon_set_new(), *v0, *v1, *first, *tail;
+	struct recon_result ra = { 0 }, rb = { 0 };
+	size_t bytes;
+
+	(void)state;
+	randombytes_buf(ids, sizeof ids);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(recon_set_add(s, 1000 + i / 3, ids[i]), 0);
+	assert_int_equal(recon_set_seal(s), 0);
+	assert_non_null(v0 = recon_set_view(s, 0));
+	/* Appended in (time, id) order: times after every item of s. */
+	for (size_t i = N; i < N + M; i++)
+		assert_int_equal(recon_set_append(s, 1000 + i, ids[i]), 0);
+	assert_int_equal(recon_set_append(s, 5, ids[0]), 1);
+	assert_non_null(v1 = recon_set_view(s, FROM));
+
+	first = recon_set_new();
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(recon_set_add(first, 1000 + i / 3, ids[i]), 0);
+	assert_int_equal(recon_set_seal(first), 0);
+	s_assert_same(v0, first);
+
+	tail = recon_set_new();
+	for (size_t i = 0; i < N + M; i++)
+		assert_int_equal(recon_set_add(tail, i < N ? 1000 + i / 3 : 1000 + i, ids[i]), 0);
+	assert_int_equal(recon_set_seal(tail), 0);
+	/* tail less its FROM first items, in order: as v1. */
+	struct recon_set *cut = recon_set_new();
+	for (size_t i = FROM; i < N + M; i++) {
+		uint64_t t;
+		const uint8_t *id = recon_set_id(tail, i, &t);
+		assert_int_equal(recon_set_add(cut, t, id), 0);
+	}
+	assert_int_equal(recon_set_seal(cut), 0);
+	s_assert_same(v1, cut);
+	/* A view reconciles: v1 against the whole finds the FROM missing. */
+	s_exchange(v1, tail, &ra, &rb, &bytes);
+	assert_int_equal(ra.nhave + rb.nneed, 0);
+	assert_int_equal(rb.nhave + ra.nneed, FROM);
+
+	recon_result_free(&ra);
+	recon_result_free(&rb);
+	recon_set_destroy(&s); /* the views still hold it */
+	s_assert_same(v0, first);
+	recon_set_destroy(&v0);
+	recon_set_destroy(&v1);
+	recon_set_destroy(&first);
+	recon_set_destroy(&tail);
+	recon_set_destroy(&cut);
+}
+
 static void
 test_hostile(void **state)
 {
@@ -275,6 +349,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_differences),
 		cmocka_unit_test(test_identical_sets_settle_at_once),
+		cmocka_unit_test(test_views_and_appends),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_vector),
 	};
