@@ -106,8 +106,9 @@ recon_set_reserve(struct recon_set *s, size_t n)
 	return 0;
 }
 
-int
-recon_set_add(struct recon_set *s, uint64_t time, const uint8_t id[32])
+/* Room for one more item.  0 or -1. */
+static int
+s_room(struct recon_set *s)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024;
@@ -116,6 +117,14 @@ recon_set_add(struct recon_set *s, uint64_t time, const uint8_t id[32])
 			return -1;
 		s->v = v, s->cap = cap;
 	}
+	return 0;
+}
+
+int
+recon_set_add(struct recon_set *s, uint64_t time, const uint8_t id[32])
+{
+	if (s_room(s) == -1)
+		return -1;
 	s->v[s->n].time = time;
 	memcpy(s->v[s->n++].id, id, 32);
 	return 0;
@@ -226,13 +235,8 @@ recon_set_append(struct recon_set *s, uint64_t time, const uint8_t id[32])
 		return -1;
 	if (s->n > 0 && s_item_cmp(&s->v[s->n - 1], &it) >= 0)
 		return 1;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-		struct item *v = realloc(s->v, cap * sizeof *v);
-		if (v == NULL)
-			return -1;
-		s->v = v, s->cap = cap;
-	}
+	if (s_room(s) == -1)
+		return -1;
 	if ((s->n + 1) % CUM_EVERY == 0) {
 		/* The block ends: its running sum joins cum. */
 		size_t j = (s->n + 1) / CUM_EVERY;
