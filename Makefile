@@ -17,7 +17,7 @@
 #                   FUZZ_RUNS executions each; make -j2 fuzz runs two at once.
 #                   10 million executions of every target: FUZZ_RUNS=10000000,
 #                   or FUZZ_SECONDS=2400 on 2 cores (measured, one target at a
-#                   time: fuzz_files ~20k exec/s, fuzz_recon ~10k, fuzz_draft
+#                   time: fuzz_files ~20k exec/s, fuzz_recon ~6k, fuzz_draft
 #                   ~15k, fuzz_ioc ~45k, fuzz_msg ~55k)
 #   make format     apply .clang-format (the house style) to every C file;
 #                   make check fails on a file that does not follow it
