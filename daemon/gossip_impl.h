@@ -42,7 +42,7 @@
 #define PUMP_MAX         1024  /* items looked up per pump: the loop stays responsive */
 #define CTL_RATE         200   /* HELLO, PING, PONG per second and peer, */
 #define CTL_BURST        400   /* in bursts of this many */
-#define INFLIGHT_MAX     1024  /* messages in the pipeline at once, */
+#define INFLIGHT_MAX     4096  /* messages in the pipeline at once (4 commits), */
 #define INFLIGHT_BYTES   (8u << 20) /* and their bytes (ingest never makes us wait) */
 #define HOLD_MAX         256        /* retractions waiting for their target, */
 #define HOLD_BYTES       (1u << 20) /* and their bytes */

