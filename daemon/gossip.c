@@ -605,12 +605,33 @@ s_pipeline_room(const struct gossip *g)
 
 /* Takes waiting frames, one peer after the other, while the pipeline has
  * room: a peer with a long backlog slows only itself. */
+static void s_drain(struct gossip *g);
+
+static int
+s_drain_later(zloop_t *loop, int timer_id, void *arg)
+{
+	struct gossip *g = arg;
+
+	(void)loop, (void)timer_id;
+	g->drain_timer = -1;
+	s_drain(g);
+	return 0;
+}
+
 static void
 s_drain(struct gossip *g)
 {
-	size_t idle = 0;
+	size_t idle = 0, taken = 0;
 
 	while (g->npeers > 0 && idle < g->npeers && s_pipeline_room(g)) {
+		/* A turn of the loop takes STEP_MAX at most: the rest on the
+		 * next, after whatever else waits (the control socket, other
+		 * peers' frames). */
+		if (taken++ == STEP_MAX) {
+			if (g->drain_timer == -1)
+				g->drain_timer = zloop_timer(g->loop, 1, 1, s_drain_later, g);
+			break;
+		}
 		struct peer *p = g->peers[g->turn++ % g->npeers];
 		struct waiting *w = p->wait;
 		if (w == NULL) {
@@ -650,8 +671,11 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 	struct ingest_result res[64];
 	size_t n;
 
+	/* STEP_MAX results a turn: those left keep the descriptor readable,
+	 * and the loop comes back after what else waits. */
 	(void)loop, (void)item;
-	while ((n = ingest_results(g->in, res, 64)) > 0)
+	for (size_t done = 0; done < STEP_MAX && (n = ingest_results(g->in, res, 64)) > 0;
+	     done += n)
 		for (size_t i = 0; i < n; i++) {
 			struct tag *tag = res[i].tag;
 			struct peer *p = s_by_id(g, tag->from);
@@ -1113,6 +1137,7 @@ gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 	}
 	g->n = n;
 	g->loop = loop;
+	g->drain_timer = -1;
 	s_hello_make(g);
 	if ((g->elig = eligible_new(n->id)) == NULL) {
 		errf(err, errlen, "out of memory");
@@ -1153,6 +1178,8 @@ gossip_destroy(struct gossip **gp)
 		return;
 	if (g->timer > 0)
 		zloop_timer_end(g->loop, g->timer);
+	if (g->drain_timer != -1)
+		zloop_timer_end(g->loop, g->drain_timer);
 	if (g->in != NULL) {
 		struct ingest_result res[64];
 		size_t k;

@@ -43,6 +43,7 @@
 #define CTL_RATE         200   /* HELLO, PING, PONG per second and peer, */
 #define CTL_BURST        400   /* in bursts of this many */
 #define INFLIGHT_MAX     4096  /* messages in the pipeline at once (4 commits), */
+#define STEP_MAX         256   /* results or waiting frames handled per turn of the loop */
 #define INFLIGHT_BYTES   (8u << 20) /* and their bytes (ingest never makes us wait) */
 #define HOLD_MAX         256        /* retractions waiting for their target, */
 #define HOLD_BYTES       (1u << 20) /* and their bytes */
@@ -160,6 +161,7 @@ struct gossip {
 	zloop_t *loop;
 	zsock_t *router, *zap;
 	int timer;
+	int drain_timer; /* a pending s_drain() continuation, or -1 */
 	uint64_t next_save;
 	struct peer **peers;
 	size_t npeers;
