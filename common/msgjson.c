@@ -67,6 +67,27 @@ s_case(json_t *o, const struct msg_body *b)
 	}
 }
 
+/* A roster's members, or an endpoints message's entries. */
+static json_t *
+s_members(const struct msg_body *b)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < b->nmembers; i++) {
+		const struct msg_member *e = &b->members[i];
+		json_t *o = json_pack("{s:o}", "id", s_hex(e->id, MSG_KEY_LEN));
+		if (e->endpoint.n > 0)
+			json_object_set_new(o, "endpoint", s_str(e->endpoint));
+		else {
+			json_object_set_new(o, "name", s_str(e->name));
+			json_object_set_new(o, "level", json_string(msg_level_name(e->level)));
+			json_object_set_new(o, "coordinator", json_boolean(e->coordinator));
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 json_t *
 msgjson_new(const struct msg *m, const struct trust *t)
 {
@@ -90,10 +111,22 @@ msgjson_new(const struct msg *m, const struct trust *t)
 		break;
 	case MSG_KIND_SIGHTING:
 	case MSG_KIND_RETRACT:
+	case MSG_KIND_APPROVE:
 		if (m->body.note.n)
 			json_object_set_new(o, "note", s_str(m->body.note));
 		break;
+	case MSG_KIND_ENDPOINTS:
+		json_object_set_new(o, "endpoints", s_members(&m->body));
+		break;
 	case MSG_KIND_ROSTER:
+		if (m->body.epoch > 0) {
+			json_object_set_new(o, "network", s_str(m->body.network));
+			json_object_set_new(o, "epoch", json_integer((json_int_t)m->body.epoch));
+			json_object_set_new(o, "threshold",
+			    json_integer((json_int_t)m->body.threshold));
+			json_object_set_new(o, "members", s_members(&m->body));
+			break;
+		}
 		json_object_set_new(o, "peer", s_hex(m->body.peer, MSG_KEY_LEN));
 		json_object_set_new(o, "name", s_str(m->body.name));
 		json_object_set_new(o, "level", json_string(msg_level_name(m->body.level)));

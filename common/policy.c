@@ -22,7 +22,8 @@ static const struct {
 	[POLICY_NOT_FOR_US] = { "not-for-us",
 	    "the message is addressed and this node is neither its origin nor a recipient" },
 	[POLICY_ROSTER_NOT_COORDINATOR] = { "roster-not-coordinator",
-	    "roster changes are accepted only from coordinators; the origin is not one" },
+	    "rosters, approvals and endpoints are accepted only from coordinators; the "
+	    "origin is not one" },
 	[POLICY_RETRACT_NOT_ORIGIN] = { "retract-not-origin",
 	    "only the origin of a message may retract it" },
 	[POLICY_ROSTER_ADDRESSED] = { "roster-addressed",
@@ -32,6 +33,10 @@ static const struct {
 	[POLICY_TIME_FUTURE] = { "time-in-future", "dated more than an hour in the future" },
 	[POLICY_EXPIRED] = { "expired",
 	    "older than the retention window (it would be removed at once)" },
+	[POLICY_ROSTER_OLD] = { "roster-old",
+	    "a roster of an epoch below the one in force here (a replay or a rollback)" },
+	[POLICY_ROSTER_CONFLICT] = { "roster-conflict",
+	    "another roster of the epoch in force here: the one in force stays" },
 };
 
 /* Whether each reason may change with time or trust (policy.h). */
@@ -112,7 +117,7 @@ policy_time_ok(const struct policy_msg *m, uint64_t now, uint64_t retention_ms)
 	if (now <= UINT64_MAX - POLICY_MAX_SKEW_MS && m->time > now + POLICY_MAX_SKEW_MS)
 		return POLICY_TIME_FUTURE;
 	/* time + retention < now, without overflow */
-	if (retention_ms != 0 && m->kind != MSG_KIND_ROSTER && retention_ms < now &&
+	if (retention_ms != 0 && !msg_kind_governs(m->kind) && retention_ms < now &&
 	    m->time < now - retention_ms)
 		return POLICY_EXPIRED;
 	return POLICY_OK;
@@ -179,7 +184,7 @@ policy_may_accept(const struct policy_msg *m, const uint8_t self[32],
 		    !(self_is_origin && s_named(m, sender->id)))
 			return POLICY_NO_RELAY;
 	}
-	if (m->kind == MSG_KIND_ROSTER && !self_is_origin && !origin->coordinator)
+	if (msg_kind_governs(m->kind) && !self_is_origin && !origin->coordinator)
 		return POLICY_ROSTER_NOT_COORDINATOR;
 	if (m->kind == MSG_KIND_RETRACT && m->ref_origin != NULL &&
 	    !s_same(m->ref_origin, m->origin))

@@ -71,10 +71,12 @@ enum policy_reason {
 	POLICY_RETRACT_NOT_ORIGIN, /* F  "retract-not-origin": a retract whose origin differs from the retracted message's origin */
 	POLICY_ROSTER_ADDRESSED, /* F  "roster-addressed": roster messages must be clear or green */
 	POLICY_ORIGIN_EXTERNAL, /* P  "external-origin-clear-only": the origin is external and the TLP not CLEAR */
-	POLICY_TIME_FUTURE, /* P  "time-in-future": dated more than POLICY_MAX_SKEW_MS ahead */
-	POLICY_EXPIRED,     /* F  "expired": older than the retention window (never a roster) */
+	POLICY_TIME_FUTURE,     /* P  "time-in-future": dated more than POLICY_MAX_SKEW_MS ahead */
+	POLICY_EXPIRED,         /* F  "expired": older than the retention window (never a roster) */
+	POLICY_ROSTER_OLD,      /* F  "roster-old": a roster of an epoch below the one in force */
+	POLICY_ROSTER_CONFLICT, /* F  "roster-conflict": another roster of the epoch in force */
 };
-#define POLICY_REASON_COUNT 16
+#define POLICY_REASON_COUNT 18
 
 /* A message dated further ahead than this is refused: it would escape
  * retention, and sort after everything in reconciliation. */

@@ -38,6 +38,8 @@ struct trust_peer {
 	    [256]; /* "" when none; validated like config listen, but HOST must not be '*' */
 	enum msg_level level;
 	bool coordinator;
+	uint64_t roster; /* 0: a local entry (trust.conf); else the epoch of the
+	                    roster it comes from, never saved */
 };
 
 struct trust; /* opaque */
@@ -77,7 +79,8 @@ int trust_parse(struct trust *t, const char *buf, size_t len, const char *name, 
 
 /*
  * Write t to path, atomically (file_write_atomic(), mode 0640), one section
- * per peer in name order, every key written (endpoint only when set);
+ * per local peer in name order (roster entries are left out), every key
+ * written (endpoint only when set);
  * trust_load() of the result gives back the same list.  0, or -1 with err.
  */
 int trust_save(const struct trust *t, const char *path, char *err, size_t errlen);

@@ -78,5 +78,9 @@ accept_judge(const struct accept_ctx *c, const struct msg *m, const struct trust
 		*why = POLICY_ORIGIN_UNKNOWN;
 	else
 		*why = policy_may_accept(&pm, c->self, from != NULL ? from : origin, origin);
+	/* A roster is judged against the one in force last: a replay or a
+	 * conflict counts only once the rest allows it. */
+	if (*why == POLICY_OK && c->roster != NULL && m->kind == MSG_KIND_ROSTER)
+		*why = roster_judge(c->roster, m);
 	return *why == POLICY_OK ? ACCEPT_OK : ACCEPT_REFUSED;
 }

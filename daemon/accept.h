@@ -14,6 +14,7 @@
 
 #include "msg.h"
 #include "policy.h"
+#include "roster.h"
 #include "store.h"
 #include "trust.h"
 
@@ -31,6 +32,7 @@ struct accept_ctx {
 	const uint8_t *self;   /* this node's id */
 	uint64_t retention_ms; /* 0: forever */
 	uint64_t now;          /* ms since the epoch */
+	struct roster *roster; /* the membership in force (roster_judge()), or NULL */
 };
 
 /*

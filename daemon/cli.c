@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "control.h"
 #include "draft.h"
 #include "log.h"
@@ -30,18 +31,13 @@
 #include "node.h"
 #include "timefmt.h"
 #include "util.h"
+#include "version.h"
 
 #define DEFAULT_DIR "/var/lib/socmesh"
 #define QUERY_LIMIT 50
 
-struct cli {
-	const char *dir;
-	bool json;
-	struct control_client *cc; /* to the running daemon, once asked */
-	char err[512];
-};
-
-static int __attribute__((format(printf, 1, 2))) s_error(const char *fmt, ...)
+int
+cli_error(const char *fmt, ...)
 {
 	va_list ap;
 	fputs("socmesh: ", stderr);
@@ -52,8 +48,8 @@ static int __attribute__((format(printf, 1, 2))) s_error(const char *fmt, ...)
 	return 1;
 }
 
-static int
-s_usage(const char *cmd, const char *synopsis)
+int
+cli_usage(const char *cmd, const char *synopsis)
 {
 	fprintf(stderr, "usage: socmesh %s %s\n", cmd, synopsis);
 	return 2;
@@ -61,15 +57,15 @@ s_usage(const char *cmd, const char *synopsis)
 
 /* The string member key of o, "" when it is absent or not a string (a
  * daemon of another version may lack it). */
-static const char *
-s_field(const json_t *o, const char *key)
+const char *
+cli_field(const json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));
 	return v != NULL ? v : "";
 }
 
-static void
-s_print_json(json_t *o)
+void
+cli_print_json(json_t *o)
 {
 	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	if (s != NULL)
@@ -84,7 +80,7 @@ static struct control_client *
 s_client(struct cli *c, const char *what)
 {
 	if (c->cc == NULL && (c->cc = control_connect(c->dir, c->err, sizeof c->err)) == NULL)
-		s_error("%s: %s", what, c->err);
+		cli_error("%s: %s", what, c->err);
 	return c->cc;
 }
 
@@ -100,18 +96,18 @@ s_call(struct cli *c, json_t *req, const char *what)
 		return NULL;
 	}
 	if ((rep = control_request(c->cc, req, c->err, sizeof c->err)) == NULL)
-		s_error("%s: %s", what, c->err);
+		cli_error("%s: %s", what, c->err);
 	return rep;
 }
 
 /* s_call(), and the error line "WHAT: ERROR" unless the daemon says ok. */
-static json_t *
-s_ask(struct cli *c, json_t *req, const char *what)
+json_t *
+cli_ask(struct cli *c, json_t *req, const char *what)
 {
 	json_t *rep = s_call(c, req, what);
 
 	if (rep != NULL && !json_is_true(json_object_get(rep, "ok"))) {
-		s_error("%s: %s", what, s_field(rep, "error"));
+		cli_error("%s: %s", what, cli_field(rep, "error"));
 		json_decref(rep);
 		return NULL;
 	}
@@ -132,10 +128,10 @@ s_get(struct cli *c, const uint8_t id[32], const char *what, bool *missing)
 	if ((rep = s_call(c, json_pack("{s:s,s:s}", "cmd", "get", "id", hex), what)) == NULL ||
 	    json_is_true(json_object_get(rep, "ok")))
 		return rep;
-	if (strcmp(s_field(rep, "code"), "not-found") == 0)
+	if (strcmp(cli_field(rep, "code"), "not-found") == 0)
 		*missing = true;
 	else
-		s_error("%s: %s", what, s_field(rep, "error"));
+		cli_error("%s: %s", what, cli_field(rep, "error"));
 	json_decref(rep);
 	return NULL;
 }
@@ -145,7 +141,7 @@ s_open(struct cli *c, unsigned what)
 {
 	struct node *n = node_open(c->dir, what, c->err, sizeof c->err);
 	if (n == NULL)
-		s_error("%s", c->err);
+		cli_error("%s", c->err);
 	return n;
 }
 
@@ -195,10 +191,17 @@ static int
 cmd_init(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "name", 1, 0, 'n' }, { "listen", 1, 0, 'l' },
-		{ 0 } };
-	const char *name = NULL, *listen = NULL;
-	int ch;
+		{ "join", 1, 0, 'j' }, { "coordinator", 1, 0, 'c' }, { 0 } };
+	static const char synopsis[] =
+	    "--dir DIR --name NAME --listen tcp://HOST:PORT\n"
+	    "       [--join FILE --coordinator ID [--coordinator ID]...]";
+	const char *name = NULL, *listen = NULL, *join = NULL;
+	char **coord = calloc((size_t)argc, sizeof *coord);
+	size_t ncoord = 0;
+	int ch, rc;
 
+	if (coord == NULL)
+		return cli_error("out of memory");
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		switch (ch) {
 		case 'n':
@@ -207,17 +210,31 @@ cmd_init(struct cli *c, int argc, char **argv)
 		case 'l':
 			listen = optarg;
 			break;
+		case 'j':
+			join = optarg;
+			break;
+		case 'c':
+			coord[ncoord++] = optarg;
+			break;
 		default:
-			return s_usage("init", "--dir DIR --name NAME --listen tcp://HOST:PORT");
+			free(coord);
+			return cli_usage("init", synopsis);
 		}
-	if (name == NULL || listen == NULL || optind != argc)
-		return s_usage("init", "--dir DIR --name NAME --listen tcp://HOST:PORT");
-	if (node_init(c->dir, name, listen, c->err, sizeof c->err) == -1)
-		return s_error("%s", c->err);
+	if (name == NULL || listen == NULL || optind != argc || (join != NULL) != (ncoord > 0)) {
+		free(coord);
+		return cli_usage("init", synopsis);
+	}
+	if (join != NULL)
+		rc = cli_join(c, name, listen, join, coord, ncoord);
+	else if ((rc = node_init(c->dir, name, listen, c->err, sizeof c->err)) == -1)
+		rc = cli_error("%s", c->err);
+	free(coord);
+	if (rc != 0)
+		return rc;
 	uint8_t id[32];
 	char hex[65];
 	if (keys_read_id(c->dir, id, c->err, sizeof c->err) == -1)
-		return s_error("%s", c->err);
+		return cli_error("%s", c->err);
 	hex_encode(hex, id, 32);
 	printf("initialized node %s in %s\nnode id: %s\n", name, c->dir, hex);
 	return 0;
@@ -231,9 +248,9 @@ cmd_id(struct cli *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return s_usage("id", "[--dir DIR]");
+		return cli_usage("id", "[--dir DIR]");
 	if (keys_read_id(c->dir, id, c->err, sizeof c->err) == -1)
-		return s_error("%s", c->err);
+		return cli_error("%s", c->err);
 	hex_encode(hex, id, 32);
 	puts(hex);
 	return 0;
@@ -274,42 +291,89 @@ s_trust_add(struct cli *c, struct node *n, const struct trust_args *a)
 	if (a->name == NULL || a->key == NULL)
 		return s_trust_usage();
 	if (id_parse(p.id, a->key) == -1)
-		return s_error("--key: '%s' is not a node id (64 hex digits, see: socmesh id)",
+		return cli_error("--key: '%s' is not a node id (64 hex digits, see: socmesh id)",
 		    a->key);
 	if (memcmp(p.id, n->id, 32) == 0)
-		return s_error("--key: that is this node's own id");
+		return cli_error("--key: that is this node's own id");
 	if (strlen(a->name) >= sizeof p.name)
-		return s_error("--name: too long");
+		return cli_error("--name: too long");
 	snprintf(p.name, sizeof p.name, "%s", a->name);
 	snprintf(p.endpoint, sizeof p.endpoint, "%s", a->endpoint ? a->endpoint : "");
-	if (trust_add(n->trust, &p, c->err, sizeof c->err) == -1)
-		return s_error("%s", c->err);
+	if (trust_add(n->local, &p, c->err, sizeof c->err) == -1)
+		return cli_error("%s", c->err);
 	return 0;
+}
+
+/* The entry of the roster in force named `name`, or NULL. */
+static const struct trust_peer *
+s_roster_entry(const struct node *n, const char *name)
+{
+	const struct trust_peer *p = trust_find_name(n->trust, name);
+
+	return p != NULL && p->roster != 0 ? p : NULL;
 }
 
 static int
 s_trust_set(struct cli *c, struct node *n, const struct trust_args *a)
 {
+	const struct trust_peer *r = s_roster_entry(n, a->name);
+
+	if (a->key != NULL)
+		return cli_error("trust set: a peer's key changes by rotation (socmesh rotate, "
+		                 "docs/COORDINATOR.md), not by an edit; a new key is a new entry");
 	if (a->level == NULL && a->coord == -1 && a->endpoint == NULL)
 		return s_trust_usage();
+	/* An entry of the roster becomes a local one, which wins over it. */
+	if (r != NULL) {
+		struct trust_peer p = *r;
+		p.roster = 0;
+		if (trust_add(n->local, &p, c->err, sizeof c->err) == -1)
+			return cli_error("%s", c->err);
+		fprintf(stderr,
+		    "socmesh: %s comes from roster %" PRIu64 "; this node now overrides it "
+		    "locally (socmesh trust remove %s to follow the roster again)\n",
+		    a->name, r->roster, a->name);
+	}
 	if (a->level != NULL &&
-	    trust_set_level(n->trust, a->name, (enum msg_level)a->lv, c->err, sizeof c->err) == -1)
-		return s_error("%s", c->err);
+	    trust_set_level(n->local, a->name, (enum msg_level)a->lv, c->err, sizeof c->err) == -1)
+		return cli_error("%s", c->err);
 	if (a->coord != -1 &&
-	    trust_set_coordinator(n->trust, a->name, a->coord == 1, c->err, sizeof c->err) == -1)
-		return s_error("%s", c->err);
+	    trust_set_coordinator(n->local, a->name, a->coord == 1, c->err, sizeof c->err) == -1)
+		return cli_error("%s", c->err);
 	if (a->endpoint != NULL &&
-	    trust_set_endpoint(n->trust, a->name, a->endpoint, c->err, sizeof c->err) == -1)
-		return s_error("%s", c->err);
+	    trust_set_endpoint(n->local, a->name, a->endpoint, c->err, sizeof c->err) == -1)
+		return cli_error("%s", c->err);
 	return 0;
 }
 
 static int
 s_trust_remove(struct cli *c, struct node *n, const struct trust_args *a)
 {
-	if (trust_remove(n->trust, a->name, c->err, sizeof c->err) == -1)
-		return s_error("%s", c->err);
+	const struct trust_peer *r = s_roster_entry(n, a->name);
+
+	if (r != NULL)
+		return cli_error("trust remove: %s comes from roster %" PRIu64 " and only a roster "
+		                 "removes it; to cut it off here: socmesh trust set %s --level "
+		                 "blocked",
+		    a->name, r->roster, a->name);
+	if (trust_remove(n->local, a->name, c->err, sizeof c->err) == -1)
+		return cli_error("%s", c->err);
 	return 0;
+}
+
+/* Where an entry of the trust list in force comes from: "roster N", or
+ * "local" (with the roster epoch it overrides, if any). */
+static void
+s_source(const struct node *n, const struct trust_peer *p, char *buf, size_t len,
+    uint64_t *overrides)
+{
+	const struct roster_entry *e = roster_find(n->roster, p->id);
+
+	*overrides = p->roster == 0 && e != NULL ? roster_epoch(n->roster) : 0;
+	if (p->roster != 0)
+		snprintf(buf, len, "roster %" PRIu64, p->roster);
+	else
+		snprintf(buf, len, "local");
 }
 
 static int
@@ -317,18 +381,30 @@ s_trust_list(struct cli *c, struct node *n, const struct trust_args *a)
 {
 	(void)a;
 	if (!c->json)
-		printf("%-16s %-9s %-5s %-28s %s\n", "NAME", "LEVEL", "COORD", "ENDPOINT", "ID");
+		printf("%-16s %-9s %-5s %-28s %-22s %s\n", "NAME", "LEVEL", "COORD", "ENDPOINT",
+		    "SOURCE", "ID");
 	for (size_t i = 0; i < trust_count(n->trust); i++) {
 		const struct trust_peer *p = trust_at(n->trust, i);
-		char hex[65];
+		char hex[65], src[64], shown[96];
+		uint64_t over;
 		hex_encode(hex, p->id, 32);
-		if (c->json)
-			s_print_json(json_pack("{s:s,s:s,s:s,s:b,s:o}", "name", p->name, "id", hex,
-			    "level", msg_level_name(p->level), "coordinator", p->coordinator,
-			    "endpoint", p->endpoint[0] ? json_string(p->endpoint) : json_null()));
+		s_source(n, p, src, sizeof src, &over);
+		if (c->json) {
+			json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:o,s:s}", "name", p->name, "id",
+			    hex, "level", msg_level_name(p->level), "coordinator", p->coordinator,
+			    "endpoint", p->endpoint[0] ? json_string(p->endpoint) : json_null(),
+			    "source", src);
+			if (over != 0)
+				json_object_set_new(o, "overrides", json_integer((json_int_t)over));
+			cli_print_json(o);
+			continue;
+		}
+		if (over != 0)
+			snprintf(shown, sizeof shown, "local (over roster %" PRIu64 ")", over);
 		else
-			printf("%-16s %-9s %-5s %-28s %s\n", p->name, msg_level_name(p->level),
-			    p->coordinator ? "yes" : "no", p->endpoint[0] ? p->endpoint : "-", hex);
+			snprintf(shown, sizeof shown, "%s", src);
+		printf("%-16s %-9s %-5s %-28s %-22s %s\n", p->name, msg_level_name(p->level),
+		    p->coordinator ? "yes" : "no", p->endpoint[0] ? p->endpoint : "-", shown, hex);
 	}
 	return 0;
 }
@@ -352,7 +428,7 @@ static const struct trust_cmd {
 	    "set NAME [--level L] [--endpoint tcp://HOST:PORT | --endpoint '']\n"
 	    "                         [--coordinator|--no-coordinator]",
 	    "change a peer's level, endpoint or coordinator flag",
-	    TA_LEVEL | TA_ENDPOINT | TA_COORD, true, true },
+	    TA_LEVEL | TA_ENDPOINT | TA_COORD | TA_KEY, true, true },
 	{ "remove", s_trust_remove, "remove NAME", "remove a peer", 0, true, true },
 	/* list ignores the edit options it is given. */
 	{ "list", s_trust_list, "list [--json]", "print the trust list", TA_ALL, false, false },
@@ -392,7 +468,7 @@ s_trust_apply(struct cli *c)
 			fprintf(stderr,
 			    "socmesh: warning: trust.conf is saved, but the running socmeshd "
 			    "did not apply it: %s\n",
-			    rep ? s_field(rep, "error") : c->err);
+			    rep ? cli_field(rep, "error") : c->err);
 		json_decref(rep);
 	}
 }
@@ -449,19 +525,19 @@ cmd_trust(struct cli *c, int argc, char **argv)
 	if (t->operand)
 		a.name = argv[optind];
 	if (a.level != NULL && (a.lv = msg_level_parse(a.level, strlen(a.level))) < 0)
-		return s_error("--level: '%s' is not one of member, external, blocked", a.level);
+		return cli_error("--level: '%s' is not one of member, external, blocked", a.level);
 	/* Edits are serialized: load, change and save under one lock. */
 	if (t->edits) {
 		snprintf(lockpath, sizeof lockpath, "%s/%s.lock", c->dir, TRUST_FILE);
 		if (access(c->dir, F_OK) == 0 && (lock = file_lock(lockpath)) == -1)
-			return s_error("%s: %s", lockpath, strerror(errno));
+			return cli_error("%s: %s", lockpath, strerror(errno));
 	}
 	if ((n = s_open(c, 0)) == NULL)
 		rc = 1;
 	else {
 		rc = t->fn != NULL ? t->fn(c, n, &a) : s_trust_usage();
 		if (rc == 0 && t->edits && node_save_trust(n, c->err, sizeof c->err) == -1)
-			rc = s_error("%s", c->err);
+			rc = cli_error("%s", c->err);
 		node_close(&n);
 	}
 	if (lock != -1)
@@ -490,7 +566,7 @@ s_publish(struct cli *c, json_t *o)
 		puts(json_string_value(json_object_get(rep, "id")));
 		rc = 0;
 	} else
-		s_error("publish: %s", s_field(rep, "error"));
+		cli_error("publish: %s", cli_field(rep, "error"));
 	json_decref(rep);
 	return rc;
 }
@@ -541,7 +617,7 @@ cmd_publish(struct cli *c, int argc, char **argv)
 		const char *arr;
 		if (ch == '?') {
 			json_decref(o), json_decref(fromflags);
-			return s_usage("publish",
+			return cli_usage("publish",
 			    "--tlp TLP --title T --category C --severity S "
 			    "[--summary S] [--indicator TYPE:VALUE]... [--to NAME]... "
 			    "[--ref ID] [--kind K] [--file FILE.json]");
@@ -551,7 +627,7 @@ cmd_publish(struct cli *c, int argc, char **argv)
 			if ((o = json_load_file(optarg, JSON_REJECT_DUPLICATES, &jerr)) == NULL ||
 			    !json_is_object(o)) {
 				json_decref(o), json_decref(fromflags);
-				return s_error("%s:%d: %s", optarg, jerr.line,
+				return cli_error("%s:%d: %s", optarg, jerr.line,
 				    o == NULL ? jerr.text : "expected a JSON object");
 			}
 		} else if ((arr = s_array_of(opts[idx].name)) != NULL) {
@@ -563,7 +639,7 @@ cmd_publish(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc) {
 		json_decref(o), json_decref(fromflags);
-		return s_error("publish: unexpected argument '%s'", argv[optind]);
+		return cli_error("publish: unexpected argument '%s'", argv[optind]);
 	}
 	/* Flags override the file's fields (a repeated flag its whole array). */
 	if (o == NULL)
@@ -601,18 +677,18 @@ s_inherit(struct cli *c, json_t *o, const char *ref, const char *what)
 	if (m == NULL)
 		goto out;
 	if (id_parse(id, ref) == -1) {
-		s_error("'%s' is not a message id (64 hex digits)", ref);
+		cli_error("'%s' is not a message id (64 hex digits)", ref);
 		goto out;
 	}
 	if (keys_read_id(c->dir, self, c->err, sizeof c->err) == -1) {
-		s_error("%s", c->err);
+		cli_error("%s", c->err);
 		goto out;
 	}
 	if ((rep = s_get(c, id, what, &missing)) == NULL ||
 	    (bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
 	    msg_decode(m, bytes, len, 0) != MSG_OK) {
 		if (rep != NULL || missing)
-			s_error("no message %s here", ref);
+			cli_error("no message %s here", ref);
 		goto out;
 	}
 	rc = 0;
@@ -651,9 +727,9 @@ cmd_sight(struct cli *c, int argc, char **argv)
 		if (ch == 'n')
 			note = optarg;
 		else
-			return s_usage("sight", "ID [--note TEXT]");
+			return cli_usage("sight", "ID [--note TEXT]");
 	if (optind != argc - 1)
-		return s_usage("sight", "ID [--note TEXT]");
+		return cli_usage("sight", "ID [--note TEXT]");
 	if (s_need_daemon(c, "sight") != 0)
 		return 1;
 	o = json_pack("{s:s,s:s}", "kind", "sighting", "ref", argv[optind]);
@@ -673,9 +749,9 @@ s_id_arg(int argc, char **argv, const char *cmd, const char *synopsis, uint8_t i
 {
 	if (getopt_long(argc, argv, "", (const struct option[]){ { 0 } }, NULL) != -1 ||
 	    optind != argc - 1)
-		return s_usage(cmd, synopsis);
+		return cli_usage(cmd, synopsis);
 	if (id_parse(id, argv[optind]) == -1)
-		return s_error("%s: '%s' is not a message id (64 hex digits)", cmd, argv[optind]);
+		return cli_error("%s: '%s' is not a message id (64 hex digits)", cmd, argv[optind]);
 	return 0;
 }
 
@@ -687,8 +763,8 @@ cmd_peers(struct cli *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return s_usage("peers", "[--json]");
-	if ((rep = s_ask(c, json_pack("{s:s}", "cmd", "peers"), "peers")) == NULL)
+		return cli_usage("peers", "[--json]");
+	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "peers"), "peers")) == NULL)
 		return 1;
 	a = json_object_get(rep, "peers");
 	if (!c->json)
@@ -698,7 +774,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 	json_array_foreach(a, i, p)
 	{
 		if (c->json) {
-			s_print_json(json_incref(p));
+			cli_print_json(json_incref(p));
 			continue;
 		}
 		char when[TIMEFMT_LEN] = "-", reasons[256] = "";
@@ -718,7 +794,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			    used ? " " : "", k, (long long)json_integer_value(v));
 		}
 		printf("%-16s %-9s %-9s %-19s %8lld %8lld %8llu %7lld %7lld  %s\n",
-		    s_field(p, "name"), s_field(p, "level"),
+		    cli_field(p, "name"), cli_field(p, "level"),
 		    json_is_true(json_object_get(p, "connected")) ? "yes" : "no", when,
 		    (long long)json_integer_value(json_object_get(p, "sent")),
 		    (long long)json_integer_value(json_object_get(p, "received")),
@@ -759,7 +835,7 @@ s_prom_peers(json_t *peers, const char *name, const char *type, const char *help
 	json_t *p;
 
 	s_prom_head(name, type, help);
-	json_array_foreach(peers, i, p) printf("%s{peer=\"%s\"} %lld\n", name, s_field(p, "name"),
+	json_array_foreach(peers, i, p) printf("%s{peer=\"%s\"} %lld\n", name, cli_field(p, "name"),
 	    (long long)json_integer_value(json_object_get(p, field)));
 }
 
@@ -775,13 +851,16 @@ s_prometheus(json_t *st, json_t *peers)
 		json_object_set_new(levels, msg_level_name((enum msg_level)l), json_integer(0));
 	json_array_foreach(peers, i, p)
 	{
-		const char *level = s_field(p, "level");
+		const char *level = cli_field(p, "level");
 		json_object_set_new(levels, level,
 		    json_integer(json_integer_value(json_object_get(levels, level)) + 1));
 		up += json_is_true(json_object_get(p, "connected"));
 	}
+	s_prom_head("socmesh_build_info", "gauge", "The version of the running socmeshd.");
+	printf("socmesh_build_info{version=\"%s\"} 1\n", cli_field(st, "version"));
 	s_prom_head("socmesh_info", "gauge", "This node: name and id.");
-	printf("socmesh_info{name=\"%s\",id=\"%s\"} 1\n", s_field(st, "name"), s_field(st, "id"));
+	printf("socmesh_info{name=\"%s\",id=\"%s\"} 1\n", cli_field(st, "name"),
+	    cli_field(st, "id"));
 	s_prom_head("socmesh_uptime_seconds", "gauge", "Seconds since socmeshd started.");
 	printf("socmesh_uptime_seconds %lld\n",
 	    (long long)json_integer_value(json_object_get(st, "uptime_s")));
@@ -796,8 +875,9 @@ s_prometheus(json_t *st, json_t *peers)
 	s_prom_head("socmesh_peers_connected", "gauge", "Peers connected now.");
 	printf("socmesh_peers_connected %lld\n", up);
 	s_prom_head("socmesh_peer_up", "gauge", "1 when the peer is connected.");
-	json_array_foreach(peers, i, p) printf("socmesh_peer_up{peer=\"%s\",level=\"%s\"} %d\n",
-	    s_field(p, "name"), s_field(p, "level"), json_is_true(json_object_get(p, "connected")));
+	json_array_foreach(peers, i, p)
+	    printf("socmesh_peer_up{peer=\"%s\",level=\"%s\"} %d\n", cli_field(p, "name"),
+	        cli_field(p, "level"), json_is_true(json_object_get(p, "connected")));
 	s_prom_group("socmesh_messages", "Messages stored, by TLP.", "tlp",
 	    json_object_get(st, "by_tlp"));
 	s_prom_group("socmesh_messages_by_kind", "Messages stored, by kind.", "kind",
@@ -814,8 +894,8 @@ s_prometheus(json_t *st, json_t *peers)
 	s_prom_head("socmesh_rejections_total", "counter",
 	    "Messages rejected, by peer and reason.");
 	json_array_foreach(peers, i, p) json_object_foreach(json_object_get(p, "rejected"), k, v)
-	    printf("socmesh_rejections_total{peer=\"%s\",reason=\"%s\"} %lld\n", s_field(p, "name"),
-	        k, (long long)json_integer_value(v));
+	    printf("socmesh_rejections_total{peer=\"%s\",reason=\"%s\"} %lld\n",
+	        cli_field(p, "name"), k, (long long)json_integer_value(v));
 	s_prom_peers(peers, "socmesh_peer_rejections_last_minute", "gauge",
 	    "Rejections of the peer's frames in the last minute (a refused message counts once): "
 	    "falls back to zero when the cause is gone.",
@@ -839,7 +919,7 @@ s_prometheus(json_t *st, json_t *peers)
 		    json_object_get(p, "last_reconciled"));
 		if (last > 0)
 			printf("socmesh_reconciliation_lag_seconds{peer=\"%s\"} %.3f\n",
-			    s_field(p, "name"), (double)(now > last ? now - last : 0) / 1000.0);
+			    cli_field(p, "name"), (double)(now > last ? now - last : 0) / 1000.0);
 	}
 	json_decref(levels);
 }
@@ -857,12 +937,12 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		if (ch == 'p')
 			prom = true;
 		else
-			return s_usage("stats", "[--json | --prometheus]");
+			return cli_usage("stats", "[--json | --prometheus]");
 	if (optind != argc || (prom && c->json))
-		return s_usage("stats", "[--json | --prometheus]");
-	if ((rep = s_ask(c, json_pack("{s:s}", "cmd", "stats"), "stats")) == NULL)
+		return cli_usage("stats", "[--json | --prometheus]");
+	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "stats"), "stats")) == NULL)
 		return 1;
-	if (prom && (peers = s_ask(c, json_pack("{s:s}", "cmd", "peers"), "stats")) == NULL) {
+	if (prom && (peers = cli_ask(c, json_pack("{s:s}", "cmd", "peers"), "stats")) == NULL) {
 		json_decref(rep);
 		return 1;
 	}
@@ -870,11 +950,11 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	if (prom)
 		s_prometheus(st, json_object_get(peers, "peers"));
 	else if (c->json)
-		s_print_json(json_incref(st));
+		cli_print_json(json_incref(st));
 	else {
 		long long msgs = (long long)json_integer_value(json_object_get(st, "messages"));
 		printf("node %s: %lld message%s, store %lld of %lld bytes, up %lld s\n",
-		    s_field(st, "name"), msgs, msgs == 1 ? "" : "s",
+		    cli_field(st, "name"), msgs, msgs == 1 ? "" : "s",
 		    (long long)json_integer_value(json_object_get(st, "store_used_bytes")),
 		    (long long)json_integer_value(json_object_get(st, "store_size_limit")),
 		    (long long)json_integer_value(json_object_get(st, "uptime_s")));
@@ -898,19 +978,19 @@ cmd_explain(struct cli *c, int argc, char **argv)
 	size_t i;
 
 	if (argc != 2 || argv[1][0] == '-')
-		return s_usage("explain", "ID [--json]");
-	if ((rep = s_ask(c, json_pack("{s:s,s:s}", "cmd", "explain", "id", argv[1]), "explain")) ==
-	    NULL)
+		return cli_usage("explain", "ID [--json]");
+	if ((rep = cli_ask(c, json_pack("{s:s,s:s}", "cmd", "explain", "id", argv[1]),
+	         "explain")) == NULL)
 		return 1;
 	if (!c->json)
 		printf("%-16s %-10s %s\n", "PEER", "DECISION", "WHY");
 	json_array_foreach(json_object_get(rep, "explain"), i, e)
 	{
 		if (c->json)
-			s_print_json(json_incref(e));
+			cli_print_json(json_incref(e));
 		else
-			printf("%-16s %-10s %s\n", s_field(e, "peer"), s_field(e, "decision"),
-			    s_field(e, "why"));
+			printf("%-16s %-10s %s\n", cli_field(e, "peer"), cli_field(e, "decision"),
+			    cli_field(e, "why"));
 	}
 	json_decref(rep);
 	return 0;
@@ -991,7 +1071,7 @@ s_pages(struct cli *c, json_t *req, const char *what, size_t want, size_t (*fn)(
 			json_object_set_new(r, "after", json_string(after));
 		free(after);
 		after = NULL;
-		if ((rep = s_ask(c, r, what)) == NULL) {
+		if ((rep = cli_ask(c, r, what)) == NULL) {
 			rc = 1;
 			break;
 		}
@@ -1003,7 +1083,7 @@ s_pages(struct cli *c, json_t *req, const char *what, size_t want, size_t (*fn)(
 		}
 		if ((next = json_string_value(json_object_get(rep, "next"))) != NULL &&
 		    (after = strdup(next)) == NULL)
-			rc = s_error("%s: out of memory", what);
+			rc = cli_error("%s: out of memory", what);
 		json_decref(rep);
 	} while (after != NULL && (want == 0 || got < want));
 	free(after);
@@ -1040,7 +1120,7 @@ s_row(struct filter *f, const struct msg *m, bool retracted)
 		json_object_set_new(json_object_get(o, "origin"), "name",
 		    json_string(s_name(f->n, m->origin, sb)));
 		json_object_set_new(o, "retracted", json_boolean(retracted));
-		s_print_json(o);
+		cli_print_json(o);
 		return;
 	}
 	timefmt_format(when, m->time);
@@ -1083,7 +1163,7 @@ static int
 s_word_opt(const char *opt, const char *v, int (*parse)(const char *, size_t), int *out)
 {
 	if ((*out = parse(v, strlen(v))) < 0)
-		return s_error("--%s: unknown value '%s'", opt, v);
+		return cli_error("--%s: unknown value '%s'", opt, v);
 	return 0;
 }
 
@@ -1140,15 +1220,15 @@ cmd_query(struct cli *c, int argc, char **argv)
 			break;
 		case 's':
 			rc = timefmt_parse(optarg, now, &since) == -1
-			    ? s_error("--since: '%s' is neither a duration (7d, 12h) nor an RFC "
-			              "3339 time",
+			    ? cli_error("--since: '%s' is neither a duration (7d, 12h) nor an RFC "
+			                "3339 time",
 			          optarg)
 			    : 0;
 			break;
 		case 'u':
 			rc = timefmt_parse(optarg, now, &until) == -1
-			    ? s_error("--until: '%s' is neither a duration (7d, 12h) nor an RFC "
-			              "3339 time",
+			    ? cli_error("--until: '%s' is neither a duration (7d, 12h) nor an RFC "
+			                "3339 time",
 			          optarg)
 			    : 0;
 			break;
@@ -1170,10 +1250,10 @@ cmd_query(struct cli *c, int argc, char **argv)
 		case 'l':
 			f.limit = (size_t)strtoul(optarg, NULL, 10);
 			if (f.limit == 0 || strspn(optarg, "0123456789") != strlen(optarg))
-				rc = s_error("--limit: '%s' is not a positive number", optarg);
+				rc = cli_error("--limit: '%s' is not a positive number", optarg);
 			break;
 		default:
-			return s_usage("query",
+			return cli_usage("query",
 			    "[--indicator VALUE] [--since DURATION|RFC3339] "
 			    "[--until ...] [--origin NAME|ID] [--tlp TLP] [--category C] "
 			    "[--kind K] [--limit N] [--all] [--json]");
@@ -1182,7 +1262,7 @@ cmd_query(struct cli *c, int argc, char **argv)
 			return rc;
 	}
 	if (optind != argc)
-		return s_error("query: unexpected argument '%s'", argv[optind]);
+		return cli_error("query: unexpected argument '%s'", argv[optind]);
 	if (s_client(c, "query") == NULL || (f.n = s_open_reader(c)) == NULL)
 		return 1;
 	/* The daemon's times are signed 64-bit: a later bound is none. */
@@ -1203,7 +1283,7 @@ cmd_query(struct cli *c, int argc, char **argv)
 		if (strcmp(origin, f.n->cfg.name) == 0)
 			memcpy(key, f.n->id, 32);
 		else if (node_resolve(f.n, origin, key, c->err, sizeof c->err) == -1)
-			rc = s_error("--origin: %s", c->err);
+			rc = cli_error("--origin: %s", c->err);
 		if (rc == 0) {
 			hex_encode(hex, key, 32);
 			json_object_set_new(q, "origin", json_string(hex));
@@ -1212,11 +1292,11 @@ cmd_query(struct cli *c, int argc, char **argv)
 	if (rc == 0 && indicator != NULL) {
 		json_t *v = s_indicator(indicator);
 		if (v == NULL)
-			rc = s_error("--indicator: '%s' is not a valid indicator", indicator);
+			rc = cli_error("--indicator: '%s' is not a valid indicator", indicator);
 		json_object_set_new(q, "indicator", v);
 	}
 	if (rc == 0 && (f.m = msg_new()) == NULL)
-		rc = s_error("query: out of memory");
+		rc = cli_error("query: out of memory");
 	if (rc == 0)
 		rc = s_pages(c, json_incref(q), "query", f.limit, s_query_item, &f);
 	if (rc == 0 && f.shown == 0 && !c->json)
@@ -1244,7 +1324,7 @@ s_report_item(void *arg, json_t *o)
 	size_t i;
 
 	if (json_is_true(json_object_get(o, "retracted")) ||
-	    id_parse(origin, s_field(o, "origin")) == -1)
+	    id_parse(origin, cli_field(o, "origin")) == -1)
 		return 1;
 	r->msgs++;
 	for (i = 0; i < r->norigins && memcmp(r->origins[i], origin, MSG_KEY_LEN) != 0; i++)
@@ -1272,7 +1352,7 @@ s_reports(struct cli *c, const struct msg_ioc *x, size_t *msgs, size_t *origins)
 	int rc;
 
 	if (q == NULL)
-		return s_error("show: out of memory");
+		return cli_error("show: out of memory");
 	rc = s_pages(c,
 	    json_pack("{s:s,s:o,s:b,s:b}", "cmd", "query", "indicator", q, "all", 1, "brief", 1),
 	    "show", 0, s_report_item, &r);
@@ -1390,7 +1470,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 		return 1;
 	if ((rep = s_get(c, id, "show", &missing)) == NULL) {
 		if (missing)
-			s_error("show: no message %s here", argv[optind]);
+			cli_error("show: no message %s here", argv[optind]);
 		goto out;
 	}
 	f.m = msg_new();
@@ -1398,7 +1478,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if (f.m == NULL || m == NULL ||
 	    (bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
 	    s_decode(f.n, m, bytes, len, &plain) == -1) {
-		s_error("show: stored message does not decode");
+		cli_error("show: stored message does not decode");
 		goto out;
 	}
 	retracted = json_is_true(json_object_get(rep, "retracted"));
@@ -1437,7 +1517,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if (c->json) {
 		json_object_set_new(o, "reports", reports);
 		json_object_set_new(o, "thread", s.thread);
-		s_print_json(o);
+		cli_print_json(o);
 		o = reports = s.thread = NULL;
 	}
 	rc = 0;
@@ -1470,19 +1550,19 @@ cmd_export(struct cli *c, int argc, char **argv)
 	if ((rc = s_id_arg(argc, argv, "export", "ID > FILE", id)) != 0)
 		return rc;
 	if (isatty(STDOUT_FILENO))
-		return s_error(
+		return cli_error(
 		    "export: writes the signed message in binary; redirect it to a file");
 	if ((rep = s_get(c, id, "export", &missing)) == NULL)
-		return missing ? s_error("export: no message %s here", argv[optind]) : 1;
+		return missing ? cli_error("export: no message %s here", argv[optind]) : 1;
 	if ((m = msg_new()) == NULL ||
 	    (bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
 	    msg_decode(m, bytes, len, 0) != MSG_OK)
-		rc = s_error("export: the stored message does not decode");
+		rc = cli_error("export: the stored message does not decode");
 	else if (m->tlp == MSG_TLP_RED)
-		rc = s_error("export: TLP:RED is never exported (it stays between its origin and "
-		             "its recipients)");
+		rc = cli_error("export: TLP:RED is never exported (it stays between its origin and "
+		               "its recipients)");
 	else if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0)
-		rc = s_error("export: %s", strerror(errno));
+		rc = cli_error("export: %s", strerror(errno));
 	msg_destroy(&m);
 	free(bytes);
 	json_decref(rep);
@@ -1503,9 +1583,9 @@ cmd_import(struct cli *c, int argc, char **argv)
 		if (ch == 'f')
 			fromname = optarg;
 		else
-			return s_usage("import", "[--from PEER] FILE...");
+			return cli_usage("import", "[--from PEER] FILE...");
 	if (optind == argc)
-		return s_usage("import", "[--from PEER] FILE...");
+		return cli_usage("import", "[--from PEER] FILE...");
 	if (s_client(c, "import") == NULL)
 		return 1;
 	/* An unknown peer stops it before any file (the daemon checks again). */
@@ -1516,14 +1596,14 @@ cmd_import(struct cli *c, int argc, char **argv)
 		known = trust_find_name(n->trust, fromname) != NULL;
 		node_close(&n);
 		if (!known)
-			return s_error("--from: no peer '%s' in the trust list", fromname);
+			return cli_error("--from: no peer '%s' in the trust list", fromname);
 	}
 	for (int i = optind; i < argc; i++) {
 		json_t *req, *rep;
 		size_t len;
 		char *buf;
 		if (file_read_all(argv[i], MSG_MAX_SIZE_DEFAULT, &buf, &len) == -1) {
-			rc = s_error("%s: %s", argv[i],
+			rc = cli_error("%s: %s", argv[i],
 			    errno == EFBIG ? "larger than a message can be" : strerror(errno));
 			continue;
 		}
@@ -1537,12 +1617,12 @@ cmd_import(struct cli *c, int argc, char **argv)
 			continue;
 		}
 		if (!json_is_true(json_object_get(rep, "ok")))
-			rc = s_error("%s: %s", argv[i], s_field(rep, "error"));
+			rc = cli_error("%s: %s", argv[i], cli_field(rep, "error"));
 		else
 			printf("%s %s\n",
-			    strcmp(s_field(rep, "result"), "duplicate") == 0 ? "duplicate"
-			                                                     : "stored   ",
-			    s_field(rep, "id"));
+			    strcmp(cli_field(rep, "result"), "duplicate") == 0 ? "duplicate"
+			                                                       : "stored   ",
+			    cli_field(rep, "id"));
 		json_decref(rep);
 	}
 	return rc;
@@ -1557,7 +1637,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return s_usage("check", "[--dir DIR]");
+		return cli_usage("check", "[--dir DIR]");
 	/* Read-only, in one read transaction: beside the daemon or without
 	 * it.  Signatures need no secret key. */
 	if ((n = s_open(c, NODE_STORE)) == NULL)
@@ -1565,7 +1645,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	/* The indexes, and every message's format, id and signature. */
 	rc = node_check(n, NULL, c->err, sizeof c->err);
 	if (rc != STORE_OK)
-		s_error("check: %s", c->err);
+		cli_error("check: %s", c->err);
 	else if (store_stats(n->st, &st) == STORE_OK)
 		printf("store OK: %llu messages, %llu bytes in use\n",
 		    (unsigned long long)st.messages, (unsigned long long)st.used_bytes);
@@ -1589,9 +1669,9 @@ s_file_opt(int argc, char **argv, const char *cmd, const char *name, const char 
 		if (ch == 'f')
 			*file = optarg;
 		else
-			return s_usage(cmd, synopsis);
+			return cli_usage(cmd, synopsis);
 	if (optind != argc || *file == NULL || **file == '\0')
-		return s_usage(cmd, synopsis);
+		return cli_usage(cmd, synopsis);
 	return 0;
 }
 
@@ -1606,22 +1686,22 @@ s_backup_target(struct cli *c, struct node *n, const char *file)
 	const char *slash = strrchr(file, '/');
 
 	if (slash != NULL && slash[1] == '\0')
-		return s_error("backup: %s: a directory; name the file to write", file);
+		return cli_error("backup: %s: a directory; name the file to write", file);
 	if (slash == NULL)
 		snprintf(parent, sizeof parent, ".");
 	else if ((size_t)(slash - file) >= sizeof parent)
-		return s_error("backup: %s: path too long", file);
+		return cli_error("backup: %s: path too long", file);
 	else
 		snprintf(parent, sizeof parent, "%.*s", slash == file ? 1 : (int)(slash - file),
 		    file);
 	if (stat(parent, &p) == -1 || access(parent, W_OK | X_OK) == -1)
-		return s_error("backup: %s: %s", parent, strerror(errno));
+		return cli_error("backup: %s: %s", parent, strerror(errno));
 	if (node_store_dir(n, sdir, sizeof sdir) == -1 || stat(n->dir, &d) == -1 ||
 	    stat(sdir, &s) == -1)
-		return s_error("backup: %s: %s", c->dir, strerror(errno));
+		return cli_error("backup: %s: %s", c->dir, strerror(errno));
 	if ((p.st_dev == d.st_dev && p.st_ino == d.st_ino) ||
 	    (p.st_dev == s.st_dev && p.st_ino == s.st_ino))
-		return s_error("backup: %s: not inside the node directory or its store", file);
+		return cli_error("backup: %s: not inside the node directory or its store", file);
 	return 0;
 }
 
@@ -1641,7 +1721,7 @@ cmd_backup(struct cli *c, int argc, char **argv)
 	if (s_backup_target(c, n, file) != 0)
 		rc = 1;
 	else if ((rc = store_backup(n->st, file, &messages)) != STORE_OK)
-		s_error("backup: %s: %s", file,
+		cli_error("backup: %s: %s", file,
 		    rc == STORE_E_CORRUPT  ? "the copy could not be read back"
 		        : rc == STORE_E_IO ? strerror(errno)
 		                           : store_strerror(rc));
@@ -1669,12 +1749,12 @@ cmd_restore(struct cli *c, int argc, char **argv)
 	/* The node's lock decides; a daemon that answers is asked too (one
 	 * started before node.lock existed, say). */
 	if (control_probe(c->dir) == 1)
-		return s_error("restore: socmeshd is running for %s; stop it first", c->dir);
+		return cli_error("restore: socmeshd is running for %s; stop it first", c->dir);
 	if ((n = s_open(c, 0)) == NULL)
 		return 1;
 	struct node_restored r;
 	if ((rc = node_restore(n, file, &r, c->err, sizeof c->err)) == -1)
-		s_error("restore: %s", c->err);
+		cli_error("restore: %s", c->err);
 	else {
 		printf("store of %s restored from %s: %llu messages", n->cfg.name, file,
 		    (unsigned long long)r.messages);
@@ -1699,6 +1779,8 @@ static const struct command {
 	{ "init", cmd_init, "create a node directory: identity, configuration, trust list, store" },
 	{ "id", cmd_id, "print this node's id" },
 	{ "trust", cmd_trust, "add, set, remove or list trusted peers" },
+	{ "roster", cmd_roster,
+	    "the network's roster: propose, approve, show, diff, export (coordinators)" },
 	{ "publish", cmd_publish, "sign and store a message; prints its id" },
 	{ "sight", cmd_sight, "publish a sighting of a message (\"we saw this too\")" },
 	{ "peers", cmd_peers, "the peers of the running node: connection, counters, rejections" },
@@ -1728,8 +1810,8 @@ s_become_owner(const char *dir)
 	if (geteuid() != 0 || stat(dir, &st) == -1 || st.st_uid == 0)
 		return 0;
 	if (setgroups(0, NULL) == -1 || setgid(st.st_gid) == -1 || setuid(st.st_uid) == -1)
-		return s_error("%s: cannot become its owner (uid %u): %s", dir, (unsigned)st.st_uid,
-		    strerror(errno));
+		return cli_error("%s: cannot become its owner (uid %u): %s", dir,
+		    (unsigned)st.st_uid, strerror(errno));
 	return 0;
 }
 
@@ -1754,7 +1836,7 @@ main(int argc, char **argv)
 	 * would make them two. */
 	log_init("socmesh", 0, LOG_LEVEL_ERROR);
 	if (args == NULL || sodium_init() < 0)
-		return s_error("cannot initialize");
+		return cli_error("cannot initialize");
 	if (c.dir == NULL || c.dir[0] == '\0')
 		c.dir = DEFAULT_DIR;
 	/* --dir and --json are taken out wherever they stand; the rest goes
@@ -1764,12 +1846,17 @@ main(int argc, char **argv)
 			c.json = true;
 		else if (i > 0 && strcmp(argv[i], "--dir") == 0) {
 			if (++i == argc)
-				return s_error("--dir needs a directory");
+				return cli_error("--dir needs a directory");
 			c.dir = argv[i];
 		} else if (i > 0 && strncmp(argv[i], "--dir=", 6) == 0)
 			c.dir = argv[i] + 6;
 		else
 			args[nargs++] = argv[i];
+	}
+	if (nargs == 2 && strcmp(args[1], "--version") == 0) {
+		free(args);
+		puts("socmesh " SOCMESH_VERSION);
+		return 0;
 	}
 	if (nargs < 2 || strcmp(args[1], "help") == 0 || strcmp(args[1], "--help") == 0 ||
 	    strcmp(args[1], "-h") == 0) {
@@ -1789,7 +1876,7 @@ main(int argc, char **argv)
 			free(args);
 			return rc;
 		}
-	s_error("unknown command '%s' (see: socmesh help)", args[1]);
+	cli_error("unknown command '%s' (see: socmesh help)", args[1]);
 	free(args);
 	return 2;
 }

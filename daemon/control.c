@@ -12,6 +12,7 @@
 #include "log.h"
 #include "looplag.h"
 #include "util.h"
+#include "version.h"
 
 struct control {
 	struct node *n;
@@ -83,6 +84,8 @@ s_publish(struct control *c, json_t *req)
 		rep = s_error("%s", err);
 	else {
 		gossip_push(c->g, bytes, len, NULL);
+		if (msg_kind_governs(draft_msg(d)->kind))
+			gossip_governs(c->g, bytes, len);
 		hex_encode(hex, id, sizeof id);
 		rep = json_pack("{s:b,s:s}", "ok", 1, "id", hex);
 	}
@@ -94,20 +97,12 @@ s_publish(struct control *c, json_t *req)
 static json_t *
 s_reload(struct control *c)
 {
-	char path[PATH_MAX + 64], err[512];
-	struct trust *t = trust_new();
+	char err[512];
 
-	node_path(c->n, path, sizeof path, TRUST_FILE);
-	if (t == NULL)
-		return s_error("%s", "out of memory");
-	if (trust_load(t, path, err, sizeof err) == -1) {
-		trust_destroy(&t);
+	if (node_reload_trust(c->n, err, sizeof err) == -1)
 		return s_error("%s", err);
-	}
-	trust_destroy(&c->n->trust);
-	c->n->trust = t;
 	gossip_trust_changed(c->g);
-	log_info("trust list reloaded (%zu peers)", trust_count(t));
+	log_info("trust list reloaded (%zu peers)", trust_count(c->n->trust));
 	return json_pack("{s:b}", "ok", 1);
 }
 
@@ -168,12 +163,12 @@ s_stats(struct control *c)
 	uint64_t lag99, lagmax;
 	hex_encode(hex, c->n->id, MSG_KEY_LEN);
 	looplag_get(c->lag, &lag99, &lagmax);
-	return json_pack("{s:b,s:{s:s,s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:f,s:f}}", "ok", 1, "stats",
-	    "name", c->n->cfg.name, "id", hex, "messages", (json_int_t)total, "by_tlp", tlp,
-	    "by_kind", kind, "by_origin", o.by, "store_used_bytes", (json_int_t)ss.used_bytes,
-	    "store_size_limit", (json_int_t)ss.map_size, "uptime_s",
-	    (json_int_t)((now_ms() - c->started) / 1000), "loop_lag_p99_ms", (double)lag99 / 1000,
-	    "loop_lag_max_ms", (double)lagmax / 1000);
+	return json_pack("{s:b,s:{s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:f,s:f}}", "ok", 1,
+	    "stats", "name", c->n->cfg.name, "id", hex, "version", SOCMESH_VERSION, "messages",
+	    (json_int_t)total, "by_tlp", tlp, "by_kind", kind, "by_origin", o.by,
+	    "store_used_bytes", (json_int_t)ss.used_bytes, "store_size_limit",
+	    (json_int_t)ss.map_size, "uptime_s", (json_int_t)((now_ms() - c->started) / 1000),
+	    "loop_lag_p99_ms", (double)lag99 / 1000, "loop_lag_max_ms", (double)lagmax / 1000);
 }
 
 /* ---- reading and importing messages ------------------------------------- */
@@ -701,8 +696,11 @@ s_import(struct control *c, json_t *req)
 	if ((e = s_bytes(req, "message", (size_t)c->n->cfg.max_message, &bytes, &len)) != NULL)
 		return e;
 	r = node_accept(c->n, bytes, len, from, id, err, sizeof err);
-	if (r == 0)
+	if (r == 0) {
 		gossip_push(c->g, bytes, len, NULL);
+		if (msg_kind_governs(c->n->scratch->kind)) /* node_accept() decoded it there */
+			gossip_governs(c->g, bytes, len);
+	}
 	free(bytes);
 	if (r < 0)
 		return s_error("%s", err);
@@ -720,6 +718,7 @@ s_dispatch(struct control *c, json_t *req)
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 	char hex[2 * MSG_KEY_LEN + 1];
 	uint8_t id[MSG_ID_LEN];
+	json_t *rep;
 
 	if (cmd == NULL)
 		return s_error("%s", "request without \"cmd\" (a string)");
@@ -743,6 +742,8 @@ s_dispatch(struct control *c, json_t *req)
 		return s_thread(c, req);
 	if (strcmp(cmd, "import") == 0)
 		return s_import(c, req);
+	if (strncmp(cmd, "roster", 6) == 0 && (rep = control_roster(c->n, c->g, cmd, req)) != NULL)
+		return rep;
 	if (strcmp(cmd, "explain") == 0) {
 		const char *s = json_string_value(json_object_get(req, "id"));
 		json_t *a;

@@ -52,6 +52,16 @@
  *                                        offered to the peers as a publication
  *                                        is; a message larger than max_message
  *                                        is refused before it is decoded
+ *   {"cmd": "roster"}                 -> the roster in force, pending ones,
+ *                                        conflicts (socmesh roster show --json,
+ *                                        with "ok")
+ *   {"cmd": "roster-propose", "members": [{"name", "id", "level",
+ *    "coordinator"?, "endpoint"?}], "network"?, "threshold"?}
+ *                                     -> {"ok": true, "id", "epoch"}: a roster
+ *                                        of the next epoch, and its endpoints
+ *   {"cmd": "roster-approve", "id": hex}
+ *                                     -> {"ok": true, "id"}: this node's approval
+ *   {"cmd": "roster-export"}          -> {"ok": true, "file": base64}
  *
  * Errors: {"ok": false, "error": "one line"}.  Every field of query, get,
  * thread and import is checked for type and size, and a field they do not
@@ -73,6 +83,10 @@
 #define CONTROL_PAGE_DECODES 256               /* messages decoded for one */
 
 struct control;
+
+/* The roster commands above (control_roster.c): the reply, or NULL when
+ * cmd is none of them. */
+json_t *control_roster(struct node *n, struct gossip *g, const char *cmd, json_t *req);
 
 /* Binds DIR/control.sock on loop.  Caller owns the result:
  * control_destroy().  NULL with err set. */

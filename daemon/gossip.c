@@ -551,8 +551,8 @@ static void
 s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 {
 	struct msg *m = g->m;
-	struct accept_ctx ac = { g->n->st, g->n->trust, g->n->id, g->n->cfg.retention_ms,
-		now_ms() };
+	struct accept_ctx ac = { g->n->st, g->n->trust, g->n->id, g->n->cfg.retention_ms, now_ms(),
+		g->n->roster };
 	enum policy_reason why;
 	struct tag *tag;
 	uint8_t *copy;
@@ -652,6 +652,9 @@ s_drain(struct gossip *g)
 struct pushed {
 	struct gossip *g;
 	const uint8_t *from;
+	bool governs;  /* keep a copy for the roster */
+	uint8_t *copy; /* malloc'd */
+	size_t len;
 };
 
 static int
@@ -659,6 +662,10 @@ s_push_item(void *arg, const struct store_item *it)
 {
 	struct pushed *pu = arg;
 	gossip_push(pu->g, it->bytes, it->len, pu->from);
+	if (pu->governs && (pu->copy = malloc(it->len)) != NULL) {
+		memcpy(pu->copy, it->bytes, it->len);
+		pu->len = it->len;
+	}
 	return 1;
 }
 
@@ -679,7 +686,7 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 		for (size_t i = 0; i < n; i++) {
 			struct tag *tag = res[i].tag;
 			struct peer *p = s_by_id(g, tag->from);
-			struct pushed pu = { g, tag->from };
+			struct pushed pu = { g, tag->from, msg_kind_governs(res[i].kind), NULL, 0 };
 			g->inflight--;
 			g->inflight_bytes -= tag->len;
 			if (res[i].status == INGEST_STORED) {
@@ -691,6 +698,11 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 				if (p != NULL)
 					p->received++;
 				(void)store_get(g->n->st, res[i].id, s_push_item, &pu);
+				/* After the read transaction: a change of trust
+				 * reads the store again. */
+				if (pu.copy != NULL)
+					gossip_governs(g, pu.copy, pu.len);
+				free(pu.copy);
 			} else if (res[i].status == INGEST_DUP) {
 				if (p != NULL)
 					p->duplicates++;
@@ -1121,6 +1133,13 @@ gossip_trust_changed(struct gossip *g)
 		          "trust change");
 	if (cut && s_listen(g, err, sizeof err) == -1)
 		log_warnx("%s", err);
+}
+
+void
+gossip_governs(struct gossip *g, const uint8_t *bytes, size_t len)
+{
+	if (node_governs(g->n, bytes, len) == 1)
+		gossip_trust_changed(g);
 }
 
 struct gossip *

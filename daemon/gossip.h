@@ -51,6 +51,11 @@ void gossip_destroy(struct gossip **gp);
  */
 void gossip_trust_changed(struct gossip *g);
 
+/* A governing message (msg_kind_governs()) committed here: given to the
+ * node's roster (node_governs()); when the trust list in force changes,
+ * applied at once as by gossip_trust_changed(). */
+void gossip_governs(struct gossip *g, const uint8_t *bytes, size_t len);
+
 /* A message committed here (published, or received from peer `from`, a
  * node id, NULL when published here): offer it to every peer that policy
  * allows. */

@@ -196,6 +196,7 @@ s_verifier(void *arg)
 				continue;
 			}
 			memcpy(it->res.id, m->id, MSG_ID_LEN);
+			it->res.kind = m->kind;
 			if (!s_for_us(in, m)) {
 				it->res.status = INGEST_E_DECODE, it->res.err = MSG_E_NOT_RECIPIENT;
 				s_finish(in, it);

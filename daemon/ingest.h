@@ -70,6 +70,7 @@ struct ingest_result {
 	enum ingest_status status;
 	int err;
 	uint8_t id[MSG_ID_LEN]; /* valid once decoded */
+	enum msg_kind kind;     /* valid once decoded */
 	void *tag;              /* as submitted */
 };
 

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "node.h"
 #include "util.h"
+#include "version.h"
 
 #define RETENTION_PERIOD_MS (10 * 60 * 1000)
 #define RETENTION_BATCH     1000
@@ -40,7 +41,9 @@ s_signal(int sig)
 static void
 s_usage(void)
 {
-	fprintf(stderr, "usage: socmeshd [-dn] [--syslog] [--log-level LEVEL] --dir DIR\n");
+	fprintf(stderr,
+	    "usage: socmeshd [-dn] [--syslog] [--log-level LEVEL] --dir DIR\n"
+	    "       socmeshd --version\n");
 	exit(2);
 }
 
@@ -67,29 +70,23 @@ s_reload_config(struct node *n, struct gossip *g, int log_level)
 {
 	char path[PATH_MAX + 64], err[512];
 	struct config cfg;
-	struct trust *t = trust_new();
 
 	node_path(n, path, sizeof path, CONFIG_FILE);
 	if (config_load(&cfg, path, err, sizeof err) == -1) {
 		log_warnx("reload: %s; keeping the running configuration", err);
-		trust_destroy(&t);
 		return;
 	}
-	node_path(n, path, sizeof path, TRUST_FILE);
-	if (t == NULL || trust_load(t, path, err, sizeof err) == -1) {
-		log_warnx("reload: %s; keeping the running trust list", t ? err : "out of memory");
-		trust_destroy(&t);
+	if (node_reload_trust(n, err, sizeof err) == -1) {
+		log_warnx("reload: %s; keeping the running trust list", err);
 		return;
 	}
 	snprintf(cfg.listen, sizeof cfg.listen, "%s", n->cfg.listen);
 	snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", n->cfg.data_dir);
 	cfg.store_size = n->cfg.store_size;
 	n->cfg = cfg;
-	trust_destroy(&n->trust);
-	n->trust = t;
 	log_setlevel((enum log_level)(log_level >= 0 ? log_level : cfg.log_level));
 	gossip_trust_changed(g);
-	log_info("reloaded configuration and trust list (%zu peers)", trust_count(t));
+	log_info("reloaded configuration and trust list (%zu peers)", trust_count(n->trust));
 }
 
 struct daemon {
@@ -130,7 +127,8 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "dir", 1, 0, 'D' }, { "syslog", 0, 0, 's' },
-		{ "log-level", 1, 0, 'L' }, { "help", 0, 0, 'h' }, { 0 } };
+		{ "log-level", 1, 0, 'L' }, { "help", 0, 0, 'h' }, { "version", 0, 0, 'V' },
+		{ 0 } };
 	const char *dir = getenv("SOCMESH_DIR");
 	int ch, check = 0, use_syslog = 0, level = -1, lock = -1;
 	char err[512], hex[65];
@@ -157,6 +155,9 @@ main(int argc, char **argv)
 		case 'n':
 			check = 1;
 			break;
+		case 'V':
+			puts("socmeshd " SOCMESH_VERSION);
+			return 0;
 		case 's':
 			use_syslog = 1;
 			break;

@@ -116,7 +116,7 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 		goto fail;
 	}
 	strcpy(n->dir, dir);
-	if ((n->scratch = msg_new()) == NULL || (n->trust = trust_new()) == NULL) {
+	if ((n->scratch = msg_new()) == NULL || (n->local = trust_new()) == NULL) {
 		errf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -135,13 +135,21 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 	if (config_load(&n->cfg, path, err, errlen) == -1)
 		goto fail;
 	s_join(path, sizeof path, dir, TRUST_FILE);
-	if (trust_load(n->trust, path, err, errlen) == -1)
+	if (trust_load(n->local, path, err, errlen) == -1)
 		goto fail;
 	if (what & NODE_KEYS) {
 		if ((n->keys = keys_load(dir, err, errlen)) == NULL)
 			goto fail;
 		memcpy(n->id, n->keys->pk, MSG_KEY_LEN);
 	} else if (keys_read_id(dir, n->id, err, errlen) == -1)
+		goto fail;
+	if ((n->roster = roster_new(n->id)) == NULL) {
+		errf(err, errlen, "out of memory");
+		goto fail;
+	}
+	s_join(path, sizeof path, dir, ROSTER_FILE);
+	if (roster_load(n->roster, path, n->local, err, errlen) == -1 ||
+	    (n->trust = roster_merge(n->roster, n->local, err, errlen)) == NULL)
 		goto fail;
 	if (what & NODE_STORE) {
 		char sdir[PATH_MAX + 64];
@@ -178,9 +186,24 @@ node_close(struct node **np)
 	store_destroy(&n->st);
 	keys_destroy(&n->keys);
 	trust_destroy(&n->trust);
+	trust_destroy(&n->local);
+	roster_destroy(&n->roster);
 	msg_destroy(&n->scratch);
 	free(n);
 	*np = NULL;
+}
+
+/* n->trust from n->local and the roster in force. */
+static int
+s_merge(struct node *n, char *err, size_t errlen)
+{
+	struct trust *t = roster_merge(n->roster, n->local, err, errlen);
+
+	if (t == NULL)
+		return -1;
+	trust_destroy(&n->trust);
+	n->trust = t;
+	return 0;
 }
 
 int
@@ -189,7 +212,53 @@ node_save_trust(struct node *n, char *err, size_t errlen)
 	char path[PATH_MAX + 64];
 
 	node_path(n, path, sizeof path, TRUST_FILE);
-	return trust_save(n->trust, path, err, errlen);
+	if (trust_save(n->local, path, err, errlen) == -1)
+		return -1;
+	return s_merge(n, err, errlen);
+}
+
+int
+node_reload_trust(struct node *n, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 64];
+	struct trust *t = trust_new(), *old = n->local;
+
+	node_path(n, path, sizeof path, TRUST_FILE);
+	if (t == NULL)
+		return errf(err, errlen, "out of memory");
+	if (trust_load(t, path, err, errlen) == -1) {
+		trust_destroy(&t);
+		return -1;
+	}
+	n->local = t;
+	if (s_merge(n, err, errlen) == -1) {
+		n->local = old;
+		trust_destroy(&t);
+		return -1;
+	}
+	trust_destroy(&old);
+	return 0;
+}
+
+int
+node_governs(struct node *n, const uint8_t *bytes, size_t len)
+{
+	char path[PATH_MAX + 64], err[512];
+	int rc = roster_offer(n->roster, bytes, len, n->local);
+
+	if (rc == -1)
+		log_warnx("roster: a governing message could not be taken (out of memory?)");
+	node_path(n, path, sizeof path, ROSTER_FILE);
+	/* Pending rosters and approvals are kept too: saved at every one. */
+	if (roster_save(n->roster, path, err, sizeof err) == -1)
+		log_warnx("roster: %s", err);
+	if (rc != 1)
+		return 0;
+	if (s_merge(n, err, sizeof err) == -1) {
+		log_warnx("roster: %s; the trust list in force stays as it was", err);
+		return 0;
+	}
+	return 1;
 }
 
 int
@@ -218,8 +287,9 @@ node_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
 	if (msg_decode(n->scratch, bytes, len, 0) != MSG_OK)
 		return -1;
 	ingest_rec(rec, n->ioc, n->scratch, bytes, len);
-	/* Rosters stay in force whatever their age (policy_time_ok()). */
-	rec->keep = n->scratch->kind == MSG_KIND_ROSTER;
+	/* Rosters and what goes with them stay whatever their age
+	 * (policy_time_ok()). */
+	rec->keep = msg_kind_governs(n->scratch->kind);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "keys.h"
 #include "msg.h"
 #include "policy.h"
+#include "roster.h"
 #include "store.h"
 #include "trust.h"
 
@@ -34,9 +35,11 @@ struct node {
 	char dir[PATH_MAX];
 	struct config cfg;
 	uint8_t id[MSG_KEY_LEN];
-	struct keys *keys; /* NULL unless NODE_KEYS */
-	struct trust *trust;
-	struct store *st; /* NULL unless NODE_STORE */
+	struct keys *keys;     /* NULL unless NODE_KEYS */
+	struct trust *local;   /* trust.conf: the operator's entries */
+	struct roster *roster; /* the membership in force (roster.state) */
+	struct trust *trust;   /* in force: local, then the roster's (roster_merge()) */
+	struct store *st;      /* NULL unless NODE_STORE */
 	/* Scratch for decoding and the store's index callback (one caller
 	 * at a time). */
 	struct msg *scratch;
@@ -108,8 +111,21 @@ node_restore(struct node *n, const char *file, struct node_restored *r, char *er
  */
 int node_check(struct node *n, struct store *st, char *err, size_t errlen);
 
-/* Writes the trust list back (after a change); 0 or -1 with err set. */
+/* Writes the local trust list (n->local) back after a change, and makes
+ * the trust list in force again; 0 or -1 with err set. */
 int node_save_trust(struct node *n, char *err, size_t errlen);
+
+/* Reads trust.conf again and makes the trust list in force from it and
+ * the roster; on error (err set, -1) nothing changes. */
+int node_reload_trust(struct node *n, char *err, size_t errlen);
+
+/*
+ * A governing message (msg_kind_governs()) that the node stored: given to
+ * the roster.  1 when the trust list in force changed (the state is saved
+ * and n->trust replaced: the caller applies it, gossip_trust_changed()),
+ * 0 when not.
+ */
+int node_governs(struct node *n, const uint8_t *bytes, size_t len);
 
 /* A trust-list name or a node id -> key (draft_resolve_fn). */
 int node_resolve(void *node, const char *who, uint8_t key[MSG_KEY_LEN], char *err, size_t errlen);

@@ -66,7 +66,7 @@ node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 	/* Judged as an import of it would be (accept.h): a retraction of a
 	 * message that is not this node's, or not here, is refused here
 	 * rather than by every peer. */
-	struct accept_ctx ac = { n->st, n->trust, n->id, n->cfg.retention_ms, now_ms() };
+	struct accept_ctx ac = { n->st, n->trust, n->id, n->cfg.retention_ms, now_ms(), n->roster };
 	enum accept_verdict v = accept_judge(&ac, n->scratch, NULL, &why);
 	if (v != ACCEPT_OK) {
 		if (v == ACCEPT_HOLD)
@@ -93,7 +93,7 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
     uint8_t id[MSG_ID_LEN], char *err, size_t errlen)
 {
 	struct msg *m = n->scratch;
-	struct accept_ctx ac = { n->st, n->trust, n->id, n->cfg.retention_ms, now_ms() };
+	struct accept_ctx ac = { n->st, n->trust, n->id, n->cfg.retention_ms, now_ms(), n->roster };
 	enum policy_reason why;
 	char hex[2 * MSG_ID_LEN + 1];
 	int rc;

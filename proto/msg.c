@@ -13,7 +13,7 @@
 static const char *const s_tlp[MSG_TLP_COUNT] = { "clear", "green", "amber", "amber+strict",
 	"red" };
 static const char *const s_kind[MSG_KIND_COUNT] = { "incident", "update", "sighting", "retract",
-	"roster" };
+	"roster", "approve", "endpoints" };
 static const char *const s_category[MSG_CAT_COUNT] = {
 	"abusive-content",
 	"malicious-code",
@@ -62,6 +62,12 @@ bool
 msg_tlp_addressed(enum msg_tlp t)
 {
 	return t == MSG_TLP_AMBER || t == MSG_TLP_AMBER_STRICT || t == MSG_TLP_RED;
+}
+
+bool
+msg_kind_governs(enum msg_kind k)
+{
+	return k == MSG_KIND_ROSTER || k == MSG_KIND_APPROVE || k == MSG_KIND_ENDPOINTS;
 }
 
 static const struct {
@@ -291,8 +297,59 @@ s_check_case(const struct msg_body *b)
 	return s_check_indicators(b);
 }
 
+/* Entries of a roster or an endpoints message: ids in strictly ascending
+ * byte order. */
+static bool
+s_members_sorted(const struct msg_body *b)
+{
+	for (size_t i = 1; i < b->nmembers; i++)
+		if (memcmp(b->members[i - 1].id, b->members[i].id, MSG_KEY_LEN) >= 0)
+			return false;
+	return true;
+}
+
+/* The membership form of a roster: a network name, an epoch, a threshold
+ * that the coordinators listed can meet, members of unique names. */
 static int
-s_check_body(enum msg_kind kind, const struct msg_body *b)
+s_check_roster(const struct msg_body *b)
+{
+	size_t coordinators = 0;
+
+	if (!s_is_name(b->network))
+		return MSG_E_TOKEN;
+	if (b->nmembers == 0 || b->nmembers > MSG_MAX_MEMBERS)
+		return MSG_E_COUNT;
+	for (size_t i = 0; i < b->nmembers; i++) {
+		const struct msg_member *e = &b->members[i];
+		if ((unsigned)e->level >= MSG_LEVEL_COUNT)
+			return MSG_E_LEVEL;
+		if (!s_is_name(e->name))
+			return MSG_E_TOKEN;
+		for (size_t j = 0; j < i; j++)
+			if (s_strcmp(e->name, b->members[j].name) == 0)
+				return MSG_E_TOKEN;
+		coordinators += e->coordinator;
+	}
+	if (b->threshold == 0 || b->threshold > coordinators)
+		return MSG_E_COUNT;
+	return s_members_sorted(b) ? MSG_OK : MSG_E_NONCANONICAL;
+}
+
+/* An endpoint: "tcp://" and printable ASCII without spaces; the node
+ * checks the rest (config_valid_endpoint()) before it dials one. */
+static bool
+s_is_endpoint(struct msg_str s)
+{
+	if (s.n <= 6 || s.n > MSG_MAX_ENDPOINT || memcmp(s.p, "tcp://", 6) != 0)
+		return false;
+	for (size_t i = 0; i < s.n; i++)
+		if (s.p[i] <= ' ' || s.p[i] > '~')
+			return false;
+	return true;
+}
+
+static int
+s_check_body(enum msg_tlp tlp, enum msg_kind kind, const struct msg_body *b)
 {
 	switch (kind) {
 	case MSG_KIND_INCIDENT:
@@ -300,11 +357,21 @@ s_check_body(enum msg_kind kind, const struct msg_body *b)
 		return s_check_case(b);
 	case MSG_KIND_SIGHTING:
 	case MSG_KIND_RETRACT:
+	case MSG_KIND_APPROVE:
 		return s_text(b->note, MSG_MAX_NOTE, UTF8_MULTILINE);
 	case MSG_KIND_ROSTER:
+		if (b->epoch > 0)
+			return tlp == MSG_TLP_CLEAR ? s_check_roster(b) : MSG_E_TLP;
 		if ((unsigned)b->level >= MSG_LEVEL_COUNT)
 			return MSG_E_LEVEL;
 		return s_is_name(b->name) ? MSG_OK : MSG_E_TOKEN;
+	case MSG_KIND_ENDPOINTS:
+		if (b->nmembers > MSG_MAX_MEMBERS)
+			return MSG_E_COUNT;
+		for (size_t i = 0; i < b->nmembers; i++)
+			if (!s_is_endpoint(b->members[i].endpoint))
+				return MSG_E_FIELD;
+		return s_members_sorted(b) ? MSG_OK : MSG_E_NONCANONICAL;
 	}
 	return MSG_E_KIND;
 }
@@ -326,10 +393,16 @@ s_check_envelope(const struct msg *m)
 			return MSG_E_RECIPIENTS;
 	if (m->kind == MSG_KIND_ROSTER && msg_tlp_addressed(m->tlp))
 		return MSG_E_TLP;
+	/* Approvals go wherever rosters go; endpoints to members only. */
+	if ((m->kind == MSG_KIND_APPROVE && m->tlp != MSG_TLP_CLEAR) ||
+	    (m->kind == MSG_KIND_ENDPOINTS && m->tlp != MSG_TLP_GREEN))
+		return MSG_E_TLP;
 	switch (m->kind) {
 	case MSG_KIND_UPDATE:
 	case MSG_KIND_SIGHTING:
 	case MSG_KIND_RETRACT:
+	case MSG_KIND_APPROVE:
+	case MSG_KIND_ENDPOINTS:
 		return m->has_ref ? MSG_OK : MSG_E_REF;
 	case MSG_KIND_ROSTER:
 		return m->has_ref ? MSG_E_REF : MSG_OK;
@@ -484,6 +557,50 @@ s_pack_case(msgpack_packer *pk, const struct msg_body *b)
 	}
 }
 
+/* Packs a boolean. */
+static void
+s_pack_bool(msgpack_packer *pk, bool v)
+{
+	if (v)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+}
+
+static void
+s_pack_roster(msgpack_packer *pk, const struct msg_body *b)
+{
+	msgpack_pack_map(pk, 4);
+	s_pack_text(pk, "network", b->network);
+	s_pack_key(pk, "epoch");
+	msgpack_pack_uint64(pk, b->epoch);
+	s_pack_key(pk, "threshold");
+	msgpack_pack_uint64(pk, b->threshold);
+	s_pack_key(pk, "members");
+	msgpack_pack_array(pk, b->nmembers);
+	for (size_t i = 0; i < b->nmembers; i++) {
+		const struct msg_member *e = &b->members[i];
+		msgpack_pack_array(pk, 4);
+		s_pack_bin(pk, e->id, MSG_KEY_LEN);
+		s_pack_str(pk, e->name.p, e->name.n);
+		s_pack_key(pk, msg_level_name(e->level));
+		s_pack_bool(pk, e->coordinator);
+	}
+}
+
+static void
+s_pack_endpoints(msgpack_packer *pk, const struct msg_body *b)
+{
+	msgpack_pack_map(pk, 1);
+	s_pack_key(pk, "endpoints");
+	msgpack_pack_array(pk, b->nmembers);
+	for (size_t i = 0; i < b->nmembers; i++) {
+		msgpack_pack_array(pk, 2);
+		s_pack_bin(pk, b->members[i].id, MSG_KEY_LEN);
+		s_pack_str(pk, b->members[i].endpoint.p, b->members[i].endpoint.n);
+	}
+}
+
 static void
 s_pack_body(msgpack_packer *pk, enum msg_kind kind, const struct msg_body *b)
 {
@@ -494,21 +611,26 @@ s_pack_body(msgpack_packer *pk, enum msg_kind kind, const struct msg_body *b)
 		break;
 	case MSG_KIND_SIGHTING:
 	case MSG_KIND_RETRACT:
+	case MSG_KIND_APPROVE:
 		msgpack_pack_map(pk, b->note.n > 0);
 		if (b->note.n > 0)
 			s_pack_text(pk, "note", b->note);
 		break;
 	case MSG_KIND_ROSTER:
+		if (b->epoch > 0) {
+			s_pack_roster(pk, b);
+			break;
+		}
 		msgpack_pack_map(pk, 4);
 		s_pack_key(pk, "peer");
 		s_pack_bin(pk, b->peer, MSG_KEY_LEN);
 		s_pack_text(pk, "name", b->name);
 		s_pack_word(pk, "level", msg_level_name(b->level));
 		s_pack_key(pk, "coordinator");
-		if (b->coordinator)
-			msgpack_pack_true(pk);
-		else
-			msgpack_pack_false(pk);
+		s_pack_bool(pk, b->coordinator);
+		break;
+	case MSG_KIND_ENDPOINTS:
+		s_pack_endpoints(pk, b);
 		break;
 	}
 }
@@ -663,7 +785,7 @@ msg_encode(struct msg *m, const uint8_t sk[64], msg_rng_fn rng, void *rng_arg, u
 	if (m->body.nattack <= MSG_MAX_ATTACK)
 		qsort(m->body.attack, m->body.nattack, sizeof m->body.attack[0], s_str_qsort);
 	if ((err = s_check_envelope(m)) != MSG_OK ||
-	    (err = s_check_body(m->kind, &m->body)) != MSG_OK)
+	    (err = s_check_body(m->tlp, m->kind, &m->body)) != MSG_OK)
 		return err;
 	if (msg_tlp_addressed(m->tlp) &&
 	    (err = s_seal(m, rng ? rng : s_rng_default, rng_arg, &sealed)) != MSG_OK)
@@ -861,12 +983,80 @@ s_rd_case(struct mapr *mr, struct msg_body *b)
 	return MSG_OK;
 }
 
+/* A node id, as a view into the bytes. */
+static int
+s_rd_id(struct mp_reader *r, const uint8_t **id)
+{
+	size_t n;
+	int err = mp_read_bin(r, id, &n);
+
+	if (err != MSG_OK)
+		return err;
+	return n == MSG_KEY_LEN ? MSG_OK : MSG_E_LENGTH;
+}
+
+/* Entries: arrays of `fields` elements (4: a roster's, 2: endpoints). */
+static int
+s_rd_members(struct mp_reader *r, struct msg_body *b, size_t fields)
+{
+	int err, v;
+
+	TRY(mp_read_array(r, &b->nmembers));
+	if (b->nmembers > MSG_MAX_MEMBERS)
+		return MSG_E_COUNT;
+	for (size_t i = 0; i < b->nmembers; i++) {
+		struct msg_member *e = &b->members[i];
+		size_t n;
+		TRY(mp_read_array(r, &n));
+		if (n != fields)
+			return MSG_E_FIELD;
+		TRY(s_rd_id(r, &e->id));
+		if (fields == 2) {
+			TRY(s_rd_str(r, &e->endpoint));
+			continue;
+		}
+		TRY(s_rd_str(r, &e->name));
+		TRY(s_rd_word(r, msg_level_parse, MSG_E_LEVEL, &v));
+		e->level = (enum msg_level)v;
+		TRY(mp_read_bool(r, &e->coordinator));
+	}
+	return MSG_OK;
+}
+
+static int
+s_rd_roster(struct mapr *mr, struct msg_body *b)
+{
+	struct mp_reader *r = mr->r;
+	int err, v;
+
+	if (s_has(mr, "peer")) { /* the legacy form: one entry */
+		TRY(s_rd_fixed(r, b->peer, MSG_KEY_LEN));
+		TRY(s_need(mr, "name"));
+		TRY(s_rd_str(r, &b->name));
+		TRY(s_need(mr, "level"));
+		TRY(s_rd_word(r, msg_level_parse, MSG_E_LEVEL, &v));
+		b->level = (enum msg_level)v;
+		TRY(s_need(mr, "coordinator"));
+		return mp_read_bool(r, &b->coordinator);
+	}
+	TRY(s_need(mr, "network"));
+	TRY(s_rd_str(r, &b->network));
+	TRY(s_need(mr, "epoch"));
+	TRY(mp_read_uint(r, &b->epoch));
+	if (b->epoch == 0)
+		return MSG_E_FIELD;
+	TRY(s_need(mr, "threshold"));
+	TRY(mp_read_uint(r, &b->threshold));
+	TRY(s_need(mr, "members"));
+	return s_rd_members(r, b, 4);
+}
+
 /* Reads a body map of the given kind; the caller checks canonical form. */
 static int
-s_rd_body(struct mp_reader *r, enum msg_kind kind, struct msg_body *b)
+s_rd_body(struct mp_reader *r, enum msg_tlp tlp, enum msg_kind kind, struct msg_body *b)
 {
 	struct mapr mr;
-	int err, v;
+	int err;
 
 	TRY(s_open_map(&mr, r));
 	switch (kind) {
@@ -876,24 +1066,21 @@ s_rd_body(struct mp_reader *r, enum msg_kind kind, struct msg_body *b)
 		break;
 	case MSG_KIND_SIGHTING:
 	case MSG_KIND_RETRACT:
+	case MSG_KIND_APPROVE:
 		if (s_has(&mr, "note"))
 			TRY(s_rd_str(r, &b->note));
 		break;
 	case MSG_KIND_ROSTER:
-		TRY(s_need(&mr, "peer"));
-		TRY(s_rd_fixed(r, b->peer, MSG_KEY_LEN));
-		TRY(s_need(&mr, "name"));
-		TRY(s_rd_str(r, &b->name));
-		TRY(s_need(&mr, "level"));
-		TRY(s_rd_word(r, msg_level_parse, MSG_E_LEVEL, &v));
-		b->level = (enum msg_level)v;
-		TRY(s_need(&mr, "coordinator"));
-		TRY(mp_read_bool(r, &b->coordinator));
+		TRY(s_rd_roster(&mr, b));
+		break;
+	case MSG_KIND_ENDPOINTS:
+		TRY(s_need(&mr, "endpoints"));
+		TRY(s_rd_members(r, b, 2));
 		break;
 	}
 	if (mr.left != 0)
 		return MSG_E_FIELD;
-	return s_check_body(kind, b);
+	return s_check_body(tlp, kind, b);
 }
 
 static int
@@ -967,7 +1154,7 @@ s_rd_envelope(struct mp_reader *r, struct msg *m)
 		TRY(s_rd_sealed(r, m));
 	} else {
 		TRY(s_need(&mr, "body"));
-		TRY(s_rd_body(r, m->kind, &m->body));
+		TRY(s_rd_body(r, m->tlp, m->kind, &m->body));
 		m->has_body = true;
 	}
 	return mr.left == 0 ? MSG_OK : MSG_E_FIELD;
@@ -1055,7 +1242,7 @@ msg_open(struct msg *m, const uint8_t self[MSG_KEY_LEN], const uint8_t curve_pk[
 	sodium_memzero(key, sizeof key);
 	if (err == MSG_OK) {
 		r = (struct mp_reader){ pt, pt + n };
-		err = s_rd_body(&r, m->kind, &m->body);
+		err = s_rd_body(&r, m->tlp, m->kind, &m->body);
 	}
 	if (err == MSG_OK) {
 		c = (struct cmp){ pt, n, 0, false };

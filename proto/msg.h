@@ -41,7 +41,9 @@
 #define MSG_MAX_SCOPE        4096
 #define MSG_MAX_NOTE         4096
 #define MSG_MAX_ACTION       1024
-#define MSG_MAX_TOKEN        64 /* category type, sector, ATT&CK id, roster name */
+#define MSG_MAX_TOKEN        64  /* category type, sector, ATT&CK id, roster name */
+#define MSG_MAX_MEMBERS      512 /* entries of a roster or an endpoints message */
+#define MSG_MAX_ENDPOINT     255 /* bytes of an endpoint: tcp://HOST:PORT */
 
 enum msg_err {
 	MSG_OK = 0,
@@ -94,8 +96,10 @@ enum msg_kind {
 	MSG_KIND_SIGHTING,
 	MSG_KIND_RETRACT,
 	MSG_KIND_ROSTER,
+	MSG_KIND_APPROVE,
+	MSG_KIND_ENDPOINTS,
 };
-#define MSG_KIND_COUNT 5
+#define MSG_KIND_COUNT 7
 
 /* The eleven top-level categories of the Reference Security Incident
  * Taxonomy (ENISA / CSIRTs Network). */
@@ -154,6 +158,10 @@ int msg_level_parse(const char *s, size_t n);
 /* True for amber, amber+strict and red: recipients named, body sealed. */
 bool msg_tlp_addressed(enum msg_tlp t);
 
+/* True for the kinds that govern the network (roster, approve,
+ * endpoints): accepted from coordinators only, kept whatever their age. */
+bool msg_kind_governs(enum msg_kind k);
+
 struct msg_str {
 	const char *p;
 	size_t n;
@@ -164,13 +172,25 @@ struct msg_ioc {
 	struct msg_str value; /* normalized (ioc_normalize) */
 };
 
+/* An entry of a roster (id, name, level, coordinator) or of an endpoints
+ * message (id, endpoint). */
+struct msg_member {
+	const uint8_t *id; /* MSG_KEY_LEN bytes */
+	struct msg_str name, endpoint;
+	enum msg_level level;
+	bool coordinator;
+};
+
 /*
  * The body.  Which fields a kind uses:
  *   incident, update: title, category, severity, status (required);
  *                     summary, type, impact, sectors, scope, indicators,
  *                     attack, actions, expires (optional)
- *   sighting, retract: note (optional)
- *   roster:           peer, name, level, coordinator
+ *   sighting, retract, approve: note (optional)
+ *   roster:           network, epoch, threshold, members (the membership
+ *                     form); or, epoch 0, the legacy form of one entry:
+ *                     peer, name, level, coordinator (never applied)
+ *   endpoints:        members (id and endpoint of each)
  * Absent optional text has n == 0; absent impact is -1; absent expires 0.
  */
 struct msg_body {
@@ -185,9 +205,13 @@ struct msg_body {
 	struct msg_ioc indicators[MSG_MAX_INDICATORS];
 	struct msg_str attack[MSG_MAX_ATTACK];
 	struct msg_str actions[MSG_MAX_ACTIONS];
-	uint8_t peer[MSG_KEY_LEN]; /* roster */
-	enum msg_level level;      /* roster */
-	bool coordinator;          /* roster */
+	uint8_t peer[MSG_KEY_LEN]; /* legacy roster */
+	enum msg_level level;      /* legacy roster */
+	bool coordinator;          /* legacy roster */
+	struct msg_str network;    /* roster */
+	uint64_t epoch, threshold; /* roster; epoch 0: the legacy form */
+	size_t nmembers;           /* roster, endpoints: ascending ids */
+	struct msg_member members[MSG_MAX_MEMBERS];
 };
 
 struct msg {
