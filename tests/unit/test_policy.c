@@ -564,6 +564,8 @@ test_provisional(void **state)
 		{ POLICY_ORIGIN_EXTERNAL, true },
 		{ POLICY_TIME_FUTURE, true },
 		{ POLICY_EXPIRED, false },
+		{ POLICY_ROSTER_OLD, false },
+		{ POLICY_ROSTER_CONFLICT, false },
 	};
 
 	(void)state;
@@ -604,6 +606,8 @@ test_reason_names(void **state)
 		{ POLICY_ORIGIN_EXTERNAL, "external-origin-clear-only" },
 		{ POLICY_TIME_FUTURE, "time-in-future" },
 		{ POLICY_EXPIRED, "expired" },
+		{ POLICY_ROSTER_OLD, "roster-old" },
+		{ POLICY_ROSTER_CONFLICT, "roster-conflict" },
 	};
 
 	(void)state;

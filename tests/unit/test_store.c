@@ -1881,7 +1881,7 @@ s_trust(struct node *n, const char *name, const uint8_t pk[32], enum msg_level l
 	memcpy(p.id, pk, 32);
 	p.level = level;
 	p.coordinator = coordinator;
-	if (trust_add(n->trust, &p, err, sizeof err) != 0 ||
+	if (trust_add(n->local, &p, err, sizeof err) != 0 ||
 	    node_save_trust(n, err, sizeof err) != 0)
 		fail_msg("trust %s: %s", name, err);
 }
@@ -2089,7 +2089,7 @@ test_restore_verifies(void **state)
 	/* The member is blocked since: its history is restorable all the same. */
 	if ((f->n = node_open(f->dir, 0, err, sizeof err)) == NULL)
 		fail_msg("node_open: %s", err);
-	assert_int_equal(trust_set_level(f->n->trust, "M", MSG_LEVEL_BLOCKED, err, sizeof err), 0);
+	assert_int_equal(trust_set_level(f->n->local, "M", MSG_LEVEL_BLOCKED, err, sizeof err), 0);
 	assert_int_equal(node_save_trust(f->n, err, sizeof err), 0);
 
 	snprintf(data, sizeof data, "%s/store/data.mdb", f->dir);
