@@ -135,6 +135,58 @@ s_print_hex(const char *key, const uint8_t *p, size_t n, size_t per_line)
 	}
 }
 
+/* Roster vectors: "member: SEED NAME LEVEL coordinator|-" and
+ * "endpoint: SEED ENDPOINT" give an entry of the node whose key the seed
+ * makes; "network", "epoch" and "threshold" the rest. */
+struct entries {
+	uint8_t pk[MSG_MAX_MEMBERS][32];
+	char text[MSG_MAX_MEMBERS][2][80];
+};
+
+static int
+s_member_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct msg_member *)a)->id, ((const struct msg_member *)b)->id, 32);
+}
+
+static bool
+s_roster_line(struct msg *m, struct entries *e, const char *key, const char *val)
+{
+	struct msg_member *x = &m->body.members[m->body.nmembers];
+	char seedhex[65], a[80], b[80], c[80];
+	uint8_t seed[32], sk[64];
+	int n;
+
+	if (strcmp(key, "network") == 0) {
+		snprintf(e->text[0][0], sizeof e->text[0][0], "%s", val);
+		m->body.network = (struct msg_str){ e->text[0][0], strlen(val) };
+		return true;
+	}
+	if (strcmp(key, "epoch") == 0 || strcmp(key, "threshold") == 0) {
+		*(strcmp(key, "epoch") == 0 ? &m->body.epoch : &m->body.threshold) = strtoull(val,
+		    NULL, 10);
+		return true;
+	}
+	if (strcmp(key, "member") != 0 && strcmp(key, "endpoint") != 0)
+		return false;
+	n = sscanf(val, "%64s %79s %79s %79s", seedhex, a, b, c);
+	assert_true(n >= 2);
+	assert_int_equal(hex_decode(seed, 32, seedhex, strlen(seedhex)), 0);
+	size_t i = m->body.nmembers++;
+	crypto_sign_seed_keypair(e->pk[i], sk, seed);
+	x->id = e->pk[i];
+	snprintf(e->text[i + 1][0], sizeof e->text[0][0], "%s", a);
+	if (strcmp(key, "endpoint") == 0) {
+		x->endpoint = (struct msg_str){ e->text[i + 1][0], strlen(a) };
+		return true;
+	}
+	assert_int_equal(n, 4);
+	x->name = (struct msg_str){ e->text[i + 1][0], strlen(a) };
+	x->level = (enum msg_level)msg_level_parse(b, strlen(b));
+	x->coordinator = strcmp(c, "coordinator") == 0;
+	return true;
+}
+
 /* Builds, encodes and checks one vector; then decodes the expected bytes,
  * verifies them, and opens sealed ones as each reader. */
 static void
@@ -146,6 +198,7 @@ s_check(const struct vector *v)
 	uint8_t rpk[8][32], rsk[8][64];
 	size_t nr = 0;
 	struct stream rnd = { .len = 0 };
+	struct entries *ent = calloc(1, sizeof *ent);
 	char err[256];
 	uint8_t *out;
 	size_t len;
@@ -171,11 +224,14 @@ s_check(const struct vector *v)
 			assert_non_null(r);
 			memcpy(m->ref, r->id, 32);
 			m->has_ref = true;
-		} else if (draft_set(d, l, val, err, sizeof err) != 0)
+		} else if (s_roster_line(m, ent, l, val))
+			;
+		else if (draft_set(d, l, val, err, sizeof err) != 0)
 			fail_msg("vector %s: %s", v->name, err);
 		free(l);
 	}
 	memcpy(m->origin, pk, 32);
+	qsort(m->body.members, m->body.nmembers, sizeof m->body.members[0], s_member_cmp);
 	assert_int_equal(msg_encode(m, sk, rnd.len ? s_stream_rng : NULL, &rnd, &out, &len),
 	    MSG_OK);
 	if (getenv("SOCMESH_VECTORS_PRINT") != NULL) {
@@ -207,6 +263,7 @@ s_check(const struct vector *v)
 		}
 	}
 	free(out);
+	free(ent);
 	msg_destroy(&dec);
 	draft_destroy(&d);
 }
@@ -239,6 +296,15 @@ test_clear_update(void **state)
 	s_check(s_find("clear-update"));
 }
 
+static void
+test_roster(void **state)
+{
+	(void)state;
+	s_check(s_find("roster"));
+	s_check(s_find("approve"));
+	s_check(s_find("endpoints"));
+}
+
 int
 main(void)
 {
@@ -247,6 +313,7 @@ main(void)
 		cmocka_unit_test(test_amber_incident),
 		cmocka_unit_test(test_sighting),
 		cmocka_unit_test(test_clear_update),
+		cmocka_unit_test(test_roster),
 	};
 	if (sodium_init() < 0)
 		return 1;
