@@ -13,6 +13,11 @@ Written from docs/PROTOCOL.md alone (no C source consulted).  For every
     the origin (crypto_box_seal_open + XChaCha20-Poly1305) and checks that the
     plaintext is the canonical body that was encoded.
 
+The governing kinds (roster, approve, endpoints: sections 4, 5.3-5.5) are
+also checked against a table of messages, each breaking one of their
+decoder rules (or none), which the strict decoder must refuse with the
+reason the document gives (or accept).
+
 It then runs frames.py over the same text: the reconciliation vector of
 section 12.4 replayed from the two sets it describes, every ```frame-vector
 block of section 13.10 built from its inputs and parsed back, and a table of
@@ -157,10 +162,9 @@ class Decoder:
     def uint(self, size):
         return int.from_bytes(self.take(size), "big")
 
-    # Section 9 says "at most four levels (message, envelope, body, indicator
-    # pair)", but it leaves out the `indicators` array that holds the pairs:
-    # message(1) > envelope(2) > body(3) > indicators(4) > pair(5).  The
-    # vectors need five nested containers, so five is the limit used here.
+    # Section 9: "at most five levels (message, envelope, body, the
+    # `indicators`, `members` or `endpoints` array, one of its entries)":
+    # message(1) > envelope(2) > body(3) > array(4) > entry(5).
     MAX_CONTAINER_DEPTH = 5
 
     def value(self, depth=0):
@@ -511,7 +515,11 @@ def indicator_key(pair):
 
 TLPS = ["clear", "green", "amber", "amber+strict", "red"]
 ADDRESSED = ("amber", "amber+strict", "red")
-KINDS = ["incident", "update", "sighting", "retract", "roster"]
+KINDS = ["incident", "update", "sighting", "retract", "roster", "approve", "endpoints"]
+# Section 4: the governing kinds, never addressed, TLP fixed by kind and body.
+GOVERNING = ("roster", "approve", "endpoints")
+# Section 4: kinds for which `ref` is required; forbidden for `roster`.
+REF_REQUIRED = ("update", "sighting", "retract", "approve", "endpoints")
 CATEGORIES = ["abusive-content", "malicious-code", "information-gathering",
               "intrusion-attempts", "intrusions", "availability",
               "information-content-security", "fraud", "vulnerable", "other", "test"]
@@ -524,15 +532,146 @@ INCIDENT_KEYS = ["title", "summary", "category", "type", "severity", "impact", "
                  "sectors", "scope", "indicators", "attack", "actions", "expires"]
 INCIDENT_REQUIRED = {"title", "category", "severity", "status"}
 NOTE_KEYS = ["note"]
-ROSTER_KEYS = ["peer", "name", "level", "coordinator"]
+ROSTER_KEYS = ["peer", "name", "level", "coordinator"]          # legacy form
+MEMBERSHIP_KEYS = ["network", "epoch", "threshold", "members"]    # section 5.3
+ENDPOINTS_KEYS = ["endpoints"]                                   # section 5.5
+MAX_MEMBERS = 512
+MAX_ENDPOINTS = 512
 
 
-def body_keys(kind):
+def roster_form(m):
+    """Section 5.3: the form is told by the body's first key, `network`
+    (membership) or `peer` (legacy); any other first key, or none, is
+    refused (bad-field)."""
+    if not isinstance(m, OMap):
+        raise ProtoError("bad-type", "roster body is not a map")
+    first = m[0][0] if m else None
+    if first == "network":
+        return "membership"
+    if first == "peer":
+        return "legacy"
+    raise ProtoError("bad-field", "roster body begins with %r, not network or peer" % (first,))
+
+
+def body_keys(kind, m):
     if kind in ("incident", "update"):
         return INCIDENT_KEYS, INCIDENT_REQUIRED
-    if kind in ("sighting", "retract"):
+    if kind in ("sighting", "retract", "approve"):
         return NOTE_KEYS, set()
+    if kind == "endpoints":
+        return ENDPOINTS_KEYS, set(ENDPOINTS_KEYS)
+    if roster_form(m) == "membership":
+        return MEMBERSHIP_KEYS, set(MEMBERSHIP_KEYS)
     return ROSTER_KEYS, set(ROSTER_KEYS)
+
+
+def check_uint(v, what):
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ProtoError("bad-type", "%s is not a uint" % what)
+    return v
+
+
+def check_node_id(v, what):
+    if not isinstance(v, bytes):
+        raise ProtoError("bad-type", "%s is not a bin" % what)
+    if len(v) != 32:
+        raise ProtoError("bad-length", "%s is bin %d, not bin 32" % (what, len(v)))
+    return v
+
+
+def check_name(v, what):
+    """Section 5.3: network and member names, 1-63 bytes of A-Z a-z 0-9 . _ -
+    (bad-token)."""
+    if not isinstance(v, str):
+        raise ProtoError("bad-type", "%s is not a str" % what)
+    if not NAME_RE.match(v):
+        raise ProtoError("bad-token", "%s %r" % (what, v))
+    return v
+
+
+def check_ascending_ids(entries, what):
+    """Entries in strictly ascending order of their node ids, byte order
+    (hence no repeated id): non-canonical otherwise (sections 5.3, 5.5)."""
+    for i in range(1, len(entries)):
+        if not entries[i - 1][0] < entries[i][0]:
+            raise ProtoError("non-canonical", "%s entries %d and %d out of order of node id"
+                             % (what, i - 1, i))
+
+
+def validate_membership(f):
+    check_name(f["network"], "network")
+    if check_uint(f["epoch"], "epoch") == 0:
+        raise ProtoError("bad-field", "roster epoch is 0")
+    threshold = check_uint(f["threshold"], "threshold")
+    members = f["members"]
+    if not isinstance(members, list):
+        raise ProtoError("bad-type", "members is not an array")
+    if not 1 <= len(members) <= MAX_MEMBERS:
+        raise ProtoError("too-many", "members has %d entries (allowed 1..%d)"
+                         % (len(members), MAX_MEMBERS))
+    names = set()
+    coordinators = 0
+    for i, e in enumerate(members):
+        what = "members[%d]" % i
+        if not isinstance(e, list):
+            raise ProtoError("bad-type", "%s is not an array" % what)
+        if len(e) != 4:
+            raise ProtoError("bad-field", "%s has %d elements, not 4" % (what, len(e)))
+        check_node_id(e[0], what + " id")
+        check_name(e[1], what + " name")
+        check_word(e[2], LEVELS, "bad-level", what + " level")
+        if not isinstance(e[3], bool):
+            raise ProtoError("bad-type", "%s coordinator flag is not a bool" % what)
+        # "no two entries of one roster have the same name (compared byte for byte)"
+        if e[1] in names:
+            raise ProtoError("bad-token", "%s repeats the name %r" % (what, e[1]))
+        names.add(e[1])
+        coordinators += e[3]
+    check_ascending_ids(members, "members")
+    if not 1 <= threshold <= coordinators:
+        raise ProtoError("too-many", "threshold %d, with %d coordinators listed"
+                         % (threshold, coordinators))
+
+
+def check_endpoint(v, what):
+    """Section 5.5: `tcp://` followed by bytes 0x21-0x7E, 7 to 255 bytes in
+    all (bad-field)."""
+    if not isinstance(v, str):
+        raise ProtoError("bad-type", "%s is not a str" % what)
+    b = v.encode("utf-8")
+    if not (7 <= len(b) <= 255 and b.startswith(b"tcp://")
+            and all(0x21 <= c <= 0x7E for c in b)):
+        raise ProtoError("bad-field", "%s %r breaks the endpoint rule" % (what, v))
+
+
+def validate_endpoints(f):
+    entries = f["endpoints"]
+    if not isinstance(entries, list):
+        raise ProtoError("bad-type", "endpoints is not an array")
+    # 0 entries allowed: the one required array that may be empty (section 1)
+    if len(entries) > MAX_ENDPOINTS:
+        raise ProtoError("too-many", "endpoints has %d entries (max %d)"
+                         % (len(entries), MAX_ENDPOINTS))
+    for i, e in enumerate(entries):
+        what = "endpoints[%d]" % i
+        if not isinstance(e, list):
+            raise ProtoError("bad-type", "%s is not an array" % what)
+        if len(e) != 2:
+            raise ProtoError("bad-field", "%s has %d elements, not 2" % (what, len(e)))
+        check_node_id(e[0], what + " id")
+        check_endpoint(e[1], what + " endpoint")
+    check_ascending_ids(entries, "endpoints")
+
+
+def governing_tlps(kind, body):
+    """Section 4 / 5.3-5.5: the TLPs a governing message may have."""
+    if kind == "approve":
+        return ("clear",)
+    if kind == "endpoints":
+        return ("green",)
+    if roster_form(body) == "membership":
+        return ("clear",)
+    return ("clear", "green")
 
 
 def check_keys(m, order, required, what):
@@ -574,7 +713,9 @@ def check_str_array(v, what, maxn, elem_check, sorted_set):
 
 
 def validate_body(kind, m):
-    order, req = body_keys(kind)
+    if not isinstance(m, OMap):
+        raise ProtoError("bad-type", "%s body is not a map" % kind)
+    order, req = body_keys(kind, m)
     f = check_keys(m, order, req, "%s body" % kind)
     if kind in ("incident", "update"):
         check_text(f["title"], "title", lo=1, hi=256)
@@ -624,9 +765,13 @@ def validate_body(kind, m):
                 raise ProtoError("bad-type", "expires is not a uint")
             if e == 0:
                 raise ProtoError("bad-field", "expires is 0")
-    elif kind in ("sighting", "retract"):
+    elif kind in ("sighting", "retract", "approve"):
         if "note" in f:
             check_text(f["note"], "note", multiline=True, lo=1, hi=4096)
+    elif kind == "endpoints":
+        validate_endpoints(f)
+    elif "network" in f:
+        validate_membership(f)
     else:
         if not isinstance(f["peer"], bytes) or len(f["peer"]) != 32:
             raise ProtoError("bad-length", "peer is not bin 32")
@@ -658,11 +803,11 @@ def validate_envelope(env):
             raise ProtoError("bad-ref", "ref on a roster message")
         if not isinstance(f["ref"], bytes) or len(f["ref"]) != 32:
             raise ProtoError("bad-length", "ref is not bin 32")
-    elif kind in ("update", "sighting", "retract"):
+    elif kind in REF_REQUIRED:
         raise ProtoError("bad-ref", "ref missing for %s" % kind)
     if tlp in ADDRESSED:
-        if kind == "roster":
-            raise ProtoError("bad-tlp", "roster messages are not addressed")
+        if kind in GOVERNING:
+            raise ProtoError("bad-tlp", "%s messages are not addressed" % kind)
         if "to" not in f:
             raise ProtoError("bad-recipients", "to missing")
         to = f["to"]
@@ -695,6 +840,8 @@ def validate_envelope(env):
         if "sealed" in f or "body" not in f:
             raise ProtoError("bad-field", "clear/green message needs body, not sealed")
         validate_body(kind, f["body"])
+        if kind in GOVERNING and tlp not in governing_tlps(kind, f["body"]):
+            raise ProtoError("bad-tlp", "tlp %s not allowed for this %s" % (tlp, kind))
     return f
 
 
@@ -775,12 +922,32 @@ def parse_blocks(text):
 
 SCALAR = {"name", "seed", "seq", "time", "tlp", "kind", "ref", "id", "sig", "v",
           "title", "summary", "category", "type", "severity", "impact", "status",
-          "scope", "expires", "note", "peer", "peer-seed", "level", "coordinator"}
-# Section 11 names fields "by their JSON name", which makes the roster body's
-# `name` collide with the vector's own `name:` label.  The document does not
-# say how; this parser takes the first `name:` as the vector's name and a
-# second one as the roster `name` (there is no roster vector to confirm it).
-REPEAT = {"to-seed", "random", "bytes", "sector", "indicator", "attack", "action"}
+          "scope", "expires", "note", "peer", "peer-seed", "level", "coordinator",
+          "network", "epoch", "threshold"}
+# `peer`, `peer-seed`, `level`, `coordinator` and a second `name:` are this
+# checker's inputs for a roster of the legacy form; section 11 defines none
+# (there is no legacy roster vector).  The first `name:` is the vector's
+# name, a second one the legacy roster's `name`.
+REPEAT = {"to-seed", "random", "bytes", "sector", "indicator", "attack", "action",
+          "member", "endpoint"}
+
+# Inputs that belong to one group of kinds only: a vector that gives one for
+# another kind is malformed (it would otherwise be silently ignored).
+INPUT_KINDS = {
+    "title": ("incident", "update"), "summary": ("incident", "update"),
+    "category": ("incident", "update"), "type": ("incident", "update"),
+    "severity": ("incident", "update"), "impact": ("incident", "update"),
+    "status": ("incident", "update"), "scope": ("incident", "update"),
+    "expires": ("incident", "update"), "sector": ("incident", "update"),
+    "indicator": ("incident", "update"), "attack": ("incident", "update"),
+    "action": ("incident", "update"),
+    "note": ("sighting", "retract", "approve"),
+    "network": ("roster",), "epoch": ("roster",), "threshold": ("roster",),
+    "member": ("roster",),
+    "peer": ("roster",), "peer-seed": ("roster",), "roster-name": ("roster",),
+    "level": ("roster",), "coordinator": ("roster",),
+    "endpoint": ("endpoints",),
+}
 
 
 def block_fields(b):
@@ -806,7 +973,61 @@ def hexb(s, n=None, what="hex"):
     return b
 
 
+def decimal(s, what):
+    if not re.fullmatch(r"0|[1-9][0-9]*", s):
+        raise ValueError("%s %r is not a decimal integer" % (what, s))
+    return int(s)
+
+
+def seed_id(s, what):
+    """The node id (Ed25519 public key) that a 32-byte hex seed makes."""
+    return ed_keypair(hexb(s, 32, what))[0]
+
+
+def sorted_by_id(entries, what):
+    """Section 11: entries are sorted by node id, not by seed.  Two inputs
+    for one node id are a malformed vector, not something to drop."""
+    entries = sorted(entries, key=lambda e: e[0])
+    for a, b in zip(entries, entries[1:]):
+        if a[0] == b[0]:
+            raise ValueError("two %s inputs for node id %s" % (what, a[0].hex()))
+    return entries
+
+
+def build_membership(one, many):
+    """Section 5.3, membership form, from `network`, `epoch`, `threshold`
+    and `member: SEED NAME LEVEL coordinator|-` lines."""
+    members = []
+    for line in many.get("member", []):
+        parts = line.split(" ")
+        if len(parts) != 4:
+            raise ValueError("member %r is not SEED NAME LEVEL coordinator|-" % line)
+        seed, name, level, flag = parts
+        if flag not in ("coordinator", "-"):
+            raise ValueError("member %r: last word is neither coordinator nor -" % line)
+        members.append([seed_id(seed, "member seed"), name, level, flag == "coordinator"])
+    return OMap([("network", one["network"]),
+                 ("epoch", decimal(one["epoch"], "epoch")),
+                 ("threshold", decimal(one["threshold"], "threshold")),
+                 ("members", sorted_by_id(members, "member"))])
+
+
+def build_endpoints(many):
+    """Section 5.5, from `endpoint: SEED ENDPOINT` lines; the array is
+    present even when empty."""
+    entries = []
+    for line in many.get("endpoint", []):
+        seed, sep, endpoint = line.partition(" ")
+        if not sep:
+            raise ValueError("endpoint %r is not SEED ENDPOINT" % line)
+        entries.append([seed_id(seed, "endpoint seed"), endpoint])
+    return OMap([("endpoints", sorted_by_id(entries, "endpoint"))])
+
+
 def build_body(kind, one, many):
+    for k in list(one) + list(many):
+        if k in INPUT_KINDS and kind not in INPUT_KINDS[k]:
+            raise ValueError("input %r does not apply to a %s message" % (k, kind))
     body = OMap()
     if kind in ("incident", "update"):
         inds = []
@@ -823,7 +1044,7 @@ def build_body(kind, one, many):
             "type": one.get("type"),
             "severity": one.get("severity"),
             "impact": one.get("impact"),
-            "status": one.get("status"),
+            "status": one.get("status", "open"),  # section 11: absent is open
             "sectors": sorted(set(many.get("sector", [])), key=sort_key_bytes),
             "scope": one.get("scope"),
             "indicators": [list(p) for p in inds],
@@ -837,10 +1058,14 @@ def build_body(kind, one, many):
             if v is None or v == "" or v == []:
                 continue
             body.append((k, v))
-    elif kind in ("sighting", "retract"):
+    elif kind in ("sighting", "retract", "approve"):
         if one.get("note"):
             body.append(("note", one["note"]))
-    else:
+    elif kind == "endpoints":
+        body = build_endpoints(many)
+    elif kind == "roster" and "network" in one:
+        body = build_membership(one, many)
+    elif kind == "roster":
         if "peer" in one:
             peer = hexb(one["peer"].lower(), 32, "peer")
         else:
@@ -849,6 +1074,8 @@ def build_body(kind, one, many):
         body.append(("name", one["roster-name"]))
         body.append(("level", one["level"]))
         body.append(("coordinator", {"true": True, "false": False}[one["coordinator"]]))
+    else:
+        raise ValueError("unknown kind %r" % kind)
     validate_body(kind, body)
     return body
 
@@ -1001,6 +1228,206 @@ def run_vector(b, ids_by_name):
     return name, fails
 
 
+# ---------------------------------------------------------------------------
+# The governing kinds' decoder rules (sections 4, 5.3-5.5): a table of
+# messages, each breaking one rule (or none), signed and decoded strictly.
+# ---------------------------------------------------------------------------
+
+def strict_decode(data):
+    """Section 9 for a message in clear: size, canonical form, envelope and
+    body rules, signature.  Returns the envelope fields or raises."""
+    if len(data) > 262144:
+        raise ProtoError("too-big", "%d bytes" % len(data))
+    top = decode_canonical(data, "message")
+    if not isinstance(top, list) or len(top) != 2:
+        raise ProtoError("bad-type", "message is not a two-element array")
+    denv, dsig = top
+    if not isinstance(dsig, bytes) or len(dsig) != 64:
+        raise ProtoError("bad-length", "signature is not bin 64")
+    f = validate_envelope(denv)
+    try:
+        sodium.crypto_sign_open(dsig + data[1:-66], f["origin"])
+    except nacl.exceptions.BadSignatureError:
+        raise ProtoError("bad-signature", "signature does not verify")
+    return f
+
+
+def governing_message(kind, tlp, body, ref=True, sealed=False):
+    seed = bytes([1]) * 32
+    opk, osk = ed_keypair(seed)
+    env = OMap([("v", 1), ("origin", opk), ("seq", 9), ("time", 1767229200000),
+                ("tlp", tlp), ("kind", kind)])
+    if ref:
+        env.append(("ref", bytes([0x11]) * 32))
+    if sealed:
+        # well-formed as far as section 7's sizes go, so that only the TLP
+        # rule of the governing kinds is broken
+        env.append(("to", [seed_id("02" * 32, "to")]))
+        env.append(("sealed", OMap([("nonce", bytes(24)), ("keys", [bytes(80)] * 2),
+                                    ("box", bytes(16 + len(enc(body))))])))
+    else:
+        env.append(("body", body))
+    env_bytes = enc(env)
+    sig = sodium.crypto_sign(env_bytes, osk)[:64]
+    return enc([env, sig])
+
+
+def check_governing_rules():
+    A, B, C = (seed_id(("%02x" % i) * 32, "seed") for i in (1, 2, 3))
+    A, B, C = sorted([A, B, C])
+
+    def roster(network="example-net", epoch=1, threshold=1, members=None, keys=None):
+        if members is None:
+            members = [[A, "soc-a", "member", True], [B, "soc-b", "member", False],
+                       [C, "soc-c", "external", False]]
+        m = OMap([("network", network), ("epoch", epoch), ("threshold", threshold),
+                  ("members", members)])
+        if keys is not None:
+            m = OMap([(k, dict(m)[k] if k in dict(m) else 1) for k in keys])
+        return m
+
+    def legacy():
+        return OMap([("peer", B), ("name", "soc-b"), ("level", "member"),
+                     ("coordinator", False)])
+
+    def eps(entries):
+        return OMap([("endpoints", entries)])
+
+    def many(n, coordinators=1):
+        return [[i.to_bytes(32, "big"), "n%d" % i, "member", i <= coordinators]
+                for i in range(1, n + 1)]
+
+    ep = [[A, "tcp://192.0.2.10:7000"], [B, "tcp://192.0.2.20:7000"]]
+    R = "roster"
+    # (what, kind, tlp, body, ref, sealed, expected reason or None)
+    cases = [
+        ("membership roster, clear", R, "clear", roster(), False, False, None),
+        ("membership roster, green", R, "green", roster(), False, False, "bad-tlp"),
+        ("membership roster, amber", R, "amber", roster(), False, True, "bad-tlp"),
+        ("membership roster with ref", R, "clear", roster(), True, False, "bad-ref"),
+        ("roster body beginning with epoch", R, "clear",
+         roster(keys=["epoch", "threshold", "members"]), False, False, "bad-field"),
+        ("roster body beginning with name", R, "clear",
+         OMap([("name", "x"), ("peer", B)]), False, False, "bad-field"),
+        ("empty roster body", R, "clear", OMap(), False, False, "bad-field"),
+        ("membership roster without threshold", R, "clear",
+         roster(keys=["network", "epoch", "members"]), False, False, "bad-field"),
+        ("membership roster, threshold before epoch", R, "clear",
+         roster(keys=["network", "threshold", "epoch", "members"]), False, False, "bad-field"),
+        ("membership roster with an unknown key", R, "clear",
+         OMap(list(roster()) + [("note", "x")]), False, False, "bad-field"),
+        ("network with a space", R, "clear", roster(network="example net"),
+         False, False, "bad-token"),
+        ("network of 63 bytes", R, "clear", roster(network="n" * 63), False, False, None),
+        ("network of 64 bytes", R, "clear", roster(network="n" * 64), False, False, "bad-token"),
+        ("network not a str", R, "clear", roster(network=b"example-net"),
+         False, False, "bad-type"),
+        ("epoch 0", R, "clear", roster(epoch=0), False, False, "bad-field"),
+        ("epoch not a uint", R, "clear", roster(epoch=True), False, False, "bad-type"),
+        ("threshold 0", R, "clear", roster(threshold=0), False, False, "too-many"),
+        ("threshold above the coordinators", R, "clear", roster(threshold=2),
+         False, False, "too-many"),
+        ("threshold equal to the coordinators", R, "clear",
+         roster(threshold=2, members=[[A, "a", "member", True], [B, "b", "external", True]]),
+         False, False, None),
+        ("no coordinator", R, "clear",
+         roster(members=[[A, "a", "member", False]]), False, False, "too-many"),
+        ("members empty", R, "clear", roster(members=[]), False, False, "too-many"),
+        ("512 members", R, "clear", roster(members=many(512)), False, False, None),
+        ("513 members", R, "clear", roster(members=many(513)), False, False, "too-many"),
+        ("members out of order", R, "clear",
+         roster(members=[[B, "soc-b", "member", False], [A, "soc-a", "member", True]]),
+         False, False, "non-canonical"),
+        ("member id repeated", R, "clear",
+         roster(members=[[A, "soc-a", "member", True], [A, "soc-b", "member", False]]),
+         False, False, "non-canonical"),
+        ("member name repeated", R, "clear",
+         roster(members=[[A, "soc", "member", True], [B, "soc", "member", False]]),
+         False, False, "bad-token"),
+        ("member names differing in case", R, "clear",
+         roster(members=[[A, "soc", "member", True], [B, "SOC", "member", False]]),
+         False, False, None),
+        ("member name with a slash", R, "clear",
+         roster(members=[[A, "soc/a", "member", True]]), False, False, "bad-token"),
+        ("member name empty", R, "clear",
+         roster(members=[[A, "", "member", True]]), False, False, "bad-token"),
+        ("member of 3 elements", R, "clear",
+         roster(members=[[A, "soc-a", "member"]]), False, False, "bad-field"),
+        ("member of 5 elements", R, "clear",
+         roster(members=[[A, "soc-a", "member", True, True]]), False, False, "bad-field"),
+        ("member not an array", R, "clear", roster(members=[A]), False, False, "bad-type"),
+        ("member level unknown", R, "clear",
+         roster(members=[[A, "soc-a", "admin", True]]), False, False, "bad-level"),
+        ("member id of 31 bytes", R, "clear",
+         roster(members=[[A[:31], "soc-a", "member", True]]), False, False, "bad-length"),
+        ("member coordinator flag not a bool", R, "clear",
+         roster(members=[[A, "soc-a", "member", 1]]), False, False, "bad-type"),
+        ("legacy roster, clear", R, "clear", legacy(), False, False, None),
+        ("legacy roster, green", R, "green", legacy(), False, False, None),
+        ("legacy roster, red", R, "red", legacy(), False, True, "bad-tlp"),
+        ("approve, clear, no note", "approve", "clear", OMap(), True, False, None),
+        ("approve, clear, with a note", "approve", "clear",
+         OMap([("note", "ok\nline two")]), True, False, None),
+        ("approve, green", "approve", "green", OMap(), True, False, "bad-tlp"),
+        ("approve, amber+strict", "approve", "amber+strict", OMap(), True, True, "bad-tlp"),
+        ("approve without ref", "approve", "clear", OMap(), False, False, "bad-ref"),
+        ("approve with an unknown key", "approve", "clear",
+         OMap([("peer", A)]), True, False, "bad-field"),
+        ("endpoints, green", "endpoints", "green", eps(ep), True, False, None),
+        ("endpoints, green, empty", "endpoints", "green", eps([]), True, False, None),
+        ("endpoints, clear", "endpoints", "clear", eps(ep), True, False, "bad-tlp"),
+        ("endpoints, amber", "endpoints", "amber", eps(ep), True, True, "bad-tlp"),
+        ("endpoints without ref", "endpoints", "green", eps(ep), False, False, "bad-ref"),
+        ("endpoints body empty", "endpoints", "green", OMap(), True, False, "bad-field"),
+        ("endpoints out of order", "endpoints", "green", eps(ep[::-1]),
+         True, False, "non-canonical"),
+        ("endpoints id repeated", "endpoints", "green", eps([ep[0], ep[0]]),
+         True, False, "non-canonical"),
+        ("512 endpoints", "endpoints", "green",
+         eps([[i.to_bytes(32, "big"), "tcp://h:%d" % i] for i in range(1, 513)]),
+         True, False, None),
+        ("513 endpoints", "endpoints", "green",
+         eps([[i.to_bytes(32, "big"), "tcp://h:%d" % i] for i in range(1, 514)]),
+         True, False, "too-many"),
+        ("endpoint entry of 3 elements", "endpoints", "green",
+         eps([ep[0] + ["x"]]), True, False, "bad-field"),
+        ("endpoint entry of 1 element", "endpoints", "green",
+         eps([[A]]), True, False, "bad-field"),
+        ("endpoint id of 33 bytes", "endpoints", "green",
+         eps([[A + b"\0", "tcp://h:1"]]), True, False, "bad-length"),
+        ("endpoint of 7 bytes", "endpoints", "green", eps([[A, "tcp://h"]]), True, False, None),
+        ("endpoint tcp:// alone", "endpoints", "green", eps([[A, "tcp://"]]),
+         True, False, "bad-field"),
+        ("endpoint of 255 bytes", "endpoints", "green",
+         eps([[A, "tcp://" + "h" * 249]]), True, False, None),
+        ("endpoint of 256 bytes", "endpoints", "green",
+         eps([[A, "tcp://" + "h" * 250]]), True, False, "bad-field"),
+        ("endpoint of another scheme", "endpoints", "green",
+         eps([[A, "udp://192.0.2.1:7000"]]), True, False, "bad-field"),
+        ("endpoint with a space", "endpoints", "green",
+         eps([[A, "tcp://192.0.2.1 :7000"]]), True, False, "bad-field"),
+        ("endpoint with a non-ASCII byte", "endpoints", "green",
+         eps([[A, "tcp://h\u00e9:1"]]), True, False, "bad-field"),
+        ("endpoint not a str", "endpoints", "green",
+         eps([[A, b"tcp://h:1"]]), True, False, "bad-type"),
+    ]
+    fails = []
+    for what, kind, tlp, body, ref, sealed, want in cases:
+        try:
+            strict_decode(governing_message(kind, tlp, body, ref, sealed))
+            got = None
+        except ProtoError as e:
+            got, detail = e.name, str(e)
+        except Exception as e:  # a decoder that crashes is not strict
+            got, detail = "no reason", "%s: %s" % (type(e).__name__, e)
+        if got != want:
+            fails.append("%s: %s, expected %s%s" % (
+                what, "accepted" if got is None else "refused " + got,
+                "acceptance" if want is None else want,
+                "" if got is None else " (%s)" % detail))
+    return fails
+
+
 def main(argv):
     path = argv[1] if len(argv) > 1 else "docs/PROTOCOL.md"
     with open(path, encoding="utf-8") as fh:
@@ -1017,6 +1444,11 @@ def main(argv):
             name = next((v for k, v in b["_fields"] if k == "name"), "line-%d" % b["_line"])
             fails = ["cannot build the vector: %s: %s" % (type(e).__name__, e)]
         results.append((name, fails))
+    try:
+        gov = check_governing_rules()
+    except Exception as e:
+        gov = ["%s: %s" % (type(e).__name__, e)]
+    results.append(("governing kinds: decoder rules of sections 4, 5.3-5.5", gov))
     # Sections 12 and 13: the reconciliation vector and the frame vectors.
     try:
         results += frames.run(text)
