@@ -95,3 +95,68 @@ finish() {
 	[ $fails -eq 0 ] || { for l in "$T"/*.log; do echo "--- $l"; tail -n 20 "$l"; done; }
 	[ $fails -eq 0 ]
 }
+
+# ---- JSON and rosters (tests/integration/roster.sh) ----
+# PY: the Python interpreter; a test that polls JSON sets it once to
+# sys.executable, so that a version manager's shim (a third of a second a
+# call) stays out of the loop.
+PY=${PY:-python3}
+
+# jsonq EXPR: the Python expression EXPR over the JSON on stdin, bound to
+# j (one document, or JSON lines: then j is the list of their objects,
+# but a single line is one document); prints the value, exit 0 when it is
+# true, 1 when false, 2 when the input or EXPR is broken.
+jsonq() {
+	"$PY" -c 'import json, sys
+t = sys.stdin.read()
+try:
+    try:
+        j = json.loads(t)
+    except ValueError:
+        j = [json.loads(l) for l in t.splitlines() if l.strip()]
+    v = eval(sys.argv[1])
+except Exception as e:
+    print("jsonq: %s: %r" % (e, t[:300]), file=sys.stderr)
+    sys.exit(2)
+print(v if isinstance(v, str) else json.dumps(v))
+sys.exit(0 if v else 1)' "$1"
+}
+
+# node_join NAME FILE COORDINATOR-ID...: like node, with init --join FILE
+# (a roster export) and a --coordinator for each id.
+node_join() {
+	n=$1 f=$2; shift 2
+	p=$(free_port)
+	co=""
+	for c in "$@"; do co="$co --coordinator $c"; done
+	# shellcheck disable=SC2086
+	"$SM" init --dir "$T/$n" --name "$n" --listen "tcp://127.0.0.1:$p" --join "$f" $co >/dev/null || return 1
+	echo "$p" >"$T/$n.port"
+	sed -i 's/^sync_interval = .*/sync_interval = 1s/' "$T/$n/socmesh.conf"
+}
+
+# rq NODE EXPR: jsonq EXPR over NODE's `roster show --json`
+rq() { "$SM" roster show --json --dir "$T/$1" | jsonq "$2"; }
+# epoch_of NODE: the epoch of NODE's roster in force ("?" when unknown)
+epoch_of() { e=$(rq "$1" 'j["epoch"]' 2>/dev/null); echo "${e:-?}"; }
+# at_epoch N NODE...: every NODE has the roster of epoch N in force (one
+# Python for them all: each `roster show --json` is one line)
+at_epoch() {
+	e=$1; shift
+	for n in "$@"; do "$SM" roster show --json --dir "$T/$n" 2>/dev/null || echo '{}'; done |
+		jsonq "all(d.get('epoch') == $e for d in (j if isinstance(j, list) else [j]))" >/dev/null
+}
+# any_up NODE: NODE has at least one connected peer
+any_up() { "$SM" peers --dir "$T/$1" --json | grep -q '"connected":true'; }
+
+# wait_secs TIMEOUT_S COMMAND...: as wait_until, but TIMEOUT_S seconds
+# (times TIME_SCALE) of wall-clock time, also for a COMMAND that takes a
+# good part of a second itself (wait_until counts its polls).
+wait_secs() {
+	_ws_end=$(($(date +%s) + $1 * TIME_SCALE)); shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s)" -lt "$_ws_end" ] || return 1
+		sleep 0.05
+	done
+}
