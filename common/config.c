@@ -54,6 +54,9 @@ static const struct s_key {
 	    16ull << 30, "Most bytes per second sent to one peer: 64K to 16G" },
 	{ "gossip", "sync_interval", T_DURATION, offsetof(struct config, sync_interval_ms), 1000,
 	    24ull * 3600 * 1000, "Period of anti-entropy with each connected peer: 1s to 1d" },
+	{ "gossip", "dial_max", T_U32, offsetof(struct config, dial_max), 1, 4096,
+	    "Peers of the roster in force this node dials (local entries with an endpoint\n"
+	    "# are dialled besides): 1 to 4096" },
 };
 #define NKEYS (sizeof s_keys / sizeof s_keys[0])
 
@@ -76,6 +79,7 @@ config_defaults(struct config *c)
 	c->peer_window = 4 * 1024 * 1024;
 	c->peer_send_rate = 64 * 1024 * 1024;
 	c->sync_interval_ms = 60 * 1000;
+	c->dial_max = 8;
 }
 
 bool

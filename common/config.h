@@ -47,6 +47,7 @@ struct config {
 	    peer_queue; /* [limits] peer_queue: max messages queued to one peer, default 10000, 1..10000000 */
 	uint64_t
 	    sync_interval_ms; /* [gossip] sync_interval: anti-entropy period, default 60s, 1s..1d */
+	uint32_t dial_max; /* [gossip] dial_max: roster peers this node dials, default 8, 1..4096 */
 };
 
 /* Fill c with every default; name and listen become "". */

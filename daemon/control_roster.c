@@ -281,12 +281,16 @@ s_approve(struct node *n, struct gossip *g, json_t *req)
 		return s_err("\"id\" is not a message id");
 	if ((rep = s_may_sign(n)) != NULL)
 		return rep;
+	/* The roster in force too: a signature more lets a file of it (roster
+	 * export) meet a threshold raised since. */
+	known = roster_id(n->roster) != NULL && memcmp(roster_id(n->roster), ref, MSG_ID_LEN) == 0;
 	for (size_t i = 0; i < roster_npending(n->roster) && !known; i++) {
 		roster_pending_at(n->roster, i, &p);
 		known = memcmp(p.id, ref, MSG_ID_LEN) == 0;
 	}
 	if (!known)
-		return s_err("%s is not a roster waiting for approval here (socmesh roster show)",
+		return s_err("%s is neither the roster in force nor one waiting for approval here "
+		             "(socmesh roster show)",
 		    s);
 	if ((d = draft_new()) == NULL)
 		return s_err("out of memory");

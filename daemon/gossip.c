@@ -71,6 +71,8 @@ gossip_push(struct gossip *g, const uint8_t *bytes, size_t len, const uint8_t *f
 
 	if (msg_decode(g->m, bytes, len, 0) != MSG_OK)
 		return;
+	if (from == NULL)
+		gossip_demand(g, g->m);
 	if (eligible_add(g->elig, g->m, g->n->trust) == -1)
 		log_warnx("out of memory: a message is left out of reconciliation until the next "
 		          "trust change");
@@ -923,6 +925,7 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 		peer_save(g);
 		g->next_save = now + SAVE_EVERY_MS;
 	}
+	gossip_topology(g, now);
 	for (size_t i = 0; i < g->npeers; i++) {
 		struct peer *p = g->peers[i];
 		if (p->up && now - p->last_seen > UP_WINDOW_MS) {
@@ -1107,8 +1110,7 @@ s_sync_peers(struct gossip *g, bool *cut)
 	free(g->peers);
 	g->peers = next;
 	g->npeers = n;
-	for (size_t i = 0; i < n; i++)
-		peer_open(g, next[i]);
+	gossip_topology(g, now_ms());
 }
 
 void

@@ -29,6 +29,9 @@
 #define UP_WINDOW_MS     (3 * HEARTBEAT_MS) /* no frame for this long: link down */
 #define REDIAL_MIN_MS    5000               /* a dialled peer silent this long is dialled anew, */
 #define REDIAL_MAX_MS    300000             /* twice as late each time, up to this */
+#define DOWN_MS          10000 /* a chosen roster peer not linked after this is passed over, */
+#define DOWN_SKIP_MS     60000 /* for this long */
+#define DEMAND_IDLE_MS   60000 /* a link opened for addressed messages, idle this long, closes */
 #define RECON_MAX_ROUNDS 64
 #define RECON_IDLE_MS    10000 /* an exchange silent this long is given up (a frame was lost) */
 #define BUILD_EVERY_MS   1000  /* a peer may make us build a set this often, */
@@ -140,6 +143,10 @@ struct peer {
 	uint64_t next_sync;
 	uint64_t reconciled, last_reconciled; /* exchanges completed; when the last one did */
 	uint64_t dialed, redial_ms;        /* when the dealer was made; the wait before the next */
+	bool dial;                         /* chosen to be dialled (s_topology()) */
+	uint64_t dial_since;               /* dialled without a link since then (0: linked) */
+	uint64_t down_until;               /* passed over by the choice until then */
+	uint64_t demand_until;             /* dialled until then for its addressed messages */
 	uint8_t (*want)[RECON_PREFIX_LEN]; /* sorted, distinct: asked for, not yet sent */
 	size_t nwant;
 	struct refused *refused_by;        /* ids this peer refused: never offered again */
@@ -238,6 +245,14 @@ void peer_load(struct gossip *g, struct peer *p);
 void peer_open(struct gossip *g, struct peer *p);
 void peer_close(struct gossip *g, struct peer *p);
 void peer_free(struct gossip *g, struct peer **pp);
+
+/* ---- topology.c ------------------------------------------------------- */
+
+/* Chooses the peers to dial (p->dial) and dials or stops dialling them:
+ * at s_sync_peers() and every heartbeat. */
+void gossip_topology(struct gossip *g, uint64_t now);
+/* m, published here: its named recipients are dialled while it is news. */
+void gossip_demand(struct gossip *g, const struct msg *m);
 
 /* ---- gossip.c --------------------------------------------------------- */
 

@@ -231,6 +231,13 @@ node_reload_trust(struct node *n, char *err, size_t errlen)
 		return -1;
 	}
 	n->local = t;
+	/* New anchors may put a pending roster in force. */
+	if (roster_retry(n->roster, n->local) == 1) {
+		char rpath[PATH_MAX + 64], rerr[512];
+		node_path(n, rpath, sizeof rpath, ROSTER_FILE);
+		if (roster_save(n->roster, rpath, rerr, sizeof rerr) == -1)
+			log_warnx("roster: %s", rerr);
+	}
 	if (s_merge(n, err, errlen) == -1) {
 		n->local = old;
 		trust_destroy(&t);

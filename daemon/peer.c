@@ -9,6 +9,7 @@
  */
 #include "gossip_impl.h"
 
+#include <inttypes.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -529,7 +530,8 @@ peer_open(struct gossip *g, struct peer *p)
 {
 	const struct keys *k = g->n->keys;
 
-	if (p->t.endpoint[0] == '\0' || p->t.level == MSG_LEVEL_BLOCKED || p->dealer != NULL)
+	if (!p->dial || p->t.endpoint[0] == '\0' || p->t.level == MSG_LEVEL_BLOCKED ||
+	    p->dealer != NULL)
 		return;
 	if ((p->dealer = zsock_new(ZMQ_DEALER)) == NULL)
 		fatalx("out of memory");
@@ -590,6 +592,11 @@ gossip_peers_json(const struct gossip *g)
 		json_object_set_new(o, "unproven_bytes", json_integer((json_int_t)s_unproven(p)));
 		json_object_set_new(o, "wanted", json_integer((json_int_t)p->nwant));
 		json_object_set_new(o, "waiting_bytes", json_integer((json_int_t)p->wait_bytes));
+		/* Whether this node dials it, and why (topology.c). */
+		json_object_set_new(o, "dialled", json_boolean(p->dealer != NULL));
+		json_object_set_new(o, "source",
+		    p->t.roster != 0 ? json_sprintf("roster %" PRIu64, p->t.roster)
+		                     : json_string("local"));
 		json_array_append_new(a, o);
 	}
 	return a;

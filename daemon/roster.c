@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <msgpack.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct held {
 	uint8_t id[MSG_ID_LEN], origin[MSG_KEY_LEN], ref[MSG_ID_LEN];
 	enum msg_kind kind;
 	uint64_t epoch; /* a roster's */
+	uint64_t seq, arrival;
 };
 
 struct roster {
@@ -38,6 +40,7 @@ struct roster {
 	/* Signers of the roster in force, filled by s_signers(). */
 	uint8_t (*signers)[MSG_KEY_LEN];
 	size_t nsigners;
+	uint64_t arrivals; /* messages held so far: the order they came in */
 };
 
 struct roster *
@@ -109,8 +112,71 @@ s_drop(struct roster *r, size_t i)
 		r->cur = i;
 }
 
-/* Decode bytes into r->m and hold a copy.  0 held (or already held), -1
- * when they do not decode or memory is short. */
+static bool
+s_is_roster(const struct held *h)
+{
+	return h->kind == MSG_KIND_ROSTER && h->epoch > 0;
+}
+
+/*
+ * What a coordinator's key can make a node hold is bounded (each bound is
+ * a message not held, and logged): ROSTER_PER_PROPOSER pending rosters of
+ * one origin; one approval of a roster by one origin; one endpoints
+ * message of a roster by one origin, its highest seq; ROSTER_MAX_ORPHANS
+ * approvals and endpoints of rosters not here (the oldest go first).
+ * True when the message in r->m is to be held; a held one it replaces is
+ * dropped.
+ */
+static bool
+s_room(struct roster *r)
+{
+	const struct msg *m = r->m;
+	size_t mine = 0, orphans = 0, oldest = SIZE_MAX;
+
+	for (size_t i = 0; i < r->nheld; i++) {
+		struct held *h = &r->held[i];
+		if (m->kind == MSG_KIND_ROSTER && s_is_roster(h) && i != r->cur &&
+		    s_same(h->origin, m->origin, MSG_KEY_LEN))
+			mine++;
+		if (m->kind != MSG_KIND_ROSTER && h->kind == m->kind &&
+		    s_same(h->origin, m->origin, MSG_KEY_LEN) &&
+		    s_same(h->ref, m->ref, MSG_ID_LEN)) {
+			if (m->kind == MSG_KIND_APPROVE || h->seq >= m->seq)
+				return false;
+			free(h->bytes); /* endpoints of a later seq replace these */
+			r->held[i] = r->held[--r->nheld];
+			if (r->cur == r->nheld)
+				r->cur = i;
+			return true;
+		}
+		if (h->kind != MSG_KIND_ROSTER && s_find(r, h->ref) == SIZE_MAX) {
+			orphans++;
+			if (oldest == SIZE_MAX || h->arrival < r->held[oldest].arrival)
+				oldest = i;
+		}
+	}
+	if (mine >= ROSTER_PER_PROPOSER) {
+		log_warnx("roster: a proposer has %zu rosters pending here already; its next is "
+		          "not held",
+		    mine);
+		return false;
+	}
+	if (m->kind != MSG_KIND_ROSTER && s_find(r, m->ref) == SIZE_MAX &&
+	    orphans >= ROSTER_MAX_ORPHANS) {
+		free(r->held[oldest].bytes);
+		r->held[oldest] = r->held[--r->nheld];
+		if (r->cur == r->nheld)
+			r->cur = oldest;
+	}
+	if (r->nheld >= ROSTER_MAX_MSGS) {
+		log_warnx("roster: %d messages held already; one more is not", ROSTER_MAX_MSGS);
+		return false;
+	}
+	return true;
+}
+
+/* Decode bytes into r->m and hold a copy.  0 held (or already held, or
+ * not to be held), -1 when they do not decode or memory is short. */
 static int
 s_hold(struct roster *r, const uint8_t *bytes, size_t len)
 {
@@ -120,7 +186,7 @@ s_hold(struct roster *r, const uint8_t *bytes, size_t len)
 		return -1;
 	/* Held already, or the legacy form of a roster (never applied). */
 	if (s_find(r, r->m->id) != SIZE_MAX ||
-	    (r->m->kind == MSG_KIND_ROSTER && r->m->body.epoch == 0))
+	    (r->m->kind == MSG_KIND_ROSTER && r->m->body.epoch == 0) || !s_room(r))
 		return 0;
 	if (r->nheld == r->capheld) {
 		size_t cap = r->capheld ? 2 * r->capheld : 16;
@@ -141,14 +207,10 @@ s_hold(struct roster *r, const uint8_t *bytes, size_t len)
 		memcpy(h->ref, r->m->ref, MSG_ID_LEN);
 	h->kind = r->m->kind;
 	h->epoch = r->m->kind == MSG_KIND_ROSTER ? r->m->body.epoch : 0;
+	h->seq = r->m->seq;
+	h->arrival = r->arrivals++;
 	r->nheld++;
 	return 0;
-}
-
-static bool
-s_is_roster(const struct held *h)
-{
-	return h->kind == MSG_KIND_ROSTER && h->epoch > 0;
 }
 
 /* Distinct signers of held[x]: its origin, and the origins of the
@@ -180,7 +242,8 @@ s_anchor(const struct roster *r, const struct trust *local, const uint8_t id[MSG
 
 	if (s_same(id, r->self, MSG_KEY_LEN))
 		return true;
-	return (p = trust_find_id(local, id)) != NULL && p->coordinator;
+	return (p = trust_find_id(local, id)) != NULL && p->coordinator &&
+	    p->level != MSG_LEVEL_BLOCKED;
 }
 
 /* Does held[x] have the signatures it needs to take effect? */
@@ -200,17 +263,36 @@ s_qualifies(struct roster *r, size_t x, const struct trust *local)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct roster_entry *e = roster_find(r, signers[i]);
-		good += e != NULL && e->coordinator;
+		good += e != NULL && e->coordinator && e->level != MSG_LEVEL_BLOCKED;
 	}
 	return good >= r->threshold;
 }
 
+/* A digest of the endpoints in force (has one changed?). */
+static uint64_t
+s_endpoints_hash(const struct roster *r)
+{
+	crypto_generichash_state st;
+	uint8_t h[8];
+	uint64_t v;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	for (size_t i = 0; i < r->nents; i++)
+		crypto_generichash_update(&st, (const uint8_t *)r->ents[i].endpoint,
+		    strlen(r->ents[i].endpoint) + 1);
+	crypto_generichash_final(&st, h, sizeof h);
+	memcpy(&v, h, sizeof v);
+	return v;
+}
+
 /* The endpoints of the roster in force: from its proposer's endpoints
- * message, each checked as a trust list's would be. */
-static void
+ * message (one at most: s_room()), each checked as a trust list's would
+ * be.  1 when one of them changed. */
+static int
 s_endpoints(struct roster *r)
 {
 	const struct held *x = &r->held[r->cur];
+	uint64_t before = s_endpoints_hash(r);
 
 	for (size_t i = 0; i < r->nents; i++)
 		r->ents[i].endpoint[0] = '\0';
@@ -229,8 +311,9 @@ s_endpoints(struct roster *r)
 			    config_valid_endpoint(ep, false))
 				memcpy(t->endpoint, ep, sizeof ep);
 		}
-		return;
+		break;
 	}
+	return s_endpoints_hash(r) != before;
 }
 
 static void
@@ -276,16 +359,20 @@ s_apply(struct roster *r, size_t x)
 	r->threshold = b->threshold;
 	snprintf(r->network, sizeof r->network, "%.*s", (int)b->network.n, b->network.p);
 	r->cur = x;
-	/* What refers to older rosters, and older rosters, go. */
+	/* Rosters of this epoch or older go, and what refers to them: first
+	 * what refers to them, while they are still here to be found. */
 	for (size_t i = r->nheld; i-- > 0;) {
 		const struct held *h = &r->held[i];
 		size_t t;
-		bool old = s_is_roster(h) && h->epoch <= r->epoch && i != r->cur;
-		if (!old && h->kind != MSG_KIND_ROSTER && (t = s_find(r, h->ref)) != SIZE_MAX)
-			old = s_is_roster(&r->held[t]) && r->held[t].epoch < r->epoch;
-		if (!old)
+		if (h->kind != MSG_KIND_ROSTER && (t = s_find(r, h->ref)) != SIZE_MAX &&
+		    t != r->cur && r->held[t].epoch <= r->epoch)
+			s_drop(r, i);
+	}
+	for (size_t i = r->nheld; i-- > 0;) {
+		const struct held *h = &r->held[i];
+		if (!s_is_roster(h) || h->epoch > r->epoch || i == r->cur)
 			continue;
-		if (s_is_roster(h) && h->epoch == r->epoch)
+		if (h->epoch == r->epoch)
 			s_conflict(r, h->id); /* lost to a lower id */
 		s_drop(r, i);
 	}
@@ -351,35 +438,27 @@ roster_judge(struct roster *r, const struct msg *m)
 int
 roster_offer(struct roster *r, const uint8_t *bytes, size_t len, const struct trust *local)
 {
-	uint8_t was[MSG_ID_LEN];
-	size_t n = r->nheld;
+	uint64_t arrivals = r->arrivals;
+	enum msg_kind kind;
 	int changed;
 
 	if (s_hold(r, bytes, len) == -1)
 		return -1;
-	if (r->nheld == n)
+	if (r->arrivals == arrivals)
 		return 0;
-	/* Bounded: a coordinator key cannot grow the state without end. */
-	if (r->nheld > ROSTER_MAX_MSGS + 1) {
-		s_drop(r, r->nheld - 1);
-		log_warnx("roster: more than %d messages pending; one dropped", ROSTER_MAX_MSGS);
-		return 0;
-	}
-	if (r->cur != SIZE_MAX)
-		memcpy(was, r->held[r->cur].id, MSG_ID_LEN);
-	if ((changed = s_evaluate(r, local)) != 0)
+	kind = r->m->kind;
+	if ((changed = s_evaluate(r, local)) != 0 || r->cur == SIZE_MAX)
 		return changed;
-	if (r->cur == SIZE_MAX)
-		return 0;
 	/* An approval of the roster in force adds a signer; its endpoints
 	 * may come after it. */
-	if (r->held[r->nheld - 1].kind == MSG_KIND_ENDPOINTS &&
-	    s_same(r->held[r->nheld - 1].ref, was, MSG_ID_LEN)) {
-		s_endpoints(r);
-		return 1;
-	}
 	s_fill_signers(r);
-	return 0;
+	return kind == MSG_KIND_ENDPOINTS ? s_endpoints(r) : 0;
+}
+
+int
+roster_retry(struct roster *r, const struct trust *local)
+{
+	return s_evaluate(r, local);
 }
 
 /* ---- accessors ---------------------------------------------------------- */
@@ -640,6 +719,10 @@ roster_load(struct roster *r, const char *path, const struct trust *local, char 
 	}
 	if (s_read(r, (const uint8_t *)buf, len, path, &cur, &curlen, err, errlen) == -1)
 		goto fail;
+	if (curlen != 0 && curlen != MSG_ID_LEN) {
+		errf(err, errlen, "%s: not a roster file", path);
+		goto fail;
+	}
 	if (curlen == MSG_ID_LEN) {
 		if ((x = s_find(r, cur)) == SIZE_MAX || !s_is_roster(&r->held[x])) {
 			errf(err, errlen, "%s: the roster in force is missing", path);
@@ -665,7 +748,7 @@ roster_join(struct roster *r, const uint8_t *buf, size_t len, const uint8_t (*an
 {
 	struct trust *t = trust_new();
 	const uint8_t *first;
-	uint8_t self[MSG_KEY_LEN];
+	uint8_t self[MSG_KEY_LEN], fid[MSG_ID_LEN];
 	size_t firstlen;
 	bool ok;
 	int rc = -1;
@@ -690,10 +773,13 @@ roster_join(struct roster *r, const uint8_t *buf, size_t len, const uint8_t (*an
 		errf(err, errlen, "roster file: its first message is not a valid roster");
 		goto done;
 	}
+	memcpy(fid, r->m->id, MSG_ID_LEN);
 	/* Self is no anchor here: the file must stand on the ids given. */
 	memcpy(self, r->self, MSG_KEY_LEN);
 	memset(r->self, 0, MSG_KEY_LEN);
-	ok = s_evaluate(r, t) == 1;
+	/* The file's own roster, not another it happens to hold. */
+	ok = s_evaluate(r, t) == 1 && r->cur != SIZE_MAX &&
+	    s_same(r->held[r->cur].id, fid, MSG_ID_LEN);
 	memcpy(r->self, self, MSG_KEY_LEN);
 	s_fill_signers(r);
 	if (!ok) {

@@ -30,7 +30,9 @@
 #include "trust.h"
 
 #define ROSTER_FILE          "roster.state"
-#define ROSTER_MAX_MSGS      512 /* messages held besides the roster in force's */
+#define ROSTER_MAX_MSGS      512 /* governing messages held, at most */
+#define ROSTER_PER_PROPOSER  4   /* pending rosters of one origin */
+#define ROSTER_MAX_ORPHANS   64  /* approvals and endpoints of rosters not here */
 #define ROSTER_MAX_CONFLICTS 64
 #define ROSTER_MAX_FILE      (64u * 1024 * 1024)
 
@@ -76,6 +78,10 @@ enum policy_reason roster_judge(struct roster *r, const struct msg *m);
  * when out of memory or the bytes do not decode.
  */
 int roster_offer(struct roster *r, const uint8_t *bytes, size_t len, const struct trust *local);
+
+/* The pending rosters judged again (the anchors in local changed): 1 when
+ * one took effect, 0 when none did, -1 when out of memory. */
+int roster_retry(struct roster *r, const struct trust *local);
 
 /* The roster in force: epoch 0 and no entries when none. */
 uint64_t roster_epoch(const struct roster *r);
