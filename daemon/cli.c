@@ -982,6 +982,8 @@ cmd_explain(struct cli *c, int argc, char **argv)
 	if ((rep = cli_ask(c, json_pack("{s:s,s:s}", "cmd", "explain", "id", argv[1]),
 	         "explain")) == NULL)
 		return 1;
+	if (!c->json && json_is_string(json_object_get(rep, "self")))
+		printf("%s\n", cli_field(rep, "self"));
 	if (!c->json)
 		printf("%-16s %-10s %s\n", "PEER", "DECISION", "WHY");
 	json_array_foreach(json_object_get(rep, "explain"), i, e)
@@ -1109,6 +1111,37 @@ s_msgjson(const struct node *n, const struct msg *m)
 	return o;
 }
 
+/* The one-line title of a roster or endpoints message, which have none. */
+static void
+s_governs_title(const struct msg *m, char *buf, size_t len)
+{
+	const struct msg_body *b = &m->body;
+
+	if (m->kind == MSG_KIND_ENDPOINTS)
+		snprintf(buf, len, "endpoints of %zu members", b->nmembers);
+	else if (b->epoch > 0)
+		snprintf(buf, len, "roster %llu of %.*s: %zu members, threshold %llu",
+		    (unsigned long long)b->epoch, (int)b->network.n, b->network.p, b->nmembers,
+		    (unsigned long long)b->threshold);
+	else
+		snprintf(buf, len, "roster entry (legacy): %.*s %s", (int)b->name.n, b->name.p,
+		    msg_level_name(b->level));
+}
+
+/* An origin that is neither this node nor trusted now: blocked, or gone
+ * from the trust list in force (a roster revoked it).  Its messages stay
+ * stored, marked, and are no report of anything. */
+static bool
+s_revoked(const struct node *n, const uint8_t origin[MSG_KEY_LEN])
+{
+	const struct trust_peer *p;
+
+	if (memcmp(origin, n->id, MSG_KEY_LEN) == 0)
+		return false;
+	p = trust_find_id(n->trust, origin);
+	return p == NULL || p->level == MSG_LEVEL_BLOCKED;
+}
+
 static void
 s_row(struct filter *f, const struct msg *m, bool retracted)
 {
@@ -1120,6 +1153,7 @@ s_row(struct filter *f, const struct msg *m, bool retracted)
 		json_object_set_new(json_object_get(o, "origin"), "name",
 		    json_string(s_name(f->n, m->origin, sb)));
 		json_object_set_new(o, "retracted", json_boolean(retracted));
+		json_object_set_new(o, "revoked", json_boolean(s_revoked(f->n, m->origin)));
 		cli_print_json(o);
 		return;
 	}
@@ -1130,11 +1164,14 @@ s_row(struct filter *f, const struct msg *m, bool retracted)
 	else if (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE) {
 		snprintf(title, sizeof title, "%.*s", (int)m->body.title.n, m->body.title.p);
 		sev = msg_severity_name(m->body.severity);
-	} else
+	} else if (m->kind == MSG_KIND_ROSTER || m->kind == MSG_KIND_ENDPOINTS)
+		s_governs_title(m, title, sizeof title);
+	else
 		snprintf(title, sizeof title, "%.*s", (int)m->body.note.n, m->body.note.p);
-	printf("%-16s  %-12s %-8s %-9s %-14s %-12s %s%s\n", when, msg_tlp_name(m->tlp),
+	printf("%-16s  %-12s %-8s %-9s %-14s %-12s %s%s%s\n", when, msg_tlp_name(m->tlp),
 	    msg_kind_name(m->kind), sev, s_name(f->n, m->origin, sb), s_short(m->id, ib),
-	    retracted ? "[retracted] " : "", title);
+	    retracted ? "[retracted] " : "", s_revoked(f->n, m->origin) ? "[revoked origin] " : "",
+	    title);
 }
 
 /* s_pages() of query: one message the daemon found, printed. */
@@ -1311,6 +1348,7 @@ cmd_query(struct cli *c, int argc, char **argv)
 /* Who reported an indicator here: messages and distinct origins, the
  * retracted ones left out (a withdrawn false positive is no report). */
 struct reports {
+	const struct node *n;
 	uint8_t (*origins)[MSG_KEY_LEN];
 	size_t msgs, norigins, cap;
 };
@@ -1324,7 +1362,7 @@ s_report_item(void *arg, json_t *o)
 	size_t i;
 
 	if (json_is_true(json_object_get(o, "retracted")) ||
-	    id_parse(origin, cli_field(o, "origin")) == -1)
+	    id_parse(origin, cli_field(o, "origin")) == -1 || s_revoked(r->n, origin))
 		return 1;
 	r->msgs++;
 	for (i = 0; i < r->norigins && memcmp(r->origins[i], origin, MSG_KEY_LEN) != 0; i++)
@@ -1345,9 +1383,10 @@ s_report_item(void *arg, json_t *o)
 /* The reports of indicator x, asked of the daemon (its ids and origins,
  * no bytes).  0, or 1 after an error line. */
 static int
-s_reports(struct cli *c, const struct msg_ioc *x, size_t *msgs, size_t *origins)
+s_reports(struct cli *c, const struct node *n, const struct msg_ioc *x, size_t *msgs,
+    size_t *origins)
 {
-	struct reports r = { 0 };
+	struct reports r = { .n = n };
 	json_t *q = s_ioc_json(x->type, x->value.p, x->value.n);
 	int rc;
 
@@ -1408,8 +1447,9 @@ s_show_text(struct filter *f, const struct msg *m, bool retracted)
 	hex_encode(hex, m->id, 32);
 	timefmt_format(when, m->time);
 	printf("id:         %s\n", hex);
-	printf("origin:     %s (seq %llu)\n", s_name(f->n, m->origin, sb),
-	    (unsigned long long)m->seq);
+	printf("origin:     %s (seq %llu)%s\n", s_name(f->n, m->origin, sb),
+	    (unsigned long long)m->seq,
+	    s_revoked(f->n, m->origin) ? " [revoked origin: no longer trusted here]" : "");
 	printf("time:       %s\n", when);
 	printf("tlp:        %s\nkind:       %s%s\n", msg_tlp_name(m->tlp), msg_kind_name(m->kind),
 	    retracted ? " (retracted by its origin)" : "");
@@ -1445,6 +1485,22 @@ s_show_text(struct filter *f, const struct msg *m, bool retracted)
 		for (size_t i = 0; i < b->nactions; i++)
 			printf("%s %.*s\n", i ? "           " : "actions:   ", (int)b->actions[i].n,
 			    b->actions[i].p);
+	} else if (m->kind == MSG_KIND_ROSTER || m->kind == MSG_KIND_ENDPOINTS) {
+		char title[128];
+		s_governs_title(m, title, sizeof title);
+		printf("title:      %s\n", title);
+		for (size_t i = 0; i < b->nmembers; i++) {
+			const struct msg_member *e = &b->members[i];
+			hex_encode(hex, e->id, MSG_KEY_LEN);
+			if (m->kind == MSG_KIND_ENDPOINTS)
+				printf("%s %s %.*s\n", i ? "           " : "endpoints: ", hex,
+				    (int)e->endpoint.n, e->endpoint.p);
+			else
+				printf("%s %-16.*s %-9s %-11s %s\n",
+				    i ? "           " : "members:   ", (int)e->name.n, e->name.p,
+				    msg_level_name(e->level), e->coordinator ? "coordinator" : "",
+				    hex);
+		}
 	} else if (b->note.n)
 		printf("note:       %.*s\n", (int)b->note.n, b->note.p);
 }
@@ -1486,6 +1542,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if (c->json) {
 		o = s_msgjson(f.n, m);
 		json_object_set_new(o, "retracted", json_boolean(retracted));
+		json_object_set_new(o, "revoked", json_boolean(s_revoked(f.n, m->origin)));
 		s.thread = json_array();
 	} else
 		s_show_text(&f, m, retracted);
@@ -1496,7 +1553,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; m->has_body && i < m->body.nindicators; i++) {
 		const struct msg_ioc *x = &m->body.indicators[i];
 		size_t msgs = 0, origins = 0;
-		if (s_reports(c, x, &msgs, &origins) != 0)
+		if (s_reports(c, f.n, x, &msgs, &origins) != 0)
 			goto out;
 		if (c->json)
 			json_array_append_new(reports,

@@ -1,6 +1,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <sys/socket.h>
@@ -749,9 +750,23 @@ s_dispatch(struct control *c, json_t *req)
 		json_t *a;
 		if (s == NULL || id_parse(id, s) == -1)
 			return s_error("%s", "\"id\" is not a message id");
+		const struct roster_entry *me = roster_find(c->n->roster, c->n->id);
+		/* What this node is in the roster in force, when that keeps
+		 * messages from it (a demoted node learns why here). */
+		char why[160] = "";
+		if (me != NULL && me->level != MSG_LEVEL_MEMBER)
+			snprintf(why, sizeof why,
+			    "; this node is %s in roster %" PRIu64 " of %s: %s",
+			    msg_level_name(me->level), roster_epoch(c->n->roster),
+			    roster_network(c->n->roster),
+			    me->level == MSG_LEVEL_EXTERNAL ? "the members send it TLP:CLEAR only"
+			                                    : "the members send it nothing");
 		if ((a = gossip_explain_json(c->g, id)) == NULL)
-			return s_error("no message %s here", s);
-		return json_pack("{s:b,s:o}", "ok", 1, "explain", a);
+			return s_error("no message %s here%s", s, why);
+		rep = json_pack("{s:b,s:o}", "ok", 1, "explain", a);
+		if (why[0] != '\0')
+			json_object_set_new(rep, "self", json_string(why + 2));
+		return rep;
 	}
 	return s_error("unknown command '%s'", cmd);
 }
