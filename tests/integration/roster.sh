@@ -158,9 +158,12 @@ wait_secs 10 all_have "$g" C M2 M3 M4 M5 N8 || fail "M1's green message did not 
 c=$(publish M1 --tlp clear --title "clear after M6's demotion" --indicator 198.51.100.84)
 wait_secs 10 has M6 "$c" || fail "external M6 does not receive CLEAR"
 has M6 "$g" && fail "external M6 received a GREEN message after its demotion"
-# M6 learns why: its own roster says external.  (explain works on a message
-# M6 holds, and M6 never holds the GREEN one, so its roster view is what
-# tells it; the sender's explain names the withholding.)
+# M6 learns why: explain of the GREEN message it lacks says what M6 is in
+# the roster, and its roster says external; the sender's explain names the
+# withholding.
+"$SM" explain "$g" --dir "$T/M6" >"$T/out" 2>&1
+grep -q "external" "$T/out" && grep -q "roster" "$T/out" ||
+	fail "explain at M6 does not say that M6 is external in the roster: $(cat "$T/out")"
 [ "$(level_at M6 M6)" = external ] || fail "M6's roster does not show M6 external: $(rshow M6)"
 "$SM" explain "$g" --dir "$T/M1" --json | grep -q '"peer":"M6","decision":"withheld"' ||
 	fail "explain at M1 does not say the GREEN was withheld from M6: $("$SM" explain "$g" --dir "$T/M1" --json)"
@@ -179,6 +182,11 @@ wait_secs 10 sh -c "! $SM peers --dir $T/M5 --json | grep -q '\"connected\":true
 # shellcheck disable=SC2086
 at_epoch 4 $ALL || for x in $ALL; do at_epoch 4 $x || fail "$x is not at epoch 4: $(rshow $x)"; done
 has M1 "$p5" || fail "M5's earlier message is gone from M1"
+# (marking it as from a revoked origin is not in the contract of stage 1:
+# checked only where query --json has the key)
+"$SM" query --dir "$T/M1" --indicator 198.51.100.85 --json |
+	jsonq "[m.get('revoked', True) for m in (j if isinstance(j, list) else [j])] == [True]" >/dev/null ||
+	fail "query at M1 does not mark M5's message as from a revoked origin: $("$SM" query --dir "$T/M1" --indicator 198.51.100.85 --json)"
 [ "$(level_at M2 M5)" = blocked ] || fail "M2's roster does not show M5 blocked"
 
 # ---- 5. replay of an older roster ---------------------------------------
