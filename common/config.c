@@ -57,6 +57,10 @@ static const struct s_key {
 	{ "gossip", "dial_max", T_U32, offsetof(struct config, dial_max), 1, 4096,
 	    "Peers of the roster in force this node dials (local entries with an endpoint\n"
 	    "# are dialled besides): 1 to 4096" },
+	{ "gossip", "beacon_interval", T_DURATION, offsetof(struct config, beacon_interval_ms),
+	    1000, 3600 * 1000,
+	    "Period of this node's status beacon (socmesh network); it takes a restart: 1s\n"
+	    "# to 1h" },
 };
 #define NKEYS (sizeof s_keys / sizeof s_keys[0])
 
@@ -80,6 +84,7 @@ config_defaults(struct config *c)
 	c->peer_send_rate = 64 * 1024 * 1024;
 	c->sync_interval_ms = 60 * 1000;
 	c->dial_max = 8;
+	c->beacon_interval_ms = 60 * 1000;
 }
 
 bool

@@ -48,6 +48,8 @@ struct config {
 	uint64_t
 	    sync_interval_ms; /* [gossip] sync_interval: anti-entropy period, default 60s, 1s..1d */
 	uint32_t dial_max; /* [gossip] dial_max: roster peers this node dials, default 8, 1..4096 */
+	uint64_t
+	    beacon_interval_ms; /* [gossip] beacon_interval: status beacon period, default 60s, 1s..1h */
 };
 
 /* Fill c with every default; name and listen become "". */

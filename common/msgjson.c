@@ -118,6 +118,13 @@ msgjson_new(const struct msg *m, const struct trust *t)
 	case MSG_KIND_ENDPOINTS:
 		json_object_set_new(o, "endpoints", s_members(&m->body));
 		break;
+	case MSG_KIND_BEACON:
+		json_object_set_new(o, "epoch", json_integer((json_int_t)m->body.epoch));
+		json_object_set_new(o, "version", s_str(m->body.version));
+		json_object_set_new(o, "peers", json_integer((json_int_t)m->body.peers));
+		json_object_set_new(o, "store", json_integer((json_int_t)m->body.store));
+		json_object_set_new(o, "flaps", json_integer((json_int_t)m->body.flaps));
+		break;
 	case MSG_KIND_ROSTER:
 		if (m->body.epoch > 0) {
 			json_object_set_new(o, "network", s_str(m->body.network));

@@ -972,6 +972,52 @@ cmd_stats(struct cli *c, int argc, char **argv)
 }
 
 static int
+cmd_network(struct cli *c, int argc, char **argv)
+{
+	json_t *rep, *e;
+	size_t i, k;
+
+	(void)argv;
+	if (argc != 1)
+		return cli_usage("network", "[--json]");
+	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "network"), "network")) == NULL)
+		return 1;
+	if (c->json) {
+		cli_print_json(json_incref(json_object_get(rep, "network")));
+		json_decref(rep);
+		return 0;
+	}
+	printf("%-16s %-5s %-9s %-20s %-5s %-10s %s\n", "NAME", "EPOCH", "VERSION",
+	    "LAST HEARD (UTC)", "PEERS", "STORE", "FLAGS");
+	json_array_foreach(json_object_get(rep, "network"), i, e)
+	{
+		char flags[128] = "", epoch[24] = "-", peers[24] = "-", store[32] = "-";
+		json_t *f;
+		json_array_foreach(json_object_get(e, "flags"), k, f)
+		{
+			strncat(flags, k ? "," : "", sizeof flags - strlen(flags) - 1);
+			strncat(flags, json_string_value(f), sizeof flags - strlen(flags) - 1);
+		}
+		if (json_is_integer(json_object_get(e, "epoch")))
+			snprintf(epoch, sizeof epoch, "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(json_object_get(e, "epoch")));
+		if (json_is_integer(json_object_get(e, "peers")))
+			snprintf(peers, sizeof peers, "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(json_object_get(e, "peers")));
+		if (json_is_integer(json_object_get(e, "store_bytes")))
+			snprintf(store, sizeof store, "%.1fM",
+			    (double)json_integer_value(json_object_get(e, "store_bytes")) /
+			        1048576);
+		printf("%-16s %-5s %-9s %-20.19s %-5s %-10s %s\n", cli_field(e, "name"), epoch,
+		    *cli_field(e, "version") ? cli_field(e, "version") : "-",
+		    *cli_field(e, "last_heard") ? cli_field(e, "last_heard") : "-", peers, store,
+		    flags);
+	}
+	json_decref(rep);
+	return 0;
+}
+
+static int
 cmd_explain(struct cli *c, int argc, char **argv)
 {
 	json_t *rep, *e;
@@ -1842,6 +1888,8 @@ static const struct command {
 	{ "sight", cmd_sight, "publish a sighting of a message (\"we saw this too\")" },
 	{ "peers", cmd_peers, "the peers of the running node: connection, counters, rejections" },
 	{ "explain", cmd_explain, "why each peer did or did not get a message" },
+	{ "network", cmd_network,
+	    "every member as its beacons tell: roster epoch, version, peers, store, flags" },
 	{ "stats", cmd_stats, "counts by TLP, kind and origin, store use, uptime (--prometheus)" },
 	{ "query", cmd_query, "list messages, newest first, by indicator, time, origin, TLP, ..." },
 	{ "show", cmd_show,

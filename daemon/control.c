@@ -731,6 +731,8 @@ s_dispatch(struct control *c, json_t *req)
 		return s_publish(c, req);
 	if (strcmp(cmd, "peers") == 0)
 		return json_pack("{s:b,s:o}", "ok", 1, "peers", gossip_peers_json(c->g));
+	if (strcmp(cmd, "network") == 0)
+		return json_pack("{s:b,s:o}", "ok", 1, "network", gossip_network_json(c->g));
 	if (strcmp(cmd, "reload") == 0)
 		return s_reload(c);
 	if (strcmp(cmd, "stats") == 0)

@@ -62,6 +62,8 @@
  *   {"cmd": "roster-approve", "id": hex}
  *                                     -> {"ok": true, "id"}: this node's approval
  *   {"cmd": "roster-export"}          -> {"ok": true, "file": base64}
+ *   {"cmd": "network"}                -> {"ok": true, "network": [...]}: the
+ *                                        members' beacons (gossip_network_json())
  *
  * Errors: {"ok": false, "error": "one line"}.  Every field of query, get,
  * thread and import is checked for type and size, and a field they do not

@@ -45,8 +45,8 @@ s_may_send(const struct gossip *g, const struct policy_msg *pm, const struct pee
 
 /* The message at bytes, decoded into g->m, to peer p when policy allows
  * and p has not refused it: 1 sent, 0 not for p, -1 no room now. */
-static int
-s_offer(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len,
+int
+gossip_offer(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len,
     const struct peer *source)
 {
 	struct policy_msg pm = policy_msg_of(g->m);
@@ -77,7 +77,7 @@ gossip_push(struct gossip *g, const uint8_t *bytes, size_t len, const uint8_t *f
 		log_warnx("out of memory: a message is left out of reconciliation until the next "
 		          "trust change");
 	for (size_t i = 0; i < g->npeers; i++)
-		(void)s_offer(g, g->peers[i], bytes, len, source);
+		(void)gossip_offer(g, g->peers[i], bytes, len, source);
 	s_release(g, g->m->id);
 }
 
@@ -94,7 +94,7 @@ s_offer_item(void *arg, const struct store_item *it)
 	struct fetched *f = arg;
 
 	if (msg_decode(f->g->m, it->bytes, it->len, 0) == MSG_OK)
-		f->rc = s_offer(f->g, f->p, it->bytes, it->len, NULL);
+		f->rc = gossip_offer(f->g, f->p, it->bytes, it->len, NULL);
 	return 1;
 }
 
@@ -452,8 +452,8 @@ s_want(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 
 /* Refused message id from p, for reason r: counted and told to p once (an
  * id p offers again is told again, not counted again). */
-static void
-s_refuse(struct gossip *g, struct peer *p, const uint8_t id[MSG_ID_LEN], int r)
+void
+gossip_refuse(struct gossip *g, struct peer *p, const uint8_t id[MSG_ID_LEN], int r)
 {
 	struct frame_refuse fr = { .what = FRAME_REFUSE_MSG };
 	uint8_t buf[FRAME_REFUSE_MAX];
@@ -564,7 +564,11 @@ s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		/* A message's id is the hash of its bytes, whatever they hold. */
 		uint8_t id[MSG_ID_LEN];
 		crypto_generichash(id, sizeof id, data, len, NULL, 0);
-		s_refuse(g, p, id, REJ_MSG - err);
+		gossip_refuse(g, p, id, REJ_MSG - err);
+		return;
+	}
+	if (m->kind == MSG_KIND_BEACON) { /* never stored */
+		beacon_received(g, p, data, len);
 		return;
 	}
 	switch (accept_judge(&ac, m, &p->t, &why)) {
@@ -577,7 +581,7 @@ s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		s_hold(g, p, data, len);
 		return;
 	case ACCEPT_REFUSED:
-		s_refuse(g, p, m->id, REJ_POLICY + (int)why);
+		gossip_refuse(g, p, m->id, REJ_POLICY + (int)why);
 		return;
 	case ACCEPT_E_STORE:
 		return;
@@ -711,7 +715,7 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 			} else if (res[i].status == INGEST_E_STORE)
 				log_warnx("store: %s", store_strerror(res[i].err));
 			else if (p != NULL)
-				s_refuse(g, p, res[i].id,
+				gossip_refuse(g, p, res[i].id,
 				    REJ_MSG -
 				        (res[i].status == INGEST_E_SIG ? MSG_E_SIG : res[i].err));
 			free(tag);
@@ -939,6 +943,7 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 				        -2)
 					peer_conn_release(&p->conn[c]);
 			log_info("peer %s: disconnected", p->t.name);
+			g->flaps++;
 		}
 		for (int r = 0; r < 2; r++)
 			if (p->x[r].open && now - p->x[r].at > RECON_IDLE_MS) {
@@ -1158,7 +1163,7 @@ gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 	}
 	g->n = n;
 	g->loop = loop;
-	g->drain_timer = -1;
+	g->drain_timer = g->beacon_timer = -1;
 	s_hello_make(g);
 	if ((g->elig = eligible_new(n->id)) == NULL) {
 		errf(err, errlen, "out of memory");
@@ -1184,6 +1189,7 @@ gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 	if (s_listen(g, err, errlen) == -1)
 		goto fail;
 	g->timer = zloop_timer(loop, HEARTBEAT_MS, 0, s_tick, g);
+	g->beacon_timer = zloop_timer(loop, n->cfg.beacon_interval_ms, 0, beacon_tick, g);
 	return g;
 fail:
 	gossip_destroy(&g);
@@ -1201,6 +1207,9 @@ gossip_destroy(struct gossip **gp)
 		zloop_timer_end(g->loop, g->timer);
 	if (g->drain_timer != -1)
 		zloop_timer_end(g->loop, g->drain_timer);
+	if (g->beacon_timer != -1)
+		zloop_timer_end(g->loop, g->beacon_timer);
+	free(g->beacons);
 	if (g->in != NULL) {
 		struct ingest_result res[64];
 		size_t k;

@@ -56,6 +56,12 @@ void gossip_trust_changed(struct gossip *g);
  * applied at once as by gossip_trust_changed(). */
 void gossip_governs(struct gossip *g, const uint8_t *bytes, size_t len);
 
+/* The network as this node hears it (socmesh network --json): per member
+ * of the roster in force (or, without one, per trust-list entry and this
+ * node), from its latest beacon: name, id, epoch, version, last_heard,
+ * peers, store_bytes, flags (self, silent, behind, flapping). */
+json_t *gossip_network_json(const struct gossip *g);
+
 /* A message committed here (published, or received from peer `from`, a
  * node id, NULL when published here): offer it to every peer that policy
  * allows. */

@@ -163,6 +163,18 @@ struct held {
 	uint8_t from[MSG_KEY_LEN];
 };
 
+/* The latest beacon of one origin (beacon.c). */
+struct beacon {
+	uint8_t origin[MSG_KEY_LEN];
+	uint64_t time, heard; /* its time; when it arrived here */
+	uint64_t epoch, peers, store, flaps;
+	char version[MSG_MAX_VERSION + 1];
+};
+
+#define BEACON_SEEN     1024             /* beacon ids remembered, passed on once */
+#define BEACON_TTL_MS   (10 * 60 * 1000) /* a beacon older than this is refused */
+#define BEACON_FLAPPING 3                /* disconnections in one interval: flapping */
+
 struct gossip {
 	struct node *n;
 	zloop_t *loop;
@@ -183,6 +195,12 @@ struct gossip {
 	size_t nheld, held_bytes;
 	size_t inflight, inflight_bytes; /* submitted to the pipeline, not yet back */
 	size_t turn;                     /* the peer whose waiting frame is taken next */
+	int beacon_timer;
+	struct beacon *beacons; /* the latest of each origin */
+	size_t nbeacons, capbeacons;
+	uint8_t beacon_seen[BEACON_SEEN][16];
+	size_t beacon_seen_at;
+	uint64_t flaps; /* peers disconnected since the last beacon */
 };
 
 /* ---- peer.c ----------------------------------------------------------- */
@@ -245,6 +263,22 @@ void peer_load(struct gossip *g, struct peer *p);
 void peer_open(struct gossip *g, struct peer *p);
 void peer_close(struct gossip *g, struct peer *p);
 void peer_free(struct gossip *g, struct peer **pp);
+
+/* ---- gossip.c --------------------------------------------------------- */
+
+/* The message at bytes, decoded into g->m, to peer p when policy allows
+ * and p has not refused it: 1 sent, 0 not for p, -1 no room now. */
+int gossip_offer(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len,
+    const struct peer *source);
+/* Refused message id from p, for reason r (REJ_*): counted, told to p once. */
+void gossip_refuse(struct gossip *g, struct peer *p, const uint8_t id[MSG_ID_LEN], int r);
+
+/* ---- beacon.c --------------------------------------------------------- */
+
+/* A beacon from p, decoded into g->m: checked, kept, passed on once. */
+void beacon_received(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t len);
+/* zloop timer: this node's beacon, every beacon_interval. */
+int beacon_tick(zloop_t *loop, int timer_id, void *arg);
 
 /* ---- topology.c ------------------------------------------------------- */
 

@@ -13,7 +13,7 @@
 static const char *const s_tlp[MSG_TLP_COUNT] = { "clear", "green", "amber", "amber+strict",
 	"red" };
 static const char *const s_kind[MSG_KIND_COUNT] = { "incident", "update", "sighting", "retract",
-	"roster", "approve", "endpoints" };
+	"roster", "approve", "endpoints", "beacon" };
 static const char *const s_category[MSG_CAT_COUNT] = {
 	"abusive-content",
 	"malicious-code",
@@ -365,6 +365,13 @@ s_check_body(enum msg_tlp tlp, enum msg_kind kind, const struct msg_body *b)
 		if ((unsigned)b->level >= MSG_LEVEL_COUNT)
 			return MSG_E_LEVEL;
 		return s_is_name(b->name) ? MSG_OK : MSG_E_TOKEN;
+	case MSG_KIND_BEACON:
+		if (b->version.n == 0 || b->version.n > MSG_MAX_VERSION)
+			return MSG_E_LENGTH;
+		for (size_t i = 0; i < b->version.n; i++)
+			if (b->version.p[i] <= ' ' || b->version.p[i] > '~')
+				return MSG_E_FIELD;
+		return MSG_OK;
 	case MSG_KIND_ENDPOINTS:
 		if (b->nmembers > MSG_MAX_MEMBERS)
 			return MSG_E_COUNT;
@@ -395,7 +402,8 @@ s_check_envelope(const struct msg *m)
 		return MSG_E_TLP;
 	/* Approvals go wherever rosters go; endpoints to members only. */
 	if ((m->kind == MSG_KIND_APPROVE && m->tlp != MSG_TLP_CLEAR) ||
-	    (m->kind == MSG_KIND_ENDPOINTS && m->tlp != MSG_TLP_GREEN))
+	    ((m->kind == MSG_KIND_ENDPOINTS || m->kind == MSG_KIND_BEACON) &&
+	        m->tlp != MSG_TLP_GREEN))
 		return MSG_E_TLP;
 	switch (m->kind) {
 	case MSG_KIND_UPDATE:
@@ -405,6 +413,7 @@ s_check_envelope(const struct msg *m)
 	case MSG_KIND_ENDPOINTS:
 		return m->has_ref ? MSG_OK : MSG_E_REF;
 	case MSG_KIND_ROSTER:
+	case MSG_KIND_BEACON:
 		return m->has_ref ? MSG_E_REF : MSG_OK;
 	case MSG_KIND_INCIDENT:
 		break;
@@ -631,6 +640,18 @@ s_pack_body(msgpack_packer *pk, enum msg_kind kind, const struct msg_body *b)
 		break;
 	case MSG_KIND_ENDPOINTS:
 		s_pack_endpoints(pk, b);
+		break;
+	case MSG_KIND_BEACON:
+		msgpack_pack_map(pk, 5);
+		s_pack_key(pk, "epoch");
+		msgpack_pack_uint64(pk, b->epoch);
+		s_pack_text(pk, "version", b->version);
+		s_pack_key(pk, "peers");
+		msgpack_pack_uint64(pk, b->peers);
+		s_pack_key(pk, "store");
+		msgpack_pack_uint64(pk, b->store);
+		s_pack_key(pk, "flaps");
+		msgpack_pack_uint64(pk, b->flaps);
 		break;
 	}
 }
@@ -1076,6 +1097,18 @@ s_rd_body(struct mp_reader *r, enum msg_tlp tlp, enum msg_kind kind, struct msg_
 	case MSG_KIND_ENDPOINTS:
 		TRY(s_need(&mr, "endpoints"));
 		TRY(s_rd_members(r, b, 2));
+		break;
+	case MSG_KIND_BEACON:
+		TRY(s_need(&mr, "epoch"));
+		TRY(mp_read_uint(r, &b->epoch));
+		TRY(s_need(&mr, "version"));
+		TRY(s_rd_str(r, &b->version));
+		TRY(s_need(&mr, "peers"));
+		TRY(mp_read_uint(r, &b->peers));
+		TRY(s_need(&mr, "store"));
+		TRY(mp_read_uint(r, &b->store));
+		TRY(s_need(&mr, "flaps"));
+		TRY(mp_read_uint(r, &b->flaps));
 		break;
 	}
 	if (mr.left != 0)

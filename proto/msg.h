@@ -44,6 +44,7 @@
 #define MSG_MAX_TOKEN        64  /* category type, sector, ATT&CK id, roster name */
 #define MSG_MAX_MEMBERS      512 /* entries of a roster or an endpoints message */
 #define MSG_MAX_ENDPOINT     255 /* bytes of an endpoint: tcp://HOST:PORT */
+#define MSG_MAX_VERSION      32  /* bytes of a beacon's version */
 
 enum msg_err {
 	MSG_OK = 0,
@@ -98,8 +99,9 @@ enum msg_kind {
 	MSG_KIND_ROSTER,
 	MSG_KIND_APPROVE,
 	MSG_KIND_ENDPOINTS,
+	MSG_KIND_BEACON,
 };
-#define MSG_KIND_COUNT 7
+#define MSG_KIND_COUNT 8
 
 /* The eleven top-level categories of the Reference Security Incident
  * Taxonomy (ENISA / CSIRTs Network). */
@@ -191,6 +193,7 @@ struct msg_member {
  *                     form); or, epoch 0, the legacy form of one entry:
  *                     peer, name, level, coordinator (never applied)
  *   endpoints:        members (id and endpoint of each)
+ *   beacon:           epoch, version, peers, store, flaps
  * Absent optional text has n == 0; absent impact is -1; absent expires 0.
  */
 struct msg_body {
@@ -205,12 +208,14 @@ struct msg_body {
 	struct msg_ioc indicators[MSG_MAX_INDICATORS];
 	struct msg_str attack[MSG_MAX_ATTACK];
 	struct msg_str actions[MSG_MAX_ACTIONS];
-	uint8_t peer[MSG_KEY_LEN]; /* legacy roster */
-	enum msg_level level;      /* legacy roster */
-	bool coordinator;          /* legacy roster */
-	struct msg_str network;    /* roster */
-	uint64_t epoch, threshold; /* roster; epoch 0: the legacy form */
-	size_t nmembers;           /* roster, endpoints: ascending ids */
+	uint8_t peer[MSG_KEY_LEN];    /* legacy roster */
+	enum msg_level level;         /* legacy roster */
+	bool coordinator;             /* legacy roster */
+	struct msg_str network;       /* roster */
+	uint64_t epoch, threshold;    /* roster; epoch 0: the legacy form */
+	size_t nmembers;              /* roster, endpoints: ascending ids */
+	struct msg_str version;       /* beacon: the sender's software version */
+	uint64_t peers, store, flaps; /* beacon */
 	struct msg_member members[MSG_MAX_MEMBERS];
 };
 

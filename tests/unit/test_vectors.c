@@ -18,7 +18,7 @@
 #include "msg.h"
 #include "util.h"
 
-#define MAXV 8
+#define MAXV 12
 
 struct vector {
 	char name[64];
@@ -137,7 +137,8 @@ s_print_hex(const char *key, const uint8_t *p, size_t n, size_t per_line)
 
 /* Roster vectors: "member: SEED NAME LEVEL coordinator|-" and
  * "endpoint: SEED ENDPOINT" give an entry of the node whose key the seed
- * makes; "network", "epoch" and "threshold" the rest. */
+ * makes; "network", "epoch" and "threshold" the rest; a beacon's "version",
+ * "peers", "store", "flaps". */
 struct entries {
 	uint8_t pk[MSG_MAX_MEMBERS][32];
 	char text[MSG_MAX_MEMBERS][2][80];
@@ -162,9 +163,19 @@ s_roster_line(struct msg *m, struct entries *e, const char *key, const char *val
 		m->body.network = (struct msg_str){ e->text[0][0], strlen(val) };
 		return true;
 	}
-	if (strcmp(key, "epoch") == 0 || strcmp(key, "threshold") == 0) {
-		*(strcmp(key, "epoch") == 0 ? &m->body.epoch : &m->body.threshold) = strtoull(val,
-		    NULL, 10);
+	if (strcmp(key, "epoch") == 0 || strcmp(key, "threshold") == 0 ||
+	    strcmp(key, "peers") == 0 || strcmp(key, "store") == 0 || strcmp(key, "flaps") == 0) {
+		uint64_t *v = strcmp(key, "epoch") == 0 ? &m->body.epoch
+		    : strcmp(key, "threshold") == 0     ? &m->body.threshold
+		    : strcmp(key, "peers") == 0         ? &m->body.peers
+		    : strcmp(key, "store") == 0         ? &m->body.store
+		                                        : &m->body.flaps;
+		*v = strtoull(val, NULL, 10);
+		return true;
+	}
+	if (strcmp(key, "version") == 0) {
+		snprintf(e->text[0][1], sizeof e->text[0][1], "%s", val);
+		m->body.version = (struct msg_str){ e->text[0][1], strlen(val) };
 		return true;
 	}
 	if (strcmp(key, "member") != 0 && strcmp(key, "endpoint") != 0)
@@ -303,6 +314,7 @@ test_roster(void **state)
 	s_check(s_find("roster"));
 	s_check(s_find("approve"));
 	s_check(s_find("endpoints"));
+	s_check(s_find("beacon"));
 }
 
 int
