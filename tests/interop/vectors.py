@@ -13,10 +13,11 @@ Written from docs/PROTOCOL.md alone (no C source consulted).  For every
     the origin (crypto_box_seal_open + XChaCha20-Poly1305) and checks that the
     plaintext is the canonical body that was encoded.
 
-The governing kinds (roster, approve, endpoints: sections 4, 5.3-5.5) are
-also checked against a table of messages, each breaking one of their
-decoder rules (or none), which the strict decoder must refuse with the
-reason the document gives (or accept).
+The governing kinds (roster, approve, endpoints: sections 4, 5.3-5.5) and
+the beacon (section 5.6) are also checked against tables of messages, each
+breaking one of their decoder rules (or none), which the strict decoder must
+refuse with the reason the document gives (or accept).  The kind list of
+section 4's envelope table is compared with the kinds section 5 specifies.
 
 It then runs frames.py over the same text: the reconciliation vector of
 section 12.4 replayed from the two sets it describes, every ```frame-vector
@@ -515,9 +516,13 @@ def indicator_key(pair):
 
 TLPS = ["clear", "green", "amber", "amber+strict", "red"]
 ADDRESSED = ("amber", "amber+strict", "red")
-KINDS = ["incident", "update", "sighting", "retract", "roster", "approve", "endpoints"]
+KINDS = ["incident", "update", "sighting", "retract", "roster", "approve", "endpoints",
+         "beacon"]
 # Section 4: the governing kinds, never addressed, TLP fixed by kind and body.
 GOVERNING = ("roster", "approve", "endpoints")
+# Section 5.6: a beacon is TLP:GREEN only, without `ref` or `to`.
+BEACON = "beacon"
+BEACON_KEYS = ["epoch", "version", "peers", "store", "flaps"]      # section 5.6
 # Section 4: kinds for which `ref` is required; forbidden for `roster`.
 REF_REQUIRED = ("update", "sighting", "retract", "approve", "endpoints")
 CATEGORIES = ["abusive-content", "malicious-code", "information-gathering",
@@ -560,6 +565,8 @@ def body_keys(kind, m):
         return NOTE_KEYS, set()
     if kind == "endpoints":
         return ENDPOINTS_KEYS, set(ENDPOINTS_KEYS)
+    if kind == BEACON:
+        return BEACON_KEYS, set(BEACON_KEYS)
     if roster_form(m) == "membership":
         return MEMBERSHIP_KEYS, set(MEMBERSHIP_KEYS)
     return ROSTER_KEYS, set(ROSTER_KEYS)
@@ -642,6 +649,22 @@ def check_endpoint(v, what):
     if not (7 <= len(b) <= 255 and b.startswith(b"tcp://")
             and all(0x21 <= c <= 0x7E for c in b)):
         raise ProtoError("bad-field", "%s %r breaks the endpoint rule" % (what, v))
+
+
+def validate_beacon(f):
+    """Section 5.6: epoch, peers, store, flaps uints (epoch 0 allowed: no
+    roster in force); version 1 to 32 bytes 0x21-0x7E: bad-length when
+    empty or longer, bad-field when it holds other bytes."""
+    for k in ("epoch", "peers", "store", "flaps"):
+        check_uint(f[k], k)
+    v = f["version"]
+    if not isinstance(v, str):
+        raise ProtoError("bad-type", "version is not a str")
+    b = v.encode("utf-8")
+    if not 1 <= len(b) <= 32:
+        raise ProtoError("bad-length", "version is %d bytes (allowed 1..32)" % len(b))
+    if not all(0x21 <= c <= 0x7E for c in b):
+        raise ProtoError("bad-field", "version %r holds bytes outside 0x21-0x7E" % v)
 
 
 def validate_endpoints(f):
@@ -770,6 +793,8 @@ def validate_body(kind, m):
             check_text(f["note"], "note", multiline=True, lo=1, hi=4096)
     elif kind == "endpoints":
         validate_endpoints(f)
+    elif kind == BEACON:
+        validate_beacon(f)
     elif "network" in f:
         validate_membership(f)
     else:
@@ -799,14 +824,14 @@ def validate_envelope(env):
         raise ProtoError("bad-kind", "kind %r" % (f["kind"],))
     kind, tlp = f["kind"], f["tlp"]
     if "ref" in f:
-        if kind == "roster":
-            raise ProtoError("bad-ref", "ref on a roster message")
+        if kind in ("roster", BEACON):
+            raise ProtoError("bad-ref", "ref on a %s message" % kind)
         if not isinstance(f["ref"], bytes) or len(f["ref"]) != 32:
             raise ProtoError("bad-length", "ref is not bin 32")
     elif kind in REF_REQUIRED:
         raise ProtoError("bad-ref", "ref missing for %s" % kind)
     if tlp in ADDRESSED:
-        if kind in GOVERNING:
+        if kind in GOVERNING or kind == BEACON:
             raise ProtoError("bad-tlp", "%s messages are not addressed" % kind)
         if "to" not in f:
             raise ProtoError("bad-recipients", "to missing")
@@ -842,6 +867,8 @@ def validate_envelope(env):
         validate_body(kind, f["body"])
         if kind in GOVERNING and tlp not in governing_tlps(kind, f["body"]):
             raise ProtoError("bad-tlp", "tlp %s not allowed for this %s" % (tlp, kind))
+        if kind == BEACON and tlp != "green":
+            raise ProtoError("bad-tlp", "tlp %s not allowed for a beacon" % tlp)
     return f
 
 
@@ -923,7 +950,7 @@ def parse_blocks(text):
 SCALAR = {"name", "seed", "seq", "time", "tlp", "kind", "ref", "id", "sig", "v",
           "title", "summary", "category", "type", "severity", "impact", "status",
           "scope", "expires", "note", "peer", "peer-seed", "level", "coordinator",
-          "network", "epoch", "threshold"}
+          "network", "epoch", "threshold", "version", "peers", "store", "flaps"}
 # `peer`, `peer-seed`, `level`, `coordinator` and a second `name:` are this
 # checker's inputs for a roster of the legacy form; section 11 defines none
 # (there is no legacy roster vector).  The first `name:` is the vector's
@@ -942,11 +969,13 @@ INPUT_KINDS = {
     "indicator": ("incident", "update"), "attack": ("incident", "update"),
     "action": ("incident", "update"),
     "note": ("sighting", "retract", "approve"),
-    "network": ("roster",), "epoch": ("roster",), "threshold": ("roster",),
+    "network": ("roster",), "epoch": ("roster", "beacon"), "threshold": ("roster",),
     "member": ("roster",),
     "peer": ("roster",), "peer-seed": ("roster",), "roster-name": ("roster",),
     "level": ("roster",), "coordinator": ("roster",),
     "endpoint": ("endpoints",),
+    "version": ("beacon",), "peers": ("beacon",), "store": ("beacon",),
+    "flaps": ("beacon",),
 }
 
 
@@ -1063,6 +1092,14 @@ def build_body(kind, one, many):
             body.append(("note", one["note"]))
     elif kind == "endpoints":
         body = build_endpoints(many)
+    elif kind == BEACON:
+        # section 5.6, keys in the table's order; section 11, vector 8:
+        # `epoch` as for vectors 5 to 7, `version`, `peers`, `store`, `flaps`
+        body = OMap([("epoch", decimal(one["epoch"], "epoch")),
+                     ("version", one["version"]),
+                     ("peers", decimal(one["peers"], "peers")),
+                     ("store", decimal(one["store"], "store")),
+                     ("flaps", decimal(one["flaps"], "flaps"))])
     elif kind == "roster" and "network" in one:
         body = build_membership(one, many)
     elif kind == "roster":
@@ -1095,6 +1132,9 @@ def run_vector(b, ids_by_name):
     env.append(("origin", opk))
     env.append(("seq", int(one["seq"])))
     env.append(("time", int(one["time"])))
+    if kind == BEACON and one["seq"] != one["time"]:
+        # section 5.6: "Its `seq` is its `time`"
+        fails.append("beacon vector: seq %s is not its time %s" % (one["seq"], one["time"]))
     env.append(("tlp", tlp))
     env.append(("kind", kind))
     if "ref" in one:
@@ -1252,13 +1292,16 @@ def strict_decode(data):
     return f
 
 
-def governing_message(kind, tlp, body, ref=True, sealed=False):
+def governing_message(kind, tlp, body, ref=True, sealed=False, to=False, seq=9):
     seed = bytes([1]) * 32
     opk, osk = ed_keypair(seed)
-    env = OMap([("v", 1), ("origin", opk), ("seq", 9), ("time", 1767229200000),
+    env = OMap([("v", 1), ("origin", opk), ("seq", seq), ("time", 1767229200000),
                 ("tlp", tlp), ("kind", kind)])
     if ref:
         env.append(("ref", bytes([0x11]) * 32))
+    if to and not sealed:
+        # a `to` beside a body in clear (section 4: forbidden for clear, green)
+        env.append(("to", [seed_id("02" * 32, "to")]))
     if sealed:
         # well-formed as far as section 7's sizes go, so that only the TLP
         # rule of the governing kinds is broken
@@ -1411,20 +1454,149 @@ def check_governing_rules():
         ("endpoint not a str", "endpoints", "green",
          eps([[A, b"tcp://h:1"]]), True, False, "bad-type"),
     ]
+    return run_cases([c[:6] + ({},) + c[6:] for c in cases])
+
+
+def run_cases(cases):
+    """cases: (what, kind, tlp, body, ref, sealed, extra message arguments,
+    expected reason or None).  The expected reason may be a tuple: a message
+    that breaks several rules may be refused for any of them (section 10.1)."""
     fails = []
-    for what, kind, tlp, body, ref, sealed, want in cases:
+    for what, kind, tlp, body, ref, sealed, extra, want in cases:
         try:
-            strict_decode(governing_message(kind, tlp, body, ref, sealed))
+            strict_decode(governing_message(kind, tlp, body, ref, sealed, **extra))
             got = None
         except ProtoError as e:
             got, detail = e.name, str(e)
         except Exception as e:  # a decoder that crashes is not strict
             got, detail = "no reason", "%s: %s" % (type(e).__name__, e)
-        if got != want:
+        wants = want if isinstance(want, tuple) else (want,)
+        if got not in wants:
             fails.append("%s: %s, expected %s%s" % (
                 what, "accepted" if got is None else "refused " + got,
-                "acceptance" if want is None else want,
+                "acceptance" if want is None else " or ".join(wants),
                 "" if got is None else " (%s)" % detail))
+    return fails
+
+
+# ---------------------------------------------------------------------------
+# The beacon's decoder rules (sections 4 and 5.6)
+# ---------------------------------------------------------------------------
+
+def check_beacon_rules():
+    def beacon(epoch=1, version="0.10.0", peers=7, store=1048576, flaps=0, keys=None):
+        m = OMap([("epoch", epoch), ("version", version), ("peers", peers),
+                  ("store", store), ("flaps", flaps)])
+        if keys is not None:
+            m = OMap([(k, dict(m)[k]) for k in keys])
+        return m
+
+    B = BEACON
+    T = 1767229200000  # governing_message's time: a beacon's seq is its time
+    s = {"seq": T}
+    # (what, kind, tlp, body, ref, sealed, extra, expected reason or None)
+    cases = [
+        ("beacon, green", B, "green", beacon(), False, False, s, None),
+        ("beacon, epoch 0 (no roster in force)", B, "green", beacon(epoch=0),
+         False, False, s, None),
+        ("beacon, all counts 0", B, "green", beacon(epoch=0, peers=0, store=0),
+         False, False, s, None),
+        ("beacon, uint64 store", B, "green", beacon(store=2 ** 64 - 1),
+         False, False, s, None),
+        ("beacon, clear", B, "clear", beacon(), False, False, s, "bad-tlp"),
+        ("beacon, amber", B, "amber", beacon(), False, True, s, "bad-tlp"),
+        ("beacon, amber+strict", B, "amber+strict", beacon(), False, True, s, "bad-tlp"),
+        ("beacon, red", B, "red", beacon(), False, True, s, "bad-tlp"),
+        ("beacon, unknown tlp", B, "white", beacon(), False, False, s, "bad-tlp"),
+        ("beacon with ref", B, "green", beacon(), True, False, s, "bad-ref"),
+        ("beacon with to", B, "green", beacon(), False, False, dict(s, to=True),
+         "bad-recipients"),
+        ("beacon version of 1 byte", B, "green", beacon(version="1"),
+         False, False, s, None),
+        ("beacon version of bytes 0x21 and 0x7e", B, "green", beacon(version="!~"),
+         False, False, s, None),
+        ("beacon version of 32 bytes", B, "green", beacon(version="v" * 32),
+         False, False, s, None),
+        ("beacon version empty", B, "green", beacon(version=""),
+         False, False, s, "bad-length"),
+        ("beacon version of 33 bytes", B, "green", beacon(version="v" * 33),
+         False, False, s, "bad-length"),
+        ("beacon version of 255 bytes", B, "green", beacon(version="v" * 255),
+         False, False, s, "bad-length"),
+        ("beacon version with a space", B, "green", beacon(version="0.10.0 rc1"),
+         False, False, s, "bad-field"),
+        ("beacon version with a non-ASCII byte", B, "green", beacon(version="0.10.0\u00e9"),
+         False, False, s, "bad-field"),
+        # also control characters, which the text rule of section 1 refuses
+        ("beacon version with DEL", B, "green", beacon(version="0.10\x7f"),
+         False, False, s, ("bad-field", "bad-text")),
+        ("beacon version with a tab", B, "green", beacon(version="0.10\t0"),
+         False, False, s, ("bad-field", "bad-text")),
+        ("beacon version not a str", B, "green", beacon(version=b"0.10.0"),
+         False, False, s, "bad-type"),
+        ("beacon epoch not a uint", B, "green", beacon(epoch=True),
+         False, False, s, "bad-type"),
+        ("beacon peers not a uint", B, "green", beacon(peers="7"),
+         False, False, s, "bad-type"),
+        ("beacon store not a uint", B, "green", beacon(store=b"\x00"),
+         False, False, s, "bad-type"),
+        ("beacon flaps not a uint", B, "green", beacon(flaps=False),
+         False, False, s, "bad-type"),
+        ("beacon without flaps", B, "green",
+         beacon(keys=["epoch", "version", "peers", "store"]), False, False, s, "bad-field"),
+        ("beacon without epoch", B, "green",
+         beacon(keys=["version", "peers", "store", "flaps"]), False, False, s, "bad-field"),
+        ("beacon, version before epoch", B, "green",
+         beacon(keys=["version", "epoch", "peers", "store", "flaps"]),
+         False, False, s, "bad-field"),
+        ("beacon, flaps before store", B, "green",
+         beacon(keys=["epoch", "version", "peers", "flaps", "store"]),
+         False, False, s, "bad-field"),
+        ("beacon with an unknown key", B, "green",
+         OMap(list(beacon()) + [("note", "x")]), False, False, s, "bad-field"),
+        ("beacon with a repeated key", B, "green",
+         OMap(list(beacon()) + [("flaps", 0)]), False, False, s, "bad-field"),
+        ("beacon body empty", B, "green", OMap(), False, False, s, "bad-field"),
+        ("beacon with a sighting's body", B, "green", OMap([("note", "x")]),
+         False, False, s, "bad-field"),
+        ("beacon body not a map", B, "green", [1, "0.10.0", 7, 0, 0],
+         False, False, s, "bad-type"),
+    ]
+    return run_cases(cases)
+
+
+# ---------------------------------------------------------------------------
+# Section 4's kind list against the kinds section 5 specifies
+# ---------------------------------------------------------------------------
+
+def check_kind_list(text):
+    """The `kind` row of section 4's envelope table enumerates the kinds; it
+    must name exactly the kinds whose bodies section 5 specifies (the
+    `### 5.N` headings), which are the kinds this checker decodes."""
+    fails = []
+    sec4 = re.search(r"^## 4\. .*?(?=^## 5\. )", text, re.S | re.M)
+    sec5 = re.search(r"^## 5\. .*?(?=^## 6\. )", text, re.S | re.M)
+    if not sec4 or not sec5:
+        return ["cannot find sections 4 and 5"]
+    row = re.search(r"^\| `kind` \|[^\n]*", sec4.group(0), re.M)
+    if not row:
+        return ["section 4: no `kind` row in the envelope table"]
+    listed = re.findall(r"`([a-z+-]+)`", row.group(0).split("|")[4])
+    specified = []
+    for h in re.findall(r"^### 5\.[0-9]+ (.*)$", sec5.group(0), re.M):
+        specified += re.findall(r"`([a-z+-]+)`", h)
+    if len(set(listed)) != len(listed):
+        fails.append("section 4 lists a kind twice: %s" % ", ".join(listed))
+    for k in specified:
+        if k not in listed:
+            fails.append("section 4's kind list (%s) lacks %r, which section 5 specifies"
+                         % (", ".join(listed), k))
+    for k in listed:
+        if k not in specified:
+            fails.append("section 4 lists %r, which no heading of section 5 specifies" % k)
+    if sorted(specified) != sorted(KINDS):
+        fails.append("section 5 specifies %s; this checker decodes %s"
+                     % (", ".join(specified), ", ".join(KINDS)))
     return fails
 
 
@@ -1449,6 +1621,16 @@ def main(argv):
     except Exception as e:
         gov = ["%s: %s" % (type(e).__name__, e)]
     results.append(("governing kinds: decoder rules of sections 4, 5.3-5.5", gov))
+    try:
+        bea = check_beacon_rules()
+    except Exception as e:
+        bea = ["%s: %s" % (type(e).__name__, e)]
+    results.append(("beacon: decoder rules of sections 4, 5.6", bea))
+    try:
+        kl = check_kind_list(text)
+    except Exception as e:
+        kl = ["%s: %s" % (type(e).__name__, e)]
+    results.append(("section 4's kind list names every kind of section 5", kl))
     # Sections 12 and 13: the reconciliation vector and the frame vectors.
     try:
         results += frames.run(text)
