@@ -118,6 +118,9 @@ msgjson_new(const struct msg *m, const struct trust *t)
 	case MSG_KIND_ENDPOINTS:
 		json_object_set_new(o, "endpoints", s_members(&m->body));
 		break;
+	case MSG_KIND_ROTATE:
+		json_object_set_new(o, "new_key", s_hex(m->body.peer, MSG_KEY_LEN));
+		break;
 	case MSG_KIND_BEACON:
 		json_object_set_new(o, "epoch", json_integer((json_int_t)m->body.epoch));
 		json_object_set_new(o, "version", s_str(m->body.version));

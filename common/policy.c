@@ -37,6 +37,8 @@ static const struct {
 	    "a roster of an epoch below the one in force here (a replay or a rollback)" },
 	[POLICY_ROSTER_CONFLICT] = { "roster-conflict",
 	    "another roster of the epoch in force here: the one in force stays" },
+	[POLICY_KEY_ROTATED] = { "key-rotated",
+	    "its key was rotated away: it is dated after the rotation's overlap" },
 };
 
 /* Whether each reason may change with time or trust (policy.h). */
@@ -117,7 +119,7 @@ policy_time_ok(const struct policy_msg *m, uint64_t now, uint64_t retention_ms)
 	if (now <= UINT64_MAX - POLICY_MAX_SKEW_MS && m->time > now + POLICY_MAX_SKEW_MS)
 		return POLICY_TIME_FUTURE;
 	/* time + retention < now, without overflow */
-	if (retention_ms != 0 && !msg_kind_governs(m->kind) && retention_ms < now &&
+	if (retention_ms != 0 && !msg_kind_kept(m->kind) && retention_ms < now &&
 	    m->time < now - retention_ms)
 		return POLICY_EXPIRED;
 	return POLICY_OK;

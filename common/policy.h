@@ -75,8 +75,9 @@ enum policy_reason {
 	POLICY_EXPIRED,         /* F  "expired": older than the retention window (never a roster) */
 	POLICY_ROSTER_OLD,      /* F  "roster-old": a roster of an epoch below the one in force */
 	POLICY_ROSTER_CONFLICT, /* F  "roster-conflict": another roster of the epoch in force */
+	POLICY_KEY_ROTATED,     /* F  "key-rotated": dated after its key's rotation and overlap */
 };
-#define POLICY_REASON_COUNT 18
+#define POLICY_REASON_COUNT 19
 
 /* A message dated further ahead than this is refused: it would escape
  * retention, and sort after everything in reconciliation. */

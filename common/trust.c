@@ -377,7 +377,7 @@ trust_save(const struct trust *t, const char *path, char *err, size_t errlen)
 	    "# level (blocked | external | member), coordinator (yes | no).\n");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct trust_peer *p = &t->peers[i];
-		if (p->roster != 0)
+		if (p->roster != 0 || p->rotated)
 			continue;
 		hex_encode(hex, p->id, sizeof p->id);
 		fprintf(f, "\n[%s]\nkey = %s\n", p->name, hex);

@@ -40,6 +40,7 @@ struct trust_peer {
 	bool coordinator;
 	uint64_t roster; /* 0: a local entry (trust.conf); else the epoch of the
 	                    roster it comes from, never saved */
+	bool rotated;    /* a key a rotation links to an entry (never saved) */
 };
 
 struct trust; /* opaque */

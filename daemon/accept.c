@@ -82,5 +82,8 @@ accept_judge(const struct accept_ctx *c, const struct msg *m, const struct trust
 	 * conflict counts only once the rest allows it. */
 	if (*why == POLICY_OK && c->roster != NULL && m->kind == MSG_KIND_ROSTER)
 		*why = roster_judge(c->roster, m);
+	/* A stolen old key writes nothing new once the overlap is over. */
+	if (*why == POLICY_OK && c->roster != NULL && roster_retired(c->roster, m->origin, m->time))
+		*why = POLICY_KEY_ROTATED;
 	return *why == POLICY_OK ? ACCEPT_OK : ACCEPT_REFUSED;
 }

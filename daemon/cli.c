@@ -310,7 +310,7 @@ s_roster_entry(const struct node *n, const char *name)
 {
 	const struct trust_peer *p = trust_find_name(n->trust, name);
 
-	return p != NULL && p->roster != 0 ? p : NULL;
+	return p != NULL && (p->roster != 0 || p->rotated) ? p : NULL;
 }
 
 static int
@@ -327,12 +327,13 @@ s_trust_set(struct cli *c, struct node *n, const struct trust_args *a)
 	if (r != NULL) {
 		struct trust_peer p = *r;
 		p.roster = 0;
+		p.rotated = false;
 		if (trust_add(n->local, &p, c->err, sizeof c->err) == -1)
 			return cli_error("%s", c->err);
 		fprintf(stderr,
-		    "socmesh: %s comes from roster %" PRIu64 "; this node now overrides it "
-		    "locally (socmesh trust remove %s to follow the roster again)\n",
-		    a->name, r->roster, a->name);
+		    "socmesh: %s comes from %s; this node now overrides it locally (socmesh "
+		    "trust remove %s to follow it again)\n",
+		    a->name, r->rotated ? "a key rotation" : "the roster", a->name);
 	}
 	if (a->level != NULL &&
 	    trust_set_level(n->local, a->name, (enum msg_level)a->lv, c->err, sizeof c->err) == -1)
@@ -352,10 +353,9 @@ s_trust_remove(struct cli *c, struct node *n, const struct trust_args *a)
 	const struct trust_peer *r = s_roster_entry(n, a->name);
 
 	if (r != NULL)
-		return cli_error("trust remove: %s comes from roster %" PRIu64 " and only a roster "
-		                 "removes it; to cut it off here: socmesh trust set %s --level "
-		                 "blocked",
-		    a->name, r->roster, a->name);
+		return cli_error("trust remove: %s comes from %s, which only a roster changes; to "
+		                 "cut it off here: socmesh trust set %s --level blocked",
+		    a->name, r->rotated ? "a key rotation" : "the roster", a->name);
 	if (trust_remove(n->local, a->name, c->err, sizeof c->err) == -1)
 		return cli_error("%s", c->err);
 	return 0;
@@ -370,7 +370,9 @@ s_source(const struct node *n, const struct trust_peer *p, char *buf, size_t len
 	const struct roster_entry *e = roster_find(n->roster, p->id);
 
 	*overrides = p->roster == 0 && e != NULL ? roster_epoch(n->roster) : 0;
-	if (p->roster != 0)
+	if (p->rotated)
+		snprintf(buf, len, "rotation");
+	else if (p->roster != 0)
 		snprintf(buf, len, "roster %" PRIu64, p->roster);
 	else
 		snprintf(buf, len, "local");
@@ -967,6 +969,28 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		}
 	}
 	json_decref(peers);
+	json_decref(rep);
+	return 0;
+}
+
+static int
+cmd_rotate(struct cli *c, int argc, char **argv)
+{
+	json_t *rep;
+
+	(void)argv;
+	if (argc != 1)
+		return cli_usage("rotate", "");
+	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "rotate"), "rotate")) == NULL)
+		return 1;
+	if (c->json)
+		cli_print_json(json_pack("{s:s,s:s}", "id", cli_field(rep, "id"), "statement",
+		    cli_field(rep, "statement")));
+	else
+		printf("new node id: %s\nrotation statement: %s\n"
+		       "peers take the new key at once, provisionally; a roster that lists it "
+		       "makes it final (docs/COORDINATOR.md)\n",
+		    cli_field(rep, "id"), cli_field(rep, "statement"));
 	json_decref(rep);
 	return 0;
 }
@@ -1888,6 +1912,8 @@ static const struct command {
 	{ "sight", cmd_sight, "publish a sighting of a message (\"we saw this too\")" },
 	{ "peers", cmd_peers, "the peers of the running node: connection, counters, rejections" },
 	{ "explain", cmd_explain, "why each peer did or did not get a message" },
+	{ "rotate", cmd_rotate,
+	    "a new key pair for this node, announced under both keys (the old stays its history)" },
 	{ "network", cmd_network,
 	    "every member as its beacons tell: roster epoch, version, peers, store, flags" },
 	{ "stats", cmd_stats, "counts by TLP, kind and origin, store use, uptime (--prometheus)" },

@@ -85,7 +85,7 @@ s_publish(struct control *c, json_t *req)
 		rep = s_error("%s", err);
 	else {
 		gossip_push(c->g, bytes, len, NULL);
-		if (msg_kind_governs(draft_msg(d)->kind))
+		if (msg_kind_kept(draft_msg(d)->kind))
 			gossip_governs(c->g, bytes, len);
 		hex_encode(hex, id, sizeof id);
 		rep = json_pack("{s:b,s:s}", "ok", 1, "id", hex);
@@ -388,7 +388,7 @@ static bool
 s_match(const struct page *p, const struct msg *m)
 {
 	return m->time >= p->since && m->time <= p->until &&
-	    (!p->has_origin || memcmp(m->origin, p->origin, MSG_KEY_LEN) == 0) &&
+	    (!p->has_origin || roster_same_soc(p->c->n->roster, m->origin, p->origin)) &&
 	    (p->tlp < 0 || (int)m->tlp == p->tlp) && (p->kind < 0 || (int)m->kind == p->kind) &&
 	    (p->category < 0 ||
 	        (m->has_body && (int)m->body.category == p->category &&
@@ -699,7 +699,7 @@ s_import(struct control *c, json_t *req)
 	r = node_accept(c->n, bytes, len, from, id, err, sizeof err);
 	if (r == 0) {
 		gossip_push(c->g, bytes, len, NULL);
-		if (msg_kind_governs(c->n->scratch->kind)) /* node_accept() decoded it there */
+		if (msg_kind_kept(c->n->scratch->kind)) /* node_accept() decoded it there */
 			gossip_governs(c->g, bytes, len);
 	}
 	free(bytes);
@@ -731,6 +731,8 @@ s_dispatch(struct control *c, json_t *req)
 		return s_publish(c, req);
 	if (strcmp(cmd, "peers") == 0)
 		return json_pack("{s:b,s:o}", "ok", 1, "peers", gossip_peers_json(c->g));
+	if (strcmp(cmd, "rotate") == 0)
+		return control_rotate(c->n, c->g);
 	if (strcmp(cmd, "network") == 0)
 		return json_pack("{s:b,s:o}", "ok", 1, "network", gossip_network_json(c->g));
 	if (strcmp(cmd, "reload") == 0)

@@ -23,7 +23,8 @@
  *                                        uptime_s}}
  *   {"cmd": "query", "indicator"?: "TYPE:VALUE" or a value (normalized as
  *    publish does), "since"?, "until"?: ms since the epoch (creation time,
- *    inclusive), "origin"?: node id, "tlp"?, "category"?, "kind"?: names,
+ *    inclusive), "origin"?: node id (and the keys rotations link to it),
+ *    "tlp"?, "category"?, "kind"?: names,
  *    "all"?: bool (retracted ones too), "brief"?: bool, "limit"?: 1 to
  *    CONTROL_PAGE_ITEMS (the default), "after"?: a "next"}
  *                                     -> {"ok": true, "messages": [{"id", "message":
@@ -89,6 +90,11 @@ struct control;
 /* The roster commands above (control_roster.c): the reply, or NULL when
  * cmd is none of them. */
 json_t *control_roster(struct node *n, struct gossip *g, const char *cmd, json_t *req);
+
+/* {"cmd": "rotate"} -> {"ok": true, "id": the new node id, "statement":
+ * the rotate message's id} (rotate.c): this node's new key pair, taken a
+ * second later. */
+json_t *control_rotate(struct node *n, struct gossip *g);
 
 /* Binds DIR/control.sock on loop.  Caller owns the result:
  * control_destroy().  NULL with err set. */

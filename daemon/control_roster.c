@@ -62,7 +62,9 @@ s_show(const struct node *n)
 {
 	const struct roster *r = n->roster;
 	json_t *members = json_array(), *signers = json_array(), *pending = json_array(),
-	       *conflicts = json_array(), *o;
+	       *conflicts = json_array(), *rotations = json_array(), *o;
+	struct roster_rotation rot[64];
+	size_t nrot;
 	uint8_t ids[ROSTER_MAX_CONFLICTS + ROSTER_MAX_MSGS][MSG_ID_LEN];
 	size_t nc;
 
@@ -93,6 +95,15 @@ s_show(const struct node *n)
 		        (json_int_t)p.epoch, "proposer", s_name(n, p.proposer), "approvals",
 		        (json_int_t)p.approvals));
 	}
+	nrot = roster_rotations(r, rot, sizeof rot / sizeof rot[0]);
+	for (size_t i = 0; i < nrot; i++)
+		json_array_append_new(rotations,
+		    json_pack("{s:o,s:o,s:o,s:o,s:s}", "statement", s_hex(rot[i].id, MSG_ID_LEN),
+		        "old", s_hex(rot[i].from, MSG_KEY_LEN), "new",
+		        s_hex(rot[i].to, MSG_KEY_LEN), "name", s_name(n, rot[i].from), "state",
+		        rot[i].conflict                         ? "conflict"
+		            : roster_find(r, rot[i].to) != NULL ? "final"
+		                                                : "provisional"));
 	nc = roster_conflicts(r, ids, sizeof ids / sizeof ids[0]);
 	for (size_t i = 0; i < nc; i++)
 		json_array_append_new(conflicts, s_hex(ids[i], MSG_ID_LEN));
@@ -103,6 +114,7 @@ s_show(const struct node *n)
 	    "refused_conflict", (json_int_t)roster_refused_conflict(r));
 	json_object_set_new(o, "id",
 	    roster_id(r) != NULL ? s_hex(roster_id(r), MSG_ID_LEN) : json_null());
+	json_object_set_new(o, "rotations", rotations);
 	return o;
 }
 

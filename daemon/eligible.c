@@ -122,7 +122,7 @@ eligible_add(struct eligible *e, const struct msg *m, const struct trust *t)
 	struct item it = { .time = m->time };
 
 	memcpy(it.id, m->id, MSG_ID_LEN);
-	if (msg_kind_governs(m->kind)) {
+	if (msg_kind_kept(m->kind)) {
 		if (s_grow((void **)&e->keep, &e->capkeep, e->nkeep, sizeof *e->keep) == -1)
 			return -1;
 		memcpy(e->keep[e->nkeep++], m->id, MSG_ID_LEN);
@@ -150,7 +150,7 @@ eligible_add(struct eligible *e, const struct msg *m, const struct trust *t)
 			return -1;
 		memcpy(e->a[e->na].peer, p->id, MSG_KEY_LEN);
 		e->a[e->na].it = it;
-		e->a[e->na++].keep = msg_kind_governs(m->kind);
+		e->a[e->na++].keep = msg_kind_kept(m->kind);
 	}
 	return 0;
 }

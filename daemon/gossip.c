@@ -692,7 +692,7 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 		for (size_t i = 0; i < n; i++) {
 			struct tag *tag = res[i].tag;
 			struct peer *p = s_by_id(g, tag->from);
-			struct pushed pu = { g, tag->from, msg_kind_governs(res[i].kind), NULL, 0 };
+			struct pushed pu = { g, tag->from, msg_kind_kept(res[i].kind), NULL, 0 };
 			g->inflight--;
 			g->inflight_bytes -= tag->len;
 			if (res[i].status == INGEST_STORED) {
@@ -1143,6 +1143,22 @@ gossip_trust_changed(struct gossip *g)
 }
 
 void
+gossip_rekey(struct gossip *g)
+{
+	char err[256];
+
+	eligible_destroy(&g->elig);
+	if ((g->elig = eligible_new(g->n->id)) == NULL)
+		fatalx("out of memory");
+	/* Every connection was made under the old key. */
+	for (size_t i = 0; i < g->npeers; i++)
+		peer_close(g, g->peers[i]);
+	if (s_listen(g, err, sizeof err) == -1)
+		log_warnx("%s", err);
+	gossip_trust_changed(g);
+}
+
+void
 gossip_governs(struct gossip *g, const uint8_t *bytes, size_t len)
 {
 	if (node_governs(g->n, bytes, len) == 1)
@@ -1210,6 +1226,7 @@ gossip_destroy(struct gossip **gp)
 	if (g->beacon_timer != -1)
 		zloop_timer_end(g->loop, g->beacon_timer);
 	free(g->beacons);
+	keys_destroy(&g->next_keys);
 	if (g->in != NULL) {
 		struct ingest_result res[64];
 		size_t k;

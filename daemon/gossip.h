@@ -56,6 +56,10 @@ void gossip_trust_changed(struct gossip *g);
  * applied at once as by gossip_trust_changed(). */
 void gossip_governs(struct gossip *g, const uint8_t *bytes, size_t len);
 
+/* n->keys and n->id are new (a key rotation): every connection is made
+ * again under them, and the listener too. */
+void gossip_rekey(struct gossip *g);
+
 /* The network as this node hears it (socmesh network --json): per member
  * of the roster in force (or, without one, per trust-list entry and this
  * node), from its latest beacon: name, id, epoch, version, last_heard,

@@ -200,7 +200,8 @@ struct gossip {
 	size_t nbeacons, capbeacons;
 	uint8_t beacon_seen[BEACON_SEEN][16];
 	size_t beacon_seen_at;
-	uint64_t flaps; /* peers disconnected since the last beacon */
+	uint64_t flaps;         /* peers disconnected since the last beacon */
+	struct keys *next_keys; /* a rotation's new pair, until the node takes it (rotate.c) */
 };
 
 /* ---- peer.c ----------------------------------------------------------- */

@@ -296,7 +296,7 @@ node_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
 	ingest_rec(rec, n->ioc, n->scratch, bytes, len);
 	/* Rosters and what goes with them stay whatever their age
 	 * (policy_time_ok()). */
-	rec->keep = msg_kind_governs(n->scratch->kind);
+	rec->keep = msg_kind_kept(n->scratch->kind);
 	return 0;
 }
 

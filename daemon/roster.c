@@ -21,6 +21,8 @@ struct held {
 	enum msg_kind kind;
 	uint64_t epoch; /* a roster's */
 	uint64_t seq, arrival;
+	uint64_t time;           /* a rotation's */
+	uint8_t to[MSG_KEY_LEN]; /* a rotation's new key */
 };
 
 struct roster {
@@ -40,7 +42,8 @@ struct roster {
 	/* Signers of the roster in force, filled by s_signers(). */
 	uint8_t (*signers)[MSG_KEY_LEN];
 	size_t nsigners;
-	uint64_t arrivals; /* messages held so far: the order they came in */
+	uint64_t arrivals;  /* messages held so far: the order they came in */
+	char self_name[64]; /* this node's name, for its own old keys */
 };
 
 struct roster *
@@ -57,7 +60,15 @@ roster_new(const uint8_t self[MSG_KEY_LEN])
 	}
 	memcpy(r->self, self, MSG_KEY_LEN);
 	r->cur = SIZE_MAX;
+	snprintf(r->self_name, sizeof r->self_name, "self");
 	return r;
+}
+
+void
+roster_set_self(struct roster *r, const uint8_t self[MSG_KEY_LEN], const char *name)
+{
+	memcpy(r->self, self, MSG_KEY_LEN);
+	snprintf(r->self_name, sizeof r->self_name, "%s", name);
 }
 
 static void
@@ -118,6 +129,13 @@ s_is_roster(const struct held *h)
 	return h->kind == MSG_KIND_ROSTER && h->epoch > 0;
 }
 
+/* Kinds that refer to a roster. */
+static bool
+s_refers(enum msg_kind k)
+{
+	return k == MSG_KIND_APPROVE || k == MSG_KIND_ENDPOINTS;
+}
+
 /*
  * What a coordinator's key can make a node hold is bounded (each bound is
  * a message not held, and logged): ROSTER_PER_PROPOSER pending rosters of
@@ -135,10 +153,10 @@ s_room(struct roster *r)
 
 	for (size_t i = 0; i < r->nheld; i++) {
 		struct held *h = &r->held[i];
-		if (m->kind == MSG_KIND_ROSTER && s_is_roster(h) && i != r->cur &&
-		    s_same(h->origin, m->origin, MSG_KEY_LEN))
+		if ((m->kind == MSG_KIND_ROSTER || m->kind == MSG_KIND_ROTATE) &&
+		    h->kind == m->kind && i != r->cur && s_same(h->origin, m->origin, MSG_KEY_LEN))
 			mine++;
-		if (m->kind != MSG_KIND_ROSTER && h->kind == m->kind &&
+		if (s_refers(m->kind) && h->kind == m->kind &&
 		    s_same(h->origin, m->origin, MSG_KEY_LEN) &&
 		    s_same(h->ref, m->ref, MSG_ID_LEN)) {
 			if (m->kind == MSG_KIND_APPROVE || h->seq >= m->seq)
@@ -149,20 +167,19 @@ s_room(struct roster *r)
 				r->cur = i;
 			return true;
 		}
-		if (h->kind != MSG_KIND_ROSTER && s_find(r, h->ref) == SIZE_MAX) {
+		if (s_refers(h->kind) && s_find(r, h->ref) == SIZE_MAX) {
 			orphans++;
 			if (oldest == SIZE_MAX || h->arrival < r->held[oldest].arrival)
 				oldest = i;
 		}
 	}
 	if (mine >= ROSTER_PER_PROPOSER) {
-		log_warnx("roster: a proposer has %zu rosters pending here already; its next is "
-		          "not held",
-		    mine);
+		log_warnx("roster: an origin has %zu %s messages here already; its next is not "
+		          "held",
+		    mine, msg_kind_name(m->kind));
 		return false;
 	}
-	if (m->kind != MSG_KIND_ROSTER && s_find(r, m->ref) == SIZE_MAX &&
-	    orphans >= ROSTER_MAX_ORPHANS) {
+	if (s_refers(m->kind) && s_find(r, m->ref) == SIZE_MAX && orphans >= ROSTER_MAX_ORPHANS) {
 		free(r->held[oldest].bytes);
 		r->held[oldest] = r->held[--r->nheld];
 		if (r->cur == r->nheld)
@@ -182,7 +199,7 @@ s_hold(struct roster *r, const uint8_t *bytes, size_t len)
 {
 	struct held *h;
 
-	if (msg_decode(r->m, bytes, len, 0) != MSG_OK || !msg_kind_governs(r->m->kind))
+	if (msg_decode(r->m, bytes, len, 0) != MSG_OK || !msg_kind_kept(r->m->kind))
 		return -1;
 	/* Held already, or the legacy form of a roster (never applied). */
 	if (s_find(r, r->m->id) != SIZE_MAX ||
@@ -209,6 +226,9 @@ s_hold(struct roster *r, const uint8_t *bytes, size_t len)
 	h->epoch = r->m->kind == MSG_KIND_ROSTER ? r->m->body.epoch : 0;
 	h->seq = r->m->seq;
 	h->arrival = r->arrivals++;
+	h->time = r->m->time;
+	if (h->kind == MSG_KIND_ROTATE)
+		memcpy(h->to, r->m->body.peer, MSG_KEY_LEN);
 	r->nheld++;
 	return 0;
 }
@@ -364,8 +384,8 @@ s_apply(struct roster *r, size_t x)
 	for (size_t i = r->nheld; i-- > 0;) {
 		const struct held *h = &r->held[i];
 		size_t t;
-		if (h->kind != MSG_KIND_ROSTER && (t = s_find(r, h->ref)) != SIZE_MAX &&
-		    t != r->cur && r->held[t].epoch <= r->epoch)
+		if (s_refers(h->kind) && (t = s_find(r, h->ref)) != SIZE_MAX && t != r->cur &&
+		    r->held[t].epoch <= r->epoch)
 			s_drop(r, i);
 	}
 	for (size_t i = r->nheld; i-- > 0;) {
@@ -447,8 +467,12 @@ roster_offer(struct roster *r, const uint8_t *bytes, size_t len, const struct tr
 	if (r->arrivals == arrivals)
 		return 0;
 	kind = r->m->kind;
-	if ((changed = s_evaluate(r, local)) != 0 || r->cur == SIZE_MAX)
+	if ((changed = s_evaluate(r, local)) != 0)
 		return changed;
+	if (kind == MSG_KIND_ROTATE) /* a key more, or two suspended */
+		return 1;
+	if (r->cur == SIZE_MAX)
+		return 0;
 	/* An approval of the roster in force adds a signer; its endpoints
 	 * may come after it. */
 	s_fill_signers(r);
@@ -796,6 +820,134 @@ done:
 	return rc;
 }
 
+/* ---- rotations ---------------------------------------------------------- */
+
+/* Is the rotation held[i] in conflict: another of the same old key to
+ * another new one? */
+static bool
+s_rot_conflict(const struct roster *r, size_t i)
+{
+	for (size_t k = 0; k < r->nheld; k++)
+		if (k != i && r->held[k].kind == MSG_KIND_ROTATE &&
+		    s_same(r->held[k].origin, r->held[i].origin, MSG_KEY_LEN) &&
+		    !s_same(r->held[k].to, r->held[i].to, MSG_KEY_LEN))
+			return true;
+	return false;
+}
+
+size_t
+roster_rotations(const struct roster *r, struct roster_rotation *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nheld && n < max; i++) {
+		const struct held *h = &r->held[i];
+		if (h->kind != MSG_KIND_ROTATE)
+			continue;
+		memcpy(out[n].id, h->id, MSG_ID_LEN);
+		memcpy(out[n].from, h->origin, MSG_KEY_LEN);
+		memcpy(out[n].to, h->to, MSG_KEY_LEN);
+		out[n].time = h->time;
+		out[n++].conflict = s_rot_conflict(r, i);
+	}
+	return n;
+}
+
+bool
+roster_same_soc(const struct roster *r, const uint8_t a[MSG_KEY_LEN], const uint8_t b[MSG_KEY_LEN])
+{
+	uint8_t seen[9][MSG_KEY_LEN];
+	size_t n = 1;
+
+	memcpy(seen[0], a, MSG_KEY_LEN);
+	/* Keys linked to a, a rotation at a time, until b is among them. */
+	for (size_t at = 0; at < n; at++) {
+		if (s_same(seen[at], b, MSG_KEY_LEN))
+			return true;
+		for (size_t i = 0; i < r->nheld && n < 9; i++) {
+			const struct held *h = &r->held[i];
+			const uint8_t *other = NULL;
+			bool known = false;
+			if (h->kind != MSG_KIND_ROTATE || s_rot_conflict(r, i))
+				continue;
+			if (s_same(h->origin, seen[at], MSG_KEY_LEN))
+				other = h->to;
+			else if (s_same(h->to, seen[at], MSG_KEY_LEN))
+				other = h->origin;
+			for (size_t k = 0; other != NULL && k < n && !known; k++)
+				known = s_same(seen[k], other, MSG_KEY_LEN);
+			if (other != NULL && !known)
+				memcpy(seen[n++], other, MSG_KEY_LEN);
+		}
+	}
+	return false;
+}
+
+bool
+roster_retired(const struct roster *r, const uint8_t id[MSG_KEY_LEN], uint64_t time)
+{
+	for (size_t i = 0; i < r->nheld; i++) {
+		const struct held *h = &r->held[i];
+		if (h->kind == MSG_KIND_ROTATE && s_same(h->origin, id, MSG_KEY_LEN) &&
+		    time > h->time + ROSTER_OVERLAP_MS && !s_rot_conflict(r, i))
+			return true;
+	}
+	return false;
+}
+
+/* One key of a rotation into t, as the SOC the other key is there:
+ * same level, no coordinator flag, named after it with suffix.  1 when
+ * added. */
+static int
+s_alias(struct trust *t, const uint8_t key[MSG_KEY_LEN], const char *name, const char *suffix,
+    const struct trust_peer *like)
+{
+	struct trust_peer p = { .level = like != NULL ? like->level : MSG_LEVEL_MEMBER,
+		.rotated = true };
+	char err[256];
+
+	memcpy(p.id, key, MSG_KEY_LEN);
+	snprintf(p.name, sizeof p.name, "%.*s%s", (int)(sizeof p.name - 1 - strlen(suffix)), name,
+	    suffix);
+	if (like != NULL)
+		memcpy(p.endpoint, like->endpoint, sizeof p.endpoint);
+	if (trust_find_name(t, p.name) != NULL || trust_add(t, &p, err, sizeof err) == -1)
+		return 0;
+	return 1;
+}
+
+/* The keys rotations link, each as the SOC of the other (PROTOCOL.md
+ * section 14.10): an old key whose new one is in t (or is self) stays
+ * that SOC's for its history; a new key whose old one is in t is that
+ * SOC's, provisionally, until a roster lists it.  Rotations in conflict
+ * link nothing.  Chains are followed. */
+static void
+s_aliases(const struct roster *r, struct trust *t)
+{
+	bool more = true;
+
+	for (int pass = 0; more && pass < 8; pass++) {
+		more = false;
+		for (size_t i = 0; i < r->nheld; i++) {
+			const struct held *h = &r->held[i];
+			const struct trust_peer *po, *pn;
+			if (h->kind != MSG_KIND_ROTATE || s_rot_conflict(r, i))
+				continue;
+			po = trust_find_id(t, h->origin);
+			pn = trust_find_id(t, h->to);
+			if (po == NULL && !s_same(h->origin, r->self, MSG_KEY_LEN)) {
+				if (s_same(h->to, r->self, MSG_KEY_LEN))
+					more |= s_alias(t, h->origin, r->self_name, ".old", NULL) ==
+					    1;
+				else if (pn != NULL)
+					more |= s_alias(t, h->origin, pn->name, ".old", pn) == 1;
+			} else if (po != NULL && pn == NULL &&
+			    !s_same(h->to, r->self, MSG_KEY_LEN) && po->level != MSG_LEVEL_BLOCKED)
+				more |= s_alias(t, h->to, po->name, ".new", po) == 1;
+		}
+	}
+}
+
 /* ---- the trust list in force ------------------------------------------ */
 
 struct trust *
@@ -825,6 +977,7 @@ roster_merge(const struct roster *r, const struct trust *local, char *err, size_
 		if (trust_add(t, &p, err, errlen) == -1)
 			log_warnx("roster: entry %s left out: %s", e->name, err);
 	}
+	s_aliases(r, t);
 	return t;
 fail:
 	trust_destroy(&t);

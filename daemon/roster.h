@@ -30,9 +30,10 @@
 #include "trust.h"
 
 #define ROSTER_FILE          "roster.state"
-#define ROSTER_MAX_MSGS      512 /* governing messages held, at most */
-#define ROSTER_PER_PROPOSER  4   /* pending rosters of one origin */
-#define ROSTER_MAX_ORPHANS   64  /* approvals and endpoints of rosters not here */
+#define ROSTER_MAX_MSGS      512                   /* governing messages held, at most */
+#define ROSTER_PER_PROPOSER  4                     /* pending rosters of one origin */
+#define ROSTER_MAX_ORPHANS   64                    /* approvals and endpoints of rosters not here */
+#define ROSTER_OVERLAP_MS    (24ull * 3600 * 1000) /* an old key's time after its rotation */
 #define ROSTER_MAX_CONFLICTS 64
 #define ROSTER_MAX_FILE      (64u * 1024 * 1024)
 
@@ -83,6 +84,27 @@ int roster_offer(struct roster *r, const uint8_t *bytes, size_t len, const struc
  * one took effect, 0 when none did, -1 when out of memory. */
 int roster_retry(struct roster *r, const struct trust *local);
 
+/* This node's id and name (node_open(); again after a rotation). */
+void roster_set_self(struct roster *r, const uint8_t self[MSG_KEY_LEN], const char *name);
+
+/* A key rotation held here (a `rotate` message). */
+struct roster_rotation {
+	uint8_t id[MSG_ID_LEN];
+	uint8_t from[MSG_KEY_LEN], to[MSG_KEY_LEN]; /* the old key, the new */
+	uint64_t time;
+	bool conflict; /* another rotation of the old key: both suspended */
+};
+
+/* The rotations held, at most max into out; how many. */
+size_t roster_rotations(const struct roster *r, struct roster_rotation *out, size_t max);
+/* Are keys a and b one SOC's: the same, or linked by rotations not in
+ * conflict (either way, through at most 8)? */
+bool
+roster_same_soc(const struct roster *r, const uint8_t a[MSG_KEY_LEN], const uint8_t b[MSG_KEY_LEN]);
+/* Is a message of key id dated time from a key rotated away longer than
+ * ROSTER_OVERLAP_MS before it (refused: key-rotated)? */
+bool roster_retired(const struct roster *r, const uint8_t id[MSG_KEY_LEN], uint64_t time);
+
 /* The roster in force: epoch 0 and no entries when none. */
 uint64_t roster_epoch(const struct roster *r);
 uint64_t roster_threshold(const struct roster *r);
@@ -118,7 +140,8 @@ int roster_join(struct roster *r, const uint8_t *buf, size_t len, const uint8_t 
 /*
  * The trust list in force: every entry of local, then every entry of the
  * roster in force whose id is neither self's nor in local (a name taken in
- * local gets the suffix ".roster").  Caller owns it.  NULL with err.
+ * local gets the suffix ".roster"), then the keys that rotations link to
+ * those ("NAME.old", "NAME.new").  Caller owns it.  NULL with err.
  */
 struct trust *
 roster_merge(const struct roster *r, const struct trust *local, char *err, size_t errlen);

@@ -723,6 +723,27 @@ s_own_seq(struct store *st, MDB_txn *txn, uint64_t seq)
 }
 
 int
+store_set_node(struct store *st, const uint8_t node_id[32])
+{
+	MDB_txn *txn;
+	MDB_val k = store_val("node", 4), v = store_val(node_id, ID_LEN);
+	int rc;
+
+	if (st == NULL)
+		return STORE_E_INVAL;
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return store_lmdb_err(st, rc, "begin");
+	if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0) {
+		mdb_txn_abort(txn);
+		return store_lmdb_err(st, rc, "put node");
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return store_lmdb_err(st, rc, "commit");
+	memcpy(st->node, node_id, ID_LEN);
+	return STORE_OK;
+}
+
+int
 store_raise_own_seq(struct store *st, uint64_t seq)
 {
 	MDB_txn *txn;

@@ -238,6 +238,10 @@ int store_last_seq(struct store *st, const uint8_t origin[32], uint64_t *last);
  * node used after the backup.  STORE_OK or an error. */
 int store_raise_own_seq(struct store *st, uint64_t seq);
 
+/* The store is this node's under a new id (a key rotation): its meta
+ * "node" and the own seq that store_last_seq() adds. */
+int store_set_node(struct store *st, const uint8_t node_id[32]);
+
 /*
  * Messages carrying the normalized indicator value (len bytes, len > 0),
  * newest (highest lkey) first, starting strictly below before_lkey (0 = from

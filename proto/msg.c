@@ -13,7 +13,7 @@
 static const char *const s_tlp[MSG_TLP_COUNT] = { "clear", "green", "amber", "amber+strict",
 	"red" };
 static const char *const s_kind[MSG_KIND_COUNT] = { "incident", "update", "sighting", "retract",
-	"roster", "approve", "endpoints", "beacon" };
+	"roster", "approve", "endpoints", "beacon", "rotate" };
 static const char *const s_category[MSG_CAT_COUNT] = {
 	"abusive-content",
 	"malicious-code",
@@ -68,6 +68,21 @@ bool
 msg_kind_governs(enum msg_kind k)
 {
 	return k == MSG_KIND_ROSTER || k == MSG_KIND_APPROVE || k == MSG_KIND_ENDPOINTS;
+}
+
+bool
+msg_kind_kept(enum msg_kind k)
+{
+	return msg_kind_governs(k) || k == MSG_KIND_ROTATE;
+}
+
+void
+msg_rotate_signed(uint8_t out[MSG_ROTATE_SIGNED], const uint8_t old_key[MSG_KEY_LEN],
+    const uint8_t new_key[MSG_KEY_LEN])
+{
+	memcpy(out, MSG_ROTATE_TAG, sizeof MSG_ROTATE_TAG - 1);
+	memcpy(out + sizeof MSG_ROTATE_TAG - 1, old_key, MSG_KEY_LEN);
+	memcpy(out + sizeof MSG_ROTATE_TAG - 1 + MSG_KEY_LEN, new_key, MSG_KEY_LEN);
 }
 
 static const struct {
@@ -365,6 +380,8 @@ s_check_body(enum msg_tlp tlp, enum msg_kind kind, const struct msg_body *b)
 		if ((unsigned)b->level >= MSG_LEVEL_COUNT)
 			return MSG_E_LEVEL;
 		return s_is_name(b->name) ? MSG_OK : MSG_E_TOKEN;
+	case MSG_KIND_ROTATE:
+		return MSG_OK;
 	case MSG_KIND_BEACON:
 		if (b->version.n == 0 || b->version.n > MSG_MAX_VERSION)
 			return MSG_E_LENGTH;
@@ -398,7 +415,8 @@ s_check_envelope(const struct msg *m)
 		if ((i > 0 && memcmp(m->to[i - 1], m->to[i], MSG_KEY_LEN) >= 0) ||
 		    memcmp(m->to[i], m->origin, MSG_KEY_LEN) == 0)
 			return MSG_E_RECIPIENTS;
-	if (m->kind == MSG_KIND_ROSTER && msg_tlp_addressed(m->tlp))
+	if ((m->kind == MSG_KIND_ROSTER && msg_tlp_addressed(m->tlp)) ||
+	    (m->kind == MSG_KIND_ROTATE && m->tlp != MSG_TLP_CLEAR))
 		return MSG_E_TLP;
 	/* Approvals go wherever rosters go; endpoints to members only. */
 	if ((m->kind == MSG_KIND_APPROVE && m->tlp != MSG_TLP_CLEAR) ||
@@ -414,6 +432,7 @@ s_check_envelope(const struct msg *m)
 		return m->has_ref ? MSG_OK : MSG_E_REF;
 	case MSG_KIND_ROSTER:
 	case MSG_KIND_BEACON:
+	case MSG_KIND_ROTATE:
 		return m->has_ref ? MSG_E_REF : MSG_OK;
 	case MSG_KIND_INCIDENT:
 		break;
@@ -640,6 +659,13 @@ s_pack_body(msgpack_packer *pk, enum msg_kind kind, const struct msg_body *b)
 		break;
 	case MSG_KIND_ENDPOINTS:
 		s_pack_endpoints(pk, b);
+		break;
+	case MSG_KIND_ROTATE:
+		msgpack_pack_map(pk, 2);
+		s_pack_key(pk, "peer");
+		s_pack_bin(pk, b->peer, MSG_KEY_LEN);
+		s_pack_key(pk, "proof");
+		s_pack_bin(pk, b->proof, MSG_SIG_LEN);
 		break;
 	case MSG_KIND_BEACON:
 		msgpack_pack_map(pk, 5);
@@ -1098,6 +1124,12 @@ s_rd_body(struct mp_reader *r, enum msg_tlp tlp, enum msg_kind kind, struct msg_
 		TRY(s_need(&mr, "endpoints"));
 		TRY(s_rd_members(r, b, 2));
 		break;
+	case MSG_KIND_ROTATE:
+		TRY(s_need(&mr, "peer"));
+		TRY(s_rd_fixed(r, b->peer, MSG_KEY_LEN));
+		TRY(s_need(&mr, "proof"));
+		TRY(s_rd_fixed(r, b->proof, MSG_SIG_LEN));
+		break;
 	case MSG_KIND_BEACON:
 		TRY(s_need(&mr, "epoch"));
 		TRY(mp_read_uint(r, &b->epoch));
@@ -1229,9 +1261,18 @@ msg_decode(struct msg *m, const uint8_t *p, size_t len, size_t max_size)
 int
 msg_verify(const struct msg *m)
 {
+	uint8_t rs[MSG_ROTATE_SIGNED];
+
 	if (m->signed_p == NULL)
 		return MSG_E_INVAL;
-	return crypto_sign_verify_detached(m->sig, m->signed_p, m->signed_n, m->origin) == 0
+	if (crypto_sign_verify_detached(m->sig, m->signed_p, m->signed_n, m->origin) != 0)
+		return MSG_E_SIG;
+	/* A rotation is signed by both keys: the old (its origin), and the
+	 * new, whose proof names both. */
+	if (m->kind != MSG_KIND_ROTATE)
+		return MSG_OK;
+	msg_rotate_signed(rs, m->origin, m->body.peer);
+	return crypto_sign_verify_detached(m->body.proof, rs, sizeof rs, m->body.peer) == 0
 	    ? MSG_OK
 	    : MSG_E_SIG;
 }

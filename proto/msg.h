@@ -100,8 +100,9 @@ enum msg_kind {
 	MSG_KIND_APPROVE,
 	MSG_KIND_ENDPOINTS,
 	MSG_KIND_BEACON,
+	MSG_KIND_ROTATE,
 };
-#define MSG_KIND_COUNT 8
+#define MSG_KIND_COUNT 9
 
 /* The eleven top-level categories of the Reference Security Incident
  * Taxonomy (ENISA / CSIRTs Network). */
@@ -163,6 +164,16 @@ bool msg_tlp_addressed(enum msg_tlp t);
 /* True for the kinds that govern the network (roster, approve,
  * endpoints): accepted from coordinators only, kept whatever their age. */
 bool msg_kind_governs(enum msg_kind k);
+/* True for the kinds kept whatever their age: those that govern, and
+ * rotate (a SOC's history under its old key stays its own). */
+bool msg_kind_kept(enum msg_kind k);
+
+/* The bytes a rotation's new key signs (the proof of a `rotate` body):
+ * MSG_ROTATE_TAG, then the old key, then the new key. */
+#define MSG_ROTATE_TAG    "socmesh-rotate-v1"
+#define MSG_ROTATE_SIGNED (sizeof MSG_ROTATE_TAG - 1 + 2 * MSG_KEY_LEN)
+void msg_rotate_signed(uint8_t out[MSG_ROTATE_SIGNED], const uint8_t old_key[MSG_KEY_LEN],
+    const uint8_t new_key[MSG_KEY_LEN]);
 
 struct msg_str {
 	const char *p;
@@ -194,6 +205,8 @@ struct msg_member {
  *                     peer, name, level, coordinator (never applied)
  *   endpoints:        members (id and endpoint of each)
  *   beacon:           epoch, version, peers, store, flaps
+ *   rotate:           peer (the new key), proof (the new key's signature,
+ *                     msg_rotate_proof())
  * Absent optional text has n == 0; absent impact is -1; absent expires 0.
  */
 struct msg_body {
@@ -216,6 +229,7 @@ struct msg_body {
 	size_t nmembers;              /* roster, endpoints: ascending ids */
 	struct msg_str version;       /* beacon: the sender's software version */
 	uint64_t peers, store, flaps; /* beacon */
+	uint8_t proof[MSG_SIG_LEN];   /* rotate: by the new key (in peer) */
 	struct msg_member members[MSG_MAX_MEMBERS];
 };
 

@@ -566,6 +566,7 @@ test_provisional(void **state)
 		{ POLICY_EXPIRED, false },
 		{ POLICY_ROSTER_OLD, false },
 		{ POLICY_ROSTER_CONFLICT, false },
+		{ POLICY_KEY_ROTATED, false },
 	};
 
 	(void)state;
@@ -608,6 +609,7 @@ test_reason_names(void **state)
 		{ POLICY_EXPIRED, "expired" },
 		{ POLICY_ROSTER_OLD, "roster-old" },
 		{ POLICY_ROSTER_CONFLICT, "roster-conflict" },
+		{ POLICY_KEY_ROTATED, "key-rotated" },
 	};
 
 	(void)state;

@@ -1,0 +1,170 @@
+/*
+ * socmesh rotate, on the daemon's side (docs/PROTOCOL.md section 14.10):
+ * a new key pair, a `rotate` statement signed by the old key with the new
+ * key's proof, published and pushed under the old key; then the key files
+ * take the new pair (the old secret stays as node.key.OLDID.old, for the
+ * sealed bodies addressed to it), and a second later, once the statement
+ * has left, the node goes on under the new key.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "control.h"
+#include "gossip_impl.h"
+#include "log.h"
+#include "util.h"
+
+#define ROTATE_DIR       "rotate.new" /* the new pair, until it replaces the old */
+#define ROTATE_SWITCH_MS 1000         /* the statement's time to leave */
+
+/* Takes the new pair into the node (n->keys, n->id, the store, the
+ * roster, the trust list in force) and every connection. */
+static int
+s_switch(zloop_t *loop, int timer_id, void *arg)
+{
+	struct gossip *g = arg;
+	struct node *n = g->n;
+	char err[512], hex[2 * MSG_KEY_LEN + 1];
+	int rc;
+
+	(void)loop, (void)timer_id;
+	if (g->next_keys == NULL)
+		return 0;
+	if ((rc = store_set_node(n->st, g->next_keys->pk)) != STORE_OK) {
+		log_warnx("rotate: store: %s; the node goes on under its old key until a restart",
+		    store_strerror(rc));
+		keys_destroy(&g->next_keys);
+		return 0;
+	}
+	keys_destroy(&n->keys);
+	n->keys = g->next_keys;
+	g->next_keys = NULL;
+	memcpy(n->id, n->keys->pk, MSG_KEY_LEN);
+	roster_set_self(n->roster, n->id, n->cfg.name);
+	if (node_reload_trust(n, err, sizeof err) == -1)
+		log_warnx("rotate: %s", err);
+	gossip_rekey(g);
+	hex_encode(hex, n->id, MSG_KEY_LEN);
+	log_info("rotate: this node is now %s", hex);
+	return 0;
+}
+
+/* DIR/FILE into out; -1 when it does not fit. */
+static int
+s_path(char *out, size_t len, const char *dir, const char *file)
+{
+	int n = snprintf(out, len, "%s/%s", dir, file);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* DIR/node.key.HEX.old: where an old secret key stays. */
+static int
+s_oldkey(char *out, size_t len, const char *dir, const char *hex)
+{
+	int n = snprintf(out, len, "%s/%s.%s.old", dir, KEYS_SECRET_FILE, hex);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* The key files take the pair in DIR/rotate.new; the old secret key is
+ * kept beside.  -1 with err. */
+static int
+s_files(const struct node *n, char *err, size_t errlen)
+{
+	char key[PATH_MAX], id[PATH_MAX], old[PATH_MAX], nkey[PATH_MAX], nid[PATH_MAX],
+	    tmp[PATH_MAX], hex[2 * MSG_KEY_LEN + 1];
+
+	hex_encode(hex, n->id, MSG_KEY_LEN);
+	hex[16] = '\0';
+	if (s_path(key, sizeof key, n->dir, KEYS_SECRET_FILE) == -1 ||
+	    s_path(id, sizeof id, n->dir, KEYS_PUBLIC_FILE) == -1 ||
+	    s_path(tmp, sizeof tmp, n->dir, ROTATE_DIR) == -1 ||
+	    s_oldkey(old, sizeof old, n->dir, hex) == -1 ||
+	    s_path(nkey, sizeof nkey, tmp, KEYS_SECRET_FILE) == -1 ||
+	    s_path(nid, sizeof nid, tmp, KEYS_PUBLIC_FILE) == -1)
+		return errf(err, errlen, "%s: path too long", n->dir);
+	if (link(key, old) != 0 && errno != EEXIST)
+		return errf(err, errlen, "%s: %s", old, strerror(errno));
+	if (rename(nkey, key) != 0 || rename(nid, id) != 0 || rmdir(tmp) != 0 ||
+	    file_sync_dir(key) != 0)
+		return errf(err, errlen, "%s: %s (the old key is kept as %s)", key, strerror(errno),
+		    old);
+	return 0;
+}
+
+json_t *
+control_rotate(struct node *n, struct gossip *g)
+{
+	char dir[PATH_MAX], f[PATH_MAX], err[512], hex[2 * MSG_KEY_LEN + 1];
+	uint8_t signed_[MSG_ROTATE_SIGNED], id[MSG_ID_LEN], *bytes = NULL;
+	struct keys *nk = NULL;
+	struct draft *d = NULL;
+	struct msg *m;
+	size_t len;
+	json_t *rep;
+
+	if (g->next_keys != NULL)
+		return json_pack("{s:b,s:s}", "ok", 0, "error", "a rotation is under way");
+	if (s_path(dir, sizeof dir, n->dir, ROTATE_DIR) == -1)
+		return json_pack("{s:b,s:s}", "ok", 0, "error", "node directory: path too long");
+	if (mkdir(dir, 0700) != 0) {
+		errf(err, sizeof err,
+		    errno == EEXIST
+		        ? "%s exists, left by an interrupted rotation: the key in force "
+		          "is node.key; remove %s and try again"
+		        : "%s: %s",
+		    dir, errno == EEXIST ? dir : strerror(errno));
+		return json_pack("{s:b,s:s}", "ok", 0, "error", err);
+	}
+	if (keys_generate(dir, err, sizeof err) == -1 ||
+	    (nk = keys_load(dir, err, sizeof err)) == NULL || (d = draft_new()) == NULL) {
+		rep = json_pack("{s:b,s:s}", "ok", 0, "error",
+		    d == NULL && nk ? "out of memory" : err);
+		goto fail;
+	}
+	m = draft_msg(d);
+	m->kind = MSG_KIND_ROTATE;
+	m->tlp = MSG_TLP_CLEAR;
+	memcpy(m->body.peer, nk->pk, MSG_KEY_LEN);
+	msg_rotate_signed(signed_, n->id, nk->pk);
+	crypto_sign_detached(m->body.proof, NULL, signed_, sizeof signed_, nk->sk);
+	if (node_publish(n, d, id, &bytes, &len, err, sizeof err) == -1) {
+		rep = json_pack("{s:b,s:s}", "ok", 0, "error", err);
+		goto fail;
+	}
+	gossip_push(g, bytes, len, NULL);
+	gossip_governs(g, bytes, len);
+	free(bytes);
+	draft_destroy(&d);
+	if (s_files(n, err, sizeof err) == -1) {
+		log_warnx("rotate: %s", err);
+		keys_destroy(&nk);
+		return json_pack("{s:b,s:s}", "ok", 0, "error", err);
+	}
+	g->next_keys = nk;
+	zloop_timer(g->loop, ROTATE_SWITCH_MS, 1, s_switch, g);
+	hex_encode(hex, nk->pk, MSG_KEY_LEN);
+	log_info("rotate: new key %s published; this node takes it in %d ms", hex,
+	    ROTATE_SWITCH_MS);
+	rep = json_pack("{s:b,s:s,s:s}", "ok", 1, "id", hex, "statement", "");
+	hex_encode(hex, id, MSG_ID_LEN);
+	json_object_set_new(rep, "statement", json_string(hex));
+	return rep;
+fail:
+	keys_destroy(&nk);
+	draft_destroy(&d);
+	if (s_path(f, sizeof f, dir, KEYS_SECRET_FILE) == 0)
+		(void)unlink(f);
+	if (s_path(f, sizeof f, dir, KEYS_PUBLIC_FILE) == 0)
+		(void)unlink(f);
+	(void)rmdir(dir);
+	return rep;
+}
