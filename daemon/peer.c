@@ -595,8 +595,9 @@ gossip_peers_json(const struct gossip *g)
 		/* Whether this node dials it, and why (topology.c). */
 		json_object_set_new(o, "dialled", json_boolean(p->dealer != NULL));
 		json_object_set_new(o, "source",
-		    p->t.roster != 0 ? json_sprintf("roster %" PRIu64, p->t.roster)
-		                     : json_string("local"));
+		    p->t.rotated           ? json_string("rotation")
+		        : p->t.roster != 0 ? json_sprintf("roster %" PRIu64, p->t.roster)
+		                           : json_string("local"));
 		json_array_append_new(a, o);
 	}
 	return a;
