@@ -129,6 +129,8 @@ node_join N8 "$T/net1.roster" "$(id_of C)" || fail "init --join N8"
 [ -d "$T/N8" ] || { finish; exit 1; }
 start N8
 at_epoch 1 N8 || fail "N8 did not start with roster 1 in force: $(rshow N8)"
+# the contract (issue 10 stage 1): init --join "anchors those ids as local
+# coordinator entries (names from the roster)"
 tl N8 C "j['coordinator'] == True and j['source'] == 'local'" >/dev/null ||
 	fail "init --join did not anchor C as a local coordinator: $("$SM" trust list --json --dir "$T/N8")"
 ALL="$ALL N8"
