@@ -210,6 +210,8 @@ s_check(const struct vector *v)
 	size_t nr = 0;
 	struct stream rnd = { .len = 0 };
 	struct entries *ent = calloc(1, sizeof *ent);
+	uint8_t npk[32], nsk[64];
+	bool rotated = false;
 	char err[256];
 	uint8_t *out;
 	size_t len;
@@ -235,6 +237,10 @@ s_check(const struct vector *v)
 			assert_non_null(r);
 			memcpy(m->ref, r->id, 32);
 			m->has_ref = true;
+		} else if (strcmp(l, "new-seed") == 0) {
+			assert_int_equal(hex_decode(seed, 32, val, strlen(val)), 0);
+			crypto_sign_seed_keypair(npk, nsk, seed);
+			rotated = true;
 		} else if (s_roster_line(m, ent, l, val))
 			;
 		else if (draft_set(d, l, val, err, sizeof err) != 0)
@@ -242,6 +248,12 @@ s_check(const struct vector *v)
 		free(l);
 	}
 	memcpy(m->origin, pk, 32);
+	if (rotated) { /* the new key's proof names both keys */
+		uint8_t rs[MSG_ROTATE_SIGNED];
+		memcpy(m->body.peer, npk, 32);
+		msg_rotate_signed(rs, pk, npk);
+		crypto_sign_detached(m->body.proof, NULL, rs, sizeof rs, nsk);
+	}
 	qsort(m->body.members, m->body.nmembers, sizeof m->body.members[0], s_member_cmp);
 	assert_int_equal(msg_encode(m, sk, rnd.len ? s_stream_rng : NULL, &rnd, &out, &len),
 	    MSG_OK);
@@ -315,6 +327,7 @@ test_roster(void **state)
 	s_check(s_find("approve"));
 	s_check(s_find("endpoints"));
 	s_check(s_find("beacon"));
+	s_check(s_find("rotate"));
 }
 
 int
