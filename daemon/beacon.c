@@ -147,16 +147,23 @@ beacon_tick(zloop_t *loop, int timer_id, void *arg)
 	return 0;
 }
 
-/* What stands out about a member: silent, behind on the roster, flapping. */
+/* What stands out about a member: silent, behind on the roster, flapping.
+ * An external or blocked member's beacons never come here (TLP:GREEN):
+ * it is flagged so, never silent. */
 static json_t *
-s_flags(const struct gossip *g, const struct beacon *b, bool self, uint64_t now)
+s_flags(const struct gossip *g, const struct beacon *b, const uint8_t id[MSG_KEY_LEN], bool self,
+    uint64_t now)
 {
 	json_t *f = json_array();
 	uint64_t silent_ms = 3 * g->n->cfg.beacon_interval_ms;
+	const struct trust_peer *p = trust_find_id(g->n->trust, id);
+	bool member = self || (p != NULL && p->level == MSG_LEVEL_MEMBER);
 
 	if (self)
 		json_array_append_new(f, json_string("self"));
-	if (b == NULL || now - b->heard > silent_ms)
+	else if (p != NULL && !member)
+		json_array_append_new(f, json_string(msg_level_name(p->level)));
+	if (member && !self && (b == NULL || now - b->heard > silent_ms))
 		json_array_append_new(f, json_string("silent"));
 	if (b != NULL && b->epoch < roster_epoch(g->n->roster))
 		json_array_append_new(f, json_string("behind"));
@@ -184,7 +191,7 @@ s_row(const struct gossip *g, const char *name, const uint8_t id[MSG_KEY_LEN], u
 	    b ? json_string(when) : json_null(), "peers",
 	    b ? json_integer((json_int_t)b->peers) : json_null(), "store_bytes",
 	    b ? json_integer((json_int_t)b->store) : json_null(), "flags",
-	    s_flags(g, b, self, now));
+	    s_flags(g, b, id, self, now));
 }
 
 json_t *
