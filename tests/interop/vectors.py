@@ -13,10 +13,13 @@ Written from docs/PROTOCOL.md alone (no C source consulted).  For every
     the origin (crypto_box_seal_open + XChaCha20-Poly1305) and checks that the
     plaintext is the canonical body that was encoded.
 
-The governing kinds (roster, approve, endpoints: sections 4, 5.3-5.5) and
-the beacon (section 5.6) are also checked against tables of messages, each
-breaking one of their decoder rules (or none), which the strict decoder must
-refuse with the reason the document gives (or accept).  The kind list of
+The governing kinds (roster, approve, endpoints: sections 4, 5.3-5.5), the
+beacon (section 5.6) and the rotation (section 5.7) are also checked against
+tables of messages, each breaking one of their decoder rules (or none), which
+the strict decoder must refuse with the reason the document gives (or
+accept).  A rotation is verified with both of its signatures: the envelope's
+by the origin (the old key) and the body's `proof` by the new key over
+"socmesh-rotate-v1" || old id || new id.  The kind list of
 section 4's envelope table is compared with the kinds section 5 specifies.
 
 It then runs frames.py over the same text: the reconciliation vector of
@@ -517,12 +520,18 @@ def indicator_key(pair):
 TLPS = ["clear", "green", "amber", "amber+strict", "red"]
 ADDRESSED = ("amber", "amber+strict", "red")
 KINDS = ["incident", "update", "sighting", "retract", "roster", "approve", "endpoints",
-         "beacon"]
+         "beacon", "rotate"]
 # Section 4: the governing kinds, never addressed, TLP fixed by kind and body.
 GOVERNING = ("roster", "approve", "endpoints")
 # Section 5.6: a beacon is TLP:GREEN only, without `ref` or `to`.
 BEACON = "beacon"
 BEACON_KEYS = ["epoch", "version", "peers", "store", "flaps"]      # section 5.6
+# Section 5.7: a rotation is TLP:CLEAR only, without `ref` or `to`; its
+# origin is the old key, `peer` the new one, `proof` the new key's signature
+# of ROTATE_PREFIX || old id || new id (81 bytes).
+ROTATE = "rotate"
+ROTATE_KEYS = ["peer", "proof"]
+ROTATE_PREFIX = b"socmesh-rotate-v1"
 # Section 4: kinds for which `ref` is required; forbidden for `roster`.
 REF_REQUIRED = ("update", "sighting", "retract", "approve", "endpoints")
 CATEGORIES = ["abusive-content", "malicious-code", "information-gathering",
@@ -567,6 +576,8 @@ def body_keys(kind, m):
         return ENDPOINTS_KEYS, set(ENDPOINTS_KEYS)
     if kind == BEACON:
         return BEACON_KEYS, set(BEACON_KEYS)
+    if kind == ROTATE:
+        return ROTATE_KEYS, set(ROTATE_KEYS)
     if roster_form(m) == "membership":
         return MEMBERSHIP_KEYS, set(MEMBERSHIP_KEYS)
     return ROSTER_KEYS, set(ROSTER_KEYS)
@@ -665,6 +676,41 @@ def validate_beacon(f):
         raise ProtoError("bad-length", "version is %d bytes (allowed 1..32)" % len(b))
     if not all(0x21 <= c <= 0x7E for c in b):
         raise ProtoError("bad-field", "version %r holds bytes outside 0x21-0x7E" % v)
+
+
+def validate_rotate(f):
+    """Section 5.7: `peer` bin 32, `proof` bin 64 (bad-length for another
+    length).  The proof itself is checked with the signature
+    (verify_rotation), since it covers the origin."""
+    if not isinstance(f["peer"], bytes):
+        raise ProtoError("bad-type", "rotate peer is not a bin")
+    if len(f["peer"]) != 32:
+        raise ProtoError("bad-length", "rotate peer is bin %d, not bin 32" % len(f["peer"]))
+    if not isinstance(f["proof"], bytes):
+        raise ProtoError("bad-type", "rotate proof is not a bin")
+    if len(f["proof"]) != 64:
+        raise ProtoError("bad-length", "rotate proof is bin %d, not bin 64" % len(f["proof"]))
+
+
+def rotation_statement(old_id, new_id):
+    """Section 5.7: the 81 bytes the new key signs."""
+    m = ROTATE_PREFIX + old_id + new_id
+    assert len(ROTATE_PREFIX) == 17 and len(m) == 81
+    return m
+
+
+def verify_rotation(f):
+    """Section 5.7: "verifying it checks both signatures, and a proof that
+    does not verify is bad-signature".  f: the envelope fields of a message
+    whose envelope signature has been verified."""
+    if f["kind"] != ROTATE:
+        return
+    b = dict(f["body"])
+    try:
+        sodium.crypto_sign_open(b["proof"] + rotation_statement(f["origin"], b["peer"]),
+                                b["peer"])
+    except nacl.exceptions.BadSignatureError:
+        raise ProtoError("bad-signature", "rotate proof does not verify under peer")
 
 
 def validate_endpoints(f):
@@ -795,6 +841,8 @@ def validate_body(kind, m):
         validate_endpoints(f)
     elif kind == BEACON:
         validate_beacon(f)
+    elif kind == ROTATE:
+        validate_rotate(f)
     elif "network" in f:
         validate_membership(f)
     else:
@@ -824,14 +872,14 @@ def validate_envelope(env):
         raise ProtoError("bad-kind", "kind %r" % (f["kind"],))
     kind, tlp = f["kind"], f["tlp"]
     if "ref" in f:
-        if kind in ("roster", BEACON):
+        if kind in ("roster", BEACON, ROTATE):
             raise ProtoError("bad-ref", "ref on a %s message" % kind)
         if not isinstance(f["ref"], bytes) or len(f["ref"]) != 32:
             raise ProtoError("bad-length", "ref is not bin 32")
     elif kind in REF_REQUIRED:
         raise ProtoError("bad-ref", "ref missing for %s" % kind)
     if tlp in ADDRESSED:
-        if kind in GOVERNING or kind == BEACON:
+        if kind in GOVERNING or kind in (BEACON, ROTATE):
             raise ProtoError("bad-tlp", "%s messages are not addressed" % kind)
         if "to" not in f:
             raise ProtoError("bad-recipients", "to missing")
@@ -869,6 +917,8 @@ def validate_envelope(env):
             raise ProtoError("bad-tlp", "tlp %s not allowed for this %s" % (tlp, kind))
         if kind == BEACON and tlp != "green":
             raise ProtoError("bad-tlp", "tlp %s not allowed for a beacon" % tlp)
+        if kind == ROTATE and tlp != "clear":
+            raise ProtoError("bad-tlp", "tlp %s not allowed for a rotation" % tlp)
     return f
 
 
@@ -950,7 +1000,8 @@ def parse_blocks(text):
 SCALAR = {"name", "seed", "seq", "time", "tlp", "kind", "ref", "id", "sig", "v",
           "title", "summary", "category", "type", "severity", "impact", "status",
           "scope", "expires", "note", "peer", "peer-seed", "level", "coordinator",
-          "network", "epoch", "threshold", "version", "peers", "store", "flaps"}
+          "network", "epoch", "threshold", "version", "peers", "store", "flaps",
+          "new-seed"}
 # `peer`, `peer-seed`, `level`, `coordinator` and a second `name:` are this
 # checker's inputs for a roster of the legacy form; section 11 defines none
 # (there is no legacy roster vector).  The first `name:` is the vector's
@@ -976,6 +1027,7 @@ INPUT_KINDS = {
     "endpoint": ("endpoints",),
     "version": ("beacon",), "peers": ("beacon",), "store": ("beacon",),
     "flaps": ("beacon",),
+    "new-seed": ("rotate",),
 }
 
 
@@ -1100,6 +1152,14 @@ def build_body(kind, one, many):
                      ("peers", decimal(one["peers"], "peers")),
                      ("store", decimal(one["store"], "store")),
                      ("flaps", decimal(one["flaps"], "flaps"))])
+    elif kind == ROTATE:
+        # section 11, vector 9: `new-seed` makes the new key pair; `peer` is
+        # its public key and `proof` its signature of section 5.7's 81 bytes,
+        # the old id being the origin, the public key of `seed`
+        old_id = seed_id(one["seed"], "seed")
+        new_id, new_sk = ed_keypair(hexb(one["new-seed"], 32, "new-seed"))
+        proof = sodium.crypto_sign(rotation_statement(old_id, new_id), new_sk)[:64]
+        body = OMap([("peer", new_id), ("proof", proof)])
     elif kind == "roster" and "network" in one:
         body = build_membership(one, many)
     elif kind == "roster":
@@ -1221,6 +1281,7 @@ def run_vector(b, ids_by_name):
             sodium.crypto_sign_open(dsig + signed, f["origin"])
         except nacl.exceptions.BadSignatureError:
             raise ProtoError("bad-signature", "signature does not verify")
+        verify_rotation(f)
         if f["origin"] != opk:
             fails.append("decoded origin is not the seed's public key")
         if f["tlp"] in ADDRESSED:
@@ -1289,12 +1350,18 @@ def strict_decode(data):
         sodium.crypto_sign_open(dsig + data[1:-66], f["origin"])
     except nacl.exceptions.BadSignatureError:
         raise ProtoError("bad-signature", "signature does not verify")
+    verify_rotation(f)
     return f
 
 
-def governing_message(kind, tlp, body, ref=True, sealed=False, to=False, seq=9):
+def governing_message(kind, tlp, body, ref=True, sealed=False, to=False, seq=9,
+                      sign_seed=None):
+    """A message of origin seed 01..01, signed by that key, or by the key of
+    sign_seed (a signature by another key than the origin's)."""
     seed = bytes([1]) * 32
     opk, osk = ed_keypair(seed)
+    if sign_seed is not None:
+        osk = ed_keypair(sign_seed)[1]
     env = OMap([("v", 1), ("origin", opk), ("seq", seq), ("time", 1767229200000),
                 ("tlp", tlp), ("kind", kind)])
     if ref:
@@ -1566,6 +1633,117 @@ def check_beacon_rules():
 
 
 # ---------------------------------------------------------------------------
+# The rotation's decoder rules and its two signatures (sections 4, 5.7)
+# ---------------------------------------------------------------------------
+
+def check_rotate_rules():
+    old_seed, new_seed, other_seed = (bytes([i]) * 32 for i in (1, 4, 3))
+    OLD, OLD_SK = ed_keypair(old_seed)   # governing_message's origin
+    NEW, NEW_SK = ed_keypair(new_seed)
+    OTHER, OTHER_SK = ed_keypair(other_seed)
+
+    def sign(sk, m):
+        return sodium.crypto_sign(m, sk)[:64]
+
+    def rot(peer=NEW, proof=None, keys=None):
+        if proof is None:
+            proof = sign(NEW_SK, rotation_statement(OLD, NEW))
+        m = OMap([("peer", peer), ("proof", proof)])
+        if keys is not None:
+            m = OMap([(k, dict(m)[k]) for k in keys])
+        return m
+
+    good = sign(NEW_SK, rotation_statement(OLD, NEW))
+    flipped = bytes([good[0] ^ 1]) + good[1:]
+    Rt = ROTATE
+    # (what, kind, tlp, body, ref, sealed, extra, expected reason or None)
+    cases = [
+        ("rotate, clear", Rt, "clear", rot(), False, False, {}, None),
+        ("rotate, green", Rt, "green", rot(), False, False, {}, "bad-tlp"),
+        ("rotate, amber", Rt, "amber", rot(), False, True, {}, "bad-tlp"),
+        ("rotate, amber+strict", Rt, "amber+strict", rot(), False, True, {}, "bad-tlp"),
+        ("rotate, red", Rt, "red", rot(), False, True, {}, "bad-tlp"),
+        ("rotate, unknown tlp", Rt, "white", rot(), False, False, {}, "bad-tlp"),
+        ("rotate with ref", Rt, "clear", rot(), True, False, {}, "bad-ref"),
+        ("rotate with to", Rt, "clear", rot(), False, False, {"to": True},
+         "bad-recipients"),
+        ("rotate peer of 31 bytes", Rt, "clear", rot(peer=NEW[:31]),
+         False, False, {}, "bad-length"),
+        ("rotate peer of 33 bytes", Rt, "clear", rot(peer=NEW + b"\0"),
+         False, False, {}, "bad-length"),
+        ("rotate peer empty", Rt, "clear", rot(peer=b""), False, False, {}, "bad-length"),
+        ("rotate proof of 63 bytes", Rt, "clear", rot(proof=good[:63]),
+         False, False, {}, "bad-length"),
+        ("rotate proof of 65 bytes", Rt, "clear", rot(proof=good + b"\0"),
+         False, False, {}, "bad-length"),
+        ("rotate proof empty", Rt, "clear", rot(proof=b""), False, False, {}, "bad-length"),
+        ("rotate peer not a bin", Rt, "clear", rot(peer=NEW.hex()),
+         False, False, {}, "bad-type"),
+        ("rotate proof not a bin", Rt, "clear", rot(proof=[good]),
+         False, False, {}, "bad-type"),
+        # the proof: by the new key, over "socmesh-rotate-v1" || old || new
+        ("rotate proof by the old key", Rt, "clear",
+         rot(proof=sign(OLD_SK, rotation_statement(OLD, NEW))), False, False, {},
+         "bad-signature"),
+        ("rotate proof by a third key", Rt, "clear",
+         rot(proof=sign(OTHER_SK, rotation_statement(OLD, NEW))), False, False, {},
+         "bad-signature"),
+        ("rotate proof by a third key, which is not the peer", Rt, "clear",
+         rot(peer=NEW, proof=sign(OTHER_SK, rotation_statement(OLD, OTHER))),
+         False, False, {}, "bad-signature"),
+        ("rotate proof over another old id (lifted from another rotation)", Rt, "clear",
+         rot(proof=sign(NEW_SK, rotation_statement(OTHER, NEW))), False, False, {},
+         "bad-signature"),
+        ("rotate proof over old and new swapped", Rt, "clear",
+         rot(proof=sign(NEW_SK, ROTATE_PREFIX + NEW + OLD)), False, False, {},
+         "bad-signature"),
+        ("rotate proof over another text (socmesh-rotate-v2)", Rt, "clear",
+         rot(proof=sign(NEW_SK, b"socmesh-rotate-v2" + OLD + NEW)), False, False, {},
+         "bad-signature"),
+        ("rotate proof without the text", Rt, "clear",
+         rot(proof=sign(NEW_SK, OLD + NEW)), False, False, {}, "bad-signature"),
+        ("rotate proof over the text with a NUL (18 bytes)", Rt, "clear",
+         rot(proof=sign(NEW_SK, ROTATE_PREFIX + b"\0" + OLD + NEW)), False, False, {},
+         "bad-signature"),
+        ("rotate proof over 82 bytes", Rt, "clear",
+         rot(proof=sign(NEW_SK, rotation_statement(OLD, NEW) + b"\0")), False, False, {},
+         "bad-signature"),
+        ("rotate proof over the new id alone", Rt, "clear",
+         rot(proof=sign(NEW_SK, NEW)), False, False, {}, "bad-signature"),
+        ("rotate proof with a bit flipped", Rt, "clear", rot(proof=flipped),
+         False, False, {}, "bad-signature"),
+        ("rotate proof of zeros", Rt, "clear", rot(proof=bytes(64)),
+         False, False, {}, "bad-signature"),
+        ("rotate peer that is not a public key", Rt, "clear",
+         rot(peer=b"\xff" * 32), False, False, {}, "bad-signature"),
+        # the envelope: by the origin, the old key, as any message (section 8)
+        ("rotate signed by the new key, not the origin", Rt, "clear", rot(),
+         False, False, {"sign_seed": new_seed}, "bad-signature"),
+        ("rotate signed by a third key", Rt, "clear", rot(),
+         False, False, {"sign_seed": other_seed}, "bad-signature"),
+        # the body's keys (section 5.7's table, section 9 item 3)
+        ("rotate without proof", Rt, "clear", rot(keys=["peer"]),
+         False, False, {}, "bad-field"),
+        ("rotate without peer", Rt, "clear", rot(keys=["proof"]),
+         False, False, {}, "bad-field"),
+        ("rotate, proof before peer", Rt, "clear", rot(keys=["proof", "peer"]),
+         False, False, {}, "bad-field"),
+        ("rotate with a repeated peer", Rt, "clear",
+         OMap(list(rot()) + [("peer", NEW)]), False, False, {}, "bad-field"),
+        ("rotate with an unknown key", Rt, "clear",
+         OMap(list(rot()) + [("note", "x")]), False, False, {}, "bad-field"),
+        ("rotate body empty", Rt, "clear", OMap(), False, False, {}, "bad-field"),
+        ("rotate with a legacy roster's body", Rt, "clear",
+         OMap([("peer", NEW), ("name", "soc-b"), ("level", "member"),
+               ("coordinator", False)]), False, False, {}, "bad-field"),
+        ("rotate body not a map", Rt, "clear", [NEW, good], False, False, {}, "bad-type"),
+        ("a rotation's body under kind roster", "roster", "clear", rot(),
+         False, False, {}, "bad-field"),
+    ]
+    return run_cases(cases)
+
+
+# ---------------------------------------------------------------------------
 # Section 4's kind list against the kinds section 5 specifies
 # ---------------------------------------------------------------------------
 
@@ -1626,6 +1804,11 @@ def main(argv):
     except Exception as e:
         bea = ["%s: %s" % (type(e).__name__, e)]
     results.append(("beacon: decoder rules of sections 4, 5.6", bea))
+    try:
+        rot = check_rotate_rules()
+    except Exception as e:
+        rot = ["%s: %s" % (type(e).__name__, e)]
+    results.append(("rotate: decoder rules and both signatures, sections 4, 5.7", rot))
     try:
         kl = check_kind_list(text)
     except Exception as e:
