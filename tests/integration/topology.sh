@@ -6,7 +6,7 @@
 # roster, loses that endpoint, so that there is no local
 # link once the roster is in force), the links of all make one connected network, and after 3
 # nodes stop it is still connected: a GREEN message published then reaches
-# all the others.
+# all the others; an AMBER message reaches a recipient n7 does not dial.
 set -u
 . tests/integration/lib/nodes.sh
 N=20 DIAL=3
@@ -70,4 +70,23 @@ wait_until 60 reach x "$m" $rest || {
 	for n in $rest; do has "$n" "$m" || echo "  $n lacks it"; done
 	fail "after 3 nodes stopped, a message of n7 did not reach all 17 others"
 }
+
+# An addressed message is never relayed: n7 dials its recipient on demand,
+# whatever the bound, even one it neither dials nor is linked to.
+linked() { "$SM" peers --json --dir "$T/n7" | jsonq "[p for p in j if p[\"name\"] == \"$1\" and (p[\"connected\"] or p[\"dialled\"])]" >/dev/null; }
+to=""
+for n in $rest; do
+	# (n1 is a local entry without an endpoint here: not to be dialled)
+	[ "$n" = n7 ] || [ "$n" = n1 ] && continue
+	linked "$n" || { to=$n; break; }
+done
+if [ -z "$to" ]; then
+	fail "n7 is linked to every other node: dial_max $DIAL does not bound it"
+else
+	a=$(publish n7 --tlp amber --to "$to" --title "for $to only, on demand")
+	wait_until 30 has "$to" "$a" || fail "n7's AMBER message did not reach $to, whom it did not dial"
+	for n in $rest; do
+		[ "$n" = "$to" ] || [ "$n" = n7 ] || ! has "$n" "$a" || fail "the AMBER message for $to reached $n"
+	done
+fi
 finish
