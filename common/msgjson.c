@@ -3,8 +3,8 @@
 #include "timefmt.h"
 #include "util.h"
 
-static json_t *
-s_hex(const uint8_t *p, size_t n)
+json_t *
+msgjson_hex(const uint8_t *p, size_t n)
 {
 	char hex[2 * 64 + 1];
 	hex_encode(hex, p, n);
@@ -30,7 +30,7 @@ json_t *
 msgjson_node(const uint8_t key[MSG_KEY_LEN], const struct trust *t)
 {
 	const struct trust_peer *p = t != NULL ? trust_find_id(t, key) : NULL;
-	return json_pack("{s:o,s:o}", "id", s_hex(key, MSG_KEY_LEN), "name",
+	return json_pack("{s:o,s:o}", "id", msgjson_hex(key, MSG_KEY_LEN), "name",
 	    p != NULL ? json_string(p->name) : json_null());
 }
 
@@ -75,7 +75,7 @@ s_members(const struct msg_body *b)
 
 	for (size_t i = 0; i < b->nmembers; i++) {
 		const struct msg_member *e = &b->members[i];
-		json_t *o = json_pack("{s:o}", "id", s_hex(e->id, MSG_KEY_LEN));
+		json_t *o = json_pack("{s:o}", "id", msgjson_hex(e->id, MSG_KEY_LEN));
 		if (e->endpoint.n > 0)
 			json_object_set_new(o, "endpoint", s_str(e->endpoint));
 		else {
@@ -97,10 +97,10 @@ msgjson_new(const struct msg *m, const struct trust *t)
 	timefmt_format(when, m->time);
 	for (size_t i = 0; i < m->nto; i++)
 		json_array_append_new(to, msgjson_node(m->to[i], t));
-	o = json_pack("{s:o,s:o,s:I,s:s,s:s,s:s,s:o,s:o,s:b}", "id", s_hex(m->id, MSG_ID_LEN),
+	o = json_pack("{s:o,s:o,s:I,s:s,s:s,s:s,s:o,s:o,s:b}", "id", msgjson_hex(m->id, MSG_ID_LEN),
 	    "origin", msgjson_node(m->origin, t), "seq", (json_int_t)m->seq, "time", when, "tlp",
 	    msg_tlp_name(m->tlp), "kind", msg_kind_name(m->kind), "ref",
-	    m->has_ref ? s_hex(m->ref, MSG_ID_LEN) : json_null(), "recipients", to, "sealed",
+	    m->has_ref ? msgjson_hex(m->ref, MSG_ID_LEN) : json_null(), "recipients", to, "sealed",
 	    !m->has_body);
 	if (o == NULL || !m->has_body)
 		return o;
@@ -119,7 +119,7 @@ msgjson_new(const struct msg *m, const struct trust *t)
 		json_object_set_new(o, "endpoints", s_members(&m->body));
 		break;
 	case MSG_KIND_ROTATE:
-		json_object_set_new(o, "new_key", s_hex(m->body.peer, MSG_KEY_LEN));
+		json_object_set_new(o, "new_key", msgjson_hex(m->body.peer, MSG_KEY_LEN));
 		break;
 	case MSG_KIND_BEACON:
 		json_object_set_new(o, "epoch", json_integer((json_int_t)m->body.epoch));
@@ -137,7 +137,7 @@ msgjson_new(const struct msg *m, const struct trust *t)
 			json_object_set_new(o, "members", s_members(&m->body));
 			break;
 		}
-		json_object_set_new(o, "peer", s_hex(m->body.peer, MSG_KEY_LEN));
+		json_object_set_new(o, "peer", msgjson_hex(m->body.peer, MSG_KEY_LEN));
 		json_object_set_new(o, "name", s_str(m->body.name));
 		json_object_set_new(o, "level", json_string(msg_level_name(m->body.level)));
 		json_object_set_new(o, "coordinator", json_boolean(m->body.coordinator));

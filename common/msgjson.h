@@ -21,4 +21,7 @@ json_t *msgjson_new(const struct msg *m, const struct trust *t);
 /* {"id": hex, "name": name-or-null} for a node id. */
 json_t *msgjson_node(const uint8_t key[MSG_KEY_LEN], const struct trust *t);
 
+/* n bytes (at most 64) as a JSON string of hex digits. */
+json_t *msgjson_hex(const uint8_t *p, size_t n);
+
 #endif

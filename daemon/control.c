@@ -25,7 +25,8 @@ struct control {
 	char path[PATH_MAX + 64];
 };
 
-static json_t *__attribute__((format(printf, 1, 2))) s_error(const char *fmt, ...)
+json_t *
+control_error(const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -70,19 +71,19 @@ s_publish(struct control *c, json_t *req)
 	json_t *rep;
 
 	if (d == NULL)
-		return s_error("%s", "out of memory");
+		return control_error("%s", "out of memory");
 	/* A message is dated and numbered when it is published here: a query
 	 * line published again is a new message, not a back-dated one. */
 	json_object_del(o, "time");
 	json_object_del(o, "seq");
 	if (draft_from_json(d, o, node_resolve, c->n, err, sizeof err) == -1 ||
 	    s_required(o, err, sizeof err) == -1)
-		rep = s_error("%s", err);
+		rep = control_error("%s", err);
 	else if (msg_tlp_addressed(draft_msg(d)->tlp) && draft_msg(d)->nto == 0)
-		rep = s_error("TLP:%s needs at least one recipient",
+		rep = control_error("TLP:%s needs at least one recipient",
 		    msg_tlp_name(draft_msg(d)->tlp));
 	else if (node_publish(c->n, d, id, &bytes, &len, err, sizeof err) == -1)
-		rep = s_error("%s", err);
+		rep = control_error("%s", err);
 	else {
 		gossip_push(c->g, bytes, len, NULL);
 		if (msg_kind_kept(draft_msg(d)->kind))
@@ -101,7 +102,7 @@ s_reload(struct control *c)
 	char err[512];
 
 	if (node_reload_trust(c->n, err, sizeof err) == -1)
-		return s_error("%s", err);
+		return control_error("%s", err);
 	gossip_trust_changed(c->g);
 	log_info("trust list reloaded (%zu peers)", trust_count(c->n->trust));
 	return json_pack("{s:b}", "ok", 1);
@@ -150,7 +151,7 @@ s_stats(struct control *c)
 	if (store_counts(c->n->st, &k, s_origin, &o) != STORE_OK ||
 	    store_stats(c->n->st, &ss) != STORE_OK) {
 		json_decref(o.by), json_decref(tlp), json_decref(kind);
-		return s_error("%s", "the store cannot be read");
+		return control_error("%s", "the store cannot be read");
 	}
 	for (int i = 0; i < MSG_TLP_COUNT; i++) {
 		json_object_set_new(tlp, msg_tlp_name((enum msg_tlp)i),
@@ -192,7 +193,7 @@ s_not_found(const uint8_t id[MSG_ID_LEN])
 	json_t *rep;
 
 	hex_encode(hex, id, MSG_ID_LEN);
-	rep = s_error("no message %s here", hex);
+	rep = control_error("no message %s here", hex);
 	json_object_set_new(rep, "code", json_string("not-found"));
 	return rep;
 }
@@ -213,7 +214,7 @@ s_fields(json_t *req, const char *const *names)
 		for (i = 0; names[i] != NULL && strcmp(k, names[i]) != 0; i++)
 			;
 		if (names[i] == NULL)
-			return s_error("unknown field \"%.64s\"", k);
+			return control_error("unknown field \"%.64s\"", k);
 	}
 	return NULL;
 }
@@ -231,13 +232,13 @@ s_string(json_t *req, const char *key, size_t max, const char **out, size_t *len
 	if (v == NULL || json_is_null(v))
 		return NULL;
 	if (!json_is_string(v))
-		return s_error("\"%s\" is not a string", key);
+		return control_error("\"%s\" is not a string", key);
 	if ((n = json_string_length(v)) == 0)
-		return s_error("\"%s\" is empty", key);
+		return control_error("\"%s\" is empty", key);
 	if (n > max)
-		return s_error("\"%s\" is longer than %zu bytes", key, max);
+		return control_error("\"%s\" is longer than %zu bytes", key, max);
 	if (strlen(json_string_value(v)) != n)
-		return s_error("\"%s\" holds a NUL character", key);
+		return control_error("\"%s\" holds a NUL character", key);
 	*out = json_string_value(v);
 	if (len != NULL)
 		*len = n;
@@ -255,7 +256,7 @@ s_uint(json_t *req, const char *key, uint64_t min, uint64_t max, uint64_t *out)
 		return NULL;
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    (uint64_t)json_integer_value(v) < min || (uint64_t)json_integer_value(v) > max)
-		return s_error("\"%s\" is not an integer from %llu to %llu", key,
+		return control_error("\"%s\" is not an integer from %llu to %llu", key,
 		    (unsigned long long)min, (unsigned long long)max);
 	*out = (uint64_t)json_integer_value(v);
 	return NULL;
@@ -270,7 +271,7 @@ s_bool(json_t *req, const char *key, bool *out)
 	if (v == NULL || json_is_null(v))
 		return NULL;
 	if (!json_is_boolean(v))
-		return s_error("\"%s\" is not true or false", key);
+		return control_error("\"%s\" is not true or false", key);
 	*out = json_is_true(v);
 	return NULL;
 }
@@ -282,7 +283,7 @@ s_id(json_t *req, uint8_t id[MSG_ID_LEN])
 	const char *s = json_string_value(json_object_get(req, "id"));
 
 	if (s == NULL || id_parse(id, s) == -1)
-		return s_error("%s", "\"id\" is not a message id (64 hex digits)");
+		return control_error("%s", "\"id\" is not a message id (64 hex digits)");
 	return NULL;
 }
 
@@ -296,17 +297,18 @@ s_bytes(json_t *req, const char *key, size_t max, uint8_t **out, size_t *len)
 
 	*out = NULL;
 	if (!json_is_string(v))
-		return s_error("\"%s\" is missing or not a string (the message in base64)", key);
+		return control_error("\"%s\" is missing or not a string (the message in base64)",
+		    key);
 	n = json_string_length(v);
 	/* Refused before anything is decoded or allocated. */
 	if (n > sodium_base64_ENCODED_LEN(max, sodium_base64_VARIANT_ORIGINAL) - 1)
-		return s_error("\"%s\" is larger than max_message (%zu bytes)", key, max);
+		return control_error("\"%s\" is larger than max_message (%zu bytes)", key, max);
 	if ((*out = control_unbase64(v, len)) == NULL)
-		return s_error("\"%s\" is not base64 (or out of memory)", key);
+		return control_error("\"%s\" is not base64 (or out of memory)", key);
 	if (*len > max) {
 		free(*out);
 		*out = NULL;
-		return s_error("\"%s\" is larger than max_message (%zu bytes)", key, max);
+		return control_error("\"%s\" is larger than max_message (%zu bytes)", key, max);
 	}
 	return NULL;
 }
@@ -512,7 +514,7 @@ s_word(json_t *req, const char *key, int (*parse)(const char *, size_t), int *ou
 	if ((e = s_string(req, key, 64, &s, &n)) != NULL || s == NULL)
 		return e;
 	if ((*out = parse(s, n)) < 0)
-		return s_error("\"%s\": unknown value '%s'", key, s);
+		return control_error("\"%s\": unknown value '%s'", key, s);
 	return NULL;
 }
 
@@ -550,11 +552,11 @@ s_query(struct control *c, json_t *req)
 	    (e = s_string(req, "after", 128, &after, NULL)) != NULL)
 		return e;
 	if ((p.has_origin = origin != NULL) && id_parse(p.origin, origin) == -1)
-		return s_error("%s", "\"origin\" is not a node id (64 hex digits)");
+		return control_error("%s", "\"origin\" is not a node id (64 hex digits)");
 	if (ind != NULL && (len = s_indicator(ind, indlen, norm)) <= 0)
-		return s_error("\"indicator\": '%.200s' is not a valid indicator", ind);
+		return control_error("\"indicator\": '%.200s' is not a valid indicator", ind);
 	if (after != NULL && s_cursor_parse(after, ind != NULL ? 'l' : 't', &lkey, &pos) == -1)
-		return s_error("%s",
+		return control_error("%s",
 		    "\"after\" is not a cursor of this query (a \"next\" it returned)");
 	p.limit = (size_t)limit;
 	p.m = msg_new(), p.r = msg_new(), p.items = json_array();
@@ -569,7 +571,7 @@ s_query(struct control *c, json_t *req)
 	msg_destroy(&p.r);
 	if (rc < 0) {
 		json_decref(p.items);
-		return s_error("the store cannot be read: %s", store_strerror(rc));
+		return control_error("the store cannot be read: %s", store_strerror(rc));
 	}
 	return json_pack("{s:b,s:o,s:o}", "ok", 1, "messages", p.items, "next",
 	    s_cursor(&p, ind != NULL));
@@ -611,7 +613,7 @@ s_get(struct control *c, json_t *req)
 		return s_not_found(id);
 	if (rc < 0 || p.items == NULL) {
 		json_decref(p.items);
-		return s_error("the store cannot be read: %s",
+		return control_error("the store cannot be read: %s",
 		    store_strerror(rc < 0 ? rc : STORE_E_NOMEM));
 	}
 	return p.items;
@@ -659,14 +661,14 @@ s_thread(struct control *c, json_t *req)
 	    (e = s_string(req, "after", 128, &after, NULL)) != NULL)
 		return e;
 	if (after != NULL && s_cursor_parse(after, 'l', &p.after, NULL) == -1)
-		return s_error("%s",
+		return control_error("%s",
 		    "\"after\" is not a cursor of this thread (a \"next\" it returned)");
 	p.limit = (size_t)limit;
 	if ((p.items = json_array()) == NULL)
-		return s_error("%s", "out of memory");
+		return control_error("%s", "out of memory");
 	if ((rc = store_by_ref(c->n->st, id, 0, s_thread_item, &p)) < 0) {
 		json_decref(p.items);
-		return s_error("the store cannot be read: %s", store_strerror(rc));
+		return control_error("the store cannot be read: %s", store_strerror(rc));
 	}
 	return json_pack("{s:b,s:o,s:o}", "ok", 1, "messages", p.items, "next", s_cursor(&p, true));
 }
@@ -693,7 +695,7 @@ s_import(struct control *c, json_t *req)
 	    (e = s_string(req, "from", 255, &name, NULL)) != NULL)
 		return e;
 	if (name != NULL && (from = trust_find_name(c->n->trust, name)) == NULL)
-		return s_error("\"from\": no peer '%s' in the trust list", name);
+		return control_error("\"from\": no peer '%s' in the trust list", name);
 	if ((e = s_bytes(req, "message", (size_t)c->n->cfg.max_message, &bytes, &len)) != NULL)
 		return e;
 	r = node_accept(c->n, bytes, len, from, id, err, sizeof err);
@@ -704,7 +706,7 @@ s_import(struct control *c, json_t *req)
 	}
 	free(bytes);
 	if (r < 0)
-		return s_error("%s", err);
+		return control_error("%s", err);
 	hex_encode(hex, id, MSG_ID_LEN);
 	if (r == 0)
 		log_debug("control: imported %s%s%s", hex, from != NULL ? " as from " : "",
@@ -722,7 +724,7 @@ s_dispatch(struct control *c, json_t *req)
 	json_t *rep;
 
 	if (cmd == NULL)
-		return s_error("%s", "request without \"cmd\" (a string)");
+		return control_error("%s", "request without \"cmd\" (a string)");
 	if (strcmp(cmd, "ping") == 0) {
 		hex_encode(hex, c->n->id, MSG_KEY_LEN);
 		return json_pack("{s:b,s:s,s:s}", "ok", 1, "name", c->n->cfg.name, "id", hex);
@@ -753,7 +755,7 @@ s_dispatch(struct control *c, json_t *req)
 		const char *s = json_string_value(json_object_get(req, "id"));
 		json_t *a;
 		if (s == NULL || id_parse(id, s) == -1)
-			return s_error("%s", "\"id\" is not a message id");
+			return control_error("%s", "\"id\" is not a message id");
 		const struct roster_entry *me = roster_find(c->n->roster, c->n->id);
 		/* What this node is in the roster in force, when that keeps
 		 * messages from it (a demoted node learns why here). */
@@ -766,13 +768,13 @@ s_dispatch(struct control *c, json_t *req)
 			    me->level == MSG_LEVEL_EXTERNAL ? "the members send it TLP:CLEAR only"
 			                                    : "the members send it nothing");
 		if ((a = gossip_explain_json(c->g, id)) == NULL)
-			return s_error("no message %s here%s", s, why);
+			return control_error("no message %s here%s", s, why);
 		rep = json_pack("{s:b,s:o}", "ok", 1, "explain", a);
 		if (why[0] != '\0')
 			json_object_set_new(rep, "self", json_string(why + 2));
 		return rep;
 	}
-	return s_error("unknown command '%s'", cmd);
+	return control_error("unknown command '%s'", cmd);
 }
 
 static int
@@ -789,12 +791,12 @@ s_readable(zloop_t *loop, zsock_t *sock, void *arg)
 		return 0;
 	/* One frame, one JSON object (no NUL inside: jansson refuses it). */
 	if (zmsg_size(msg) != 1 || (f = zmsg_first(msg)) == NULL)
-		rep = s_error("%s", "a request is one frame: one JSON object");
+		rep = control_error("%s", "a request is one frame: one JSON object");
 	else {
 		req = json_loadb((const char *)zframe_data(f), zframe_size(f),
 		    JSON_REJECT_DUPLICATES, NULL);
 		rep = json_is_object(req) ? s_dispatch(c, req)
-		                          : s_error("%s", "request is not a JSON object");
+		                          : control_error("%s", "request is not a JSON object");
 	}
 	out = json_dumps(rep, JSON_COMPACT);
 	zstr_send(sock, out ? out : "{\"ok\":false,\"error\":\"out of memory\"}");

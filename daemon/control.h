@@ -87,6 +87,9 @@
 
 struct control;
 
+/* The error reply {"ok": false, "error": the line}. */
+json_t *control_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The roster commands above (control_roster.c): the reply, or NULL when
  * cmd is none of them. */
 json_t *control_roster(struct node *n, struct gossip *g, const char *cmd, json_t *req);

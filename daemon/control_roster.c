@@ -5,7 +5,6 @@
  * to the peers and given to the roster like any governing message.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,31 +13,9 @@
 #include "control.h"
 #include "gossip.h"
 #include "keys.h"
+#include "msgjson.h"
 #include "node.h"
 #include "util.h"
-
-static json_t *s_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static json_t *
-s_err(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	return json_pack("{s:b,s:s}", "ok", 0, "error", buf);
-}
-
-static json_t *
-s_hex(const uint8_t *p, size_t n)
-{
-	char hex[2 * 64 + 1];
-
-	hex_encode(hex, p, n);
-	return json_string(hex);
-}
 
 /* A node's name here: this node's own, the trust list's, the roster's, or
  * its id. */
@@ -54,7 +31,7 @@ s_name(const struct node *n, const uint8_t id[MSG_KEY_LEN])
 		return json_string(p->name);
 	if ((e = roster_find(n->roster, id)) != NULL)
 		return json_string(e->name);
-	return s_hex(id, MSG_KEY_LEN);
+	return msgjson_hex(id, MSG_KEY_LEN);
 }
 
 static json_t *
@@ -77,7 +54,7 @@ s_show(const struct node *n)
 		snprintf(src, sizeof src, local ? "local" : "roster %" PRIu64, roster_epoch(r));
 		json_array_append_new(members,
 		    json_pack("{s:s,s:o,s:s,s:b,s:o,s:s}", "name", e->name, "id",
-		        s_hex(e->id, MSG_KEY_LEN), "level",
+		        msgjson_hex(e->id, MSG_KEY_LEN), "level",
 		        msg_level_name(local ? p->level : e->level), "coordinator",
 		        local ? p->coordinator : e->coordinator, "endpoint",
 		        (local ? p->endpoint[0] : e->endpoint[0])
@@ -91,29 +68,31 @@ s_show(const struct node *n)
 		struct roster_pending p;
 		roster_pending_at(r, i, &p);
 		json_array_append_new(pending,
-		    json_pack("{s:o,s:I,s:o,s:I}", "id", s_hex(p.id, MSG_ID_LEN), "epoch",
+		    json_pack("{s:o,s:I,s:o,s:I}", "id", msgjson_hex(p.id, MSG_ID_LEN), "epoch",
 		        (json_int_t)p.epoch, "proposer", s_name(n, p.proposer), "approvals",
 		        (json_int_t)p.approvals));
 	}
 	nrot = roster_rotations(r, rot, sizeof rot / sizeof rot[0]);
 	for (size_t i = 0; i < nrot; i++)
 		json_array_append_new(rotations,
-		    json_pack("{s:o,s:o,s:o,s:o,s:s}", "statement", s_hex(rot[i].id, MSG_ID_LEN),
-		        "old", s_hex(rot[i].from, MSG_KEY_LEN), "new",
-		        s_hex(rot[i].to, MSG_KEY_LEN), "name", s_name(n, rot[i].from), "state",
+		    json_pack("{s:o,s:o,s:o,s:o,s:s}", "statement",
+		        msgjson_hex(rot[i].id, MSG_ID_LEN), "old",
+		        msgjson_hex(rot[i].from, MSG_KEY_LEN), "new",
+		        msgjson_hex(rot[i].to, MSG_KEY_LEN), "name", s_name(n, rot[i].from),
+		        "state",
 		        rot[i].conflict                         ? "conflict"
 		            : roster_find(r, rot[i].to) != NULL ? "final"
 		                                                : "provisional"));
 	nc = roster_conflicts(r, ids, sizeof ids / sizeof ids[0]);
 	for (size_t i = 0; i < nc; i++)
-		json_array_append_new(conflicts, s_hex(ids[i], MSG_ID_LEN));
+		json_array_append_new(conflicts, msgjson_hex(ids[i], MSG_ID_LEN));
 	o = json_pack("{s:b,s:I,s:s,s:I,s:o,s:o,s:o,s:o,s:I,s:I}", "ok", 1, "epoch",
 	    (json_int_t)roster_epoch(r), "network", roster_network(r), "threshold",
 	    (json_int_t)roster_threshold(r), "signers", signers, "members", members, "pending",
 	    pending, "conflicts", conflicts, "refused_old", (json_int_t)roster_refused_old(r),
 	    "refused_conflict", (json_int_t)roster_refused_conflict(r));
 	json_object_set_new(o, "id",
-	    roster_id(r) != NULL ? s_hex(roster_id(r), MSG_ID_LEN) : json_null());
+	    roster_id(r) != NULL ? msgjson_hex(roster_id(r), MSG_ID_LEN) : json_null());
 	json_object_set_new(o, "rotations", rotations);
 	return o;
 }
@@ -127,8 +106,8 @@ s_may_sign(const struct node *n)
 	if (roster_epoch(n->roster) == 0)
 		return NULL; /* it counts its own id as anchored */
 	if ((e = roster_find(n->roster, n->id)) == NULL || !e->coordinator)
-		return s_err("this node is not a coordinator of the roster in force (epoch %" PRIu64
-		             ")",
+		return control_error("this node is not a coordinator of the roster in force (epoch "
+		                     "%" PRIu64 ")",
 		    roster_epoch(n->roster));
 	return NULL;
 }
@@ -166,7 +145,7 @@ s_members(const json_t *arr, struct msg_body *b, struct msg_body *e, uint8_t (*i
 
 	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
 	    json_array_size(arr) > MSG_MAX_MEMBERS)
-		return s_err("\"members\": an array of 1 to %d entries", MSG_MAX_MEMBERS);
+		return control_error("\"members\": an array of 1 to %d entries", MSG_MAX_MEMBERS);
 	json_array_foreach(arr, i, v)
 	{
 		const char *name = json_string_value(json_object_get(v, "name"));
@@ -177,15 +156,15 @@ s_members(const json_t *arr, struct msg_body *b, struct msg_body *e, uint8_t (*i
 		uint8_t curve[32];
 		int lv;
 		if (name == NULL || !config_valid_name(name))
-			return s_err("member %zu: bad name", i + 1);
+			return control_error("member %zu: bad name", i + 1);
 		if (id == NULL || id_parse(ids[i], id) == -1 || keys_curve_pk(curve, ids[i]) == -1)
-			return s_err("member %s: bad node id", name);
+			return control_error("member %s: bad node id", name);
 		if (level == NULL || (lv = msg_level_parse(level, strlen(level))) < 0)
-			return s_err("member %s: level is not one of member, external, blocked",
-			    name);
+			return control_error(
+			    "member %s: level is not one of member, external, blocked", name);
 		if (ep != NULL && ep[0] != '\0' &&
 		    (!config_valid_endpoint(ep, false) || strlen(ep) > MSG_MAX_ENDPOINT))
-			return s_err("member %s: bad endpoint '%s'", name, ep);
+			return control_error("member %s: bad endpoint '%s'", name, ep);
 		m->id = ids[i];
 		m->name = (struct msg_str){ name, strlen(name) };
 		m->level = (enum msg_level)lv;
@@ -197,7 +176,7 @@ s_members(const json_t *arr, struct msg_body *b, struct msg_body *e, uint8_t (*i
 	qsort(b->members, b->nmembers, sizeof b->members[0], s_cmp_member);
 	for (i = 1; i < b->nmembers; i++)
 		if (memcmp(b->members[i - 1].id, b->members[i].id, MSG_KEY_LEN) == 0)
-			return s_err("members %.*s and %.*s have the same node id",
+			return control_error("members %.*s and %.*s have the same node id",
 			    (int)b->members[i - 1].name.n, b->members[i - 1].name.p,
 			    (int)b->members[i].name.n, b->members[i].name.p);
 	for (i = 0; i < b->nmembers; i++)
@@ -220,7 +199,7 @@ s_propose(struct node *n, struct gossip *g, json_t *req)
 	size_t coordinators = 0;
 
 	if (d == NULL || de == NULL || ids == NULL) {
-		rep = s_err("out of memory");
+		rep = control_error("out of memory");
 		goto done;
 	}
 	if ((rep = s_may_sign(n)) != NULL)
@@ -232,11 +211,12 @@ s_propose(struct node *n, struct gossip *g, json_t *req)
 	if (network == NULL || network[0] == '\0')
 		network = roster_network(r);
 	if (network[0] == '\0') {
-		rep = s_err("no roster is in force here: give the network's name (--network)");
+		rep = control_error(
+		    "no roster is in force here: give the network's name (--network)");
 		goto done;
 	}
 	if (!config_valid_name(network)) {
-		rep = s_err("--network: '%s' is not a valid name", network);
+		rep = control_error("--network: '%s' is not a valid name", network);
 		goto done;
 	}
 	m->body.network = (struct msg_str){ network, strlen(network) };
@@ -247,16 +227,17 @@ s_propose(struct node *n, struct gossip *g, json_t *req)
 	for (size_t i = 0; i < m->body.nmembers; i++)
 		coordinators += m->body.members[i].coordinator;
 	if (json_is_integer(th) && json_integer_value(th) < 1) {
-		rep = s_err("--threshold: at least 1");
+		rep = control_error("--threshold: at least 1");
 		goto done;
 	}
 	if (m->body.threshold > coordinators) {
-		rep = s_err("--threshold %" PRIu64 " is more than the %zu coordinators listed",
+		rep = control_error("--threshold %" PRIu64
+		                    " is more than the %zu coordinators listed",
 		    m->body.threshold, coordinators);
 		goto done;
 	}
 	if (s_publish(n, g, d, id, err, sizeof err) == -1) {
-		rep = s_err("%s", err);
+		rep = control_error("%s", err);
 		goto done;
 	}
 	/* Endpoints go to members only (TLP:GREEN), with the roster. */
@@ -265,11 +246,11 @@ s_propose(struct node *n, struct gossip *g, json_t *req)
 		e->has_ref = true;
 		memcpy(e->ref, id, MSG_ID_LEN);
 		if (s_publish(n, g, de, eid, err, sizeof err) == -1) {
-			rep = s_err("roster published, its endpoints not: %s", err);
+			rep = control_error("roster published, its endpoints not: %s", err);
 			goto done;
 		}
 	}
-	rep = json_pack("{s:b,s:o,s:I}", "ok", 1, "id", s_hex(id, MSG_ID_LEN), "epoch",
+	rep = json_pack("{s:b,s:o,s:I}", "ok", 1, "id", msgjson_hex(id, MSG_ID_LEN), "epoch",
 	    (json_int_t)m->body.epoch);
 done:
 	free(ids);
@@ -290,7 +271,7 @@ s_approve(struct node *n, struct gossip *g, json_t *req)
 	json_t *rep;
 
 	if (s == NULL || id_parse(ref, s) == -1)
-		return s_err("\"id\" is not a message id");
+		return control_error("\"id\" is not a message id");
 	if ((rep = s_may_sign(n)) != NULL)
 		return rep;
 	/* The roster in force too: a signature more lets a file of it (roster
@@ -301,19 +282,20 @@ s_approve(struct node *n, struct gossip *g, json_t *req)
 		known = memcmp(p.id, ref, MSG_ID_LEN) == 0;
 	}
 	if (!known)
-		return s_err("%s is neither the roster in force nor one waiting for approval here "
-		             "(socmesh roster show)",
+		return control_error("%s is neither the roster in force nor one waiting for "
+		                     "approval here "
+		                     "(socmesh roster show)",
 		    s);
 	if ((d = draft_new()) == NULL)
-		return s_err("out of memory");
+		return control_error("out of memory");
 	draft_msg(d)->kind = MSG_KIND_APPROVE;
 	draft_msg(d)->tlp = MSG_TLP_CLEAR;
 	draft_msg(d)->has_ref = true;
 	memcpy(draft_msg(d)->ref, ref, MSG_ID_LEN);
 	if (s_publish(n, g, d, id, err, sizeof err) == -1)
-		rep = s_err("%s", err);
+		rep = control_error("%s", err);
 	else
-		rep = json_pack("{s:b,s:o}", "ok", 1, "id", s_hex(id, MSG_ID_LEN));
+		rep = json_pack("{s:b,s:o}", "ok", 1, "id", msgjson_hex(id, MSG_ID_LEN));
 	draft_destroy(&d);
 	return rep;
 }
@@ -327,7 +309,7 @@ s_export(const struct node *n)
 	json_t *rep;
 
 	if (roster_export(n->roster, &buf, &len, err, sizeof err) == -1)
-		return s_err("%s", err);
+		return control_error("%s", err);
 	rep = json_pack("{s:b,s:o}", "ok", 1, "file", control_base64(buf, len));
 	free(buf);
 	return rep;

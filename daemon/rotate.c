@@ -112,9 +112,9 @@ control_rotate(struct node *n, struct gossip *g)
 	json_t *rep;
 
 	if (g->next_keys != NULL)
-		return json_pack("{s:b,s:s}", "ok", 0, "error", "a rotation is under way");
+		return control_error("a rotation is under way");
 	if (s_path(dir, sizeof dir, n->dir, ROTATE_DIR) == -1)
-		return json_pack("{s:b,s:s}", "ok", 0, "error", "node directory: path too long");
+		return control_error("node directory: path too long");
 	if (mkdir(dir, 0700) != 0) {
 		errf(err, sizeof err,
 		    errno == EEXIST
@@ -122,12 +122,11 @@ control_rotate(struct node *n, struct gossip *g)
 		          "is node.key; remove %s and try again"
 		        : "%s: %s",
 		    dir, errno == EEXIST ? dir : strerror(errno));
-		return json_pack("{s:b,s:s}", "ok", 0, "error", err);
+		return control_error("%s", err);
 	}
 	if (keys_generate(dir, err, sizeof err) == -1 ||
 	    (nk = keys_load(dir, err, sizeof err)) == NULL || (d = draft_new()) == NULL) {
-		rep = json_pack("{s:b,s:s}", "ok", 0, "error",
-		    d == NULL && nk ? "out of memory" : err);
+		rep = control_error("%s", d == NULL && nk ? "out of memory" : err);
 		goto fail;
 	}
 	m = draft_msg(d);
@@ -137,7 +136,7 @@ control_rotate(struct node *n, struct gossip *g)
 	msg_rotate_signed(signed_, n->id, nk->pk);
 	crypto_sign_detached(m->body.proof, NULL, signed_, sizeof signed_, nk->sk);
 	if (node_publish(n, d, id, &bytes, &len, err, sizeof err) == -1) {
-		rep = json_pack("{s:b,s:s}", "ok", 0, "error", err);
+		rep = control_error("%s", err);
 		goto fail;
 	}
 	gossip_push(g, bytes, len, NULL);
@@ -147,7 +146,7 @@ control_rotate(struct node *n, struct gossip *g)
 	if (s_files(n, err, sizeof err) == -1) {
 		log_warnx("rotate: %s", err);
 		keys_destroy(&nk);
-		return json_pack("{s:b,s:s}", "ok", 0, "error", err);
+		return control_error("%s", err);
 	}
 	g->next_keys = nk;
 	zloop_timer(g->loop, ROTATE_SWITCH_MS, 1, s_switch, g);
