@@ -522,6 +522,13 @@ s_pack_bin(msgpack_packer *pk, const uint8_t *b, size_t n)
 }
 
 static void
+s_pack_u64(msgpack_packer *pk, const char *key, uint64_t v)
+{
+	s_pack_key(pk, key);
+	msgpack_pack_uint64(pk, v);
+}
+
+static void
 s_pack_text(msgpack_packer *pk, const char *key, struct msg_str s)
 {
 	s_pack_key(pk, key);
@@ -580,8 +587,7 @@ s_pack_case(msgpack_packer *pk, const struct msg_body *b)
 	if (b->nactions > 0)
 		s_pack_strs(pk, "actions", b->actions, b->nactions);
 	if (b->expires > 0) {
-		s_pack_key(pk, "expires");
-		msgpack_pack_uint64(pk, b->expires);
+		s_pack_u64(pk, "expires", b->expires);
 	}
 }
 
@@ -600,10 +606,8 @@ s_pack_roster(msgpack_packer *pk, const struct msg_body *b)
 {
 	msgpack_pack_map(pk, 4);
 	s_pack_text(pk, "network", b->network);
-	s_pack_key(pk, "epoch");
-	msgpack_pack_uint64(pk, b->epoch);
-	s_pack_key(pk, "threshold");
-	msgpack_pack_uint64(pk, b->threshold);
+	s_pack_u64(pk, "epoch", b->epoch);
+	s_pack_u64(pk, "threshold", b->threshold);
 	s_pack_key(pk, "members");
 	msgpack_pack_array(pk, b->nmembers);
 	for (size_t i = 0; i < b->nmembers; i++) {
@@ -669,15 +673,11 @@ s_pack_body(msgpack_packer *pk, enum msg_kind kind, const struct msg_body *b)
 		break;
 	case MSG_KIND_BEACON:
 		msgpack_pack_map(pk, 5);
-		s_pack_key(pk, "epoch");
-		msgpack_pack_uint64(pk, b->epoch);
+		s_pack_u64(pk, "epoch", b->epoch);
 		s_pack_text(pk, "version", b->version);
-		s_pack_key(pk, "peers");
-		msgpack_pack_uint64(pk, b->peers);
-		s_pack_key(pk, "store");
-		msgpack_pack_uint64(pk, b->store);
-		s_pack_key(pk, "flaps");
-		msgpack_pack_uint64(pk, b->flaps);
+		s_pack_u64(pk, "peers", b->peers);
+		s_pack_u64(pk, "store", b->store);
+		s_pack_u64(pk, "flaps", b->flaps);
 		break;
 	}
 }
@@ -687,14 +687,11 @@ static void
 s_pack_envelope(msgpack_packer *pk, const struct msg *m)
 {
 	msgpack_pack_map(pk, 7 + m->has_ref + (m->nto > 0));
-	s_pack_key(pk, "v");
-	msgpack_pack_uint64(pk, MSG_VERSION);
+	s_pack_u64(pk, "v", MSG_VERSION);
 	s_pack_key(pk, "origin");
 	s_pack_bin(pk, m->origin, MSG_KEY_LEN);
-	s_pack_key(pk, "seq");
-	msgpack_pack_uint64(pk, m->seq);
-	s_pack_key(pk, "time");
-	msgpack_pack_uint64(pk, m->time);
+	s_pack_u64(pk, "seq", m->seq);
+	s_pack_u64(pk, "time", m->time);
 	s_pack_word(pk, "tlp", msg_tlp_name(m->tlp));
 	s_pack_word(pk, "kind", msg_kind_name(m->kind));
 	if (m->has_ref) {
