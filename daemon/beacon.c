@@ -115,7 +115,10 @@ beacon_tick(zloop_t *loop, int timer_id, void *arg)
 	int rc;
 
 	(void)loop, (void)timer_id;
-	if (g->n->keys == NULL)
+	/* Members only hear beacons (TLP:GREEN): an external or blocked node
+	 * of the roster in force sends none. */
+	const struct roster_entry *me = roster_find(g->n->roster, g->n->id);
+	if (g->n->keys == NULL || (me != NULL && me->level != MSG_LEVEL_MEMBER))
 		return 0;
 	for (size_t i = 0; i < g->npeers; i++)
 		up += g->peers[i]->up;
@@ -165,9 +168,9 @@ s_flags(const struct gossip *g, const struct beacon *b, const uint8_t id[MSG_KEY
 		json_array_append_new(f, json_string(msg_level_name(p->level)));
 	if (member && !self && (b == NULL || now - b->heard > silent_ms))
 		json_array_append_new(f, json_string("silent"));
-	if (b != NULL && b->epoch < roster_epoch(g->n->roster))
+	if (member && b != NULL && b->epoch < roster_epoch(g->n->roster))
 		json_array_append_new(f, json_string("behind"));
-	if (b != NULL && b->flaps >= BEACON_FLAPPING)
+	if (member && b != NULL && b->flaps >= BEACON_FLAPPING)
 		json_array_append_new(f, json_string("flapping"));
 	return f;
 }

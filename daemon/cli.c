@@ -1077,6 +1077,9 @@ cmd_explain(struct cli *c, int argc, char **argv)
  * trust list.
  */
 
+struct opened;
+static int s_open_old(struct node *n, struct msg *m, struct opened *o);
+
 /* An opened sealed body: zeroed before it is freed. */
 struct opened {
 	uint8_t *p;
@@ -1111,9 +1114,40 @@ s_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, struct
 	if (msg_decode(m, bytes, len, 0) != MSG_OK)
 		return -1;
 	if (!m->has_body && n->keys != NULL &&
-	    msg_open(m, n->id, n->keys->curve_pk, n->keys->curve_sk, &o->p, &o->n) != MSG_OK)
+	    msg_open(m, n->id, n->keys->curve_pk, n->keys->curve_sk, &o->p, &o->n) != MSG_OK &&
+	    s_open_old(n, m, o) != 0)
 		m->has_body = false;
 	return 0;
+}
+
+/* A sealed body addressed to (or written by) a key this node rotated
+ * away: opened with that key, kept as DIR/node.key.HEX.old (rotate.c).
+ * 0 when opened. */
+static int
+s_open_old(struct node *n, struct msg *m, struct opened *o)
+{
+	for (size_t i = 0; i <= m->nto; i++) {
+		const uint8_t *who = i < m->nto ? m->to[i] : m->origin;
+		char path[PATH_MAX], hex[2 * MSG_KEY_LEN + 1], *buf;
+		struct keys *k = NULL;
+		size_t len;
+		int rc = -1;
+		hex_encode(hex, who, MSG_KEY_LEN);
+		hex[16] = '\0';
+		if (snprintf(path, sizeof path, "%s/%s.%s.old", n->dir, KEYS_SECRET_FILE, hex) >=
+		        (int)sizeof path ||
+		    file_read_all(path, 128, &buf, &len) == -1)
+			continue;
+		if ((k = keys_parse(buf, len, path, NULL, 0)) != NULL &&
+		    memcmp(k->pk, who, MSG_KEY_LEN) == 0)
+			rc = msg_open(m, who, k->curve_pk, k->curve_sk, &o->p, &o->n);
+		sodium_memzero(buf, len);
+		free(buf);
+		keys_destroy(&k);
+		if (rc == MSG_OK)
+			return 0;
+	}
+	return -1;
 }
 
 /*
@@ -1189,7 +1223,11 @@ s_governs_title(const struct msg *m, char *buf, size_t len)
 
 	if (m->kind == MSG_KIND_ENDPOINTS)
 		snprintf(buf, len, "endpoints of %zu members", b->nmembers);
-	else if (b->epoch > 0)
+	else if (m->kind == MSG_KIND_ROTATE) {
+		char hex[2 * MSG_KEY_LEN + 1];
+		hex_encode(hex, b->peer, MSG_KEY_LEN);
+		snprintf(buf, len, "key rotation to %.12s", hex);
+	} else if (b->epoch > 0)
 		snprintf(buf, len, "roster %llu of %.*s: %zu members, threshold %llu",
 		    (unsigned long long)b->epoch, (int)b->network.n, b->network.p, b->nmembers,
 		    (unsigned long long)b->threshold);
@@ -1234,7 +1272,8 @@ s_row(struct filter *f, const struct msg *m, bool retracted)
 	else if (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE) {
 		snprintf(title, sizeof title, "%.*s", (int)m->body.title.n, m->body.title.p);
 		sev = msg_severity_name(m->body.severity);
-	} else if (m->kind == MSG_KIND_ROSTER || m->kind == MSG_KIND_ENDPOINTS)
+	} else if (m->kind == MSG_KIND_ROSTER || m->kind == MSG_KIND_ENDPOINTS ||
+	    m->kind == MSG_KIND_ROTATE)
 		s_governs_title(m, title, sizeof title);
 	else
 		snprintf(title, sizeof title, "%.*s", (int)m->body.note.n, m->body.note.p);
@@ -1435,7 +1474,8 @@ s_report_item(void *arg, json_t *o)
 	    id_parse(origin, cli_field(o, "origin")) == -1 || s_revoked(r->n, origin))
 		return 1;
 	r->msgs++;
-	for (i = 0; i < r->norigins && memcmp(r->origins[i], origin, MSG_KEY_LEN) != 0; i++)
+	/* One SOC, whatever keys its rotations gave it. */
+	for (i = 0; i < r->norigins && !roster_same_soc(r->n->roster, r->origins[i], origin); i++)
 		;
 	if (i < r->norigins)
 		return 1;
@@ -1555,7 +1595,8 @@ s_show_text(struct filter *f, const struct msg *m, bool retracted)
 		for (size_t i = 0; i < b->nactions; i++)
 			printf("%s %.*s\n", i ? "           " : "actions:   ", (int)b->actions[i].n,
 			    b->actions[i].p);
-	} else if (m->kind == MSG_KIND_ROSTER || m->kind == MSG_KIND_ENDPOINTS) {
+	} else if (m->kind == MSG_KIND_ROSTER || m->kind == MSG_KIND_ENDPOINTS ||
+	    m->kind == MSG_KIND_ROTATE) {
 		char title[128];
 		s_governs_title(m, title, sizeof title);
 		printf("title:      %s\n", title);

@@ -217,6 +217,9 @@ s_show(struct cli *c, int argc, char **argv)
 	    cli_field(v, "proposer"), json_integer_value(json_object_get(v, "approvals")));
 	json_array_foreach(json_object_get(rep, "conflicts"), i, v)
 	    printf("conflict: %s\n", json_string_value(v));
+	json_array_foreach(json_object_get(rep, "rotations"), i,
+	    v) printf("%srotation of %s: %.16s... -> %.16s... (%s)\n", i == 0 ? "\n" : "",
+	    cli_field(v, "name"), cli_field(v, "old"), cli_field(v, "new"), cli_field(v, "state"));
 	json_decref(rep);
 	return 0;
 }

@@ -147,6 +147,7 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 		errf(err, errlen, "out of memory");
 		goto fail;
 	}
+	roster_set_self(n->roster, n->id, n->cfg.name);
 	s_join(path, sizeof path, dir, ROSTER_FILE);
 	if (roster_load(n->roster, path, n->local, err, errlen) == -1 ||
 	    (n->trust = roster_merge(n->roster, n->local, err, errlen)) == NULL)

@@ -823,10 +823,13 @@ done:
 /* ---- rotations ---------------------------------------------------------- */
 
 /* Is the rotation held[i] in conflict: another of the same old key to
- * another new one? */
+ * another new one, and the roster in force lists neither (a roster that
+ * lists one decides for it)? */
 static bool
 s_rot_conflict(const struct roster *r, size_t i)
 {
+	if (roster_find(r, r->held[i].to) != NULL)
+		return false;
 	for (size_t k = 0; k < r->nheld; k++)
 		if (k != i && r->held[k].kind == MSG_KIND_ROTATE &&
 		    s_same(r->held[k].origin, r->held[i].origin, MSG_KEY_LEN) &&
@@ -909,7 +912,8 @@ s_alias(struct trust *t, const uint8_t key[MSG_KEY_LEN], const char *name, const
 	memcpy(p.id, key, MSG_KEY_LEN);
 	snprintf(p.name, sizeof p.name, "%.*s%s", (int)(sizeof p.name - 1 - strlen(suffix)), name,
 	    suffix);
-	if (like != NULL)
+	/* The new key listens where the old did; the old listens nowhere. */
+	if (like != NULL && strcmp(suffix, ".new") == 0)
 		memcpy(p.endpoint, like->endpoint, sizeof p.endpoint);
 	if (trust_find_name(t, p.name) != NULL || trust_add(t, &p, err, sizeof err) == -1)
 		return 0;

@@ -19,7 +19,9 @@ wait_until 5 connected A B || fail "A-B not connected"
 wait_until 5 connected B C || fail "B-C not connected"
 [ $fails -eq 0 ] || { finish; exit 1; }
 
-before=$(publish B --tlp green --title "under the old key")
+before=$(publish B --tlp green --title "under the old key" --indicator 198.51.100.77)
+secret=$(publish A --tlp amber --to B --title "for B's old key")
+wait_until 5 has B "$secret" || fail "A's AMBER message did not reach B"
 wait_until 5 has A "$before" || fail "B's first message did not reach A"
 wait_until 5 has C "$before" || fail "B's first message did not reach C"
 old=$(id_of B)
@@ -35,7 +37,7 @@ wait_until 5 src A "$new" >/dev/null || fail "A does not trust B's new key: $("$
 
 # Under the new key: messages go both ways, none refused.
 wait_until 10 connected A B.new || fail "A and B (new key) not connected: $("$SM" peers --dir "$T/A")"
-after=$(publish B --tlp green --title "under the new key")
+after=$(publish B --tlp green --title "under the new key" --indicator 198.51.100.77)
 wait_until 10 has A "$after" || fail "B's message under its new key did not reach A"
 wait_until 10 has C "$after" || fail "B's message under its new key did not reach C"
 back=$(publish A --tlp green --title "to everyone, after B's rotation")
@@ -52,6 +54,16 @@ q=$("$SM" query --origin B --json --dir "$T/A")
 echo "$q" | grep -q "$before" && echo "$q" | grep -q "$after" ||
 	fail "query --origin B at A lacks a key's message: $q"
 
+# B's own old key is B's history there (named after it, never dialled);
+# B still reads what was sealed to its old key; an indicator B reported
+# under both keys counts one SOC.
+"$SM" trust list --json --dir "$T/B" | jsonq "[p for p in j if p['name'] == 'B.old' and p['id'] == '$old' and p['endpoint'] is None]" >/dev/null ||
+	fail "B does not keep its old key as B.old: $("$SM" trust list --json --dir "$T/B")"
+"$SM" show "$secret" --dir "$T/B" | grep -q "for B's old key" ||
+	fail "B cannot open what was sealed to its old key: $("$SM" show "$secret" --dir "$T/B")"
+"$SM" show "$after" --dir "$T/A" | grep "198.51.100.77" | grep -q "1 SOC," ||
+	fail "an indicator B reported under both keys is not one SOC's: $("$SM" show "$after" --dir "$T/A")"
+
 # A roster from A listing B's new id makes the rotation final.
 printf 'A %s member coordinator\nB %s member\nC %s member\n' "$(id_of A)" "$new" "$(id_of C)" >"$T/net"
 "$SM" roster propose --dir "$T/A" --file "$T/net" --network rot >/dev/null || fail "propose"
@@ -59,4 +71,6 @@ final() { rq "$1" "[r for r in j[\"rotations\"] if r[\"new\"] == \"$new\" and r[
 wait_until 10 final C >/dev/null || fail "the rotation is not final at C: $("$SM" roster show --json --dir "$T/C")"
 "$SM" show "$before" --json --dir "$T/C" | jsonq 'j["revoked"] == False' >/dev/null ||
 	fail "once final, B's old message is shown as from a revoked origin at C"
+"$SM" peers --json --dir "$T/C" | jsonq "[p for p in j if p['id'] == '$old' and not p['dialled']]" >/dev/null ||
+	fail "C lacks B's old key as history, or dials it: $("$SM" peers --json --dir "$T/C")"
 finish
