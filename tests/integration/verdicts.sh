@@ -76,7 +76,7 @@ no-relay|addressed messages travel only between their origin and each recipient,
 origin-unknown|the origin is not in the trust list
 origin-blocked|the origin is blocked
 not-for-us|the message is addressed and this node is neither its origin nor a recipient
-roster-not-coordinator|roster changes are accepted only from coordinators; the origin is not one
+roster-not-coordinator|rosters, approvals and endpoints are accepted only from coordinators; the origin is not one
 retract-not-origin|only the origin of a message may retract it
 roster-addressed|roster messages must be TLP:CLEAR or TLP:GREEN
 external-origin-clear-only|the origin is external: its messages are TLP:CLEAR only, whoever relays them
