@@ -41,7 +41,8 @@ accept_judge(const struct accept_ctx *c, const struct msg *m, const struct trust
     enum policy_reason *why)
 {
 	struct policy_msg pm = policy_msg_of(m);
-	const struct trust_peer *origin = trust_find_id(c->trust, m->origin);
+	const struct trust_peer *origin = trust_find_id(c->trust, m->origin), *to;
+	struct trust_peer as_new;
 	struct target t = { NULL, { 0 }, false };
 	int rc;
 
@@ -68,6 +69,14 @@ accept_judge(const struct accept_ctx *c, const struct msg *m, const struct trust
 		if (!t.found)
 			return ACCEPT_HOLD;
 		pm.ref_origin = t.origin;
+	}
+	/* A rotation that comes after a roster made its new key final: its
+	 * old key is judged as the SOC the new key is here. */
+	if (origin == NULL && m->kind == MSG_KIND_ROTATE &&
+	    (to = trust_find_id(c->trust, m->body.peer)) != NULL) {
+		as_new = *to;
+		memcpy(as_new.id, m->origin, MSG_KEY_LEN);
+		origin = &as_new;
 	}
 	if (from == NULL && memcmp(m->origin, c->self, MSG_KEY_LEN) == 0) {
 		if (pm.ref_origin != NULL && memcmp(pm.ref_origin, m->origin, MSG_KEY_LEN) != 0)

@@ -116,9 +116,10 @@ beacon_tick(zloop_t *loop, int timer_id, void *arg)
 
 	(void)loop, (void)timer_id;
 	/* Members only hear beacons (TLP:GREEN): an external or blocked node
-	 * of the roster in force sends none. */
+	 * of the roster in force keeps its own, sends none. */
 	const struct roster_entry *me = roster_find(g->n->roster, g->n->id);
-	if (g->n->keys == NULL || (me != NULL && me->level != MSG_LEVEL_MEMBER))
+	bool member = me == NULL || me->level == MSG_LEVEL_MEMBER;
+	if (g->n->keys == NULL)
 		return 0;
 	for (size_t i = 0; i < g->npeers; i++)
 		up += g->peers[i]->up;
@@ -144,7 +145,8 @@ beacon_tick(zloop_t *loop, int timer_id, void *arg)
 	if (msg_decode(m, bytes, len, 0) == MSG_OK) {
 		(void)s_seen(g, m->id);
 		s_record(g, m, now);
-		s_pass_on(g, bytes, len, NULL);
+		if (member)
+			s_pass_on(g, bytes, len, NULL);
 	}
 	free(bytes);
 	return 0;

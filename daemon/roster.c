@@ -971,7 +971,8 @@ roster_merge(const struct roster *r, const struct trust *local, char *err, size_
 		struct trust_peer p = { .level = e->level,
 			.coordinator = e->coordinator,
 			.roster = r->epoch };
-		if (s_same(e->id, r->self, MSG_KEY_LEN) || trust_find_id(local, e->id) != NULL)
+		/* Self, and self's keys rotated away (their aliases follow). */
+		if (roster_same_soc(r, e->id, r->self) || trust_find_id(local, e->id) != NULL)
 			continue;
 		memcpy(p.id, e->id, MSG_KEY_LEN);
 		snprintf(p.name, sizeof p.name, "%s", e->name);

@@ -19,6 +19,13 @@ wait_until 5 connected A B || fail "A-B not connected"
 wait_until 5 connected B C || fail "B-C not connected"
 [ $fails -eq 0 ] || { finish; exit 1; }
 
+# A roster (epoch 1) lists B's first key.
+printf 'A %s member coordinator\nB %s member tcp://127.0.0.1:%s\nC %s member\n' "$(id_of A)" \
+	"$(id_of B)" "$(cat "$T/B.port")" "$(id_of C)" >"$T/net1"
+"$SM" roster propose --dir "$T/A" --file "$T/net1" --network rot >/dev/null || fail "propose 1"
+for n in A B C; do
+	wait_until 10 rq $n 'j["epoch"] == 1' >/dev/null || fail "$n is not at epoch 1"
+done
 before=$(publish B --tlp green --title "under the old key" --indicator 198.51.100.77)
 secret=$(publish A --tlp amber --to B --title "for B's old key")
 wait_until 5 has B "$secret" || fail "A's AMBER message did not reach B"
@@ -59,6 +66,8 @@ echo "$q" | grep -q "$before" && echo "$q" | grep -q "$after" ||
 # under both keys counts one SOC.
 "$SM" trust list --json --dir "$T/B" | jsonq "[p for p in j if p['name'] == 'B.old' and p['id'] == '$old' and p['endpoint'] is None]" >/dev/null ||
 	fail "B does not keep its old key as B.old: $("$SM" trust list --json --dir "$T/B")"
+"$SM" peers --json --dir "$T/B" | jsonq "[p for p in j if p['id'] == '$old' and p['dialled']]" >/dev/null &&
+	fail "B dials its own old key: $("$SM" peers --json --dir "$T/B")"
 "$SM" show "$secret" --dir "$T/B" | grep -q "for B's old key" ||
 	fail "B cannot open what was sealed to its old key: $("$SM" show "$secret" --dir "$T/B")"
 "$SM" show "$after" --dir "$T/A" | grep "198.51.100.77" | grep -q "1 SOC," ||
@@ -66,7 +75,7 @@ echo "$q" | grep -q "$before" && echo "$q" | grep -q "$after" ||
 
 # A roster from A listing B's new id makes the rotation final.
 printf 'A %s member coordinator\nB %s member\nC %s member\n' "$(id_of A)" "$new" "$(id_of C)" >"$T/net"
-"$SM" roster propose --dir "$T/A" --file "$T/net" --network rot >/dev/null || fail "propose"
+"$SM" roster propose --dir "$T/A" --file "$T/net" >/dev/null || fail "propose 2"
 final() { rq "$1" "[r for r in j[\"rotations\"] if r[\"new\"] == \"$new\" and r[\"state\"] == \"final\"]"; }
 wait_until 10 final C >/dev/null || fail "the rotation is not final at C: $("$SM" roster show --json --dir "$T/C")"
 "$SM" show "$before" --json --dir "$T/C" | jsonq 'j["revoked"] == False' >/dev/null ||
