@@ -183,6 +183,8 @@ main(int argc, char **argv)
 	}
 	if (level < 0)
 		log_setlevel((enum log_level)n->cfg.log_level);
+	if (node_roster_recover(n, err, sizeof err) == -1)
+		fatalx("%s", err);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = s_signal;

@@ -1,6 +1,7 @@
 #include "node.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +246,47 @@ node_reload_trust(struct node *n, char *err, size_t errlen)
 		return -1;
 	}
 	trust_destroy(&old);
+	return 0;
+}
+
+/* store_item_fn of node_roster_recover(). */
+static int
+s_recover_item(void *arg, const struct store_item *it)
+{
+	struct node *n = arg;
+
+	if (msg_decode(n->scratch, it->bytes, it->len, 0) == MSG_OK &&
+	    msg_kind_kept(n->scratch->kind))
+		(void)roster_offer(n->roster, it->bytes, it->len, n->local);
+	return 0;
+}
+
+int
+node_roster_recover(struct node *n, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 64];
+	struct store_counts k;
+	uint64_t kept = 0;
+	int rc;
+
+	node_path(n, path, sizeof path, ROSTER_FILE);
+	if (access(path, F_OK) == 0 || errno != ENOENT)
+		return 0;
+	if ((rc = store_counts(n->st, &k, NULL, NULL)) != STORE_OK)
+		return errf(err, errlen, "store: %s", store_strerror(rc));
+	for (int i = 0; i < MSG_KIND_COUNT; i++)
+		if (msg_kind_kept((enum msg_kind)i))
+			kept += k.kind[i];
+	if (kept == 0)
+		return 0;
+	log_warnx("roster: %s is missing; reading the store's %" PRIu64
+	          " rosters, approvals, endpoints and rotations again",
+	    path, kept);
+	if ((rc = store_range(n->st, 0, UINT64_MAX, false, NULL, 0, s_recover_item, n, NULL)) < 0)
+		return errf(err, errlen, "store: %s", store_strerror(rc));
+	if (roster_save(n->roster, path, err, errlen) == -1 || s_merge(n, err, errlen) == -1)
+		return -1;
+	log_info("roster: epoch %" PRIu64 " in force again", roster_epoch(n->roster));
 	return 0;
 }
 

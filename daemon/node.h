@@ -127,6 +127,15 @@ int node_reload_trust(struct node *n, char *err, size_t errlen);
  */
 int node_governs(struct node *n, const uint8_t *bytes, size_t len);
 
+/*
+ * socmeshd at start: when DIR/roster.state is missing and the store holds
+ * governing messages or rotations (its counts by kind say so), they are
+ * given to the roster again, oldest first, in one scan of the store, and
+ * the state is saved.  The roster then in force is the one they make with
+ * the local anchors.  0, or -1 with err (the store cannot be read).
+ */
+int node_roster_recover(struct node *n, char *err, size_t errlen);
+
 /* A trust-list name or a node id -> key (draft_resolve_fn). */
 int node_resolve(void *node, const char *who, uint8_t key[MSG_KEY_LEN], char *err, size_t errlen);
 

@@ -4,7 +4,8 @@
 # line A - B - C with a roster from A: C hears A's beacons through B; each
 # member is listed with the roster epoch it applied, its version, when it
 # was last heard, its peers and its store use; a stopped member is flagged
-# silent; beacons add nothing to any store.
+# silent; beacons add nothing to any store; a node that lost roster.state
+# reads its roster again from its store.
 set -u
 . tests/integration/lib/nodes.sh
 
@@ -34,6 +35,15 @@ net C '[m for m in j if m["name"] == "C" and "self" in m["flags"]]' >/dev/null |
 # Beacons are not stored.
 "$SM" query --dir "$T/C" --kind beacon --all --json >"$T/q" && [ ! -s "$T/q" ] ||
 	fail "a beacon was stored: $("$SM" query --dir "$T/C" --all --json | head -3)"
+
+# C loses roster.state: at its next start it reads the roster again from
+# its store, and the roster is in force again.
+stop C
+rm -f "$T/C/roster.state"
+start C
+rq C 'j["epoch"] == 1 and len(j["members"]) == 3' >/dev/null ||
+	fail "C did not read its roster again from the store: $("$SM" roster show --json --dir "$T/C")"
+grep -q "roster.state is missing" "$T/C.log" || fail "C did not say it read the roster again"
 
 # A stops: within three intervals C flags it silent.
 stop A
