@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -319,6 +320,38 @@ s_export(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
+/* roster reset: no roster in force any more, on a stopped node (the
+ * recovery of COORDINATOR.md section 11).  An empty state, not a missing
+ * one: socmeshd reads a missing state again from its store. */
+static int
+s_reset(struct cli *c, int argc, char **argv)
+{
+	char path[PATH_MAX + 64];
+	uint8_t id[32];
+	struct roster *r;
+	int lock, rc = 0;
+
+	(void)argv;
+	if (argc != 1)
+		return cli_usage("roster", "reset");
+	if ((lock = node_lock(c->dir, c->err, sizeof c->err)) == -1)
+		return cli_error("roster reset: %s", c->err);
+	if (keys_read_id(c->dir, id, c->err, sizeof c->err) == -1 || (r = roster_new(id)) == NULL) {
+		close(lock);
+		return cli_error("roster reset: %s", c->err);
+	}
+	snprintf(path, sizeof path, "%s/%s", c->dir, ROSTER_FILE);
+	if (roster_save(r, path, c->err, sizeof c->err) == -1)
+		rc = cli_error("roster reset: %s", c->err);
+	else
+		printf("no roster in force in %s: the next one takes effect when enough of its "
+		       "signers are anchors here (socmesh trust add --coordinator)\n",
+		    c->dir);
+	roster_destroy(&r);
+	close(lock);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct cli *, int, char **);
@@ -328,6 +361,7 @@ static const struct {
 	{ "show", s_show },
 	{ "diff", s_diff },
 	{ "export", s_export },
+	{ "reset", s_reset },
 };
 
 int
@@ -341,7 +375,8 @@ cmd_roster(struct cli *c, int argc, char **argv)
 	    "       socmesh roster approve ID\n"
 	    "       socmesh roster show [--json]\n"
 	    "       socmesh roster diff FILE\n"
-	    "       socmesh roster export > FILE\n");
+	    "       socmesh roster export > FILE\n"
+	    "       socmesh roster reset   (the node stopped: no roster in force)\n");
 	return 2;
 }
 

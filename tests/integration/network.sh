@@ -44,6 +44,13 @@ start C
 rq C 'j["epoch"] == 1 and len(j["members"]) == 3' >/dev/null ||
 	fail "C did not read its roster again from the store: $("$SM" roster show --json --dir "$T/C")"
 grep -q "roster.state is missing" "$T/C.log" || fail "C did not say it read the roster again"
+# roster reset: refused while C runs; on the stopped node, no roster in
+# force at the next start (not read again from the store).
+"$SM" roster reset --dir "$T/C" >/dev/null 2>&1 && fail "roster reset worked on a running node"
+stop C
+"$SM" roster reset --dir "$T/C" >/dev/null || fail "roster reset on the stopped C"
+start C
+rq C 'j["epoch"] == 0' >/dev/null || fail "C has a roster in force after roster reset: $("$SM" roster show --json --dir "$T/C")"
 
 # A stops: within three intervals C flags it silent.
 stop A
