@@ -87,6 +87,14 @@ beacon_received(struct gossip *g, struct peer *p, const uint8_t *bytes, size_t l
 		p->duplicates++;
 		return;
 	}
+	/* Two beacons of an origin a second at most are checked (Ed25519, on
+	 * the loop): more are a peer's flood, within its budget. */
+	for (size_t i = 0; i < g->nbeacons; i++)
+		if (memcmp(g->beacons[i].origin, m->origin, MSG_KEY_LEN) == 0 &&
+		    now - g->beacons[i].heard < BEACON_MIN_GAP_MS) {
+			p->duplicates++;
+			return;
+		}
 	if (m->time + BEACON_TTL_MS < now) {
 		gossip_refuse(g, p, m->id, REJ_POLICY + POLICY_EXPIRED);
 		return;

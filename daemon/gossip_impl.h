@@ -171,9 +171,10 @@ struct beacon {
 	char version[MSG_MAX_VERSION + 1];
 };
 
-#define BEACON_SEEN     1024             /* beacon ids remembered, passed on once */
-#define BEACON_TTL_MS   (10 * 60 * 1000) /* a beacon older than this is refused */
-#define BEACON_FLAPPING 3                /* disconnections in one interval: flapping */
+#define BEACON_SEEN       1024             /* beacon ids remembered, passed on once */
+#define BEACON_TTL_MS     (10 * 60 * 1000) /* a beacon older than this is refused */
+#define BEACON_FLAPPING   3                /* disconnections in one interval: flapping */
+#define BEACON_MIN_GAP_MS 500 /* beacons of one origin checked at most twice a second */
 
 struct gossip {
 	struct node *n;
