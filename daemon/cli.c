@@ -12,7 +12,6 @@
  * Errors: one line on stderr, exit status 1 (2 for usage).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <grp.h>
 #include <limits.h>
 #include <sodium.h>
@@ -37,22 +36,16 @@
 #define QUERY_LIMIT 50
 
 int
-cli_error(const char *fmt, ...)
+cli_error(struct cli *c, const char *fmt, ...)
 {
 	va_list ap;
-	fputs("socmesh: ", stderr);
+
+	fprintf(stderr, "socmesh%s%s: ", c->cmd ? " " : "", c->cmd ? c->cmd->name : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
-}
-
-int
-cli_usage(const char *cmd, const char *synopsis)
-{
-	fprintf(stderr, "usage: socmesh %s %s\n", cmd, synopsis);
-	return 2;
 }
 
 /* The string member key of o, "" when it is absent or not a string (a
@@ -65,49 +58,59 @@ cli_field(const json_t *o, const char *key)
 }
 
 void
-cli_print_json(json_t *o)
+cli_print_json(struct cli *c, json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (s != NULL)
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	if (s != NULL && c->json_array)
+		printf("%s%s\n", c->printed++ == 0 ? "[" : ",", s);
+	else if (s != NULL)
 		puts(s);
 	free(s);
 	json_decref(o);
 }
 
+void
+cli_end(struct cli *c)
+{
+	if (c->json_array)
+		puts(c->printed == 0 ? "[]" : "]");
+	c->printed = 0;
+}
+
 /* The connection to the running daemon, made at the first request; NULL
- * after the line "WHAT: socmeshd is not running for DIR (...)". */
+ * after the line "socmeshd is not running for DIR (...)". */
 static struct control_client *
-s_client(struct cli *c, const char *what)
+s_client(struct cli *c)
 {
 	if (c->cc == NULL && (c->cc = control_connect(c->dir, c->err, sizeof c->err)) == NULL)
-		cli_error("%s: %s", what, c->err);
+		cli_error(c, "%s", c->err);
 	return c->cc;
 }
 
 /* Sends req (taken over) to the running daemon: its reply, whatever it
- * says (the caller decrefs), or NULL after the error line "WHAT: ...". */
+ * says (the caller decrefs), or NULL after an error line. */
 static json_t *
-s_call(struct cli *c, json_t *req, const char *what)
+s_call(struct cli *c, json_t *req)
 {
 	json_t *rep;
 
-	if (s_client(c, what) == NULL) {
+	if (s_client(c) == NULL) {
 		json_decref(req);
 		return NULL;
 	}
 	if ((rep = control_request(c->cc, req, c->err, sizeof c->err)) == NULL)
-		cli_error("%s: %s", what, c->err);
+		cli_error(c, "%s", c->err);
 	return rep;
 }
 
-/* s_call(), and the error line "WHAT: ERROR" unless the daemon says ok. */
 json_t *
-cli_ask(struct cli *c, json_t *req, const char *what)
+cli_ask(struct cli *c, json_t *req)
 {
-	json_t *rep = s_call(c, req, what);
+	json_t *rep = s_call(c, req);
 
 	if (rep != NULL && !json_is_true(json_object_get(rep, "ok"))) {
-		cli_error("%s: %s", what, cli_field(rep, "error"));
+		cli_error(c, "%s", cli_field(rep, "error"));
 		json_decref(rep);
 		return NULL;
 	}
@@ -118,20 +121,20 @@ cli_ask(struct cli *c, json_t *req, const char *what)
  * signed bytes) and "retracted".  NULL after an error line, or with
  * *missing set and no line when the message is not here. */
 static json_t *
-s_get(struct cli *c, const uint8_t id[32], const char *what, bool *missing)
+s_get(struct cli *c, const uint8_t id[32], bool *missing)
 {
 	char hex[65];
 	json_t *rep;
 
 	*missing = false;
 	hex_encode(hex, id, 32);
-	if ((rep = s_call(c, json_pack("{s:s,s:s}", "cmd", "get", "id", hex), what)) == NULL ||
+	if ((rep = s_call(c, json_pack("{s:s,s:s}", "cmd", "get", "id", hex))) == NULL ||
 	    json_is_true(json_object_get(rep, "ok")))
 		return rep;
 	if (strcmp(cli_field(rep, "code"), "not-found") == 0)
 		*missing = true;
 	else
-		cli_error("%s: %s", what, cli_field(rep, "error"));
+		cli_error(c, "%s", cli_field(rep, "error"));
 	json_decref(rep);
 	return NULL;
 }
@@ -141,7 +144,7 @@ s_open(struct cli *c, unsigned what)
 {
 	struct node *n = node_open(c->dir, what, c->err, sizeof c->err);
 	if (n == NULL)
-		cli_error("%s", c->err);
+		cli_error(c, "%s", c->err);
 	return n;
 }
 
@@ -188,69 +191,49 @@ s_name(const struct node *n, const uint8_t *key, char buf[13])
 /* ---- init, id ----------------------------------------------------------- */
 
 static int
-cmd_init(struct cli *c, int argc, char **argv)
+cmd_init(struct cli *c, json_t *opts, json_t *args)
 {
-	static const struct option opts[] = { { "name", 1, 0, 'n' }, { "listen", 1, 0, 'l' },
-		{ "join", 1, 0, 'j' }, { "coordinator", 1, 0, 'c' }, { 0 } };
-	static const char synopsis[] =
-	    "--dir DIR --name NAME --listen tcp://HOST:PORT\n"
-	    "       [--join FILE --coordinator ID [--coordinator ID]...]";
-	const char *name = NULL, *listen = NULL, *join = NULL;
-	char **coord = calloc((size_t)argc, sizeof *coord);
-	size_t ncoord = 0;
-	int ch, rc;
+	const char *name = cli_opt_str(opts, "name"), *listen = cli_opt_str(opts, "listen");
+	const char *join = cli_opt_str(opts, "join");
+	json_t *coords = json_object_get(opts, "coordinator");
+	size_t ncoord = json_array_size(coords);
+	const char **coord = calloc(ncoord + 1, sizeof *coord);
+	uint8_t id[32];
+	char hex[65];
+	int rc;
 
+	(void)args;
 	if (coord == NULL)
-		return cli_error("out of memory");
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		switch (ch) {
-		case 'n':
-			name = optarg;
-			break;
-		case 'l':
-			listen = optarg;
-			break;
-		case 'j':
-			join = optarg;
-			break;
-		case 'c':
-			coord[ncoord++] = optarg;
-			break;
-		default:
-			free(coord);
-			return cli_usage("init", synopsis);
-		}
-	if (name == NULL || listen == NULL || optind != argc || (join != NULL) != (ncoord > 0)) {
-		free(coord);
-		return cli_usage("init", synopsis);
-	}
-	if (join != NULL)
+		return cli_error(c, "out of memory");
+	for (size_t i = 0; i < ncoord; i++)
+		coord[i] = json_string_value(json_array_get(coords, i));
+	if (name == NULL || listen == NULL)
+		rc = cli_error(c, "needs --name NAME and --listen tcp://HOST:PORT");
+	else if ((join != NULL) != (ncoord > 0))
+		rc = cli_error(c, "--join FILE and --coordinator ID go together");
+	else if (join != NULL)
 		rc = cli_join(c, name, listen, join, coord, ncoord);
 	else if ((rc = node_init(c->dir, name, listen, c->err, sizeof c->err)) == -1)
-		rc = cli_error("%s", c->err);
+		rc = cli_error(c, "%s", c->err);
 	free(coord);
 	if (rc != 0)
 		return rc;
-	uint8_t id[32];
-	char hex[65];
 	if (keys_read_id(c->dir, id, c->err, sizeof c->err) == -1)
-		return cli_error("%s", c->err);
+		return cli_error(c, "%s", c->err);
 	hex_encode(hex, id, 32);
 	printf("initialized node %s in %s\nnode id: %s\n", name, c->dir, hex);
 	return 0;
 }
 
 static int
-cmd_id(struct cli *c, int argc, char **argv)
+cmd_id(struct cli *c, json_t *opts, json_t *args)
 {
 	uint8_t id[32];
 	char hex[65];
 
-	(void)argv;
-	if (argc > 1)
-		return cli_usage("id", "[--dir DIR]");
+	(void)opts, (void)args;
 	if (keys_read_id(c->dir, id, c->err, sizeof c->err) == -1)
-		return cli_error("%s", c->err);
+		return cli_error(c, "%s", c->err);
 	hex_encode(hex, id, 32);
 	puts(hex);
 	return 0;
@@ -281,7 +264,7 @@ struct trust_args {
 	unsigned given; /* TA_ options on the command line */
 };
 
-static int s_trust_usage(void);
+static int s_trust_usage(struct cli *c, const char *why);
 
 static int
 s_trust_add(struct cli *c, struct node *n, const struct trust_args *a)
@@ -289,18 +272,19 @@ s_trust_add(struct cli *c, struct node *n, const struct trust_args *a)
 	struct trust_peer p = { .level = (enum msg_level)a->lv, .coordinator = a->coord == 1 };
 
 	if (a->name == NULL || a->key == NULL)
-		return s_trust_usage();
+		return s_trust_usage(c, "trust add needs --name NAME and --key ID");
 	if (id_parse(p.id, a->key) == -1)
-		return cli_error("--key: '%s' is not a node id (64 hex digits, see: socmesh id)",
+		return cli_error(c, "--key: '%s' is not a node id (64 hex digits, see: socmesh id)",
 		    a->key);
 	if (memcmp(p.id, n->id, 32) == 0)
-		return cli_error("--key: that is this node's own id");
+		return cli_error(c, "--key: that is this node's own id");
 	if (strlen(a->name) >= sizeof p.name)
-		return cli_error("--name: too long");
+		return cli_error(c, "--name is %zu bytes; at most %zu", strlen(a->name),
+		    sizeof p.name - 1);
 	snprintf(p.name, sizeof p.name, "%s", a->name);
 	snprintf(p.endpoint, sizeof p.endpoint, "%s", a->endpoint ? a->endpoint : "");
 	if (trust_add(n->local, &p, c->err, sizeof c->err) == -1)
-		return cli_error("%s", c->err);
+		return cli_error(c, "%s", c->err);
 	return 0;
 }
 
@@ -319,31 +303,33 @@ s_trust_set(struct cli *c, struct node *n, const struct trust_args *a)
 	const struct trust_peer *r = s_roster_entry(n, a->name);
 
 	if (a->key != NULL)
-		return cli_error("trust set: a peer's key changes by rotation (socmesh rotate, "
-		                 "docs/COORDINATOR.md), not by an edit; a new key is a new entry");
+		return cli_error(c,
+		    "set: a peer's key changes by rotation (socmesh rotate, "
+		    "docs/COORDINATOR.md), not by an edit; a new key is a new entry");
 	if (a->level == NULL && a->coord == -1 && a->endpoint == NULL)
-		return s_trust_usage();
+		return s_trust_usage(c,
+		    "trust set needs --level, --endpoint or --[no-]coordinator");
 	/* An entry of the roster becomes a local one, which wins over it. */
 	if (r != NULL) {
 		struct trust_peer p = *r;
 		p.roster = 0;
 		p.rotated = false;
 		if (trust_add(n->local, &p, c->err, sizeof c->err) == -1)
-			return cli_error("%s", c->err);
+			return cli_error(c, "%s", c->err);
 		fprintf(stderr,
-		    "socmesh: %s comes from %s; this node now overrides it locally (socmesh "
+		    "socmesh trust: %s comes from %s; this node now overrides it locally (socmesh "
 		    "trust remove %s to follow it again)\n",
 		    a->name, r->rotated ? "a key rotation" : "the roster", a->name);
 	}
 	if (a->level != NULL &&
 	    trust_set_level(n->local, a->name, (enum msg_level)a->lv, c->err, sizeof c->err) == -1)
-		return cli_error("%s", c->err);
+		return cli_error(c, "%s", c->err);
 	if (a->coord != -1 &&
 	    trust_set_coordinator(n->local, a->name, a->coord == 1, c->err, sizeof c->err) == -1)
-		return cli_error("%s", c->err);
+		return cli_error(c, "%s", c->err);
 	if (a->endpoint != NULL &&
 	    trust_set_endpoint(n->local, a->name, a->endpoint, c->err, sizeof c->err) == -1)
-		return cli_error("%s", c->err);
+		return cli_error(c, "%s", c->err);
 	return 0;
 }
 
@@ -353,11 +339,12 @@ s_trust_remove(struct cli *c, struct node *n, const struct trust_args *a)
 	const struct trust_peer *r = s_roster_entry(n, a->name);
 
 	if (r != NULL)
-		return cli_error("trust remove: %s comes from %s, which only a roster changes; to "
-		                 "cut it off here: socmesh trust set %s --level blocked",
+		return cli_error(c,
+		    "remove: %s comes from %s, which only a roster changes; to "
+		    "cut it off here: socmesh trust set %s --level blocked",
 		    a->name, r->rotated ? "a key rotation" : "the roster", a->name);
 	if (trust_remove(n->local, a->name, c->err, sizeof c->err) == -1)
-		return cli_error("%s", c->err);
+		return cli_error(c, "%s", c->err);
 	return 0;
 }
 
@@ -381,10 +368,17 @@ s_source(const struct node *n, const struct trust_peer *p, char *buf, size_t len
 static int
 s_trust_list(struct cli *c, struct node *n, const struct trust_args *a)
 {
+	int wname = 4, wend = 8;
+
 	(void)a;
+	for (size_t i = 0; i < trust_count(n->trust); i++) {
+		const struct trust_peer *p = trust_at(n->trust, i);
+		wname = cli_width(wname, p->name);
+		wend = cli_width(wend, p->endpoint);
+	}
 	if (!c->json)
-		printf("%-16s %-9s %-5s %-28s %-22s %s\n", "NAME", "LEVEL", "COORD", "ENDPOINT",
-		    "SOURCE", "ID");
+		printf("%-*s %-9s %-5s %-*s %-22s %s\n", wname, "NAME", "LEVEL", "COORD", wend,
+		    "ENDPOINT", "SOURCE", "ID");
 	for (size_t i = 0; i < trust_count(n->trust); i++) {
 		const struct trust_peer *p = trust_at(n->trust, i);
 		char hex[65], src[64], shown[96];
@@ -398,16 +392,18 @@ s_trust_list(struct cli *c, struct node *n, const struct trust_args *a)
 			    "source", src);
 			if (over != 0)
 				json_object_set_new(o, "overrides", json_integer((json_int_t)over));
-			cli_print_json(o);
+			cli_print_json(c, o);
 			continue;
 		}
 		if (over != 0)
 			snprintf(shown, sizeof shown, "local (over roster %" PRIu64 ")", over);
 		else
 			snprintf(shown, sizeof shown, "%s", src);
-		printf("%-16s %-9s %-5s %-28s %-22s %s\n", p->name, msg_level_name(p->level),
-		    p->coordinator ? "yes" : "no", p->endpoint[0] ? p->endpoint : "-", shown, hex);
+		printf("%-*s %-9s %-5s %-*s %-22s %s\n", wname, p->name, msg_level_name(p->level),
+		    p->coordinator ? "yes" : "no", wend, p->endpoint[0] ? p->endpoint : "-", shown,
+		    hex);
 	}
+	cli_end(c);
 	return 0;
 }
 
@@ -436,17 +432,10 @@ static const struct trust_cmd {
 	{ "list", s_trust_list, "list [--json]", "print the trust list", TA_ALL, false, false },
 };
 
-/* Any other subcommand: taken as an edit, so that it opens the node
- * under the lock (a missing node directory is what it reports), and then
- * refused with the usage. */
-static const struct trust_cmd s_trust_unknown = { NULL, NULL, NULL, NULL, TA_ALL, false, true };
-
 static int
-s_trust_usage(void)
+s_trust_usage(struct cli *c, const char *why)
 {
-	for (size_t i = 0; i < sizeof s_trust_cmds / sizeof s_trust_cmds[0]; i++)
-		fprintf(stderr, "%s socmesh trust %s\n", i == 0 ? "usage:" : "      ",
-		    s_trust_cmds[i].usage);
+	cli_error(c, "%s (see: socmesh help trust)", why);
 	return 2;
 }
 
@@ -459,7 +448,7 @@ s_trust_apply(struct cli *c)
 
 	if (running == -1)
 		fprintf(stderr,
-		    "socmesh: warning: trust.conf is saved; whether a socmeshd runs for %s "
+		    "socmesh trust: warning: trust.conf is saved; whether a socmeshd runs for %s "
 		    "cannot be told from here (it applies the change when it starts or "
 		    "reloads)\n",
 		    c->dir);
@@ -468,7 +457,7 @@ s_trust_apply(struct cli *c)
 		    sizeof c->err);
 		if (rep == NULL || !json_is_true(json_object_get(rep, "ok")))
 			fprintf(stderr,
-			    "socmesh: warning: trust.conf is saved, but the running socmeshd "
+			    "socmesh trust: warning: trust.conf is saved, but the running socmeshd "
 			    "did not apply it: %s\n",
 			    rep ? cli_field(rep, "error") : c->err);
 		json_decref(rep);
@@ -476,70 +465,52 @@ s_trust_apply(struct cli *c)
 }
 
 static int
-cmd_trust(struct cli *c, int argc, char **argv)
+cmd_trust(struct cli *c, json_t *opts, json_t *args)
 {
-	static const struct option opts[] = { { "name", 1, 0, 'n' }, { "key", 1, 0, 'k' },
-		{ "endpoint", 1, 0, 'e' }, { "level", 1, 0, 'l' }, { "coordinator", 0, 0, 'c' },
-		{ "no-coordinator", 0, 0, 'C' }, { 0 } };
-	const struct trust_cmd *t = &s_trust_unknown;
+	const char *sub = json_string_value(json_array_get(args, 0));
+	const struct trust_cmd *t = NULL;
 	struct trust_args a = { .coord = -1, .lv = MSG_LEVEL_MEMBER };
+	static const char *const names[] = { "name", "key", "endpoint", "level", "coordinator",
+		"no-coordinator" };
 	char lockpath[PATH_MAX + 64];
-	int ch, lock = -1, rc;
+	int lock = -1, rc;
 	struct node *n;
 
-	if (argc < 2)
-		return s_trust_usage();
 	for (size_t i = 0; i < sizeof s_trust_cmds / sizeof s_trust_cmds[0]; i++)
-		if (strcmp(argv[1], s_trust_cmds[i].name) == 0)
+		if (strcmp(sub, s_trust_cmds[i].name) == 0)
 			t = &s_trust_cmds[i];
-	optind = 2;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		switch (ch) {
-		case 'n':
-			a.name = optarg;
-			a.given |= TA_NAME;
-			break;
-		case 'k':
-			a.key = optarg;
-			a.given |= TA_KEY;
-			break;
-		case 'e':
-			a.endpoint = optarg;
-			a.given |= TA_ENDPOINT;
-			break;
-		case 'l':
-			a.level = optarg;
-			a.given |= TA_LEVEL;
-			break;
-		case 'c':
-			a.coord = 1;
-			a.given |= TA_COORD;
-			break;
-		case 'C':
-			a.coord = 0;
-			a.given |= TA_COORD;
-			break;
-		default:
-			return s_trust_usage();
-		}
-	if (optind != argc - (t->operand ? 1 : 0) || (a.given & ~t->opts) != 0)
-		return s_trust_usage();
-	if (t->operand)
-		a.name = argv[optind];
-	if (a.level != NULL && (a.lv = msg_level_parse(a.level, strlen(a.level))) < 0)
-		return cli_error("--level: '%s' is not one of member, external, blocked", a.level);
+	if (t == NULL)
+		return s_trust_usage(c, "unknown subcommand (add, set, remove, list)");
+	if (json_array_size(args) != (t->operand ? 2u : 1u))
+		return s_trust_usage(c, t->operand ? "needs one NAME" : "takes no argument");
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (json_object_get(opts, names[i]) != NULL)
+			a.given |= i < 4 ? 1u << i : TA_COORD;
+	if ((a.given & ~t->opts) != 0)
+		return s_trust_usage(c, "an option this subcommand does not take");
+	a.name = t->operand ? json_string_value(json_array_get(args, 1))
+	                    : cli_opt_str(opts, "name");
+	a.key = cli_opt_str(opts, "key");
+	a.endpoint = cli_opt_str(opts, "endpoint");
+	a.level = cli_opt_str(opts, "level");
+	if (json_object_get(opts, "coordinator") && json_object_get(opts, "no-coordinator"))
+		return s_trust_usage(c, "--coordinator or --no-coordinator, not both");
+	if (json_object_get(opts, "coordinator") || json_object_get(opts, "no-coordinator"))
+		a.coord = json_object_get(opts, "coordinator") != NULL;
+	if (a.level != NULL && cli_word(c, "level", CLI_E_LEVEL, a.level, &a.lv) != 0)
+		return 1;
 	/* Edits are serialized: load, change and save under one lock. */
 	if (t->edits) {
 		snprintf(lockpath, sizeof lockpath, "%s/%s.lock", c->dir, TRUST_FILE);
 		if (access(c->dir, F_OK) == 0 && (lock = file_lock(lockpath)) == -1)
-			return cli_error("%s: %s", lockpath, strerror(errno));
+			return cli_error(c, "%s: %s", lockpath, strerror(errno));
 	}
 	if ((n = s_open(c, 0)) == NULL)
 		rc = 1;
 	else {
-		rc = t->fn != NULL ? t->fn(c, n, &a) : s_trust_usage();
+		rc = t->fn(c, n, &a);
 		if (rc == 0 && t->edits && node_save_trust(n, c->err, sizeof c->err) == -1)
-			rc = cli_error("%s", c->err);
+			rc = cli_error(c, "%s", c->err);
 		node_close(&n);
 	}
 	if (lock != -1)
@@ -559,26 +530,21 @@ cmd_trust(struct cli *c, int argc, char **argv)
 static int
 s_publish(struct cli *c, json_t *o)
 {
-	json_t *rep = s_call(c, json_pack("{s:s,s:o}", "cmd", "publish", "message", o), "publish");
-	int rc = 1;
+	json_t *rep = cli_ask(c, json_pack("{s:s,s:o}", "cmd", "publish", "message", o));
 
 	if (rep == NULL)
 		return 1;
-	if (json_is_true(json_object_get(rep, "ok"))) {
-		puts(json_string_value(json_object_get(rep, "id")));
-		rc = 0;
-	} else
-		cli_error("publish: %s", cli_field(rep, "error"));
+	puts(json_string_value(json_object_get(rep, "id")));
 	json_decref(rep);
-	return rc;
+	return 0;
 }
 
 /* The commands that read messages need the node running (so that what
  * they show is what the node serves): they fail at once without it. */
 static int
-s_need_daemon(struct cli *c, const char *what)
+s_need_daemon(struct cli *c)
 {
-	json_t *rep = s_call(c, json_pack("{s:s}", "cmd", "ping"), what);
+	json_t *rep = s_call(c, json_pack("{s:s}", "cmd", "ping"));
 
 	if (rep == NULL)
 		return 1;
@@ -586,111 +552,164 @@ s_need_daemon(struct cli *c, const char *what)
 	return 0;
 }
 
-static int s_inherit(struct cli *c, json_t *o, const char *ref, const char *what);
+static int s_inherit(struct cli *c, json_t *o, const uint8_t ref[32]);
 
-/* Repeated flags and the JSON arrays they fill. */
-static const char *
-s_array_of(const char *flag)
+/* The options of publish that fill a message's fields: the field, and
+ * the enumeration its words are of (-1: free text or a list). */
+static const struct {
+	const char *opt, *field;
+	int e;
+} s_fields[] = {
+	{ "to", "recipients", -1 },
+	{ "tlp", "tlp", CLI_E_TLP },
+	{ "title", "title", -1 },
+	{ "category", "category", CLI_E_CATEGORY },
+	{ "severity", "severity", CLI_E_SEVERITY },
+	{ "summary", "summary", -1 },
+	{ "indicator", "indicators", -1 },
+	{ "kind", "kind", CLI_E_KIND },
+	{ "type", "type", -1 },
+	{ "impact", "impact", CLI_E_SEVERITY },
+	{ "status", "status", CLI_E_STATUS },
+	{ "sector", "sectors", -1 },
+	{ "scope", "scope", -1 },
+	{ "attack", "attack", -1 },
+	{ "action", "actions", -1 },
+	{ "note", "note", -1 },
+	{ "text", "text", -1 },
+};
+
+/* The message fields of the options in opts, into o (over what a file
+ * gave: a repeated option replaces the whole array): enumeration words as
+ * the wire spells them, --expires as RFC 3339, --ref as a full id.  0, or
+ * 1 after an error line. */
+static int
+s_fields_of(struct cli *c, json_t *opts, json_t *o)
 {
-	static const char *const map[][2] = { { "indicator", "indicators" },
-		{ "sector", "sectors" }, { "attack", "attack" }, { "action", "actions" },
-		{ "to", "recipients" } };
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(flag, map[i][0]) == 0)
-			return map[i][1];
-	return NULL;
+	const char *v;
+	char hex[65], when[TIMEFMT_LEN];
+	uint8_t id[32];
+	uint64_t ms;
+	int w;
+
+	for (size_t i = 0; i < sizeof s_fields / sizeof s_fields[0]; i++) {
+		json_t *x = json_object_get(opts, s_fields[i].opt);
+		if (x == NULL)
+			continue;
+		if (s_fields[i].e >= 0) {
+			if (cli_word(c, s_fields[i].opt, (enum cli_enum)s_fields[i].e,
+			        json_string_value(x), &w) != 0)
+				return 1;
+			x = json_string(cli_word_name((enum cli_enum)s_fields[i].e, w));
+		} else
+			json_incref(x);
+		json_object_set_new(o, s_fields[i].field, x);
+	}
+	if ((v = cli_opt_str(opts, "expires")) != NULL) {
+		if (cli_when(c, "expires", v, CLI_LATER, now_ms(), &ms) != 0)
+			return 1;
+		timefmt_format(when, ms);
+		json_object_set_new(o, "expires", json_string(when));
+	}
+	if ((v = cli_opt_str(opts, "ref")) != NULL) {
+		if (cli_id(c, v, id) != 0)
+			return 1;
+		hex_encode(hex, id, 32);
+		json_object_set_new(o, "ref", json_string(hex));
+	}
+	return 0;
 }
 
-static int
-cmd_publish(struct cli *c, int argc, char **argv)
+/* --file FILE.json ("-": stdin): the message's fields, a JSON object. */
+static json_t *
+s_load(struct cli *c, const char *file)
 {
-	static const struct option opts[] = { { "file", 1, 0, 'f' }, { "to", 1, 0, 1 },
-		{ "tlp", 1, 0, 1 }, { "title", 1, 0, 1 }, { "category", 1, 0, 1 },
-		{ "severity", 1, 0, 1 }, { "summary", 1, 0, 1 }, { "indicator", 1, 0, 1 },
-		{ "ref", 1, 0, 1 }, { "kind", 1, 0, 1 }, { "type", 1, 0, 1 }, { "impact", 1, 0, 1 },
-		{ "status", 1, 0, 1 }, { "sector", 1, 0, 1 }, { "scope", 1, 0, 1 },
-		{ "attack", 1, 0, 1 }, { "action", 1, 0, 1 }, { "expires", 1, 0, 1 },
-		{ "note", 1, 0, 1 }, { 0 } };
-	json_t *o = NULL, *fromflags = json_object();
 	json_error_t jerr;
-	int ch, idx;
+	json_t *o = strcmp(file, "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)
+	                                   : json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
 
-	while ((ch = getopt_long(argc, argv, "", opts, &idx)) != -1) {
-		const char *arr;
-		if (ch == '?') {
-			json_decref(o), json_decref(fromflags);
-			return cli_usage("publish",
-			    "--tlp TLP --title T --category C --severity S "
-			    "[--summary S] [--indicator TYPE:VALUE]... [--to NAME]... "
-			    "[--ref ID] [--kind K] [--file FILE.json]");
-		}
-		if (ch == 'f') {
-			json_decref(o);
-			if ((o = json_load_file(optarg, JSON_REJECT_DUPLICATES, &jerr)) == NULL ||
-			    !json_is_object(o)) {
-				json_decref(o), json_decref(fromflags);
-				return cli_error("%s:%d: %s", optarg, jerr.line,
-				    o == NULL ? jerr.text : "expected a JSON object");
-			}
-		} else if ((arr = s_array_of(opts[idx].name)) != NULL) {
-			if (json_object_get(fromflags, arr) == NULL)
-				json_object_set_new(fromflags, arr, json_array());
-			json_array_append_new(json_object_get(fromflags, arr), json_string(optarg));
-		} else
-			json_object_set_new(fromflags, opts[idx].name, json_string(optarg));
+	if (o == NULL || !json_is_object(o)) {
+		cli_error(c, "--file %s:%d: %s", file, jerr.line,
+		    o == NULL ? jerr.text : "expected a JSON object");
+		json_decref(o);
+		return NULL;
 	}
-	if (optind != argc) {
-		json_decref(o), json_decref(fromflags);
-		return cli_error("publish: unexpected argument '%s'", argv[optind]);
-	}
-	/* Flags override the file's fields (a repeated flag its whole array). */
-	if (o == NULL)
-		o = fromflags;
-	else {
-		json_object_update(o, fromflags);
-		json_decref(fromflags);
-	}
+	return o;
+}
+
+/* A message that refers to another is published after s_inherit(). */
+static int
+s_publish_ref(struct cli *c, json_t *o)
+{
 	const char *ref = json_string_value(json_object_get(o, "ref"));
-	if (s_need_daemon(c, "publish") != 0 ||
-	    (ref != NULL && s_inherit(c, o, ref, "publish") != 0)) {
+	uint8_t id[32];
+
+	if (s_need_daemon(c) != 0 ||
+	    (ref != NULL && (cli_id(c, ref, id) != 0 || s_inherit(c, o, id) != 0))) {
 		json_decref(o);
 		return 1;
 	}
 	return s_publish(c, o);
 }
 
+static int
+cmd_publish(struct cli *c, json_t *opts, json_t *args)
+{
+	const char *file = cli_opt_str(opts, "file");
+	json_t *o = file != NULL ? s_load(c, file) : json_object();
+
+	(void)args;
+	if (o == NULL)
+		return 1;
+	if (s_fields_of(c, opts, o) != 0) {
+		json_decref(o);
+		return 1;
+	}
+	return s_publish_ref(c, o);
+}
+
 /*
- * A message that refers to another (sighting, update, retraction) goes to
- * whoever may see that one: unless o names its own, it takes the TLP of
- * the referenced message and, for addressed TLPs, its origin and
- * recipients minus this node.  Returns 0, or 1 after an error line.
+ * A message that refers to another (sighting, update, comment, retraction)
+ * goes to whoever may see that one: unless o names its own, it takes the
+ * TLP of the referenced message and, for addressed TLPs, its origin and
+ * recipients minus this node.  A retraction is of this node's own
+ * messages only.  Returns 0, or 1 after an error line.
  */
 static int
-s_inherit(struct cli *c, json_t *o, const char *ref, const char *what)
+s_inherit(struct cli *c, json_t *o, const uint8_t id[32])
 {
 	struct msg *m = msg_new();
 	json_t *rep = NULL;
-	uint8_t id[32], self[32], *bytes = NULL;
+	uint8_t self[32], *bytes = NULL;
 	char hex[65];
 	size_t len;
 	bool missing;
 	int rc = 1;
 
+	hex_encode(hex, id, 32);
+	json_object_set_new(o, "ref", json_string(hex));
 	if (m == NULL)
 		goto out;
-	if (id_parse(id, ref) == -1) {
-		cli_error("'%s' is not a message id (64 hex digits)", ref);
-		goto out;
-	}
 	if (keys_read_id(c->dir, self, c->err, sizeof c->err) == -1) {
-		cli_error("%s", c->err);
+		cli_error(c, "%s", c->err);
 		goto out;
 	}
-	if ((rep = s_get(c, id, what, &missing)) == NULL ||
+	if ((rep = s_get(c, id, &missing)) == NULL ||
 	    (bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
 	    msg_decode(m, bytes, len, 0) != MSG_OK) {
 		if (rep != NULL || missing)
-			cli_error("no message %s here", ref);
+			cli_error(c, "--ref: no message %s here", hex);
+		goto out;
+	}
+	if (strcmp(cli_field(o, "kind"), "retract") == 0 && memcmp(m->origin, self, 32) != 0) {
+		struct node *n = s_open(c, 0);
+		char sb[13];
+		if (n != NULL)
+			cli_error(c,
+			    "%s is %s's: only its origin may retract it (to disagree, comment on "
+			    "it or sight it)",
+			    hex, s_name(n, m->origin, sb));
+		node_close(&n);
 		goto out;
 	}
 	rc = 0;
@@ -717,73 +736,80 @@ out:
 	return rc;
 }
 
+/* sight ID and retract ID: a message of that kind that refers to ID. */
 static int
-cmd_sight(struct cli *c, int argc, char **argv)
+s_refer(struct cli *c, const char *kind, json_t *opts, json_t *args)
 {
-	static const struct option opts[] = { { "note", 1, 0, 'n' }, { 0 } };
-	const char *note = NULL;
-	json_t *o;
-	int ch;
+	json_t *o = json_pack("{s:s,s:O}", "kind", kind, "ref", json_array_get(args, 0));
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		if (ch == 'n')
-			note = optarg;
-		else
-			return cli_usage("sight", "ID [--note TEXT]");
-	if (optind != argc - 1)
-		return cli_usage("sight", "ID [--note TEXT]");
-	if (s_need_daemon(c, "sight") != 0)
-		return 1;
-	o = json_pack("{s:s,s:s}", "kind", "sighting", "ref", argv[optind]);
-	if (note != NULL)
-		json_object_set_new(o, "note", json_string(note));
-	if (s_inherit(c, o, argv[optind], "sight") != 0) {
+	if (s_fields_of(c, opts, o) != 0) {
 		json_decref(o);
 		return 1;
 	}
-	return s_publish(c, o);
-}
-
-/* The one argument of show and export: a message id.  0, or the exit
- * status after a usage or error line. */
-static int
-s_id_arg(int argc, char **argv, const char *cmd, const char *synopsis, uint8_t id[32])
-{
-	if (getopt_long(argc, argv, "", (const struct option[]){ { 0 } }, NULL) != -1 ||
-	    optind != argc - 1)
-		return cli_usage(cmd, synopsis);
-	if (id_parse(id, argv[optind]) == -1)
-		return cli_error("%s: '%s' is not a message id (64 hex digits)", cmd, argv[optind]);
-	return 0;
+	return s_publish_ref(c, o);
 }
 
 static int
-cmd_peers(struct cli *c, int argc, char **argv)
+cmd_sight(struct cli *c, json_t *opts, json_t *args)
 {
+	return s_refer(c, "sighting", opts, args);
+}
+
+static int
+cmd_retract(struct cli *c, json_t *opts, json_t *args)
+{
+	return s_refer(c, "retract", opts, args);
+}
+
+/* The time members (ms since the epoch, 0 for never) of o as RFC 3339
+ * (null for never), as every JSON of the CLI gives times. */
+static void
+s_times(json_t *o, const char *const *keys)
+{
+	char when[TIMEFMT_LEN];
+
+	for (; *keys != NULL; keys++) {
+		json_t *v = json_object_get(o, *keys);
+		if (!json_is_integer(v))
+			continue;
+		if (json_integer_value(v) <= 0)
+			json_object_set_new(o, *keys, json_null());
+		else {
+			timefmt_format(when, (uint64_t)json_integer_value(v));
+			json_object_set_new(o, *keys, json_string(when));
+		}
+	}
+}
+
+static int
+cmd_peers(struct cli *c, json_t *opts, json_t *args)
+{
+	static const char *const times[] = { "last_seen", "last_reconciled", NULL };
 	json_t *rep, *a, *p;
+	int wname = 4;
 	size_t i;
 
-	(void)argv;
-	if (argc > 1)
-		return cli_usage("peers", "[--json]");
-	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "peers"), "peers")) == NULL)
+	(void)opts, (void)args;
+	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "peers"))) == NULL)
 		return 1;
 	a = json_object_get(rep, "peers");
+	json_array_foreach(a, i, p) wname = cli_width(wname, cli_field(p, "name"));
 	if (!c->json)
-		printf("%-16s %-9s %-9s %-19s %8s %8s %8s %7s %7s  %s\n", "NAME", "LEVEL",
+		printf("%-*s %-9s %-9s %-19s %8s %8s %8s %7s %7s  %s\n", wname, "NAME", "LEVEL",
 		    "CONNECTED", "LAST SEEN (UTC)", "SENT", "RECEIVED", "REJECTED", "REJ/MIN",
 		    "REFUSED", "REASONS");
 	json_array_foreach(a, i, p)
 	{
-		if (c->json) {
-			cli_print_json(json_incref(p));
-			continue;
-		}
 		char when[TIMEFMT_LEN] = "-", reasons[256] = "";
 		uint64_t seen = (uint64_t)json_integer_value(json_object_get(p, "last_seen")),
 		         total = 0;
 		const char *k;
 		json_t *v;
+		if (c->json) {
+			s_times(p, times);
+			cli_print_json(c, json_incref(p));
+			continue;
+		}
 		if (seen > 0) {
 			timefmt_format(when, seen);
 			when[19] = '\0';
@@ -795,7 +821,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			snprintf(reasons + used, sizeof reasons - used, "%s%s=%lld",
 			    used ? " " : "", k, (long long)json_integer_value(v));
 		}
-		printf("%-16s %-9s %-9s %-19s %8lld %8lld %8llu %7lld %7lld  %s\n",
+		printf("%-*s %-9s %-9s %-19s %8lld %8lld %8llu %7lld %7lld  %s\n", wname,
 		    cli_field(p, "name"), cli_field(p, "level"),
 		    json_is_true(json_object_get(p, "connected")) ? "yes" : "no", when,
 		    (long long)json_integer_value(json_object_get(p, "sent")),
@@ -804,6 +830,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		    (long long)json_integer_value(json_object_get(p, "rejected_last_minute")),
 		    (long long)json_integer_value(json_object_get(p, "refused_by_peer")), reasons);
 	}
+	cli_end(c);
 	json_decref(rep);
 	return 0;
 }
@@ -927,33 +954,28 @@ s_prometheus(json_t *st, json_t *peers)
 }
 
 static int
-cmd_stats(struct cli *c, int argc, char **argv)
+cmd_stats(struct cli *c, json_t *opts, json_t *args)
 {
-	static const struct option opts[] = { { "prometheus", 0, 0, 'p' }, { 0 } };
+	bool prom = json_object_get(opts, "prometheus") != NULL;
 	json_t *rep, *peers = NULL, *st, *v;
-	bool prom = false;
 	const char *k;
-	int ch;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		if (ch == 'p')
-			prom = true;
-		else
-			return cli_usage("stats", "[--json | --prometheus]");
-	if (optind != argc || (prom && c->json))
-		return cli_usage("stats", "[--json | --prometheus]");
-	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "stats"), "stats")) == NULL)
+	(void)args;
+	if (prom && c->json)
+		return cli_error(c, "--json or --prometheus, not both");
+	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "stats"))) == NULL)
 		return 1;
-	if (prom && (peers = cli_ask(c, json_pack("{s:s}", "cmd", "peers"), "stats")) == NULL) {
+	if (prom && (peers = cli_ask(c, json_pack("{s:s}", "cmd", "peers"))) == NULL) {
 		json_decref(rep);
 		return 1;
 	}
 	st = json_object_get(rep, "stats");
 	if (prom)
 		s_prometheus(st, json_object_get(peers, "peers"));
-	else if (c->json)
-		cli_print_json(json_incref(st));
-	else {
+	else if (c->json) {
+		cli_print_json(c, json_incref(st));
+		cli_end(c);
+	} else {
 		long long msgs = (long long)json_integer_value(json_object_get(st, "messages"));
 		printf("node %s: %lld message%s, store %lld of %lld bytes, up %lld s\n",
 		    cli_field(st, "name"), msgs, msgs == 1 ? "" : "s",
@@ -974,19 +996,19 @@ cmd_stats(struct cli *c, int argc, char **argv)
 }
 
 static int
-cmd_rotate(struct cli *c, int argc, char **argv)
+cmd_rotate(struct cli *c, json_t *opts, json_t *args)
 {
 	json_t *rep;
 
-	(void)argv;
-	if (argc != 1)
-		return cli_usage("rotate", "");
-	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "rotate"), "rotate")) == NULL)
+	(void)opts, (void)args;
+	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "rotate"))) == NULL)
 		return 1;
-	if (c->json)
-		cli_print_json(json_pack("{s:s,s:s}", "id", cli_field(rep, "id"), "statement",
-		    cli_field(rep, "statement")));
-	else
+	if (c->json) {
+		cli_print_json(c,
+		    json_pack("{s:s,s:s}", "id", cli_field(rep, "id"), "statement",
+		        cli_field(rep, "statement")));
+		cli_end(c);
+	} else
 		printf("new node id: %s\nrotation statement: %s\n"
 		       "peers take the new key at once, provisionally; a roster that lists it "
 		       "makes it final (docs/COORDINATOR.md)\n",
@@ -996,22 +1018,25 @@ cmd_rotate(struct cli *c, int argc, char **argv)
 }
 
 static int
-cmd_network(struct cli *c, int argc, char **argv)
+cmd_network(struct cli *c, json_t *opts, json_t *args)
 {
 	json_t *rep, *e;
+	int wname = 4;
 	size_t i, k;
 
-	(void)argv;
-	if (argc != 1)
-		return cli_usage("network", "[--json]");
-	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "network"), "network")) == NULL)
+	(void)opts, (void)args;
+	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "network"))) == NULL)
 		return 1;
+	/* One document, the array of members, as it was from the start. */
 	if (c->json) {
-		cli_print_json(json_incref(json_object_get(rep, "network")));
+		c->json_array = false;
+		cli_print_json(c, json_incref(json_object_get(rep, "network")));
 		json_decref(rep);
 		return 0;
 	}
-	printf("%-16s %-5s %-9s %-20s %-5s %-10s %s\n", "NAME", "EPOCH", "VERSION",
+	json_array_foreach(json_object_get(rep, "network"), i, e)
+	    wname = cli_width(wname, cli_field(e, "name"));
+	printf("%-*s %-5s %-9s %-20s %-5s %-10s %s\n", wname, "NAME", "EPOCH", "VERSION",
 	    "LAST HEARD (UTC)", "PEERS", "STORE", "FLAGS");
 	json_array_foreach(json_object_get(rep, "network"), i, e)
 	{
@@ -1032,8 +1057,8 @@ cmd_network(struct cli *c, int argc, char **argv)
 			snprintf(store, sizeof store, "%.1fM",
 			    (double)json_integer_value(json_object_get(e, "store_bytes")) /
 			        1048576);
-		printf("%-16s %-5s %-9s %-20.19s %-5s %-10s %s\n", cli_field(e, "name"), epoch,
-		    *cli_field(e, "version") ? cli_field(e, "version") : "-",
+		printf("%-*s %-5s %-9s %-20.19s %-5s %-10s %s\n", wname, cli_field(e, "name"),
+		    epoch, *cli_field(e, "version") ? cli_field(e, "version") : "-",
 		    *cli_field(e, "last_heard") ? cli_field(e, "last_heard") : "-", peers, store,
 		    flags);
 	}
@@ -1042,28 +1067,35 @@ cmd_network(struct cli *c, int argc, char **argv)
 }
 
 static int
-cmd_explain(struct cli *c, int argc, char **argv)
+cmd_explain(struct cli *c, json_t *opts, json_t *args)
 {
 	json_t *rep, *e;
+	uint8_t id[32];
+	char hex[65];
+	int wpeer = 4;
 	size_t i;
 
-	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage("explain", "ID [--json]");
-	if ((rep = cli_ask(c, json_pack("{s:s,s:s}", "cmd", "explain", "id", argv[1]),
-	         "explain")) == NULL)
+	(void)opts;
+	if (cli_id(c, json_string_value(json_array_get(args, 0)), id) != 0)
+		return 1;
+	hex_encode(hex, id, 32);
+	if ((rep = cli_ask(c, json_pack("{s:s,s:s}", "cmd", "explain", "id", hex))) == NULL)
 		return 1;
 	if (!c->json && json_is_string(json_object_get(rep, "self")))
 		printf("%s\n", cli_field(rep, "self"));
+	json_array_foreach(json_object_get(rep, "explain"), i, e)
+	    wpeer = cli_width(wpeer, cli_field(e, "peer"));
 	if (!c->json)
-		printf("%-16s %-10s %s\n", "PEER", "DECISION", "WHY");
+		printf("%-*s %-10s %s\n", wpeer, "PEER", "DECISION", "WHY");
 	json_array_foreach(json_object_get(rep, "explain"), i, e)
 	{
 		if (c->json)
-			cli_print_json(json_incref(e));
+			cli_print_json(c, json_incref(e));
 		else
-			printf("%-16s %-10s %s\n", cli_field(e, "peer"), cli_field(e, "decision"),
-			    cli_field(e, "why"));
+			printf("%-*s %-10s %s\n", wpeer, cli_field(e, "peer"),
+			    cli_field(e, "decision"), cli_field(e, "why"));
 	}
+	cli_end(c);
 	json_decref(rep);
 	return 0;
 }
@@ -1103,6 +1135,8 @@ struct filter {
 	struct msg *m;
 	struct opened plain;
 	size_t limit, shown;
+	int wname;         /* the origin column: the longest name */
+	int severity, min; /* --severity, --severity-min: -1 for any */
 };
 
 /* Decodes a stored message, opening its body when this node may; the
@@ -1158,8 +1192,7 @@ s_open_old(struct node *n, struct msg *m, struct opened *o)
  * it returns how many it took (0 or 1).  0, or 1 after an error line.
  */
 static int
-s_pages(struct cli *c, json_t *req, const char *what, size_t want, size_t (*fn)(void *, json_t *),
-    void *arg)
+s_pages(struct cli *c, json_t *req, size_t want, size_t (*fn)(void *, json_t *), void *arg)
 {
 	size_t got = 0, i;
 	char *after = NULL;
@@ -1177,7 +1210,7 @@ s_pages(struct cli *c, json_t *req, const char *what, size_t want, size_t (*fn)(
 			json_object_set_new(r, "after", json_string(after));
 		free(after);
 		after = NULL;
-		if ((rep = cli_ask(c, r, what)) == NULL) {
+		if ((rep = cli_ask(c, r)) == NULL) {
 			rc = 1;
 			break;
 		}
@@ -1189,7 +1222,7 @@ s_pages(struct cli *c, json_t *req, const char *what, size_t want, size_t (*fn)(
 		}
 		if ((next = json_string_value(json_object_get(rep, "next"))) != NULL &&
 		    (after = strdup(next)) == NULL)
-			rc = cli_error("%s: out of memory", what);
+			rc = cli_error(c, "out of memory");
 		json_decref(rep);
 	} while (after != NULL && (want == 0 || got < want));
 	free(after);
@@ -1250,21 +1283,33 @@ s_revoked(const struct node *n, const uint8_t origin[MSG_KEY_LEN])
 	return p == NULL || p->level == MSG_LEVEL_BLOCKED;
 }
 
+/* One message found, as a row of the table or a JSON line; item is the
+ * daemon's (its "received" time and "cursor"). */
 static void
-s_row(struct filter *f, const struct msg *m, bool retracted)
+s_row(struct filter *f, const struct msg *m, const json_t *item)
 {
-	char when[TIMEFMT_LEN], sb[13], ib[13], title[61];
+	bool retracted = json_is_true(json_object_get(item, "retracted"));
+	char when[TIMEFMT_LEN], sb[13], ib[13], title[256];
 	const char *sev = "-";
 
 	if (f->c->json) {
-		json_t *o = s_msgjson(f->n, m);
+		json_t *o = s_msgjson(f->n, m), *v;
 		json_object_set_new(json_object_get(o, "origin"), "name",
 		    json_string(s_name(f->n, m->origin, sb)));
 		json_object_set_new(o, "retracted", json_boolean(retracted));
 		json_object_set_new(o, "revoked", json_boolean(s_revoked(f->n, m->origin)));
-		cli_print_json(o);
+		if (json_is_integer(v = json_object_get(item, "received"))) {
+			timefmt_format(when, (uint64_t)json_integer_value(v));
+			json_object_set_new(o, "received", json_string(when));
+		}
+		if (json_is_integer(v = json_object_get(item, "cursor")))
+			json_object_set(o, "cursor", v);
+		cli_print_json(f->c, o);
 		return;
 	}
+	if (f->shown == 0)
+		printf("%-16s  %-12s %-8s %-9s %-*s %-12s %s\n", "TIME (UTC)", "TLP", "KIND",
+		    "SEVERITY", f->wname, "ORIGIN", "ID", "TITLE");
 	timefmt_format(when, m->time);
 	when[16] = '\0';
 	if (!m->has_body)
@@ -1277,40 +1322,45 @@ s_row(struct filter *f, const struct msg *m, bool retracted)
 		s_governs_title(m, title, sizeof title);
 	else
 		snprintf(title, sizeof title, "%.*s", (int)m->body.note.n, m->body.note.p);
-	printf("%-16s  %-12s %-8s %-9s %-14s %-12s %s%s%s\n", when, msg_tlp_name(m->tlp),
-	    msg_kind_name(m->kind), sev, s_name(f->n, m->origin, sb), s_short(m->id, ib),
+	printf("%-16s  %-12s %-8s %-9s %-*s %-12s %s%s%s\n", when, msg_tlp_name(m->tlp),
+	    msg_kind_name(m->kind), sev, f->wname, s_name(f->n, m->origin, sb), s_short(m->id, ib),
 	    retracted ? "[retracted] " : "", s_revoked(f->n, m->origin) ? "[revoked origin] " : "",
 	    title);
 }
 
-/* s_pages() of query: one message the daemon found, printed. */
+/* --severity and --severity-min, on a body this side could open. */
+static bool
+s_severity_ok(const struct filter *f, const struct msg *m)
+{
+	bool has = m->has_body && (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE);
+
+	if (f->severity >= 0 && (!has || (int)m->body.severity != f->severity))
+		return false;
+	return f->min < 0 || (has && (int)m->body.severity >= f->min);
+}
+
+/* s_pages() of query and watch: one message the daemon found, printed
+ * when it passes this side's filters. */
 static size_t
 s_query_item(void *arg, json_t *o)
 {
 	struct filter *f = arg;
 	uint8_t *bytes;
 	size_t len;
+	bool ok;
 
 	if ((bytes = control_unbase64(json_object_get(o, "message"), &len)) == NULL ||
 	    s_decode(f->n, f->m, bytes, len, &f->plain) == -1) {
 		free(bytes);
 		return 0;
 	}
-	if (f->shown == 0 && !f->c->json)
-		printf("%-16s  %-12s %-8s %-9s %-14s %-12s %s\n", "TIME (UTC)", "TLP", "KIND",
-		    "SEVERITY", "ORIGIN", "ID", "TITLE");
-	s_row(f, f->m, json_is_true(json_object_get(o, "retracted")));
+	if ((ok = s_severity_ok(f, f->m))) {
+		s_row(f, f->m, o);
+		f->shown++;
+	}
 	free(bytes);
-	f->shown++;
-	return 1;
-}
-
-static int
-s_word_opt(const char *opt, const char *v, int (*parse)(const char *, size_t), int *out)
-{
-	if ((*out = parse(v, strlen(v))) < 0)
-		return cli_error("--%s: unknown value '%s'", opt, v);
-	return 0;
+	fflush(stdout);
+	return ok;
 }
 
 /* A normalized indicator as the daemon's query takes it: "TYPE:VALUE"
@@ -1327,130 +1377,338 @@ s_ioc_json(enum ioc_type t, const char *value, size_t len)
 	return json_stringn(q, (size_t)n + len);
 }
 
-/* An indicator as TYPE:VALUE, or a value whose type is guessed, for the
- * daemon's query; NULL when it is not valid. */
+/* An indicator as TYPE:VALUE, or a value whose type is inferred
+ * (ioc_parse_text()), for the daemon's query; NULL after an error line. */
 static json_t *
-s_indicator(const char *indicator)
+s_indicator(struct cli *c, const char *indicator)
 {
-	char norm[IOC_MAX_VALUE + 1];
-	const char *colon = strchr(indicator, ':');
-	int t = colon ? ioc_type_parse(indicator, (size_t)(colon - indicator)) : -1;
-	const char *v = t >= 0 ? colon + 1 : indicator;
-	int len;
+	struct ioc_value v;
 
-	if (t < 0)
-		t = ioc_guess(v, strlen(v));
-	len = t < 0 ? -1 : ioc_normalize((enum ioc_type)t, v, strlen(v), norm, sizeof norm);
-	return len < 0 ? NULL : s_ioc_json((enum ioc_type)t, norm, (size_t)len);
+	if (ioc_parse_text(indicator, strlen(indicator), &v, c->err, sizeof c->err) == -1) {
+		cli_error(c, "--indicator: %s", c->err);
+		return NULL;
+	}
+	return s_ioc_json(v.type, v.value, v.len);
+}
+
+/*
+ * The filters of query and watch, from opts into the daemon's request q
+ * (since and until as ms, words as the wire spells them, an origin as its
+ * id, one indicator: the caller sends one request per --indicator) and f
+ * (what this side filters: severities).  0, or 1 after an error line.
+ */
+static int
+s_filters(struct cli *c, json_t *opts, json_t *q, struct filter *f)
+{
+	static const struct {
+		const char *opt;
+		enum cli_enum e;
+	} words[] = { { "tlp", CLI_E_TLP }, { "category", CLI_E_CATEGORY },
+		{ "kind", CLI_E_KIND } };
+	uint64_t now = now_ms(), since = 0, until = UINT64_MAX;
+	const char *v;
+	uint8_t key[32];
+	char hex[65];
+	int w;
+
+	if ((v = cli_opt_str(opts, "since")) != NULL &&
+	    cli_when(c, "since", v, CLI_FROM, now, &since) != 0)
+		return 1;
+	if ((v = cli_opt_str(opts, "until")) != NULL &&
+	    cli_when(c, "until", v, CLI_UNTIL, now, &until) != 0)
+		return 1;
+	/* The daemon's times are signed 64-bit: a later bound is none. */
+	json_object_set_new(q, "since",
+	    json_integer((json_int_t)(since > INT64_MAX ? INT64_MAX : since)));
+	if (until <= INT64_MAX)
+		json_object_set_new(q, "until", json_integer((json_int_t)until));
+	json_object_set_new(q, "all", json_boolean(json_object_get(opts, "all") != NULL));
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		if ((v = cli_opt_str(opts, words[i].opt)) == NULL)
+			continue;
+		if (cli_word(c, words[i].opt, words[i].e, v, &w) != 0)
+			return 1;
+		json_object_set_new(q, words[i].opt, json_string(cli_word_name(words[i].e, w)));
+	}
+	f->severity = f->min = -1;
+	if ((v = cli_opt_str(opts, "severity")) != NULL &&
+	    cli_word(c, "severity", CLI_E_SEVERITY, v, &f->severity) != 0)
+		return 1;
+	if ((v = cli_opt_str(opts, "severity-min")) != NULL &&
+	    cli_word(c, "severity-min", CLI_E_SEVERITY, v, &f->min) != 0)
+		return 1;
+	if ((v = cli_opt_str(opts, "origin")) != NULL) {
+		if (strcmp(v, f->n->cfg.name) == 0)
+			memcpy(key, f->n->id, 32);
+		else if (node_resolve(f->n, v, key, c->err, sizeof c->err) == -1)
+			return cli_error(c, "--origin: %s", c->err);
+		hex_encode(hex, key, 32);
+		json_object_set_new(q, "origin", json_string(hex));
+	}
+	f->wname = cli_width(6, f->n->cfg.name);
+	for (size_t i = 0; i < trust_count(f->n->trust); i++)
+		f->wname = cli_width(f->wname, trust_at(f->n->trust, i)->name);
+	return 0;
+}
+
+/* The requests of query and watch: q alone, or one per --indicator (any
+ * of them), into an array.  NULL after an error line. */
+static json_t *
+s_requests(struct cli *c, json_t *opts, json_t *q)
+{
+	json_t *inds = json_object_get(opts, "indicator"), *reqs = json_array(), *x;
+	size_t i;
+
+	if (inds == NULL)
+		json_array_append(reqs, q);
+	json_array_foreach(inds, i, x)
+	{
+		json_t *r = json_deep_copy(q), *v = s_indicator(c, json_string_value(x));
+		if (v == NULL) {
+			json_decref(r), json_decref(reqs);
+			return NULL;
+		}
+		json_object_set_new(r, "indicator", v);
+		json_array_append_new(reqs, r);
+	}
+	return reqs;
+}
+
+/* The reader of query and watch: the node's names and keys, a message to
+ * decode into.  0, or 1 after an error line. */
+static int
+s_filter_open(struct cli *c, struct filter *f)
+{
+	f->c = c;
+	if (s_client(c) == NULL || (f->n = s_open_reader(c)) == NULL)
+		return 1;
+	if ((f->m = msg_new()) == NULL)
+		return cli_error(c, "out of memory");
+	return 0;
+}
+
+static void
+s_filter_close(struct filter *f)
+{
+	s_forget(&f->plain);
+	msg_destroy(&f->m);
+	node_close(&f->n);
+}
+
+/* s_pages() of a query with several indicators: the messages, gathered. */
+static size_t
+s_gather(void *arg, json_t *o)
+{
+	json_array_append(arg, o);
+	return 1;
+}
+
+/* Newest first: by cursor, the order of commits on this node. */
+static int
+s_by_cursor(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "cursor"));
+	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "cursor"));
+
+	return x < y ? 1 : x > y ? -1 : 0;
 }
 
 static int
-cmd_query(struct cli *c, int argc, char **argv)
+cmd_query(struct cli *c, json_t *opts, json_t *args)
 {
-	static const struct option opts[] = { { "indicator", 1, 0, 'i' }, { "since", 1, 0, 's' },
-		{ "until", 1, 0, 'u' }, { "origin", 1, 0, 'o' }, { "tlp", 1, 0, 't' },
-		{ "category", 1, 0, 'c' }, { "kind", 1, 0, 'k' }, { "limit", 1, 0, 'l' },
-		{ "all", 0, 0, 'a' }, { 0 } };
-	struct filter f = { .c = c, .limit = QUERY_LIMIT };
-	const char *indicator = NULL, *origin = NULL;
-	uint64_t now = now_ms(), since = 0, until = UINT64_MAX;
-	int tlp = -1, category = -1, kind = -1;
-	bool all = false;
-	json_t *q;
-	int ch, rc = 0;
+	struct filter f = { .limit = QUERY_LIMIT };
+	json_t *q = json_pack("{s:s}", "cmd", "query"), *reqs = NULL, *all = NULL;
+	const char *v;
+	uint64_t limit;
+	int rc = 1;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'i':
-			indicator = optarg;
-			break;
-		case 's':
-			rc = timefmt_parse(optarg, now, &since) == -1
-			    ? cli_error("--since: '%s' is neither a duration (7d, 12h) nor an RFC "
-			                "3339 time",
-			          optarg)
-			    : 0;
-			break;
-		case 'u':
-			rc = timefmt_parse(optarg, now, &until) == -1
-			    ? cli_error("--until: '%s' is neither a duration (7d, 12h) nor an RFC "
-			                "3339 time",
-			          optarg)
-			    : 0;
-			break;
-		case 'o':
-			origin = optarg;
-			break;
-		case 't':
-			rc = s_word_opt("tlp", optarg, msg_tlp_parse, &tlp);
-			break;
-		case 'c':
-			rc = s_word_opt("category", optarg, msg_category_parse, &category);
-			break;
-		case 'k':
-			rc = s_word_opt("kind", optarg, msg_kind_parse, &kind);
-			break;
-		case 'a':
-			all = true;
-			break;
-		case 'l':
-			f.limit = (size_t)strtoul(optarg, NULL, 10);
-			if (f.limit == 0 || strspn(optarg, "0123456789") != strlen(optarg))
-				rc = cli_error("--limit: '%s' is not a positive number", optarg);
-			break;
-		default:
-			return cli_usage("query",
-			    "[--indicator VALUE] [--since DURATION|RFC3339] "
-			    "[--until ...] [--origin NAME|ID] [--tlp TLP] [--category C] "
-			    "[--kind K] [--limit N] [--all] [--json]");
+	(void)args;
+	if ((v = cli_opt_str(opts, "limit")) != NULL) {
+		if (parse_uint(v, &limit) == -1 || limit == 0 || limit > 1000000) {
+			cli_error(c, "--limit: '%s' is not a number from 1 to 1000000", v);
+			goto out;
 		}
-		if (rc != 0)
-			return rc;
+		f.limit = (size_t)limit;
 	}
-	if (optind != argc)
-		return cli_error("query: unexpected argument '%s'", argv[optind]);
-	if (s_client(c, "query") == NULL || (f.n = s_open_reader(c)) == NULL)
-		return 1;
-	/* The daemon's times are signed 64-bit: a later bound is none. */
-	q = json_pack("{s:s,s:b,s:I}", "cmd", "query", "all", all, "since",
-	    (json_int_t)(since > INT64_MAX ? INT64_MAX : since));
-	if (until <= INT64_MAX)
-		json_object_set_new(q, "until", json_integer((json_int_t)until));
-	if (tlp >= 0)
-		json_object_set_new(q, "tlp", json_string(msg_tlp_name((enum msg_tlp)tlp)));
-	if (category >= 0)
-		json_object_set_new(q, "category",
-		    json_string(msg_category_name((enum msg_category)category)));
-	if (kind >= 0)
-		json_object_set_new(q, "kind", json_string(msg_kind_name((enum msg_kind)kind)));
-	if (origin != NULL) {
-		uint8_t key[32];
-		char hex[65];
-		if (strcmp(origin, f.n->cfg.name) == 0)
-			memcpy(key, f.n->id, 32);
-		else if (node_resolve(f.n, origin, key, c->err, sizeof c->err) == -1)
-			rc = cli_error("--origin: %s", c->err);
-		if (rc == 0) {
-			hex_encode(hex, key, 32);
-			json_object_set_new(q, "origin", json_string(hex));
+	if (s_filter_open(c, &f) != 0 || s_filters(c, opts, q, &f) != 0 ||
+	    (reqs = s_requests(c, opts, q)) == NULL)
+		goto out;
+	if (json_array_size(reqs) == 1)
+		rc = s_pages(c, json_incref(json_array_get(reqs, 0)), f.limit, s_query_item, &f);
+	else {
+		/* Any of the indicators: each one's newest, merged, each message once. */
+		json_t *r, *seen = json_object(), *o;
+		size_t i, j;
+		all = json_array();
+		rc = 0;
+		json_array_foreach(reqs, i, r)
+		    rc |= s_pages(c, json_incref(r), f.limit, s_gather, all);
+		json_t **items = calloc(json_array_size(all) + 1, sizeof *items);
+		size_t n = 0;
+		json_array_foreach(all, j, o) if (json_object_get(seen, cli_field(o, "id")) == NULL)
+		{
+			json_object_set(seen, cli_field(o, "id"), json_true());
+			if (items != NULL)
+				items[n++] = o;
 		}
+		if (items != NULL)
+			qsort(items, n, sizeof *items, s_by_cursor);
+		for (j = 0; rc == 0 && items != NULL && j < n && f.shown < f.limit; j++)
+			s_query_item(&f, items[j]);
+		free(items);
+		json_decref(seen);
 	}
-	if (rc == 0 && indicator != NULL) {
-		json_t *v = s_indicator(indicator);
-		if (v == NULL)
-			rc = cli_error("--indicator: '%s' is not a valid indicator", indicator);
-		json_object_set_new(q, "indicator", v);
-	}
-	if (rc == 0 && (f.m = msg_new()) == NULL)
-		rc = cli_error("query: out of memory");
-	if (rc == 0)
-		rc = s_pages(c, json_incref(q), "query", f.limit, s_query_item, &f);
 	if (rc == 0 && f.shown == 0 && !c->json)
 		printf("no messages\n");
+	cli_end(c);
+out:
+	json_decref(all);
+	json_decref(reqs);
 	json_decref(q);
-	s_forget(&f.plain);
-	msg_destroy(&f.m);
-	node_close(&f.n);
+	s_filter_close(&f);
+	return rc;
+}
+
+/*
+ * watch: the messages committed on this node, as they are committed.  It
+ * asks the daemon for what came after its cursor ("changes", one page at a
+ * time, one request per --indicator), prints it, and asks again every
+ * WATCH_POLL_MS once it has caught up: a consumer that reads slowly only
+ * falls behind, the daemon never holds anything for it.  A daemon that
+ * stops is waited for (a line on stderr), and the watch goes on from its
+ * cursor when it is back.
+ */
+#define WATCH_POLL_MS 200
+
+/* One round of changes after *cursor, for each request in reqs: printed
+ * in commit order, each message once; *cursor advances to where every
+ * request has looked.  0; 1 after an error line; -1 when the daemon
+ * could not be asked (the caller waits and tries again). */
+static int
+s_watch_round(struct cli *c, struct filter *f, json_t *reqs, uint64_t *cursor, bool *more)
+{
+	json_t *r, *got = json_array(), *o, *seen = json_object();
+	uint64_t upto = UINT64_MAX;
+	size_t i, n = 0;
+	int rc = 0;
+
+	*more = false;
+	json_array_foreach(reqs, i, r)
+	{
+		json_t *q = json_deep_copy(r), *rep;
+		json_object_set_new(q, "after", json_integer((json_int_t)*cursor));
+		if (s_client(c) == NULL ||
+		    (rep = control_request(c->cc, q, c->err, sizeof c->err)) == NULL) {
+			json_decref(q);
+			rc = -1;
+			break;
+		}
+		json_decref(q);
+		if (!json_is_true(json_object_get(rep, "ok"))) {
+			rc = cli_error(c, "%s", cli_field(rep, "error"));
+			json_decref(rep);
+			break;
+		}
+		uint64_t next = (uint64_t)json_integer_value(json_object_get(rep, "next"));
+		uint64_t last = (uint64_t)json_integer_value(json_object_get(rep, "last"));
+		if (next < upto)
+			upto = next;
+		*more |= next < last;
+		json_array_extend(got, json_object_get(rep, "messages"));
+		json_decref(rep);
+	}
+	json_t **items = rc == 0 ? calloc(json_array_size(got) + 1, sizeof *items) : NULL;
+	json_array_foreach(got, i, o)
+	{
+		uint64_t k = (uint64_t)json_integer_value(json_object_get(o, "cursor"));
+		if (items == NULL || k > upto || json_object_get(seen, cli_field(o, "id")) != NULL)
+			continue;
+		json_object_set(seen, cli_field(o, "id"), json_true());
+		items[n++] = o;
+	}
+	if (items != NULL) {
+		qsort(items, n, sizeof *items, s_by_cursor);
+		while (n > 0)
+			s_query_item(f, items[--n]);
+		if (upto != UINT64_MAX && upto > *cursor)
+			*cursor = upto;
+	} else if (rc == 0)
+		rc = cli_error(c, "out of memory");
+	free(items);
+	json_decref(seen);
+	json_decref(got);
+	return rc;
+}
+
+static int
+cmd_watch(struct cli *c, json_t *opts, json_t *args)
+{
+	struct filter f = { .limit = 0 };
+	json_t *q = json_pack("{s:s}", "cmd", "changes"), *reqs = NULL;
+	bool once = json_object_get(opts, "once") != NULL, more, waiting = false;
+	const char *after = cli_opt_str(opts, "after");
+	uint64_t cursor = 0;
+	int rc = 1;
+
+	(void)args;
+	if (c->json_array && !once) {
+		cli_error(c, "--json-array needs --once (a live feed is never one document)");
+		goto out;
+	}
+	if (after != NULL && parse_uint(after, &cursor) == -1) {
+		cli_error(c,
+		    "--after: '%s' is not a cursor (a number from a JSON line's \"cursor\")",
+		    after);
+		goto out;
+	}
+	if (s_filter_open(c, &f) != 0 || s_filters(c, opts, q, &f) != 0 ||
+	    (reqs = s_requests(c, opts, q)) == NULL)
+		goto out;
+	/* Without --after, from now on: after the last commit. */
+	if (after == NULL) {
+		json_t *rep = cli_ask(c,
+		    json_pack("{s:s,s:i,s:i}", "cmd", "changes", "after", 0, "limit", 1));
+		if (rep == NULL)
+			goto out;
+		cursor = (uint64_t)json_integer_value(json_object_get(rep, "last"));
+		json_decref(rep);
+	}
+	for (;;) {
+		int r = s_watch_round(c, &f, reqs, &cursor, &more);
+		if (r > 0 || (r < 0 && once)) {
+			if (r < 0)
+				cli_error(c, "%s", c->err);
+			break;
+		}
+		if (r < 0) {
+			/* The daemon went away: wait for it, then go on. */
+			if (!waiting)
+				fprintf(stderr,
+				    "socmesh watch: %s; waiting for it (cursor %" PRIu64 ")\n",
+				    c->err, cursor);
+			waiting = true;
+			control_disconnect(&c->cc);
+			usleep(1000 * 1000);
+			continue;
+		}
+		if (waiting)
+			fprintf(stderr,
+			    "socmesh watch: the daemon is back; going on after cursor %" PRIu64
+			    "\n",
+			    cursor);
+		waiting = false;
+		if (!more && once) {
+			rc = 0;
+			break;
+		}
+		if (!more)
+			usleep(WATCH_POLL_MS * 1000);
+	}
+	cli_end(c);
+out:
+	json_decref(reqs);
+	json_decref(q);
+	s_filter_close(&f);
 	return rc;
 }
 
@@ -1493,19 +1751,22 @@ s_report_item(void *arg, json_t *o)
 /* The reports of indicator x, asked of the daemon (its ids and origins,
  * no bytes).  0, or 1 after an error line. */
 static int
-s_reports(struct cli *c, const struct node *n, const struct msg_ioc *x, size_t *msgs,
-    size_t *origins)
+s_reports(struct cli *c, const struct node *n, const struct msg_ioc *x, size_t *msgs, json_t **socs)
 {
 	struct reports r = { .n = n };
 	json_t *q = s_ioc_json(x->type, x->value.p, x->value.n);
+	char sb[13];
 	int rc;
 
 	if (q == NULL)
-		return cli_error("show: out of memory");
+		return cli_error(c, "out of memory");
 	rc = s_pages(c,
-	    json_pack("{s:s,s:o,s:b,s:b}", "cmd", "query", "indicator", q, "all", 1, "brief", 1),
-	    "show", 0, s_report_item, &r);
-	*msgs = r.msgs, *origins = r.norigins;
+	    json_pack("{s:s,s:o,s:b,s:b}", "cmd", "query", "indicator", q, "all", 1, "brief", 1), 0,
+	    s_report_item, &r);
+	*msgs = r.msgs;
+	*socs = json_array();
+	for (size_t i = 0; i < r.norigins; i++)
+		json_array_append_new(*socs, json_string(s_name(n, r.origins[i], sb)));
 	free(r.origins);
 	return rc;
 }
@@ -1531,7 +1792,12 @@ s_thread_item(void *arg, json_t *o)
 		return 0;
 	}
 	if (f->c->json) {
-		json_array_append_new(s->thread, s_msgjson(f->n, f->m));
+		json_t *t = s_msgjson(f->n, f->m), *v;
+		if (json_is_integer(v = json_object_get(o, "received"))) {
+			timefmt_format(when, (uint64_t)json_integer_value(v));
+			json_object_set_new(t, "received", json_string(when));
+		}
+		json_array_append_new(s->thread, t);
 		free(bytes);
 		return 1;
 	}
@@ -1617,7 +1883,7 @@ s_show_text(struct filter *f, const struct msg *m, bool retracted)
 }
 
 static int
-cmd_show(struct cli *c, int argc, char **argv)
+cmd_show(struct cli *c, json_t *opts, json_t *args)
 {
 	struct filter f = { .c = c };
 	struct shown s = { .f = &f };
@@ -1628,16 +1894,16 @@ cmd_show(struct cli *c, int argc, char **argv)
 	char hex[65];
 	bool missing, retracted;
 	size_t len;
-	int rc;
+	int rc = 1;
 
-	if ((rc = s_id_arg(argc, argv, "show", "ID [--json]", id)) != 0)
-		return rc;
-	rc = 1;
-	if (s_client(c, "show") == NULL || (f.n = s_open_reader(c)) == NULL)
+	(void)opts;
+	if (s_client(c) == NULL || cli_id(c, json_string_value(json_array_get(args, 0)), id) != 0 ||
+	    (f.n = s_open_reader(c)) == NULL)
 		return 1;
-	if ((rep = s_get(c, id, "show", &missing)) == NULL) {
+	hex_encode(hex, id, 32);
+	if ((rep = s_get(c, id, &missing)) == NULL) {
 		if (missing)
-			cli_error("show: no message %s here", argv[optind]);
+			cli_error(c, "no message %s here", hex);
 		goto out;
 	}
 	f.m = msg_new();
@@ -1645,7 +1911,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if (f.m == NULL || m == NULL ||
 	    (bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
 	    s_decode(f.n, m, bytes, len, &plain) == -1) {
-		cli_error("show: stored message does not decode");
+		cli_error(c, "the stored message does not decode");
 		goto out;
 	}
 	retracted = json_is_true(json_object_get(rep, "retracted"));
@@ -1657,35 +1923,44 @@ cmd_show(struct cli *c, int argc, char **argv)
 		s.thread = json_array();
 	} else
 		s_show_text(&f, m, retracted);
-	/* For each indicator: how many distinct SOCs reported it here, and
-	 * have not retracted it. */
+	/* For each indicator: which SOCs reported it here (trusted, not
+	 * blocked, and not retracted). */
 	if (m->has_body && m->body.nindicators > 0 && !c->json)
 		printf("indicators: %-10s %-48s %s\n", "TYPE", "VALUE", "REPORTED BY");
 	for (size_t i = 0; m->has_body && i < m->body.nindicators; i++) {
 		const struct msg_ioc *x = &m->body.indicators[i];
-		size_t msgs = 0, origins = 0;
-		if (s_reports(c, f.n, x, &msgs, &origins) != 0)
+		size_t msgs = 0, j;
+		json_t *socs = NULL, *v;
+		if (s_reports(c, f.n, x, &msgs, &socs) != 0) {
+			json_decref(socs);
 			goto out;
+		}
 		if (c->json)
 			json_array_append_new(reports,
-			    json_pack("{s:s,s:s%,s:I,s:I}", "type", ioc_type_name(x->type), "value",
-			        x->value.p, x->value.n, "socs", (json_int_t)origins, "messages",
+			    json_pack("{s:s,s:s%,s:I,s:o,s:I}", "type", ioc_type_name(x->type),
+			        "value", x->value.p, x->value.n, "socs",
+			        (json_int_t)json_array_size(socs), "reported_by", socs, "messages",
 			        (json_int_t)msgs));
-		else
-			printf("            %-10s %-48.*s %zu SOC%s, %zu message%s\n",
-			    ioc_type_name(x->type), (int)x->value.n, x->value.p, origins,
-			    origins == 1 ? "" : "s", msgs, msgs == 1 ? "" : "s");
+		else {
+			printf("            %-10s %-48.*s %zu SOC%s (", ioc_type_name(x->type),
+			    (int)x->value.n, x->value.p, json_array_size(socs),
+			    json_array_size(socs) == 1 ? "" : "s");
+			json_array_foreach(socs, j, v)
+			    printf("%s%s", j ? ", " : "", json_string_value(v));
+			printf("), %zu message%s\n", msgs, msgs == 1 ? "" : "s");
+			json_decref(socs);
+		}
 	}
 	if (!c->json)
 		printf("thread:\n");
-	hex_encode(hex, m->id, 32);
-	if (s_pages(c, json_pack("{s:s,s:s}", "cmd", "thread", "id", hex), "show", 0, s_thread_item,
-	        &s) != 0)
+	if (s_pages(c, json_pack("{s:s,s:s}", "cmd", "thread", "id", hex), 0, s_thread_item, &s) !=
+	    0)
 		goto out;
 	if (c->json) {
 		json_object_set_new(o, "reports", reports);
 		json_object_set_new(o, "thread", s.thread);
-		cli_print_json(o);
+		cli_print_json(c, o);
+		cli_end(c);
 		o = reports = s.thread = NULL;
 	}
 	rc = 0;
@@ -1705,56 +1980,67 @@ out:
 
 /* ---- export, import, check --------------------------------------------- */
 
+/* export ID: the signed message, as it travels (binary, to a file), or
+ * with --json as query --json shows it. */
 static int
-cmd_export(struct cli *c, int argc, char **argv)
+cmd_export(struct cli *c, json_t *opts, json_t *args)
 {
-	struct msg *m = NULL;
-	json_t *rep;
+	struct filter f = { .c = c };
+	json_t *rep = NULL;
 	uint8_t id[32], *bytes = NULL;
 	size_t len;
 	bool missing;
-	int rc;
+	int rc = 1;
 
-	if ((rc = s_id_arg(argc, argv, "export", "ID > FILE", id)) != 0)
-		return rc;
-	if (isatty(STDOUT_FILENO))
-		return cli_error(
-		    "export: writes the signed message in binary; redirect it to a file");
-	if ((rep = s_get(c, id, "export", &missing)) == NULL)
-		return missing ? cli_error("export: no message %s here", argv[optind]) : 1;
-	if ((m = msg_new()) == NULL ||
-	    (bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
-	    msg_decode(m, bytes, len, 0) != MSG_OK)
-		rc = cli_error("export: the stored message does not decode");
-	else if (m->tlp == MSG_TLP_RED)
-		rc = cli_error("export: TLP:RED is never exported (it stays between its origin and "
-		               "its recipients)");
-	else if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0)
-		rc = cli_error("export: %s", strerror(errno));
-	msg_destroy(&m);
+	(void)opts;
+	if (cli_id(c, json_string_value(json_array_get(args, 0)), id) != 0)
+		return 1;
+	if (!c->json && isatty(STDOUT_FILENO))
+		return cli_error(c,
+		    "writes the signed message in binary; redirect it to a file "
+		    "(or --json for JSON)");
+	if ((rep = s_get(c, id, &missing)) == NULL)
+		return missing
+		    ? cli_error(c, "no message %s here", json_string_value(json_array_get(args, 0)))
+		    : 1;
+	if ((c->json && s_filter_open(c, &f) != 0) || (f.m == NULL && (f.m = msg_new()) == NULL))
+		goto out;
+	if ((bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
+	    (c->json ? s_decode(f.n, f.m, bytes, len, &f.plain) : msg_decode(f.m, bytes, len, 0)) !=
+	        0)
+		cli_error(c, "the stored message does not decode");
+	else if (f.m->tlp == MSG_TLP_RED)
+		cli_error(c,
+		    "TLP:RED is never exported (it stays between its origin and its "
+		    "recipients)");
+	else if (c->json) {
+		f.wname = 0;
+		s_row(&f, f.m, rep);
+		cli_end(c);
+		rc = 0;
+	} else if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0)
+		cli_error(c, "%s", strerror(errno));
+	else
+		rc = 0;
+out:
 	free(bytes);
 	json_decref(rep);
+	s_filter_close(&f);
 	return rc;
 }
 
 /* Each file goes to the running daemon, which judges it as a message from
  * a peer, stores it and offers it to its peers: import needs it running. */
 static int
-cmd_import(struct cli *c, int argc, char **argv)
+cmd_import(struct cli *c, json_t *opts, json_t *args)
 {
-	static const struct option opts[] = { { "from", 1, 0, 'f' }, { 0 } };
-	const char *fromname = NULL;
+	const char *fromname = cli_opt_str(opts, "from"), *file;
 	struct node *n;
-	int ch, rc = 0;
+	json_t *v;
+	size_t i;
+	int rc = 0;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		if (ch == 'f')
-			fromname = optarg;
-		else
-			return cli_usage("import", "[--from PEER] FILE...");
-	if (optind == argc)
-		return cli_usage("import", "[--from PEER] FILE...");
-	if (s_client(c, "import") == NULL)
+	if (s_client(c) == NULL)
 		return 1;
 	/* An unknown peer stops it before any file (the daemon checks again). */
 	if (fromname != NULL) {
@@ -1764,14 +2050,16 @@ cmd_import(struct cli *c, int argc, char **argv)
 		known = trust_find_name(n->trust, fromname) != NULL;
 		node_close(&n);
 		if (!known)
-			return cli_error("--from: no peer '%s' in the trust list", fromname);
+			return cli_error(c, "--from: no peer '%s' in the trust list", fromname);
 	}
-	for (int i = optind; i < argc; i++) {
+	json_array_foreach(args, i, v)
+	{
 		json_t *req, *rep;
 		size_t len;
 		char *buf;
-		if (file_read_all(argv[i], MSG_MAX_SIZE_DEFAULT, &buf, &len) == -1) {
-			rc = cli_error("%s: %s", argv[i],
+		file = json_string_value(v);
+		if (file_read_all(file, MSG_MAX_SIZE_DEFAULT, &buf, &len) == -1) {
+			rc = cli_error(c, "%s: %s", file,
 			    errno == EFBIG ? "larger than a message can be" : strerror(errno));
 			continue;
 		}
@@ -1780,12 +2068,12 @@ cmd_import(struct cli *c, int argc, char **argv)
 		free(buf);
 		if (fromname != NULL)
 			json_object_set_new(req, "from", json_string(fromname));
-		if ((rep = s_call(c, req, argv[i])) == NULL) {
+		if ((rep = s_call(c, req)) == NULL) {
 			rc = 1;
 			continue;
 		}
 		if (!json_is_true(json_object_get(rep, "ok")))
-			rc = cli_error("%s: %s", argv[i], cli_field(rep, "error"));
+			rc = cli_error(c, "%s: %s", file, cli_field(rep, "error"));
 		else
 			printf("%s %s\n",
 			    strcmp(cli_field(rep, "result"), "duplicate") == 0 ? "duplicate"
@@ -1797,15 +2085,13 @@ cmd_import(struct cli *c, int argc, char **argv)
 }
 
 static int
-cmd_check(struct cli *c, int argc, char **argv)
+cmd_check(struct cli *c, json_t *opts, json_t *args)
 {
 	struct node *n;
 	struct store_stats st;
 	int rc;
 
-	(void)argv;
-	if (argc > 1)
-		return cli_usage("check", "[--dir DIR]");
+	(void)opts, (void)args;
 	/* Read-only, in one read transaction: beside the daemon or without
 	 * it.  Signatures need no secret key. */
 	if ((n = s_open(c, NODE_STORE)) == NULL)
@@ -1813,7 +2099,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	/* The indexes, and every message's format, id and signature. */
 	rc = node_check(n, NULL, c->err, sizeof c->err);
 	if (rc != STORE_OK)
-		cli_error("check: %s", c->err);
+		cli_error(c, "%s", c->err);
 	else if (store_stats(n->st, &st) == STORE_OK)
 		printf("store OK: %llu messages, %llu bytes in use\n",
 		    (unsigned long long)st.messages, (unsigned long long)st.used_bytes);
@@ -1822,26 +2108,6 @@ cmd_check(struct cli *c, int argc, char **argv)
 }
 
 /* ---- backup, restore ------------------------------------------------- */
-
-/* --NAME FILE, the one option of backup and restore, into *file. */
-static int
-s_file_opt(int argc, char **argv, const char *cmd, const char *name, const char **file)
-{
-	const struct option opts[] = { { name, 1, 0, 'f' }, { 0 } };
-	char synopsis[64];
-	int ch;
-
-	snprintf(synopsis, sizeof synopsis, "--dir DIR --%s FILE", name);
-	*file = NULL;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		if (ch == 'f')
-			*file = optarg;
-		else
-			return cli_usage(cmd, synopsis);
-	if (optind != argc || *file == NULL || **file == '\0')
-		return cli_usage(cmd, synopsis);
-	return 0;
-}
 
 /* A backup goes to a directory that exists and may be written, and never
  * into the node directory or its store, where it could replace the live
@@ -1854,42 +2120,54 @@ s_backup_target(struct cli *c, struct node *n, const char *file)
 	const char *slash = strrchr(file, '/');
 
 	if (slash != NULL && slash[1] == '\0')
-		return cli_error("backup: %s: a directory; name the file to write", file);
+		return cli_error(c, "%s: a directory; name the file to write", file);
 	if (slash == NULL)
 		snprintf(parent, sizeof parent, ".");
 	else if ((size_t)(slash - file) >= sizeof parent)
-		return cli_error("backup: %s: path too long", file);
+		return cli_error(c, "%s: path too long", file);
 	else
 		snprintf(parent, sizeof parent, "%.*s", slash == file ? 1 : (int)(slash - file),
 		    file);
 	if (stat(parent, &p) == -1 || access(parent, W_OK | X_OK) == -1)
-		return cli_error("backup: %s: %s", parent, strerror(errno));
+		return cli_error(c, "%s: %s", parent, strerror(errno));
 	if (node_store_dir(n, sdir, sizeof sdir) == -1 || stat(n->dir, &d) == -1 ||
 	    stat(sdir, &s) == -1)
-		return cli_error("backup: %s: %s", c->dir, strerror(errno));
+		return cli_error(c, "%s: %s", c->dir, strerror(errno));
 	if ((p.st_dev == d.st_dev && p.st_ino == d.st_ino) ||
 	    (p.st_dev == s.st_dev && p.st_ino == s.st_ino))
-		return cli_error("backup: %s: not inside the node directory or its store", file);
+		return cli_error(c, "%s: not inside the node directory or its store", file);
 	return 0;
 }
 
-static int
-cmd_backup(struct cli *c, int argc, char **argv)
+/* --NAME FILE of backup and restore, which need it. */
+static const char *
+s_file_opt(struct cli *c, json_t *opts, const char *name)
 {
+	const char *file = cli_opt_str(opts, name);
+
+	if (file == NULL || *file == '\0') {
+		cli_error(c, "needs --%s FILE", name);
+		return NULL;
+	}
+	return file;
+}
+
+static int
+cmd_backup(struct cli *c, json_t *opts, json_t *args)
+{
+	const char *file = s_file_opt(c, opts, "to");
 	uint64_t messages = 0;
-	const char *file;
 	struct node *n;
 	int rc;
 
-	if ((rc = s_file_opt(argc, argv, "backup", "to", &file)) != 0)
-		return rc;
+	(void)args;
 	/* A read transaction of its own: the running node goes on writing. */
-	if ((n = s_open(c, NODE_STORE)) == NULL)
+	if (file == NULL || (n = s_open(c, NODE_STORE)) == NULL)
 		return 1;
 	if (s_backup_target(c, n, file) != 0)
 		rc = 1;
 	else if ((rc = store_backup(n->st, file, &messages)) != STORE_OK)
-		cli_error("backup: %s: %s", file,
+		cli_error(c, "%s: %s", file,
 		    rc == STORE_E_CORRUPT  ? "the copy could not be read back"
 		        : rc == STORE_E_IO ? strerror(errno)
 		                           : store_strerror(rc));
@@ -1898,7 +2176,7 @@ cmd_backup(struct cli *c, int argc, char **argv)
 		    file);
 		if (messages == 0)
 			fprintf(stderr,
-			    "socmesh: warning: the store holds no messages, and restore "
+			    "socmesh backup: warning: the store holds no messages, and restore "
 			    "refuses a backup without any\n");
 	}
 	node_close(&n);
@@ -1906,23 +2184,24 @@ cmd_backup(struct cli *c, int argc, char **argv)
 }
 
 static int
-cmd_restore(struct cli *c, int argc, char **argv)
+cmd_restore(struct cli *c, json_t *opts, json_t *args)
 {
-	const char *file;
+	const char *file = s_file_opt(c, opts, "from");
+	struct node_restored r;
 	struct node *n;
 	int rc;
 
-	if ((rc = s_file_opt(argc, argv, "restore", "from", &file)) != 0)
-		return rc;
+	(void)args;
+	if (file == NULL)
+		return 1;
 	/* The node's lock decides; a daemon that answers is asked too (one
 	 * started before node.lock existed, say). */
 	if (control_probe(c->dir) == 1)
-		return cli_error("restore: socmeshd is running for %s; stop it first", c->dir);
+		return cli_error(c, "socmeshd is running for %s; stop it first", c->dir);
 	if ((n = s_open(c, 0)) == NULL)
 		return 1;
-	struct node_restored r;
 	if ((rc = node_restore(n, file, &r, c->err, sizeof c->err)) == -1)
-		cli_error("restore: %s", c->err);
+		cli_error(c, "%s", c->err);
 	else {
 		printf("store of %s restored from %s: %llu messages", n->cfg.name, file,
 		    (unsigned long long)r.messages);
@@ -1931,7 +2210,8 @@ cmd_restore(struct cli *c, int argc, char **argv)
 		putchar('\n');
 		if (r.seq_unknown)
 			fprintf(stderr,
-			    "socmesh: warning: the replaced store could not be read, so the "
+			    "socmesh restore: warning: the replaced store could not be read, so "
+			    "the "
 			    "sequence numbers used after the backup are unknown: let the node "
 			    "reconcile with its peers before publishing\n");
 	}
@@ -1939,35 +2219,180 @@ cmd_restore(struct cli *c, int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
-static const struct command {
-	const char *name;
-	int (*fn)(struct cli *, int, char **);
-	const char *help;
-} s_commands[] = {
-	{ "init", cmd_init, "create a node directory: identity, configuration, trust list, store" },
-	{ "id", cmd_id, "print this node's id" },
-	{ "trust", cmd_trust, "add, set, remove or list trusted peers" },
-	{ "roster", cmd_roster,
-	    "the network's roster: propose, approve, show, diff, export (coordinators)" },
-	{ "publish", cmd_publish, "sign and store a message; prints its id" },
-	{ "sight", cmd_sight, "publish a sighting of a message (\"we saw this too\")" },
-	{ "peers", cmd_peers, "the peers of the running node: connection, counters, rejections" },
-	{ "explain", cmd_explain, "why each peer did or did not get a message" },
-	{ "rotate", cmd_rotate,
-	    "a new key pair for this node, announced under both keys (the old stays its history)" },
-	{ "network", cmd_network,
-	    "every member as its beacons tell: roster epoch, version, peers, store, flags" },
-	{ "stats", cmd_stats, "counts by TLP, kind and origin, store use, uptime (--prometheus)" },
-	{ "query", cmd_query, "list messages, newest first, by indicator, time, origin, TLP, ..." },
-	{ "show", cmd_show,
-	    "one message in full, its thread and who else reported its indicators" },
-	{ "export", cmd_export, "write one signed message to stdout" },
-	{ "import", cmd_import,
-	    "verify and store signed messages from files, under the trust rules" },
-	{ "check", cmd_check, "check the store's consistency" },
-	{ "backup", cmd_backup, "hot backup of the store to a file (compacted LMDB copy)" },
-	{ "restore", cmd_restore, "replace the stopped node's store with a backup" },
+/* ---- the commands ------------------------------------------------------ */
+
+static const struct cli_opt s_none[] = { { NULL } };
+
+static const struct cli_opt s_init_opts[] = {
+	{ "name", "NAME", "this node's name (a label: letters, digits, - _ .)", 0 },
+	{ "listen", "tcp://HOST:PORT", "where peers reach this node", 0 },
+	{ "join", "FILE", "join a network: the roster file a coordinator exported", 0 },
+	{ "coordinator", "ID", "a coordinator's node id, checked against FILE", CLI_MANY },
+	{ NULL },
 };
+
+static const struct cli_opt s_trust_opts[] = {
+	{ "name", "NAME", "add: the peer's name (a local label)", 0 },
+	{ "key", "ID", "add: the peer's node id (64 hex digits)", 0 },
+	{ "endpoint", "tcp://HOST:PORT", "where to reach it ('' for none)", 0 },
+	{ "level", "LEVEL", "member, external or blocked", 0 },
+	{ "coordinator", NULL, "it may sign rosters", 0 },
+	{ "no-coordinator", NULL, "it may not sign rosters", 0 },
+	{ NULL },
+};
+
+/* The fields of a message, as publish takes them (and sight, comment). */
+#define MSG_OPTS                                                                                   \
+	{ "tlp", "TLP", "clear, green, amber, amber+strict or red (any case, TLP: allowed)", 0 },  \
+	    { "to", "NAME|ID", "a recipient (amber, amber+strict, red)", CLI_MANY },               \
+	{                                                                                          \
+		"indicator", "[TYPE:]VALUE", "an indicator; defanged forms are accepted", CLI_MANY \
+	}
+
+static const struct cli_opt s_publish_opts[] = {
+	MSG_OPTS,
+	{ "title", "TEXT", "the title (at most 256 bytes)", CLI_TEXT },
+	{ "category", "CATEGORY", "RSIT category: malicious-code, intrusions, fraud, ...", 0 },
+	{ "severity", "SEVERITY", "low, medium, high, very-high or critical", 0 },
+	{ "status", "STATUS", "open, contained, resolved or false-positive", 0 },
+	{ "summary", "TEXT", "what happened (at most 16384 bytes)", CLI_TEXT },
+	{ "kind", "KIND", "incident (the default), update, sighting, comment or retract", 0 },
+	{ "ref", "ID", "the message this one refers to (an id or a prefix of 8+)", 0 },
+	{ "type", "TYPE", "the incident type within the category (a token: phishing)", 0 },
+	{ "impact", "SEVERITY", "the impact on this SOC's constituency, severity words", 0 },
+	{ "sector", "SECTOR", "an affected sector (a token: energy, health)", CLI_MANY },
+	{ "scope", "TEXT", "who or what is affected (at most 4096 bytes)", CLI_TEXT },
+	{ "attack", "TECHNIQUE", "a MITRE ATT&CK technique (T1566, T1566.001)", CLI_MANY },
+	{ "action", "TEXT", "a recommended action (at most 1024 bytes)", CLI_MANY | CLI_TEXT },
+	{ "expires", "WHEN", "when it stops being relevant: 30d, 2026-12-31, RFC 3339", 0 },
+	{ "note", "TEXT", "a note (sighting, retract; at most 4096 bytes)", CLI_TEXT },
+	{ "file", "FILE.json", "the fields as a JSON object (- reads stdin); options win", 0 },
+	{ NULL },
+};
+
+static const struct cli_opt s_refer_opts[] = {
+	{ "note", "TEXT", "a note (at most 4096 bytes)", CLI_TEXT },
+	{ "tlp", "TLP", "its own TLP (else the referenced message's, and its recipients)", 0 },
+	{ "to", "NAME|ID", "its own recipients", CLI_MANY },
+	{ NULL },
+};
+
+static const struct cli_opt s_stats_opts[] = {
+	{ "prometheus", NULL, "Prometheus text exposition format", 0 },
+	{ NULL },
+};
+
+/* The filters of query and watch. */
+#define FILTER_OPTS                                                                                \
+	{ "indicator", "[TYPE:]VALUE", "carrying this indicator (repeated: any of them)",          \
+		CLI_MANY },                                                                        \
+	    { "since", "WHEN", "created since: 90m, 12h, 7d, 2026-12-01 (the whole day), ...",     \
+		    0 },                                                                           \
+	    { "until", "WHEN", "created until (a date: to its end)", 0 },                          \
+	    { "origin", "NAME|ID", "published by this SOC", 0 },                                   \
+	    { "tlp", "TLP", "of this TLP", 0 }, { "category", "CATEGORY", "of this category", 0 }, \
+	    { "kind", "KIND", "of this kind", 0 },                                                 \
+	    { "severity", "SEVERITY", "of this severity", 0 },                                     \
+	    { "severity-min", "SEVERITY", "of this severity or higher", 0 },                       \
+	    { "all", NULL, "retracted messages too", 0 },                                          \
+	{                                                                                          \
+		"json-array", NULL, "with --json: one JSON array instead of lines", 0              \
+	}
+
+static const struct cli_opt s_query_opts[] = {
+	FILTER_OPTS,
+	{ "limit", "N", "at most N messages (default 50)", 0 },
+	{ NULL },
+};
+
+static const struct cli_opt s_watch_opts[] = {
+	FILTER_OPTS,
+	{ "after", "CURSOR", "first what was committed after CURSOR (a JSON line's cursor)", 0 },
+	{ "once", NULL, "deliver what is there and exit (for scheduled pulls)", 0 },
+	{ NULL },
+};
+
+static const struct cli_opt s_import_opts[] = {
+	{ "from", "PEER", "judge the files as received from this peer", 0 },
+	{ NULL },
+};
+
+static const struct cli_opt s_backup_opts[] = {
+	{ "to", "FILE", "the backup file to write", 0 },
+	{ NULL },
+};
+
+static const struct cli_opt s_restore_opts[] = {
+	{ "from", "FILE", "the backup file to restore", 0 },
+	{ NULL },
+};
+
+static const struct cli_cmd s_init_cmd = { "init", cmd_init, NULL, 0, 0,
+	"create a node directory: identity, configuration, trust list, store",
+	"  socmesh init --dir DIR --name NAME --listen tcp://HOST:PORT\n"
+	"  socmesh init --dir DIR --name NAME --listen tcp://HOST:PORT --join FILE "
+	"--coordinator ID...",
+	s_init_opts };
+
+static const struct cli_cmd *const s_commands[] = {
+	&s_init_cmd,
+	&(const struct cli_cmd){ "id", cmd_id, NULL, 0, 0, "print this node's id", NULL, s_none },
+	&(const struct cli_cmd){ "trust", cmd_trust, "add|set|remove|list [NAME]", 1, 2,
+	    "add, set, remove or list trusted peers",
+	    "  socmesh trust add --name NAME --key ID [--endpoint tcp://HOST:PORT] [--level L] "
+	    "[--coordinator]\n"
+	    "  socmesh trust set NAME [--level L] [--endpoint E | --endpoint ''] "
+	    "[--coordinator|--no-coordinator]\n"
+	    "  socmesh trust remove NAME\n"
+	    "  socmesh trust list [--json]",
+	    s_trust_opts },
+	&cli_roster_cmd,
+	&(const struct cli_cmd){ "publish", cmd_publish, NULL, 0, 0,
+	    "sign and store a message; prints its id",
+	    "  An incident needs --tlp, --title, --category and --severity (--status is open\n"
+	    "  unless given).  An update (--kind update --ref ID) carries only the fields it\n"
+	    "  changes.  Without TYPE:, an indicator's type is inferred, strictly.",
+	    s_publish_opts },
+	&(const struct cli_cmd){ "sight", cmd_sight, "ID", 1, 1,
+	    "publish a sighting of a message (\"we saw this too\")", NULL, s_refer_opts },
+	&(const struct cli_cmd){ "retract", cmd_retract, "ID", 1, 1,
+	    "withdraw a message this node published", NULL, s_refer_opts },
+	&(const struct cli_cmd){ "peers", cmd_peers, NULL, 0, 0,
+	    "the peers of the running node: connection, counters, rejections", NULL, s_none },
+	&(const struct cli_cmd){ "explain", cmd_explain, "ID", 1, 1,
+	    "why each peer did or did not get a message", NULL, s_none },
+	&(const struct cli_cmd){ "rotate", cmd_rotate, NULL, 0, 0,
+	    "a new key pair for this node, announced under both keys (the old stays its history)",
+	    NULL, s_none },
+	&(const struct cli_cmd){ "network", cmd_network, NULL, 0, 0,
+	    "every member as its beacons tell: roster epoch, version, peers, store, flags", NULL,
+	    s_none },
+	&(const struct cli_cmd){ "stats", cmd_stats, NULL, 0, 0,
+	    "counts by TLP, kind and origin, store use, uptime (--prometheus)", NULL,
+	    s_stats_opts },
+	&(const struct cli_cmd){ "query", cmd_query, NULL, 0, 0,
+	    "list messages, newest first, by indicator, time, origin, TLP, ...", NULL,
+	    s_query_opts },
+	&(const struct cli_cmd){ "watch", cmd_watch, NULL, 0, 0,
+	    "follow the messages committed on this node, as they come (query's filters)",
+	    "  Every JSON line carries \"cursor\": give the last one seen to --after to go on\n"
+	    "  where a consumer stopped, missing nothing and repeating nothing.",
+	    s_watch_opts },
+	&(const struct cli_cmd){ "show", cmd_show, "ID", 1, 1,
+	    "one message in full, its thread and who else reported its indicators", NULL, s_none },
+	&(const struct cli_cmd){ "export", cmd_export, "ID", 1, 1,
+	    "write one signed message to stdout (--json: as JSON)", NULL, s_none },
+	&(const struct cli_cmd){ "import", cmd_import, "FILE...", 1, SIZE_MAX,
+	    "verify and store signed messages from files, under the trust rules", NULL,
+	    s_import_opts },
+	&(const struct cli_cmd){ "check", cmd_check, NULL, 0, 0, "check the store's consistency",
+	    NULL, s_none },
+	&(const struct cli_cmd){ "backup", cmd_backup, NULL, 0, 0,
+	    "hot backup of the store to a file (compacted LMDB copy)", NULL, s_backup_opts },
+	&(const struct cli_cmd){ "restore", cmd_restore, NULL, 0, 0,
+	    "replace the stopped node's store with a backup", NULL, s_restore_opts },
+};
+#define NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 
 /*
  * Root works on a node as the node's own user: files it writes stay the
@@ -1975,14 +2400,14 @@ static const struct command {
  * rights inside a directory that user controls.  0, or 1 after an error.
  */
 static int
-s_become_owner(const char *dir)
+s_become_owner(struct cli *c, const char *dir)
 {
 	struct stat st;
 
 	if (geteuid() != 0 || stat(dir, &st) == -1 || st.st_uid == 0)
 		return 0;
 	if (setgroups(0, NULL) == -1 || setgid(st.st_gid) == -1 || setuid(st.st_uid) == -1)
-		return cli_error("%s: cannot become its owner (uid %u): %s", dir,
+		return cli_error(c, "%s: cannot become its owner (uid %u): %s", dir,
 		    (unsigned)st.st_uid, strerror(errno));
 	return 0;
 }
@@ -1991,10 +2416,40 @@ static int
 s_help(FILE *out)
 {
 	fprintf(out, "usage: socmesh COMMAND [--dir DIR] [--json] [options]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
-		fprintf(out, "  %-8s %s\n", s_commands[i].name, s_commands[i].help);
-	fprintf(out, "\nDIR defaults to $SOCMESH_DIR, else %s. See socmesh(1).\n", DEFAULT_DIR);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-8s %s\n", s_commands[i]->name, s_commands[i]->summary);
+	fprintf(out,
+	    "\nsocmesh help COMMAND (or COMMAND --help) gives a command's options.\n"
+	    "DIR defaults to $SOCMESH_DIR, else %s. See socmesh(1).\n",
+	    DEFAULT_DIR);
 	return out == stdout ? 0 : 2;
+}
+
+static const struct cli_cmd *
+s_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, s_commands[i]->name) == 0)
+			return s_commands[i];
+	return NULL;
+}
+
+static const char *
+s_command_word(const void *arg, size_t i)
+{
+	(void)arg;
+	return i < NCOMMANDS ? s_commands[i]->name : NULL;
+}
+
+/* "unknown command" with the nearest one; 2. */
+static int
+s_unknown(struct cli *c, const char *name)
+{
+	const char *best = cli_nearest(name, strlen(name), s_command_word, NULL);
+
+	cli_error(c, "unknown command '%s'%s%s%s (see: socmesh help)", name,
+	    best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+	return 2;
 }
 
 int
@@ -2002,23 +2457,29 @@ main(int argc, char **argv)
 {
 	struct cli c = { .dir = getenv("SOCMESH_DIR") };
 	char **args = calloc((size_t)argc + 1, sizeof *args);
-	int nargs = 0;
+	const struct cli_cmd *cmd;
+	json_t *opts = NULL, *pargs = NULL;
+	int nargs = 0, rc;
 
 	/* Errors are the command's own one line; the library's warnings
 	 * would make them two. */
 	log_init("socmesh", 0, LOG_LEVEL_ERROR);
 	if (args == NULL || sodium_init() < 0)
-		return cli_error("cannot initialize");
+		return cli_error(&c, "cannot initialize");
 	if (c.dir == NULL || c.dir[0] == '\0')
 		c.dir = DEFAULT_DIR;
-	/* --dir and --json are taken out wherever they stand; the rest goes
-	 * to the command's own parser. */
+	/* --dir, --json and --json-array are taken out wherever they stand;
+	 * the rest goes to the command's parser. */
 	for (int i = 0; i < argc; i++) {
 		if (i > 0 && strcmp(argv[i], "--json") == 0)
 			c.json = true;
+		else if (i > 0 && strcmp(argv[i], "--json-array") == 0)
+			c.json = c.json_array = true;
 		else if (i > 0 && strcmp(argv[i], "--dir") == 0) {
-			if (++i == argc)
-				return cli_error("--dir needs a directory");
+			if (++i == argc) {
+				free(args);
+				return cli_error(&c, "--dir needs a directory");
+			}
 			c.dir = argv[i];
 		} else if (i > 0 && strncmp(argv[i], "--dir=", 6) == 0)
 			c.dir = argv[i] + 6;
@@ -2030,25 +2491,32 @@ main(int argc, char **argv)
 		puts("socmesh " SOCMESH_VERSION);
 		return 0;
 	}
+	if (nargs >= 2 && strcmp(args[1], "help") == 0 && nargs == 3) {
+		cmd = s_command(args[2]);
+		rc = cmd != NULL ? cli_help(cmd, stdout) : s_unknown(&c, args[2]);
+		free(args);
+		return rc;
+	}
 	if (nargs < 2 || strcmp(args[1], "help") == 0 || strcmp(args[1], "--help") == 0 ||
 	    strcmp(args[1], "-h") == 0) {
 		free(args);
 		return s_help(nargs < 2 ? stderr : stdout);
 	}
-	for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
-		if (strcmp(args[1], s_commands[i].name) == 0) {
-			optind = 1;
-			opterr = 1;
-			if (s_commands[i].fn != cmd_init && s_become_owner(c.dir) != 0) {
-				free(args);
-				return 1;
-			}
-			int rc = s_commands[i].fn(&c, nargs - 1, args + 1);
-			control_disconnect(&c.cc);
-			free(args);
-			return rc;
-		}
-	cli_error("unknown command '%s' (see: socmesh help)", args[1]);
+	if ((cmd = s_command(args[1])) == NULL) {
+		rc = s_unknown(&c, args[1]);
+		free(args);
+		return rc;
+	}
+	c.cmd = cmd;
+	if ((rc = cli_parse(&c, cmd, nargs - 1, args + 1, &opts, &pargs)) == -1) {
+		if (cmd != &s_init_cmd && s_become_owner(&c, c.dir) != 0)
+			rc = 1;
+		else
+			rc = cmd->fn(&c, opts, pargs);
+	}
+	control_disconnect(&c.cc);
+	json_decref(opts);
+	json_decref(pargs);
 	free(args);
-	return 2;
+	return rc;
 }

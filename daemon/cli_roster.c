@@ -30,7 +30,7 @@
  * after the error line "FILE:LINE: ...".
  */
 static int
-s_netfile(const char *path, json_t **out)
+s_netfile(struct cli *c, const char *path, json_t **out)
 {
 	char *buf, *line;
 	size_t len, lineno = 0;
@@ -39,7 +39,7 @@ s_netfile(const char *path, json_t **out)
 	*out = NULL;
 	if (file_read_all(path, NETFILE_MAX, &buf, &len) == -1) {
 		json_decref(a);
-		return cli_error("%s: %s", path, strerror(errno));
+		return cli_error(c, "%s: %s", path, strerror(errno));
 	}
 	for (char *p = buf, *nl; p < buf + len; p = nl + 1) {
 		char *tok[6], *s2 = NULL, *hash;
@@ -61,22 +61,22 @@ s_netfile(const char *path, json_t **out)
 		if (nt == 0)
 			continue;
 		if (nt < 3 || nt > 5) {
-			cli_error("%s:%zu: expected NAME NODE-ID LEVEL [coordinator] [ENDPOINT]",
+			cli_error(c, "%s:%zu: expected NAME NODE-ID LEVEL [coordinator] [ENDPOINT]",
 			    path, lineno);
 			goto fail;
 		}
 		if (!config_valid_name(tok[0])) {
-			cli_error("%s:%zu: bad name '%s': 1-63 characters of A-Z a-z 0-9 . _ -",
+			cli_error(c, "%s:%zu: bad name '%s': 1-63 characters of A-Z a-z 0-9 . _ -",
 			    path, lineno, tok[0]);
 			goto fail;
 		}
 		if (id_parse(id, tok[1]) == -1 || keys_curve_pk(curve, id) == -1) {
-			cli_error("%s:%zu: '%s' is not a node id (64 hex digits)", path, lineno,
+			cli_error(c, "%s:%zu: '%s' is not a node id (64 hex digits)", path, lineno,
 			    tok[1]);
 			goto fail;
 		}
 		if (msg_level_parse(tok[2], strlen(tok[2])) < 0) {
-			cli_error("%s:%zu: level '%s' is not one of member, external, blocked",
+			cli_error(c, "%s:%zu: level '%s' is not one of member, external, blocked",
 			    path, lineno, tok[2]);
 			goto fail;
 		}
@@ -88,8 +88,9 @@ s_netfile(const char *path, json_t **out)
 			    strlen(tok[i]) <= MSG_MAX_ENDPOINT)
 				ep = tok[i];
 			else {
-				cli_error("%s:%zu: '%s' is neither 'coordinator' nor an endpoint "
-				          "tcp://HOST:PORT",
+				cli_error(c,
+				    "%s:%zu: '%s' is neither 'coordinator' nor an endpoint "
+				    "tcp://HOST:PORT",
 				    path, lineno, tok[i]);
 				goto fail;
 			}
@@ -97,8 +98,8 @@ s_netfile(const char *path, json_t **out)
 		{
 			if (strcmp(cli_field(v, "name"), tok[0]) == 0 ||
 			    strcasecmp(cli_field(v, "id"), tok[1]) == 0) {
-				cli_error("%s:%zu: %s repeats the name or the node id of %s", path,
-				    lineno, tok[0], cli_field(v, "name"));
+				cli_error(c, "%s:%zu: %s repeats the name or the node id of %s",
+				    path, lineno, tok[0], cli_field(v, "name"));
 				goto fail;
 			}
 		}
@@ -111,7 +112,7 @@ s_netfile(const char *path, json_t **out)
 	free(buf);
 	if (json_array_size(a) == 0) {
 		json_decref(a);
-		return cli_error("%s: no SOC listed", path);
+		return cli_error(c, "%s: no SOC listed", path);
 	}
 	*out = a;
 	return 0;
@@ -122,39 +123,26 @@ fail:
 }
 
 static int
-s_propose(struct cli *c, int argc, char **argv)
+s_propose(struct cli *c, json_t *opts, json_t *args)
 {
-	const char *file = NULL, *network = NULL, *th = NULL;
+	const char *file = cli_opt_str(opts, "file"), *network = cli_opt_str(opts, "network");
+	const char *th = cli_opt_str(opts, "threshold");
 	json_t *members, *req, *rep;
-	char *end;
+	uint64_t k;
 
-	for (int i = 1; i < argc; i++) {
-		const char **v = strcmp(argv[i], "--file") == 0 ? &file
-		    : strcmp(argv[i], "--network") == 0         ? &network
-		    : strcmp(argv[i], "--threshold") == 0       ? &th
-		                                                : NULL;
-		if (v == NULL || i + 1 == argc)
-			return cli_usage("roster",
-			    "propose --file FILE [--threshold K] [--network NAME]");
-		*v = argv[++i];
-	}
-	if (file == NULL)
-		return cli_usage("roster", "propose --file FILE [--threshold K] [--network NAME]");
-	if (s_netfile(file, &members) == -1)
+	if (file == NULL || json_array_size(args) != 1)
+		return cli_error(c, "propose needs --file FILE and no other argument");
+	if (th != NULL && (parse_uint(th, &k) == -1 || k < 1 || k > MSG_MAX_MEMBERS))
+		return cli_error(c, "--threshold: '%s' is not a number from 1 to %d", th,
+		    MSG_MAX_MEMBERS);
+	if (s_netfile(c, file, &members) == -1)
 		return 1;
 	req = json_pack("{s:s,s:o}", "cmd", "roster-propose", "members", members);
 	if (network != NULL)
 		json_object_set_new(req, "network", json_string(network));
-	if (th != NULL) {
-		long long k = strtoll(th, &end, 10);
-		if (*th == '\0' || *end != '\0' || k < 1 || k > MSG_MAX_MEMBERS) {
-			json_decref(req);
-			return cli_error("--threshold: '%s' is not a number from 1 to %d", th,
-			    MSG_MAX_MEMBERS);
-		}
-		json_object_set_new(req, "threshold", json_integer(k));
-	}
-	if ((rep = cli_ask(c, req, "roster propose")) == NULL)
+	if (th != NULL)
+		json_object_set_new(req, "threshold", json_integer((json_int_t)k));
+	if ((rep = cli_ask(c, req)) == NULL)
 		return 1;
 	puts(cli_field(rep, "id"));
 	json_decref(rep);
@@ -162,15 +150,19 @@ s_propose(struct cli *c, int argc, char **argv)
 }
 
 static int
-s_approve(struct cli *c, int argc, char **argv)
+s_approve(struct cli *c, json_t *opts, json_t *args)
 {
 	json_t *rep;
+	uint8_t id[32];
+	char hex[65];
 
-	if (argc != 2)
-		return cli_usage("roster", "approve ID");
-	rep = cli_ask(c, json_pack("{s:s,s:s}", "cmd", "roster-approve", "id", argv[1]),
-	    "roster approve");
-	if (rep == NULL)
+	(void)opts;
+	if (json_array_size(args) != 2)
+		return cli_error(c, "approve needs one ID");
+	if (cli_id(c, json_string_value(json_array_get(args, 1)), id) != 0)
+		return 1;
+	hex_encode(hex, id, 32);
+	if ((rep = cli_ask(c, json_pack("{s:s,s:s}", "cmd", "roster-approve", "id", hex))) == NULL)
 		return 1;
 	puts(cli_field(rep, "id"));
 	json_decref(rep);
@@ -178,19 +170,19 @@ s_approve(struct cli *c, int argc, char **argv)
 }
 
 static int
-s_show(struct cli *c, int argc, char **argv)
+s_show(struct cli *c, json_t *opts, json_t *args)
 {
 	json_t *rep, *v, *a;
 	size_t i;
 
-	(void)argv;
-	if (argc != 1)
-		return cli_usage("roster", "show [--json]");
-	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "roster"), "roster show")) == NULL)
+	(void)opts;
+	if (json_array_size(args) != 1)
+		return cli_error(c, "show takes no argument");
+	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "roster"))) == NULL)
 		return 1;
 	json_object_del(rep, "ok");
 	if (c->json) {
-		cli_print_json(rep);
+		cli_print_json(c, rep);
 		return 0;
 	}
 	if (json_integer_value(json_object_get(rep, "epoch")) == 0)
@@ -241,16 +233,17 @@ s_member(json_t *a, const char *name)
 }
 
 static int
-s_diff(struct cli *c, int argc, char **argv)
+s_diff(struct cli *c, json_t *opts, json_t *args)
 {
 	json_t *members, *rep, *cur, *v, *o;
 	size_t i, changes = 0;
 
-	if (argc != 2)
-		return cli_usage("roster", "diff FILE");
-	if (s_netfile(argv[1], &members) == -1)
+	(void)opts;
+	if (json_array_size(args) != 2)
+		return cli_error(c, "diff needs one FILE");
+	if (s_netfile(c, json_string_value(json_array_get(args, 1)), &members) == -1)
 		return 1;
-	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "roster"), "roster diff")) == NULL) {
+	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "roster"))) == NULL) {
 		json_decref(members);
 		return 1;
 	}
@@ -299,22 +292,22 @@ s_diff(struct cli *c, int argc, char **argv)
 }
 
 static int
-s_export(struct cli *c, int argc, char **argv)
+s_export(struct cli *c, json_t *opts, json_t *args)
 {
 	json_t *rep;
 	uint8_t *buf;
 	size_t len;
 	int rc = 0;
 
-	(void)argv;
-	if (argc != 1)
-		return cli_usage("roster", "export > FILE");
-	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "roster-export"), "roster export")) == NULL)
+	(void)opts;
+	if (json_array_size(args) != 1)
+		return cli_error(c, "export takes no argument");
+	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "roster-export"))) == NULL)
 		return 1;
 	if ((buf = control_unbase64(json_object_get(rep, "file"), &len)) == NULL)
-		rc = cli_error("roster export: the daemon's reply is not base64");
+		rc = cli_error(c, "the daemon's reply is not base64");
 	else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
-		rc = cli_error("roster export: %s", strerror(errno));
+		rc = cli_error(c, "%s", strerror(errno));
 	free(buf);
 	json_decref(rep);
 	return rc;
@@ -324,25 +317,25 @@ s_export(struct cli *c, int argc, char **argv)
  * recovery of COORDINATOR.md section 11).  An empty state, not a missing
  * one: socmeshd reads a missing state again from its store. */
 static int
-s_reset(struct cli *c, int argc, char **argv)
+s_reset(struct cli *c, json_t *opts, json_t *args)
 {
 	char path[PATH_MAX + 64];
 	uint8_t id[32];
 	struct roster *r;
 	int lock, rc = 0;
 
-	(void)argv;
-	if (argc != 1)
-		return cli_usage("roster", "reset");
+	(void)opts;
+	if (json_array_size(args) != 1)
+		return cli_error(c, "reset takes no argument");
 	if ((lock = node_lock(c->dir, c->err, sizeof c->err)) == -1)
-		return cli_error("roster reset: %s", c->err);
+		return cli_error(c, "%s", c->err);
 	if (keys_read_id(c->dir, id, c->err, sizeof c->err) == -1 || (r = roster_new(id)) == NULL) {
 		close(lock);
-		return cli_error("roster reset: %s", c->err);
+		return cli_error(c, "%s", c->err);
 	}
 	snprintf(path, sizeof path, "%s/%s", c->dir, ROSTER_FILE);
 	if (roster_save(r, path, c->err, sizeof c->err) == -1)
-		rc = cli_error("roster reset: %s", c->err);
+		rc = cli_error(c, "%s", c->err);
 	else
 		printf("no roster in force in %s: the next one takes effect when enough of its "
 		       "signers are anchors here (socmesh trust add --coordinator)\n",
@@ -354,7 +347,7 @@ s_reset(struct cli *c, int argc, char **argv)
 
 static const struct {
 	const char *name;
-	int (*fn)(struct cli *, int, char **);
+	int (*fn)(struct cli *, json_t *, json_t *);
 } s_subs[] = {
 	{ "propose", s_propose },
 	{ "approve", s_approve },
@@ -364,25 +357,42 @@ static const struct {
 	{ "reset", s_reset },
 };
 
-int
-cmd_roster(struct cli *c, int argc, char **argv)
+static int
+cmd_roster(struct cli *c, json_t *opts, json_t *args)
 {
-	for (size_t i = 0; argc >= 2 && i < sizeof s_subs / sizeof s_subs[0]; i++)
-		if (strcmp(argv[1], s_subs[i].name) == 0)
-			return s_subs[i].fn(c, argc - 1, argv + 1);
-	fprintf(stderr,
-	    "usage: socmesh roster propose --file FILE [--threshold K] [--network NAME]\n"
-	    "       socmesh roster approve ID\n"
-	    "       socmesh roster show [--json]\n"
-	    "       socmesh roster diff FILE\n"
-	    "       socmesh roster export > FILE\n"
-	    "       socmesh roster reset   (the node stopped: no roster in force)\n");
+	const char *sub = json_string_value(json_array_get(args, 0));
+
+	for (size_t i = 0; i < sizeof s_subs / sizeof s_subs[0]; i++)
+		if (strcmp(sub, s_subs[i].name) == 0)
+			return s_subs[i].fn(c, opts, args);
+	cli_error(c,
+	    "unknown subcommand '%s' (propose, approve, show, diff, export, reset; see: "
+	    "socmesh help roster)",
+	    sub);
 	return 2;
 }
 
+static const struct cli_opt s_roster_opts[] = {
+	{ "file", "FILE", "propose: the network file, one SOC a line", 0 },
+	{ "threshold", "K", "propose: approvals the next roster needs (default: the current)", 0 },
+	{ "network", "NAME", "propose: the network's name", 0 },
+	{ NULL },
+};
+
+const struct cli_cmd cli_roster_cmd = { "roster", cmd_roster, "SUBCOMMAND [ID|FILE]", 1, 2,
+	"the network's roster: propose, approve, show, diff, export (coordinators)",
+	"  socmesh roster propose --file FILE [--threshold K] [--network NAME]\n"
+	"  socmesh roster approve ID\n"
+	"  socmesh roster show [--json]\n"
+	"  socmesh roster diff FILE\n"
+	"  socmesh roster export > FILE\n"
+	"  socmesh roster reset   (the node stopped: no roster in force)\n"
+	"  The network file: NAME NODE-ID LEVEL [coordinator] [ENDPOINT] per line, # comments.",
+	s_roster_opts };
+
 int
-cli_join(struct cli *c, const char *name, const char *listen, const char *file, char **coordinators,
-    size_t n)
+cli_join(struct cli *c, const char *name, const char *listen, const char *file,
+    const char **coordinators, size_t n)
 {
 	uint8_t(*anchors)[32] = calloc(n, 32), self[32] = { 0 };
 	char *buf = NULL, path[PATH_MAX + 64];
@@ -392,28 +402,28 @@ cli_join(struct cli *c, const char *name, const char *listen, const char *file, 
 	int rc = 1;
 
 	if (anchors == NULL || t == NULL) {
-		cli_error("out of memory");
+		cli_error(c, "out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (id_parse(anchors[i], coordinators[i]) == -1) {
-			cli_error("--coordinator: '%s' is not a node id (64 hex digits)",
+			cli_error(c, "--coordinator: '%s' is not a node id (64 hex digits)",
 			    coordinators[i]);
 			goto done;
 		}
 	if (file_read_all(file, ROSTER_MAX_FILE, &buf, &len) == -1) {
-		cli_error("--join %s: %s", file, strerror(errno));
+		cli_error(c, "--join %s: %s", file, strerror(errno));
 		goto done;
 	}
 	/* The file first: a node is made only for a roster that holds. */
 	if ((r = roster_new(self)) == NULL ||
 	    roster_join(r, (const uint8_t *)buf, len, anchors, n, c->err, sizeof c->err) == -1) {
-		cli_error("--join %s: %s", file, r ? c->err : "out of memory");
+		cli_error(c, "--join %s: %s", file, r ? c->err : "out of memory");
 		goto done;
 	}
 	if (node_init(c->dir, name, listen, c->err, sizeof c->err) == -1 ||
 	    keys_read_id(c->dir, self, c->err, sizeof c->err) == -1) {
-		cli_error("%s", c->err);
+		cli_error(c, "%s", c->err);
 		goto done;
 	}
 	/* Anchors outside the roster stay anchors: local coordinator entries
@@ -425,18 +435,18 @@ cli_join(struct cli *c, const char *name, const char *listen, const char *file, 
 		memcpy(p.id, anchors[i], 32);
 		snprintf(p.name, sizeof p.name, "coordinator-%zu", i + 1);
 		if (trust_add(t, &p, c->err, sizeof c->err) == -1) {
-			cli_error("%s", c->err);
+			cli_error(c, "%s", c->err);
 			goto done;
 		}
 	}
 	snprintf(path, sizeof path, "%s/%s", c->dir, TRUST_FILE);
 	if (trust_save(t, path, c->err, sizeof c->err) == -1) {
-		cli_error("%s", c->err);
+		cli_error(c, "%s", c->err);
 		goto done;
 	}
 	snprintf(path, sizeof path, "%s/%s", c->dir, ROSTER_FILE);
 	if (roster_save(r, path, c->err, sizeof c->err) == -1) {
-		cli_error("%s", c->err);
+		cli_error(c, "%s", c->err);
 		goto done;
 	}
 	printf("joined network %s: roster %" PRIu64 ", %zu members\n", roster_network(r),

@@ -64,8 +64,7 @@ expect_fail "unknown recipient" "neither" "$SM" publish --dir "$T/a" --tlp amber
 expect_fail "publish without a TLP" "tlp is required" "$SM" publish --dir "$T/a" --title t --category test --severity low
 expect_fail "incident without a category" "category is required" "$SM" publish --dir "$T/a" --tlp green --title t --severity low
 expect_fail "incident without a severity" "severity is required" "$SM" publish --dir "$T/a" --tlp green --title t --category test
-expect_fail "update without a title" "title is required for an update" "$SM" publish --dir "$T/a" --kind update --tlp green --category test --severity low
-expect_fail "update without ref" "reference" "$SM" publish --dir "$T/a" --kind update --tlp green --title t --category test --severity low
+expect_fail "update without ref" "ref is required" "$SM" publish --dir "$T/a" --kind update --tlp green --title t --category test --severity low
 [ "$("$SM" query --dir "$T/a" --json | wc -l)" -eq 0 ] || no "refused publishes stored something"
 
 mid=$("$SM" publish --dir "$T/a" --tlp green --title "Scan from 192.0.2.7" --category information-gathering --severity low --indicator 192.0.2.7 | tail -n 1)

@@ -58,7 +58,7 @@ expect_fail "import --from an unknown peer" "no peer 'nobody'" \
 head -c 300 /dev/urandom >"$T/garbage"
 "$SM" import --dir "$T/A" "$T/garbage" "$T/c.msg" >"$T/out" 2>"$T/err"
 [ $? -eq 1 ] || fail "import of garbage and a good file: not status 1"
-grep -q "^socmesh: $T/garbage: rejected: " "$T/err" || fail "garbage import: $(cat "$T/err")"
+grep -q "^socmesh import: $T/garbage: rejected: " "$T/err" || fail "garbage import: $(cat "$T/err")"
 grep -qx "duplicate $cm" "$T/out" || fail "the good file after the garbage: $(cat "$T/out")"
 
 # ---- paging: more messages than one reply holds --------------------------
@@ -93,7 +93,7 @@ head -n 150 "$T/all" | cmp -s - "$T/150" || fail "query --limit 150 is not the f
 [ "$("$SM" query --dir "$T/A" --indicator $IOC --tlp clear --json | wc -l)" -eq 1 ] ||
 	fail "query --indicator --tlp clear"
 "$SM" show "$g" --dir "$T/A" --json >"$T/show"
-grep -q "\"value\":\"$IOC\",\"socs\":1,\"messages\":152" "$T/show" ||
+grep -q "\"value\":\"$IOC\",\"socs\":1,\"reported_by\":\\[\"A\"\\],\"messages\":152" "$T/show" ||
 	fail "show's reports over pages: $(grep -o '"reports":[^]]*]' "$T/show")"
 [ "$(grep -o '"kind":"sighting"' "$T/show" | wc -l)" -eq 120 ] || fail "show's thread over pages"
 [ "$("$SM" show "$g" --dir "$T/A" | grep -c '^  .* sighting ')" -eq 120 ] || fail "show's text thread"

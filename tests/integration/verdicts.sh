@@ -150,7 +150,7 @@ import() {
 	case "$out" in
 	"stored    "*) v=stored; [ $rc = 0 ] && has "$1" "${out#stored    }" || v="stored?rc=$rc" ;;
 	"duplicate "*) v=duplicate; [ $rc = 0 ] || v="duplicate?rc=$rc" ;;
-	"socmesh: $2: rejected: "*) v=$(token_of "${out#"socmesh: $2: rejected: "}"); [ $rc != 0 ] || v="$v?rc=0" ;;
+	"socmesh import: $2: rejected: "*) v=$(token_of "${out#"socmesh import: $2: rejected: "}"); [ $rc != 0 ] || v="$v?rc=0" ;;
 	*) v="?$out" ;;
 	esac
 	echo "$v"
@@ -243,10 +243,11 @@ pub() {
 	rc=$?
 	last=$(printf '%s\n' "$out" | tail -n 1)
 	case "$out" in
-	"socmesh: publish: rejected: "*) v=$(token_of "${out#socmesh: publish: rejected: }") ;;
-	"socmesh: no message "*" here" | "socmesh: publish: the message it refers to (--ref) is not here") v=held ;;
-	"socmesh: publish: recipient "*" is not in the trust list") v=peer-unknown ;;
-	"socmesh: publish: recipient "*": "*) v=$(token_of "${out#socmesh: publish: recipient *: }") ;;
+	"socmesh publish: rejected: "*) v=$(token_of "${out#socmesh publish: rejected: }") ;;
+	"socmesh publish: --ref: no message "*" here" | "socmesh publish: the message it refers to (--ref) is not here") v=held ;;
+	"socmesh publish: "*": only its origin may retract it"*) v=retract-not-origin ;;
+	"socmesh publish: recipient "*" is not in the trust list") v=peer-unknown ;;
+	"socmesh publish: recipient "*": "*) v=$(token_of "${out#socmesh publish: recipient *: }") ;;
 	*) if [ $rc = 0 ] && has RU "$last"; then v=stored; echo "$last" >"$T/pub-$name.id"; else v="?$out"; fi ;;
 	esac
 	[ $rc = 0 ] || [ "$v" != stored ] || v="stored?rc=$rc"
