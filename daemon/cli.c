@@ -1315,11 +1315,24 @@ s_row(struct filter *f, const struct msg *m, const json_t *item)
 	if (!m->has_body)
 		snprintf(title, sizeof title, "(sealed)");
 	else if (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE) {
-		snprintf(title, sizeof title, "%.*s", (int)m->body.title.n, m->body.title.p);
-		sev = msg_severity_name(m->body.severity);
+		const struct msg_body *b = &m->body;
+		if (b->title.n > 0 || m->kind == MSG_KIND_INCIDENT)
+			snprintf(title, sizeof title, "%.*s", (int)b->title.n, b->title.p);
+		else /* a partial update: what it changes */
+			snprintf(title, sizeof title, "(update)%s%s%s%s%s%s",
+			    b->status >= 0 ? " status " : "",
+			    b->status >= 0 ? msg_status_name((enum msg_status)b->status) : "",
+			    b->has_lead ? " lead " : "",
+			    b->has_lead ? s_name(f->n, b->lead, sb) : "",
+			    b->summary.n > 0 ? " summary" : "",
+			    b->nindicators > 0 ? " indicators" : "");
+		if (b->severity >= 0)
+			sev = msg_severity_name((enum msg_severity)b->severity);
 	} else if (m->kind == MSG_KIND_ROSTER || m->kind == MSG_KIND_ENDPOINTS ||
 	    m->kind == MSG_KIND_ROTATE)
 		s_governs_title(m, title, sizeof title);
+	else if (m->kind == MSG_KIND_COMMENT)
+		snprintf(title, sizeof title, "%.*s", (int)m->body.text.n, m->body.text.p);
 	else
 		snprintf(title, sizeof title, "%.*s", (int)m->body.note.n, m->body.note.p);
 	printf("%-16s  %-12s %-8s %-9s %-*s %-12s %s%s%s\n", when, msg_tlp_name(m->tlp),
@@ -1597,13 +1610,12 @@ s_watch_round(struct cli *c, struct filter *f, json_t *reqs, uint64_t *cursor, b
 	{
 		json_t *q = json_deep_copy(r), *rep;
 		json_object_set_new(q, "after", json_integer((json_int_t)*cursor));
+		/* control_request() takes q over. */
 		if (s_client(c) == NULL ||
 		    (rep = control_request(c->cc, q, c->err, sizeof c->err)) == NULL) {
-			json_decref(q);
 			rc = -1;
 			break;
 		}
-		json_decref(q);
 		if (!json_is_true(json_object_get(rep, "ok"))) {
 			rc = cli_error(c, "%s", cli_field(rep, "error"));
 			json_decref(rep);
