@@ -2278,6 +2278,7 @@ static const struct cli_opt s_publish_opts[] = {
 	{ "action", "TEXT", "a recommended action (at most 1024 bytes)", CLI_MANY | CLI_TEXT },
 	{ "expires", "WHEN", "when it stops being relevant: 30d, 2026-12-31, RFC 3339", 0 },
 	{ "note", "TEXT", "a note (sighting, retract; at most 4096 bytes)", CLI_TEXT },
+	{ "text", "TEXT", "the text of a comment (at most 4096 bytes)", CLI_TEXT },
 	{ "file", "FILE.json", "the fields as a JSON object (- reads stdin); options win", 0 },
 	{ NULL },
 };

@@ -173,6 +173,7 @@ static int
 s_show(struct cli *c, json_t *opts, json_t *args)
 {
 	json_t *rep, *v, *a;
+	int wname = 4, wend = 8;
 	size_t i;
 
 	(void)opts;
@@ -194,12 +195,17 @@ s_show(struct cli *c, json_t *opts, json_t *args)
 		    json_integer_value(json_object_get(rep, "threshold")));
 		json_array_foreach(json_object_get(rep, "signers"), i, v)
 		    printf("%s %s", i ? "," : "", json_string_value(v));
-		printf("\n\n%-16s %-9s %-5s %-28s %-12s %s\n", "NAME", "LEVEL", "COORD", "ENDPOINT",
-		    "SOURCE", "ID");
+		json_array_foreach(json_object_get(rep, "members"), i, v)
+		{
+			wname = cli_width(wname, cli_field(v, "name"));
+			wend = cli_width(wend, cli_field(v, "endpoint"));
+		}
+		printf("\n\n%-*s %-9s %-5s %-*s %-12s %s\n", wname, "NAME", "LEVEL", "COORD", wend,
+		    "ENDPOINT", "SOURCE", "ID");
 		json_array_foreach(json_object_get(rep, "members"), i,
-		    v) printf("%-16s %-9s %-5s %-28s %-12s %s\n", cli_field(v, "name"),
+		    v) printf("%-*s %-9s %-5s %-*s %-12s %s\n", wname, cli_field(v, "name"),
 		    cli_field(v, "level"),
-		    json_is_true(json_object_get(v, "coordinator")) ? "yes" : "no",
+		    json_is_true(json_object_get(v, "coordinator")) ? "yes" : "no", wend,
 		    json_is_string(json_object_get(v, "endpoint")) ? cli_field(v, "endpoint") : "-",
 		    cli_field(v, "source"), cli_field(v, "id"));
 	}
