@@ -323,6 +323,8 @@ struct page {
 	uint8_t origin[MSG_KEY_LEN];
 	int tlp, kind, category;
 	bool all, brief;
+	const char *ioc; /* changes: the normalized indicator (query uses */
+	size_t ioclen;   /* the index instead) */
 	size_t limit;
 	uint64_t after; /* thread: the local key to go on after */
 	/* the walk */
@@ -386,10 +388,24 @@ s_retracted(struct page *p, const uint8_t id[MSG_ID_LEN], const uint8_t origin[M
 	return r.yes;
 }
 
+/* Whether m's clear body carries the indicator of p (the messages the
+ * indicator index holds). */
+static bool
+s_has_ioc(const struct page *p, const struct msg *m)
+{
+	if (!m->has_body || msg_tlp_addressed(m->tlp))
+		return false;
+	for (size_t i = 0; i < m->body.nindicators; i++)
+		if (m->body.indicators[i].value.n == p->ioclen &&
+		    memcmp(m->body.indicators[i].value.p, p->ioc, p->ioclen) == 0)
+			return true;
+	return false;
+}
+
 static bool
 s_match(const struct page *p, const struct msg *m)
 {
-	return m->time >= p->since && m->time <= p->until &&
+	return m->time >= p->since && m->time <= p->until && (p->ioc == NULL || s_has_ioc(p, m)) &&
 	    (!p->has_origin || roster_same_soc(p->c->n->roster, m->origin, p->origin)) &&
 	    (p->tlp < 0 || (int)m->tlp == p->tlp) && (p->kind < 0 || (int)m->kind == p->kind) &&
 	    (p->category < 0 ||
@@ -397,8 +413,29 @@ s_match(const struct page *p, const struct msg *m)
 	            (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE)));
 }
 
-/* store_item_fn of query: one message, newest first, into the page when
- * it matches. */
+/* A reply's item: the id, the members of o (taken over: what the page
+ * asks for), and where this node has it: the time of its commit here,
+ * its local key as a cursor.  NULL when out of memory. */
+static json_t *
+s_item(const struct store_item *it, json_t *o)
+{
+	char hex[2 * MSG_ID_LEN + 1];
+	json_t *r;
+
+	hex_encode(hex, it->id, MSG_ID_LEN);
+	r = json_pack("{s:s}", "id", hex);
+	if (r == NULL || o == NULL || json_object_update(r, o) == -1 ||
+	    json_object_set_new(r, "received", json_integer((json_int_t)it->received)) == -1 ||
+	    json_object_set_new(r, "cursor", json_integer((json_int_t)it->lkey)) == -1) {
+		json_decref(r);
+		r = NULL;
+	}
+	json_decref(o);
+	return r;
+}
+
+/* store_item_fn of query and changes: one message, in the walk's order,
+ * into the page when it matches. */
 static int
 s_query_item(void *arg, const struct store_item *it)
 {
@@ -407,7 +444,7 @@ s_query_item(void *arg, const struct store_item *it)
 	struct msg *m = p->m;
 	uint8_t *plain = NULL;
 	size_t nplain = 0;
-	char hex[2 * MSG_KEY_LEN + 1], oh[2 * MSG_KEY_LEN + 1];
+	char oh[2 * MSG_KEY_LEN + 1];
 	bool retracted = false, match;
 	json_t *o;
 
@@ -424,17 +461,15 @@ s_query_item(void *arg, const struct store_item *it)
 	if (match && (match = s_match(p, m)))
 		retracted = s_retracted(p, m->id, m->origin);
 	if (match && (!retracted || p->all)) {
-		hex_encode(hex, it->id, MSG_ID_LEN);
 		if (p->brief) {
 			hex_encode(oh, m->origin, MSG_KEY_LEN);
-			o = json_pack("{s:s,s:s,s:b}", "id", hex, "origin", oh, "retracted",
-			    retracted);
+			o = json_pack("{s:s,s:b}", "origin", oh, "retracted", retracted);
 		} else {
-			o = json_pack("{s:s,s:o,s:b}", "id", hex, "message",
-			    control_base64(it->bytes, it->len), "retracted", retracted);
+			o = json_pack("{s:o,s:b}", "message", control_base64(it->bytes, it->len),
+			    "retracted", retracted);
 			p->bytes += it->len;
 		}
-		json_array_append_new(p->items, o);
+		json_array_append_new(p->items, s_item(it, o));
 		p->nitems++;
 	}
 	if (plain != NULL) {
@@ -518,6 +553,32 @@ s_word(json_t *req, const char *key, int (*parse)(const char *, size_t), int *ou
 	return NULL;
 }
 
+/* The filters of query and changes (indicator, since, until, origin, tlp,
+ * category, kind, all) into p; *ind receives the indicator as given, or
+ * NULL, and norm (*len bytes) its normalized value. */
+static json_t *
+s_filters(json_t *req, struct page *p, const char **ind, char norm[IOC_MAX_VALUE + 1], int *len)
+{
+	const char *origin;
+	size_t indlen = 0;
+	json_t *e;
+
+	if ((e = s_string(req, "indicator", IOC_MAX_VALUE + 32, ind, &indlen)) != NULL ||
+	    (e = s_uint(req, "since", 0, INT64_MAX, &p->since)) != NULL ||
+	    (e = s_uint(req, "until", 0, INT64_MAX, &p->until)) != NULL ||
+	    (e = s_string(req, "origin", 2 * MSG_KEY_LEN, &origin, NULL)) != NULL ||
+	    (e = s_word(req, "tlp", msg_tlp_parse, &p->tlp)) != NULL ||
+	    (e = s_word(req, "category", msg_category_parse, &p->category)) != NULL ||
+	    (e = s_word(req, "kind", msg_kind_parse, &p->kind)) != NULL ||
+	    (e = s_bool(req, "all", &p->all)) != NULL)
+		return e;
+	if ((p->has_origin = origin != NULL) && id_parse(p->origin, origin) == -1)
+		return control_error("%s", "\"origin\" is not a node id (64 hex digits)");
+	if (*ind != NULL && (*len = s_indicator(*ind, indlen, norm)) <= 0)
+		return control_error("\"indicator\": '%.200s' is not a valid indicator", *ind);
+	return NULL;
+}
+
 /*
  * query: messages newest first, filtered; one page of at most "limit"
  * (CONTROL_PAGE_ITEMS) messages and CONTROL_PAGE_BYTES of them, after
@@ -530,31 +591,19 @@ s_query(struct control *c, json_t *req)
 	static const char *const fields[] = { "indicator", "since", "until", "origin", "tlp",
 		"category", "kind", "all", "brief", "limit", "after", NULL };
 	struct page p = { .c = c, .until = UINT64_MAX, .tlp = -1, .kind = -1, .category = -1 };
-	const char *ind, *origin, *after;
+	const char *ind, *after;
 	char norm[IOC_MAX_VALUE + 1];
 	uint64_t limit = CONTROL_PAGE_ITEMS, lkey = 0;
 	struct store_pos pos = { 0 };
-	size_t indlen = 0;
 	int len = 0, rc;
 	json_t *e;
 
 	if ((e = s_fields(req, fields)) != NULL ||
-	    (e = s_string(req, "indicator", IOC_MAX_VALUE + 32, &ind, &indlen)) != NULL ||
-	    (e = s_uint(req, "since", 0, INT64_MAX, &p.since)) != NULL ||
-	    (e = s_uint(req, "until", 0, INT64_MAX, &p.until)) != NULL ||
-	    (e = s_string(req, "origin", 2 * MSG_KEY_LEN, &origin, NULL)) != NULL ||
-	    (e = s_word(req, "tlp", msg_tlp_parse, &p.tlp)) != NULL ||
-	    (e = s_word(req, "category", msg_category_parse, &p.category)) != NULL ||
-	    (e = s_word(req, "kind", msg_kind_parse, &p.kind)) != NULL ||
-	    (e = s_bool(req, "all", &p.all)) != NULL ||
+	    (e = s_filters(req, &p, &ind, norm, &len)) != NULL ||
 	    (e = s_bool(req, "brief", &p.brief)) != NULL ||
 	    (e = s_uint(req, "limit", 1, CONTROL_PAGE_ITEMS, &limit)) != NULL ||
 	    (e = s_string(req, "after", 128, &after, NULL)) != NULL)
 		return e;
-	if ((p.has_origin = origin != NULL) && id_parse(p.origin, origin) == -1)
-		return control_error("%s", "\"origin\" is not a node id (64 hex digits)");
-	if (ind != NULL && (len = s_indicator(ind, indlen, norm)) <= 0)
-		return control_error("\"indicator\": '%.200s' is not a valid indicator", ind);
 	if (after != NULL && s_cursor_parse(after, ind != NULL ? 'l' : 't', &lkey, &pos) == -1)
 		return control_error("%s",
 		    "\"after\" is not a cursor of this query (a \"next\" it returned)");
@@ -582,14 +631,20 @@ static int
 s_get_item(void *arg, const struct store_item *it)
 {
 	struct page *p = arg;
-	char hex[2 * MSG_ID_LEN + 1];
 	bool retracted = false;
+	json_t *o;
 
 	if (msg_decode(p->m, it->bytes, it->len, 0) == MSG_OK)
 		retracted = s_retracted(p, it->id, p->m->origin);
-	hex_encode(hex, it->id, MSG_ID_LEN);
-	p->items = json_pack("{s:b,s:s,s:o,s:b}", "ok", 1, "id", hex, "message",
-	    control_base64(it->bytes, it->len), "retracted", retracted);
+	o = s_item(it,
+	    json_pack("{s:o,s:b}", "message", control_base64(it->bytes, it->len), "retracted",
+	        retracted));
+	p->items = json_pack("{s:b}", "ok", 1);
+	if (o == NULL || json_object_update(p->items, o) == -1) {
+		json_decref(p->items);
+		p->items = NULL;
+	}
+	json_decref(o);
 	return 1;
 }
 
@@ -625,7 +680,6 @@ static int
 s_thread_item(void *arg, const struct store_item *it)
 {
 	struct page *p = arg;
-	char hex[2 * MSG_ID_LEN + 1];
 
 	if (it->lkey <= p->after)
 		return 0;
@@ -633,9 +687,8 @@ s_thread_item(void *arg, const struct store_item *it)
 		p->more = true;
 		return 1;
 	}
-	hex_encode(hex, it->id, MSG_ID_LEN);
 	json_array_append_new(p->items,
-	    json_pack("{s:s,s:o}", "id", hex, "message", control_base64(it->bytes, it->len)));
+	    s_item(it, json_pack("{s:o}", "message", control_base64(it->bytes, it->len))));
 	p->nitems++;
 	p->bytes += it->len;
 	s_page_done(p, it);
@@ -671,6 +724,129 @@ s_thread(struct control *c, json_t *req)
 		return control_error("the store cannot be read: %s", store_strerror(rc));
 	}
 	return json_pack("{s:b,s:o,s:o}", "ok", 1, "messages", p.items, "next", s_cursor(&p, true));
+}
+
+/* The error reply of changes for a cursor the store cannot honour, with
+ * "code": "cursor-lost" and the cursor to resume from. */
+static json_t *
+s_lost(uint64_t after, const struct store_cursor *sc)
+{
+	json_t *rep;
+
+	if (after > sc->last)
+		rep = control_error("cursor %" PRIu64
+		                    " is ahead of this node (highest cursor %" PRIu64
+		                    "): was the store replaced?",
+		    after, sc->last);
+	else
+		rep = control_error("cursor %" PRIu64 " is not from this store's history: "
+		                    "messages committed after cursor %" PRIu64
+		                    " were lost by a restore from backup; "
+		                    "ask again with after %" PRIu64 " to resume from there",
+		    after, sc->resume, sc->resume);
+	json_object_set_new(rep, "code", json_string("cursor-lost"));
+	json_object_set_new(rep, "resume", json_integer((json_int_t)sc->resume));
+	return rep;
+}
+
+/*
+ * changes: the messages committed here after cursor "after" (a local key),
+ * in the order of their commits, filtered and by pages as query's; "next"
+ * is the cursor to ask with next, "last" the highest this node has given.
+ */
+static json_t *
+s_changes(struct control *c, json_t *req)
+{
+	static const char *const fields[] = { "indicator", "since", "until", "origin", "tlp",
+		"category", "kind", "all", "limit", "after", NULL };
+	struct page p = { .c = c, .until = UINT64_MAX, .tlp = -1, .kind = -1, .category = -1 };
+	uint64_t limit = CONTROL_PAGE_ITEMS, after = 0;
+	char norm[IOC_MAX_VALUE + 1];
+	struct store_cursor sc;
+	const char *ind;
+	int len = 0, rc;
+	json_t *e;
+
+	if ((e = s_fields(req, fields)) != NULL ||
+	    (e = s_filters(req, &p, &ind, norm, &len)) != NULL ||
+	    (e = s_uint(req, "limit", 1, CONTROL_PAGE_ITEMS, &limit)) != NULL ||
+	    (e = s_uint(req, "after", 0, INT64_MAX, &after)) != NULL)
+		return e;
+	if (ind != NULL)
+		p.ioc = norm, p.ioclen = (size_t)len;
+	p.limit = (size_t)limit;
+	p.m = msg_new(), p.r = msg_new(), p.items = json_array();
+	rc = p.m == NULL || p.r == NULL || p.items == NULL
+	    ? STORE_E_NOMEM
+	    : store_after(c->n->st, after, 0, s_query_item, &p, &sc);
+	msg_destroy(&p.m);
+	msg_destroy(&p.r);
+	if (rc < 0) {
+		json_decref(p.items);
+		return rc == STORE_E_LOST
+		    ? s_lost(after, &sc)
+		    : control_error("the store cannot be read: %s", store_strerror(rc));
+	}
+	/* A walk that was not stopped saw everything up to sc.last. */
+	return json_pack("{s:b,s:o,s:I,s:I}", "ok", 1, "messages", p.items, "next",
+	    (json_int_t)(p.more ? p.lkey : sc.last), "last", (json_int_t)sc.last);
+}
+
+/*
+ * resolve: the one stored message id that starts with "prefix" (8 to 64
+ * hex digits, either case): a range in the id index, from the prefix
+ * followed by zeros to the prefix followed by f's.
+ */
+static json_t *
+s_resolve(struct control *c, json_t *req)
+{
+	static const char *const fields[] = { "prefix", NULL };
+	uint8_t lo[MSG_ID_LEN], hi[MSG_ID_LEN], ids[CONTROL_RESOLVE_MAX][MSG_ID_LEN];
+	char pre[2 * MSG_ID_LEN + 1], lox[2 * MSG_ID_LEN], hix[2 * MSG_ID_LEN],
+	    hex[2 * MSG_ID_LEN + 1], line[128 + CONTROL_RESOLVE_MAX * (2 * MSG_ID_LEN + 2) + 8];
+	const char *s;
+	size_t len, n, at;
+	json_t *e, *cand;
+	int rc;
+
+	if ((e = s_fields(req, fields)) != NULL ||
+	    (e = s_string(req, "prefix", 2 * MSG_ID_LEN, &s, &len)) != NULL)
+		return e;
+	if (s == NULL || len < 8 || strspn(s, "0123456789abcdefABCDEF") != len)
+		return control_error("%s", "\"prefix\" is not 8 to 64 hex digits");
+	for (size_t i = 0; i < len; i++)
+		pre[i] = (char)(s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 'a' : s[i]);
+	pre[len] = '\0';
+	memset(lox, '0', sizeof lox);
+	memset(hix, 'f', sizeof hix);
+	memcpy(lox, pre, len);
+	memcpy(hix, pre, len);
+	if (hex_decode(lo, sizeof lo, lox, sizeof lox) == -1 ||
+	    hex_decode(hi, sizeof hi, hix, sizeof hix) == -1)
+		return control_error("%s", "\"prefix\" is not 8 to 64 hex digits");
+	if ((rc = store_id_range(c->n->st, lo, hi, ids, CONTROL_RESOLVE_MAX, &n)) != STORE_OK)
+		return control_error("the store cannot be read: %s", store_strerror(rc));
+	if (n == 1) {
+		hex_encode(hex, ids[0], MSG_ID_LEN);
+		return json_pack("{s:b,s:s}", "ok", 1, "id", hex);
+	}
+	if (n == 0) {
+		e = control_error("no message id starts with %s", pre);
+		json_object_set_new(e, "code", json_string("not-found"));
+		return e;
+	}
+	/* Longer than control_error()'s line: built here. */
+	at = (size_t)snprintf(line, sizeof line, "id prefix %s is ambiguous: ", pre);
+	cand = json_array();
+	for (size_t i = 0; i < n && i < CONTROL_RESOLVE_MAX; i++) {
+		hex_encode(hex, ids[i], MSG_ID_LEN);
+		json_array_append_new(cand, json_string(hex));
+		at += (size_t)snprintf(line + at, sizeof line - at, "%s%s", i > 0 ? ", " : "", hex);
+	}
+	if (n > CONTROL_RESOLVE_MAX)
+		snprintf(line + at, sizeof line - at, ", ...");
+	return json_pack("{s:b,s:s,s:s,s:o}", "ok", 0, "error", line, "code", "ambiguous",
+	    "candidates", cand);
 }
 
 /*
@@ -747,6 +923,10 @@ s_dispatch(struct control *c, json_t *req)
 		return s_get(c, req);
 	if (strcmp(cmd, "thread") == 0)
 		return s_thread(c, req);
+	if (strcmp(cmd, "changes") == 0)
+		return s_changes(c, req);
+	if (strcmp(cmd, "resolve") == 0)
+		return s_resolve(c, req);
 	if (strcmp(cmd, "import") == 0)
 		return s_import(c, req);
 	if (strncmp(cmd, "roster", 6) == 0 && (rep = control_roster(c->n, c->g, cmd, req)) != NULL)

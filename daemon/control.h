@@ -28,7 +28,8 @@
  *    "all"?: bool (retracted ones too), "brief"?: bool, "limit"?: 1 to
  *    CONTROL_PAGE_ITEMS (the default), "after"?: a "next"}
  *                                     -> {"ok": true, "messages": [{"id", "message":
- *                                        base64 of the signed bytes, "retracted"}],
+ *                                        base64 of the signed bytes, "retracted",
+ *                                        "received", "cursor"}],
  *                                        "next": cursor or null}
  *        Newest first (by creation time; with "indicator", by storage
  *        order).  One page: at most "limit" messages and about
@@ -37,14 +38,61 @@
  *        may retract them; the one message looked at first is always
  *        finished).  A page may hold fewer messages than asked for, even
  *        none, while "next" is not null: ask again with "after": next until
- *        it is null.  "brief" gives {"id", "origin", "retracted"} without
- *        the bytes.  A category matches bodies this node can open.
+ *        it is null.  "brief" gives {"id", "origin", "retracted",
+ *        "received", "cursor"} without the bytes.  A category matches
+ *        bodies this node can open.  Every message of a reply (query,
+ *        changes, get, thread) carries "received": when this node
+ *        committed it (ms since the epoch, its clock), and "cursor": its
+ *        local key (store.h), a number that grows with each commit on
+ *        this node, never given twice, restores included: what changes
+ *        takes as "after".
+ *   {"cmd": "changes", "after"?: cursor (a number, default 0), "limit"?,
+ *    and query's filters: "indicator"?, "since"?, "until"?, "origin"?,
+ *    "tlp"?, "category"?, "kind"?, "all"?}
+ *                                     -> {"ok": true, "messages": [{"id", "message",
+ *                                        "retracted", "received", "cursor"}],
+ *                                        "next": cursor, "last": cursor}
+ *        What was committed on this node (published here, received,
+ *        imported) after cursor "after", in the order of the commits
+ *        (ascending "cursor"), filtered as query's ("indicator" matches
+ *        the messages query would find by it: clear bodies), in pages
+ *        bounded as query's.  "next" is always a number: the cursor to
+ *        ask with next (the last message looked at, matching or not; when
+ *        the walk reached the newest commit, "last"); "last" is the highest
+ *        cursor given on this node.  next == last: nothing more for now.
+ *        A follower (socmesh watch) asks again with "after": next, so that
+ *        it resumes where it stopped, across its restarts and the daemon's;
+ *        the daemon keeps nothing per follower.  The cost of a request is
+ *        a seek plus the page: an idle poll costs O(log n).  A cursor the
+ *        store cannot honour fails with "code": "cursor-lost" and "resume":
+ *        a cursor to ask with instead: inside a range lost by a restore
+ *        from a backup ("cursor N is not from this store's history:
+ *        messages committed after cursor B were lost by a restore from
+ *        backup; ask again with after B to resume from there", "resume":
+ *        B), or above every cursor given ("cursor N is ahead of this node
+ *        (highest cursor M): was the store replaced?", "resume": M, from
+ *        which only what is committed from now on is delivered).
+ *   {"cmd": "resolve", "prefix": 8 to 64 hex digits (either case)}
+ *                                     -> {"ok": true, "id": the full id} when one
+ *                                        stored message id starts with it;
+ *                                        else {"ok": false, "code": "not-found",
+ *                                        "error": "no message id starts with
+ *                                        PREFIX"} or {"ok": false, "code":
+ *                                        "ambiguous", "error": "id prefix PREFIX
+ *                                        is ambiguous: ID1, ID2, ...",
+ *                                        "candidates": [at most
+ *                                        CONTROL_RESOLVE_MAX ids]} (PREFIX in
+ *                                        lowercase; ", ..." ends the list when
+ *                                        more ids match).  A range lookup in the
+ *                                        id index: O(log n).
  *   {"cmd": "get", "id": hex}         -> {"ok": true, "id", "message": base64,
- *                                        "retracted": bool}; a message that is
+ *                                        "retracted": bool, "received",
+ *                                        "cursor"}; a message that is
  *                                        not here: {"ok": false, "error",
  *                                        "code": "not-found"}
  *   {"cmd": "thread", "id": hex, "limit"?, "after"?}
- *                                     -> {"ok": true, "messages": [{"id", "message"}],
+ *                                     -> {"ok": true, "messages": [{"id", "message",
+ *                                        "received", "cursor"}],
  *                                        "next"}: the messages that refer to id,
  *                                        oldest stored first, by pages as query's
  *   {"cmd": "import", "message": base64, "from"?: trust-list name}
@@ -66,8 +114,8 @@
  *   {"cmd": "network"}                -> {"ok": true, "network": [...]}: the
  *                                        members' beacons (gossip_network_json())
  *
- * Errors: {"ok": false, "error": "one line"}.  Every field of query, get,
- * thread and import is checked for type and size, and a field they do not
+ * Errors: {"ok": false, "error": "one line"}.  Every field of query,
+ * changes, resolve, get, thread and import is checked for type and size, and a field they do not
  * know is refused.  The socket is served on the daemon's loop; a request
  * never blocks it for longer than one commit or one page.
  */
@@ -84,6 +132,7 @@
 #define CONTROL_PAGE_ITEMS   100               /* messages in one page */
 #define CONTROL_PAGE_BYTES   (1024 * 1024)     /* their bytes, about */
 #define CONTROL_PAGE_DECODES 256               /* messages decoded for one */
+#define CONTROL_RESOLVE_MAX  10                /* candidates of an ambiguous prefix */
 
 struct control;
 

@@ -472,14 +472,15 @@ s_remove_stage(const char *stage)
 	rmdir(stage);
 }
 
-/* The own seq that the store in dir has handed out into *seq; false when
- * it cannot be read (a damaged store is a reason to restore). */
+/* What the store in dir has handed out: the own seq into *seq, the
+ * highest local key into *lkey; false when it cannot be read (a damaged
+ * store is a reason to restore). */
 static bool
-s_own_seq_of(struct node *n, const char *dir, uint64_t *seq)
+s_handed_out(struct node *n, const char *dir, uint64_t *seq, uint64_t *lkey)
 {
 	struct store *st = NULL;
 	bool ok = store_open(&st, dir, n->id, n->cfg.store_size, NULL, NULL) == STORE_OK &&
-	    store_last_seq(st, n->id, seq) == STORE_OK;
+	    store_last_seq(st, n->id, seq) == STORE_OK && store_last_lkey(st, lkey) == STORE_OK;
 
 	store_destroy(&st);
 	return ok;
@@ -519,7 +520,7 @@ node_restore(struct node *n, const char *file, struct node_restored *r, char *er
 	    old[PATH_MAX + 96], lock[PATH_MAX + 96], ebuf[512];
 	struct store_stats ss;
 	struct store *st = NULL;
-	uint64_t seq = 0;
+	uint64_t seq = 0, lkey = STORE_LKEY_UNKNOWN;
 	int rc, lk, held = -1;
 
 	memset(r, 0, sizeof *r);
@@ -574,10 +575,17 @@ node_restore(struct node *n, const char *file, struct node_restored *r, char *er
 		errf(err, errlen, "%s: not a socmesh backup (it holds no messages)", file);
 		goto fail;
 	}
-	/* Sequence numbers used since the backup are never handed out again. */
-	if (access(data, F_OK) == 0 && !s_own_seq_of(n, sdir, &seq))
+	/* Sequence numbers used since the backup are never handed out again,
+	 * nor local keys, which clients hold as cursors (socmesh watch): those
+	 * the replaced store gave after the backup are recorded as lost.  A
+	 * replaced store that is missing or unreadable counts as having given
+	 * STORE_LKEY_GAP more. */
+	if (access(data, F_OK) == 0 && !s_handed_out(n, sdir, &seq, &lkey)) {
 		r->seq_unknown = true;
-	if ((rc = store_raise_own_seq(st, seq)) != STORE_OK) {
+		lkey = STORE_LKEY_UNKNOWN;
+	}
+	if ((rc = store_raise_own_seq(st, seq)) != STORE_OK ||
+	    (rc = store_raise_lkey(st, lkey, &r->resume)) != STORE_OK) {
 		errf(err, errlen, "%s: %s", file, store_strerror(rc));
 		goto fail;
 	}

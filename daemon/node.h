@@ -80,6 +80,10 @@ struct node_restored {
 	bool seq_unknown;         /* the replaced store could not be read: the own seq
 	                             used after the backup is unknown until peers send
 	                             this node's later messages back */
+	uint64_t resume;          /* the cursors (local keys) after it that the replaced
+	                             store gave are lost (store_raise_lkey()): a
+	                             follower holding one resumes from this one; 0
+	                             when none was lost */
 };
 
 /*
@@ -89,8 +93,11 @@ struct node_restored {
  * NODE_STORE.  The backup (a regular file no larger than store_size) is
  * copied into the store's directory and checked there (this node's id,
  * schema, node_check(): indexes and every message's format, id and
- * signature, at least one message), and its own-seq mark
- * raised to what the replaced store had handed out; then one rename puts
+ * signature, at least one message), and its own-seq mark and its highest
+ * local key raised to what the replaced store had handed out (the local
+ * keys given after the backup recorded as lost cursors: store_raise_lkey();
+ * a missing or unreadable replaced store counts as STORE_LKEY_GAP more);
+ * then one rename puts
  * it in place of data.mdb.  The replaced data.mdb stays as
  * data.mdb.before-restore, and a restore is refused while that file
  * exists.  0 with *r filled, or -1 with err set and the store as it was.

@@ -101,6 +101,8 @@ store_strerror(int err)
 		return "not found";
 	case STORE_E_NOMEM:
 		return "out of memory";
+	case STORE_E_LOST:
+		return "cursor not from this store's history (lost by a restore from a backup)";
 	default:
 		return "unknown store error";
 	}
@@ -406,7 +408,7 @@ s_count_all(struct store *st, MDB_txn *txn, uint64_t messages)
 }
 
 /*
- * The next local key: past both the last in "msg" and the highest ever
+ * The highest local key given, and the next: past both the last in "msg" and the highest ever
  * used (meta "lkey"), so that a key is never given twice, not even after
  * the newest messages expired (an index entry left behind could otherwise
  * point at an unrelated message).  Read in every write transaction rather
@@ -414,7 +416,7 @@ s_count_all(struct store *st, MDB_txn *txn, uint64_t messages)
  * to the daemon) cannot make it stale.
  */
 static int
-s_next_lkey(struct store *st, MDB_txn *txn, uint64_t *next)
+s_last_lkey(struct store *st, MDB_txn *txn, uint64_t *last)
 {
 	MDB_cursor *cur;
 	MDB_val k, v, mk = store_val("lkey", 4);
@@ -439,8 +441,18 @@ s_next_lkey(struct store *st, MDB_txn *txn, uint64_t *next)
 		hwm = store_get64(k.mv_data);
 	if (hwm == UINT64_MAX)
 		return STORE_E_CORRUPT;
-	*next = hwm + 1;
+	*last = hwm;
 	return STORE_OK;
+}
+
+static int
+s_next_lkey(struct store *st, MDB_txn *txn, uint64_t *next)
+{
+	int err = s_last_lkey(st, txn, next);
+
+	if (err == STORE_OK)
+		*next += 1;
+	return err;
 }
 
 /*
@@ -835,6 +847,32 @@ store_rbegin(struct store *st, MDB_txn **txn)
 	return rc == 0 ? STORE_OK : store_lmdb_err(st, rc, "begin read transaction");
 }
 
+/* Show message lkey, whose "msg" value (longer than HDR_LEN) is v, to fn
+ * (NULL: nothing to do).  id is the message's id, or NULL to compute it.
+ * *stop is set when fn says so. */
+static void
+s_show(uint64_t lkey, const MDB_val *v, const uint8_t *id, uint64_t time, store_item_fn fn,
+    void *arg, bool *stop)
+{
+	struct store_item it;
+	uint8_t h[ID_LEN];
+
+	if (fn == NULL)
+		return;
+	it.bytes = (const uint8_t *)v->mv_data + HDR_LEN;
+	it.len = v->mv_size - HDR_LEN;
+	it.received = store_get64(v->mv_data);
+	if (id == NULL) {
+		crypto_generichash(h, sizeof h, it.bytes, it.len, NULL, 0);
+		id = h;
+	}
+	it.id = id;
+	it.lkey = lkey;
+	it.time = time;
+	if (fn(arg, &it) != 0)
+		*stop = true;
+}
+
 /*
  * Show message lkey to fn.  id is the message's id, or NULL to compute it.
  * Returns 1 when visited, 0 when the message is missing (a dangling index
@@ -844,9 +882,8 @@ static int
 s_visit(struct store *st, MDB_txn *txn, uint64_t lkey, const uint8_t *id, uint64_t time,
     store_item_fn fn, void *arg, bool *stop)
 {
-	uint8_t lk[LKEY_LEN], h[ID_LEN];
+	uint8_t lk[LKEY_LEN];
 	MDB_val k, v;
-	struct store_item it;
 	int rc;
 
 	store_put64(lk, lkey);
@@ -860,20 +897,7 @@ s_visit(struct store *st, MDB_txn *txn, uint64_t lkey, const uint8_t *id, uint64
 	}
 	if (rc != 0)
 		return store_lmdb_err(st, rc, "get message");
-	if (fn == NULL)
-		return 1;
-	it.bytes = (const uint8_t *)v.mv_data + HDR_LEN;
-	it.len = v.mv_size - HDR_LEN;
-	it.received = store_get64(v.mv_data);
-	if (id == NULL) {
-		crypto_generichash(h, sizeof h, it.bytes, it.len, NULL, 0);
-		id = h;
-	}
-	it.id = id;
-	it.lkey = lkey;
-	it.time = time;
-	if (fn(arg, &it) != 0)
-		*stop = true;
+	s_show(lkey, &v, id, time, fn, arg, stop);
 	return 1;
 }
 
@@ -993,6 +1017,38 @@ int
 store_get(struct store *st, const uint8_t id[32], store_item_fn fn, void *arg)
 {
 	return store_get_prefix(st, id, ID_LEN, fn, arg);
+}
+
+int
+store_id_range(struct store *st, const uint8_t lo[32], const uint8_t hi[32], uint8_t (*ids)[32],
+    size_t max, size_t *n)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, err;
+
+	if (n == NULL)
+		return STORE_E_INVAL;
+	*n = 0;
+	if (st == NULL || lo == NULL || hi == NULL || (max > 0 && ids == NULL))
+		return STORE_E_INVAL;
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
+		return err;
+	if ((rc = mdb_cursor_open(txn, st->id, &cur)) == 0) {
+		for (rc = s_seek_ge(cur, lo, ID_LEN, true, &k, &v);
+		     rc == 0 && *n <= max && s_keycmp(&k, hi, ID_LEN) <= 0;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			if (k.mv_size != ID_LEN)
+				continue;
+			if (*n < max)
+				memcpy(ids[*n], k.mv_data, ID_LEN);
+			(*n)++;
+		}
+		mdb_cursor_close(cur);
+	}
+	mdb_txn_abort(txn);
+	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : store_lmdb_err(st, rc, "id range");
 }
 
 int
@@ -1249,6 +1305,166 @@ store_by_ref(struct store *st, const uint8_t id[32], size_t limit, store_item_fn
 			break;
 	}
 	return s_walk_end(st, txn, cur, rc, err, &w);
+}
+
+/* The first local key of the gap (meta "gaps") that holds lkey into
+ * *first, 0 when none does. */
+static int
+s_gap_of(struct store *st, MDB_txn *txn, uint64_t lkey, uint64_t *first)
+{
+	MDB_val k = store_val("gaps", 4), v;
+	const uint8_t *g;
+	int rc;
+
+	*first = 0;
+	if ((rc = mdb_get(txn, st->meta, &k, &v)) == MDB_NOTFOUND)
+		return STORE_OK;
+	if (rc != 0)
+		return store_lmdb_err(st, rc, "get gaps");
+	if (v.mv_size % (2 * LKEY_LEN) != 0) {
+		log_warnx("store: malformed gaps in meta");
+		return STORE_E_CORRUPT;
+	}
+	for (size_t i = 0; i < v.mv_size; i += 2 * LKEY_LEN) {
+		g = (const uint8_t *)v.mv_data + i;
+		if (lkey >= store_get64(g) && lkey <= store_get64(g + LKEY_LEN)) {
+			*first = store_get64(g);
+			break;
+		}
+	}
+	return STORE_OK;
+}
+
+int
+store_after(struct store *st, uint64_t after, size_t limit, store_item_fn fn, void *arg,
+    struct store_cursor *sc)
+{
+	struct s_walk w = { limit, 0, false };
+	struct store_cursor c = { 0, 0 };
+	uint8_t key[LKEY_LEN];
+	uint64_t gap = 0;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, err;
+
+	if (st == NULL)
+		return STORE_E_INVAL;
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
+		return err;
+	if ((err = s_last_lkey(st, txn, &c.last)) == STORE_OK &&
+	    (err = s_gap_of(st, txn, after, &gap)) == STORE_OK && (after > c.last || gap != 0)) {
+		c.resume = after > c.last ? c.last : gap - 1;
+		err = STORE_E_LOST;
+	}
+	if (sc != NULL)
+		*sc = c;
+	if (err != STORE_OK || (rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
+		return s_walk_end(st, txn, NULL, err != STORE_OK ? 0 : rc, err, &w);
+	store_put64(key, after);
+	for (rc = s_seek_ge(cur, key, sizeof key, false, &k, &v); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != LKEY_LEN || v.mv_size <= HDR_LEN) {
+			log_warnx("store: malformed message entry (run a store check)");
+			continue;
+		}
+		s_show(store_get64(k.mv_data), &v, NULL, 0, fn, arg, &w.stop);
+		if (s_walk_done(&w, 1))
+			break;
+	}
+	return s_walk_end(st, txn, cur, rc, err, &w);
+}
+
+int
+store_last_lkey(struct store *st, uint64_t *last)
+{
+	MDB_txn *txn;
+	int err;
+
+	if (last == NULL)
+		return STORE_E_INVAL;
+	*last = 0;
+	if (st == NULL)
+		return STORE_E_INVAL;
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
+		return err;
+	err = s_last_lkey(st, txn, last);
+	mdb_txn_abort(txn);
+	return err;
+}
+
+/* Meta "gaps" with the gap from first to last added at its end. */
+static int
+s_gap_add(struct store *st, MDB_txn *txn, uint64_t first, uint64_t last)
+{
+	MDB_val k = store_val("gaps", 4), v;
+	uint8_t *buf;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->meta, &k, &v)) == 0)
+		n = v.mv_size;
+	else if (rc != MDB_NOTFOUND)
+		return store_lmdb_err(st, rc, "get gaps");
+	if (n % (2 * LKEY_LEN) != 0) {
+		log_warnx("store: malformed gaps in meta");
+		return STORE_E_CORRUPT;
+	}
+	if ((buf = malloc(n + 2 * LKEY_LEN)) == NULL)
+		return STORE_E_NOMEM;
+	if (n > 0)
+		memcpy(buf, v.mv_data, n);
+	store_put64(buf + n, first);
+	store_put64(buf + n + LKEY_LEN, last);
+	v = store_val(buf, n + 2 * LKEY_LEN);
+	rc = mdb_put(txn, st->meta, &k, &v, 0);
+	free(buf);
+	return rc == 0 ? STORE_OK : store_lmdb_err(st, rc, "put gaps");
+}
+
+int
+store_raise_lkey(struct store *st, uint64_t replaced, uint64_t *resume)
+{
+	uint8_t b[LKEY_LEN];
+	MDB_val k = store_val("lkey", 4), v = store_val(b, sizeof b);
+	MDB_txn *txn;
+	uint64_t last;
+	int rc, err;
+
+	if (resume != NULL)
+		*resume = 0;
+	if (st == NULL)
+		return STORE_E_INVAL;
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return store_lmdb_err(st, rc, "begin");
+	if ((err = s_last_lkey(st, txn, &last)) != STORE_OK)
+		goto fail;
+	if (replaced == STORE_LKEY_UNKNOWN)
+		replaced = last < UINT64_MAX - 2 * STORE_LKEY_GAP ? last + STORE_LKEY_GAP
+		                                                  : UINT64_MAX;
+	if (replaced <= last || replaced >= UINT64_MAX - STORE_LKEY_GAP) {
+		/* Nothing to raise; or a key past any real history. */
+		mdb_txn_abort(txn);
+		return replaced <= last ? STORE_OK : STORE_E_INVAL;
+	}
+	if (replaced - 1 > last && (err = s_gap_add(st, txn, last + 1, replaced - 1)) != STORE_OK)
+		goto fail;
+	store_put64(b, replaced);
+	if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0) {
+		err = store_lmdb_err(st, rc, "put lkey");
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return store_lmdb_err(st, rc, "commit");
+	if (resume != NULL && replaced - 1 > last)
+		*resume = last;
+	log_info("store: local keys from %" PRIu64 " to %" PRIu64
+	         " were given by the replaced store: the next message gets %" PRIu64,
+	    last + 1, replaced, replaced + 1);
+	return STORE_OK;
+fail:
+	mdb_txn_abort(txn);
+	return err;
 }
 
 /* Delete the dup (key, val); a missing one is no error. */

@@ -21,12 +21,17 @@
  *   meta    "schema" -> 1 (4), "node" -> node id (32), "seq" -> the highest
  *           seq (8) of this node's own messages ever stored, "lkey" -> the
  *           highest local key (8) ever given, "counts" -> 1 (4) when
- *           "counts" is kept
+ *           "counts" is kept, "gaps" -> first (8) || last (8), once per
+ *           restore that lost messages, ascending: local keys of a
+ *           replaced store's history that this one cannot honour as
+ *           cursors (store_raise_lkey())
  *
  * The local key (lkey) numbers messages in the order they were stored,
  * from 1, so that "msg" is written by appending: the next is one past the
  * highest ever given (meta "lkey"), so a key never comes again, not even
- * after the newest messages expired.  The counters change in the write
+ * after the newest messages expired.  It is the cursor of a client that
+ * follows what is committed (store_after()): "everything up to this
+ * local key was delivered".  The counters change in the write
  * transaction that stores or removes the messages, so that they are always
  * exact; a store written before they existed has no meta "counts", and the
  * first store_open() with an index function counts its messages once (one
@@ -82,6 +87,7 @@ enum store_err {
 	STORE_E_INVAL = -6,   /* invalid argument */
 	STORE_E_NOTFOUND = -7,
 	STORE_E_NOMEM = -8,
+	STORE_E_LOST = -9, /* a cursor not from this store's history */
 };
 
 /*
@@ -197,6 +203,17 @@ int store_get(struct store *st, const uint8_t id[32], store_item_fn fn, void *ar
 int
 store_get_prefix(struct store *st, const uint8_t *prefix, size_t plen, store_item_fn fn, void *arg);
 
+/*
+ * The stored ids from lo to hi (inclusive, byte order), ascending: at most
+ * max into ids (ids may be NULL when max is 0), and their number, up to
+ * max + 1 (so that "more than max" can be told), into *n.  One seek in the
+ * id index, then one step per id: an id prefix is resolved with lo the
+ * prefix followed by 0x00 bytes and hi the prefix followed by 0xff bytes.
+ * STORE_OK or an error.
+ */
+int store_id_range(struct store *st, const uint8_t lo[32], const uint8_t hi[32], uint8_t (*ids)[32],
+    size_t max, size_t *n);
+
 /* 1 when id is stored, 0 when not, or a negative error. */
 int store_has(struct store *st, const uint8_t id[32]);
 
@@ -241,6 +258,59 @@ int store_raise_own_seq(struct store *st, uint64_t seq);
 /* The store is this node's under a new id (a key rotation): its meta
  * "node" and the own seq that store_last_seq() adds. */
 int store_set_node(struct store *st, const uint8_t node_id[32]);
+
+/*
+ * Local keys as cursors.  A cursor is a local key: a client that has
+ * been given every message up to it asks for those committed after it.
+ * After a restore from a backup (store_raise_lkey()), local keys that the
+ * replaced store gave after the backup was taken may be held by clients
+ * for messages this store no longer has: such a cursor is "lost", and
+ * the client is told where to resume (the backup's highest local key),
+ * never silently given a later message under a cursor it already saw.
+ */
+struct store_cursor {
+	uint64_t last;   /* the highest local key ever given (0: none) */
+	uint64_t resume; /* STORE_E_LOST: the cursor to ask with instead */
+};
+
+/*
+ * Messages with a local key above after, in local key order (the order
+ * of their commits), at most limit (0 = none); a seek in "msg", then one
+ * step per message.  sc (not NULL) receives the highest local key ever
+ * given, read in the walk's own transaction: a walk that was not stopped
+ * has seen every message up to sc->last, so that sc->last is the cursor
+ * to go on from.  Returns the number visited, or STORE_E_LOST when after
+ * cannot be honoured: above sc->last (sc->resume = sc->last; the store
+ * was replaced by one with a shorter history), or inside a gap left by a
+ * restore (sc->resume = the local key just before the gap); or another
+ * error.
+ */
+int store_after(struct store *st, uint64_t after, size_t limit, store_item_fn fn, void *arg,
+    struct store_cursor *sc);
+
+/* The highest local key ever given (meta "lkey", or the newest message's
+ * if higher) into *last, 0 when none.  STORE_OK or an error. */
+int store_last_lkey(struct store *st, uint64_t *last);
+
+/* The gap between a restored store's highest local key and that of an
+ * unreadable or missing replaced store: a bound on how many messages it
+ * can have stored since the backup, never reached in practice. */
+#define STORE_LKEY_GAP     (1ull << 32)
+#define STORE_LKEY_UNKNOWN UINT64_MAX
+
+/*
+ * A store put back from a backup in place of one whose highest local key
+ * was replaced (store_last_lkey() of the replaced store; STORE_LKEY_UNKNOWN
+ * when it cannot be read or is missing: this store's highest plus
+ * STORE_LKEY_GAP is taken).  When that is above this store's highest, B:
+ * meta "lkey" is raised to it, so that the next message gets a key no
+ * client saw, and the keys from B + 1 to replaced - 1 are recorded as a
+ * gap (replaced itself stays a good cursor: a client holding it was given
+ * everything the replaced store had, and nothing after it is missing).
+ * *resume (may be NULL) receives B when a gap was recorded, else 0.
+ * STORE_OK or an error.
+ */
+int store_raise_lkey(struct store *st, uint64_t replaced, uint64_t *resume);
 
 /*
  * Messages carrying the normalized indicator value (len bytes, len > 0),

@@ -431,7 +431,7 @@ static void
 test_strerror(void **state)
 {
 	(void)state;
-	for (int e = STORE_E_NOMEM; e <= STORE_DUP; e++) {
+	for (int e = STORE_E_LOST; e <= STORE_DUP; e++) {
 		const char *s = store_strerror(e);
 		assert_non_null(s);
 		assert_true(strlen(s) > 3);
@@ -954,6 +954,221 @@ test_by_ref(void **state)
 	assert_int_equal(store_by_ref(f->st, unknown, 0, NULL, NULL), 0);
 	s_check_ok(f);
 	for (int i = 0; i < 5; i++)
+		s_unbuild(&b[i]);
+}
+
+/* ---- id prefixes --------------------------------------------------------- */
+
+/* lo and hi of the ids that start with the n bytes of prefix. */
+static void
+s_prefix_range(const uint8_t *prefix, size_t n, uint8_t lo[32], uint8_t hi[32])
+{
+	memset(lo, 0x00, 32);
+	memset(hi, 0xff, 32);
+	memcpy(lo, prefix, n);
+	memcpy(hi, prefix, n);
+}
+
+static void
+test_id_range(void **state)
+{
+	struct fx *f = *state;
+	struct tmsg m[40];
+	struct built b[40];
+	uint8_t lo[32], hi[32], ids[4][32], first[32], zero[32] = { 0 }, ones[32];
+	size_t n = 99;
+	int res[40];
+
+	for (int i = 0; i < 40; i++)
+		m[i] = (struct tmsg){ .origin = 0, .seq = (uint64_t)i + 1, .time = 5 };
+	assert_int_equal(s_put(f, m, 40, b, res), STORE_OK);
+	/* Each id by its first 4 bytes (8 hex digits), and by all 32. */
+	for (int i = 0; i < 40; i++) {
+		s_prefix_range(b[i].rec.id, 4, lo, hi);
+		assert_int_equal(store_id_range(f->st, lo, hi, ids, 4, &n), STORE_OK);
+		assert_int_equal(n, 1);
+		assert_memory_equal(ids[0], b[i].rec.id, 32);
+		assert_int_equal(store_id_range(f->st, b[i].rec.id, b[i].rec.id, ids, 4, &n),
+		    STORE_OK);
+		assert_int_equal(n, 1);
+	}
+	/* Every id: at most max given, max + 1 counted, ascending. */
+	memset(ones, 0xff, 32);
+	assert_int_equal(store_id_range(f->st, zero, ones, ids, 4, &n), STORE_OK);
+	assert_int_equal(n, 5);
+	for (int i = 1; i < 4; i++)
+		assert_true(memcmp(ids[i - 1], ids[i], 32) < 0);
+	memcpy(first, ids[0], 32);
+	assert_int_equal(store_id_range(f->st, zero, ones, NULL, 0, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	/* An odd number of hex digits: the range of a half byte. */
+	s_prefix_range(first, 1, lo, hi);
+	lo[0] &= 0xf0, hi[0] |= 0x0f;
+	assert_int_equal(store_id_range(f->st, lo, hi, ids, 4, &n), STORE_OK);
+	assert_true(n >= 1);
+	assert_memory_equal(ids[0], first, 32);
+	/* A range that holds none: just past an id, up to the next byte. */
+	memcpy(lo, b[0].rec.id, 32);
+	lo[31] ^= 1;
+	assert_int_equal(store_id_range(f->st, lo, lo, ids, 4, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_id_range(f->st, ones, zero, ids, 4, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_id_range(f->st, zero, ones, NULL, 1, &n), STORE_E_INVAL);
+	assert_int_equal(store_id_range(NULL, zero, ones, ids, 4, &n), STORE_E_INVAL);
+	for (int i = 0; i < 40; i++)
+		s_unbuild(&b[i]);
+}
+
+/* ---- following commits: store_after, restores --------------------------- */
+
+static void
+test_after(void **state)
+{
+	struct fx *f = *state;
+	struct tmsg m[6];
+	struct built b[6];
+	struct store_cursor sc;
+	struct got g;
+	size_t removed;
+	uint64_t last;
+	int res[6];
+
+	assert_int_equal(store_after(f->st, 0, 0, s_collect, NULL, &sc), 0);
+	assert_int_equal(sc.last, 0);
+	assert_int_equal(store_after(f->st, 1, 0, NULL, NULL, &sc), STORE_E_LOST);
+	assert_int_equal(sc.resume, 0);
+	/* Creation times out of order: the walk goes by commit. */
+	for (int i = 0; i < 6; i++)
+		m[i] = (struct tmsg){ .origin = i % 2,
+			.seq = (uint64_t)i + 1,
+			.time = 100 - (uint64_t)i };
+	assert_int_equal(s_put(f, m, 3, b, res), STORE_OK);
+	assert_int_equal(s_put(f, m + 3, 3, b + 3, res), STORE_OK);
+	s_got_reset(&g);
+	assert_int_equal(store_after(f->st, 0, 0, s_collect, &g, &sc), 6);
+	assert_int_equal(sc.last, 6);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(g.lkey[i], i + 1);
+		assert_memory_equal(g.id[i], b[i].rec.id, 32);
+		assert_int_equal(g.received[i], 1003);
+	}
+	assert_int_equal(g.bad, 0);
+	/* After a cursor, a limit, a callback that stops. */
+	s_got_reset(&g);
+	assert_int_equal(store_after(f->st, 4, 0, s_collect, &g, NULL), 2);
+	assert_int_equal(g.lkey[0], 5);
+	assert_int_equal(store_after(f->st, 1, 2, NULL, NULL, NULL), 2);
+	s_got_reset(&g);
+	g.stop_at = 1;
+	assert_int_equal(store_after(f->st, 2, 0, s_collect, &g, NULL), 1);
+	assert_int_equal(g.lkey[0], 3);
+	assert_int_equal(store_after(f->st, 6, 0, NULL, NULL, &sc), 0);
+	/* Ahead of the store. */
+	assert_int_equal(store_after(f->st, 7, 0, NULL, NULL, &sc), STORE_E_LOST);
+	assert_int_equal(sc.last, 6);
+	assert_int_equal(sc.resume, 6);
+	/* The newest message expired: its key stays a good cursor. */
+	assert_int_equal(store_expire(f->st, 97, 0, &removed), STORE_OK);
+	assert_int_equal(removed, 2);
+	assert_int_equal(store_after(f->st, 6, 0, NULL, NULL, &sc), 0);
+	assert_int_equal(store_after(f->st, 3, 0, NULL, NULL, &sc), 1);
+	assert_int_equal(sc.last, 6);
+	assert_int_equal(store_last_lkey(f->st, &last), STORE_OK);
+	assert_int_equal(last, 6);
+	s_reopen(f, LIMIT);
+	assert_int_equal(store_after(f->st, 6, 0, NULL, NULL, &sc), 0);
+	assert_int_equal(sc.last, 6);
+	assert_int_equal(store_after(NULL, 0, 0, NULL, NULL, &sc), STORE_E_INVAL);
+	for (int i = 0; i < 6; i++)
+		s_unbuild(&b[i]);
+}
+
+/* A store put back from a backup never gives again a key the replaced
+ * one gave, and tells the cursors it lost from those it keeps. */
+static void
+test_raise_lkey(void **state)
+{
+	struct fx *f = *state;
+	struct tmsg m[8];
+	struct built b[8];
+	struct store_cursor sc;
+	struct store *st;
+	struct got g;
+	uint64_t resume = 99, last, replaced, backed;
+	char path[160], rdir[160], rpath[180];
+	int res[8];
+
+	for (int i = 0; i < 8; i++)
+		m[i] = (struct tmsg){ .origin = 0, .seq = (uint64_t)i + 1, .time = (uint64_t)i };
+	assert_int_equal(s_put(f, m, 3, b, res), STORE_OK);
+	snprintf(path, sizeof path, "%s/backup.mdb", f->tmp);
+	assert_int_equal(store_backup(f->st, path, &backed), STORE_OK);
+	assert_int_equal(s_put(f, m + 3, 3, b + 3, res), STORE_OK); /* keys 4 to 6 */
+	assert_int_equal(store_last_lkey(f->st, &replaced), STORE_OK);
+	assert_int_equal(replaced, 6);
+
+	snprintf(rdir, sizeof rdir, "%s/restored", f->tmp);
+	assert_int_equal(mkdir(rdir, 0700), 0);
+	snprintf(rpath, sizeof rpath, "%s/data.mdb", rdir);
+	assert_int_equal(rename(path, rpath), 0);
+	assert_int_equal(store_open(&st, rdir, s_node, LIMIT, s_index, &f->ti), STORE_OK);
+	/* A replaced store no further than this one: nothing to do. */
+	assert_int_equal(store_raise_lkey(st, 3, &resume), STORE_OK);
+	assert_int_equal(resume, 0);
+	assert_int_equal(store_after(st, 4, 0, NULL, NULL, &sc), STORE_E_LOST);
+	assert_int_equal(sc.resume, 3);
+
+	assert_int_equal(store_raise_lkey(st, replaced, &resume), STORE_OK);
+	assert_int_equal(resume, 3);
+	assert_int_equal(store_last_lkey(st, &last), STORE_OK);
+	assert_int_equal(last, 6);
+	/* 4 and 5 are lost; 6 saw everything the replaced store had; 3 and
+	 * below are this store's own history. */
+	for (uint64_t c = 4; c <= 5; c++) {
+		sc.resume = 0;
+		assert_int_equal(store_after(st, c, 0, NULL, NULL, &sc), STORE_E_LOST);
+		assert_int_equal(sc.resume, 3);
+		assert_int_equal(sc.last, 6);
+	}
+	assert_int_equal(store_after(st, 6, 0, NULL, NULL, &sc), 0);
+	assert_int_equal(store_after(st, 3, 0, NULL, NULL, &sc), 0);
+	assert_int_equal(store_after(st, 1, 0, NULL, NULL, &sc), 2);
+	/* The next commit gets 7, and a follower at 3 or 6 sees it. */
+	s_build(&b[6], &m[6]);
+	assert_int_equal(store_put_batch(st, &b[6].rec, 1, 0, res), STORE_OK);
+	s_got_reset(&g);
+	assert_int_equal(store_after(st, 3, 0, s_collect, &g, &sc), 1);
+	assert_int_equal(g.lkey[0], 7);
+	assert_int_equal(sc.last, 7);
+	assert_int_equal(store_after(st, 6, 0, NULL, NULL, NULL), 1);
+	assert_int_equal(store_check(st, NULL, 0), STORE_OK);
+
+	/* A replaced store that could not be read: STORE_LKEY_GAP more; the
+	 * earlier gap stays, across a reopen and a backup. */
+	assert_int_equal(store_raise_lkey(st, STORE_LKEY_UNKNOWN, &resume), STORE_OK);
+	assert_int_equal(resume, 7);
+	store_destroy(&st);
+	assert_int_equal(store_open(&st, rdir, s_node, LIMIT, s_index, &f->ti), STORE_OK);
+	assert_int_equal(store_last_lkey(st, &last), STORE_OK);
+	assert_int_equal(last, 7 + STORE_LKEY_GAP);
+	assert_int_equal(store_after(st, 8, 0, NULL, NULL, &sc), STORE_E_LOST);
+	assert_int_equal(sc.resume, 7);
+	assert_int_equal(store_after(st, 6 + STORE_LKEY_GAP, 0, NULL, NULL, &sc), STORE_E_LOST);
+	assert_int_equal(store_after(st, 7 + STORE_LKEY_GAP, 0, NULL, NULL, &sc), 0);
+	assert_int_equal(store_after(st, 5, 0, NULL, NULL, &sc), STORE_E_LOST);
+	assert_int_equal(sc.resume, 3);
+	assert_int_equal(store_after(st, 7, 0, NULL, NULL, &sc), 0);
+	s_build(&b[7], &m[7]);
+	assert_int_equal(store_put_batch(st, &b[7].rec, 1, 0, res), STORE_OK);
+	s_got_reset(&g);
+	assert_int_equal(store_after(st, 7, 0, s_collect, &g, &sc), 1);
+	assert_int_equal(g.lkey[0], 8 + STORE_LKEY_GAP);
+	assert_int_equal(sc.last, 8 + STORE_LKEY_GAP);
+	assert_int_equal(store_check(st, NULL, 0), STORE_OK);
+	assert_int_equal(store_raise_lkey(st, UINT64_MAX - 1, NULL), STORE_E_INVAL);
+	store_destroy(&st);
+	for (int i = 0; i < 8; i++)
 		s_unbuild(&b[i]);
 }
 
@@ -2125,6 +2340,64 @@ test_restore_verifies(void **state)
 	assert_int_equal(node_check(f->n, NULL, err, sizeof err), STORE_OK);
 }
 
+/* A restore leaves the cursors that the replaced store gave after the
+ * backup lost, and never gives them again; a replaced store that is
+ * missing counts as STORE_LKEY_GAP more. */
+static void
+test_restore_cursors(void **state)
+{
+	struct nfx *f = *state;
+	uint64_t now = now_ms(), backed = 0, last;
+	uint8_t id[32], *b;
+	char err[512], good[128], path[160];
+	struct store_cursor sc;
+	struct node_restored r;
+	size_t len;
+
+	for (uint64_t seq = 1; seq <= 4; seq++) {
+		b = s_nmsg(f->mpk, f->msk, "incident", "clear", seq, now, NULL, &len, id);
+		assert_int_equal(node_accept(f->n, b, len, NULL, id, err, sizeof err), 0);
+		free(b);
+		if (seq == 2) {
+			snprintf(good, sizeof good, "%s/good.mdb", f->tmp);
+			assert_int_equal(store_backup(f->n->st, good, &backed), STORE_OK);
+		}
+	}
+	node_close(&f->n);
+	if ((f->n = node_open(f->dir, 0, err, sizeof err)) == NULL)
+		fail_msg("node_open: %s", err);
+	assert_int_equal(node_restore(f->n, good, &r, err, sizeof err), 0);
+	assert_int_equal(r.messages, 2);
+	assert_int_equal(r.resume, 2);
+	node_close(&f->n);
+	if ((f->n = node_open(f->dir, NODE_STORE, err, sizeof err)) == NULL)
+		fail_msg("node_open: %s", err);
+	assert_int_equal(store_after(f->n->st, 3, 0, NULL, NULL, &sc), STORE_E_LOST);
+	assert_int_equal(sc.resume, 2);
+	assert_int_equal(store_after(f->n->st, 4, 0, NULL, NULL, &sc), 0);
+	assert_int_equal(store_after(f->n->st, 2, 0, NULL, NULL, &sc), 0);
+	assert_int_equal(sc.last, 4);
+	node_close(&f->n);
+
+	/* The store lost with its disk: restored into an empty directory. */
+	snprintf(path, sizeof path, "%s/store/data.mdb.before-restore", f->dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof path, "%s/store/data.mdb", f->dir);
+	assert_int_equal(unlink(path), 0);
+	if ((f->n = node_open(f->dir, 0, err, sizeof err)) == NULL)
+		fail_msg("node_open: %s", err);
+	assert_int_equal(node_restore(f->n, good, &r, err, sizeof err), 0);
+	assert_int_equal(r.resume, 2);
+	assert_string_equal(r.kept, "");
+	node_close(&f->n);
+	if ((f->n = node_open(f->dir, NODE_STORE, err, sizeof err)) == NULL)
+		fail_msg("node_open: %s", err);
+	assert_int_equal(store_last_lkey(f->n->st, &last), STORE_OK);
+	assert_int_equal(last, 2 + STORE_LKEY_GAP);
+	assert_int_equal(store_after(f->n->st, 4, 0, NULL, NULL, &sc), STORE_E_LOST);
+	assert_int_equal(sc.resume, 2);
+}
+
 /* What an import (node_accept) refuses, and why (issue 8, item 6). */
 static void
 test_accept_rules(void **state)
@@ -2213,6 +2486,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_by_ioc, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_long_ioc, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_by_ref, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_id_range, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_after, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_raise_lkey, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_expire, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_expire_many, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_lkey_never_reused, s_setup, s_teardown),
@@ -2228,6 +2504,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_crash, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_restore_verifies, s_nsetup, s_nteardown),
 		cmocka_unit_test_setup_teardown(test_accept_rules, s_nsetup, s_nteardown),
+		cmocka_unit_test_setup_teardown(test_restore_cursors, s_nsetup, s_nteardown),
 	};
 
 	if (sodium_init() < 0)
