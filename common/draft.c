@@ -1,17 +1,21 @@
 #include "draft.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "timefmt.h"
+#include "utf8.h"
 #include "util.h"
 
 struct draft {
 	struct msg *m;
 	char **strs; /* every string the message points to */
 	size_t nstrs, capstrs;
+	bool status_set; /* else an incident's is open, other kinds' absent */
 };
 
 struct draft *
@@ -119,7 +123,7 @@ s_add_indicator(struct draft *d, const char *type, size_t tlen, const char *valu
 	int t, n;
 
 	if (b->nindicators == MSG_MAX_INDICATORS)
-		return errf(err, errlen, "indicator: more than %d", MSG_MAX_INDICATORS);
+		return errf(err, errlen, "indicators: at most %d in a message", MSG_MAX_INDICATORS);
 	if (type != NULL && (t = s_type(type, tlen)) < 0)
 		return errf(err, errlen, "indicator: unknown type '%.*s'", (int)tlen, type);
 	if (type == NULL && (t = ioc_guess(value, strlen(value))) < 0)
@@ -179,16 +183,17 @@ s_indicator(struct draft *d, const char *value, char *err, size_t errlen)
 	return s_add_indicator(d, NULL, 0, value, err, errlen);
 }
 
-/* Appends to a list; a set (sectors, techniques) keeps one of each. */
+/* Appends to a list (named by its plural); a set (sectors, techniques)
+ * keeps one of each. */
 static int
-s_append(struct draft *d, const char *field, const char *value, struct msg_str *v, size_t *n,
+s_append(struct draft *d, const char *list, const char *value, struct msg_str *v, size_t *n,
     size_t max, bool set, char *err, size_t errlen)
 {
-	if (*n == max)
-		return errf(err, errlen, "%s: more than %zu", field, max);
 	for (size_t i = 0; set && i < *n; i++)
 		if (v[i].n == strlen(value) && memcmp(v[i].p, value, v[i].n) == 0)
 			return 0;
+	if (*n == max)
+		return errf(err, errlen, "%s: at most %zu in a message", list, max);
 	if (s_keep(d, value, strlen(value), &v[*n]) == -1)
 		return errf(err, errlen, "out of memory");
 	(*n)++;
@@ -201,15 +206,92 @@ s_attack(struct draft *d, const char *value, char *err, size_t errlen)
 {
 	char up[16];
 	size_t n = strlen(value);
+	bool ok = n == 5 || n == 9;
 
-	if (n >= sizeof up)
+	for (size_t i = 1; ok && i < n; i++)
+		ok = i == 5 ? value[i] == '.' : isdigit((unsigned char)value[i]);
+	if (!ok || (value[0] != 'T' && value[0] != 't'))
 		return errf(err, errlen,
 		    "attack: '%s' is not an ATT&CK technique id (T1234 or T1234.001)", value);
 	memcpy(up, value, n + 1);
-	if (up[0] == 't')
-		up[0] = 'T';
+	up[0] = 'T';
 	return s_append(d, "attack", up, d->m->body.attack, &d->m->body.nattack, MSG_MAX_ATTACK,
 	    true, err, errlen);
+}
+
+/* Text within its limit: max bytes of UTF-8, one line unless flags say
+ * UTF8_MULTILINE.  Empty text is absent text. */
+static int
+s_text(const char *field, const char *value, size_t max, unsigned flags, char *err, size_t errlen)
+{
+	size_t n = strlen(value);
+
+	if (n > max)
+		return errf(err, errlen, "%s is %zu bytes; at most %zu", field, n, max);
+	if (!utf8_valid(value, n, flags))
+		return errf(err, errlen, "%s: %s", field,
+		    flags & UTF8_MULTILINE
+		        ? "not UTF-8 text, or holds control characters other than line feed and tab"
+		        : "not one line of UTF-8 text, or holds control characters");
+	return 0;
+}
+
+/* A sector or an incident type: 1 to MSG_MAX_TOKEN of a-z 0-9 -. */
+static int
+s_token(const char *field, const char *value, char *err, size_t errlen)
+{
+	size_t n = strlen(value);
+
+	if (n > MSG_MAX_TOKEN)
+		return errf(err, errlen, "%s is %zu bytes; at most %d", field, n, MSG_MAX_TOKEN);
+	if (n == 0 || strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+		return errf(err, errlen,
+		    "%s: '%s' is not a token (1 to %d of a-z, 0-9 and -, e.g. phishing)", field,
+		    value, MSG_MAX_TOKEN);
+	return 0;
+}
+
+static int
+s_action(struct draft *d, const char *value, char *err, size_t errlen)
+{
+	struct msg_body *b = &d->m->body;
+
+	if (value[0] == '\0')
+		return errf(err, errlen, "action: empty (1 to %d bytes)", MSG_MAX_ACTION);
+	if (s_text("action", value, MSG_MAX_ACTION, 0, err, errlen) == -1)
+		return -1;
+	return s_append(d, "actions", value, b->actions, &b->nactions, MSG_MAX_ACTIONS, false, err,
+	    errlen);
+}
+
+/* The text fields: their place in the body, limit and form. */
+static const struct {
+	const char *field;
+	size_t off, max;
+	unsigned flags;
+} s_texts[] = {
+	{ "title", offsetof(struct msg_body, title), MSG_MAX_TITLE, 0 },
+	{ "summary", offsetof(struct msg_body, summary), MSG_MAX_SUMMARY, UTF8_MULTILINE },
+	{ "scope", offsetof(struct msg_body, scope), MSG_MAX_SCOPE, UTF8_MULTILINE },
+	{ "note", offsetof(struct msg_body, note), MSG_MAX_NOTE, UTF8_MULTILINE },
+	{ "text", offsetof(struct msg_body, text), MSG_MAX_NOTE, UTF8_MULTILINE },
+};
+
+/* Sets a text field: 0, -1 (err set), or 1 when field is none of them. */
+static int
+s_set_text(struct draft *d, const char *field, const char *value, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof s_texts / sizeof s_texts[0]; i++) {
+		if (strcmp(field, s_texts[i].field) != 0)
+			continue;
+		if (s_text(field, value, s_texts[i].max, s_texts[i].flags, err, errlen) == -1)
+			return -1;
+		if (s_keep(d, value, strlen(value),
+		        (struct msg_str *)((char *)&d->m->body + s_texts[i].off)) == -1)
+			return errf(err, errlen, "out of memory");
+		return 0;
+	}
+	return 1;
 }
 
 static int
@@ -225,9 +307,10 @@ draft_set(struct draft *d, const char *field, const char *value, char *err, size
 {
 	struct msg *m = d->m;
 	struct msg_body *b = &m->body;
-	struct msg_str *text = NULL;
 	int v;
 
+	if ((v = s_set_text(d, field, value, err, errlen)) != 1)
+		return v;
 	if (strcmp(field, "tlp") == 0) {
 		if (s_word(field, value, msg_tlp_parse, &v, "clear green amber amber+strict red",
 		        err, errlen))
@@ -235,30 +318,28 @@ draft_set(struct draft *d, const char *field, const char *value, char *err, size
 		m->tlp = (enum msg_tlp)v;
 	} else if (strcmp(field, "kind") == 0) {
 		if (s_word(field, value, msg_kind_parse, &v,
-		        "incident update sighting retract roster", err, errlen))
+		        "incident update comment sighting retract roster", err, errlen))
 			return -1;
 		m->kind = (enum msg_kind)v;
+		if (!d->status_set)
+			b->status = m->kind == MSG_KIND_INCIDENT ? MSG_STATUS_OPEN : -1;
 	} else if (strcmp(field, "category") == 0) {
-		if (s_word(field, value, msg_category_parse, &v,
+		if (s_word(field, value, msg_category_parse, &b->category,
 		        "abusive-content malicious-code information-gathering intrusion-attempts "
 		        "intrusions availability information-content-security fraud vulnerable "
 		        "other test",
 		        err, errlen))
 			return -1;
-		b->category = (enum msg_category)v;
 	} else if (strcmp(field, "severity") == 0 || strcmp(field, "impact") == 0) {
-		if (s_word(field, value, msg_severity_parse, &v,
+		if (s_word(field, value, msg_severity_parse,
+		        field[0] == 's' ? &b->severity : &b->impact,
 		        "low medium high very-high critical", err, errlen))
 			return -1;
-		if (field[0] == 's')
-			b->severity = (enum msg_severity)v;
-		else
-			b->impact = v;
 	} else if (strcmp(field, "status") == 0) {
-		if (s_word(field, value, msg_status_parse, &v,
+		if (s_word(field, value, msg_status_parse, &b->status,
 		        "open contained resolved false-positive", err, errlen))
 			return -1;
-		b->status = (enum msg_status)v;
+		d->status_set = true;
 	} else if (strcmp(field, "level") == 0) {
 		if (s_word(field, value, msg_level_parse, &v, "blocked external member", err,
 		        errlen))
@@ -269,24 +350,25 @@ draft_set(struct draft *d, const char *field, const char *value, char *err, size
 		    strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
 			return errf(err, errlen, "coordinator: '%s' is not yes or no", value);
 		b->coordinator = value[0] == 'y' || value[0] == 't';
-	} else if (strcmp(field, "title") == 0)
-		text = &b->title;
-	else if (strcmp(field, "summary") == 0)
-		text = &b->summary;
-	else if (strcmp(field, "type") == 0)
-		text = &b->type;
-	else if (strcmp(field, "scope") == 0)
-		text = &b->scope;
-	else if (strcmp(field, "note") == 0)
-		text = &b->note;
-	else if (strcmp(field, "name") == 0)
-		text = &b->name;
-	else if (strcmp(field, "sector") == 0)
-		return s_append(d, field, value, b->sectors, &b->nsectors, MSG_MAX_SECTORS, true,
-		    err, errlen);
+	} else if (strcmp(field, "type") == 0) {
+		if (value[0] != '\0' && s_token(field, value, err, errlen) == -1)
+			return -1;
+		if (s_keep(d, value, strlen(value), &b->type) == -1)
+			return errf(err, errlen, "out of memory");
+	} else if (strcmp(field, "name") == 0) {
+		if (!config_valid_name(value))
+			return errf(err, errlen,
+			    "name: '%s' is not a name (1 to 63 of A-Z, a-z, 0-9, '.', '_' and '-')",
+			    value);
+		if (s_keep(d, value, strlen(value), &b->name) == -1)
+			return errf(err, errlen, "out of memory");
+	} else if (strcmp(field, "sector") == 0)
+		return s_token(field, value, err, errlen) == -1
+		    ? -1
+		    : s_append(d, "sectors", value, b->sectors, &b->nsectors, MSG_MAX_SECTORS, true,
+		          err, errlen);
 	else if (strcmp(field, "action") == 0)
-		return s_append(d, field, value, b->actions, &b->nactions, MSG_MAX_ACTIONS, false,
-		    err, errlen);
+		return s_action(d, value, err, errlen);
 	else if (strcmp(field, "attack") == 0)
 		return s_attack(d, value, err, errlen);
 	else if (strcmp(field, "indicator") == 0)
@@ -302,12 +384,15 @@ draft_set(struct draft *d, const char *field, const char *value, char *err, size
 		if (s_id(field, value, m->ref, err, errlen) == -1)
 			return -1;
 		m->has_ref = true;
+	} else if (strcmp(field, "lead") == 0) {
+		if (id_parse(b->lead, value) == -1)
+			return errf(err, errlen, "lead: '%s' is not a node id (64 hex digits)",
+			    value);
+		b->has_lead = true;
 	} else if (strcmp(field, "peer") == 0)
 		return s_id(field, value, b->peer, err, errlen);
 	else
 		return errf(err, errlen, "unknown field '%s'", field);
-	if (text != NULL && s_keep(d, value, strlen(value), text) == -1)
-		return errf(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -315,15 +400,80 @@ int
 draft_add_recipient(struct draft *d, const uint8_t key[MSG_KEY_LEN], char *err, size_t errlen)
 {
 	struct msg *m = d->m;
+	char hex[2 * MSG_KEY_LEN + 1];
 
+	hex_encode(hex, key, MSG_KEY_LEN);
 	if (msg_is_recipient(m, key))
-		return errf(err, errlen, "recipient named twice");
+		return errf(err, errlen, "recipients: %.12s named twice", hex);
 	if (m->nto == MSG_MAX_RECIPIENTS)
-		return errf(err, errlen, "more than %d recipients", MSG_MAX_RECIPIENTS);
+		return errf(err, errlen, "recipients: at most %d in a message", MSG_MAX_RECIPIENTS);
 	memcpy(m->to[m->nto++], key, MSG_KEY_LEN);
 	return 0;
 }
 
+/* What an update may carry, for the error that names none. */
+#define UPDATE_FIELDS                                                                              \
+	"title, summary, category, type, severity, impact, status, sectors, scope, indicators, "   \
+	"attack, actions, expires or lead"
+
+int
+draft_check(const struct draft *d, char *err, size_t errlen)
+{
+	const struct msg *m = d->m;
+	const struct msg_body *b = &m->body;
+	const char *kind = msg_kind_name(m->kind), *tlp = msg_tlp_name(m->tlp);
+
+	if (msg_tlp_addressed(m->tlp) && m->nto == 0)
+		return errf(err, errlen, "recipients: tlp %s needs at least one (--to NAME)", tlp);
+	if (!msg_tlp_addressed(m->tlp) && m->nto > 0)
+		return errf(err, errlen,
+		    "recipients: tlp %s names no recipients (only amber, amber+strict and red do)",
+		    tlp);
+	if (b->text.n > 0 && m->kind != MSG_KIND_COMMENT)
+		return errf(err, errlen,
+		    "text: only a comment has text (a sighting or a retraction has a note)");
+	if (b->has_lead && m->kind != MSG_KIND_UPDATE)
+		return errf(err, errlen, "lead: only an update names a lead (this is kind %s)",
+		    kind);
+	switch (m->kind) {
+	case MSG_KIND_INCIDENT:
+		if (b->title.n == 0)
+			return errf(err, errlen,
+			    "title is required for an incident (1 to %d bytes)", MSG_MAX_TITLE);
+		if (b->category < 0)
+			return errf(err, errlen, "category is required for an incident");
+		if (b->severity < 0)
+			return errf(err, errlen, "severity is required for an incident");
+		return 0;
+	case MSG_KIND_UPDATE:
+		if (msg_case_fields(b) == 0)
+			return errf(err, errlen,
+			    "an update carries at least one field that changes (" UPDATE_FIELDS
+			    ")");
+		break;
+	case MSG_KIND_COMMENT:
+		if (b->text.n == 0)
+			return errf(err, errlen, "text is required for a comment (1 to %d bytes)",
+			    MSG_MAX_NOTE);
+		break;
+	case MSG_KIND_ROSTER:
+	case MSG_KIND_BEACON:
+	case MSG_KIND_ROTATE:
+		if (m->has_ref)
+			return errf(err, errlen, "ref: kind %s refers to no message", kind);
+		return 0;
+	case MSG_KIND_SIGHTING:
+	case MSG_KIND_RETRACT:
+	case MSG_KIND_APPROVE:
+	case MSG_KIND_ENDPOINTS:
+		break;
+	}
+	if (!m->has_ref)
+		return errf(err, errlen,
+		    "ref is required for kind %s (the id of the message it %s)", kind,
+		    m->kind == MSG_KIND_RETRACT ? "withdraws" : "refers to");
+	return 0;
+}
 static int
 s_json_array(struct draft *d, const char *key, const json_t *v, const char *field, char *err,
     size_t errlen)

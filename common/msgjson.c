@@ -34,37 +34,68 @@ msgjson_node(const uint8_t key[MSG_KEY_LEN], const struct trust *t)
 	    p != NULL ? json_string(p->name) : json_null());
 }
 
-static void
-s_case(json_t *o, const struct msg_body *b)
+json_t *
+msgjson_indicators(const struct msg_body *b)
 {
-	json_t *ioc = json_array();
+	json_t *a = json_array();
 
-	json_object_set_new(o, "title", s_str(b->title));
+	for (size_t i = 0; i < b->nindicators; i++)
+		json_array_append_new(a,
+		    json_pack("{s:s,s:o}", "type", ioc_type_name(b->indicators[i].type), "value",
+		        s_str(b->indicators[i].value)));
+	return a;
+}
+
+void
+msgjson_case_fields(json_t *o, const struct msg_body *b)
+{
+	if (b->title.n)
+		json_object_set_new(o, "title", s_str(b->title));
 	if (b->summary.n)
 		json_object_set_new(o, "summary", s_str(b->summary));
-	json_object_set_new(o, "category", json_string(msg_category_name(b->category)));
+	if (b->category >= 0)
+		json_object_set_new(o, "category",
+		    json_string(msg_category_name((enum msg_category)b->category)));
 	if (b->type.n)
 		json_object_set_new(o, "type", s_str(b->type));
-	json_object_set_new(o, "severity", json_string(msg_severity_name(b->severity)));
+	if (b->severity >= 0)
+		json_object_set_new(o, "severity",
+		    json_string(msg_severity_name((enum msg_severity)b->severity)));
 	if (b->impact >= 0)
 		json_object_set_new(o, "impact",
 		    json_string(msg_severity_name((enum msg_severity)b->impact)));
-	json_object_set_new(o, "status", json_string(msg_status_name(b->status)));
-	json_object_set_new(o, "sectors", s_strs(b->sectors, b->nsectors));
+	if (b->status >= 0)
+		json_object_set_new(o, "status",
+		    json_string(msg_status_name((enum msg_status)b->status)));
+	if (b->nsectors)
+		json_object_set_new(o, "sectors", s_strs(b->sectors, b->nsectors));
 	if (b->scope.n)
 		json_object_set_new(o, "scope", s_str(b->scope));
-	for (size_t i = 0; i < b->nindicators; i++)
-		json_array_append_new(ioc,
-		    json_pack("{s:s,s:o}", "type", ioc_type_name(b->indicators[i].type), "value",
-		        s_str(b->indicators[i].value)));
-	json_object_set_new(o, "indicators", ioc);
-	json_object_set_new(o, "attack", s_strs(b->attack, b->nattack));
-	json_object_set_new(o, "actions", s_strs(b->actions, b->nactions));
+	if (b->nindicators)
+		json_object_set_new(o, "indicators", msgjson_indicators(b));
+	if (b->nattack)
+		json_object_set_new(o, "attack", s_strs(b->attack, b->nattack));
+	if (b->nactions)
+		json_object_set_new(o, "actions", s_strs(b->actions, b->nactions));
 	if (b->expires) {
 		char t[TIMEFMT_LEN];
 		timefmt_format(t, b->expires);
 		json_object_set_new(o, "expires", json_string(t));
 	}
+	if (b->has_lead)
+		json_object_set_new(o, "lead", msgjson_hex(b->lead, MSG_KEY_LEN));
+}
+
+/* The fields present, and the lists always (empty when absent). */
+static void
+s_case(json_t *o, const struct msg_body *b)
+{
+	static const char *const lists[] = { "sectors", "indicators", "attack", "actions" };
+
+	msgjson_case_fields(o, b);
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		if (json_object_get(o, lists[i]) == NULL)
+			json_object_set_new(o, lists[i], json_array());
 }
 
 /* A roster's members, or an endpoints message's entries. */
@@ -108,6 +139,10 @@ msgjson_new(const struct msg *m, const struct trust *t)
 	case MSG_KIND_INCIDENT:
 	case MSG_KIND_UPDATE:
 		s_case(o, &m->body);
+		break;
+	case MSG_KIND_COMMENT:
+		json_object_set_new(o, "text", s_str(m->body.text));
+		json_object_set_new(o, "indicators", msgjson_indicators(&m->body));
 		break;
 	case MSG_KIND_SIGHTING:
 	case MSG_KIND_RETRACT:

@@ -38,25 +38,16 @@ control_error(const char *fmt, ...)
 }
 
 /* What a draft would default silently is asked for instead: a TLP taken
- * by mistake is a leak, a category or severity a false alarm.  (The CLI
- * fills in the TLP of a message with a reference from the one it refers
- * to; a client of this socket names it.) */
+ * by mistake is a leak.  (The CLI fills in the TLP of a message with a
+ * reference from the one it refers to; a client of this socket names it.)
+ * The draft asks for the rest (draft_check()). */
 static int
 s_required(json_t *o, char *err, size_t errlen)
 {
-	static const char *const report[] = { "title", "category", "severity" };
-	const char *kind = json_string_value(json_object_get(o, "kind"));
-
 	/* A null counts as absent: the draft skips nulls. */
 	if (!json_is_string(json_object_get(o, "tlp")))
 		return errf(err, errlen,
 		    "tlp is required (clear, green, amber, amber+strict or red)");
-	if (kind != NULL && strcmp(kind, "incident") != 0 && strcmp(kind, "update") != 0)
-		return 0;
-	for (size_t i = 0; i < sizeof report / sizeof report[0]; i++)
-		if (!json_is_string(json_object_get(o, report[i])))
-			return errf(err, errlen, "%s is required for an %s", report[i],
-			    kind != NULL ? kind : "incident");
 	return 0;
 }
 
@@ -77,11 +68,8 @@ s_publish(struct control *c, json_t *req)
 	json_object_del(o, "time");
 	json_object_del(o, "seq");
 	if (draft_from_json(d, o, node_resolve, c->n, err, sizeof err) == -1 ||
-	    s_required(o, err, sizeof err) == -1)
+	    s_required(o, err, sizeof err) == -1 || draft_check(d, err, sizeof err) == -1)
 		rep = control_error("%s", err);
-	else if (msg_tlp_addressed(draft_msg(d)->tlp) && draft_msg(d)->nto == 0)
-		rep = control_error("TLP:%s needs at least one recipient",
-		    msg_tlp_name(draft_msg(d)->tlp));
 	else if (node_publish(c->n, d, id, &bytes, &len, err, sizeof err) == -1)
 		rep = control_error("%s", err);
 	else {

@@ -13,7 +13,7 @@
 static const char *const s_tlp[MSG_TLP_COUNT] = { "clear", "green", "amber", "amber+strict",
 	"red" };
 static const char *const s_kind[MSG_KIND_COUNT] = { "incident", "update", "sighting", "retract",
-	"roster", "approve", "endpoints", "beacon", "rotate" };
+	"roster", "approve", "endpoints", "beacon", "rotate", "comment" };
 static const char *const s_category[MSG_CAT_COUNT] = {
 	"abusive-content",
 	"malicious-code",
@@ -149,11 +149,19 @@ msg_destroy(struct msg **mp)
 	*mp = NULL;
 }
 
+/* A body with every field absent. */
+static void
+s_body_clear(struct msg_body *b)
+{
+	memset(b, 0, sizeof *b);
+	b->category = b->severity = b->impact = b->status = -1;
+}
+
 void
 msg_clear(struct msg *m)
 {
 	memset(m, 0, sizeof *m);
-	m->body.impact = -1;
+	s_body_clear(&m->body);
 }
 
 bool
@@ -272,22 +280,36 @@ s_check_indicators(const struct msg_body *b)
 	return MSG_OK;
 }
 
+size_t
+msg_case_fields(const struct msg_body *b)
+{
+	return (b->title.n > 0) + (b->summary.n > 0) + (b->category >= 0) + (b->type.n > 0) +
+	    (b->severity >= 0) + (b->impact >= 0) + (b->status >= 0) + (b->nsectors > 0) +
+	    (b->scope.n > 0) + (b->nindicators > 0) + (b->nattack > 0) + (b->nactions > 0) +
+	    (b->expires > 0) + b->has_lead;
+}
+
+/* An incident has its four required fields and no lead; an update any
+ * field, at least one. */
 static int
-s_check_case(const struct msg_body *b)
+s_check_case(enum msg_kind kind, const struct msg_body *b)
 {
 	int err;
 
-	if (b->title.n == 0)
+	if (kind == MSG_KIND_INCIDENT ? b->title.n == 0 || b->category < 0 || b->severity < 0 ||
+	            b->status < 0 || b->has_lead
+	                              : msg_case_fields(b) == 0)
 		return MSG_E_FIELD;
 	if ((err = s_text(b->title, MSG_MAX_TITLE, 0)) != MSG_OK ||
 	    (err = s_text(b->summary, MSG_MAX_SUMMARY, UTF8_MULTILINE)) != MSG_OK ||
 	    (err = s_text(b->scope, MSG_MAX_SCOPE, UTF8_MULTILINE)) != MSG_OK)
 		return err;
-	if ((unsigned)b->category >= MSG_CAT_COUNT)
+	if (b->category < -1 || b->category >= MSG_CAT_COUNT)
 		return MSG_E_CATEGORY;
-	if ((unsigned)b->severity >= MSG_SEV_COUNT || b->impact < -1 || b->impact >= MSG_SEV_COUNT)
+	if (b->severity < -1 || b->severity >= MSG_SEV_COUNT || b->impact < -1 ||
+	    b->impact >= MSG_SEV_COUNT)
 		return MSG_E_SEVERITY;
-	if ((unsigned)b->status >= MSG_STATUS_COUNT)
+	if (b->status < -1 || b->status >= MSG_STATUS_COUNT)
 		return MSG_E_STATUS;
 	if (b->type.n > 0 && !s_is_token(b->type))
 		return MSG_E_TOKEN;
@@ -366,10 +388,18 @@ s_is_endpoint(struct msg_str s)
 static int
 s_check_body(enum msg_tlp tlp, enum msg_kind kind, const struct msg_body *b)
 {
+	int err;
+
 	switch (kind) {
 	case MSG_KIND_INCIDENT:
 	case MSG_KIND_UPDATE:
-		return s_check_case(b);
+		return s_check_case(kind, b);
+	case MSG_KIND_COMMENT:
+		if (b->text.n == 0)
+			return MSG_E_LENGTH;
+		if ((err = s_text(b->text, MSG_MAX_NOTE, UTF8_MULTILINE)) != MSG_OK)
+			return err;
+		return s_check_indicators(b);
 	case MSG_KIND_SIGHTING:
 	case MSG_KIND_RETRACT:
 	case MSG_KIND_APPROVE:
@@ -425,6 +455,7 @@ s_check_envelope(const struct msg *m)
 		return MSG_E_TLP;
 	switch (m->kind) {
 	case MSG_KIND_UPDATE:
+	case MSG_KIND_COMMENT:
 	case MSG_KIND_SIGHTING:
 	case MSG_KIND_RETRACT:
 	case MSG_KIND_APPROVE:
@@ -552,42 +583,52 @@ s_pack_strs(msgpack_packer *pk, const char *key, const struct msg_str *v, size_t
 }
 
 static void
+s_pack_indicators(msgpack_packer *pk, const struct msg_body *b)
+{
+	s_pack_key(pk, "indicators");
+	msgpack_pack_array(pk, b->nindicators);
+	for (size_t i = 0; i < b->nindicators; i++) {
+		msgpack_pack_array(pk, 2);
+		s_pack_key(pk, ioc_type_name(b->indicators[i].type));
+		s_pack_str(pk, b->indicators[i].value.p, b->indicators[i].value.n);
+	}
+}
+
+/* Every key present, in the one order; an incident has the four it
+ * requires (s_check_case). */
+static void
 s_pack_case(msgpack_packer *pk, const struct msg_body *b)
 {
-	size_t n = 4 + (b->summary.n > 0) + (b->type.n > 0) + (b->impact >= 0) + (b->nsectors > 0) +
-	    (b->scope.n > 0) + (b->nindicators > 0) + (b->nattack > 0) + (b->nactions > 0) +
-	    (b->expires > 0);
-
-	msgpack_pack_map(pk, n);
-	s_pack_text(pk, "title", b->title);
+	msgpack_pack_map(pk, msg_case_fields(b));
+	if (b->title.n > 0)
+		s_pack_text(pk, "title", b->title);
 	if (b->summary.n > 0)
 		s_pack_text(pk, "summary", b->summary);
-	s_pack_word(pk, "category", msg_category_name(b->category));
+	if (b->category >= 0)
+		s_pack_word(pk, "category", msg_category_name((enum msg_category)b->category));
 	if (b->type.n > 0)
 		s_pack_text(pk, "type", b->type);
-	s_pack_word(pk, "severity", msg_severity_name(b->severity));
+	if (b->severity >= 0)
+		s_pack_word(pk, "severity", msg_severity_name((enum msg_severity)b->severity));
 	if (b->impact >= 0)
 		s_pack_word(pk, "impact", msg_severity_name((enum msg_severity)b->impact));
-	s_pack_word(pk, "status", msg_status_name(b->status));
+	if (b->status >= 0)
+		s_pack_word(pk, "status", msg_status_name((enum msg_status)b->status));
 	if (b->nsectors > 0)
 		s_pack_strs(pk, "sectors", b->sectors, b->nsectors);
 	if (b->scope.n > 0)
 		s_pack_text(pk, "scope", b->scope);
-	if (b->nindicators > 0) {
-		s_pack_key(pk, "indicators");
-		msgpack_pack_array(pk, b->nindicators);
-		for (size_t i = 0; i < b->nindicators; i++) {
-			msgpack_pack_array(pk, 2);
-			s_pack_key(pk, ioc_type_name(b->indicators[i].type));
-			s_pack_str(pk, b->indicators[i].value.p, b->indicators[i].value.n);
-		}
-	}
+	if (b->nindicators > 0)
+		s_pack_indicators(pk, b);
 	if (b->nattack > 0)
 		s_pack_strs(pk, "attack", b->attack, b->nattack);
 	if (b->nactions > 0)
 		s_pack_strs(pk, "actions", b->actions, b->nactions);
-	if (b->expires > 0) {
+	if (b->expires > 0)
 		s_pack_u64(pk, "expires", b->expires);
+	if (b->has_lead) {
+		s_pack_key(pk, "lead");
+		s_pack_bin(pk, b->lead, MSG_KEY_LEN);
 	}
 }
 
@@ -640,6 +681,12 @@ s_pack_body(msgpack_packer *pk, enum msg_kind kind, const struct msg_body *b)
 	case MSG_KIND_INCIDENT:
 	case MSG_KIND_UPDATE:
 		s_pack_case(pk, b);
+		break;
+	case MSG_KIND_COMMENT:
+		msgpack_pack_map(pk, 1 + (b->nindicators > 0));
+		s_pack_text(pk, "text", b->text);
+		if (b->nindicators > 0)
+			s_pack_indicators(pk, b);
 		break;
 	case MSG_KIND_SIGHTING:
 	case MSG_KIND_RETRACT:
@@ -989,29 +1036,41 @@ s_rd_indicators(struct mp_reader *r, struct msg_body *b)
 			return err;                                                                \
 	} while (0)
 
+/* A key of a case body: required for an incident (`need`), optional for
+ * an update.  MSG_OK and *present, or an error. */
 static int
-s_rd_case(struct mapr *mr, struct msg_body *b)
+s_case_key(struct mapr *mr, const char *key, bool need, bool *present)
+{
+	if ((*present = s_has(mr, key)) || !need)
+		return MSG_OK;
+	return s_need(mr, key);
+}
+
+static int
+s_rd_case(struct mapr *mr, enum msg_kind kind, struct msg_body *b)
 {
 	struct mp_reader *r = mr->r;
-	int err, v;
+	bool need = kind == MSG_KIND_INCIDENT, has;
+	int err;
 
-	TRY(s_need(mr, "title"));
-	TRY(s_rd_str(r, &b->title));
+	TRY(s_case_key(mr, "title", need, &has));
+	if (has)
+		TRY(s_rd_str(r, &b->title));
 	if (s_has(mr, "summary"))
 		TRY(s_rd_str(r, &b->summary));
-	TRY(s_need(mr, "category"));
-	TRY(s_rd_word(r, msg_category_parse, MSG_E_CATEGORY, &v));
-	b->category = (enum msg_category)v;
+	TRY(s_case_key(mr, "category", need, &has));
+	if (has)
+		TRY(s_rd_word(r, msg_category_parse, MSG_E_CATEGORY, &b->category));
 	if (s_has(mr, "type"))
 		TRY(s_rd_str(r, &b->type));
-	TRY(s_need(mr, "severity"));
-	TRY(s_rd_word(r, msg_severity_parse, MSG_E_SEVERITY, &v));
-	b->severity = (enum msg_severity)v;
+	TRY(s_case_key(mr, "severity", need, &has));
+	if (has)
+		TRY(s_rd_word(r, msg_severity_parse, MSG_E_SEVERITY, &b->severity));
 	if (s_has(mr, "impact"))
 		TRY(s_rd_word(r, msg_severity_parse, MSG_E_SEVERITY, &b->impact));
-	TRY(s_need(mr, "status"));
-	TRY(s_rd_word(r, msg_status_parse, MSG_E_STATUS, &v));
-	b->status = (enum msg_status)v;
+	TRY(s_case_key(mr, "status", need, &has));
+	if (has)
+		TRY(s_rd_word(r, msg_status_parse, MSG_E_STATUS, &b->status));
 	if (s_has(mr, "sectors"))
 		TRY(s_rd_strs(r, b->sectors, MSG_MAX_SECTORS, &b->nsectors));
 	if (s_has(mr, "scope"))
@@ -1024,6 +1083,8 @@ s_rd_case(struct mapr *mr, struct msg_body *b)
 		TRY(s_rd_strs(r, b->actions, MSG_MAX_ACTIONS, &b->nactions));
 	if (s_has(mr, "expires"))
 		TRY(mp_read_uint(r, &b->expires));
+	if (kind == MSG_KIND_UPDATE && (b->has_lead = s_has(mr, "lead")))
+		TRY(s_rd_fixed(r, b->lead, MSG_KEY_LEN));
 	return MSG_OK;
 }
 
@@ -1106,7 +1167,13 @@ s_rd_body(struct mp_reader *r, enum msg_tlp tlp, enum msg_kind kind, struct msg_
 	switch (kind) {
 	case MSG_KIND_INCIDENT:
 	case MSG_KIND_UPDATE:
-		TRY(s_rd_case(&mr, b));
+		TRY(s_rd_case(&mr, kind, b));
+		break;
+	case MSG_KIND_COMMENT:
+		TRY(s_need(&mr, "text"));
+		TRY(s_rd_str(r, &b->text));
+		if (s_has(&mr, "indicators"))
+			TRY(s_rd_indicators(r, b));
 		break;
 	case MSG_KIND_SIGHTING:
 	case MSG_KIND_RETRACT:
@@ -1325,8 +1392,7 @@ msg_open(struct msg *m, const uint8_t self[MSG_KEY_LEN], const uint8_t curve_pk[
 	if (err != MSG_OK) {
 		sodium_memzero(pt, n);
 		free(pt);
-		memset(&m->body, 0, sizeof m->body);
-		m->body.impact = -1;
+		s_body_clear(&m->body);
 		return err;
 	}
 	m->has_body = true;

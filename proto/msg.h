@@ -101,8 +101,9 @@ enum msg_kind {
 	MSG_KIND_ENDPOINTS,
 	MSG_KIND_BEACON,
 	MSG_KIND_ROTATE,
+	MSG_KIND_COMMENT,
 };
-#define MSG_KIND_COUNT 9
+#define MSG_KIND_COUNT 10
 
 /* The eleven top-level categories of the Reference Security Incident
  * Taxonomy (ENISA / CSIRTs Network). */
@@ -196,9 +197,12 @@ struct msg_member {
 
 /*
  * The body.  Which fields a kind uses:
- *   incident, update: title, category, severity, status (required);
+ *   incident:         title, category, severity, status (required);
  *                     summary, type, impact, sectors, scope, indicators,
  *                     attack, actions, expires (optional)
+ *   update:           the fields of an incident, each optional, and lead
+ *                     (has_lead); at least one present: only what changes
+ *   comment:          text (required), indicators (optional)
  *   sighting, retract, approve: note (optional)
  *   roster:           network, epoch, threshold, members (the membership
  *                     form); or, epoch 0, the legacy form of one entry:
@@ -207,15 +211,20 @@ struct msg_member {
  *   beacon:           epoch, version, peers, store, flaps
  *   rotate:           peer (the new key), proof (the new key's signature,
  *                     msg_rotate_proof())
- * Absent optional text has n == 0; absent impact is -1; absent expires 0.
+ * Absence is explicit: absent text has n == 0, an absent list 0 elements;
+ * absent category, severity, impact and status are -1 (msg_clear() sets
+ * them so); absent expires is 0; an absent lead has has_lead false.
  */
 struct msg_body {
 	struct msg_str title, summary, type, scope, note, name;
-	enum msg_category category;
-	enum msg_severity severity;
-	int impact; /* enum msg_severity, or -1 */
-	enum msg_status status;
-	uint64_t expires; /* ms since the epoch, 0 = none */
+	struct msg_str text; /* comment */
+	int category;        /* enum msg_category, or -1 */
+	int severity;        /* enum msg_severity, or -1 */
+	int impact;          /* enum msg_severity, or -1 */
+	int status;          /* enum msg_status, or -1 */
+	uint64_t expires;    /* ms since the epoch, 0 = none */
+	bool has_lead;
+	uint8_t lead[MSG_KEY_LEN]; /* update: the node id of the SOC that leads the case */
 	size_t nsectors, nindicators, nattack, nactions;
 	struct msg_str sectors[MSG_MAX_SECTORS];
 	struct msg_ioc indicators[MSG_MAX_INDICATORS];
@@ -269,7 +278,8 @@ struct msg {
  * msg_destroy().  Returns NULL when out of memory. */
 struct msg *msg_new(void);
 void msg_destroy(struct msg **mp);
-/* Reset every field, ready for building a new message. */
+/* Reset every field (a body's to absent: see struct msg_body), ready for
+ * building a new message. */
 void msg_clear(struct msg *m);
 
 /*
@@ -314,6 +324,10 @@ int msg_encode(struct msg *m, const uint8_t sk[64], msg_rng_fn rng, void *rng_ar
 int msg_open(struct msg *m, const uint8_t self[MSG_KEY_LEN], const uint8_t curve_pk[32],
     const uint8_t curve_sk[32], uint8_t **plain, size_t *plainlen)
     __attribute__((warn_unused_result, nonnull));
+
+/* How many fields of a case body (incident, update) are present: the keys
+ * it packs.  An update carries at least one. */
+size_t msg_case_fields(const struct msg_body *b);
 
 /* True when key is in m->to. */
 bool msg_is_recipient(const struct msg *m, const uint8_t key[MSG_KEY_LEN]);

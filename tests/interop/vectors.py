@@ -14,7 +14,8 @@ Written from docs/PROTOCOL.md alone (no C source consulted).  For every
     plaintext is the canonical body that was encoded.
 
 The governing kinds (roster, approve, endpoints: sections 4, 5.3-5.5), the
-beacon (section 5.6) and the rotation (section 5.7) are also checked against
+beacon (section 5.6), the rotation (section 5.7), the partial update and
+the comment (sections 5.1, 5.8) are also checked against
 tables of messages, each breaking one of their decoder rules (or none), which
 the strict decoder must refuse with the reason the document gives (or
 accept).  A rotation is verified with both of its signatures: the envelope's
@@ -519,8 +520,8 @@ def indicator_key(pair):
 
 TLPS = ["clear", "green", "amber", "amber+strict", "red"]
 ADDRESSED = ("amber", "amber+strict", "red")
-KINDS = ["incident", "update", "sighting", "retract", "roster", "approve", "endpoints",
-         "beacon", "rotate"]
+KINDS = ["incident", "update", "comment", "sighting", "retract", "roster", "approve",
+         "endpoints", "beacon", "rotate"]
 # Section 4: the governing kinds, never addressed, TLP fixed by kind and body.
 GOVERNING = ("roster", "approve", "endpoints")
 # Section 5.6: a beacon is TLP:GREEN only, without `ref` or `to`.
@@ -533,7 +534,7 @@ ROTATE = "rotate"
 ROTATE_KEYS = ["peer", "proof"]
 ROTATE_PREFIX = b"socmesh-rotate-v1"
 # Section 4: kinds for which `ref` is required; forbidden for `roster`.
-REF_REQUIRED = ("update", "sighting", "retract", "approve", "endpoints")
+REF_REQUIRED = ("update", "comment", "sighting", "retract", "approve", "endpoints")
 CATEGORIES = ["abusive-content", "malicious-code", "information-gathering",
               "intrusion-attempts", "intrusions", "availability",
               "information-content-security", "fraud", "vulnerable", "other", "test"]
@@ -545,6 +546,11 @@ ENVELOPE_KEYS = ["v", "origin", "seq", "time", "tlp", "kind", "ref", "to", "body
 INCIDENT_KEYS = ["title", "summary", "category", "type", "severity", "impact", "status",
                  "sectors", "scope", "indicators", "attack", "actions", "expires"]
 INCIDENT_REQUIRED = {"title", "category", "severity", "status"}
+# Section 5.1: an update's keys are an incident's and `lead`, each optional,
+# at least one present.
+UPDATE_KEYS = INCIDENT_KEYS + ["lead"]
+# Section 5.8: a comment's text, and optionally indicators.
+COMMENT_KEYS = ["text", "indicators"]
 NOTE_KEYS = ["note"]
 ROSTER_KEYS = ["peer", "name", "level", "coordinator"]          # legacy form
 MEMBERSHIP_KEYS = ["network", "epoch", "threshold", "members"]    # section 5.3
@@ -568,8 +574,12 @@ def roster_form(m):
 
 
 def body_keys(kind, m):
-    if kind in ("incident", "update"):
+    if kind == "incident":
         return INCIDENT_KEYS, INCIDENT_REQUIRED
+    if kind == "update":
+        return UPDATE_KEYS, set()
+    if kind == "comment":
+        return COMMENT_KEYS, {"text"}
     if kind in ("sighting", "retract", "approve"):
         return NOTE_KEYS, set()
     if kind == "endpoints":
@@ -781,23 +791,53 @@ def check_str_array(v, what, maxn, elem_check, sorted_set):
         check_sorted_set(v, sort_key_bytes, "bad-token", what)
 
 
+def check_indicators(inds):
+    """Section 5.1: at most 1,000 [type, value] pairs, normalized, a sorted set."""
+    if not isinstance(inds, list):
+        raise ProtoError("bad-type", "indicators is not an array")
+    if not inds:
+        raise ProtoError("bad-field", "indicators present but empty")
+    if len(inds) > 1000:
+        raise ProtoError("bad-indicators", "more than 1000 indicators")
+    for p in inds:
+        if (not isinstance(p, list) or len(p) != 2
+                or not all(isinstance(x, str) for x in p)):
+            raise ProtoError("bad-indicator", "indicator is not [str, str]")
+        if normalize_indicator(p[0], p[1]) != p[1]:
+            raise ProtoError("bad-indicator", "%r not normalized" % (p,))
+    check_sorted_set(inds, indicator_key, "bad-indicators", "indicators")
+
+
 def validate_body(kind, m):
     if not isinstance(m, OMap):
         raise ProtoError("bad-type", "%s body is not a map" % kind)
     order, req = body_keys(kind, m)
     f = check_keys(m, order, req, "%s body" % kind)
-    if kind in ("incident", "update"):
-        check_text(f["title"], "title", lo=1, hi=256)
+    if kind == "update" and not f:
+        # section 5.1: "An update holds at least one key"
+        raise ProtoError("bad-field", "update body holds no key")
+    if kind == "comment":
+        check_text(f["text"], "text", multiline=True, lo=1, hi=4096)
+        if "indicators" in f:
+            check_indicators(f["indicators"])
+    elif kind in ("incident", "update"):
+        if "title" in f:
+            check_text(f["title"], "title", lo=1, hi=256)
         if "summary" in f:
             check_text(f["summary"], "summary", multiline=True, lo=1, hi=16384)
-        check_word(f["category"], CATEGORIES, "bad-category", "category")
+        if "category" in f:
+            check_word(f["category"], CATEGORIES, "bad-category", "category")
         if "type" in f:
             if not isinstance(f["type"], str) or not TOKEN_RE.match(f["type"]):
                 raise ProtoError("bad-token", "type %r" % (f["type"],))
-        check_word(f["severity"], SEVERITIES, "bad-severity", "severity")
+        if "severity" in f:
+            check_word(f["severity"], SEVERITIES, "bad-severity", "severity")
         if "impact" in f:
             check_word(f["impact"], SEVERITIES, "bad-severity", "impact")
-        check_word(f["status"], STATUSES, "bad-status", "status")
+        if "status" in f:
+            check_word(f["status"], STATUSES, "bad-status", "status")
+        if "lead" in f:
+            check_node_id(f["lead"], "lead")
         if "sectors" in f:
             def tok(x):
                 if not TOKEN_RE.match(x):
@@ -806,20 +846,7 @@ def validate_body(kind, m):
         if "scope" in f:
             check_text(f["scope"], "scope", multiline=True, lo=1, hi=4096)
         if "indicators" in f:
-            inds = f["indicators"]
-            if not isinstance(inds, list):
-                raise ProtoError("bad-type", "indicators is not an array")
-            if not inds:
-                raise ProtoError("bad-field", "indicators present but empty")
-            if len(inds) > 1000:
-                raise ProtoError("bad-indicators", "more than 1000 indicators")
-            for p in inds:
-                if (not isinstance(p, list) or len(p) != 2
-                        or not all(isinstance(x, str) for x in p)):
-                    raise ProtoError("bad-indicator", "indicator is not [str, str]")
-                if normalize_indicator(p[0], p[1]) != p[1]:
-                    raise ProtoError("bad-indicator", "%r not normalized" % (p,))
-            check_sorted_set(inds, indicator_key, "bad-indicators", "indicators")
+            check_indicators(f["indicators"])
         if "attack" in f:
             def tech(x):
                 if not ATTACK_RE.match(x):
@@ -1001,7 +1028,7 @@ SCALAR = {"name", "seed", "seq", "time", "tlp", "kind", "ref", "id", "sig", "v",
           "title", "summary", "category", "type", "severity", "impact", "status",
           "scope", "expires", "note", "peer", "peer-seed", "level", "coordinator",
           "network", "epoch", "threshold", "version", "peers", "store", "flaps",
-          "new-seed"}
+          "new-seed", "text", "lead"}
 # `peer`, `peer-seed`, `level`, `coordinator` and a second `name:` are this
 # checker's inputs for a roster of the legacy form; section 11 defines none
 # (there is no legacy roster vector).  The first `name:` is the vector's
@@ -1017,8 +1044,9 @@ INPUT_KINDS = {
     "severity": ("incident", "update"), "impact": ("incident", "update"),
     "status": ("incident", "update"), "scope": ("incident", "update"),
     "expires": ("incident", "update"), "sector": ("incident", "update"),
-    "indicator": ("incident", "update"), "attack": ("incident", "update"),
+    "indicator": ("incident", "update", "comment"), "attack": ("incident", "update"),
     "action": ("incident", "update"),
+    "lead": ("update",), "text": ("comment",),
     "note": ("sighting", "retract", "approve"),
     "network": ("roster",), "epoch": ("roster", "beacon"), "threshold": ("roster",),
     "member": ("roster",),
@@ -1110,14 +1138,19 @@ def build_body(kind, one, many):
         if k in INPUT_KINDS and kind not in INPUT_KINDS[k]:
             raise ValueError("input %r does not apply to a %s message" % (k, kind))
     body = OMap()
-    if kind in ("incident", "update"):
-        inds = []
-        for item in many.get("indicator", []):
-            typ, sep, val = item.partition(":")
-            if not sep:
-                raise ValueError("indicator %r is not TYPE:VALUE" % item)
-            inds.append([typ, normalize_indicator(typ, val)])
-        inds = sorted({tuple(p) for p in inds}, key=indicator_key)
+    inds = []
+    for item in many.get("indicator", []):
+        typ, sep, val = item.partition(":")
+        if not sep:
+            raise ValueError("indicator %r is not TYPE:VALUE" % item)
+        inds.append([typ, normalize_indicator(typ, val)])
+    inds = [list(p) for p in sorted({tuple(p) for p in inds}, key=indicator_key)]
+    if kind == "comment":
+        # section 5.8: text, then indicators when there are some
+        body.append(("text", one["text"]))
+        if inds:
+            body.append(("indicators", inds))
+    elif kind in ("incident", "update"):
         fields = {
             "title": one.get("title"),
             "summary": one.get("summary"),
@@ -1125,15 +1158,17 @@ def build_body(kind, one, many):
             "type": one.get("type"),
             "severity": one.get("severity"),
             "impact": one.get("impact"),
-            "status": one.get("status", "open"),  # section 11: absent is open
+            # section 11: an incident's absent status is open, an update's absent
+            "status": one.get("status", "open" if kind == "incident" else None),
             "sectors": sorted(set(many.get("sector", [])), key=sort_key_bytes),
             "scope": one.get("scope"),
-            "indicators": [list(p) for p in inds],
+            "indicators": inds,
             "attack": sorted(set(many.get("attack", [])), key=sort_key_bytes),
             "actions": list(many.get("action", [])),
             "expires": int(one["expires"]) if "expires" in one else None,
+            "lead": hexb(one["lead"], 32, "lead") if "lead" in one else None,
         }
-        for k in INCIDENT_KEYS:
+        for k in (UPDATE_KEYS if kind == "update" else INCIDENT_KEYS):
             v = fields[k]
             # absent and empty are the same content (section 1)
             if v is None or v == "" or v == []:
@@ -1744,6 +1779,92 @@ def check_rotate_rules():
 
 
 # ---------------------------------------------------------------------------
+# The partial update and the comment (sections 4, 5.1, 5.8)
+# ---------------------------------------------------------------------------
+
+def check_case_rules():
+    LEAD = seed_id("02" * 32, "lead")
+
+    def case(*pairs):
+        return OMap(list(pairs))
+
+    incident = [("title", "t"), ("category", "test"), ("severity", "low"), ("status", "open")]
+    ind = ("indicators", [["ipv4", "192.0.2.45"]])
+    U, C, I = "update", "comment", "incident"
+    # (what, kind, tlp, body, ref, sealed, extra, expected reason or None)
+    cases = [
+        ("update of a status alone", U, "green", case(("status", "contained")),
+         True, False, {}, None),
+        ("update of a lead alone", U, "green", case(("lead", LEAD)), True, False, {}, None),
+        ("update of a status and a lead", U, "clear",
+         case(("status", "contained"), ("lead", LEAD)), True, False, {}, None),
+        ("update of every incident key but the title", U, "green",
+         case(*incident[1:], ("expires", 1769904000000)), True, False, {}, None),
+        ("update of indicators alone", U, "green", case(ind), True, False, {}, None),
+        ("update, amber", U, "amber", case(("status", "contained")), True, True, {}, None),
+        ("update body empty", U, "green", OMap(), True, False, {}, "bad-field"),
+        ("update without ref", U, "green", case(("status", "resolved")),
+         False, False, {}, "bad-ref"),
+        ("update, lead before status", U, "green",
+         case(("lead", LEAD), ("status", "contained")), True, False, {}, "bad-field"),
+        ("update, lead of 31 bytes", U, "green", case(("lead", LEAD[:31])),
+         True, False, {}, "bad-length"),
+        ("update, lead of 33 bytes", U, "green", case(("lead", LEAD + b"\0")),
+         True, False, {}, "bad-length"),
+        ("update, lead not a bin", U, "green", case(("lead", LEAD.hex())),
+         True, False, {}, "bad-type"),
+        ("update, unknown status", U, "green", case(("status", "closed")),
+         True, False, {}, "bad-status"),
+        ("update with a note", U, "green", case(("note", "x")), True, False, {}, "bad-field"),
+        ("update with text", U, "green", case(("text", "x")), True, False, {}, "bad-field"),
+        ("update, repeated status", U, "green",
+         case(("status", "open"), ("status", "resolved")), True, False, {}, "bad-field"),
+        ("incident with its four keys", I, "green", case(*incident), False, False, {}, None),
+        ("incident with a lead", I, "green", case(*incident, ("lead", LEAD)),
+         False, False, {}, "bad-field"),
+        ("incident without a status", I, "green", case(*incident[:3]),
+         False, False, {}, "bad-field"),
+        ("incident without a title", I, "green", case(*incident[1:]),
+         False, False, {}, "bad-field"),
+        ("comment", C, "green", case(("text", "we see it too")), True, False, {}, None),
+        ("comment with indicators", C, "clear", case(("text", "x"), ind), True, False, {}, None),
+        ("comment of two lines and a tab", C, "green", case(("text", "a\n\tb")),
+         True, False, {}, None),
+        ("comment of 4,096 bytes", C, "green", case(("text", "x" * 4096)),
+         True, False, {}, None),
+        ("comment, amber", C, "amber", case(("text", "x")), True, True, {}, None),
+        ("comment, red", C, "red", case(("text", "x")), True, True, {}, None),
+        ("comment without ref", C, "green", case(("text", "x")), False, False, {}, "bad-ref"),
+        ("comment with to, green", C, "green", case(("text", "x")), True, False,
+         {"to": True}, "bad-recipients"),
+        ("comment without text", C, "green", case(ind), True, False, {}, "bad-field"),
+        ("comment body empty", C, "green", OMap(), True, False, {}, "bad-field"),
+        ("comment with a note instead", C, "green", case(("note", "x")),
+         True, False, {}, "bad-field"),
+        ("comment, indicators before text", C, "green", case(ind, ("text", "x")),
+         True, False, {}, "bad-field"),
+        ("comment with a status", C, "green", case(("text", "x"), ("status", "open")),
+         True, False, {}, "bad-field"),
+        ("comment, text empty", C, "green", case(("text", "")), True, False, {},
+         ("bad-length", "non-canonical")),
+        ("comment, text of 4,097 bytes", C, "green", case(("text", "x" * 4097)),
+         True, False, {}, "bad-length"),
+        ("comment, text with a control character", C, "green", case(("text", "a\x01b")),
+         True, False, {}, "bad-text"),
+        ("comment, text not a str", C, "green", case(("text", b"x")),
+         True, False, {}, "bad-type"),
+        ("comment, indicators empty", C, "green", case(("text", "x"), ("indicators", [])),
+         True, False, {}, ("bad-field", "non-canonical")),
+        ("comment, indicator not normalized", C, "green",
+         case(("text", "x"), ("indicators", [["domain", "Example.COM"]])),
+         True, False, {}, "bad-indicator"),
+        ("a comment's body under kind sighting", "sighting", "green", case(("text", "x")),
+         True, False, {}, "bad-field"),
+    ]
+    return run_cases(cases)
+
+
+# ---------------------------------------------------------------------------
 # Section 4's kind list against the kinds section 5 specifies
 # ---------------------------------------------------------------------------
 
@@ -1809,6 +1930,11 @@ def main(argv):
     except Exception as e:
         rot = ["%s: %s" % (type(e).__name__, e)]
     results.append(("rotate: decoder rules and both signatures, sections 4, 5.7", rot))
+    try:
+        cas = check_case_rules()
+    except Exception as e:
+        cas = ["%s: %s" % (type(e).__name__, e)]
+    results.append(("update and comment: decoder rules of sections 4, 5.1, 5.8", cas))
     try:
         kl = check_kind_list(text)
     except Exception as e:

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <msgpack.h>
 #include <sodium.h>
 
 #include "msg.h"
@@ -181,6 +182,297 @@ test_encode_rejects(void **state)
 	msg_destroy(&m);
 }
 
+/* An update that carries only what changes: a status, a lead. */
+static void
+test_partial_update(void **state)
+{
+	(void)state;
+	struct node a, b;
+	struct msg *m = msg_new(), *d = msg_new();
+	uint8_t *out;
+	size_t len;
+
+	s_node(&a, 1), s_node(&b, 2);
+	msg_clear(m);
+	memcpy(m->origin, a.pk, 32);
+	m->seq = 8, m->time = 1767225700000ULL, m->tlp = MSG_TLP_GREEN;
+	m->kind = MSG_KIND_UPDATE;
+	m->has_ref = true;
+	memset(m->ref, 0x11, 32);
+	m->body.status = MSG_STATUS_CONTAINED;
+	assert_int_equal(msg_case_fields(&m->body), 1);
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_OK);
+	assert_int_equal(msg_decode(d, out, len, 0), MSG_OK);
+	assert_int_equal(msg_verify(d), MSG_OK);
+	assert_int_equal(d->body.status, MSG_STATUS_CONTAINED);
+	assert_int_equal(d->body.category, -1);
+	assert_int_equal(d->body.severity, -1);
+	assert_int_equal(d->body.impact, -1);
+	assert_int_equal(d->body.title.n, 0);
+	assert_false(d->body.has_lead);
+	/* {"status": "contained"}: one key, nothing else */
+	assert_non_null(memmem(out, len, "\xa4\x62ody\x81\xa6status\xa9\x63ontained", 23));
+	free(out);
+
+	/* A lead, sealed this time. */
+	m->body.has_lead = true;
+	memcpy(m->body.lead, b.pk, 32);
+	m->tlp = MSG_TLP_AMBER;
+	memcpy(m->to[0], b.pk, 32), m->nto = 1;
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_OK);
+	assert_int_equal(msg_decode(d, out, len, 0), MSG_OK);
+	{
+		uint8_t *plain;
+		size_t plen;
+		assert_int_equal(msg_open(d, b.pk, b.cpk, b.csk, &plain, &plen), MSG_OK);
+		assert_true(d->body.has_lead);
+		assert_memory_equal(d->body.lead, b.pk, 32);
+		assert_int_equal(d->body.status, MSG_STATUS_CONTAINED);
+		free(plain);
+	}
+	free(out);
+
+	/* Nothing to change: refused. */
+	m->tlp = MSG_TLP_GREEN, m->nto = 0;
+	m->body.has_lead = false;
+	m->body.status = -1;
+	assert_int_equal(msg_case_fields(&m->body), 0);
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_E_FIELD);
+	/* An incident names no lead, and has its four fields. */
+	s_incident(m, &a, MSG_TLP_GREEN);
+	m->body.has_lead = true;
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_E_FIELD);
+	s_incident(m, &a, MSG_TLP_GREEN);
+	m->body.status = -1;
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_E_FIELD);
+	s_incident(m, &a, MSG_TLP_GREEN);
+	m->body.category = -1;
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_E_FIELD);
+	s_incident(m, &a, MSG_TLP_GREEN);
+	m->body.severity = MSG_SEV_COUNT;
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_E_SEVERITY);
+	assert_null(out);
+	msg_destroy(&m);
+	msg_destroy(&d);
+}
+
+static void
+test_comment(void **state)
+{
+	(void)state;
+	struct node a, b, c;
+	struct msg *m = msg_new(), *d = msg_new();
+	char big[MSG_MAX_NOTE + 1];
+	uint8_t *out, *plain;
+	size_t len, plen;
+
+	s_node(&a, 1), s_node(&b, 2), s_node(&c, 3);
+	msg_clear(m);
+	memcpy(m->origin, b.pk, 32);
+	m->seq = 3, m->time = 1767225800000ULL, m->tlp = MSG_TLP_GREEN;
+	m->kind = MSG_KIND_COMMENT;
+	m->has_ref = true;
+	memset(m->ref, 0x22, 32);
+	m->body.text = S("We see the same loader.\nBlocking it now.");
+	m->body.indicators[0] = (struct msg_ioc){ IOC_IPV4, S("198.51.100.23") };
+	m->body.indicators[1] = (struct msg_ioc){ IOC_DOMAIN, S("invoice-portal.example") };
+	m->body.nindicators = 2;
+	assert_int_equal(msg_encode(m, b.sk, NULL, NULL, &out, &len), MSG_OK);
+	assert_int_equal(msg_decode(d, out, len, 0), MSG_OK);
+	assert_int_equal(msg_verify(d), MSG_OK);
+	assert_int_equal(d->kind, MSG_KIND_COMMENT);
+	assert_int_equal(d->body.text.n, m->body.text.n);
+	assert_int_equal(d->body.nindicators, 2);
+	assert_int_equal(d->body.indicators[0].type, IOC_DOMAIN);
+	free(out);
+
+	/* Addressed: sealed as any body. */
+	m->tlp = MSG_TLP_AMBER;
+	memcpy(m->to[0], a.pk, 32), memcpy(m->to[1], c.pk, 32), m->nto = 2;
+	assert_int_equal(msg_encode(m, b.sk, NULL, NULL, &out, &len), MSG_OK);
+	assert_null(memmem(out, len, "loader", 6));
+	assert_int_equal(msg_decode(d, out, len, 0), MSG_OK);
+	assert_false(d->has_body);
+	assert_int_equal(msg_open(d, c.pk, c.cpk, c.csk, &plain, &plen), MSG_OK);
+	assert_memory_equal(d->body.text.p, "We see", 6);
+	free(plain);
+	free(out);
+
+	/* The rules of its body and envelope. */
+	m->tlp = MSG_TLP_GREEN, m->nto = 0;
+	m->has_ref = false;
+	assert_int_equal(msg_encode(m, b.sk, NULL, NULL, &out, &len), MSG_E_REF);
+	m->has_ref = true;
+	m->body.text = S("");
+	assert_int_equal(msg_encode(m, b.sk, NULL, NULL, &out, &len), MSG_E_LENGTH);
+	memset(big, 'x', sizeof big);
+	m->body.text = (struct msg_str){ big, MSG_MAX_NOTE + 1 };
+	assert_int_equal(msg_encode(m, b.sk, NULL, NULL, &out, &len), MSG_E_LENGTH);
+	m->body.text = (struct msg_str){ big, MSG_MAX_NOTE };
+	assert_int_equal(msg_encode(m, b.sk, NULL, NULL, &out, &len), MSG_OK);
+	free(out);
+	m->body.text = S("a\x01b");
+	assert_int_equal(msg_encode(m, b.sk, NULL, NULL, &out, &len), MSG_E_UTF8);
+	m->body.text = S("ok");
+	m->body.indicators[1] = m->body.indicators[0];
+	assert_int_equal(msg_encode(m, b.sk, NULL, NULL, &out, &len), MSG_E_INDICATORS);
+	assert_int_equal(msg_kind_parse("comment", 7), MSG_KIND_COMMENT);
+	msg_destroy(&m);
+	msg_destroy(&d);
+}
+
+/* Bytes in clear of kind `kind` whose body is the map that `body` packs:
+ * what the decoder says of them (the signature is not its business). */
+static int
+s_raw(const char *kind, bool ref, void (*body)(msgpack_packer *))
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct msg *d = msg_new();
+	uint8_t zero[64] = { 0 };
+	int err;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_map(&pk, 7 + ref);
+#define KEY(k) msgpack_pack_str(&pk, strlen(k)), msgpack_pack_str_body(&pk, k, strlen(k))
+	KEY("v"), msgpack_pack_uint64(&pk, 1);
+	KEY("origin"), msgpack_pack_bin(&pk, 32), msgpack_pack_bin_body(&pk, zero, 32);
+	KEY("seq"), msgpack_pack_uint64(&pk, 1);
+	KEY("time"), msgpack_pack_uint64(&pk, 1767225600000ULL);
+	KEY("tlp"), KEY("green");
+	KEY("kind"), KEY(kind);
+	if (ref)
+		KEY("ref"), msgpack_pack_bin(&pk, 32), msgpack_pack_bin_body(&pk, zero, 32);
+	KEY("body");
+	body(&pk);
+	msgpack_pack_bin(&pk, 64), msgpack_pack_bin_body(&pk, zero, 64);
+#undef KEY
+	err = msg_decode(d, (const uint8_t *)sb.data, sb.size, 0);
+	msgpack_sbuffer_destroy(&sb);
+	msg_destroy(&d);
+	return err;
+}
+
+static void
+s_str(msgpack_packer *pk, const char *s)
+{
+	msgpack_pack_str(pk, strlen(s));
+	msgpack_pack_str_body(pk, s, strlen(s));
+}
+
+static void
+b_empty(msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, 0);
+}
+
+static void
+b_status(msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, 1);
+	s_str(pk, "status"), s_str(pk, "resolved");
+}
+
+static void
+b_lead_status(msgpack_packer *pk) /* lead before status: misplaced */
+{
+	uint8_t k[32] = { 7 };
+	msgpack_pack_map(pk, 2);
+	s_str(pk, "lead"), msgpack_pack_bin(pk, 32), msgpack_pack_bin_body(pk, k, 32);
+	s_str(pk, "status"), s_str(pk, "resolved");
+}
+
+static void
+b_status_lead(msgpack_packer *pk)
+{
+	uint8_t k[32] = { 7 };
+	msgpack_pack_map(pk, 2);
+	s_str(pk, "status"), s_str(pk, "resolved");
+	s_str(pk, "lead"), msgpack_pack_bin(pk, 32), msgpack_pack_bin_body(pk, k, 32);
+}
+
+static void
+b_short_lead(msgpack_packer *pk)
+{
+	uint8_t k[31] = { 7 };
+	msgpack_pack_map(pk, 1);
+	s_str(pk, "lead"), msgpack_pack_bin(pk, 31), msgpack_pack_bin_body(pk, k, 31);
+}
+
+static void
+b_incident_lead(msgpack_packer *pk)
+{
+	uint8_t k[32] = { 7 };
+	msgpack_pack_map(pk, 5);
+	s_str(pk, "title"), s_str(pk, "t");
+	s_str(pk, "category"), s_str(pk, "test");
+	s_str(pk, "severity"), s_str(pk, "low");
+	s_str(pk, "status"), s_str(pk, "open");
+	s_str(pk, "lead"), msgpack_pack_bin(pk, 32), msgpack_pack_bin_body(pk, k, 32);
+}
+
+static void
+b_text(msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, 1);
+	s_str(pk, "text"), s_str(pk, "hello");
+}
+
+static void
+b_text_empty(msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, 1);
+	s_str(pk, "text"), s_str(pk, "");
+}
+
+static void
+b_note(msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, 1);
+	s_str(pk, "note"), s_str(pk, "hello");
+}
+
+static void
+b_indicators_text(msgpack_packer *pk) /* misplaced */
+{
+	msgpack_pack_map(pk, 2);
+	s_str(pk, "indicators"), msgpack_pack_array(pk, 1), msgpack_pack_array(pk, 2);
+	s_str(pk, "ipv4"), s_str(pk, "192.0.2.1");
+	s_str(pk, "text"), s_str(pk, "hello");
+}
+
+static void
+b_text_indicators_empty(msgpack_packer *pk) /* present but empty */
+{
+	msgpack_pack_map(pk, 2);
+	s_str(pk, "text"), s_str(pk, "hello");
+	s_str(pk, "indicators"), msgpack_pack_array(pk, 0);
+}
+
+static void
+test_decode_case_kinds(void **state)
+{
+	(void)state;
+	assert_int_equal(s_raw("update", true, b_status), MSG_OK);
+	assert_int_equal(s_raw("update", true, b_status_lead), MSG_OK);
+	assert_int_equal(s_raw("update", true, b_empty), MSG_E_FIELD);
+	assert_int_equal(s_raw("update", true, b_lead_status), MSG_E_FIELD);
+	assert_int_equal(s_raw("update", true, b_short_lead), MSG_E_LENGTH);
+	assert_int_equal(s_raw("update", false, b_status), MSG_E_REF);
+	assert_int_equal(s_raw("incident", false, b_status), MSG_E_FIELD);
+	assert_int_equal(s_raw("incident", false, b_incident_lead), MSG_E_FIELD);
+	assert_int_equal(s_raw("comment", true, b_text), MSG_OK);
+	assert_int_equal(s_raw("comment", false, b_text), MSG_E_REF);
+	assert_int_equal(s_raw("comment", true, b_empty), MSG_E_FIELD);
+	assert_int_equal(s_raw("comment", true, b_note), MSG_E_FIELD);
+	assert_int_equal(s_raw("comment", true, b_text_empty), MSG_E_LENGTH);
+	assert_int_equal(s_raw("comment", true, b_indicators_text), MSG_E_FIELD);
+	assert_int_equal(s_raw("comment", true, b_text_indicators_empty), MSG_E_NONCANONICAL);
+	assert_int_equal(s_raw("sighting", true, b_text), MSG_E_FIELD);
+}
+
 /* Hand-made inputs: declared counts far beyond the bytes, other types,
  * non-canonical forms. */
 static void
@@ -265,6 +557,9 @@ main(void)
 		cmocka_unit_test(test_roundtrip_green),
 		cmocka_unit_test(test_sealed),
 		cmocka_unit_test(test_encode_rejects),
+		cmocka_unit_test(test_partial_update),
+		cmocka_unit_test(test_comment),
+		cmocka_unit_test(test_decode_case_kinds),
 		cmocka_unit_test(test_decode_hostile),
 		cmocka_unit_test(test_noncanonical),
 		cmocka_unit_test(test_names),

@@ -281,7 +281,8 @@ s_check(const struct vector *v)
 			assert_int_equal(crypto_sign_ed25519_sk_to_curve25519(csk, wsk), 0);
 			assert_int_equal(msg_decode(dec, v->bytes, v->len, 0), MSG_OK);
 			assert_int_equal(msg_open(dec, who, cpk, csk, &plain, &plen), MSG_OK);
-			assert_true(dec->body.title.n > 0);
+			assert_true(dec->has_body);
+			assert_true(dec->body.title.n > 0 || dec->body.text.n > 0);
 			free(plain);
 		}
 	}
@@ -319,6 +320,15 @@ test_clear_update(void **state)
 	s_check(s_find("clear-update"));
 }
 
+/* A partial update naming a lead, a sealed comment (section 5.1, 5.8). */
+static void
+test_case_kinds(void **state)
+{
+	(void)state;
+	s_check(s_find("partial-update"));
+	s_check(s_find("comment"));
+}
+
 static void
 test_roster(void **state)
 {
@@ -338,6 +348,7 @@ main(void)
 		cmocka_unit_test(test_amber_incident),
 		cmocka_unit_test(test_sighting),
 		cmocka_unit_test(test_clear_update),
+		cmocka_unit_test(test_case_kinds),
 		cmocka_unit_test(test_roster),
 	};
 	if (sodium_init() < 0)
