@@ -49,7 +49,7 @@ x=$(publish A --tlp green --title "false positive" --indicator 203.0.113.99)
 wait_until 3 has B "$x" || fail "message to retract did not reach B"
 out=$("$SM" publish --dir "$T/B" --category test --severity low --kind retract --tlp green \
 	--ref "$x" --note "not mine to retract" 2>&1) && fail "B published a retraction of A's message: $out"
-echo "$out" | grep -q "only the origin of a message may retract it" || fail "B's refusal does not name the rule: $out"
+echo "$out" | grep -q "only its origin may retract it" || fail "B's refusal does not name the rule: $out"
 good=$(publish A --kind retract --tlp green --ref "$x" --note "false positive")
 wait_until 3 has C "$good" || fail "retraction did not reach C"
 wait_until 3 sh -c "! $SM query --dir $T/C --indicator 203.0.113.99 --json | grep -q $x" ||
