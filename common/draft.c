@@ -101,86 +101,34 @@ s_uint(const char *field, const char *value, uint64_t *v, char *err, size_t errl
 	return 0;
 }
 
-/* A type name in any case ("SHA256" as "sha256"), or -1. */
-static int
-s_type(const char *s, size_t n)
-{
-	char low[16];
-
-	if (n > sizeof low)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		low[i] = (char)tolower((unsigned char)s[i]);
-	return ioc_type_parse(low, n);
-}
-
+/* An indicator as the analyst wrote it: "TYPE:VALUE" or a value alone
+ * when type is NULL, else a value of the type named by the tlen bytes at
+ * type (a --file object); read by ioc_parse_text() or ioc_parse(), which
+ * refang it and infer a missing type strictly.  The same indicator twice
+ * is kept once. */
 static int
 s_add_indicator(struct draft *d, const char *type, size_t tlen, const char *value, char *err,
     size_t errlen)
 {
 	struct msg_body *b = &d->m->body;
-	char norm[IOC_MAX_VALUE + 1];
-	int t, n;
+	struct ioc_value v;
+	char why[512];
+	int rc;
 
 	if (b->nindicators == MSG_MAX_INDICATORS)
 		return errf(err, errlen, "indicators: at most %d in a message", MSG_MAX_INDICATORS);
-	if (type != NULL && (t = s_type(type, tlen)) < 0)
-		return errf(err, errlen, "indicator: unknown type '%.*s'", (int)tlen, type);
-	if (type == NULL && (t = ioc_guess(value, strlen(value))) < 0)
-		return errf(err, errlen,
-		    "indicator: cannot tell the type of '%s' (write TYPE:VALUE)", value);
-	n = ioc_normalize((enum ioc_type)t, value, strlen(value), norm, sizeof norm);
-	if (n < 0)
-		return errf(err, errlen, "indicator: '%s' is not a valid %s", value,
-		    ioc_type_name((enum ioc_type)t));
+	rc = type != NULL ? ioc_parse(type, tlen, value, strlen(value), &v, why, sizeof why)
+	                  : ioc_parse_text(value, strlen(value), &v, why, sizeof why);
+	if (rc == -1)
+		return errf(err, errlen, "indicator: %s", why);
 	for (size_t i = 0; i < b->nindicators; i++)
-		if (b->indicators[i].type == (enum ioc_type)t &&
-		    b->indicators[i].value.n == (size_t)n &&
-		    memcmp(b->indicators[i].value.p, norm, (size_t)n) == 0)
-			return 0; /* the same indicator twice is one indicator */
-	if (s_keep(d, norm, (size_t)n, &b->indicators[b->nindicators].value) == -1)
+		if (b->indicators[i].type == v.type && b->indicators[i].value.n == v.len &&
+		    memcmp(b->indicators[i].value.p, v.value, v.len) == 0)
+			return 0;
+	if (s_keep(d, v.value, v.len, &b->indicators[b->nindicators].value) == -1)
 		return errf(err, errlen, "out of memory");
-	b->indicators[b->nindicators++].type = (enum ioc_type)t;
+	b->indicators[b->nindicators++].type = v.type;
 	return 0;
-}
-
-/* A word that reads like a type name: 2 to 16 of A-Z a-z 0-9 -, a letter
- * first, and not all hex digits ("hash", "SHA-256"; not "C" of
- * "C:\\x.exe", not "fe80" of an IPv6 address). */
-static bool
-s_typelike(const char *s, size_t n)
-{
-	bool hex = true;
-
-	if (n < 2 || n > 16 || !isalpha((unsigned char)s[0]))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
-			return false;
-		hex = hex && isxdigit((unsigned char)s[i]);
-	}
-	return !hex;
-}
-
-/* "TYPE:VALUE" when TYPE is a known type name in any case, else a value to
- * guess (a URL's "https:" is not a type).  A mistyped type ("hash:...")
- * would be guessed a file name: it is an error instead. */
-static int
-s_indicator(struct draft *d, const char *value, char *err, size_t errlen)
-{
-	const char *colon = strchr(value, ':');
-	size_t n = colon != NULL ? (size_t)(colon - value) : 0;
-
-	if (colon != NULL && s_typelike(value, n)) {
-		if (s_type(value, n) >= 0)
-			return s_add_indicator(d, value, n, colon + 1, err, errlen);
-		if (ioc_guess(value, strlen(value)) == IOC_FILENAME)
-			return errf(err, errlen,
-			    "indicator: unknown type '%.*s' (a file name with a "
-			    "colon: filename:%s)",
-			    (int)n, value, value);
-	}
-	return s_add_indicator(d, NULL, 0, value, err, errlen);
 }
 
 /* Appends to a list (named by its plural); a set (sectors, techniques)
@@ -372,7 +320,7 @@ draft_set(struct draft *d, const char *field, const char *value, char *err, size
 	else if (strcmp(field, "attack") == 0)
 		return s_attack(d, value, err, errlen);
 	else if (strcmp(field, "indicator") == 0)
-		return s_indicator(d, value, err, errlen);
+		return s_add_indicator(d, NULL, 0, value, err, errlen);
 	else if (strcmp(field, "seq") == 0)
 		return s_uint(field, value, &m->seq, err, errlen);
 	else if (strcmp(field, "time") == 0 || strcmp(field, "expires") == 0) {

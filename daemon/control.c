@@ -508,22 +508,18 @@ s_cursor_parse(const char *s, char kind, uint64_t *lkey, struct store_pos *pos)
 	return hex_decode(pos->id, MSG_ID_LEN, s + 17, 2 * MSG_ID_LEN);
 }
 
-/* An indicator as TYPE:VALUE or a value whose type is guessed, normalized
- * as publish does: its length, or -1. */
+/* An indicator as TYPE:VALUE or a value alone, read as publish reads it
+ * (ioc_parse_text(): refanged, its type inferred strictly): its
+ * normalized length, or -1. */
 static int
 s_indicator(const char *s, size_t n, char norm[IOC_MAX_VALUE + 1])
 {
-	const char *colon = memchr(s, ':', n), *v;
-	int t = colon != NULL ? ioc_type_parse(s, (size_t)(colon - s)) : -1;
-	size_t vn;
+	struct ioc_value v;
 
-	v = t >= 0 ? colon + 1 : s;
-	vn = n - (size_t)(v - s);
-	if (t < 0)
-		t = ioc_guess(v, vn);
-	if (t < 0 || vn == 0)
+	if (ioc_parse_text(s, n, &v, NULL, 0) == -1)
 		return -1;
-	return ioc_normalize((enum ioc_type)t, v, vn, norm, IOC_MAX_VALUE + 1);
+	memcpy(norm, v.value, v.len + 1);
+	return (int)v.len;
 }
 
 /* A word member (TLP, category, kind) parsed into *out; -1 when absent. */

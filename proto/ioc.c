@@ -1,6 +1,8 @@
 #include "ioc.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -311,8 +313,118 @@ ioc_normalize(enum ioc_type t, const char *in, size_t n, char *out, size_t cap)
 	return -1;
 }
 
+/* ---- inference: the strict forms ----------------------------------- */
+
+static bool
+s_isalpha(char c)
+{
+	c = s_lower(c);
+	return c >= 'a' && c <= 'z';
+}
+
+/* Digits and dots only: an IPv4 address or nothing. */
+static bool
+s_digits_dots(const char *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!s_isdigit(in[i]) && in[i] != '.')
+			return false;
+	return true;
+}
+
+/* A host name of two labels or more whose last is letters or xn--. */
+static bool
+s_strict_domain(const char *in, size_t n)
+{
+	char out[256];
+	int len = s_domain(in, n, out, sizeof out);
+	size_t tld;
+
+	if (len < 0)
+		return false;
+	for (tld = (size_t)len; tld > 0 && out[tld - 1] != '.'; tld--)
+		;
+	if (tld == 0)
+		return false;
+	if ((size_t)len - tld > 4 && memcmp(out + tld, "xn--", 4) == 0)
+		return true;
+	for (size_t i = tld; i < (size_t)len; i++)
+		if (!s_isalpha(out[i]))
+			return false;
+	return true;
+}
+
+/* The host of a URL: an address, or a host name (digits and dots being
+ * an IPv4 address), then a port of 1 to 5 digits if any. */
+static bool
+s_strict_host(const char *in, size_t n)
+{
+	char out[IOC_MAX_VALUE + 1];
+	unsigned char bin[16];
+	size_t port = n;
+
+	if (n > 0 && in[0] == '[') {
+		const char *close = memchr(in, ']', n);
+		if (close == NULL)
+			return false;
+		port = (size_t)(close - in) + 1;
+		if (s_addr(AF_INET6, in + 1, port - 2, out, sizeof out, bin) == -1)
+			return false;
+		if (port == n)
+			return true;
+		if (in[port] != ':')
+			return false;
+	} else {
+		while (port > 0 && in[port - 1] != ':')
+			port--;
+		port = port > 0 ? port - 1 : n;
+	}
+	if (port < n) {
+		if (n - port - 1 < 1 || n - port - 1 > 5)
+			return false;
+		for (size_t i = port + 1; i < n; i++)
+			if (!s_isdigit(in[i]))
+				return false;
+		if (in[0] == '[')
+			return true;
+	}
+	if (s_digits_dots(in, port))
+		return s_addr(AF_INET, in, port, out, sizeof out, bin) >= 0;
+	return s_domain(in, port, out, sizeof out) >= 0;
+}
+
+/* A URL that ioc_normalize() accepts, with a strict host: the authority
+ * follows the first "://" (a scheme has no colon) and the host its last
+ * '@'. */
+static bool
+s_strict_url(const char *in, size_t n)
+{
+	char out[IOC_MAX_VALUE + 1];
+	size_t host = 0, end;
+
+	if (s_url(in, n, out, sizeof out) < 0)
+		return false;
+	while (memcmp(in + host, "://", 3) != 0)
+		host++;
+	host += 3;
+	for (end = host; end < n && in[end] != '/' && in[end] != '?' && in[end] != '#'; end++)
+		if (in[end] == '@')
+			host = end + 1;
+	return s_strict_host(in + host, end - host);
+}
+
+static bool
+s_strict_email(const char *in, size_t n)
+{
+	char out[IOC_MAX_VALUE + 1];
+	const char *at = memchr(in, '@', n);
+
+	return s_email(in, n, out, sizeof out) >= 0 &&
+	    s_strict_domain(at + 1, n - (size_t)(at - in) - 1);
+}
+
 int
-ioc_guess(const char *in, size_t n)
+ioc_infer(const char *in, size_t n)
 {
 	static const enum ioc_type order[] = {
 		IOC_IPV4,
@@ -322,20 +434,158 @@ ioc_guess(const char *in, size_t n)
 		IOC_SHA256,
 		IOC_SHA1,
 		IOC_MD5,
-		IOC_URL,
-		IOC_EMAIL,
-		IOC_DOMAIN,
-		IOC_FILENAME,
 	};
 	char out[IOC_MAX_VALUE + 1];
 
-	/* "AS" and digits is an ASN before it is a one-label domain; a bare
-	 * number is not guessed to be an ASN. */
+	if (in == NULL || n > IOC_MAX_VALUE)
+		return -1;
 	if (n > 2 && s_lower(in[0]) == 'a' && s_lower(in[1]) == 's' &&
 	    ioc_normalize(IOC_ASN, in, n, out, sizeof out) >= 0)
 		return IOC_ASN;
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
 		if (ioc_normalize(order[i], in, n, out, sizeof out) >= 0)
 			return (int)order[i];
+	if (s_strict_url(in, n))
+		return IOC_URL;
+	if (s_strict_email(in, n))
+		return IOC_EMAIL;
+	if (s_strict_domain(in, n))
+		return IOC_DOMAIN;
 	return -1;
+}
+
+/* ---- what people write ------------------------------------------------ */
+
+static int
+s_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+s_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* How much of a value an error line shows. */
+static int
+s_shown(size_t n)
+{
+	return n > 200 ? 200 : (int)n;
+}
+
+/* A type name in any case ("SHA256" as "sha256"), or -1. */
+static int
+s_type(const char *s, size_t n)
+{
+	char low[16];
+
+	if (n > sizeof low)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = s_lower(s[i]);
+	return ioc_type_parse(low, n);
+}
+
+/* Defanged forms: the text and the character it stands for. */
+static const struct {
+	char from[4];
+	char to;
+} s_fangs[] = { { "[.]", '.' }, { "(.)", '.' }, { "[:]", ':' }, { "[@]", '@' } };
+
+/* The n bytes at in with the defanged forms undone, into out (cap bytes,
+ * NUL-terminated): the length, or -1 when it does not fit.  One pass, left
+ * to right; a scheme hxxp or hxxps (any case) before "://" becomes http
+ * or https. */
+static int
+s_refang(const char *in, size_t n, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+		for (size_t f = 0; f < sizeof s_fangs / sizeof s_fangs[0]; f++)
+			if (n - i >= 3 && memcmp(in + i, s_fangs[f].from, 3) == 0) {
+				c = s_fangs[f].to;
+				i += 2;
+				break;
+			}
+		if (k + 1 >= cap)
+			return -1;
+		out[k++] = c;
+	}
+	out[k] = '\0';
+	if (k >= 7 && s_lower(out[0]) == 'h' && s_lower(out[1]) == 'x' && s_lower(out[2]) == 'x' &&
+	    s_lower(out[3]) == 'p') {
+		size_t s = s_lower(out[4]) == 's' ? 5 : 4;
+		if (k >= s + 3 && memcmp(out + s, "://", 3) == 0)
+			out[1] = out[2] = 't';
+	}
+	return (int)k;
+}
+
+int
+ioc_parse(const char *type, size_t tlen, const char *in, size_t n, struct ioc_value *v, char *err,
+    size_t errlen)
+{
+	char buf[IOC_MAX_VALUE + 1];
+	const char *val = in;
+	int t = -1, len = (int)n;
+
+	if (type != NULL && (t = s_type(type, tlen)) < 0)
+		return s_err(err, errlen, "unknown type '%.*s'", s_shown(tlen), type);
+	if (t != IOC_FILENAME) {
+		len = s_refang(in, n, buf, sizeof buf);
+		val = buf;
+	}
+	if (t < 0 && (len < 0 || (t = ioc_infer(val, (size_t)len)) < 0))
+		return s_err(err, errlen,
+		    "'%.*s' is not a valid indicator of any type (write TYPE:VALUE)", s_shown(n),
+		    in);
+	if (len < 0 ||
+	    (len = ioc_normalize((enum ioc_type)t, val, (size_t)len, v->value, sizeof v->value)) <
+	        0)
+		return s_err(err, errlen, "'%.*s' is not a valid %s", s_shown(n), in,
+		    ioc_type_name((enum ioc_type)t));
+	v->type = (enum ioc_type)t;
+	v->len = (size_t)len;
+	return 0;
+}
+
+/* A word that reads like a type name (ioc_parse_text()). */
+static bool
+s_typelike(const char *s, size_t n)
+{
+	bool hex = true;
+
+	if (n < 2 || n > 16 || !s_isalpha(s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!s_isalnum(s[i]) && s[i] != '-')
+			return false;
+		hex = hex && (s_isdigit(s[i]) || (s_lower(s[i]) >= 'a' && s_lower(s[i]) <= 'f'));
+	}
+	return !hex;
+}
+
+int
+ioc_parse_text(const char *in, size_t n, struct ioc_value *v, char *err, size_t errlen)
+{
+	const char *colon = in != NULL ? memchr(in, ':', n) : NULL;
+	size_t tlen = colon != NULL ? (size_t)(colon - in) : 0;
+
+	if (colon != NULL && s_typelike(in, tlen)) {
+		if (s_type(in, tlen) >= 0)
+			return ioc_parse(in, tlen, colon + 1, n - tlen - 1, v, err, errlen);
+		if (ioc_normalize(IOC_FILENAME, in, n, v->value, sizeof v->value) >= 0)
+			return s_err(err, errlen,
+			    "unknown type '%.*s' (a file name with a colon: filename:%.*s)",
+			    (int)tlen, in, s_shown(n), in);
+	}
+	return ioc_parse(NULL, 0, in, n, v, err, errlen);
 }
