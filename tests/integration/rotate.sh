@@ -70,7 +70,7 @@ echo "$q" | grep -q "$before" && echo "$q" | grep -q "$after" ||
 	fail "B dials its own old key: $("$SM" peers --json --dir "$T/B")"
 "$SM" show "$secret" --dir "$T/B" | grep -q "for B's old key" ||
 	fail "B cannot open what was sealed to its old key: $("$SM" show "$secret" --dir "$T/B")"
-"$SM" show "$after" --dir "$T/A" | grep "198.51.100.77" | grep -q "1 SOC," ||
+"$SM" show "$after" --dir "$T/A" | grep "198.51.100.77" | grep -q "1 SOC (" ||
 	fail "an indicator B reported under both keys is not one SOC's: $("$SM" show "$after" --dir "$T/A")"
 
 # A roster from A listing B's new id makes the rotation final.
