@@ -120,8 +120,8 @@ cli_ask(struct cli *c, json_t *req)
 /* The message id from the running daemon: its reply, with "message" (the
  * signed bytes) and "retracted".  NULL after an error line, or with
  * *missing set and no line when the message is not here. */
-static json_t *
-s_get(struct cli *c, const uint8_t id[32], bool *missing)
+json_t *
+cli_get(struct cli *c, const uint8_t id[32], bool *missing)
 {
 	char hex[65];
 	json_t *rep;
@@ -139,8 +139,8 @@ s_get(struct cli *c, const uint8_t id[32], bool *missing)
 	return NULL;
 }
 
-static struct node *
-s_open(struct cli *c, unsigned what)
+struct node *
+cli_open(struct cli *c, unsigned what)
 {
 	struct node *n = node_open(c->dir, what, c->err, sizeof c->err);
 	if (n == NULL)
@@ -151,8 +151,8 @@ s_open(struct cli *c, unsigned what)
 /* Opens (configuration and trust list: the names; never the store) with
  * the secret key when this user may read it, so that sealed messages
  * addressed to this node can be shown; without it otherwise. */
-static struct node *
-s_open_reader(struct cli *c)
+struct node *
+cli_open_reader(struct cli *c)
 {
 	struct node *n = node_open(c->dir, NODE_KEYS, c->err, sizeof c->err);
 	char key[PATH_MAX + 64];
@@ -164,11 +164,11 @@ s_open_reader(struct cli *c)
 	snprintf(key, sizeof key, "%s/%s", c->dir, KEYS_SECRET_FILE);
 	if (access(key, R_OK) == 0)
 		fprintf(stderr, "socmesh: warning: %s; sealed bodies stay sealed\n", c->err);
-	return s_open(c, 0);
+	return cli_open(c, 0);
 }
 
-static const char *
-s_short(const uint8_t *key, char buf[13])
+const char *
+cli_short(const uint8_t *key, char buf[13])
 {
 	char hex[65];
 	hex_encode(hex, key, 32);
@@ -177,15 +177,15 @@ s_short(const uint8_t *key, char buf[13])
 	return buf;
 }
 
-static const char *
-s_name(const struct node *n, const uint8_t *key, char buf[13])
+const char *
+cli_name(const struct node *n, const uint8_t *key, char buf[13])
 {
 	const struct trust_peer *p;
 
 	if (memcmp(key, n->id, 32) == 0)
 		return n->cfg.name;
 	p = trust_find_id(n->trust, key);
-	return p != NULL ? p->name : s_short(key, buf);
+	return p != NULL ? p->name : cli_short(key, buf);
 }
 
 /* ---- init, id ----------------------------------------------------------- */
@@ -505,7 +505,7 @@ cmd_trust(struct cli *c, json_t *opts, json_t *args)
 		if (access(c->dir, F_OK) == 0 && (lock = file_lock(lockpath)) == -1)
 			return cli_error(c, "%s: %s", lockpath, strerror(errno));
 	}
-	if ((n = s_open(c, 0)) == NULL)
+	if ((n = cli_open(c, 0)) == NULL)
 		rc = 1;
 	else {
 		rc = t->fn(c, n, &a);
@@ -583,8 +583,8 @@ static const struct {
  * gave: a repeated option replaces the whole array): enumeration words as
  * the wire spells them, --expires as RFC 3339, --ref as a full id.  0, or
  * 1 after an error line. */
-static int
-s_fields_of(struct cli *c, json_t *opts, json_t *o)
+int
+cli_fields_of(struct cli *c, json_t *opts, json_t *o)
 {
 	const char *v;
 	char hex[65], when[TIMEFMT_LEN];
@@ -638,8 +638,8 @@ s_load(struct cli *c, const char *file)
 }
 
 /* A message that refers to another is published after s_inherit(). */
-static int
-s_publish_ref(struct cli *c, json_t *o)
+int
+cli_publish_ref(struct cli *c, json_t *o)
 {
 	const char *ref = json_string_value(json_object_get(o, "ref"));
 	uint8_t id[32];
@@ -661,11 +661,11 @@ cmd_publish(struct cli *c, json_t *opts, json_t *args)
 	(void)args;
 	if (o == NULL)
 		return 1;
-	if (s_fields_of(c, opts, o) != 0) {
+	if (cli_fields_of(c, opts, o) != 0) {
 		json_decref(o);
 		return 1;
 	}
-	return s_publish_ref(c, o);
+	return cli_publish_ref(c, o);
 }
 
 /*
@@ -694,7 +694,7 @@ s_inherit(struct cli *c, json_t *o, const uint8_t id[32])
 		cli_error(c, "%s", c->err);
 		goto out;
 	}
-	if ((rep = s_get(c, id, &missing)) == NULL ||
+	if ((rep = cli_get(c, id, &missing)) == NULL ||
 	    (bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
 	    msg_decode(m, bytes, len, 0) != MSG_OK) {
 		if (rep != NULL || missing)
@@ -702,13 +702,13 @@ s_inherit(struct cli *c, json_t *o, const uint8_t id[32])
 		goto out;
 	}
 	if (strcmp(cli_field(o, "kind"), "retract") == 0 && memcmp(m->origin, self, 32) != 0) {
-		struct node *n = s_open(c, 0);
+		struct node *n = cli_open(c, 0);
 		char sb[13];
 		if (n != NULL)
 			cli_error(c,
 			    "%s is %s's: only its origin may retract it (to disagree, comment on "
 			    "it or sight it)",
-			    hex, s_name(n, m->origin, sb));
+			    hex, cli_name(n, m->origin, sb));
 		node_close(&n);
 		goto out;
 	}
@@ -742,11 +742,11 @@ s_refer(struct cli *c, const char *kind, json_t *opts, json_t *args)
 {
 	json_t *o = json_pack("{s:s,s:O}", "kind", kind, "ref", json_array_get(args, 0));
 
-	if (s_fields_of(c, opts, o) != 0) {
+	if (cli_fields_of(c, opts, o) != 0) {
 		json_decref(o);
 		return 1;
 	}
-	return s_publish_ref(c, o);
+	return cli_publish_ref(c, o);
 }
 
 static int
@@ -1109,17 +1109,10 @@ cmd_explain(struct cli *c, json_t *opts, json_t *args)
  * trust list.
  */
 
-struct opened;
-static int s_open_old(struct node *n, struct msg *m, struct opened *o);
+static int s_open_old(struct node *n, struct msg *m, struct cli_opened *o);
 
-/* An opened sealed body: zeroed before it is freed. */
-struct opened {
-	uint8_t *p;
-	size_t n;
-};
-
-static void
-s_forget(struct opened *o)
+void
+cli_forget(struct cli_opened *o)
 {
 	if (o->p != NULL) {
 		sodium_memzero(o->p, o->n);
@@ -1133,18 +1126,18 @@ struct filter {
 	struct node *n;
 	struct cli *c;
 	struct msg *m;
-	struct opened plain;
+	struct cli_opened plain;
 	size_t limit, shown;
 	int wname;         /* the origin column: the longest name */
 	int severity, min; /* --severity, --severity-min: -1 for any */
 };
 
 /* Decodes a stored message, opening its body when this node may; the
- * plaintext is kept in o until the next call or s_forget(o). */
-static int
-s_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, struct opened *o)
+ * plaintext is kept in o until the next call or cli_forget(o). */
+int
+cli_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, struct cli_opened *o)
 {
-	s_forget(o);
+	cli_forget(o);
 	if (msg_decode(m, bytes, len, 0) != MSG_OK)
 		return -1;
 	if (!m->has_body && n->keys != NULL &&
@@ -1158,7 +1151,7 @@ s_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, struct
  * away: opened with that key, kept as DIR/node.key.HEX.old (rotate.c).
  * 0 when opened. */
 static int
-s_open_old(struct node *n, struct msg *m, struct opened *o)
+s_open_old(struct node *n, struct msg *m, struct cli_opened *o)
 {
 	for (size_t i = 0; i <= m->nto; i++) {
 		const uint8_t *who = i < m->nto ? m->to[i] : m->origin;
@@ -1191,8 +1184,8 @@ s_open_old(struct node *n, struct msg *m, struct opened *o)
  * messages have not come.  fn is called with each message object and arg;
  * it returns how many it took (0 or 1).  0, or 1 after an error line.
  */
-static int
-s_pages(struct cli *c, json_t *req, size_t want, size_t (*fn)(void *, json_t *), void *arg)
+int
+cli_pages(struct cli *c, json_t *req, size_t want, size_t (*fn)(void *, json_t *), void *arg)
 {
 	size_t got = 0, i;
 	char *after = NULL;
@@ -1232,8 +1225,8 @@ s_pages(struct cli *c, json_t *req, size_t want, size_t (*fn)(void *, json_t *),
 
 /* msgjson_new() with this node named where it is the origin or a
  * recipient (the trust list does not hold the node itself). */
-static json_t *
-s_msgjson(const struct node *n, const struct msg *m)
+json_t *
+cli_msgjson(const struct node *n, const struct msg *m)
 {
 	json_t *o = msgjson_new(m, n->trust), *r;
 	size_t i;
@@ -1249,8 +1242,8 @@ s_msgjson(const struct node *n, const struct msg *m)
 }
 
 /* The one-line title of a roster or endpoints message, which have none. */
-static void
-s_governs_title(const struct msg *m, char *buf, size_t len)
+void
+cli_governs_title(const struct msg *m, char *buf, size_t len)
 {
 	const struct msg_body *b = &m->body;
 
@@ -1272,8 +1265,8 @@ s_governs_title(const struct msg *m, char *buf, size_t len)
 /* An origin that is neither this node nor trusted now: blocked, or gone
  * from the trust list in force (a roster revoked it).  Its messages stay
  * stored, marked, and are no report of anything. */
-static bool
-s_revoked(const struct node *n, const uint8_t origin[MSG_KEY_LEN])
+bool
+cli_revoked(const struct node *n, const uint8_t origin[MSG_KEY_LEN])
 {
 	const struct trust_peer *p;
 
@@ -1293,11 +1286,11 @@ s_row(struct filter *f, const struct msg *m, const json_t *item)
 	const char *sev = "-";
 
 	if (f->c->json) {
-		json_t *o = s_msgjson(f->n, m), *v;
+		json_t *o = cli_msgjson(f->n, m), *v;
 		json_object_set_new(json_object_get(o, "origin"), "name",
-		    json_string(s_name(f->n, m->origin, sb)));
+		    json_string(cli_name(f->n, m->origin, sb)));
 		json_object_set_new(o, "retracted", json_boolean(retracted));
-		json_object_set_new(o, "revoked", json_boolean(s_revoked(f->n, m->origin)));
+		json_object_set_new(o, "revoked", json_boolean(cli_revoked(f->n, m->origin)));
 		if (json_is_integer(v = json_object_get(item, "received"))) {
 			timefmt_format(when, (uint64_t)json_integer_value(v));
 			json_object_set_new(o, "received", json_string(when));
@@ -1323,22 +1316,22 @@ s_row(struct filter *f, const struct msg *m, const json_t *item)
 			    b->status >= 0 ? " status " : "",
 			    b->status >= 0 ? msg_status_name((enum msg_status)b->status) : "",
 			    b->has_lead ? " lead " : "",
-			    b->has_lead ? s_name(f->n, b->lead, sb) : "",
+			    b->has_lead ? cli_name(f->n, b->lead, sb) : "",
 			    b->summary.n > 0 ? " summary" : "",
 			    b->nindicators > 0 ? " indicators" : "");
 		if (b->severity >= 0)
 			sev = msg_severity_name((enum msg_severity)b->severity);
 	} else if (m->kind == MSG_KIND_ROSTER || m->kind == MSG_KIND_ENDPOINTS ||
 	    m->kind == MSG_KIND_ROTATE)
-		s_governs_title(m, title, sizeof title);
+		cli_governs_title(m, title, sizeof title);
 	else if (m->kind == MSG_KIND_COMMENT)
 		snprintf(title, sizeof title, "%.*s", (int)m->body.text.n, m->body.text.p);
 	else
 		snprintf(title, sizeof title, "%.*s", (int)m->body.note.n, m->body.note.p);
 	printf("%-16s  %-12s %-8s %-9s %-*s %-12s %s%s%s\n", when, msg_tlp_name(m->tlp),
-	    msg_kind_name(m->kind), sev, f->wname, s_name(f->n, m->origin, sb), s_short(m->id, ib),
-	    retracted ? "[retracted] " : "", s_revoked(f->n, m->origin) ? "[revoked origin] " : "",
-	    title);
+	    msg_kind_name(m->kind), sev, f->wname, cli_name(f->n, m->origin, sb),
+	    cli_short(m->id, ib), retracted ? "[retracted] " : "",
+	    cli_revoked(f->n, m->origin) ? "[revoked origin] " : "", title);
 }
 
 /* --severity and --severity-min, on a body this side could open. */
@@ -1352,7 +1345,7 @@ s_severity_ok(const struct filter *f, const struct msg *m)
 	return f->min < 0 || (has && (int)m->body.severity >= f->min);
 }
 
-/* s_pages() of query and watch: one message the daemon found, printed
+/* cli_pages() of query and watch: one message the daemon found, printed
  * when it passes this side's filters. */
 static size_t
 s_query_item(void *arg, json_t *o)
@@ -1363,7 +1356,7 @@ s_query_item(void *arg, json_t *o)
 	bool ok;
 
 	if ((bytes = control_unbase64(json_object_get(o, "message"), &len)) == NULL ||
-	    s_decode(f->n, f->m, bytes, len, &f->plain) == -1) {
+	    cli_decode(f->n, f->m, bytes, len, &f->plain) == -1) {
 		free(bytes);
 		return 0;
 	}
@@ -1378,8 +1371,8 @@ s_query_item(void *arg, json_t *o)
 
 /* A normalized indicator as the daemon's query takes it: "TYPE:VALUE"
  * (a normalized value is its own normal form). */
-static json_t *
-s_ioc_json(enum ioc_type t, const char *value, size_t len)
+json_t *
+cli_ioc_json(enum ioc_type t, const char *value, size_t len)
 {
 	char q[16 + IOC_MAX_VALUE + 1];
 	int n = snprintf(q, sizeof q, "%s:", ioc_type_name(t));
@@ -1401,7 +1394,7 @@ s_indicator(struct cli *c, const char *indicator)
 		cli_error(c, "--indicator: %s", c->err);
 		return NULL;
 	}
-	return s_ioc_json(v.type, v.value, v.len);
+	return cli_ioc_json(v.type, v.value, v.len);
 }
 
 /*
@@ -1493,7 +1486,7 @@ static int
 s_filter_open(struct cli *c, struct filter *f)
 {
 	f->c = c;
-	if (s_client(c) == NULL || (f->n = s_open_reader(c)) == NULL)
+	if (s_client(c) == NULL || (f->n = cli_open_reader(c)) == NULL)
 		return 1;
 	if ((f->m = msg_new()) == NULL)
 		return cli_error(c, "out of memory");
@@ -1503,12 +1496,12 @@ s_filter_open(struct cli *c, struct filter *f)
 static void
 s_filter_close(struct filter *f)
 {
-	s_forget(&f->plain);
+	cli_forget(&f->plain);
 	msg_destroy(&f->m);
 	node_close(&f->n);
 }
 
-/* s_pages() of a query with several indicators: the messages, gathered. */
+/* cli_pages() of a query with several indicators: the messages, gathered. */
 static size_t
 s_gather(void *arg, json_t *o)
 {
@@ -1547,7 +1540,7 @@ cmd_query(struct cli *c, json_t *opts, json_t *args)
 	    (reqs = s_requests(c, opts, q)) == NULL)
 		goto out;
 	if (json_array_size(reqs) == 1)
-		rc = s_pages(c, json_incref(json_array_get(reqs, 0)), f.limit, s_query_item, &f);
+		rc = cli_pages(c, json_incref(json_array_get(reqs, 0)), f.limit, s_query_item, &f);
 	else {
 		/* Any of the indicators: each one's newest, merged, each message once. */
 		json_t *r, *seen = json_object(), *o;
@@ -1555,7 +1548,7 @@ cmd_query(struct cli *c, json_t *opts, json_t *args)
 		all = json_array();
 		rc = 0;
 		json_array_foreach(reqs, i, r)
-		    rc |= s_pages(c, json_incref(r), f.limit, s_gather, all);
+		    rc |= cli_pages(c, json_incref(r), f.limit, s_gather, all);
 		json_t **items = calloc(json_array_size(all) + 1, sizeof *items);
 		size_t n = 0;
 		json_array_foreach(all, j, o) if (json_object_get(seen, cli_field(o, "id")) == NULL)
@@ -1724,272 +1717,6 @@ out:
 	return rc;
 }
 
-/* Who reported an indicator here: messages and distinct origins, the
- * retracted ones left out (a withdrawn false positive is no report). */
-struct reports {
-	const struct node *n;
-	uint8_t (*origins)[MSG_KEY_LEN];
-	size_t msgs, norigins, cap;
-};
-
-/* s_pages() of the reports: one message carrying the indicator, counted. */
-static size_t
-s_report_item(void *arg, json_t *o)
-{
-	struct reports *r = arg;
-	uint8_t origin[MSG_KEY_LEN];
-	size_t i;
-
-	if (json_is_true(json_object_get(o, "retracted")) ||
-	    id_parse(origin, cli_field(o, "origin")) == -1 || s_revoked(r->n, origin))
-		return 1;
-	r->msgs++;
-	/* One SOC, whatever keys its rotations gave it. */
-	for (i = 0; i < r->norigins && !roster_same_soc(r->n->roster, r->origins[i], origin); i++)
-		;
-	if (i < r->norigins)
-		return 1;
-	if (r->norigins == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 8;
-		void *p = realloc(r->origins, cap * sizeof *r->origins);
-		if (p == NULL)
-			return 1;
-		r->origins = p, r->cap = cap;
-	}
-	memcpy(r->origins[r->norigins++], origin, MSG_KEY_LEN);
-	return 1;
-}
-
-/* The reports of indicator x, asked of the daemon (its ids and origins,
- * no bytes).  0, or 1 after an error line. */
-static int
-s_reports(struct cli *c, const struct node *n, const struct msg_ioc *x, size_t *msgs, json_t **socs)
-{
-	struct reports r = { .n = n };
-	json_t *q = s_ioc_json(x->type, x->value.p, x->value.n);
-	char sb[13];
-	int rc;
-
-	if (q == NULL)
-		return cli_error(c, "out of memory");
-	rc = s_pages(c,
-	    json_pack("{s:s,s:o,s:b,s:b}", "cmd", "query", "indicator", q, "all", 1, "brief", 1), 0,
-	    s_report_item, &r);
-	*msgs = r.msgs;
-	*socs = json_array();
-	for (size_t i = 0; i < r.norigins; i++)
-		json_array_append_new(*socs, json_string(s_name(n, r.origins[i], sb)));
-	free(r.origins);
-	return rc;
-}
-
-struct shown {
-	struct filter *f;
-	json_t *thread;
-};
-
-/* s_pages() of thread: one message that refers to the one shown. */
-static size_t
-s_thread_item(void *arg, json_t *o)
-{
-	struct shown *s = arg;
-	struct filter *f = s->f;
-	char when[TIMEFMT_LEN], sb[13], ib[13];
-	uint8_t *bytes;
-	size_t len;
-
-	if ((bytes = control_unbase64(json_object_get(o, "message"), &len)) == NULL ||
-	    s_decode(f->n, f->m, bytes, len, &f->plain) == -1) {
-		free(bytes);
-		return 0;
-	}
-	if (f->c->json) {
-		json_t *t = s_msgjson(f->n, f->m), *v;
-		if (json_is_integer(v = json_object_get(o, "received"))) {
-			timefmt_format(when, (uint64_t)json_integer_value(v));
-			json_object_set_new(t, "received", json_string(when));
-		}
-		json_array_append_new(s->thread, t);
-		free(bytes);
-		return 1;
-	}
-	timefmt_format(when, f->m->time);
-	printf("  %s  %-8s %-14s %s", when, msg_kind_name(f->m->kind),
-	    s_name(f->n, f->m->origin, sb), s_short(f->m->id, ib));
-	if (f->m->has_body && f->m->body.note.n)
-		printf("  %.*s", (int)f->m->body.note.n, f->m->body.note.p);
-	else if (f->m->has_body && f->m->kind == MSG_KIND_UPDATE)
-		printf("  %s, %s", msg_status_name(f->m->body.status),
-		    msg_severity_name(f->m->body.severity));
-	putchar('\n');
-	free(bytes);
-	return 1;
-}
-
-static void
-s_show_text(struct filter *f, const struct msg *m, bool retracted)
-{
-	const struct msg_body *b = &m->body;
-	char when[TIMEFMT_LEN], hex[65], sb[13];
-
-	hex_encode(hex, m->id, 32);
-	timefmt_format(when, m->time);
-	printf("id:         %s\n", hex);
-	printf("origin:     %s (seq %llu)%s\n", s_name(f->n, m->origin, sb),
-	    (unsigned long long)m->seq,
-	    s_revoked(f->n, m->origin) ? " [revoked origin: no longer trusted here]" : "");
-	printf("time:       %s\n", when);
-	printf("tlp:        %s\nkind:       %s%s\n", msg_tlp_name(m->tlp), msg_kind_name(m->kind),
-	    retracted ? " (retracted by its origin)" : "");
-	if (m->has_ref) {
-		hex_encode(hex, m->ref, 32);
-		printf("ref:        %s\n", hex);
-	}
-	for (size_t i = 0; i < m->nto; i++)
-		printf("%s %s\n", i == 0 ? "recipients:" : "           ",
-		    s_name(f->n, m->to[i], sb));
-	if (!m->has_body) {
-		printf("body:       sealed to its recipients\n");
-		return;
-	}
-	if (m->kind == MSG_KIND_INCIDENT || m->kind == MSG_KIND_UPDATE) {
-		printf("title:      %.*s\n", (int)b->title.n, b->title.p);
-		printf("category:   %s%s%.*s\n", msg_category_name(b->category),
-		    b->type.n ? " / " : "", (int)b->type.n, b->type.p);
-		printf("severity:   %s", msg_severity_name(b->severity));
-		if (b->impact >= 0)
-			printf(" (impact %s)", msg_severity_name((enum msg_severity)b->impact));
-		printf("\nstatus:     %s\n", msg_status_name(b->status));
-		for (size_t i = 0; i < b->nsectors; i++)
-			printf("%s %.*s\n", i ? "           " : "sectors:   ", (int)b->sectors[i].n,
-			    b->sectors[i].p);
-		if (b->summary.n)
-			printf("summary:    %.*s\n", (int)b->summary.n, b->summary.p);
-		if (b->scope.n)
-			printf("scope:      %.*s\n", (int)b->scope.n, b->scope.p);
-		for (size_t i = 0; i < b->nattack; i++)
-			printf("%s %.*s\n", i ? "           " : "att&ck:    ", (int)b->attack[i].n,
-			    b->attack[i].p);
-		for (size_t i = 0; i < b->nactions; i++)
-			printf("%s %.*s\n", i ? "           " : "actions:   ", (int)b->actions[i].n,
-			    b->actions[i].p);
-	} else if (m->kind == MSG_KIND_ROSTER || m->kind == MSG_KIND_ENDPOINTS ||
-	    m->kind == MSG_KIND_ROTATE) {
-		char title[128];
-		s_governs_title(m, title, sizeof title);
-		printf("title:      %s\n", title);
-		for (size_t i = 0; i < b->nmembers; i++) {
-			const struct msg_member *e = &b->members[i];
-			hex_encode(hex, e->id, MSG_KEY_LEN);
-			if (m->kind == MSG_KIND_ENDPOINTS)
-				printf("%s %s %.*s\n", i ? "           " : "endpoints: ", hex,
-				    (int)e->endpoint.n, e->endpoint.p);
-			else
-				printf("%s %-16.*s %-9s %-11s %s\n",
-				    i ? "           " : "members:   ", (int)e->name.n, e->name.p,
-				    msg_level_name(e->level), e->coordinator ? "coordinator" : "",
-				    hex);
-		}
-	} else if (b->note.n)
-		printf("note:       %.*s\n", (int)b->note.n, b->note.p);
-}
-
-static int
-cmd_show(struct cli *c, json_t *opts, json_t *args)
-{
-	struct filter f = { .c = c };
-	struct shown s = { .f = &f };
-	struct opened plain = { NULL, 0 };
-	struct msg *m = NULL;
-	json_t *rep = NULL, *o = NULL, *reports = NULL;
-	uint8_t id[32], *bytes = NULL;
-	char hex[65];
-	bool missing, retracted;
-	size_t len;
-	int rc = 1;
-
-	(void)opts;
-	if (s_client(c) == NULL || cli_id(c, json_string_value(json_array_get(args, 0)), id) != 0 ||
-	    (f.n = s_open_reader(c)) == NULL)
-		return 1;
-	hex_encode(hex, id, 32);
-	if ((rep = s_get(c, id, &missing)) == NULL) {
-		if (missing)
-			cli_error(c, "no message %s here", hex);
-		goto out;
-	}
-	f.m = msg_new();
-	m = msg_new();
-	if (f.m == NULL || m == NULL ||
-	    (bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
-	    s_decode(f.n, m, bytes, len, &plain) == -1) {
-		cli_error(c, "the stored message does not decode");
-		goto out;
-	}
-	retracted = json_is_true(json_object_get(rep, "retracted"));
-	reports = json_array();
-	if (c->json) {
-		o = s_msgjson(f.n, m);
-		json_object_set_new(o, "retracted", json_boolean(retracted));
-		json_object_set_new(o, "revoked", json_boolean(s_revoked(f.n, m->origin)));
-		s.thread = json_array();
-	} else
-		s_show_text(&f, m, retracted);
-	/* For each indicator: which SOCs reported it here (trusted, not
-	 * blocked, and not retracted). */
-	if (m->has_body && m->body.nindicators > 0 && !c->json)
-		printf("indicators: %-10s %-48s %s\n", "TYPE", "VALUE", "REPORTED BY");
-	for (size_t i = 0; m->has_body && i < m->body.nindicators; i++) {
-		const struct msg_ioc *x = &m->body.indicators[i];
-		size_t msgs = 0, j;
-		json_t *socs = NULL, *v;
-		if (s_reports(c, f.n, x, &msgs, &socs) != 0) {
-			json_decref(socs);
-			goto out;
-		}
-		if (c->json)
-			json_array_append_new(reports,
-			    json_pack("{s:s,s:s%,s:I,s:o,s:I}", "type", ioc_type_name(x->type),
-			        "value", x->value.p, x->value.n, "socs",
-			        (json_int_t)json_array_size(socs), "reported_by", socs, "messages",
-			        (json_int_t)msgs));
-		else {
-			printf("            %-10s %-48.*s %zu SOC%s (", ioc_type_name(x->type),
-			    (int)x->value.n, x->value.p, json_array_size(socs),
-			    json_array_size(socs) == 1 ? "" : "s");
-			json_array_foreach(socs, j, v)
-			    printf("%s%s", j ? ", " : "", json_string_value(v));
-			printf("), %zu message%s\n", msgs, msgs == 1 ? "" : "s");
-			json_decref(socs);
-		}
-	}
-	if (!c->json)
-		printf("thread:\n");
-	if (s_pages(c, json_pack("{s:s,s:s}", "cmd", "thread", "id", hex), 0, s_thread_item, &s) !=
-	    0)
-		goto out;
-	if (c->json) {
-		json_object_set_new(o, "reports", reports);
-		json_object_set_new(o, "thread", s.thread);
-		cli_print_json(c, o);
-		cli_end(c);
-		o = reports = s.thread = NULL;
-	}
-	rc = 0;
-out:
-	json_decref(o);
-	json_decref(reports);
-	json_decref(s.thread);
-	json_decref(rep);
-	s_forget(&plain);
-	msg_destroy(&m);
-	free(bytes);
-	s_forget(&f.plain);
-	msg_destroy(&f.m);
-	node_close(&f.n);
-	return rc;
-}
-
 /* ---- export, import, check --------------------------------------------- */
 
 /* export ID: the signed message, as it travels (binary, to a file), or
@@ -2011,15 +1738,15 @@ cmd_export(struct cli *c, json_t *opts, json_t *args)
 		return cli_error(c,
 		    "writes the signed message in binary; redirect it to a file "
 		    "(or --json for JSON)");
-	if ((rep = s_get(c, id, &missing)) == NULL)
+	if ((rep = cli_get(c, id, &missing)) == NULL)
 		return missing
 		    ? cli_error(c, "no message %s here", json_string_value(json_array_get(args, 0)))
 		    : 1;
 	if ((c->json && s_filter_open(c, &f) != 0) || (f.m == NULL && (f.m = msg_new()) == NULL))
 		goto out;
 	if ((bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
-	    (c->json ? s_decode(f.n, f.m, bytes, len, &f.plain) : msg_decode(f.m, bytes, len, 0)) !=
-	        0)
+	    (c->json ? cli_decode(f.n, f.m, bytes, len, &f.plain)
+	             : msg_decode(f.m, bytes, len, 0)) != 0)
 		cli_error(c, "the stored message does not decode");
 	else if (f.m->tlp == MSG_TLP_RED)
 		cli_error(c,
@@ -2057,7 +1784,7 @@ cmd_import(struct cli *c, json_t *opts, json_t *args)
 	/* An unknown peer stops it before any file (the daemon checks again). */
 	if (fromname != NULL) {
 		bool known;
-		if ((n = s_open(c, 0)) == NULL)
+		if ((n = cli_open(c, 0)) == NULL)
 			return 1;
 		known = trust_find_name(n->trust, fromname) != NULL;
 		node_close(&n);
@@ -2106,7 +1833,7 @@ cmd_check(struct cli *c, json_t *opts, json_t *args)
 	(void)opts, (void)args;
 	/* Read-only, in one read transaction: beside the daemon or without
 	 * it.  Signatures need no secret key. */
-	if ((n = s_open(c, NODE_STORE)) == NULL)
+	if ((n = cli_open(c, NODE_STORE)) == NULL)
 		return 1;
 	/* The indexes, and every message's format, id and signature. */
 	rc = node_check(n, NULL, c->err, sizeof c->err);
@@ -2174,7 +1901,7 @@ cmd_backup(struct cli *c, json_t *opts, json_t *args)
 
 	(void)args;
 	/* A read transaction of its own: the running node goes on writing. */
-	if (file == NULL || (n = s_open(c, NODE_STORE)) == NULL)
+	if (file == NULL || (n = cli_open(c, NODE_STORE)) == NULL)
 		return 1;
 	if (s_backup_target(c, n, file) != 0)
 		rc = 1;
@@ -2210,7 +1937,7 @@ cmd_restore(struct cli *c, json_t *opts, json_t *args)
 	 * started before node.lock existed, say). */
 	if (control_probe(c->dir) == 1)
 		return cli_error(c, "socmeshd is running for %s; stop it first", c->dir);
-	if ((n = s_open(c, 0)) == NULL)
+	if ((n = cli_open(c, 0)) == NULL)
 		return 1;
 	if ((rc = node_restore(n, file, &r, c->err, sizeof c->err)) == -1)
 		cli_error(c, "%s", c->err);
@@ -2391,8 +2118,9 @@ static const struct cli_cmd *const s_commands[] = {
 	    "  Every JSON line carries \"cursor\": give the last one seen to --after to go on\n"
 	    "  where a consumer stopped, missing nothing and repeating nothing.",
 	    s_watch_opts },
-	&(const struct cli_cmd){ "show", cmd_show, "ID", 1, 1,
-	    "one message in full, its thread and who else reported its indicators", NULL, s_none },
+	&cli_show_cmd,
+	&cli_comment_cmd,
+	&cli_assign_cmd,
 	&(const struct cli_cmd){ "export", cmd_export, "ID", 1, 1,
 	    "write one signed message to stdout (--json: as JSON)", NULL, s_none },
 	&(const struct cli_cmd){ "import", cmd_import, "FILE...", 1, SIZE_MAX,

@@ -10,6 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "msg.h"
+
+struct node;
+
 struct cli_cmd;
 
 struct cli {
@@ -104,6 +108,67 @@ void cli_end(struct cli *c);
 /* Sends req (taken over) to the running daemon: its reply when it says
  * ok (the caller decrefs), else NULL after the line "ERROR". */
 json_t *cli_ask(struct cli *c, json_t *req);
+
+/* ---- what cli.c shares with the commands of other files ---- */
+
+/* The running daemon's reply to {"cmd": "get"} for id: with "message"
+ * (base64 of the signed bytes) and "retracted".  NULL after an error line,
+ * or with *missing set and no line when the message is not here. */
+json_t *cli_get(struct cli *c, const uint8_t id[32], bool *missing);
+/* node_open(c->dir, what), or NULL after an error line. */
+struct node *cli_open(struct cli *c, unsigned what);
+/* The node (configuration, trust list, roster; never the store) with its
+ * secret key when this user may read it, so that sealed bodies addressed
+ * to it open; without it otherwise.  NULL after an error line. */
+struct node *cli_open_reader(struct cli *c);
+/* A node's name here: this node's, a trust-list name, else the first 12
+ * hex digits of key (into buf). */
+const char *cli_name(const struct node *n, const uint8_t *key, char buf[13]);
+/* The first 12 hex digits of key, into buf. */
+const char *cli_short(const uint8_t *key, char buf[13]);
+/* An origin that is neither this node nor trusted now (blocked, or gone
+ * from the trust list in force). */
+bool cli_revoked(const struct node *n, const uint8_t origin[MSG_KEY_LEN]);
+
+/* An opened sealed body: zeroed before it is freed (cli_forget()). */
+struct cli_opened {
+	uint8_t *p;
+	size_t n;
+};
+void cli_forget(struct cli_opened *o);
+/* Decodes a stored message, opening its body when this node may (with a
+ * key it rotated away too); the plaintext is kept in o until the next call
+ * or cli_forget(o).  0, or -1 when the bytes do not decode. */
+int
+cli_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, struct cli_opened *o);
+/*
+ * Pages through a request of the daemon's that answers {"messages": [...],
+ * "next"} (query, thread): req (taken over) is sent with "limit" and
+ * "after" set, for as long as "next" is not null and want (0: no limit)
+ * messages have not come.  fn is called with each message object and arg;
+ * it returns how many it took (0 or 1).  0, or 1 after an error line.
+ */
+int cli_pages(struct cli *c, json_t *req, size_t want, size_t (*fn)(void *, json_t *), void *arg);
+/* msgjson_new() with this node named where it is the origin or a
+ * recipient. */
+json_t *cli_msgjson(const struct node *n, const struct msg *m);
+/* The one-line title of a roster, endpoints or rotate message. */
+void cli_governs_title(const struct msg *m, char *buf, size_t len);
+/* An indicator as the daemon's query takes it: "TYPE:VALUE". */
+json_t *cli_ioc_json(enum ioc_type t, const char *value, size_t len);
+
+/* The message fields of publish's options in opts, into o (words as the
+ * wire spells them, --expires as RFC 3339, --ref as a full id).  0, or 1
+ * after an error line. */
+int cli_fields_of(struct cli *c, json_t *opts, json_t *o);
+/* Publishes o (draft fields, taken over) through the daemon; a message
+ * with a "ref" takes the TLP and recipients of the message it refers to
+ * unless o names its own.  Prints the new id.  0, or 1 after an error. */
+int cli_publish_ref(struct cli *c, json_t *o);
+
+/* cli_case.c: show (a message; a case as a conversation, with its state),
+ * comment, assign. */
+extern const struct cli_cmd cli_show_cmd, cli_comment_cmd, cli_assign_cmd;
 
 /* cli_roster.c */
 extern const struct cli_cmd cli_roster_cmd;
