@@ -14,7 +14,6 @@ struct roll {
 	json_t *o;           /* the state object */
 	json_t *seen;        /* "type:value" of each indicator in it */
 	const uint8_t *lead; /* in a message's body, or NULL */
-	const uint8_t *origin;
 };
 
 static bool
@@ -147,7 +146,7 @@ json_t *
 casestate_json(const struct msg *incident, const struct msg *const *msgs, size_t n,
     casestate_same_fn same, void *arg)
 {
-	struct roll r = { incident, same, arg, NULL, NULL, NULL, incident->origin };
+	struct roll r = { incident, same, arg, NULL, NULL, NULL };
 	const struct msg **by = NULL;
 	int rc = -1;
 
@@ -165,7 +164,7 @@ casestate_json(const struct msg *incident, const struct msg *const *msgs, size_t
 		if (u->kind != MSG_KIND_UPDATE || !u->has_body || !u->has_ref ||
 		    memcmp(u->ref, incident->id, MSG_ID_LEN) != 0 || s_retracted(u, msgs, n))
 			continue;
-		if (s_same(&r, u->origin, r.origin))
+		if (s_same(&r, u->origin, incident->origin))
 			rc = s_apply(&r, u, true);
 		else if (r.lead != NULL && s_same(&r, u->origin, r.lead))
 			rc = s_apply(&r, u, false);

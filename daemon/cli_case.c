@@ -83,8 +83,8 @@ cmd_assign(struct cli *c, json_t *opts, json_t *args)
 		goto out;
 	hex_encode(hex, id, 32);
 	if (m->kind != MSG_KIND_INCIDENT) {
-		cli_error(c, "%s is a%s %s, not a case: assign the incident it refers to", hex,
-		    m->kind == MSG_KIND_UPDATE ? "n" : "", msg_kind_name(m->kind));
+		cli_error(c, "%s is no case (its kind is %s): assign the incident it refers to",
+		    hex, msg_kind_name(m->kind));
 		goto out;
 	}
 	if (!roster_same_soc(n->roster, m->origin, n->id)) {
