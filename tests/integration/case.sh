@@ -71,7 +71,8 @@ for m in "$ub" "$uc" "$ux" "$rx"; do
 	wait_until 5 has C "$m" || fail "C lacks $m"
 done
 for n in A C; do
-	"$SM" show "$case" --dir "$T/$n" --json >"$T/show.$n"
+	"$SM" show "$case" --dir "$T/$n" --json >"$T/show.$n" 2>"$T/show.$n.err" ||
+		fail "show at $n: $(cat "$T/show.$n.err")"
 	jsonq '(j["state"]["status"] == "contained" and j["state"]["severity"] == "critical"
 		and j["state"]["title"] == "Intrusion via an exposed VPN appliance"
 		and j["state"]["impact"] is None
