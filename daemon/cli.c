@@ -2203,7 +2203,9 @@ main(int argc, char **argv)
 	int nargs = 0, rc;
 
 	/* Errors are the command's own one line; the library's warnings
-	 * would make them two. */
+	 * would make them two.  SIGINT and SIGTERM stop it (czmq's handler
+	 * would only set a flag that nothing reads: watch would go on). */
+	zsys_handler_set(NULL);
 	log_init("socmesh", 0, LOG_LEVEL_ERROR);
 	if (args == NULL || sodium_init() < 0)
 		return cli_error(&c, "cannot initialize");
