@@ -37,84 +37,108 @@ s_parse_line(uint8_t out[32], const char *buf, size_t len)
 	return hex_decode(out, 32, buf, len);
 }
 
+/* A secret line into the new file path (mode 0600), complete or not at all:
+ * written to PATH.tmp (O_EXCL), fsync'd, then linked into place.  Never
+ * replaces a file: -1 with errno EEXIST ("PATH already exists; refusing to
+ * overwrite WHAT"). */
+static int
+s_create(const char *path, const char *line, const char *what, char *err, size_t errlen)
+{
+	char tmp[PATHSZ];
+	struct stat st;
+	int fd, e;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+		snprintf(err, errlen, "%s: path too long", path);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (lstat(path, &st) == 0) {
+		snprintf(err, errlen, "%s already exists; refusing to overwrite %s", path, what);
+		errno = EEXIST;
+		return -1;
+	}
+	if (errno != ENOENT) {
+		e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		e = errno;
+		if (e == EEXIST)
+			snprintf(err, errlen,
+			    "%s exists, left by an interrupted run; "
+			    "remove it and try again",
+			    tmp);
+		else
+			snprintf(err, errlen, "%s: %s", tmp, strerror(e));
+		errno = e == EEXIST ? EBUSY : e;
+		return -1;
+	}
+	if (fchmod(fd, 0600) != 0 || fd_write_all(fd, line, HEXLINE) != 0 || fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+		unlink(tmp);
+		snprintf(err, errlen, "%s: %s", tmp, strerror(e));
+		errno = e;
+		return -1;
+	}
+	if (close(fd) != 0) {
+		e = errno;
+		unlink(tmp);
+		snprintf(err, errlen, "%s: %s", tmp, strerror(e));
+		errno = e;
+		return -1;
+	}
+	/* link() rather than rename(): it fails instead of replacing a key
+	 * that appeared since the check above. */
+	if (link(tmp, path) != 0) {
+		e = errno;
+		unlink(tmp);
+		if (e == EEXIST)
+			snprintf(err, errlen, "%s already exists; refusing to overwrite %s", path,
+			    what);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	unlink(tmp);
+	if (file_sync_dir(path) != 0) {
+		e = errno;
+		unlink(path);
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 int
 keys_generate(const char *dir, char *err, size_t errlen)
 {
-	char key_path[PATHSZ], tmp_path[PATHSZ], id_path[PATHSZ];
+	char key_path[PATHSZ], id_path[PATHSZ];
 	uint8_t seed[32], pk[32], sk[64];
 	char line[HEXLINE + 1];
-	struct stat st;
-	int fd, e, rc = -1;
+	int e, rc = -1;
 
 	if (sodium_init() < 0) {
 		snprintf(err, errlen, "libsodium could not be initialised");
 		return -1;
 	}
 	if (s_path(key_path, dir, KEYS_SECRET_FILE, err, errlen) != 0 ||
-	    s_path(tmp_path, dir, KEYS_SECRET_FILE ".tmp", err, errlen) != 0 ||
 	    s_path(id_path, dir, KEYS_PUBLIC_FILE, err, errlen) != 0)
 		return -1;
-	if (lstat(key_path, &st) == 0) {
-		snprintf(err, errlen,
-		    "%s already exists; refusing to overwrite the node's secret key", key_path);
-		return -1;
-	}
-	if (errno != ENOENT) {
-		snprintf(err, errlen, "%s: %s", key_path, strerror(errno));
-		return -1;
-	}
 
 	randombytes_buf(seed, sizeof seed);
 	crypto_sign_seed_keypair(pk, sk, seed);
 	hex_encode(line, seed, sizeof seed);
 	line[64] = '\n';
 	line[65] = '\0';
-
-	fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			snprintf(err, errlen,
-			    "%s exists, left by an interrupted run; "
-			    "remove it and try again",
-			    tmp_path);
-		else
-			snprintf(err, errlen, "%s: %s", tmp_path, strerror(errno));
+	if (s_create(key_path, line, "the node's secret key", err, errlen) != 0)
 		goto out;
-	}
-	if (fchmod(fd, 0600) != 0 || fd_write_all(fd, line, HEXLINE) != 0 || fsync(fd) != 0) {
-		e = errno;
-		close(fd);
-		unlink(tmp_path);
-		snprintf(err, errlen, "%s: %s", tmp_path, strerror(e));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		e = errno;
-		unlink(tmp_path);
-		snprintf(err, errlen, "%s: %s", tmp_path, strerror(e));
-		goto out;
-	}
-	/* link() rather than rename(): it fails instead of replacing a key
-	 * that appeared since the check above. */
-	if (link(tmp_path, key_path) != 0) {
-		e = errno;
-		unlink(tmp_path);
-		if (e == EEXIST)
-			snprintf(err, errlen,
-			    "%s already exists; refusing to overwrite the "
-			    "node's secret key",
-			    key_path);
-		else
-			snprintf(err, errlen, "%s: %s", key_path, strerror(e));
-		goto out;
-	}
-	unlink(tmp_path);
-	if (file_sync_dir(key_path) != 0) {
-		e = errno;
-		unlink(key_path);
-		snprintf(err, errlen, "%s: %s", dir, strerror(e));
-		goto out;
-	}
 
 	hex_encode(line, pk, sizeof pk);
 	line[64] = '\n';
@@ -165,22 +189,16 @@ out:
 	return k;
 }
 
-struct keys *
-keys_load(const char *dir, char *err, size_t errlen)
+/* The secret file at path, checked as keys_load() says, into buf (at
+ * most HEXLINE + 3 bytes: room to notice a longer file); its length, or
+ * -1 with err set. */
+static ssize_t
+s_read(const char *path, char buf[HEXLINE + 3], char *err, size_t errlen)
 {
-	char path[PATHSZ];
-	char buf[HEXLINE + 3]; /* room to notice a longer file */
-	struct keys *k = NULL;
 	struct stat st;
 	size_t len = 0;
 	int fd;
 
-	if (sodium_init() < 0) {
-		snprintf(err, errlen, "libsodium could not be initialised");
-		return NULL;
-	}
-	if (s_path(path, dir, KEYS_SECRET_FILE, err, errlen) != 0)
-		return NULL;
 	/* O_NONBLOCK: a FIFO in its place must not hang the node; it is
 	 * refused below as not a regular file. */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -192,17 +210,17 @@ keys_load(const char *dir, char *err, size_t errlen)
 			    path);
 		else
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
+		return -1;
 	}
 	if (fstat(fd, &st) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a regular file", path);
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	if ((st.st_mode & 077) != 0) {
 		snprintf(err, errlen,
@@ -210,28 +228,84 @@ keys_load(const char *dir, char *err, size_t errlen)
 		    "not be readable by others (run: chmod 600 %s)",
 		    path, (unsigned)(st.st_mode & 07777), path);
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	while (len < sizeof buf) {
-		ssize_t n = read(fd, buf + len, sizeof buf - len);
+	while (len < HEXLINE + 3) {
+		ssize_t n = read(fd, buf + len, HEXLINE + 3 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			close(fd);
-			goto out;
+			return -1;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
 	close(fd);
+	return (ssize_t)len;
+}
+
+struct keys *
+keys_load(const char *dir, char *err, size_t errlen)
+{
+	char path[PATHSZ];
+	char buf[HEXLINE + 3];
+	struct keys *k = NULL;
+	ssize_t len;
+
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium could not be initialised");
+		return NULL;
+	}
+	if (s_path(path, dir, KEYS_SECRET_FILE, err, errlen) != 0)
+		return NULL;
 	/* A file that filled buf is longer than any key line: keys_parse()
 	 * refuses the first sizeof buf bytes as it would the whole file. */
-	k = keys_parse(buf, len, path, err, errlen);
-out:
+	if ((len = s_read(path, buf, err, errlen)) >= 0)
+		k = keys_parse(buf, (size_t)len, path, err, errlen);
 	sodium_memzero(buf, sizeof buf);
 	return k;
+}
+
+int
+keys_secret_create(const char *path, uint8_t secret[32], char *err, size_t errlen)
+{
+	char line[HEXLINE + 1];
+	int rc, e;
+
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium could not be initialised");
+		return -1;
+	}
+	randombytes_buf(secret, 32);
+	hex_encode(line, secret, 32);
+	line[64] = '\n';
+	line[65] = '\0';
+	rc = s_create(path, line, "a secret key", err, errlen);
+	e = errno;
+	sodium_memzero(line, sizeof line);
+	if (rc != 0)
+		sodium_memzero(secret, 32);
+	errno = e;
+	return rc;
+}
+
+int
+keys_secret_read(const char *path, uint8_t secret[32], char *err, size_t errlen)
+{
+	char buf[HEXLINE + 3];
+	ssize_t len = s_read(path, buf, err, errlen);
+	int rc = -1;
+
+	if (len >= 0 && (rc = s_parse_line(secret, buf, (size_t)len)) != 0)
+		snprintf(err, errlen,
+		    "%s: malformed secret key: expected one line of 64 hex digits", path);
+	if (rc != 0)
+		sodium_memzero(secret, 32);
+	sodium_memzero(buf, sizeof buf);
+	return rc;
 }
 
 void

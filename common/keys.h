@@ -66,6 +66,19 @@ keys_load(const char *dir, char *err, size_t errlen) __attribute__((warn_unused_
 struct keys *keys_parse(const char *buf, size_t len, const char *name, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/*
+ * Another secret of 32 bytes, kept as node.key keeps the seed: one line of
+ * 64 lowercase hex digits in a file of mode 0600.  keys_secret_create()
+ * draws a new secret into secret and writes it to the new file path as
+ * keys_generate() writes node.key (complete or not at all, never over a
+ * file: -1 with errno EEXIST when path exists).  keys_secret_read() reads
+ * it with keys_load()'s checks (a regular file, no symbolic link, no
+ * permission for group or others, one line of 64 hex digits).  0, or -1
+ * with err set; secret is zeroed on failure.
+ */
+int keys_secret_create(const char *path, uint8_t secret[32], char *err, size_t errlen);
+int keys_secret_read(const char *path, uint8_t secret[32], char *err, size_t errlen);
+
 /* Zero and free *kp, then set *kp = NULL.  NULL-safe and idempotent. */
 void keys_destroy(struct keys **kp);
 

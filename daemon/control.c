@@ -522,6 +522,62 @@ s_indicator(const char *s, size_t n, char norm[IOC_MAX_VALUE + 1])
 	return (int)v.len;
 }
 
+/* What an indicator query looks at, newest stored first: local keys and
+ * ids from one index key. */
+struct ioc_hits {
+	size_t n;
+	struct {
+		uint64_t lkey;
+		uint8_t id[MSG_ID_LEN];
+	} v[CONTROL_PAGE_DECODES + 1];
+};
+
+/* store_item_fn: one more message to look at. */
+static int
+s_ioc_hit(void *arg, const struct store_item *it)
+{
+	struct ioc_hits *h = arg;
+
+	h->v[h->n].lkey = it->lkey;
+	memcpy(h->v[h->n].id, it->id, MSG_ID_LEN);
+	h->n++;
+	return 0;
+}
+
+/*
+ * The page of an indicator query below local key lkey (0: from the
+ * newest): the messages indexed under the normalized value (clear bodies)
+ * and those under its sealed key (addressed bodies this node reads,
+ * iocseal.h), merged newest stored first.  A page decodes at most
+ * CONTROL_PAGE_DECODES messages: that many of each key and one more fill
+ * it and tell whether more come.  STORE_OK or an error.
+ */
+static int
+s_by_ioc(struct control *c, const char *norm, size_t len, uint64_t lkey, struct page *p)
+{
+	struct ioc_hits *h = calloc(2, sizeof *h);
+	uint8_t key[IOCSEAL_KEY_LEN];
+	size_t i = 0, k = 0;
+	int rc;
+
+	if (h == NULL)
+		return STORE_E_NOMEM;
+	rc = store_by_ioc(c->n->st, norm, len, lkey, CONTROL_PAGE_DECODES + 1, s_ioc_hit, &h[0]);
+	if (rc >= 0 && c->n->seal != NULL) {
+		iocseal_key(c->n->seal, norm, len, key);
+		rc = store_by_ioc(c->n->st, (const char *)key, sizeof key, lkey,
+		    CONTROL_PAGE_DECODES + 1, s_ioc_hit, &h[1]);
+	}
+	while (rc >= 0 && !p->more && (i < h[0].n || k < h[1].n)) {
+		bool clear = k == h[1].n || (i < h[0].n && h[0].v[i].lkey > h[1].v[k].lkey);
+		rc = store_get(c->n->st, clear ? h[0].v[i++].id : h[1].v[k++].id, s_query_item, p);
+		if (rc == STORE_E_NOTFOUND) /* expired since */
+			rc = STORE_OK;
+	}
+	free(h);
+	return rc < 0 ? rc : STORE_OK;
+}
+
 /* A word member (TLP, category, kind) parsed into *out; -1 when absent. */
 static json_t *
 s_word(json_t *req, const char *key, int (*parse)(const char *, size_t), int *out)
@@ -596,7 +652,7 @@ s_query(struct control *c, json_t *req)
 	if (p.m == NULL || p.r == NULL || p.items == NULL)
 		rc = STORE_E_NOMEM;
 	else if (ind != NULL)
-		rc = store_by_ioc(c->n->st, norm, (size_t)len, lkey, 0, s_query_item, &p);
+		rc = s_by_ioc(c, norm, (size_t)len, lkey, &p);
 	else
 		rc = store_range(c->n->st, p.since, p.until, true, after != NULL ? &pos : NULL, 0,
 		    s_query_item, &p, NULL);

@@ -32,7 +32,10 @@
  *                                        "received", "cursor"}],
  *                                        "next": cursor or null}
  *        Newest first (by creation time; with "indicator", by storage
- *        order).  One page: at most "limit" messages and about
+ *        order).  "indicator" (TYPE:VALUE or a value, read as publish
+ *        reads it: ioc_parse_text()) finds the messages whose clear body
+ *        carries it and the addressed ones this node reads (their sealed
+ *        index entries, iocseal.h).  One page: at most "limit" messages and about
  *        CONTROL_PAGE_BYTES of them, after decoding at most
  *        CONTROL_PAGE_DECODES messages (those looked at and those that
  *        may retract them; the one message looked at first is always

@@ -1169,7 +1169,7 @@ struct gossip *
 gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 {
 	struct gossip *g = calloc(1, sizeof *g);
-	struct ingest_cfg cfg = { .max_size = n->cfg.max_message, .self = n->id };
+	struct ingest_cfg cfg = { .max_size = n->cfg.max_message, .self = n->id, .seal = n->seal };
 	bool cut;
 
 	if (g == NULL || (g->m = msg_new()) == NULL) {

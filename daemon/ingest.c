@@ -151,15 +151,23 @@ s_finish(struct ingest *in, struct item *it)
 }
 
 /* The item's record: the msg is reused, so ref and the indicator list are
- * kept with the item (the indicator values point into its bytes). */
+ * kept with the item (clear values point into its bytes; sealed keys are
+ * in their own block, which the item keeps instead). */
 static int
-s_index(struct msg *m, struct item *it)
+s_index(struct ingest *in, struct msg *m, struct item *it)
 {
-	struct store_ioc *ioc = NULL;
+	struct store_ioc *ioc = NULL, *sealed;
 
 	if (m->body.nindicators > 0 && (ioc = malloc(m->body.nindicators * sizeof *ioc)) == NULL)
 		return -1;
-	ingest_rec(&it->rec, ioc, m, it->bytes, it->len);
+	if (ingest_rec_sealed(&it->rec, ioc, &sealed, in->cfg.seal, m, it->bytes, it->len) == -1) {
+		free(ioc);
+		return -1;
+	}
+	if (sealed != NULL) {
+		free(ioc);
+		ioc = sealed;
+	}
 	it->ioc = ioc;
 	if (m->has_ref) {
 		memcpy(it->ref, m->ref, MSG_ID_LEN);
@@ -213,7 +221,7 @@ s_verifier(void *arg)
 				s_finish(in, it);
 				continue;
 			}
-			if (s_index(m, it) == -1) {
+			if (s_index(in, m, it) == -1) {
 				it->res.status = INGEST_E_STORE, it->res.err = STORE_E_NOMEM;
 				s_finish(in, it);
 				continue;

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "iocseal.h"
 #include "msg.h"
 #include "store.h"
 
@@ -55,6 +56,9 @@ struct ingest_cfg {
 	 * it as a recipient nor as the origin is never stored (PROTOCOL.md,
 	 * section 7), whatever the check says. */
 	const uint8_t *self;
+	/* The node's index key and secret key (borrowed; NULL: none): the
+	 * indicators of addressed messages are indexed sealed (iocseal.h). */
+	struct iocseal *seal;
 };
 
 enum ingest_status {
@@ -84,11 +88,21 @@ struct ingest *ingest_new(struct store *st, const struct ingest_cfg *cfg);
 /*
  * The store record of a decoded message whose bytes are `bytes`: ids,
  * time, ref (pointing into m), and the indicators of a clear or green body
- * into ioc (room for m->body.nindicators; NULL when there are none).  Sealed bodies are never opened for
- * indexing: their indicators stay sealed at rest, in the index too.
+ * into ioc (room for m->body.nindicators; NULL when there are none).  The
+ * indicators of a sealed body are never indexed in clear.
  */
 void ingest_rec(struct store_rec *rec, struct store_ioc *ioc, const struct msg *m,
     const uint8_t *bytes, size_t len);
+
+/*
+ * ingest_rec(), and for an addressed message that seal lets this node
+ * read, its indicators under their sealed keys (iocseal_entries()): *sealed
+ * receives the block that holds them (NULL when none), which the caller
+ * frees once rec is used.  seal NULL: ingest_rec() alone.  0, or -1 when
+ * out of memory.
+ */
+int ingest_rec_sealed(struct store_rec *rec, struct store_ioc *ioc, struct store_ioc **sealed,
+    struct iocseal *seal, struct msg *m, const uint8_t *bytes, size_t len);
 
 /*
  * Commits everything submitted, stops the threads and frees everything;

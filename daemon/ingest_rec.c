@@ -28,3 +28,22 @@ ingest_rec(struct store_rec *rec, struct store_ioc *ioc, const struct msg *m, co
 		rec->ioc = ioc;
 	}
 }
+
+int
+ingest_rec_sealed(struct store_rec *rec, struct store_ioc *ioc, struct store_ioc **sealed,
+    struct iocseal *seal, struct msg *m, const uint8_t *bytes, size_t len)
+{
+	size_t n;
+
+	ingest_rec(rec, ioc, m, bytes, len);
+	*sealed = NULL;
+	if (seal == NULL)
+		return 0;
+	if (iocseal_entries(seal, m, sealed, &n) == -1)
+		return -1;
+	if (n > 0) {
+		rec->nioc = n;
+		rec->ioc = *sealed;
+	}
+	return 0;
+}

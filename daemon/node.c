@@ -45,8 +45,8 @@ node_store_dir(const struct node *n, char *out, size_t len)
 int
 node_init(const char *dir, const char *name, const char *listen, char *err, size_t errlen)
 {
-	static const char *const files[] = { KEYS_SECRET_FILE, KEYS_PUBLIC_FILE, CONFIG_FILE,
-		TRUST_FILE, CONFIG_STORE_DIR "/data.mdb", CONFIG_STORE_DIR "/lock.mdb",
+	static const char *const files[] = { KEYS_SECRET_FILE, KEYS_PUBLIC_FILE, IOCSEAL_FILE,
+		CONFIG_FILE, TRUST_FILE, CONFIG_STORE_DIR "/data.mdb", CONFIG_STORE_DIR "/lock.mdb",
 		CONFIG_STORE_DIR };
 	char path[PATH_MAX + 64];
 	struct config cfg;
@@ -84,8 +84,8 @@ node_init(const char *dir, const char *name, const char *listen, char *err, size
 	}
 	rc = trust_save(t, path, err, errlen);
 	trust_destroy(&t);
-	/* Creating the store now fixes its node id. */
-	if (rc == -1 || (n = node_open(dir, NODE_STORE, err, errlen)) == NULL) {
+	/* Creating the store now fixes its node id; the index key is made. */
+	if (rc == -1 || (n = node_open(dir, NODE_KEYS | NODE_STORE, err, errlen)) == NULL) {
 		rc = -1;
 		goto undo;
 	}
@@ -155,6 +155,9 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 		goto fail;
 	if (what & NODE_STORE) {
 		char sdir[PATH_MAX + 64];
+		/* The index function seals with the index key (iocseal.h). */
+		if (n->keys != NULL && (n->seal = iocseal_open(dir, n->keys, err, errlen)) == NULL)
+			goto fail;
 		if (node_store_dir(n, sdir, sizeof sdir) == -1) {
 			errf(err, errlen, "%s: path too long",
 			    n->cfg.data_dir[0] ? n->cfg.data_dir : dir);
@@ -186,6 +189,8 @@ node_close(struct node **np)
 	if (np == NULL || (n = *np) == NULL)
 		return;
 	store_destroy(&n->st);
+	free(n->sealed);
+	iocseal_destroy(&n->seal);
 	keys_destroy(&n->keys);
 	trust_destroy(&n->trust);
 	trust_destroy(&n->local);
@@ -336,7 +341,9 @@ node_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
 
 	if (msg_decode(n->scratch, bytes, len, 0) != MSG_OK)
 		return -1;
-	ingest_rec(rec, n->ioc, n->scratch, bytes, len);
+	free(n->sealed);
+	if (ingest_rec_sealed(rec, n->ioc, &n->sealed, n->seal, n->scratch, bytes, len) == -1)
+		return -1;
 	/* Rosters and what goes with them stay whatever their age
 	 * (policy_time_ok()). */
 	rec->keep = msg_kind_kept(n->scratch->kind);

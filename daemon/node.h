@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "draft.h"
+#include "iocseal.h"
 #include "keys.h"
 #include "msg.h"
 #include "policy.h"
@@ -27,7 +28,8 @@
 /* The end of the error line for a user who may not use a node. */
 #define NODE_EACCES "permission denied: run socmesh as the node's user (socmesh(1), ACCESS)"
 
-/* What node_open() opens besides configuration and trust list. */
+/* What node_open() opens besides configuration and trust list; with both,
+ * the index key too (DIR/index.key, made when missing: iocseal.h). */
 #define NODE_KEYS  0x1 /* the secret key (refused if readable by others) */
 #define NODE_STORE 0x2 /* the LMDB store */
 
@@ -36,6 +38,7 @@ struct node {
 	struct config cfg;
 	uint8_t id[MSG_KEY_LEN];
 	struct keys *keys;     /* NULL unless NODE_KEYS */
+	struct iocseal *seal;  /* NULL unless NODE_KEYS | NODE_STORE */
 	struct trust *local;   /* trust.conf: the operator's entries */
 	struct roster *roster; /* the membership in force (roster.state) */
 	struct trust *trust;   /* in force: local, then the roster's (roster_merge()) */
@@ -44,6 +47,7 @@ struct node {
 	 * at a time). */
 	struct msg *scratch;
 	struct store_ioc ioc[MSG_MAX_INDICATORS];
+	struct store_ioc *sealed; /* the index callback's last sealed entries */
 };
 
 /*
@@ -172,7 +176,8 @@ int node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_
 int node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
     uint8_t id[MSG_ID_LEN], char *err, size_t errlen);
 
-/* store_index_fn for this node (ingest_rec of the decoded message). */
+/* store_index_fn for this node (ingest_rec_sealed() of the decoded
+ * message, with n->seal). */
 int node_index(void *node, const uint8_t *bytes, size_t len, struct store_rec *rec);
 
 #endif

@@ -16,14 +16,17 @@
 
 /* Commits a decoded message: 0 stored, 1 already there, -1 (err set). */
 static int
-s_put(struct node *n, const struct msg *m, const uint8_t *bytes, size_t len, char *err,
-    size_t errlen)
+s_put(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, char *err, size_t errlen)
 {
+	struct store_ioc *sealed;
 	struct store_rec rec;
 	int result, rc;
 
-	ingest_rec(&rec, n->ioc, m, bytes, len);
-	if ((rc = store_put_batch(n->st, &rec, 1, now_ms(), &result)) != STORE_OK)
+	if (ingest_rec_sealed(&rec, n->ioc, &sealed, n->seal, m, bytes, len) == -1)
+		return errf(err, errlen, "out of memory");
+	rc = store_put_batch(n->st, &rec, 1, now_ms(), &result);
+	free(sealed);
+	if (rc != STORE_OK)
 		return errf(err, errlen, "store: %s", store_strerror(rc));
 	return result == STORE_DUP ? 1 : 0;
 }

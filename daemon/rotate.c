@@ -46,6 +46,8 @@ s_switch(zloop_t *loop, int timer_id, void *arg)
 	keys_destroy(&n->keys);
 	n->keys = g->next_keys;
 	g->next_keys = NULL;
+	if (n->seal != NULL && iocseal_rekey(n->seal, n->keys) == -1)
+		fatalx("rotate: out of memory");
 	memcpy(n->id, n->keys->pk, MSG_KEY_LEN);
 	roster_set_self(n->roster, n->id, n->cfg.name);
 	if (node_reload_trust(n, err, sizeof err) == -1)

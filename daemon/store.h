@@ -38,7 +38,13 @@
  * pass, logged).  The ioc key of a
  * normalized indicator value is the value itself, or, when it is longer than
  * 480 bytes (or starts with a NUL byte), the byte 0x00 followed by the
- * BLAKE2b-256 of the value: no key ever exceeds LMDB's maximum.
+ * BLAKE2b-256 of the value: no key ever exceeds LMDB's maximum.  A value
+ * that starts with STORE_IOC_SEALED (0xff, which no normalized value
+ * does) is a sealed key, kept as it is: the indicator of an addressed
+ * message under a keyed hash (daemon/iocseal.h), which only an index
+ * function that holds the node's keys computes.  store_check() verifies
+ * those the index function gives, and that every entry points to its
+ * message, but does not count sealed entries against the messages.
  *
  * A message's id is the BLAKE2b-256 (crypto_generichash, 32 bytes, no key)
  * of its complete bytes, as proto/msg.c computes it; store_put_batch()
@@ -72,7 +78,8 @@
 #include <stdint.h>
 
 #define STORE_SCHEMA      1
-#define STORE_IOC_RAW_MAX 480 /* longer indicator values are keyed by hash */
+#define STORE_IOC_RAW_MAX 480  /* longer indicator values are keyed by hash */
+#define STORE_IOC_SEALED  0xff /* the first byte of a sealed key */
 
 struct store;
 
