@@ -1109,8 +1109,6 @@ cmd_explain(struct cli *c, json_t *opts, json_t *args)
  * trust list.
  */
 
-static int s_open_old(struct node *n, struct msg *m, struct cli_opened *o);
-
 void
 cli_forget(struct cli_opened *o)
 {
@@ -1142,39 +1140,9 @@ cli_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, stru
 		return -1;
 	if (!m->has_body && n->keys != NULL &&
 	    msg_open(m, n->id, n->keys->curve_pk, n->keys->curve_sk, &o->p, &o->n) != MSG_OK &&
-	    s_open_old(n, m, o) != 0)
+	    iocseal_open_old(n->dir, m, &o->p, &o->n) != MSG_OK)
 		m->has_body = false;
 	return 0;
-}
-
-/* A sealed body addressed to (or written by) a key this node rotated
- * away: opened with that key, kept as DIR/node.key.HEX.old (rotate.c).
- * 0 when opened. */
-static int
-s_open_old(struct node *n, struct msg *m, struct cli_opened *o)
-{
-	for (size_t i = 0; i <= m->nto; i++) {
-		const uint8_t *who = i < m->nto ? m->to[i] : m->origin;
-		char path[PATH_MAX], hex[2 * MSG_KEY_LEN + 1], *buf;
-		struct keys *k = NULL;
-		size_t len;
-		int rc = -1;
-		hex_encode(hex, who, MSG_KEY_LEN);
-		hex[16] = '\0';
-		if (snprintf(path, sizeof path, "%s/%s.%s.old", n->dir, KEYS_SECRET_FILE, hex) >=
-		        (int)sizeof path ||
-		    file_read_all(path, 128, &buf, &len) == -1)
-			continue;
-		if ((k = keys_parse(buf, len, path, NULL, 0)) != NULL &&
-		    memcmp(k->pk, who, MSG_KEY_LEN) == 0)
-			rc = msg_open(m, who, k->curve_pk, k->curve_sk, &o->p, &o->n);
-		sodium_memzero(buf, len);
-		free(buf);
-		keys_destroy(&k);
-		if (rc == MSG_OK)
-			return 0;
-	}
-	return -1;
 }
 
 /*

@@ -100,7 +100,7 @@ iocseal_key(const struct iocseal *s, const char *value, size_t len, uint8_t out[
 /* Opens m's body with the kept secret key of `who` (a recipient or the
  * origin) that the node rotated away, if it has one: MSG_OK or not. */
 static int
-s_open_old(const struct iocseal *s, struct msg *m, const uint8_t who[MSG_KEY_LEN], uint8_t **plain,
+s_open_kept(const char *dir, struct msg *m, const uint8_t who[MSG_KEY_LEN], uint8_t **plain,
     size_t *len)
 {
 	char path[PATH_MAX + 128], hex[2 * MSG_KEY_LEN + 1], *buf;
@@ -110,7 +110,7 @@ s_open_old(const struct iocseal *s, struct msg *m, const uint8_t who[MSG_KEY_LEN
 
 	hex_encode(hex, who, MSG_KEY_LEN);
 	hex[16] = '\0';
-	if (snprintf(path, sizeof path, "%s/%s.%s.old", s->dir, KEYS_SECRET_FILE, hex) >=
+	if (snprintf(path, sizeof path, "%s/%s.%s.old", dir, KEYS_SECRET_FILE, hex) >=
 	        (int)sizeof path ||
 	    file_read_all(path, 128, &buf, &n) == -1)
 		return rc;
@@ -119,6 +119,16 @@ s_open_old(const struct iocseal *s, struct msg *m, const uint8_t who[MSG_KEY_LEN
 	sodium_memzero(buf, n);
 	free(buf);
 	keys_destroy(&k);
+	return rc;
+}
+
+int
+iocseal_open_old(const char *dir, struct msg *m, uint8_t **plain, size_t *len)
+{
+	int rc = MSG_E_NOT_RECIPIENT;
+
+	for (size_t i = 0; rc != MSG_OK && i <= m->nto; i++)
+		rc = s_open_kept(dir, m, i < m->nto ? m->to[i] : m->origin, plain, len);
 	return rc;
 }
 
@@ -132,9 +142,7 @@ s_open(struct iocseal *s, struct msg *m, uint8_t **plain, size_t *len)
 	pthread_rwlock_rdlock(&s->lock);
 	rc = msg_open(m, s->keys->pk, s->keys->curve_pk, s->keys->curve_sk, plain, len);
 	pthread_rwlock_unlock(&s->lock);
-	for (size_t i = 0; rc != MSG_OK && i <= m->nto; i++)
-		rc = s_open_old(s, m, i < m->nto ? m->to[i] : m->origin, plain, len);
-	return rc;
+	return rc == MSG_OK ? rc : iocseal_open_old(s->dir, m, plain, len);
 }
 
 int

@@ -68,6 +68,15 @@ void
 iocseal_key(const struct iocseal *s, const char *value, size_t len, uint8_t out[IOCSEAL_KEY_LEN]);
 
 /*
+ * Opens the sealed body of the decoded message m with a secret key of one
+ * of its recipients or of its origin that the node of directory dir
+ * rotated away and kept (DIR/node.key.HEX.old, rotate.c): MSG_OK with
+ * *plain (zero it and free it once done with m->body), or an error.  The
+ * CLI opens such bodies with it too.
+ */
+int iocseal_open_old(const char *dir, struct msg *m, uint8_t **plain, size_t *len);
+
+/*
  * The index entries of the decoded message m when it is addressed and this
  * node can read it: its indicators under their sealed keys, as *n entries
  * in one malloc'd block at *ioc (free() it) that holds their keys too.
