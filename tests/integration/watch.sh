@@ -194,4 +194,29 @@ kill -0 "$(cat "$T/slow.pid")" 2>/dev/null || fail "the slow watcher is gone: $(
 bgstop slow
 bgstop slowreader
 
+# ---- 6. deploy/socmesh-watch-feed: a file feed for a SIEM --------------
+feed() { SOCMESH="$SM" deploy/socmesh-watch-feed "$T/feed.jsonl" --dir "$T/C" --all; }
+feed || fail "the feed's first round failed"
+w C --after 0 --once --all >"$T/all6"
+ids "$T/feed.jsonl" >"$T/f.ids"
+ids "$T/all6" >"$T/a6.ids"
+cmp -s "$T/f.ids" "$T/a6.ids" || fail "feed: $(diff "$T/f.ids" "$T/a6.ids" | head -5)"
+[ "$(cat "$T/feed.jsonl.cursor")" = "$(last_cursor "$T/all6")" ] ||
+	fail "feed: cursor $(cat "$T/feed.jsonl.cursor"), not $(last_cursor "$T/all6")"
+feed || fail "the feed's second round failed"
+ids "$T/feed.jsonl" | cmp -s - "$T/a6.ids" || fail "feed: a round with nothing new changed it"
+# Rotated away, then one more message: the new file holds just it.
+mv "$T/feed.jsonl" "$T/feed.jsonl.1"
+f=$(publish A --tlp green --title "for the feed")
+wait_until 5 has C "$f" || fail "the feed's message did not reach C"
+feed || fail "the feed's round after the rotation failed"
+[ "$(ids "$T/feed.jsonl")" = "$f" ] || fail "feed after the rotation: $(ids "$T/feed.jsonl")"
+# A round that fails changes nothing.
+echo 999999 >"$T/feed.jsonl.cursor"
+cp "$T/feed.jsonl" "$T/feed.before"
+feed 2>"$T/feed.err" && fail "the feed took a cursor ahead of C"
+grep -q "is ahead of this node" "$T/feed.err" || fail "feed error: $(cat "$T/feed.err")"
+cmp -s "$T/feed.jsonl" "$T/feed.before" || fail "a failed round changed the feed"
+[ "$(cat "$T/feed.jsonl.cursor")" = 999999 ] || fail "a failed round changed the cursor"
+
 finish
