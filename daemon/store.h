@@ -315,7 +315,8 @@ int store_last_lkey(struct store *st, uint64_t *last);
  * gap (replaced itself stays a good cursor: a client holding it was given
  * everything the replaced store had, and nothing after it is missing).
  * *resume (may be NULL) receives B when a gap was recorded, else 0.
- * STORE_OK or an error.
+ * STORE_OK; STORE_E_INVAL when replaced is within STORE_LKEY_GAP of 2^64
+ * (no real history); or another error.
  */
 int store_raise_lkey(struct store *st, uint64_t replaced, uint64_t *resume);
 
