@@ -376,12 +376,13 @@ s_retracted(struct page *p, const uint8_t id[MSG_ID_LEN], const uint8_t origin[M
 	return r.yes;
 }
 
-/* Whether m's clear body carries the indicator of p (the messages the
- * indicator index holds). */
+/* Whether m's body carries the indicator of p: a clear body, or one
+ * sealed to this node that s_query_item() opened (the messages a query
+ * finds through the indicator index and its sealed keys). */
 static bool
 s_has_ioc(const struct page *p, const struct msg *m)
 {
-	if (!m->has_body || msg_tlp_addressed(m->tlp))
+	if (!m->has_body)
 		return false;
 	for (size_t i = 0; i < m->body.nindicators; i++)
 		if (m->body.indicators[i].value.n == p->ioclen &&
@@ -442,8 +443,9 @@ s_query_item(void *arg, const struct store_item *it)
 	}
 	p->decodes++;
 	match = msg_decode(m, it->bytes, it->len, 0) == MSG_OK;
-	/* A body sealed to this node is opened for the category filter. */
-	if (match && p->category >= 0 && !m->has_body && k != NULL &&
+	/* A body sealed to this node is opened for the category and
+	 * indicator filters. */
+	if (match && (p->category >= 0 || p->ioc != NULL) && !m->has_body && k != NULL &&
 	    msg_open(m, p->c->n->id, k->curve_pk, k->curve_sk, &plain, &nplain) != MSG_OK)
 		m->has_body = false;
 	if (match && (match = s_match(p, m)))

@@ -58,7 +58,8 @@
  *        What was committed on this node (published here, received,
  *        imported) after cursor "after", in the order of the commits
  *        (ascending "cursor"), filtered as query's ("indicator" matches
- *        the messages query would find by it: clear bodies), in pages
+ *        the messages query would find by it: clear bodies, and bodies
+ *        sealed to this node's key, which it opens), in pages
  *        bounded as query's.  "next" is always a number: the cursor to
  *        ask with next (the last message looked at, matching or not; when
  *        the walk reached the newest commit, "last"); "last" is the highest

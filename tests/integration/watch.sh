@@ -219,4 +219,16 @@ grep -q "is ahead of this node" "$T/feed.err" || fail "feed error: $(cat "$T/fee
 cmp -s "$T/feed.jsonl" "$T/feed.before" || fail "a failed round changed the feed"
 [ "$(cat "$T/feed.jsonl.cursor")" = 999999 ] || fail "a failed round changed the cursor"
 
+# ---- 7. --indicator finds what query finds: clear bodies, and bodies ---
+# sealed to the node
+ac=$(publish A --tlp clear --title "indicator clear" --indicator 203.0.113.77)
+aa=$(publish A --tlp amber --to B --title "indicator amber" --indicator 203.0.113.77)
+publish A --tlp clear --title "another indicator" --indicator 203.0.113.78 >/dev/null
+wait_until 5 has B "$aa" || fail "the amber message did not reach B"
+wait_until 5 has B "$ac" || fail "the clear message did not reach B"
+w B --after 0 --once --indicator 203.0.113.77 | jsonq 'sorted(x["id"] for x in (j if isinstance(j, list) else [j]))' >"$T/wi"
+"$SM" query --dir "$T/B" --json --indicator 203.0.113.77 | jsonq 'sorted(x["id"] for x in (j if isinstance(j, list) else [j]))' >"$T/qi"
+for id in "$aa" "$ac"; do grep -q "$id" "$T/wi" || fail "watch --indicator: $(cat "$T/wi")"; done
+cmp -s "$T/wi" "$T/qi" || fail "watch --indicator $(cat "$T/wi"), query $(cat "$T/qi")"
+
 finish
