@@ -1619,11 +1619,26 @@ cmd_watch(struct cli *c, json_t *opts, json_t *args)
 	struct filter f = { .limit = 0 };
 	json_t *q = json_pack("{s:s}", "cmd", "changes"), *reqs = NULL;
 	bool once = json_object_get(opts, "once") != NULL, more, waiting = false;
-	const char *after = cli_opt_str(opts, "after");
-	uint64_t cursor = 0;
+	const char *after = cli_opt_str(opts, "after"), *cfile = cli_opt_str(opts, "cursor-file");
+	uint64_t cursor = 0, saved;
+	char *buf = NULL;
+	size_t len;
 	int rc = 1;
 
 	(void)args;
+	/* --cursor-file: where the last watch stopped, unless --after says. */
+	if (cfile != NULL && after == NULL && file_read_all(cfile, 64, &buf, &len) == 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (parse_uint(buf, &cursor) == -1) {
+			cli_error(c, "--cursor-file %s: '%s' is not a cursor", cfile, buf);
+			goto out;
+		}
+		after = buf;
+	} else if (cfile != NULL && after == NULL && errno != ENOENT) {
+		cli_error(c, "--cursor-file %s: %s", cfile, strerror(errno));
+		goto out;
+	}
+	saved = cursor;
 	if (c->json_array && !once) {
 		cli_error(c, "--json-array needs --once (a live feed is never one document)");
 		goto out;
@@ -1633,6 +1648,13 @@ cmd_watch(struct cli *c, json_t *opts, json_t *args)
 		    "--after: '%s' is not a cursor (a number from a JSON line's \"cursor\")",
 		    after);
 		goto out;
+	}
+	/* A live watch started before its daemon waits for it. */
+	if (!once && control_probe(c->dir) != 1) {
+		fprintf(stderr, "socmesh watch: socmeshd is not running for %s; waiting for it\n",
+		    c->dir);
+		while (control_probe(c->dir) != 1)
+			usleep(1000 * 1000);
 	}
 	if (s_filter_open(c, &f) != 0 || s_filters(c, opts, q, &f) != 0 ||
 	    (reqs = s_requests(c, opts, q)) == NULL)
@@ -1664,6 +1686,16 @@ cmd_watch(struct cli *c, json_t *opts, json_t *args)
 			usleep(1000 * 1000);
 			continue;
 		}
+		if (cfile != NULL && cursor != saved) {
+			char num[24];
+			int n = snprintf(num, sizeof num, "%" PRIu64 "\n", cursor);
+			if (fflush(stdout) != 0 ||
+			    file_write_atomic(cfile, num, (size_t)n, 0644) == -1) {
+				cli_error(c, "--cursor-file %s: %s", cfile, strerror(errno));
+				break;
+			}
+			saved = cursor;
+		}
 		if (waiting)
 			fprintf(stderr,
 			    "socmesh watch: the daemon is back; going on after cursor %" PRIu64
@@ -1679,6 +1711,7 @@ cmd_watch(struct cli *c, json_t *opts, json_t *args)
 	}
 	cli_end(c);
 out:
+	free(buf);
 	json_decref(reqs);
 	json_decref(q);
 	s_filter_close(&f);
@@ -1915,6 +1948,11 @@ cmd_restore(struct cli *c, json_t *opts, json_t *args)
 		if (r.kept[0] != '\0')
 			printf("; the one it replaced is kept as %s", r.kept);
 		putchar('\n');
+		if (r.resume != 0)
+			printf("watch cursors after %" PRIu64
+			       " were lost with the messages after the "
+			       "backup: a consumer holding one resumes with --after %" PRIu64 "\n",
+			    r.resume, r.resume);
 		if (r.seq_unknown)
 			fprintf(stderr,
 			    "socmesh restore: warning: the replaced store could not be read, so "
@@ -2017,6 +2055,9 @@ static const struct cli_opt s_watch_opts[] = {
 	FILTER_OPTS,
 	{ "after", "CURSOR", "first what was committed after CURSOR (a JSON line's cursor)", 0 },
 	{ "once", NULL, "deliver what is there and exit (for scheduled pulls)", 0 },
+	{ "cursor-file", "FILE",
+	    "start after the cursor in FILE (unless --after), and keep there the cursor reached",
+	    0 },
 	{ NULL },
 };
 
