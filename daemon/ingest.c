@@ -16,7 +16,7 @@ struct item {
 	size_t len;
 	struct ingest_result res;
 	struct store_rec rec;
-	struct store_ioc *ioc;
+	struct ks_keys keys;     /* rec.ioc points into them */
 	uint8_t ref[MSG_ID_LEN]; /* rec.ref points here: the msg is reused */
 	struct item *next;       /* in the results list */
 };
@@ -126,9 +126,8 @@ static void
 s_item_release(struct item *it)
 {
 	free(it->bytes);
-	free(it->ioc);
+	ks_free(&it->keys);
 	it->bytes = NULL;
-	it->ioc = NULL;
 }
 
 /* Hands a finished item to the caller.  The pipe holds one byte exactly
@@ -150,25 +149,13 @@ s_finish(struct ingest *in, struct item *it)
 	pthread_mutex_unlock(&in->rmu);
 }
 
-/* The item's record: the msg is reused, so ref and the indicator list are
- * kept with the item (clear values point into its bytes; sealed keys are
- * in their own block, which the item keeps instead). */
+/* The item's record: the msg is reused, so ref and the keys are kept with
+ * the item. */
 static int
 s_index(struct ingest *in, struct msg *m, struct item *it)
 {
-	struct store_ioc *ioc = NULL, *sealed;
-
-	if (m->body.nindicators > 0 && (ioc = malloc(m->body.nindicators * sizeof *ioc)) == NULL)
+	if (ingest_rec(&it->rec, &it->keys, in->cfg.seal, m, it->bytes, it->len) == -1)
 		return -1;
-	if (ingest_rec_sealed(&it->rec, ioc, &sealed, in->cfg.seal, m, it->bytes, it->len) == -1) {
-		free(ioc);
-		return -1;
-	}
-	if (sealed != NULL) {
-		free(ioc);
-		ioc = sealed;
-	}
-	it->ioc = ioc;
 	if (m->has_ref) {
 		memcpy(it->ref, m->ref, MSG_ID_LEN);
 		it->rec.ref = it->ref;

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "iocseal.h"
+#include "keyspace.h"
 #include "msg.h"
 #include "store.h"
 
@@ -87,22 +88,15 @@ struct ingest *ingest_new(struct store *st, const struct ingest_cfg *cfg);
 
 /*
  * The store record of a decoded message whose bytes are `bytes`: ids,
- * time, ref (pointing into m), and the indicators of a clear or green body
- * into ioc (room for m->body.nindicators; NULL when there are none).  The
- * indicators of a sealed body are never indexed in clear.
+ * time, ref (pointing into m), and the keys it is indexed under, built in
+ * k (keyspace.h; rec points into k until k changes): a clear or green
+ * body's keys as they are; those of an addressed body that seal opens
+ * here, sealed (iocseal_seal()); none for an addressed body that does not
+ * open, or without seal.  A body opened for the call is closed after it.
+ * 0, or -1 when out of memory (rec then has no keys).
  */
-void ingest_rec(struct store_rec *rec, struct store_ioc *ioc, const struct msg *m,
+int ingest_rec(struct store_rec *rec, struct ks_keys *k, struct iocseal *seal, struct msg *m,
     const uint8_t *bytes, size_t len);
-
-/*
- * ingest_rec(), and for an addressed message that seal lets this node
- * read, its indicators under their sealed keys (iocseal_entries()): *sealed
- * receives the block that holds them (NULL when none), which the caller
- * frees once rec is used.  seal NULL: ingest_rec() alone.  0, or -1 when
- * out of memory.
- */
-int ingest_rec_sealed(struct store_rec *rec, struct store_ioc *ioc, struct store_ioc **sealed,
-    struct iocseal *seal, struct msg *m, const uint8_t *bytes, size_t len);
 
 /*
  * Commits everything submitted, stops the threads and frees everything;

@@ -4,12 +4,18 @@
  */
 #include "ingest.h"
 
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
-void
-ingest_rec(struct store_rec *rec, struct store_ioc *ioc, const struct msg *m, const uint8_t *bytes,
-    size_t len)
+int
+ingest_rec(struct store_rec *rec, struct ks_keys *k, struct iocseal *seal, struct msg *m,
+    const uint8_t *bytes, size_t len)
 {
+	uint8_t *plain = NULL;
+	size_t nplain = 0;
+	int rc = 0;
+
 	memset(rec, 0, sizeof *rec);
 	memcpy(rec->id, m->id, MSG_ID_LEN);
 	memcpy(rec->origin, m->origin, MSG_KEY_LEN);
@@ -20,30 +26,26 @@ ingest_rec(struct store_rec *rec, struct store_ioc *ioc, const struct msg *m, co
 	rec->ref = m->has_ref ? m->ref : NULL;
 	rec->bytes = bytes;
 	rec->len = len;
-	if (m->has_body && !msg_tlp_addressed(m->tlp)) {
-		for (size_t i = 0; i < m->body.nindicators; i++)
-			ioc[i] = (struct store_ioc){ m->body.indicators[i].value.p,
-				m->body.indicators[i].value.n };
-		rec->nioc = m->body.nindicators;
-		rec->ioc = ioc;
+	ks_clear(k);
+	if (!msg_tlp_addressed(m->tlp)) {
+		if (m->has_body)
+			rc = ks_derive(k, m);
+	} else if (seal != NULL) {
+		/* A body sealed to this node: its keys, sealed; never in clear. */
+		if (m->has_body || iocseal_body(seal, m, &plain, &nplain) == MSG_OK) {
+			if ((rc = ks_derive(k, m)) == 0)
+				rc = iocseal_seal(seal, k);
+			if (rc == -1)
+				ks_clear(k);
+		}
+		if (plain != NULL) {
+			m->has_body = false;
+			sodium_memzero(plain, nplain);
+			free(plain);
+		}
 	}
-}
-
-int
-ingest_rec_sealed(struct store_rec *rec, struct store_ioc *ioc, struct store_ioc **sealed,
-    struct iocseal *seal, struct msg *m, const uint8_t *bytes, size_t len)
-{
-	size_t n;
-
-	ingest_rec(rec, ioc, m, bytes, len);
-	*sealed = NULL;
-	if (seal == NULL)
-		return 0;
-	if (iocseal_entries(seal, m, sealed, &n) == -1)
-		return -1;
-	if (n > 0) {
-		rec->nioc = n;
-		rec->ioc = *sealed;
-	}
-	return 0;
+	ks_finish(k);
+	rec->ioc = k->e;
+	rec->nioc = k->n;
+	return rc;
 }

@@ -146,42 +146,26 @@ s_open(struct iocseal *s, struct msg *m, uint8_t **plain, size_t *len)
 }
 
 int
-iocseal_entries(struct iocseal *s, struct msg *m, struct store_ioc **ioc, size_t *n)
+iocseal_body(struct iocseal *s, struct msg *m, uint8_t **plain, size_t *len)
 {
-	uint8_t *plain = NULL, *keys;
-	size_t nplain = 0, k;
-	bool opened = false;
-	int rc = 0;
+	return s_open(s, m, plain, len);
+}
 
-	*ioc = NULL;
-	*n = 0;
-	if (!msg_tlp_addressed(m->tlp))
-		return 0;
-	if (!m->has_body) {
-		if (s_open(s, m, &plain, &nplain) != MSG_OK)
-			return 0;
-		opened = true;
-	}
-	if ((k = m->body.nindicators) > 0) {
-		/* The entries, then their keys, in one block. */
-		if ((*ioc = malloc(k * (sizeof **ioc + IOCSEAL_KEY_LEN))) == NULL)
-			rc = -1;
-		else {
-			keys = (uint8_t *)(*ioc + k);
-			for (size_t i = 0; i < k; i++) {
-				const struct msg_str *v = &m->body.indicators[i].value;
-				iocseal_key(s, v->p, v->n, keys + i * IOCSEAL_KEY_LEN);
-				(*ioc)[i] = (struct store_ioc){
-					(const char *)keys + i * IOCSEAL_KEY_LEN, IOCSEAL_KEY_LEN
-				};
-			}
-			*n = k;
+int
+iocseal_seal(const struct iocseal *s, struct ks_keys *k)
+{
+	struct ks_keys t = { 0 };
+	uint8_t key[IOCSEAL_KEY_LEN];
+
+	for (size_t i = 0; i < k->n; i++) {
+		iocseal_key(s, (const char *)k->buf + k->off[i], k->e[i].len, key);
+		if (ks_add(&t, 0, key, sizeof key) == -1) {
+			ks_free(&t);
+			return -1;
 		}
 	}
-	if (opened) {
-		m->has_body = false;
-		sodium_memzero(plain, nplain);
-		free(plain);
-	}
-	return rc;
+	sodium_memzero(k->buf, k->used);
+	ks_free(k);
+	*k = t;
+	return 0;
 }

@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "keys.h"
+#include "keyspace.h"
 #include "msg.h"
 #include "store.h"
 
@@ -76,16 +77,15 @@ iocseal_key(const struct iocseal *s, const char *value, size_t len, uint8_t out[
  */
 int iocseal_open_old(const char *dir, struct msg *m, uint8_t **plain, size_t *len);
 
-/*
- * The index entries of the decoded message m when it is addressed and this
- * node can read it: its indicators under their sealed keys, as *n entries
- * in one malloc'd block at *ioc (free() it) that holds their keys too.
- * *ioc is NULL and *n 0 when m is not addressed, carries no indicators or
- * does not open here.  m's body is used when m has it (a message being
- * published); else it is opened for the call only, and m->has_body is
- * false again after.  0, or -1 when out of memory.
- */
-int iocseal_entries(struct iocseal *s, struct msg *m, struct store_ioc **ioc, size_t *n)
+/* Opens the sealed body of the decoded, addressed message m as this node
+ * (its key, or a key it rotated away and kept): MSG_OK, and m->body holds
+ * it until the caller zeroes and frees *plain; or an error. */
+int iocseal_body(struct iocseal *s, struct msg *m, uint8_t **plain, size_t *len)
     __attribute__((warn_unused_result));
+
+/* Replaces every key of k (keyspace.h: an indicator's value or a derived
+ * key) by its sealed key, iocseal_key() of its bytes.  0, or -1 when out
+ * of memory (k is then unchanged). */
+int iocseal_seal(const struct iocseal *s, struct ks_keys *k) __attribute__((warn_unused_result));
 
 #endif

@@ -189,7 +189,7 @@ node_close(struct node **np)
 	if (np == NULL || (n = *np) == NULL)
 		return;
 	store_destroy(&n->st);
-	free(n->sealed);
+	ks_free(&n->ikeys);
 	iocseal_destroy(&n->seal);
 	keys_destroy(&n->keys);
 	trust_destroy(&n->trust);
@@ -341,8 +341,7 @@ node_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
 
 	if (msg_decode(n->scratch, bytes, len, 0) != MSG_OK)
 		return -1;
-	free(n->sealed);
-	if (ingest_rec_sealed(rec, n->ioc, &n->sealed, n->seal, n->scratch, bytes, len) == -1)
+	if (ingest_rec(rec, &n->ikeys, n->seal, n->scratch, bytes, len) == -1)
 		return -1;
 	/* Rosters and what goes with them stay whatever their age
 	 * (policy_time_ok()). */

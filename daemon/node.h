@@ -46,8 +46,7 @@ struct node {
 	/* Scratch for decoding and the store's index callback (one caller
 	 * at a time). */
 	struct msg *scratch;
-	struct store_ioc ioc[MSG_MAX_INDICATORS];
-	struct store_ioc *sealed; /* the index callback's last sealed entries */
+	struct ks_keys ikeys; /* the index callback's last message's keys */
 };
 
 /*
@@ -176,7 +175,7 @@ int node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_
 int node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
     uint8_t id[MSG_ID_LEN], char *err, size_t errlen);
 
-/* store_index_fn for this node (ingest_rec_sealed() of the decoded
+/* store_index_fn for this node (ingest_rec() of the decoded
  * message, with n->seal). */
 int node_index(void *node, const uint8_t *bytes, size_t len, struct store_rec *rec);
 

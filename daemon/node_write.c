@@ -18,14 +18,16 @@
 static int
 s_put(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, char *err, size_t errlen)
 {
-	struct store_ioc *sealed;
+	struct ks_keys k = { 0 };
 	struct store_rec rec;
 	int result, rc;
 
-	if (ingest_rec_sealed(&rec, n->ioc, &sealed, n->seal, m, bytes, len) == -1)
+	if (ingest_rec(&rec, &k, n->seal, m, bytes, len) == -1) {
+		ks_free(&k);
 		return errf(err, errlen, "out of memory");
+	}
 	rc = store_put_batch(n->st, &rec, 1, now_ms(), &result);
-	free(sealed);
+	ks_free(&k);
 	if (rc != STORE_OK)
 		return errf(err, errlen, "store: %s", store_strerror(rc));
 	return result == STORE_DUP ? 1 : 0;

@@ -31,7 +31,7 @@
 #include "store.h"
 #include "util.h"
 
-#define CACHE_VERSION "corpus1"
+#define CACHE_VERSION "corpus2" /* 2: the derived keys of keyspace.h */
 #define SHARED        5000
 #define BATCH         8192
 #define DAY_MS        (86400ULL * 1000)
@@ -198,14 +198,14 @@ bench_put(const char *const *dirs, size_t ndirs, uint64_t from, size_t n, struct
 {
 	struct node **nodes = calloc(ndirs, sizeof *nodes);
 	struct store_rec *recs = calloc(BATCH, sizeof *recs);
-	struct store_ioc *ioc = calloc(BATCH * (BENCH_NIOC + 1), sizeof *ioc);
+	struct ks_keys *keys = calloc(BATCH, sizeof *keys);
 	uint8_t **bytes = calloc(BATCH, sizeof *bytes);
 	int *results = calloc(BATCH, sizeof *results);
 	struct msg *m = msg_new();
 	size_t pad = s_padding();
 	char err[512];
 
-	if (nodes == NULL || recs == NULL || ioc == NULL || bytes == NULL || results == NULL ||
+	if (nodes == NULL || recs == NULL || keys == NULL || bytes == NULL || results == NULL ||
 	    m == NULL)
 		fatalx("out of memory");
 	for (size_t i = 0; i < ndirs; i++)
@@ -219,7 +219,8 @@ bench_put(const char *const *dirs, size_t ndirs, uint64_t from, size_t n, struct
 			    m->body.nindicators > BENCH_NIOC + 1)
 				fatalx("corpus: message %llu does not decode",
 				    (unsigned long long)(from + i + b));
-			ingest_rec(&recs[b], ioc + b * (BENCH_NIOC + 1), m, bytes[b], len);
+			if (ingest_rec(&recs[b], &keys[b], NULL, m, bytes[b], len) == -1)
+				fatalx("out of memory");
 		}
 		for (size_t d = 0; d < ndirs; d++) {
 			int rc = store_put_batch(nodes[d]->st, recs, b, now_ms(), results);
@@ -232,7 +233,9 @@ bench_put(const char *const *dirs, size_t ndirs, uint64_t from, size_t n, struct
 	for (size_t i = 0; i < ndirs; i++)
 		node_close(&nodes[i]);
 	msg_destroy(&m);
-	free(nodes), free(recs), free(ioc), free(bytes), free(results);
+	for (size_t b = 0; b < BATCH; b++)
+		ks_free(&keys[b]);
+	free(nodes), free(recs), free(keys), free(bytes), free(results);
 }
 
 /* Whether the cache at c->dir holds what it should; fills c from meta.json. */

@@ -147,14 +147,14 @@ hostile_prefill(const char *const *dirs, size_t ndirs, size_t n, uint8_t big_id[
 	struct store_rec *recs = calloc(HOSTILE_BATCH, sizeof *recs);
 	/* The big message's indicators, then one for each other message of a
 	 * batch (the records point into it until the batch is written). */
-	struct store_ioc *ioc = calloc(MSG_MAX_INDICATORS + HOSTILE_BATCH, sizeof *ioc);
+	struct ks_keys *keys = calloc(HOSTILE_BATCH, sizeof *keys);
 	uint8_t **bytes = calloc(HOSTILE_BATCH, sizeof *bytes);
 	int *results = calloc(HOSTILE_BATCH, sizeof *results);
 	struct msg *m = msg_new();
 	uint64_t seq, t0 = now_ms() - n - 60000;
 	int rc = -1;
 
-	if (self == NULL || nodes == NULL || recs == NULL || ioc == NULL || bytes == NULL ||
+	if (self == NULL || nodes == NULL || recs == NULL || keys == NULL || bytes == NULL ||
 	    results == NULL || m == NULL)
 		goto out;
 	nodes[0] = self;
@@ -180,9 +180,10 @@ hostile_prefill(const char *const *dirs, size_t ndirs, size_t n, uint8_t big_id[
 				if (d != NULL)
 					errf(err, errlen, "cannot sign message %zu", i + b);
 				ok = false;
-			} else
-				ingest_rec(&recs[b], big ? ioc : ioc + MSG_MAX_INDICATORS + b, m,
-				    bytes[b], len);
+			} else if (ingest_rec(&recs[b], &keys[b], NULL, m, bytes[b], len) == -1) {
+				errf(err, errlen, "out of memory");
+				ok = false;
+			}
 			if (ok && big)
 				memcpy(big_id, m->id, MSG_ID_LEN);
 			draft_destroy(&d);
@@ -205,7 +206,9 @@ out:
 		node_close(&nodes[i]);
 	if (nodes == NULL)
 		node_close(&self);
-	free(nodes), free(recs), free(ioc), free(bytes), free(results);
+	for (size_t b = 0; b < HOSTILE_BATCH; b++)
+		ks_free(&keys[b]);
+	free(nodes), free(recs), free(keys), free(bytes), free(results);
 	return rc;
 }
 

@@ -163,33 +163,37 @@ test_key_file_refused(void **state)
 	unlink(path);
 }
 
-/* The entries of msg bytes for the node of k: their number, checked
- * against the sealed keys of the two values. */
+/* The keys of msg bytes for the node of k (ingest_rec()): how many are the
+ * sealed keys of the two indicator values; every key of an addressed
+ * message is a sealed key, and none is a value in clear. */
 static size_t
 s_entries(const struct fixture *f, const struct keys *k, const uint8_t *bytes, size_t len)
 {
 	struct msg *m = msg_new();
-	struct store_ioc *ioc;
+	struct ks_keys keys = { 0 };
+	struct store_rec rec;
 	uint8_t want[2][IOCSEAL_KEY_LEN];
 	char err[512];
 	struct iocseal *s = iocseal_open(f->dir, k, err, sizeof err);
-	size_t n;
+	size_t n = 0;
 
 	assert_non_null(s);
 	assert_int_equal(msg_decode(m, bytes, len, 0), MSG_OK);
-	assert_int_equal(iocseal_entries(s, m, &ioc, &n), 0);
+	assert_int_equal(ingest_rec(&rec, &keys, s, m, bytes, len), 0);
 	assert_false(m->has_body && msg_tlp_addressed(m->tlp));
 	iocseal_key(s, "evil.example", 12, want[0]);
 	iocseal_key(s, "192.0.2.77", 10, want[1]);
 	assert_memory_not_equal(want[0], want[1], IOCSEAL_KEY_LEN);
-	for (size_t i = 0; i < n; i++) {
-		assert_int_equal(ioc[i].len, IOCSEAL_KEY_LEN);
-		assert_true(memcmp(ioc[i].value, want[0], IOCSEAL_KEY_LEN) == 0 ||
-		    memcmp(ioc[i].value, want[1], IOCSEAL_KEY_LEN) == 0);
+	for (size_t i = 0; i < rec.nioc; i++) {
+		const struct store_ioc *e = &rec.ioc[i];
+		if (msg_tlp_addressed(m->tlp))
+			assert_true(
+			    e->len == IOCSEAL_KEY_LEN && (uint8_t)e->value[0] == STORE_IOC_SEALED);
+		n += e->len == IOCSEAL_KEY_LEN &&
+		    (memcmp(e->value, want[0], IOCSEAL_KEY_LEN) == 0 ||
+		        memcmp(e->value, want[1], IOCSEAL_KEY_LEN) == 0);
 	}
-	assert_true(n != 2 || memcmp(ioc[0].value, ioc[1].value, IOCSEAL_KEY_LEN) != 0);
-	assert_true(n > 0 || ioc == NULL);
-	free(ioc);
+	ks_free(&keys);
 	msg_destroy(&m);
 	iocseal_destroy(&s);
 	return n;
@@ -246,7 +250,7 @@ s_contains(const char *hay, size_t len, const char *needle, size_t n)
 	return false;
 }
 
-/* What ingest_rec_sealed() gives the store: the message found by the
+/* What ingest_rec() gives the store: the message found by the
  * sealed key, not by the value, and the value nowhere in the file. */
 static int
 s_found(void *arg, const struct store_item *it)
@@ -263,7 +267,7 @@ test_store_holds_no_value(void **state)
 	struct iocseal *s;
 	struct store *st = NULL;
 	struct msg *m = msg_new();
-	struct store_ioc ioc[MSG_MAX_INDICATORS], *sealed;
+	struct ks_keys keys = { 0 };
 	struct store_rec rec;
 	uint8_t key[IOCSEAL_KEY_LEN];
 	char err[512], sdir[256], path[300], *data;
@@ -275,19 +279,18 @@ test_store_holds_no_value(void **state)
 	s_path(sdir, f, "store");
 	assert_int_equal(store_open(&st, sdir, f->b->pk, 16ULL << 20, NULL, NULL), STORE_OK);
 	assert_int_equal(msg_decode(m, amber, len, 0), MSG_OK);
-	assert_int_equal(ingest_rec_sealed(&rec, ioc, &sealed, s, m, amber, len), 0);
-	assert_int_equal(rec.nioc, 2);
+	assert_int_equal(ingest_rec(&rec, &keys, s, m, amber, len), 0);
+	assert_true(rec.nioc >= 2);
 	assert_int_equal(store_put_batch(st, &rec, 1, 1, &result), STORE_OK);
-	free(sealed);
 	assert_true(store_by_ioc(st, "evil.example", 12, 0, 0, s_found, &found) >= 0);
 	assert_int_equal(found, 0);
 	iocseal_key(s, "evil.example", 12, key);
 	assert_true(store_by_ioc(st, (const char *)key, sizeof key, 0, 0, s_found, &found) >= 0);
 	assert_int_equal(found, 1);
-	/* Without a seal: ingest_rec() alone, nothing indexed. */
-	assert_int_equal(ingest_rec_sealed(&rec, ioc, &sealed, NULL, m, amber, len), 0);
+	/* Without a seal, nothing indexed. */
+	assert_int_equal(ingest_rec(&rec, &keys, NULL, m, amber, len), 0);
 	assert_int_equal(rec.nioc, 0);
-	assert_null(sealed);
+	ks_free(&keys);
 	store_destroy(&st);
 	snprintf(path, sizeof path, "%s/data.mdb", sdir);
 	assert_int_equal(file_read_all(path, 64u << 20, &data, &dlen), 0);
@@ -305,7 +308,7 @@ test_store_holds_no_value(void **state)
 struct ix {
 	struct msg *m;
 	struct iocseal *seal;
-	struct store_ioc ioc[MSG_MAX_INDICATORS], *sealed;
+	struct ks_keys keys;
 };
 
 static int
@@ -315,8 +318,7 @@ s_ix(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
 
 	if (msg_decode(x->m, bytes, len, 0) != MSG_OK)
 		return -1;
-	free(x->sealed);
-	return ingest_rec_sealed(rec, x->ioc, &x->sealed, x->seal, x->m, bytes, len);
+	return ingest_rec(rec, &x->keys, x->seal, x->m, bytes, len);
 }
 
 /* store_check() of the store in sdir with the index function of seal. */
@@ -327,11 +329,11 @@ s_check(const struct fixture *f, const char *sdir, struct iocseal *seal, char *e
 	struct store *st = NULL;
 	int rc;
 
-	x.m = msg_new(), x.seal = seal, x.sealed = NULL;
+	x.m = msg_new(), x.seal = seal;
 	assert_int_equal(store_open(&st, sdir, f->b->pk, 16ULL << 20, s_ix, &x), STORE_OK);
 	rc = store_check(st, err, errlen);
 	store_destroy(&st);
-	free(x.sealed);
+	ks_free(&x.keys);
 	msg_destroy(&x.m);
 	return rc;
 }
@@ -346,7 +348,7 @@ test_store_check(void **state)
 	struct iocseal *s = iocseal_open(f->dir, f->b, err, sizeof err), *other;
 	struct store *st = NULL;
 	struct msg *m = msg_new();
-	struct store_ioc ioc[MSG_MAX_INDICATORS], *sealed[2];
+	struct ks_keys keys[2] = { { 0 } };
 	struct store_rec rec[2];
 	uint8_t *bytes[2];
 	size_t len[2];
@@ -359,9 +361,7 @@ test_store_check(void **state)
 	assert_int_equal(store_open(&st, sdir, f->b->pk, 16ULL << 20, NULL, NULL), STORE_OK);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(msg_decode(m, bytes[i], len[i], 0), MSG_OK);
-		assert_int_equal(ingest_rec_sealed(&rec[i], ioc, &sealed[i], s, m, bytes[i],
-		                     len[i]),
-		    0);
+		assert_int_equal(ingest_rec(&rec[i], &keys[i], s, m, bytes[i], len[i]), 0);
 		assert_int_equal(store_put_batch(st, &rec[i], 1, 1, &result[i]), STORE_OK);
 	}
 	store_destroy(&st);
@@ -379,7 +379,7 @@ test_store_check(void **state)
 	uint8_t key[IOCSEAL_KEY_LEN];
 	size_t removed = 0;
 	int found = 0;
-	x.m = msg_new(), x.seal = s, x.sealed = NULL;
+	x.m = msg_new(), x.seal = s;
 	assert_int_equal(store_open(&st, sdir, f->b->pk, 16ULL << 20, s_ix, &x), STORE_OK);
 	assert_int_equal(store_expire(st, UINT64_MAX / 2, 0, &removed), STORE_OK);
 	assert_int_equal(removed, 2);
@@ -388,10 +388,10 @@ test_store_check(void **state)
 	assert_int_equal(found, 0);
 	assert_int_equal(store_check(st, err, sizeof err), STORE_OK);
 	store_destroy(&st);
-	free(x.sealed);
+	ks_free(&x.keys);
 	msg_destroy(&x.m);
 	for (int i = 0; i < 2; i++)
-		free(sealed[i]), free(bytes[i]);
+		ks_free(&keys[i]), free(bytes[i]);
 	msg_destroy(&m);
 	iocseal_destroy(&s);
 }

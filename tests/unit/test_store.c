@@ -2208,16 +2208,17 @@ s_zero_sig(uint8_t *bytes, size_t len, uint8_t id[32])
 static void
 s_put_raw(struct node *n, const uint8_t *bytes, size_t len)
 {
-	static struct store_ioc ioc[MSG_MAX_INDICATORS];
+	struct ks_keys k = { 0 };
 	struct msg *m = msg_new();
 	struct store_rec rec;
 	int res = -1;
 
 	assert_non_null(m);
 	assert_int_equal(msg_decode(m, bytes, len, 0), MSG_OK);
-	ingest_rec(&rec, ioc, m, bytes, len);
+	assert_int_equal(ingest_rec(&rec, &k, NULL, m, bytes, len), 0);
 	assert_int_equal(store_put_batch(n->st, &rec, 1, now_ms(), &res), STORE_OK);
 	assert_int_equal(res, STORE_OK);
+	ks_free(&k);
 	msg_destroy(&m);
 }
 

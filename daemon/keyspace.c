@@ -1,0 +1,76 @@
+/*
+ * The keys of a message in the store's indicator index (keyspace.h): its
+ * indicators and what each deriver adds.
+ */
+#include "keyspace.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int
+ks_add(struct ks_keys *k, uint8_t space, const void *p, size_t len)
+{
+	size_t need = len + (space != 0);
+
+	if (space != 0 && need > KS_MAX_KEY)
+		return -1;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 16;
+		size_t *off = realloc(k->off, cap * sizeof *off);
+		if (off == NULL)
+			return -1;
+		k->off = off;
+		struct store_ioc *e = realloc(k->e, cap * sizeof *e);
+		if (e == NULL)
+			return -1;
+		k->e = e, k->cap = cap;
+	}
+	if (k->bufcap - k->used < need) {
+		size_t cap = k->bufcap ? k->bufcap : 1024;
+		while (cap - k->used < need)
+			cap *= 2;
+		uint8_t *b = realloc(k->buf, cap);
+		if (b == NULL)
+			return -1;
+		k->buf = b, k->bufcap = cap;
+	}
+	k->off[k->n] = k->used;
+	if (space != 0)
+		k->buf[k->used++] = space;
+	memcpy(k->buf + k->used, p, len);
+	k->used += len;
+	k->e[k->n++] = (struct store_ioc){ NULL, need };
+	return 0;
+}
+
+void
+ks_clear(struct ks_keys *k)
+{
+	k->n = k->used = 0;
+}
+
+void
+ks_finish(struct ks_keys *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		k->e[i].value = (const char *)k->buf + k->off[i];
+}
+
+void
+ks_free(struct ks_keys *k)
+{
+	free(k->e);
+	free(k->off);
+	free(k->buf);
+	memset(k, 0, sizeof *k);
+}
+
+int
+ks_derive(struct ks_keys *k, const struct msg *m)
+{
+	for (size_t i = 0; i < m->body.nindicators; i++)
+		if (ks_add(k, 0, m->body.indicators[i].value.p, m->body.indicators[i].value.n) ==
+		    -1)
+			return -1;
+	return 0;
+}
