@@ -12,7 +12,10 @@
  *   origin  origin (32) || seq (8)   -> lkey     (dupsort)
  *   ioc     ioc key                  -> origin (32) || lkey (8)   (dupsort:
  *           sorted by origin, so the distinct origins of an indicator are
- *           counted by jumping from one origin's entries to the next)
+ *           counted by jumping from one origin's entries to the next); the
+ *           keys are indicator values, sealed keys (0xff, iocseal.h) and the
+ *           derived keys of daemon/keyspace.h (a byte below 0x20 first),
+ *           all given by the index function
  *   ref     referenced id (32)       -> lkey     (dupsort)
  *   peer    peer name                -> opaque blob
  *   counts  't' tlp (1) | 'k' kind (1) | 'o' origin (32) -> messages (8):
