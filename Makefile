@@ -25,10 +25,11 @@
 #   make install    programs, man pages, example configuration, systemd unit
 #                   and sysusers file under DESTDIR/PREFIX; make uninstall
 
-PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih
+PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih libpsl libutf8proc
 DEB_PKGS := gcc pkg-config libzmq3-dev libczmq-dev libsodium-dev \
             liblmdb-dev libmsgpack-dev libjansson-dev libinih-dev libcmocka-dev \
-            libsystemd-dev python3 python3-nacl python3-msgpack mandoc systemd clang-format
+            libsystemd-dev python3 python3-nacl python3-msgpack mandoc systemd clang-format \
+            libpsl-dev libutf8proc-dev
 FUZZ_DEB := clang libclang-rt-14-dev
 
 SAN  ?=
