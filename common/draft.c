@@ -221,6 +221,10 @@ static const struct {
 	{ "title", offsetof(struct msg_body, title), MSG_MAX_TITLE, 0 },
 	{ "summary", offsetof(struct msg_body, summary), MSG_MAX_SUMMARY, UTF8_MULTILINE },
 	{ "scope", offsetof(struct msg_body, scope), MSG_MAX_SCOPE, UTF8_MULTILINE },
+	{ "detection", offsetof(struct msg_body, detection), MSG_MAX_SUMMARY, UTF8_MULTILINE },
+	{ "effects", offsetof(struct msg_body, effects), MSG_MAX_SUMMARY, UTF8_MULTILINE },
+	{ "response", offsetof(struct msg_body, response), MSG_MAX_SUMMARY, UTF8_MULTILINE },
+	{ "lessons", offsetof(struct msg_body, lessons), MSG_MAX_SUMMARY, UTF8_MULTILINE },
 	{ "note", offsetof(struct msg_body, note), MSG_MAX_NOTE, UTF8_MULTILINE },
 	{ "text", offsetof(struct msg_body, text), MSG_MAX_NOTE, UTF8_MULTILINE },
 };
@@ -362,7 +366,7 @@ draft_add_recipient(struct draft *d, const uint8_t key[MSG_KEY_LEN], char *err, 
 /* What an update may carry, for the error that names none. */
 #define UPDATE_FIELDS                                                                              \
 	"title, summary, category, type, severity, impact, status, sectors, scope, indicators, "   \
-	"attack, actions, expires or lead"
+	"attack, actions, detection, effects, response, lessons, expires or lead"
 
 int
 draft_check(const struct draft *d, char *err, size_t errlen)
@@ -380,6 +384,11 @@ draft_check(const struct draft *d, char *err, size_t errlen)
 	if (b->text.n > 0 && m->kind != MSG_KIND_COMMENT)
 		return errf(err, errlen,
 		    "text: only a comment has text (a sighting or a retraction has a note)");
+	if (msg_has_lessons(b) && m->kind != MSG_KIND_INCIDENT && m->kind != MSG_KIND_UPDATE)
+		return errf(err, errlen,
+		    "detection, effects, response and lessons: only an incident or an update "
+		    "carries them (this is kind %s)",
+		    kind);
 	if (b->has_lead && m->kind != MSG_KIND_UPDATE)
 		return errf(err, errlen, "lead: only an update names a lead (this is kind %s)",
 		    kind);
@@ -479,7 +488,7 @@ draft_from_json(struct draft *d, const json_t *o, draft_resolve_fn resolve, void
     size_t errlen)
 {
 	static const char *const ignored[] = { "id", "origin", "origin_name", "received", "sealed",
-		"retracted", "reports", "thread" };
+		"retracted", "expired", "reports", "thread" };
 	static const struct {
 		const char *key, *field;
 	} arrays[] = { { "sectors", "sector" }, { "attack", "attack" }, { "actions", "action" },

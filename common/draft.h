@@ -30,7 +30,8 @@ struct msg *draft_msg(struct draft *d);
 
 /*
  * Sets one field from text.  Scalars: tlp kind title summary category type
- * severity impact status scope note text expires (RFC 3339 or ms) seq time
+ * severity impact status scope detection effects response lessons note
+ * text expires (RFC 3339 or ms) seq time
  * (ms) ref (message id) lead (node id).  Repeated (each call appends):
  * sector, indicator ("TYPE:VALUE", or a value whose type is inferred;
  * defanged forms refanged: ioc_parse_text()), attack, action.  Roster:
@@ -55,7 +56,8 @@ typedef int (*draft_resolve_fn)(void *arg, const char *who, uint8_t key[MSG_KEY_
  * of strings, "indicators" as an array of {"type", "value"} objects or
  * "TYPE:VALUE" strings, "recipients" as an array of names or ids (or
  * {"id"} objects) given to resolve.  Output-only fields of query --json
- * (id, origin, origin_name, received, sealed, retracted, reports, thread)
+ * (id, origin, origin_name, received, sealed, retracted, expired, reports,
+ * thread)
  * are ignored; any other field is an error.
  */
 int draft_from_json(struct draft *d, const json_t *o, draft_resolve_fn resolve, void *arg,
@@ -66,8 +68,9 @@ int draft_from_json(struct draft *d, const json_t *o, draft_resolve_fn resolve, 
  * ("recipients: tlp green names no recipients (only amber, amber+strict
  * and red do)"), the fields each kind requires (an incident's title,
  * category and severity; an update's one field at least; a comment's
- * text; the ref of the kinds that refer to a message), text and lead on
- * kinds that carry none.  A draft of the kinds publish takes (incident,
+ * text; the ref of the kinds that refer to a message), text, lessons
+ * (detection, effects, response, lessons) and lead on kinds that carry
+ * none.  A draft of the kinds publish takes (incident,
  * update, comment, sighting, retract) that passes is one msg_encode()
  * takes, unless it is too big or names a key that is no Ed25519 key.
  * 0, or -1 with the line in err.

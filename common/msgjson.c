@@ -77,6 +77,14 @@ msgjson_case_fields(json_t *o, const struct msg_body *b)
 		json_object_set_new(o, "attack", s_strs(b->attack, b->nattack));
 	if (b->nactions)
 		json_object_set_new(o, "actions", s_strs(b->actions, b->nactions));
+	if (b->detection.n)
+		json_object_set_new(o, "detection", s_str(b->detection));
+	if (b->effects.n)
+		json_object_set_new(o, "effects", s_str(b->effects));
+	if (b->response.n)
+		json_object_set_new(o, "response", s_str(b->response));
+	if (b->lessons.n)
+		json_object_set_new(o, "lessons", s_str(b->lessons));
 	if (b->expires) {
 		char t[TIMEFMT_LEN];
 		timefmt_format(t, b->expires);

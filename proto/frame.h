@@ -14,7 +14,7 @@
 
 #include "recon.h"
 
-#define FRAME_VERSION     4 /* the highest protocol version spoken here */
+#define FRAME_VERSION     5 /* the highest protocol version spoken here */
 #define FRAME_VERSION_MIN 2 /* the lowest (an empty HELLO is version 1) */
 #define FRAME_HELLO_MAX   512
 #define FRAME_TOKEN_LEN   8  /* PING and PONG */

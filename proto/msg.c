@@ -286,7 +286,20 @@ msg_case_fields(const struct msg_body *b)
 	return (b->title.n > 0) + (b->summary.n > 0) + (b->category >= 0) + (b->type.n > 0) +
 	    (b->severity >= 0) + (b->impact >= 0) + (b->status >= 0) + (b->nsectors > 0) +
 	    (b->scope.n > 0) + (b->nindicators > 0) + (b->nattack > 0) + (b->nactions > 0) +
+	    (b->detection.n > 0) + (b->effects.n > 0) + (b->response.n > 0) + (b->lessons.n > 0) +
 	    (b->expires > 0) + b->has_lead;
+}
+
+bool
+msg_has_lessons(const struct msg_body *b)
+{
+	return b->detection.n > 0 || b->effects.n > 0 || b->response.n > 0 || b->lessons.n > 0;
+}
+
+bool
+msg_expired(const struct msg *m, uint64_t now)
+{
+	return m->has_body && m->body.expires > 0 && m->body.expires <= now;
 }
 
 /* An incident has its four required fields and no lead; an update any
@@ -302,7 +315,11 @@ s_check_case(enum msg_kind kind, const struct msg_body *b)
 		return MSG_E_FIELD;
 	if ((err = s_text(b->title, MSG_MAX_TITLE, 0)) != MSG_OK ||
 	    (err = s_text(b->summary, MSG_MAX_SUMMARY, UTF8_MULTILINE)) != MSG_OK ||
-	    (err = s_text(b->scope, MSG_MAX_SCOPE, UTF8_MULTILINE)) != MSG_OK)
+	    (err = s_text(b->scope, MSG_MAX_SCOPE, UTF8_MULTILINE)) != MSG_OK ||
+	    (err = s_text(b->detection, MSG_MAX_SUMMARY, UTF8_MULTILINE)) != MSG_OK ||
+	    (err = s_text(b->effects, MSG_MAX_SUMMARY, UTF8_MULTILINE)) != MSG_OK ||
+	    (err = s_text(b->response, MSG_MAX_SUMMARY, UTF8_MULTILINE)) != MSG_OK ||
+	    (err = s_text(b->lessons, MSG_MAX_SUMMARY, UTF8_MULTILINE)) != MSG_OK)
 		return err;
 	if (b->category < -1 || b->category >= MSG_CAT_COUNT)
 		return MSG_E_CATEGORY;
@@ -624,6 +641,14 @@ s_pack_case(msgpack_packer *pk, const struct msg_body *b)
 		s_pack_strs(pk, "attack", b->attack, b->nattack);
 	if (b->nactions > 0)
 		s_pack_strs(pk, "actions", b->actions, b->nactions);
+	if (b->detection.n > 0)
+		s_pack_text(pk, "detection", b->detection);
+	if (b->effects.n > 0)
+		s_pack_text(pk, "effects", b->effects);
+	if (b->response.n > 0)
+		s_pack_text(pk, "response", b->response);
+	if (b->lessons.n > 0)
+		s_pack_text(pk, "lessons", b->lessons);
 	if (b->expires > 0)
 		s_pack_u64(pk, "expires", b->expires);
 	if (b->has_lead) {
@@ -1081,6 +1106,14 @@ s_rd_case(struct mapr *mr, enum msg_kind kind, struct msg_body *b)
 		TRY(s_rd_strs(r, b->attack, MSG_MAX_ATTACK, &b->nattack));
 	if (s_has(mr, "actions"))
 		TRY(s_rd_strs(r, b->actions, MSG_MAX_ACTIONS, &b->nactions));
+	if (s_has(mr, "detection"))
+		TRY(s_rd_str(r, &b->detection));
+	if (s_has(mr, "effects"))
+		TRY(s_rd_str(r, &b->effects));
+	if (s_has(mr, "response"))
+		TRY(s_rd_str(r, &b->response));
+	if (s_has(mr, "lessons"))
+		TRY(s_rd_str(r, &b->lessons));
 	if (s_has(mr, "expires"))
 		TRY(mp_read_uint(r, &b->expires));
 	if (kind == MSG_KIND_UPDATE && (b->has_lead = s_has(mr, "lead")))

@@ -37,7 +37,7 @@
 #define MSG_MAX_ATTACK       64
 #define MSG_MAX_ACTIONS      32
 #define MSG_MAX_TITLE        256
-#define MSG_MAX_SUMMARY      16384
+#define MSG_MAX_SUMMARY      16384 /* also detection, effects, response, lessons */
 #define MSG_MAX_SCOPE        4096
 #define MSG_MAX_NOTE         4096
 #define MSG_MAX_ACTION       1024
@@ -199,7 +199,8 @@ struct msg_member {
  * The body.  Which fields a kind uses:
  *   incident:         title, category, severity, status (required);
  *                     summary, type, impact, sectors, scope, indicators,
- *                     attack, actions, expires (optional)
+ *                     attack, actions, detection, effects, response,
+ *                     lessons, expires (optional)
  *   update:           the fields of an incident, each optional, and lead
  *                     (has_lead); at least one present: only what changes
  *   comment:          text (required), indicators (optional)
@@ -218,11 +219,14 @@ struct msg_member {
 struct msg_body {
 	struct msg_str title, summary, type, scope, note, name;
 	struct msg_str text; /* comment */
-	int category;        /* enum msg_category, or -1 */
-	int severity;        /* enum msg_severity, or -1 */
-	int impact;          /* enum msg_severity, or -1 */
-	int status;          /* enum msg_status, or -1 */
-	uint64_t expires;    /* ms since the epoch, 0 = none */
+	/* incident, update: what the case taught (how it was identified, what
+	 * it did, how it was handled, the lessons drawn) */
+	struct msg_str detection, effects, response, lessons;
+	int category;     /* enum msg_category, or -1 */
+	int severity;     /* enum msg_severity, or -1 */
+	int impact;       /* enum msg_severity, or -1 */
+	int status;       /* enum msg_status, or -1 */
+	uint64_t expires; /* ms since the epoch, 0 = none */
 	bool has_lead;
 	uint8_t lead[MSG_KEY_LEN]; /* update: the node id of the SOC that leads the case */
 	size_t nsectors, nindicators, nattack, nactions;
@@ -328,6 +332,15 @@ int msg_open(struct msg *m, const uint8_t self[MSG_KEY_LEN], const uint8_t curve
 /* How many fields of a case body (incident, update) are present: the keys
  * it packs.  An update carries at least one. */
 size_t msg_case_fields(const struct msg_body *b);
+
+/* True when a case body carries any of detection, effects, response and
+ * lessons. */
+bool msg_has_lessons(const struct msg_body *b);
+
+/* The expiry rule for a message: its body is there (has_body) and holds
+ * an expires at or before now (ms since the epoch).  A case's is its
+ * state's expires (casestate.h). */
+bool msg_expired(const struct msg *m, uint64_t now);
 
 /* True when key is in m->to. */
 bool msg_is_recipient(const struct msg *m, const uint8_t key[MSG_KEY_LEN]);

@@ -544,7 +544,10 @@ LEVELS = ["blocked", "external", "member"]
 
 ENVELOPE_KEYS = ["v", "origin", "seq", "time", "tlp", "kind", "ref", "to", "body", "sealed"]
 INCIDENT_KEYS = ["title", "summary", "category", "type", "severity", "impact", "status",
-                 "sectors", "scope", "indicators", "attack", "actions", "expires"]
+                 "sectors", "scope", "indicators", "attack", "actions", "detection",
+                 "effects", "response", "lessons", "expires"]
+# Section 5.1: what a case taught, free text like `summary`.
+LESSON_KEYS = ["detection", "effects", "response", "lessons"]
 INCIDENT_REQUIRED = {"title", "category", "severity", "status"}
 # Section 5.1: an update's keys are an incident's and `lead`, each optional,
 # at least one present.
@@ -845,6 +848,9 @@ def validate_body(kind, m):
             check_str_array(f["sectors"], "sectors", 32, tok, True)
         if "scope" in f:
             check_text(f["scope"], "scope", multiline=True, lo=1, hi=4096)
+        for k in LESSON_KEYS:
+            if k in f:
+                check_text(f[k], k, multiline=True, lo=1, hi=16384)
         if "indicators" in f:
             check_indicators(f["indicators"])
         if "attack" in f:
@@ -1028,7 +1034,7 @@ SCALAR = {"name", "seed", "seq", "time", "tlp", "kind", "ref", "id", "sig", "v",
           "title", "summary", "category", "type", "severity", "impact", "status",
           "scope", "expires", "note", "peer", "peer-seed", "level", "coordinator",
           "network", "epoch", "threshold", "version", "peers", "store", "flaps",
-          "new-seed", "text", "lead"}
+          "new-seed", "text", "lead", "detection", "effects", "response", "lessons"}
 # `peer`, `peer-seed`, `level`, `coordinator` and a second `name:` are this
 # checker's inputs for a roster of the legacy form; section 11 defines none
 # (there is no legacy roster vector).  The first `name:` is the vector's
@@ -1046,6 +1052,8 @@ INPUT_KINDS = {
     "expires": ("incident", "update"), "sector": ("incident", "update"),
     "indicator": ("incident", "update", "comment"), "attack": ("incident", "update"),
     "action": ("incident", "update"),
+    "detection": ("incident", "update"), "effects": ("incident", "update"),
+    "response": ("incident", "update"), "lessons": ("incident", "update"),
     "lead": ("update",), "text": ("comment",),
     "note": ("sighting", "retract", "approve"),
     "network": ("roster",), "epoch": ("roster", "beacon"), "threshold": ("roster",),
@@ -1165,6 +1173,10 @@ def build_body(kind, one, many):
             "indicators": inds,
             "attack": sorted(set(many.get("attack", [])), key=sort_key_bytes),
             "actions": list(many.get("action", [])),
+            "detection": one.get("detection"),
+            "effects": one.get("effects"),
+            "response": one.get("response"),
+            "lessons": one.get("lessons"),
             "expires": int(one["expires"]) if "expires" in one else None,
             "lead": hexb(one["lead"], 32, "lead") if "lead" in one else None,
         }
@@ -1826,6 +1838,30 @@ def check_case_rules():
          False, False, {}, "bad-field"),
         ("incident without a title", I, "green", case(*incident[1:]),
          False, False, {}, "bad-field"),
+        ("update of lessons alone", U, "green", case(("lessons", "patch sooner")),
+         True, False, {}, None),
+        ("update of the four lesson keys", U, "amber",
+         case(("detection", "d"), ("effects", "e"), ("response", "r"), ("lessons", "l")),
+         True, True, {}, None),
+        ("incident with lessons of two lines", I, "green",
+         case(*incident[:3], ("status", "resolved"), ("lessons", "a\n\tb")),
+         False, False, {}, None),
+        ("incident, detection of 16,384 bytes", I, "green",
+         case(*incident, ("detection", "x" * 16384)), False, False, {}, None),
+        ("incident, effects of 16,385 bytes", I, "green",
+         case(*incident, ("effects", "x" * 16385)), False, False, {}, "bad-length"),
+        ("update, lessons before detection", U, "green",
+         case(("lessons", "l"), ("detection", "d")), True, False, {}, "bad-field"),
+        ("update, expires before lessons", U, "green",
+         case(("expires", 1769904000000), ("lessons", "l")), True, False, {}, "bad-field"),
+        ("update, response empty", U, "green", case(("status", "open"), ("response", "")),
+         True, False, {}, ("bad-length", "non-canonical")),
+        ("update, lessons with a control character", U, "green",
+         case(("lessons", "a\x07b")), True, False, {}, "bad-text"),
+        ("update, lessons not a str", U, "green", case(("lessons", b"l")),
+         True, False, {}, "bad-type"),
+        ("comment with lessons", C, "green", case(("text", "x"), ("lessons", "l")),
+         True, False, {}, "bad-field"),
         ("comment", C, "green", case(("text", "we see it too")), True, False, {}, None),
         ("comment with indicators", C, "clear", case(("text", "x"), ind), True, False, {}, None),
         ("comment of two lines and a tab", C, "green", case(("text", "a\n\tb")),

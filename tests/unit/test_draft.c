@@ -196,7 +196,7 @@ test_check(void **state)
 	s_check_err(d,
 	    "an update carries at least one field that changes (title, summary, "
 	    "category, type, severity, impact, status, sectors, scope, indicators, "
-	    "attack, actions, expires or lead)");
+	    "attack, actions, detection, effects, response, lessons, expires or lead)");
 	s_set(d, "status", "contained");
 	s_check_err(d, "ref is required for kind update (the id of the message it refers to)");
 	s_set(d, "ref", REF);

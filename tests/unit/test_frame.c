@@ -482,8 +482,8 @@ test_hello_rules(void **state)
 		char out[FRAME_HELLO_MAX];
 		size_t n = frame_hello_write(out, NULL);
 		assert_int_equal(n, 9);
-		assert_memory_equal(out, "socmesh/4", 9);
-		assert_int_equal(FRAME_VERSION, 4);
+		assert_memory_equal(out, "socmesh/5", 9);
+		assert_int_equal(FRAME_VERSION, 5);
 		assert_int_equal(FRAME_VERSION_MIN, 2);
 	}
 }

@@ -256,6 +256,74 @@ test_partial_update(void **state)
 	msg_destroy(&d);
 }
 
+/* What a case taught: four texts of an incident or an update, in their
+ * place between actions and expires, each up to MSG_MAX_SUMMARY bytes. */
+static void
+test_lessons(void **state)
+{
+	(void)state;
+	struct node a;
+	struct msg *m = msg_new(), *d = msg_new();
+	static char big[MSG_MAX_SUMMARY + 1];
+	uint8_t *out;
+	size_t len;
+
+	s_node(&a, 1);
+	s_incident(m, &a, MSG_TLP_GREEN);
+	assert_false(msg_has_lessons(&m->body));
+	m->body.detection = S("Two customers called.");
+	m->body.effects = S("Nine passwords\n\tentered.");
+	m->body.response = S("Domain blocked.");
+	m->body.lessons = S("Quarantine young domains.");
+	m->body.expires = 1769904000000ULL;
+	assert_true(msg_has_lessons(&m->body));
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_OK);
+	assert_int_equal(msg_decode(d, out, len, 0), MSG_OK);
+	assert_int_equal(msg_verify(d), MSG_OK);
+	assert_int_equal(d->body.detection.n, strlen("Two customers called."));
+	assert_memory_equal(d->body.effects.p, "Nine passwords\n\tentered.", d->body.effects.n);
+	assert_memory_equal(d->body.response.p, "Domain blocked.", d->body.response.n);
+	assert_memory_equal(d->body.lessons.p, "Quarantine young domains.", d->body.lessons.n);
+	/* the one order: actions' place, then the four, then expires */
+	assert_non_null(memmem(out, len,
+	    "\xa9\x64\x65tection\xb5Two customers called.\xa7\x65\x66\x66\x65\x63ts", 33));
+	assert_non_null(
+	    memmem(out, len, "\xa7lessons\xb9Quarantine young domains.\xa7\x65xpires", 42));
+	/* the expiry rule */
+	assert_false(msg_expired(d, 1769903999999ULL));
+	assert_true(msg_expired(d, 1769904000000ULL));
+	d->has_body = false;
+	assert_false(msg_expired(d, 1769904000000ULL));
+	free(out);
+
+	/* An update of lessons alone is one field. */
+	msg_clear(m);
+	memcpy(m->origin, a.pk, 32);
+	m->seq = 9, m->time = 1767225800000ULL, m->tlp = MSG_TLP_GREEN;
+	m->kind = MSG_KIND_UPDATE;
+	m->has_ref = true;
+	memset(m->ref, 0x11, 32);
+	m->body.lessons = S("Patch sooner.");
+	assert_int_equal(msg_case_fields(&m->body), 1);
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_OK);
+	assert_int_equal(msg_decode(d, out, len, 0), MSG_OK);
+	assert_int_equal(d->body.lessons.n, strlen("Patch sooner."));
+	assert_int_equal(d->body.detection.n, 0);
+	free(out);
+
+	/* The limit, and text that is not. */
+	memset(big, 'x', sizeof big);
+	m->body.detection = (struct msg_str){ big, MSG_MAX_SUMMARY };
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_OK);
+	free(out);
+	m->body.detection = (struct msg_str){ big, MSG_MAX_SUMMARY + 1 };
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_E_LENGTH);
+	m->body.detection = S("a\x07");
+	assert_int_equal(msg_encode(m, a.sk, NULL, NULL, &out, &len), MSG_E_UTF8);
+	msg_destroy(&m);
+	msg_destroy(&d);
+}
+
 static void
 test_comment(void **state)
 {
@@ -452,6 +520,30 @@ b_text_indicators_empty(msgpack_packer *pk) /* present but empty */
 }
 
 static void
+b_lessons_detection(msgpack_packer *pk) /* misplaced */
+{
+	msgpack_pack_map(pk, 2);
+	s_str(pk, "lessons"), s_str(pk, "l");
+	s_str(pk, "detection"), s_str(pk, "d");
+}
+
+static void
+b_response_empty(msgpack_packer *pk) /* present but empty */
+{
+	msgpack_pack_map(pk, 2);
+	s_str(pk, "status"), s_str(pk, "resolved");
+	s_str(pk, "response"), s_str(pk, "");
+}
+
+static void
+b_effects_lessons(msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, 2);
+	s_str(pk, "effects"), s_str(pk, "e");
+	s_str(pk, "lessons"), s_str(pk, "l");
+}
+
+static void
 test_decode_case_kinds(void **state)
 {
 	(void)state;
@@ -471,6 +563,11 @@ test_decode_case_kinds(void **state)
 	assert_int_equal(s_raw("comment", true, b_indicators_text), MSG_E_FIELD);
 	assert_int_equal(s_raw("comment", true, b_text_indicators_empty), MSG_E_NONCANONICAL);
 	assert_int_equal(s_raw("sighting", true, b_text), MSG_E_FIELD);
+	assert_int_equal(s_raw("update", true, b_effects_lessons), MSG_OK);
+	assert_int_equal(s_raw("update", true, b_lessons_detection), MSG_E_FIELD);
+	assert_int_equal(s_raw("update", true, b_response_empty), MSG_E_NONCANONICAL);
+	assert_int_equal(s_raw("comment", true, b_effects_lessons), MSG_E_FIELD);
+	assert_int_equal(s_raw("sighting", true, b_effects_lessons), MSG_E_FIELD);
 }
 
 /* Hand-made inputs: declared counts far beyond the bytes, other types,
@@ -558,6 +655,7 @@ main(void)
 		cmocka_unit_test(test_sealed),
 		cmocka_unit_test(test_encode_rejects),
 		cmocka_unit_test(test_partial_update),
+		cmocka_unit_test(test_lessons),
 		cmocka_unit_test(test_comment),
 		cmocka_unit_test(test_decode_case_kinds),
 		cmocka_unit_test(test_decode_hostile),

@@ -320,13 +320,15 @@ test_clear_update(void **state)
 	s_check(s_find("clear-update"));
 }
 
-/* A partial update naming a lead, a sealed comment (section 5.1, 5.8). */
+/* A partial update naming a lead, a sealed comment, an update with what
+ * the case taught (section 5.1, 5.8). */
 static void
 test_case_kinds(void **state)
 {
 	(void)state;
 	s_check(s_find("partial-update"));
 	s_check(s_find("comment"));
+	s_check(s_find("lessons-update"));
 }
 
 static void
