@@ -844,6 +844,58 @@ test_by_ioc(void **state)
 		s_unbuild(&b[i]);
 }
 
+/* store_ioc_range_fn: the first byte of each key met, in order. */
+static int
+s_range_key(void *arg, const uint8_t *key, size_t klen, const struct store_item *it)
+{
+	char *seen = arg;
+	size_t n = strlen(seen);
+
+	(void)it;
+	if (klen > 0 && n < 15)
+		seen[n] = (char)key[0], seen[n + 1] = '\0';
+	return 0;
+}
+
+static void
+test_ioc_range(void **state)
+{
+	struct fx *f = *state;
+	struct tmsg m[3] = {
+		{ .origin = 0, .seq = 1, .time = 1, .nioc = 2, .ioc = { IOC("a1"), IOC("c1") } },
+		{ .origin = 1, .seq = 1, .time = 2, .nioc = 2, .ioc = { IOC("b1"), IOC("c1") } },
+		{ .origin = 0, .seq = 2, .time = 3, .nioc = 1, .ioc = { IOC("d") } },
+	};
+	struct built b[3];
+	char seen[16] = "";
+	int res[3];
+
+	assert_int_equal(s_put(f, m, 3, b, res), STORE_OK);
+	/* From "b" to "c9": b1, then c1's two messages; not a1, not d. */
+	assert_int_equal(store_ioc_range(f->st, (const uint8_t *)"b", 1, (const uint8_t *)"c9", 2,
+	                     0, s_range_key, seen),
+	    3);
+	assert_string_equal(seen, "bcc");
+	/* Inclusive bounds; a limit; counting only. */
+	assert_int_equal(store_ioc_range(f->st, (const uint8_t *)"a1", 2, (const uint8_t *)"d", 1,
+	                     0, NULL, NULL),
+	    5);
+	assert_int_equal(store_ioc_range(f->st, (const uint8_t *)"a1", 2, (const uint8_t *)"d", 1,
+	                     2, NULL, NULL),
+	    2);
+	assert_int_equal(store_ioc_range(f->st, (const uint8_t *)"e", 1, (const uint8_t *)"z", 1, 0,
+	                     NULL, NULL),
+	    0);
+	assert_int_equal(store_ioc_range(f->st, (const uint8_t *)"d", 1, (const uint8_t *)"a", 1, 0,
+	                     NULL, NULL),
+	    0);
+	assert_int_equal(store_ioc_range(f->st, (const uint8_t *)"a", 0, (const uint8_t *)"d", 1, 0,
+	                     NULL, NULL),
+	    STORE_E_INVAL);
+	for (int i = 0; i < 3; i++)
+		s_unbuild(&b[i]);
+}
+
 static void
 test_long_ioc(void **state)
 {
@@ -2485,6 +2537,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_range, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_by_origin, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_by_ioc, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_ioc_range, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_long_ioc, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_by_ref, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_id_range, s_setup, s_teardown),
