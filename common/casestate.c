@@ -14,6 +14,7 @@ struct roll {
 	json_t *o;           /* the state object */
 	json_t *seen;        /* "type:value" of each indicator in it */
 	const uint8_t *lead; /* in a message's body, or NULL */
+	uint64_t expires;    /* the state's, 0 = none */
 };
 
 static bool
@@ -103,6 +104,8 @@ s_apply(struct roll *r, const struct msg *u, bool from_origin)
 	if (b->impact >= 0)
 		json_object_set_new(r->o, "impact",
 		    json_string(msg_severity_name((enum msg_severity)b->impact)));
+	if (b->expires > 0)
+		r->expires = b->expires;
 	if (b->has_lead && from_origin)
 		r->lead = b->lead;
 	s_time(r->o, "updated", u->time);
@@ -139,20 +142,20 @@ s_start(struct roll *r)
 	if (r->o == NULL || r->seen == NULL)
 		return -1;
 	s_time(r->o, "updated", r->incident->time);
+	r->expires = b->expires;
 	return s_add_indicators(r, b);
 }
 
-json_t *
-casestate_json(const struct msg *incident, const struct msg *const *msgs, size_t n,
-    casestate_same_fn same, void *arg)
+/* Rolls the state up into r (r->o, r->expires): 0, or -1 when out of
+ * memory (r->o is then NULL). */
+static int
+s_roll(struct roll *r, const struct msg *const *msgs, size_t n)
 {
-	struct roll r = { incident, same, arg, NULL, NULL, NULL };
+	const struct msg *incident = r->incident;
 	const struct msg **by = NULL;
 	int rc = -1;
 
-	if (incident->kind != MSG_KIND_INCIDENT || !incident->has_body)
-		return NULL;
-	if ((n > 0 && (by = malloc(n * sizeof *by)) == NULL) || s_start(&r) == -1)
+	if ((n > 0 && (by = malloc(n * sizeof *by)) == NULL) || s_start(r) == -1)
 		goto out;
 	if (n > 0) {
 		memcpy(by, msgs, n * sizeof *by);
@@ -164,22 +167,51 @@ casestate_json(const struct msg *incident, const struct msg *const *msgs, size_t
 		if (u->kind != MSG_KIND_UPDATE || !u->has_body || !u->has_ref ||
 		    memcmp(u->ref, incident->id, MSG_ID_LEN) != 0 || s_retracted(u, msgs, n))
 			continue;
-		if (s_same(&r, u->origin, incident->origin))
-			rc = s_apply(&r, u, true);
-		else if (r.lead != NULL && s_same(&r, u->origin, r.lead))
-			rc = s_apply(&r, u, false);
+		if (s_same(r, u->origin, incident->origin))
+			rc = s_apply(r, u, true);
+		else if (r->lead != NULL && s_same(r, u->origin, r->lead))
+			rc = s_apply(r, u, false);
 		else
-			rc = s_propose(&r, u);
+			rc = s_propose(r, u);
 	}
-	if (rc == 0 && r.lead != NULL)
-		rc = json_object_set_new(r.o, "lead",
-		    json_pack("{s:o}", "id", msgjson_hex(r.lead, MSG_KEY_LEN)));
+	if (rc == 0 && r->lead != NULL)
+		rc = json_object_set_new(r->o, "lead",
+		    json_pack("{s:o}", "id", msgjson_hex(r->lead, MSG_KEY_LEN)));
+	if (rc == 0 && r->expires > 0)
+		s_time(r->o, "expires", r->expires);
+	else if (rc == 0)
+		rc = json_object_set_new(r->o, "expires", json_null());
 out:
 	free(by);
-	json_decref(r.seen);
+	json_decref(r->seen);
 	if (rc != 0) {
-		json_decref(r.o);
-		return NULL;
+		json_decref(r->o);
+		r->o = NULL;
 	}
+	return rc;
+}
+
+json_t *
+casestate_json(const struct msg *incident, const struct msg *const *msgs, size_t n,
+    casestate_same_fn same, void *arg)
+{
+	struct roll r = { incident, same, arg, NULL, NULL, NULL, 0 };
+
+	if (incident->kind != MSG_KIND_INCIDENT || !incident->has_body || s_roll(&r, msgs, n) == -1)
+		return NULL;
 	return r.o;
+}
+
+int
+casestate_expired(const struct msg *incident, const struct msg *const *msgs, size_t n,
+    casestate_same_fn same, void *arg, uint64_t now)
+{
+	struct roll r = { incident, same, arg, NULL, NULL, NULL, 0 };
+
+	if (incident->kind != MSG_KIND_INCIDENT || !incident->has_body)
+		return msg_expired(incident, now);
+	if (s_roll(&r, msgs, n) == -1)
+		return -1;
+	json_decref(r.o);
+	return r.expires > 0 && r.expires <= now;
 }

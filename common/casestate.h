@@ -35,12 +35,26 @@ typedef bool (
  *    none), "indicators": [{"type", "value"}] (the incident's, then those
  *    the applied updates added, each once), "lead": {"id"} or null,
  *    "updated": RFC 3339, the time of the incident or of the last update
- *    applied, "proposals": [{"proposed_by": {"id"}, "id", "time", and
- *    the fields the update holds, as msgjson_case_fields() names them}]}
+ *    applied, "expires": RFC 3339 or null, "proposals": [{"proposed_by":
+ *    {"id"}, "id", "time", and the fields the update holds, as
+ *    msgjson_case_fields() names them}]}
  * Ids are hex.  An update applied replaces each field it holds (lead
- * only from the origin) and adds its indicators.
+ * only from the origin, expires only when it holds one) and adds its
+ * indicators.  What a case taught (detection, effects, response, lessons)
+ * is no part of the state: each message keeps its own, shown with it.
  */
 json_t *casestate_json(const struct msg *incident, const struct msg *const *msgs, size_t n,
     casestate_same_fn same, void *arg);
+
+/*
+ * The expiry rule, the one every command follows: a case is expired when
+ * the expires of its state (above: the incident's, or that of the latest
+ * update applied that holds one) is at or before now (ms since the epoch);
+ * any other message, or an incident whose body is not open, when its own
+ * is (msg_expired()).  msgs as for casestate_json().  1 expired, 0 not,
+ * -1 when out of memory.
+ */
+int casestate_expired(const struct msg *incident, const struct msg *const *msgs, size_t n,
+    casestate_same_fn same, void *arg, uint64_t now);
 
 #endif

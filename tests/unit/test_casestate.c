@@ -298,6 +298,45 @@ test_same_time(void **state)
 	s_close(&c);
 }
 
+/* The state's expires: the incident's, then the latest the origin or the
+ * lead applies; a proposal's changes nothing; lessons stay per message. */
+static void
+test_expiry(void **state)
+{
+	(void)state;
+	struct caseset c;
+	const struct msg *const *v;
+	json_t *st;
+
+	s_open(&c);
+	v = (const struct msg *const *)c.m;
+	st = s_state(&c);
+	assert_true(json_is_null(json_object_get(st, "expires")));
+	json_decref(st);
+	assert_int_equal(casestate_expired(c.incident, v, c.n, s_same, NULL, T0 + 1000000), 0);
+	c.incident->body.expires = T0 + 1000;
+	assert_int_equal(casestate_expired(c.incident, v, c.n, s_same, NULL, T0 + 999), 0);
+	assert_int_equal(casestate_expired(c.incident, v, c.n, s_same, NULL, T0 + 1000), 1);
+	/* the origin extends it, with lessons that the state leaves out */
+	struct msg *u = s_msg(&c, 'a', 10, MSG_KIND_UPDATE);
+	u->body.expires = T0 + 5000;
+	u->body.lessons = S("Patch the appliance sooner.");
+	/* a third SOC's proposal to end it sooner changes nothing */
+	s_msg(&c, 'C', 20, MSG_KIND_UPDATE)->body.expires = T0 + 1;
+	st = s_state(&c);
+	assert_string_equal(s_get(st, "expires"), "2026-01-01T00:00:05.000Z");
+	assert_null(json_object_get(st, "lessons"));
+	assert_int_equal(json_array_size(json_object_get(st, "proposals")), 1);
+	json_decref(st);
+	v = (const struct msg *const *)c.m;
+	assert_int_equal(casestate_expired(c.incident, v, c.n, s_same, NULL, T0 + 4999), 0);
+	assert_int_equal(casestate_expired(c.incident, v, c.n, s_same, NULL, T0 + 5000), 1);
+	/* a message that is no incident: its own expires */
+	assert_int_equal(casestate_expired(u, NULL, 0, NULL, NULL, T0 + 5000), 1);
+	assert_int_equal(casestate_expired(u, NULL, 0, NULL, NULL, T0 + 4999), 0);
+	s_close(&c);
+}
+
 int
 main(void)
 {
@@ -307,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_lead_change),
 		cmocka_unit_test(test_retracted),
 		cmocka_unit_test(test_same_time),
+		cmocka_unit_test(test_expiry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
