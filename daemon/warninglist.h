@@ -12,15 +12,16 @@
  *   string     matches an indicator whose normalized value is an entry (in
  *              any case; an entry that is an indicator is normalized first)
  *   hostname   matches a domain that is an entry or a subdomain of one, and
- *              the host of a URL and the domain of an e-mail address alike
+ *              so the host of a URL and the domain of an e-mail address
  *   cidr       matches an IPv4 or IPv6 address inside an entry (a network,
- *              or an address alone), a network inside one, and a URL whose
- *              host is such an address
+ *              or an address alone), a network inside one, and so a URL or
+ *              an e-mail address whose host is such an address
  *   substring  matches a value that contains an entry
  * A regex list is skipped with a note in the log.  matching_attributes,
  * when it names MISP attribute types this node knows (ip-src, ip-dst,
  * domain, hostname, url, email-src, md5, sha256, filename, ...), limits a
- * list to the indicator types they stand for; without them a list applies
+ * list to the indicator types they stand for (a URL is matched by its host
+ * only in a list that applies to URLs: "url"); without them a list applies
  * to every type.
  *
  * A match costs a few hash look-ups whatever the sizes of the lists: one
