@@ -957,7 +957,7 @@ static int
 cmd_stats(struct cli *c, json_t *opts, json_t *args)
 {
 	bool prom = json_object_get(opts, "prometheus") != NULL;
-	json_t *rep, *peers = NULL, *st, *v;
+	json_t *rep, *peers = NULL, *srcs = NULL, *st, *v;
 	const char *k;
 
 	(void)args;
@@ -965,14 +965,18 @@ cmd_stats(struct cli *c, json_t *opts, json_t *args)
 		return cli_error(c, "--json or --prometheus, not both");
 	if ((rep = cli_ask(c, json_pack("{s:s}", "cmd", "stats"))) == NULL)
 		return 1;
-	if (prom && (peers = cli_ask(c, json_pack("{s:s}", "cmd", "peers"))) == NULL) {
+	if (prom &&
+	    ((peers = cli_ask(c, json_pack("{s:s}", "cmd", "peers"))) == NULL ||
+	        (srcs = cli_ask(c, json_pack("{s:s}", "cmd", "sources"))) == NULL)) {
+		json_decref(peers);
 		json_decref(rep);
 		return 1;
 	}
 	st = json_object_get(rep, "stats");
-	if (prom)
+	if (prom) {
 		s_prometheus(st, json_object_get(peers, "peers"));
-	else if (c->json) {
+		cli_sources_prometheus(json_object_get(srcs, "sources"));
+	} else if (c->json) {
 		cli_print_json(c, json_incref(st));
 		cli_end(c);
 	} else {
@@ -990,6 +994,7 @@ cmd_stats(struct cli *c, json_t *opts, json_t *args)
 			putchar('\n');
 		}
 	}
+	json_decref(srcs);
 	json_decref(peers);
 	json_decref(rep);
 	return 0;
@@ -2119,6 +2124,7 @@ static const struct cli_cmd *const s_commands[] = {
 	&(const struct cli_cmd){ "stats", cmd_stats, NULL, 0, 0,
 	    "counts by TLP, kind and origin, store use, uptime (--prometheus)", NULL,
 	    s_stats_opts },
+	&cli_sources_cmd,
 	&(const struct cli_cmd){ "query", cmd_query, NULL, 0, 0,
 	    "list messages, newest first, by indicator, time, origin, TLP, ...", NULL,
 	    s_query_opts },

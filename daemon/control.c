@@ -161,6 +161,74 @@ s_stats(struct control *c)
 	    "loop_lag_p99_ms", (double)lag99 / 1000, "loop_lag_max_ms", (double)lagmax / 1000);
 }
 
+/* One source (store_source_fn) as an object of "sources": its figures
+ * (store.h), named as stats names origins, revoked when its key is no
+ * longer trusted (absent from the trust list or blocked; never this
+ * node's own). */
+static int
+s_source(void *arg, const struct store_source *s)
+{
+	struct origins *o = arg;
+	const struct trust_peer *p = trust_find_id(o->c->n->trust, s->origin);
+	bool self = memcmp(s->origin, o->c->n->id, MSG_KEY_LEN) == 0;
+	json_t *shared = json_object(), *delay = json_array(), *src;
+	uint64_t total = 0, kind[MSG_KIND_COUNT] = { 0 };
+	char hex[2 * MSG_KEY_LEN + 1];
+
+	for (int t = 0; t < MSG_TLP_COUNT; t++) {
+		json_t *byk = json_object();
+
+		for (int k = 0; k < MSG_KIND_COUNT; k++) {
+			if (s->messages[t][k] == 0)
+				continue;
+			json_object_set_new(byk, msg_kind_name((enum msg_kind)k),
+			    json_integer((json_int_t)s->messages[t][k]));
+			kind[k] += s->messages[t][k];
+			total += s->messages[t][k];
+		}
+		if (json_object_size(byk) > 0)
+			json_object_set_new(shared, msg_tlp_name((enum msg_tlp)t), byk);
+		else
+			json_decref(byk);
+	}
+	for (int b = 0; b < STORE_DELAY_BUCKETS; b++)
+		json_array_append_new(delay, json_integer((json_int_t)s->delay[b]));
+	hex_encode(hex, s->origin, MSG_KEY_LEN);
+	src = json_pack("{s:s,s:s,s:b,s:b,s:I,s:I,s:o,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	    "id", hex, "name",
+	    self            ? o->c->n->cfg.name
+	        : p != NULL ? p->name
+	                    : hex,
+	    "self", self, "revoked", !self && (p == NULL || p->level == MSG_LEVEL_BLOCKED),
+	    "messages", (json_int_t)total, "cases", (json_int_t)kind[MSG_KIND_INCIDENT], "shared",
+	    shared, "delay_median_ms", (json_int_t)store_delay_quantile(s, 50), "delay_p90_ms",
+	    (json_int_t)store_delay_quantile(s, 90), "delay_buckets", delay, "future_claims",
+	    (json_int_t)s->future, "confirmed_cases", (json_int_t)s->confirmed_cases,
+	    "confirmed_indicators", (json_int_t)s->confirmed_iocs, "retractions",
+	    (json_int_t)kind[MSG_KIND_RETRACT], "false_positives", (json_int_t)s->false_positives,
+	    "updates", (json_int_t)kind[MSG_KIND_UPDATE], "comments",
+	    (json_int_t)kind[MSG_KIND_COMMENT], "last_active", (json_int_t)s->last_active);
+	json_object_set_new(src, "updates_per_case",
+	    kind[MSG_KIND_INCIDENT] > 0
+	        ? json_real((double)kind[MSG_KIND_UPDATE] / (double)kind[MSG_KIND_INCIDENT])
+	        : json_null());
+	json_array_append_new(o->by, src);
+	return 0;
+}
+
+/* Every source's figures (the store's counters: a cost in origins). */
+static json_t *
+s_sources(struct control *c)
+{
+	struct origins o = { .c = c, .by = json_array() };
+
+	if (store_sources(c->n->st, s_source, &o) != STORE_OK) {
+		json_decref(o.by);
+		return control_error("%s", "the store cannot be read");
+	}
+	return json_pack("{s:b,s:o}", "ok", 1, "sources", o.by);
+}
+
 /* ---- reading and importing messages ------------------------------------- */
 
 /*
@@ -959,6 +1027,8 @@ s_dispatch(struct control *c, json_t *req)
 		return s_reload(c);
 	if (strcmp(cmd, "stats") == 0)
 		return s_stats(c);
+	if (strcmp(cmd, "sources") == 0)
+		return s_sources(c);
 	if (strcmp(cmd, "query") == 0)
 		return s_query(c, req);
 	if (strcmp(cmd, "get") == 0)

@@ -21,6 +21,27 @@
  *                                        by_tlp, by_kind, by_origin,
  *                                        store_used_bytes, store_size_limit,
  *                                        uptime_s}}
+ *   {"cmd": "sources"}                -> {"ok": true, "sources": [{id, name,
+ *                                        self, revoked, messages, cases,
+ *                                        shared: {tlp: {kind: n}},
+ *                                        delay_median_ms, delay_p90_ms,
+ *                                        delay_buckets: [24 counts],
+ *                                        future_claims, confirmed_cases,
+ *                                        confirmed_indicators, retractions,
+ *                                        false_positives, updates,
+ *                                        updates_per_case, comments,
+ *                                        last_active: ms}]}
+ *        Every origin this node holds or held messages of, from the
+ *        store's counters (store.h, store_sources()): shared, messages,
+ *        cases (incidents), updates, comments and retractions count its
+ *        stored messages; the others what was received since the store
+ *        keeps them.  Delays are receipt less the origin's claimed
+ *        creation time (a claim in the future counts as 0 and in
+ *        future_claims), their median and 90th percentile the upper
+ *        bound of the histogram bucket that holds them.  confirmed_cases:
+ *        sightings by other SOCs of its messages; confirmed_indicators:
+ *        messages of other SOCs carrying an indicator it reported;
+ *        false_positives: its messages that set status false-positive.
  *   {"cmd": "query", "indicator"?: "TYPE:VALUE" or a value (normalized as
  *    publish does), "since"?, "until"?: ms since the epoch (creation time,
  *    inclusive), "origin"?: node id (and the keys rotations link to it),

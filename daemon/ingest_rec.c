@@ -24,6 +24,8 @@ ingest_rec(struct store_rec *rec, struct ks_keys *k, struct iocseal *seal, struc
 	rec->tlp = (uint8_t)m->tlp;
 	rec->kind = (uint8_t)m->kind;
 	rec->ref = m->has_ref ? m->ref : NULL;
+	rec->sighting = m->kind == MSG_KIND_SIGHTING;
+	rec->false_positive = m->has_body && m->body.status == MSG_STATUS_FALSE_POSITIVE;
 	rec->bytes = bytes;
 	rec->len = len;
 	ks_clear(k);
@@ -33,6 +35,7 @@ ingest_rec(struct store_rec *rec, struct ks_keys *k, struct iocseal *seal, struc
 	} else if (seal != NULL) {
 		/* A body sealed to this node: its keys, sealed; never in clear. */
 		if (m->has_body || iocseal_body(seal, m, &plain, &nplain) == MSG_OK) {
+			rec->false_positive = m->body.status == MSG_STATUS_FALSE_POSITIVE;
 			if ((rc = ks_derive(k, m)) == 0)
 				rc = iocseal_seal(seal, k);
 			if (rc == -1)

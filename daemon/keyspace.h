@@ -64,6 +64,9 @@ int ks_add(struct ks_keys *k, uint8_t space, const void *p, size_t len);
  * each deriver's.  0, or -1 when out of memory. */
 int ks_derive(struct ks_keys *k, const struct msg *m);
 
+/* KS_WORD: the words of the message's texts (index_text.h). */
+int index_text_keys(struct ks_keys *k, const struct msg *m);
+
 /* Points k->e at the keys' bytes, once every key is added (ks_add() may
  * move them). */
 void ks_finish(struct ks_keys *k);

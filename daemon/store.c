@@ -1329,6 +1329,149 @@ store_ioc_range(struct store *st, const uint8_t *lo, size_t lolen, const uint8_t
 	return s_walk_end(st, txn, cur, rc, err, &w);
 }
 
+/* The newest entry of origin under the ioc key k (kl bytes) below local
+ * key bound: its local key into *lkey, 0 when there is none.  0 or an
+ * LMDB error. */
+static int
+s_ioc_below(MDB_cursor *cur, const uint8_t *key, size_t kl, const uint8_t *origin, uint64_t bound,
+    uint64_t *lkey)
+{
+	uint8_t e[IOCVAL_LEN];
+	MDB_val k = store_val(key, kl), v;
+	int rc;
+
+	*lkey = 0;
+	memcpy(e, origin, ID_LEN);
+	store_put64(e + ID_LEN, bound);
+	v = store_val(e, sizeof e);
+	if ((rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE)) == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV_DUP);
+	else if (rc == MDB_NOTFOUND && (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)) == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
+	if (rc == 0 && v.mv_size == IOCVAL_LEN && memcmp(v.mv_data, origin, ID_LEN) == 0)
+		*lkey = store_get64((uint8_t *)v.mv_data + ID_LEN);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The heap of store_ioc_refs(): each origin's next entry, the newest on
+ * top.  Moves h[i] down to its place among n. */
+static void
+s_heap_down(struct store_ref *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, top = i;
+		struct store_ref t;
+
+		if (l < n && h[l].lkey > h[top].lkey)
+			top = l;
+		if (r < n && h[r].lkey > h[top].lkey)
+			top = r;
+		if (top == i)
+			return;
+		t = h[i], h[i] = h[top], h[top] = t;
+		i = top;
+	}
+}
+
+int
+store_ioc_refs(struct store *st, const char *value, size_t len, uint64_t before_lkey,
+    struct store_ref *out, size_t max, size_t *n)
+{
+	uint8_t key[IOCKEY_MAX], next[IOCVAL_LEN];
+	struct store_ref *h = NULL, *t;
+	size_t kl, nh = 0, cap = 0;
+	uint64_t bound = before_lkey == 0 ? UINT64_MAX : before_lkey, l;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, err;
+
+	*n = 0;
+	if (st == NULL || value == NULL || len == 0 || (out == NULL && max > 0))
+		return STORE_E_INVAL;
+	kl = store_ioc_key(value, len, key);
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
+		return err;
+	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return store_lmdb_err(st, rc, "walk indicator");
+	}
+	/* Each origin's newest entry below the bound, one jump per origin. */
+	k = store_val(key, kl);
+	rc = max > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) : MDB_NOTFOUND;
+	while (rc == 0 && v.mv_size == IOCVAL_LEN) {
+		memcpy(next, v.mv_data, ID_LEN);
+		if ((rc = s_ioc_below(cur, key, kl, next, bound, &l)) != 0)
+			break;
+		if (l != 0 && nh == cap) {
+			cap = cap ? 2 * cap : 16;
+			if ((t = realloc(h, cap * sizeof *h)) == NULL) {
+				err = STORE_E_NOMEM;
+				break;
+			}
+			h = t;
+		}
+		if (l != 0) {
+			memcpy(h[nh].origin, next, ID_LEN);
+			h[nh++].lkey = l;
+		}
+		memset(next + ID_LEN, 0xff, LKEY_LEN);
+		k = store_val(key, kl), v = store_val(next, sizeof next);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	for (size_t i = nh / 2; i-- > 0;)
+		s_heap_down(h, nh, i);
+	/* Then the newest of all, and that origin's next one. */
+	while (rc == 0 && err == STORE_OK && nh > 0 && *n < max) {
+		out[(*n)++] = h[0];
+		if ((rc = s_ioc_below(cur, key, kl, h[0].origin, h[0].lkey, &l)) != 0)
+			break;
+		if (l != 0)
+			h[0].lkey = l;
+		else
+			h[0] = h[--nh];
+		s_heap_down(h, nh, 0);
+	}
+	free(h);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (rc != 0)
+		return store_lmdb_err(st, rc, "walk indicator");
+	return err;
+}
+
+int
+store_ioc_has(struct store *st, const char *value, size_t len, const struct store_ref *refs,
+    size_t n, bool *has)
+{
+	uint8_t key[IOCKEY_MAX], e[IOCVAL_LEN];
+	size_t kl;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = 0, err;
+
+	if (st == NULL || value == NULL || len == 0 || (n > 0 && (refs == NULL || has == NULL)))
+		return STORE_E_INVAL;
+	kl = store_ioc_key(value, len, key);
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
+		return err;
+	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) == 0) {
+		for (size_t i = 0; i < n && (rc == 0 || rc == MDB_NOTFOUND); i++) {
+			memcpy(e, refs[i].origin, ID_LEN);
+			store_put64(e + ID_LEN, refs[i].lkey);
+			k = store_val(key, kl), v = store_val(e, sizeof e);
+			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+			has[i] = rc == 0;
+		}
+		mdb_cursor_close(cur);
+	}
+	mdb_txn_abort(txn);
+	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : store_lmdb_err(st, rc, "find indicator");
+}
+
 int
 store_by_ref(struct store *st, const uint8_t id[32], size_t limit, store_item_fn fn, void *arg)
 {

@@ -22,13 +22,15 @@
 #define ORIGKEY_LEN  (ID_LEN + 8)
 #define IOCKEY_MAX   STORE_IOC_RAW_MAX
 #define IOCVAL_LEN   (ID_LEN + LKEY_LEN)
-#define COUNTKEY_MAX (1 + ID_LEN)
+#define COUNTKEY_MAX (1 + ID_LEN + 3)
 
 /* The classes of "counts" keys: one byte, then the TLP or kind (1 byte)
- * or the origin (32). */
+ * or the origin (32), or for a source's figure the origin, the figure
+ * and its two bytes (store.h). */
 #define COUNT_TLP    't'
 #define COUNT_KIND   'k'
 #define COUNT_ORIGIN 'o'
+#define COUNT_SOURCE 's'
 
 struct store {
 	MDB_env *env;
