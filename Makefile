@@ -23,7 +23,8 @@
 #                   make check fails on a file that does not follow it
 #   make valgrind   unit tests under valgrind
 #   make install    programs, man pages, example configuration, systemd unit
-#                   and sysusers file under DESTDIR/PREFIX; make uninstall
+#                   and sysusers file under DESTDIR/PREFIX, the default warning
+#                   lists under DESTDIR/WLDIR; make uninstall
 
 PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih libpsl libutf8proc
 DEB_PKGS := gcc pkg-config libzmq3-dev libczmq-dev libsodium-dev \
@@ -206,15 +207,19 @@ MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/socmesh
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR?= $(PREFIX)/lib/sysusers.d
+# The warning lists go where socmeshd looks when [node] warninglists is
+# empty (daemon/warninglist.h), whatever PREFIX.
+WLDIR      ?= /usr/share/socmesh/warninglists
 INSTALLED  := $(BINDIR)/socmesh $(SBINDIR)/socmeshd $(MANDIR)/man1/socmesh.1 \
               $(MANDIR)/man5/socmesh.conf.5 $(MANDIR)/man8/socmeshd.8 \
               $(DOCDIR)/socmesh.conf.example $(UNITDIR)/socmeshd.service \
-              $(SYSUSERSDIR)/socmesh.conf
+              $(SYSUSERSDIR)/socmesh.conf \
+              $(patsubst deploy/warninglists/%,$(WLDIR)/%,$(wildcard deploy/warninglists/*.json))
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
-	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(WLDIR)
 	install -m 0755 $(B)/socmesh $(DESTDIR)$(BINDIR)/socmesh
 	install -m 0755 $(B)/socmeshd $(DESTDIR)$(SBINDIR)/socmeshd
 	install -m 0644 docs/socmesh.1 $(DESTDIR)$(MANDIR)/man1/socmesh.1
@@ -225,10 +230,11 @@ install: all
 	  deploy/socmeshd.service >$(DESTDIR)$(UNITDIR)/socmeshd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/socmeshd.service
 	install -m 0644 deploy/socmesh.sysusers $(DESTDIR)$(SYSUSERSDIR)/socmesh.conf
+	install -m 0644 deploy/warninglists/*.json $(DESTDIR)$(WLDIR)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(WLDIR) $(DESTDIR)$(dir $(WLDIR)) 2>/dev/null || true
 
 clean:
 	rm -rf build

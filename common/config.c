@@ -30,6 +30,10 @@ static const struct s_key {
 	{ "node", "data_dir", T_PATH, offsetof(struct config, data_dir), 0, 0,
 	    "Directory that holds the message store (store/); empty means the node\n"
 	    "# directory, a relative path is relative to it" },
+	{ "node", "warninglists", T_PATH, offsetof(struct config, warninglists), 0, 0,
+	    "Folder of MISP warning lists (*.json): benign indicators that never link\n"
+	    "# cases; empty means /usr/share/socmesh/warninglists, a relative path is\n"
+	    "# relative to the node directory" },
 	{ "node", "store_size", T_SIZE, offsetof(struct config, store_size), 1024 * 1024,
 	    UINT64_MAX,
 	    "Maximum size of the message store: K, M, G, T are powers of 1024; at least 1M" },

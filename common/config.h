@@ -30,6 +30,8 @@ struct config {
 	    [256]; /* [node] listen: tcp://HOST:PORT (PORT 1-65535; HOST an IPv4 literal, [IPv6] literal, hostname or *), required */
 	char data_dir
 	    [4096]; /* [node] data_dir: default "" meaning the node directory itself; a relative path is relative to the node directory */
+	char warninglists
+	    [4096]; /* [node] warninglists: default "" meaning WARNINGLIST_DEFAULT_DIR (warninglist.h); a relative path is relative to the node directory */
 	uint64_t store_size; /* [node] store_size: size (parse_size), default 16G, min 1M */
 	uint64_t
 	    retention_ms; /* [node] retention: duration, default 365d, "0"/"forever" = keep forever (0 here) */

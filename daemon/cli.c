@@ -2133,6 +2133,7 @@ static const struct cli_cmd *const s_commands[] = {
 	    "  Every JSON line carries \"cursor\": give the last one seen to --after to go on\n"
 	    "  where a consumer stopped, missing nothing and repeating nothing.",
 	    s_watch_opts },
+	&cli_lookup_cmd,
 	&cli_show_cmd,
 	&cli_comment_cmd,
 	&cli_assign_cmd,

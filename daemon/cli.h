@@ -170,6 +170,9 @@ int cli_publish_ref(struct cli *c, json_t *o);
  * comment, assign. */
 extern const struct cli_cmd cli_show_cmd, cli_comment_cmd, cli_assign_cmd;
 
+/* cli_lookup.c: indicators in bulk, from a file or stdin. */
+extern const struct cli_cmd cli_lookup_cmd;
+
 /* cli_roster.c */
 extern const struct cli_cmd cli_roster_cmd;
 
@@ -177,8 +180,7 @@ extern const struct cli_cmd cli_roster_cmd;
 extern const struct cli_cmd cli_sources_cmd;
 /* The per-source metrics (socmesh_source_*{source="NAME"}) of the
  * daemon's "sources" array, in the Prometheus text format on stdout. */
-void cli_sources_prometheus(json_t *sources);
-/* init --join FILE --coordinator ID...: checks FILE against the ids, then
+void cli_sources_prometheus(json_t *sources);/* init --join FILE --coordinator ID...: checks FILE against the ids, then
  * creates the node (node_init()) with that roster in force and the ids
  * outside it anchored in its trust list.  0, or 1 after the error line. */
 int cli_join(struct cli *c, const char *name, const char *listen, const char *file,

@@ -14,6 +14,7 @@
 #include "looplag.h"
 #include "util.h"
 #include "version.h"
+#include "warninglist.h"
 
 struct control {
 	struct node *n;
@@ -21,6 +22,7 @@ struct control {
 	zloop_t *loop;
 	zsock_t *rep;
 	struct looplag *lag;
+	struct warninglists *wl; /* the warning lists in force */
 	uint64_t started;
 	char path[PATH_MAX + 64];
 };
@@ -93,6 +95,7 @@ s_reload(struct control *c)
 		return control_error("%s", err);
 	gossip_trust_changed(c->g);
 	log_info("trust list reloaded (%zu peers)", trust_count(c->n->trust));
+	control_reload_warninglists(c);
 	return json_pack("{s:b}", "ok", 1);
 }
 
@@ -1001,6 +1004,191 @@ s_import(struct control *c, json_t *req)
 	    hex);
 }
 
+/* What lookup found of one indicator under its keys. */
+struct lookup {
+	struct page p; /* c, and r for s_retracted() */
+	struct msg *m;
+	bool include_expired;
+	uint64_t now;
+	size_t walked, messages, ncases, nsocs;
+	size_t expired_in, expired_out; /* expired messages counted, left out */
+	bool more_cases, more_socs, truncated;
+	uint8_t cases[CONTROL_LOOKUP_CASES][MSG_ID_LEN];
+	uint8_t socs[CONTROL_LOOKUP_SOCS][MSG_KEY_LEN];
+	uint64_t first, last;
+	unsigned tlps; /* bit per enum msg_tlp */
+};
+
+/* Adds the n-byte id to the set v (*nv of at most max); *more when full. */
+static void
+s_lookup_add(uint8_t *v, size_t *nv, size_t max, bool *more, const uint8_t *id, size_t n)
+{
+	for (size_t i = 0; i < *nv; i++)
+		if (memcmp(v + i * n, id, n) == 0)
+			return;
+	if (*nv == max)
+		*more = true;
+	else
+		memcpy(v + (*nv)++ * n, id, n);
+}
+
+/* store_item_fn of lookup: one message carrying the indicator, counted
+ * unless retracted by its origin, or expired (unless include_expired). */
+static int
+s_lookup_item(void *arg, const struct store_item *it)
+{
+	struct lookup *l = arg;
+	struct keys *k = l->p.c->n->keys;
+	struct msg *m = l->m;
+	uint8_t *plain = NULL;
+	size_t nplain = 0;
+	bool expired;
+
+	if (++l->walked > CONTROL_LOOKUP_WALK) {
+		l->truncated = true;
+		return 1;
+	}
+	if (msg_decode(m, it->bytes, it->len, 0) != MSG_OK)
+		return 0;
+	/* A body sealed to this node is opened for its expires. */
+	if (!m->has_body && k != NULL &&
+	    msg_open(m, l->p.c->n->id, k->curve_pk, k->curve_sk, &plain, &nplain) != MSG_OK)
+		m->has_body = false;
+	expired = msg_expired(m, l->now);
+	if ((!expired || l->include_expired) && !s_retracted(&l->p, m->id, m->origin)) {
+		l->messages++;
+		l->expired_in += expired;
+		l->first = l->messages == 1 || m->time < l->first ? m->time : l->first;
+		l->last = m->time > l->last ? m->time : l->last;
+		l->tlps |= 1u << m->tlp;
+		s_lookup_add(&l->socs[0][0], &l->nsocs, CONTROL_LOOKUP_SOCS, &l->more_socs,
+		    m->origin, MSG_KEY_LEN);
+		if (m->kind == MSG_KIND_INCIDENT || m->has_ref)
+			s_lookup_add(&l->cases[0][0], &l->ncases, CONTROL_LOOKUP_CASES,
+			    &l->more_cases, m->kind == MSG_KIND_INCIDENT ? m->id : m->ref,
+			    MSG_ID_LEN);
+	} else if (expired && !l->include_expired)
+		l->expired_out++;
+	free(plain);
+	return 0;
+}
+
+/* The n ids of size len at v as an array of hex strings. */
+static json_t *
+s_lookup_ids(const uint8_t *v, size_t n, size_t len)
+{
+	char hex[2 * MSG_ID_LEN + 1];
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < n; i++) {
+		hex_encode(hex, v + i * len, len);
+		if (json_array_append_new(a, json_string(hex)) == -1) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	return a;
+}
+
+/* The result of lookup for the indicator as given (s, n bytes): what l
+ * found, or the reason it is none. */
+static json_t *
+s_lookup_one(struct control *c, struct lookup *l, const char *s, size_t n)
+{
+	struct ioc_value v;
+	uint8_t key[IOCSEAL_KEY_LEN];
+	char err[512];
+	const char *warn;
+	json_t *tlps, *r;
+	int rc;
+
+	if (ioc_parse_text(s, n, &v, err, sizeof err) == -1)
+		return json_pack("{s:s%,s:s}", "indicator", s, n, "error", err);
+	l->walked = l->messages = l->ncases = l->nsocs = l->expired_in = l->expired_out = 0;
+	l->more_cases = l->more_socs = l->truncated = false;
+	l->first = l->last = 0, l->tlps = 0;
+	rc = store_by_ioc(c->n->st, v.value, v.len, 0, CONTROL_LOOKUP_WALK + 1, s_lookup_item, l);
+	if (rc >= 0 && c->n->seal != NULL) {
+		l->walked = 0;
+		iocseal_key(c->n->seal, v.value, v.len, key);
+		rc = store_by_ioc(c->n->st, (const char *)key, sizeof key, 0,
+		    CONTROL_LOOKUP_WALK + 1, s_lookup_item, l);
+	}
+	if (rc < 0)
+		return NULL;
+	tlps = json_array();
+	for (int t = 0; tlps != NULL && t < 32; t++)
+		if ((l->tlps & 1u << t) != 0)
+			json_array_append_new(tlps, json_string(msg_tlp_name((enum msg_tlp)t)));
+	warn = warninglist_match(c->wl, v.type, v.value, v.len);
+	r = json_pack("{s:s%,s:s,s:s,s:b,s:I,s:o,s:b,s:o,s:b,s:o,s:o,s:o,s:b,s:o,s:b}", "indicator",
+	    s, n, "type", ioc_type_name(v.type), "value", v.value, "known", l->messages > 0,
+	    "messages", (json_int_t)l->messages, "cases",
+	    s_lookup_ids(&l->cases[0][0], l->ncases, MSG_ID_LEN), "more_cases", l->more_cases,
+	    "socs", s_lookup_ids(&l->socs[0][0], l->nsocs, MSG_KEY_LEN), "more_socs", l->more_socs,
+	    "first_seen", l->messages > 0 ? json_integer((json_int_t)l->first) : json_null(),
+	    "last_seen", l->messages > 0 ? json_integer((json_int_t)l->last) : json_null(), "tlp",
+	    tlps, "expired", l->messages > 0 ? l->expired_in == l->messages : l->expired_out > 0,
+	    "warning", warn != NULL ? json_string(warn) : json_null(), "truncated", l->truncated);
+	return r;
+}
+
+/*
+ * lookup: each indicator (at most CONTROL_LOOKUP_MAX), as TYPE:VALUE or a
+ * value alone, refanged and typed as publish reads it: the messages that
+ * carry it (under its clear and its sealed key, at most
+ * CONTROL_LOOKUP_WALK of each, newest stored first), without those
+ * retracted by their origin, nor the expired ones unless
+ * "include_expired"; the warning list it is on.
+ */
+static json_t *
+s_lookup(struct control *c, json_t *req)
+{
+	static const char *const fields[] = { "indicators", "include_expired", NULL };
+	json_t *a = json_object_get(req, "indicators"), *out, *e, *v;
+	struct lookup *l;
+	size_t i;
+
+	if ((e = s_fields(req, fields)) != NULL)
+		return e;
+	if (!json_is_array(a) || json_array_size(a) > CONTROL_LOOKUP_MAX)
+		return control_error("\"indicators\" is not an array of at most %d strings",
+		    CONTROL_LOOKUP_MAX);
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v) || json_string_length(v) > IOC_MAX_VALUE + 32)
+			return control_error("\"indicators\": item %zu is not a string of at most "
+			                     "%d "
+			                     "bytes",
+			    i, IOC_MAX_VALUE + 32);
+	}
+	if ((l = calloc(1, sizeof *l)) == NULL)
+		return control_error("%s", "out of memory");
+	l->p.c = c, l->now = now_ms();
+	if ((e = s_bool(req, "include_expired", &l->include_expired)) != NULL) {
+		free(l);
+		return e;
+	}
+	l->m = msg_new(), l->p.r = msg_new(), out = json_array();
+	json_array_foreach(a, i, v)
+	{
+		json_t *r;
+		if (out == NULL || l->m == NULL || l->p.r == NULL ||
+		    (r = s_lookup_one(c, l, json_string_value(v), json_string_length(v))) == NULL ||
+		    json_array_append_new(out, r) == -1) {
+			json_decref(out);
+			out = NULL;
+			break;
+		}
+	}
+	msg_destroy(&l->m);
+	msg_destroy(&l->p.r);
+	free(l);
+	if (out == NULL)
+		return control_error("%s", "the store cannot be read (or out of memory)");
+	return json_pack("{s:b,s:o}", "ok", 1, "results", out);
+}
+
 static json_t *
 s_dispatch(struct control *c, json_t *req)
 {
@@ -1041,6 +1229,8 @@ s_dispatch(struct control *c, json_t *req)
 		return s_resolve(c, req);
 	if (strcmp(cmd, "import") == 0)
 		return s_import(c, req);
+	if (strcmp(cmd, "lookup") == 0)
+		return s_lookup(c, req);
 	if (strncmp(cmd, "roster", 6) == 0 && (rep = control_roster(c->n, c->g, cmd, req)) != NULL)
 		return rep;
 	if (strcmp(cmd, "explain") == 0) {
@@ -1136,6 +1326,11 @@ control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err, size_t e
 		control_destroy(&c);
 		return NULL;
 	}
+	if ((c->wl = warninglists_load(n->cfg.warninglists, n->dir, err, errlen)) == NULL) {
+		control_destroy(&c);
+		return NULL;
+	}
+	log_info("%zu warning lists", warninglists_count(c->wl));
 	zloop_reader(loop, c->rep, s_readable, c);
 	return c;
 }
@@ -1153,6 +1348,23 @@ control_destroy(struct control **cp)
 		unlink(c->path);
 	}
 	looplag_destroy(&c->lag);
+	warninglists_destroy(&c->wl);
 	free(c);
 	*cp = NULL;
+}
+
+void
+control_reload_warninglists(struct control *c)
+{
+	char err[512];
+	struct warninglists *w = warninglists_load(c->n->cfg.warninglists, c->n->dir, err,
+	    sizeof err);
+
+	if (w == NULL) {
+		log_warnx("reload: %s; keeping the warning lists in force", err);
+		return;
+	}
+	warninglists_destroy(&c->wl);
+	c->wl = w;
+	log_info("%zu warning lists", warninglists_count(c->wl));
 }

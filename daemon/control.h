@@ -16,7 +16,8 @@
  *                                        rejected: {reason: n},
  *                                        reconciliations, last_reconciled}]}
  *   {"cmd": "explain", "id": hex}     -> {"ok": true, "explain": [...]}
- *   {"cmd": "reload"}                 -> {"ok": true}   (trust list, now)
+ *   {"cmd": "reload"}                 -> {"ok": true}   (trust list and
+ *                                        warning lists, now)
  *   {"cmd": "stats"}                  -> {"ok": true, "stats": {name, id, messages,
  *                                        by_tlp, by_kind, by_origin,
  *                                        store_used_bytes, store_size_limit,
@@ -97,6 +98,33 @@
  *        B), or above every cursor given ("cursor N is ahead of this node
  *        (highest cursor M): was the store replaced?", "resume": M, from
  *        which only what is committed from now on is delivered).
+ *   {"cmd": "lookup", "indicators": [at most CONTROL_LOOKUP_MAX strings:
+ *    "TYPE:VALUE" or a value, refanged and typed as publish reads them],
+ *    "include_expired"?: bool}
+ *                                     -> {"ok": true, "results": [one per
+ *                                        indicator, in order: {"indicator": as
+ *                                        given, "error"} when it is none, else
+ *                                        {"indicator", "type", "value"
+ *                                        (normalized), "known", "messages",
+ *                                        "cases": [ids], "more_cases", "socs":
+ *                                        [origin ids], "more_socs", "first_seen",
+ *                                        "last_seen" (creation times, ms, or
+ *                                        null), "tlp": [names], "expired",
+ *                                        "warning": list name or null,
+ *                                        "truncated"}]}
+ *        The messages that carry the indicator, under its clear and its
+ *        sealed key (iocseal.h), at most CONTROL_LOOKUP_WALK of each,
+ *        newest stored first ("truncated" when there were more); those
+ *        retracted by their origin are left out, and so are the expired
+ *        ones (msg_expired()) unless "include_expired".  "cases": the
+ *        incidents among them and the cases the others refer to (at most
+ *        CONTROL_LOOKUP_CASES, "more_cases" beyond); "socs" their origins
+ *        (at most CONTROL_LOOKUP_SOCS).  "expired": every message counted
+ *        is expired, or, when none is counted, some were left out as
+ *        expired.  "warning": the first warning list (warninglist.h) the
+ *        indicator is on, a benign one that never links cases.  The cost
+ *        is a few index look-ups per indicator and a decode per message
+ *        found, never a walk of the store.
  *   {"cmd": "resolve", "prefix": 8 to 64 hex digits (either case)}
  *                                     -> {"ok": true, "id": the full id} when one
  *                                        stored message id starts with it;
@@ -158,6 +186,10 @@
 #define CONTROL_PAGE_BYTES   (1024 * 1024)     /* their bytes, about */
 #define CONTROL_PAGE_DECODES 256               /* messages decoded for one */
 #define CONTROL_RESOLVE_MAX  10                /* candidates of an ambiguous prefix */
+#define CONTROL_LOOKUP_MAX   1000              /* indicators of one lookup */
+#define CONTROL_LOOKUP_WALK  64                /* messages of one indicator's key */
+#define CONTROL_LOOKUP_CASES 20                /* cases named per indicator */
+#define CONTROL_LOOKUP_SOCS  64                /* SOCs named per indicator */
 
 struct control;
 
@@ -178,6 +210,10 @@ json_t *control_rotate(struct node *n, struct gossip *g);
 struct control *
 control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err, size_t errlen);
 void control_destroy(struct control **cp);
+
+/* Reads the warning lists ([node] warninglists, warninglist.h) again into
+ * c; when they cannot be read, logs why and keeps those in force. */
+void control_reload_warninglists(struct control *c);
 
 /* The path of dir's control socket into out; -1 when it does not fit. */
 int control_path(char *out, size_t len, const char *dir);

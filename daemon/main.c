@@ -92,6 +92,7 @@ s_reload_config(struct node *n, struct gossip *g, int log_level)
 struct daemon {
 	struct node *n;
 	struct gossip *g;
+	struct control *ctl;
 	uint64_t next_retention;
 	int log_level; /* from the command line, -1 when the file decides */
 };
@@ -114,6 +115,7 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 		    (unsigned long long)ts.tv_sec * 1000000ULL +
 		        (unsigned long long)ts.tv_nsec / 1000);
 		s_reload_config(d->n, d->g, d->log_level);
+		control_reload_warninglists(d->ctl);
 		sd_notify(0, "READY=1");
 	}
 	if (now >= d->next_retention) {
@@ -214,6 +216,7 @@ main(int argc, char **argv)
 	if ((d.g = gossip_new(n, loop, err, sizeof err)) == NULL ||
 	    (ctl = control_new(n, d.g, loop, err, sizeof err)) == NULL)
 		fatalx("%s", err);
+	d.ctl = ctl;
 	zloop_timer(loop, SIGNAL_CHECK_MS, 0, s_tick, &d);
 
 	hex_encode(hex, n->id, 32);
