@@ -20,11 +20,13 @@
 #include "store_impl.h"
 #include "util.h"
 
-#define EXPIRE_DEFAULT 256
-#define MAXDBS         16
-#define COUNTS_VERSION 1
-/* Origins a tally holds before it is written out (a rebuild's memory). */
-#define TALLY_FLUSH    8192
+#define EXPIRE_DEFAULT  256
+#define MAXDBS          16
+#define COUNTS_VERSION  2
+/* Counters a tally holds before it is written out (a rebuild's memory). */
+#define TALLY_FLUSH     65536
+/* Other origins one message confirms at most (s_confirm()). */
+#define SRC_CONFIRM_MAX 64
 
 static const struct {
 	const char *name;
@@ -221,17 +223,20 @@ s_set_counted(struct store *st, MDB_txn *txn)
 /*
  * What a write transaction changes in "counts", gathered in memory and
  * written once per key at its end (s_tally_flush): a batch of messages of
- * one origin costs one update of that origin's counter, not one each.
+ * one origin costs one update of each of that origin's counters, not one
+ * each.  A counter is added to, or (max) raised to the largest value given.
  */
-struct s_otally {
-	uint8_t origin[ID_LEN];
-	int64_t n;
+struct s_ktally {
+	uint8_t key[COUNTKEY_MAX];
+	uint8_t len;
+	bool max;
+	int64_t d;
 };
 
 struct s_tally {
 	int64_t tlp[256], kind[256];
-	struct s_otally *orig; /* in order of arrival, merged when flushed */
-	size_t norig, corig;
+	struct s_ktally *e; /* in order of arrival, merged when flushed */
+	size_t n, cap;
 };
 
 static void
@@ -243,40 +248,101 @@ s_tally_init(struct s_tally *t)
 static void
 s_tally_free(struct s_tally *t)
 {
-	free(t->orig);
-	t->orig = NULL;
-	t->norig = t->corig = 0;
+	free(t->e);
+	t->e = NULL;
+	t->n = t->cap = 0;
 }
 
-/* Count rec's message once more (d = 1) or once less (d = -1). */
+/* d more under key (or, max, at least d). */
 static int
-s_tally_add(struct s_tally *t, const struct store_rec *r, int64_t d)
+s_tally_key(struct s_tally *t, const uint8_t *key, size_t len, int64_t d, bool max)
 {
-	t->tlp[r->tlp] += d;
-	t->kind[r->kind] += d;
-	if (t->norig > 0 && memcmp(t->orig[t->norig - 1].origin, r->origin, ID_LEN) == 0) {
-		t->orig[t->norig - 1].n += d;
+	struct s_ktally *last = t->n > 0 ? &t->e[t->n - 1] : NULL;
+
+	if (last != NULL && last->len == len && last->max == max &&
+	    memcmp(last->key, key, len) == 0) {
+		last->d = max ? (d > last->d ? d : last->d) : last->d + d;
 		return STORE_OK;
 	}
-	if (t->norig == t->corig) {
-		size_t cap = t->corig > 0 ? t->corig * 2 : 64;
-		void *p = realloc(t->orig, cap * sizeof *t->orig);
+	if (t->n == t->cap) {
+		size_t cap = t->cap > 0 ? t->cap * 2 : 64;
+		void *p = realloc(t->e, cap * sizeof *t->e);
 
 		if (p == NULL)
 			return STORE_E_NOMEM;
-		t->orig = p;
-		t->corig = cap;
+		t->e = p;
+		t->cap = cap;
 	}
-	memcpy(t->orig[t->norig].origin, r->origin, ID_LEN);
-	t->orig[t->norig++].n = d;
+	memcpy(t->e[t->n].key, key, len);
+	t->e[t->n].len = (uint8_t)len;
+	t->e[t->n].max = max;
+	t->e[t->n++].d = d;
 	return STORE_OK;
 }
 
-static int
-s_otally_cmp(const void *a, const void *b)
+/* The "counts" key of a source's figure (store.h); its length. */
+static size_t
+s_src_key(uint8_t key[COUNTKEY_MAX], const uint8_t *origin, int fig, uint8_t a, uint8_t b)
 {
-	return memcmp(((const struct s_otally *)a)->origin, ((const struct s_otally *)b)->origin,
-	    ID_LEN);
+	key[0] = COUNT_SOURCE;
+	memcpy(key + 1, origin, ID_LEN);
+	key[1 + ID_LEN] = (uint8_t)fig;
+	key[2 + ID_LEN] = a;
+	key[3 + ID_LEN] = b;
+	return COUNTKEY_MAX;
+}
+
+/* The delay histogram's bucket of d ms (store.h). */
+static int
+s_delay_bucket(uint64_t d)
+{
+	int b;
+
+	if (d < 1000)
+		return 0;
+	b = 64 - __builtin_clzll(d / 1000);
+	return b < STORE_DELAY_BUCKETS - 1 ? b : STORE_DELAY_BUCKETS - 1;
+}
+
+/* d = 1: count rec's message, received at received (ms), once more in
+ * every figure; d = -1: once less in the counts of stored messages. */
+static int
+s_tally_add(struct s_tally *t, const struct store_rec *r, int64_t d, uint64_t received)
+{
+	uint8_t key[COUNTKEY_MAX];
+	const uint8_t *o = r->origin;
+	int err;
+
+	t->tlp[r->tlp] += d;
+	t->kind[r->kind] += d;
+	if ((err = s_tally_key(t, key, store_count_key(key, COUNT_ORIGIN, o), d, false)) != 0)
+		return err;
+	if (r->tlp < STORE_SRC_TLPS && r->kind < STORE_SRC_KINDS &&
+	    (err = s_tally_key(t, key, s_src_key(key, o, 'c', r->tlp, r->kind), d, false)) != 0)
+		return err;
+	if (d < 0)
+		return STORE_OK;
+	if (r->time > received &&
+	    (err = s_tally_key(t, key, s_src_key(key, o, 'x', 0, 0), 1, false)) != 0)
+		return err;
+	if (r->false_positive &&
+	    (err = s_tally_key(t, key, s_src_key(key, o, 'f', 0, 0), 1, false)) != 0)
+		return err;
+	if ((err = s_tally_key(t, key,
+	         s_src_key(key, o, 'd',
+	             (uint8_t)s_delay_bucket(r->time > received ? 0 : received - r->time), 0),
+	         1, false)) != 0)
+		return err;
+	return s_tally_key(t, key, s_src_key(key, o, 'l', 0, 0), (int64_t)received, true);
+}
+
+static int
+s_ktally_cmp(const void *a, const void *b)
+{
+	const struct s_ktally *x = a, *y = b;
+	int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+
+	return c != 0 ? c : (int)x->len - (int)y->len;
 }
 
 /* Add d to the counter under key; a counter that reaches 0 is deleted. */
@@ -312,6 +378,26 @@ s_count_add(struct store *st, MDB_txn *txn, const uint8_t *key, size_t kl, int64
 	return STORE_OK;
 }
 
+/* Raise the counter under key to n when it is below. */
+static int
+s_count_max(struct store *st, MDB_txn *txn, const uint8_t *key, size_t kl, uint64_t n)
+{
+	MDB_val k = store_val(key, kl), v;
+	uint8_t b[8];
+	int rc;
+
+	if ((rc = mdb_get(txn, st->counts, &k, &v)) == 0 && v.mv_size == 8 &&
+	    store_get64(v.mv_data) >= n)
+		return STORE_OK;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_lmdb_err(st, rc, "get count");
+	store_put64(b, n);
+	v = store_val(b, sizeof b);
+	if ((rc = mdb_put(txn, st->counts, &k, &v, 0)) != 0)
+		return store_lmdb_err(st, rc, "put count");
+	return STORE_OK;
+}
+
 /* Write what t gathered into "counts" and empty it (its memory stays). */
 static int
 s_tally_flush(struct store *st, MDB_txn *txn, struct s_tally *t)
@@ -329,28 +415,130 @@ s_tally_flush(struct store *st, MDB_txn *txn, struct s_tally *t)
 			err = s_count_add(st, txn, key, store_count_key(key, COUNT_KIND, &c),
 			    t->kind[i]);
 	}
-	if (t->norig > 1)
-		qsort(t->orig, t->norig, sizeof *t->orig, s_otally_cmp);
-	for (size_t i = 0; i < t->norig && err == STORE_OK;) {
-		int64_t n = 0;
+	if (t->n > 1)
+		qsort(t->e, t->n, sizeof *t->e, s_ktally_cmp);
+	for (size_t i = 0; i < t->n && err == STORE_OK;) {
+		const struct s_ktally *e = &t->e[i];
+		int64_t d = 0;
 		size_t j;
 
-		for (j = i;
-		     j < t->norig && memcmp(t->orig[j].origin, t->orig[i].origin, ID_LEN) == 0; j++)
-			n += t->orig[j].n;
-		if (n != 0)
-			err = s_count_add(st, txn, key,
-			    store_count_key(key, COUNT_ORIGIN, t->orig[i].origin), n);
+		for (j = i; j < t->n && s_ktally_cmp(&t->e[j], e) == 0; j++)
+			d = e->max ? (t->e[j].d > d ? t->e[j].d : d) : d + t->e[j].d;
+		if (e->max)
+			err = s_count_max(st, txn, e->key, e->len, (uint64_t)d);
+		else if (d != 0)
+			err = s_count_add(st, txn, e->key, e->len, d);
 		i = j;
 	}
 	memset(t->tlp, 0, sizeof t->tlp);
 	memset(t->kind, 0, sizeof t->kind);
-	t->norig = 0;
+	t->n = 0;
 	return err;
 }
 
 /*
- * The counts of a store from before them (meta "counts" absent): one pass
+ * The origin of stored message id into origin, through the index
+ * function: 0, or STORE_E_NOTFOUND when it is not stored (or does not
+ * decode, or the store has no index function), or an error.
+ */
+static int
+s_ref_origin(struct store *st, MDB_txn *txn, const uint8_t *id, uint8_t origin[ID_LEN])
+{
+	struct store_rec rec;
+	MDB_val k = store_val(id, ID_LEN), v;
+	int rc, found;
+
+	if (st->index == NULL)
+		return STORE_E_NOTFOUND;
+	if ((rc = mdb_get(txn, st->id, &k, &v)) == 0 && v.mv_size == LKEY_LEN) {
+		k = v;
+		rc = mdb_get(txn, st->msg, &k, &v);
+	}
+	if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size <= HDR_LEN))
+		return STORE_E_NOTFOUND;
+	if (rc != 0)
+		return store_lmdb_err(st, rc, "get referenced message");
+	pthread_mutex_lock(&st->index_lock);
+	memset(&rec, 0, sizeof rec);
+	found = st->index(st->index_arg, (const uint8_t *)v.mv_data + HDR_LEN, v.mv_size - HDR_LEN,
+	    &rec);
+	if (found == 0)
+		memcpy(origin, rec.origin, ID_LEN);
+	pthread_mutex_unlock(&st->index_lock);
+	return found == 0 ? STORE_OK : STORE_E_NOTFOUND;
+}
+
+/* Adds to seen (nseen of SRC_CONFIRM_MAX) the origins other than r's of
+ * indicator key's entries, one step per origin. */
+static int
+s_ioc_origins(struct store *st, MDB_cursor *cur, const struct store_rec *r, const uint8_t *key,
+    size_t kl, uint8_t (*seen)[ID_LEN], size_t *nseen)
+{
+	uint8_t next[IOCVAL_LEN];
+	MDB_val k = store_val(key, kl), v;
+	size_t i;
+	int rc;
+
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	     rc == 0 && v.mv_size == IOCVAL_LEN && *nseen < SRC_CONFIRM_MAX;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE)) {
+		for (i = 0; i < *nseen && memcmp(seen[i], v.mv_data, ID_LEN) != 0; i++)
+			;
+		if (i == *nseen && memcmp(v.mv_data, r->origin, ID_LEN) != 0)
+			memcpy(seen[(*nseen)++], v.mv_data, ID_LEN);
+		memcpy(next, v.mv_data, ID_LEN);
+		memset(next + ID_LEN, 0xff, LKEY_LEN);
+		v = store_val(next, sizeof next);
+	}
+	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK
+	                                     : store_lmdb_err(st, rc, "confirm indicator");
+}
+
+/*
+ * The confirmations r brings to other sources (store.h): a sighting to
+ * the origin of the message it refers to, and its indicators in clear
+ * (neither a derived key, whose first byte is below 0x20, nor a sealed
+ * one) to every other origin that reported one of them, once each.  At
+ * most SRC_CONFIRM_MAX origins a message: a cost bounded by the message,
+ * whatever the store holds.
+ */
+static int
+s_confirm(struct store *st, MDB_txn *txn, struct s_tally *t, const struct store_rec *r)
+{
+	uint8_t seen[SRC_CONFIRM_MAX][ID_LEN], origin[ID_LEN], key[IOCKEY_MAX];
+	uint8_t ck[COUNTKEY_MAX];
+	size_t nseen = 0;
+	MDB_cursor *cur;
+	int rc, err;
+
+	if (r->sighting && r->ref != NULL) {
+		if ((err = s_ref_origin(st, txn, r->ref, origin)) == STORE_OK &&
+		    memcmp(origin, r->origin, ID_LEN) != 0)
+			err = s_tally_key(t, ck, s_src_key(ck, origin, 's', 0, 0), 1, false);
+		if (err != STORE_OK && err != STORE_E_NOTFOUND)
+			return err;
+	}
+	if (r->nioc == 0)
+		return STORE_OK;
+	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) != 0)
+		return store_lmdb_err(st, rc, "open cursor");
+	err = STORE_OK;
+	for (size_t i = 0; i < r->nioc && err == STORE_OK && nseen < SRC_CONFIRM_MAX; i++) {
+		uint8_t c = (uint8_t)r->ioc[i].value[0];
+
+		if (c >= 0x20 && c != STORE_IOC_SEALED)
+			err = s_ioc_origins(st, cur, r, key,
+			    store_ioc_key(r->ioc[i].value, r->ioc[i].len, key), seen, &nseen);
+	}
+	mdb_cursor_close(cur);
+	for (size_t i = 0; i < nseen && err == STORE_OK; i++)
+		err = s_tally_key(t, ck, s_src_key(ck, seen[i], 'i', 0, 0), 1, false);
+	return err;
+}
+
+/*
+ * The counts of a store from before them (meta "counts" absent, or of an
+ * earlier version: COUNTS_VERSION): one pass
  * over every message through the index function, in the open transaction.
  * A message that does not decode is not counted (store_check reports it).
  */
@@ -366,7 +554,7 @@ s_count_all(struct store *st, MDB_txn *txn, uint64_t messages)
 	int rc, err = STORE_OK;
 
 	log_info("store: counting its %" PRIu64 " messages by TLP, kind and origin (once: a "
-	         "store from before the counters)",
+	         "store from before these counters)",
 	    messages);
 	if ((rc = mdb_drop(txn, st->counts, 0)) != 0)
 		return store_lmdb_err(st, rc, "empty counts");
@@ -380,12 +568,12 @@ s_count_all(struct store *st, MDB_txn *txn, uint64_t messages)
 		if (v.mv_size > HDR_LEN &&
 		    st->index(st->index_arg, (const uint8_t *)v.mv_data + HDR_LEN,
 		        v.mv_size - HDR_LEN, &rec) == 0) {
-			err = s_tally_add(&t, &rec, 1);
+			err = s_tally_add(&t, &rec, 1, store_get64(v.mv_data));
 			n++;
 		} else
 			bad++;
 		pthread_mutex_unlock(&st->index_lock);
-		if (err == STORE_OK && t.norig >= TALLY_FLUSH)
+		if (err == STORE_OK && t.n >= TALLY_FLUSH)
 			err = s_tally_flush(st, txn, &t);
 	}
 	mdb_cursor_close(cur);
@@ -813,7 +1001,9 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 		lkey++;
 		if (memcmp(recs[i].origin, st->node, ID_LEN) == 0 && recs[i].seq > own)
 			own = recs[i].seq;
-		if (counted && (err = s_tally_add(&t, &recs[i], 1)) != STORE_OK)
+		if (counted &&
+		    ((err = s_tally_add(&t, &recs[i], 1, received_ms)) != STORE_OK ||
+		        (err = s_confirm(st, txn, &t, &recs[i])) != STORE_OK))
 			goto fail;
 	}
 	if (counted && (err = s_tally_flush(st, txn, &t)) != STORE_OK)
@@ -1754,7 +1944,7 @@ s_remove(struct store *st, MDB_txn *txn, MDB_cursor *cur, const uint8_t id[32], 
 	if (err == STORE_OK && decoded)
 		err = s_unindex(st, txn, &rec, lk);
 	if (err == STORE_OK && decoded && t != NULL)
-		err = s_tally_add(t, &rec, -1);
+		err = s_tally_add(t, &rec, -1, 0);
 	else if (err == STORE_OK && found && !decoded)
 		log_warnx("store: expire: message %" PRIu64 " does not decode; its origin, ref and "
 		          "indicator entries and its counts stay (run a store check)",
@@ -2019,7 +2209,7 @@ store_counts(struct store *st, struct store_counts *out, store_origin_fn fn, voi
 		mdb_txn_abort(txn);
 		return store_lmdb_err(st, rc, "counts");
 	}
-	/* Keys sort by class: kinds, origins, then TLPs. */
+	/* Keys sort by class: kinds, origins, sources, then TLPs. */
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const uint8_t *key = k.mv_data;
@@ -2039,12 +2229,105 @@ store_counts(struct store *st, struct store_counts *out, store_origin_fn fn, voi
 			out->origins++;
 			if (fn != NULL && !stop && fn(arg, key + 1, n) != 0)
 				stop = true;
-		} else
+		} else if (key[0] != COUNT_SOURCE || k.mv_size != COUNTKEY_MAX)
 			log_warnx("store: a malformed message counter (run a store check)");
 	}
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
 	return rc == MDB_NOTFOUND ? STORE_OK : store_lmdb_err(st, rc, "counts");
+}
+
+/* One counter of a source into s. */
+static void
+s_source_set(struct store_source *s, const uint8_t *key, uint64_t n)
+{
+	uint8_t fig = key[1 + ID_LEN], a = key[2 + ID_LEN], b = key[3 + ID_LEN];
+
+	if (fig == 'c' && a < STORE_SRC_TLPS && b < STORE_SRC_KINDS)
+		s->messages[a][b] = n;
+	else if (fig == 'd' && a < STORE_DELAY_BUCKETS)
+		s->delay[a] = n;
+	else if (fig == 'x')
+		s->future = n;
+	else if (fig == 's')
+		s->confirmed_cases = n;
+	else if (fig == 'i')
+		s->confirmed_iocs = n;
+	else if (fig == 'f')
+		s->false_positives = n;
+	else if (fig == 'l')
+		s->last_active = n;
+	else
+		log_warnx("store: a malformed source counter (run a store check)");
+}
+
+int
+store_sources(struct store *st, store_source_fn fn, void *arg)
+{
+	uint8_t origin[ID_LEN], first = COUNT_SOURCE;
+	struct store_source s;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k = store_val(&first, 1), v;
+	bool counted, have = false, stop = false;
+	int rc, err;
+
+	if (st == NULL || fn == NULL)
+		return STORE_E_INVAL;
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
+		return err;
+	if ((rc = store_counts_kept(st, txn, &counted)) != 0 || !counted) {
+		mdb_txn_abort(txn);
+		return rc != 0 ? store_lmdb_err(st, rc, "sources") : STORE_E_NOTFOUND;
+	}
+	if ((rc = mdb_cursor_open(txn, st->counts, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return store_lmdb_err(st, rc, "sources");
+	}
+	/* One origin's counters are together: a source is done at the next. */
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && !stop;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *key = k.mv_data;
+
+		if (key[0] != COUNT_SOURCE)
+			break;
+		if (k.mv_size != COUNTKEY_MAX || v.mv_size != 8) {
+			log_warnx("store: a malformed source counter (run a store check)");
+			continue;
+		}
+		if (have && memcmp(origin, key + 1, ID_LEN) != 0) {
+			stop = fn(arg, &s) != 0;
+			have = false;
+		}
+		if (!have) {
+			memset(&s, 0, sizeof s);
+			memcpy(origin, key + 1, ID_LEN);
+			s.origin = origin;
+			have = true;
+		}
+		s_source_set(&s, key, store_get64(v.mv_data));
+	}
+	if (have && !stop && (rc == 0 || rc == MDB_NOTFOUND))
+		fn(arg, &s);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : store_lmdb_err(st, rc, "sources");
+}
+
+uint64_t
+store_delay_quantile(const struct store_source *s, unsigned pct)
+{
+	uint64_t total = 0, need, sum = 0;
+	int b;
+
+	for (b = 0; b < STORE_DELAY_BUCKETS; b++)
+		total += s->delay[b];
+	if (total == 0 || pct == 0 || pct > 100)
+		return 0;
+	need = (total * pct + 99) / 100;
+	for (b = 0; b < STORE_DELAY_BUCKETS - 1 && (sum += s->delay[b]) < need; b++)
+		;
+	return b < STORE_DELAY_BUCKETS - 1 ? 1000ull << b : 1000ull << (b - 1);
 }
 
 /* Opens the copy at path on its own, read-only, and counts its messages:

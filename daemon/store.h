@@ -20,11 +20,26 @@
  *   peer    peer name                -> opaque blob
  *   counts  't' tlp (1) | 'k' kind (1) | 'o' origin (32) -> messages (8):
  *           how many stored messages have that TLP, kind or origin
- *           (store_rec's); a counter that reaches 0 is deleted
+ *           (store_rec's); a counter that reaches 0 is deleted;
+ *           's' origin (32) figure (1) a (1) b (1) -> n (8): the figures
+ *           of a source (store_sources()), one origin's together:
+ *             'c' tlp kind: stored messages of that TLP and kind (kept
+ *                 for tlp < STORE_SRC_TLPS and kind < STORE_SRC_KINDS)
+ *             'd' bucket 0: messages received with that delay bucket
+ *             'x' 0 0: messages whose creation time lies in the future
+ *             's' 0 0: sightings by other origins of its messages
+ *             'i' 0 0: messages of other origins carrying an indicator
+ *                 it had reported
+ *             'f' 0 0: its messages that set status false-positive
+ *             'l' 0 0: the latest receipt time (ms) of one of its messages
+ *           'c' counts the stored messages, as 'o' does: it moves at
+ *           commit and at expiry.  The others count what the node
+ *           received since it keeps them and never go down: a message
+ *           that expires stays in them.
  *   meta    "schema" -> 1 (4), "node" -> node id (32), "seq" -> the highest
  *           seq (8) of this node's own messages ever stored, "lkey" -> the
- *           highest local key (8) ever given, "counts" -> 1 (4) when
- *           "counts" is kept, "gaps" -> first (8) || last (8), once per
+ *           highest local key (8) ever given, "counts" -> 2 (4) when
+ *           "counts" is kept (its version), "gaps" -> first (8) || last (8), once per
  *           restore that lost messages, ascending: local keys of a
  *           replaced store's history that this one cannot honour as
  *           cursors (store_raise_lkey())
@@ -38,7 +53,9 @@
  * transaction that stores or removes the messages, so that they are always
  * exact; a store written before they existed has no meta "counts", and the
  * first store_open() with an index function counts its messages once (one
- * pass, logged).  The ioc key of a
+ * pass, logged; the counts of version 1, without the sources' figures,
+ * are counted again the same way: confirmations start at 0 then, as
+ * they need the order in which messages came).  The ioc key of a
  * normalized indicator value is the value itself, or, when it is longer than
  * 480 bytes (or starts with a NUL byte), the byte 0x00 followed by the
  * BLAKE2b-256 of the value: no key ever exceeds LMDB's maximum.  A value
@@ -126,12 +143,14 @@ struct store_rec {
 	const struct store_ioc *ioc;
 	const uint8_t *bytes; /* the complete signed message */
 	size_t len;
-	uint8_t tlp, kind; /* counted as they are (store_counts()); the index
+	uint8_t tlp, kind;   /* counted as they are (store_counts()); the index
 	                         function must give what was given to
 	                         store_put_batch() */
-	bool keep;         /* never removed by store_expire() (a message the
+	bool keep;           /* never removed by store_expire() (a message the
 	                         node keeps in force whatever its age: a roster);
 	                         read from the index function only */
+	bool sighting;       /* a sighting: it confirms the message of ref */
+	bool false_positive; /* it sets its case's status false-positive */
 };
 
 /*
@@ -488,6 +507,50 @@ typedef int (*store_origin_fn)(void *arg, const uint8_t origin[32], uint64_t mes
  * zero; or another error.
  */
 int store_counts(struct store *st, struct store_counts *out, store_origin_fn fn, void *arg);
+
+/*
+ * The figures of a source: an origin as this node sees it (the layout's
+ * 's' counters).  messages[tlp][kind] counts its stored messages (they
+ * go down at expiry); the rest counts what was received since the node
+ * keeps them (they never go down).  delay[] is a histogram of receipt
+ * time less creation time, the creation time being the origin's own
+ * claim: a claim in the future of its receipt counts as 0 and in
+ * future.  Bucket 0 holds delays under 1 s; bucket b (1 <= b <
+ * STORE_DELAY_BUCKETS - 1) those from 2^(b-1) s up to 2^b s; the last
+ * one those of 2^22 s (48.5 days) and more.  confirmed_cases counts the
+ * sightings by other origins of any of its messages (counted when the
+ * sighting is stored after the message it refers to); confirmed_iocs
+ * the messages of other origins that carry an indicator in clear (not
+ * a sealed or derived key) it had reported in a message still stored,
+ * once per message and source.
+ */
+#define STORE_SRC_TLPS      8
+#define STORE_SRC_KINDS     16
+#define STORE_DELAY_BUCKETS 24
+struct store_source {
+	const uint8_t *origin; /* 32 bytes, borrowed */
+	uint64_t messages[STORE_SRC_TLPS][STORE_SRC_KINDS];
+	uint64_t delay[STORE_DELAY_BUCKETS];
+	uint64_t future, confirmed_cases, confirmed_iocs, false_positives;
+	uint64_t last_active; /* ms; 0 when none */
+};
+
+/* Called once per origin, in byte order of the origins; non-zero stops. */
+typedef int (*store_source_fn)(void *arg, const struct store_source *s);
+
+/*
+ * fn(arg, ...) for every source, in one read transaction, at a cost in
+ * the number of origins (a few dozen counters each).  STORE_OK;
+ * STORE_E_NOTFOUND when the store keeps no counts yet; or another error.
+ */
+int store_sources(struct store *st, store_source_fn fn, void *arg);
+
+/*
+ * The delay below which pct percent (1 to 100) of s's messages came, as
+ * the upper bound in ms of the histogram bucket that holds it (the last
+ * bucket gives its lower bound, 2^22 s); 0 when s has no delays.
+ */
+uint64_t store_delay_quantile(const struct store_source *s, unsigned pct);
 
 /*
  * Hot backup: a compacted copy (mdb_env_copyfd2, MDB_CP_COMPACT) of the
