@@ -180,7 +180,8 @@ extern const struct cli_cmd cli_roster_cmd;
 extern const struct cli_cmd cli_sources_cmd;
 /* The per-source metrics (socmesh_source_*{source="NAME"}) of the
  * daemon's "sources" array, in the Prometheus text format on stdout. */
-void cli_sources_prometheus(json_t *sources);/* init --join FILE --coordinator ID...: checks FILE against the ids, then
+void cli_sources_prometheus(json_t *sources);
+/* init --join FILE --coordinator ID...: checks FILE against the ids, then
  * creates the node (node_init()) with that roster in force and the ids
  * outside it anchored in its trust list.  0, or 1 after the error line. */
 int cli_join(struct cli *c, const char *name, const char *listen, const char *file,
