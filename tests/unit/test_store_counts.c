@@ -1,7 +1,8 @@
 /*
  * test_store_counts — the store's message counters (store_counts()): kept
  * exact through puts, duplicates, failed transactions and expiry, counted
- * once for a store from before them, and verified by store_check().
+ * once for a store from before them, and verified by store_check(); the
+ * figures of each source (store_sources()).
  *
  * Test messages are a small format of their own (the store needs no
  * proto/): "CMSG" ("CMSK": kept, never expired), origin (32), seq (8),
@@ -422,6 +423,144 @@ test_counts_rebuild(void **state)
 	s_free(m, 30);
 }
 
+/* ---- sources ------------------------------------------------------------ */
+
+struct srcs {
+	struct store_source s[NORIG];
+	bool seen[NORIG];
+};
+
+static int
+s_src(void *arg, const struct store_source *s)
+{
+	struct srcs *a = arg;
+	int i = s->origin[1] - '0';
+
+	assert_true(i >= 0 && i < NORIG);
+	assert_false(a->seen[i]);
+	a->s[i] = *s;
+	a->seen[i] = true;
+	return 0;
+}
+
+static void
+s_sources(struct store *st, struct srcs *a)
+{
+	memset(a, 0, sizeof *a);
+	assert_int_equal(store_sources(st, s_src, a), STORE_OK);
+}
+
+/* One record received at received (ms). */
+static void
+s_put_at(struct store *st, const struct store_rec *r, uint64_t received)
+{
+	int res;
+
+	assert_int_equal(store_put_batch(st, r, 1, received, &res), STORE_OK);
+	assert_int_equal(res, STORE_OK);
+}
+
+/* A source's figures: stored messages by TLP and kind (down at expiry),
+ * the delay histogram with future claims clipped, sightings and
+ * indicators confirmed by other origins only (an indicator's other
+ * origins once a message; derived keys never), false positives, last
+ * active; recounted from the stored messages once for a store of counts
+ * version 1. */
+static void
+test_counts_sources(void **state)
+{
+	static const struct store_ioc ip = { "198.51.100.7", 12 }, dom = { "evil.example", 12 },
+	                              word = { "\001phishing", 9 };
+	const struct store_ioc both[] = { ip, dom, word }, words[] = { word };
+	struct fx *f = *state;
+	struct cmsg m[7];
+	struct srcs a;
+	size_t removed;
+	uint8_t v1[4] = { 0, 0, 0, 1 };
+
+	/* Origin 0: an incident with three keys and a false positive
+	 * update, received 5 s after their claimed creation. */
+	s_build(&m[0], 0, 1, 1, 0, 0, false, 0);
+	m[0].rec.ioc = both;
+	m[0].rec.nioc = 3;
+	s_build(&m[1], 0, 2, 1, 1, 1, false, 0);
+	m[1].rec.false_positive = true;
+	s_put_at(f->st, &m[0].rec, 5001);
+	s_put_at(f->st, &m[1].rec, 5001);
+	/* Origin 1 sights it claiming a time in the future, carrying two of
+	 * its indicators; origin 0 sights its own (no confirmation). */
+	s_build(&m[2], 1, 1, 9000, 0, 2, false, 0);
+	m[2].rec.sighting = true;
+	m[2].rec.ref = m[0].rec.id;
+	m[2].rec.ioc = both;
+	m[2].rec.nioc = 2;
+	s_put_at(f->st, &m[2].rec, 6000);
+	s_build(&m[3], 0, 3, 5500, 0, 2, false, 0);
+	m[3].rec.sighting = true;
+	m[3].rec.ref = m[0].rec.id;
+	s_put_at(f->st, &m[3].rec, 6000);
+	/* Origin 2: the IP (confirms 0 and 1), then a derived key alone
+	 * (confirms nobody), 100 days late (the last bucket). */
+	s_build(&m[4], 2, 1, 6000, 0, 0, false, 0);
+	m[4].rec.ioc = &ip;
+	m[4].rec.nioc = 1;
+	s_put_at(f->st, &m[4].rec, 7000);
+	s_build(&m[5], 2, 2, 6000, 0, 0, false, 0);
+	m[5].rec.ioc = words;
+	m[5].rec.nioc = 1;
+	s_put_at(f->st, &m[5].rec, 6000 + 100 * 86400000ull);
+
+	s_sources(f->st, &a);
+	assert_true(a.seen[0] && a.seen[1] && a.seen[2]);
+	assert_int_equal(a.s[0].messages[0][0], 1);
+	assert_int_equal(a.s[0].messages[1][1], 1);
+	assert_int_equal(a.s[0].messages[0][2], 1);
+	assert_int_equal(a.s[0].delay[3], 2); /* 5 s: [4 s, 8 s) */
+	assert_int_equal(a.s[0].delay[0], 1);
+	assert_int_equal(a.s[0].confirmed_cases, 1);
+	assert_int_equal(a.s[0].confirmed_iocs, 2);
+	assert_int_equal(a.s[0].false_positives, 1);
+	assert_int_equal(a.s[0].future, 0);
+	assert_int_equal(a.s[0].last_active, 6000);
+	assert_int_equal(store_delay_quantile(&a.s[0], 50), 8000);
+	assert_int_equal(store_delay_quantile(&a.s[0], 30), 1000);
+	assert_int_equal(a.s[1].future, 1);
+	assert_int_equal(a.s[1].delay[0], 1);
+	assert_int_equal(a.s[1].confirmed_iocs, 1);
+	assert_int_equal(a.s[1].confirmed_cases, 0);
+	assert_int_equal(store_delay_quantile(&a.s[1], 90), 1000);
+	assert_int_equal(a.s[2].confirmed_iocs, 0);
+	assert_int_equal(a.s[2].delay[STORE_DELAY_BUCKETS - 1], 1);
+	assert_int_equal(store_delay_quantile(&a.s[2], 90), 1000ull << 22);
+	assert_int_equal(a.s[2].messages[0][0], 2);
+
+	/* Expiry takes the stored messages out, not what was received. */
+	assert_int_equal(store_expire(f->st, 2, 0, &removed), STORE_OK);
+	assert_int_equal(removed, 2);
+	s_sources(f->st, &a);
+	assert_int_equal(a.s[0].messages[0][0], 0);
+	assert_int_equal(a.s[0].messages[1][1], 0);
+	assert_int_equal(a.s[0].messages[0][2], 1);
+	assert_int_equal(a.s[0].delay[3], 2);
+	assert_int_equal(a.s[0].confirmed_cases, 1);
+	assert_int_equal(a.s[0].false_positives, 1);
+
+	/* Counts of version 1: recounted from the stored messages at open
+	 * (confirmations start again at 0). */
+	store_destroy(&f->st);
+	s_raw(f->dir, "meta", false, "counts", 6, v1, sizeof v1);
+	assert_int_equal(store_open(&f->st, f->dir, s_node, LIMIT, s_index, NULL), STORE_OK);
+	s_sources(f->st, &a);
+	assert_int_equal(a.s[0].messages[0][2], 1);
+	assert_int_equal(a.s[0].delay[0], 1);
+	assert_int_equal(a.s[0].delay[3], 0);
+	assert_int_equal(a.s[0].confirmed_cases, 0);
+	assert_int_equal(a.s[0].last_active, 6000);
+	assert_int_equal(a.s[1].future, 1);
+	assert_int_equal(a.s[2].messages[0][0], 2);
+	s_free(m, 6);
+}
+
 /* store_check reports a counter that disagrees with a recount. */
 static void
 test_counts_check_detects(void **state)
@@ -512,6 +651,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_counts_rebuild, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_counts_check_detects, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_counts_args, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_counts_sources, s_setup, s_teardown),
 	};
 
 	if (sodium_init() < 0)
