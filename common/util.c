@@ -124,6 +124,8 @@ static const struct {
 	{ "m", 60ull * 1000 },
 	{ "s", 1000 },
 	{ "ms", 1 },
+	/* 365 days: parsed (--since 1y); never formatted, as d divides it. */
+	{ "y", 365ull * 24 * 3600 * 1000 },
 };
 
 int

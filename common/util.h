@@ -44,7 +44,7 @@ int parse_size(const char *s, uint64_t *out);
 
 /*
  * A duration, into milliseconds: decimal digits, then optionally one unit
- * (lowercase): ms, s, m (minutes), h, d, w.  A plain number is seconds:
+ * (lowercase): ms, s, m (minutes), h, d, w, y (365 d).  A plain number is seconds:
  * "500ms", "60s", "60", "5m", "2h", "365d", "2w".  -1 for anything else or
  * a value that does not fit in 64 bits of milliseconds.
  */

@@ -577,6 +577,10 @@ static const struct {
 	{ "action", "actions", -1 },
 	{ "note", "note", -1 },
 	{ "text", "text", -1 },
+	{ "detection", "detection", -1 },
+	{ "effects", "effects", -1 },
+	{ "response", "response", -1 },
+	{ "lessons", "lessons", -1 },
 };
 
 /* The message fields of the options in opts, into o (over what a file
@@ -1264,6 +1268,7 @@ s_row(struct filter *f, const struct msg *m, const json_t *item)
 		    json_string(cli_name(f->n, m->origin, sb)));
 		json_object_set_new(o, "retracted", json_boolean(retracted));
 		json_object_set_new(o, "revoked", json_boolean(cli_revoked(f->n, m->origin)));
+		json_object_set_new(o, "expired", json_boolean(msg_expired(m, now_ms())));
 		if (json_is_integer(v = json_object_get(item, "received"))) {
 			timefmt_format(when, (uint64_t)json_integer_value(v));
 			json_object_set_new(o, "received", json_string(when));
@@ -1285,13 +1290,14 @@ s_row(struct filter *f, const struct msg *m, const json_t *item)
 		if (b->title.n > 0 || m->kind == MSG_KIND_INCIDENT)
 			snprintf(title, sizeof title, "%.*s", (int)b->title.n, b->title.p);
 		else /* a partial update: what it changes */
-			snprintf(title, sizeof title, "(update)%s%s%s%s%s%s",
+			snprintf(title, sizeof title, "(update)%s%s%s%s%s%s%s",
 			    b->status >= 0 ? " status " : "",
 			    b->status >= 0 ? msg_status_name((enum msg_status)b->status) : "",
 			    b->has_lead ? " lead " : "",
 			    b->has_lead ? cli_name(f->n, b->lead, sb) : "",
 			    b->summary.n > 0 ? " summary" : "",
-			    b->nindicators > 0 ? " indicators" : "");
+			    b->nindicators > 0 ? " indicators" : "",
+			    msg_has_lessons(b) ? " lessons" : "");
 		if (b->severity >= 0)
 			sev = msg_severity_name((enum msg_severity)b->severity);
 	} else if (m->kind == MSG_KIND_ROSTER || m->kind == MSG_KIND_ENDPOINTS ||
@@ -1301,10 +1307,11 @@ s_row(struct filter *f, const struct msg *m, const json_t *item)
 		snprintf(title, sizeof title, "%.*s", (int)m->body.text.n, m->body.text.p);
 	else
 		snprintf(title, sizeof title, "%.*s", (int)m->body.note.n, m->body.note.p);
-	printf("%-16s  %-12s %-8s %-9s %-*s %-12s %s%s%s\n", when, msg_tlp_name(m->tlp),
+	printf("%-16s  %-12s %-8s %-9s %-*s %-12s %s%s%s%s\n", when, msg_tlp_name(m->tlp),
 	    msg_kind_name(m->kind), sev, f->wname, cli_name(f->n, m->origin, sb),
 	    cli_short(m->id, ib), retracted ? "[retracted] " : "",
-	    cli_revoked(f->n, m->origin) ? "[revoked origin] " : "", title);
+	    cli_revoked(f->n, m->origin) ? "[revoked origin] " : "",
+	    msg_expired(m, now_ms()) ? "[expired] " : "", title);
 }
 
 /* --severity and --severity-min, on a body this side could open. */
@@ -1508,6 +1515,15 @@ cmd_query(struct cli *c, json_t *opts, json_t *args)
 			goto out;
 		}
 		f.limit = (size_t)limit;
+	}
+	if (json_object_get(opts, "has-lessons") != NULL) {
+		/* The daemon's lessons: query's filters over their index keys. */
+		if (json_object_get(opts, "indicator") != NULL ||
+		    json_object_get(opts, "text") != NULL) {
+			cli_error(c, "--has-lessons: without --indicator or --text");
+			goto out;
+		}
+		json_object_set_new(q, "cmd", json_string("lessons"));
 	}
 	if (s_filter_open(c, &f) != 0 || s_filters(c, opts, q, &f) != 0 ||
 	    (reqs = s_requests(c, opts, q)) == NULL)
@@ -2017,6 +2033,10 @@ static const struct cli_opt s_publish_opts[] = {
 	{ "expires", "WHEN", "when it stops being relevant: 30d, 2026-12-31, RFC 3339", 0 },
 	{ "note", "TEXT", "a note (sighting, retract; at most 4096 bytes)", CLI_TEXT },
 	{ "text", "TEXT", "the text of a comment (at most 4096 bytes)", CLI_TEXT },
+	{ "detection", "TEXT", "how the incident was identified (at most 16384 bytes)", CLI_TEXT },
+	{ "effects", "TEXT", "what it did (at most 16384 bytes)", CLI_TEXT },
+	{ "response", "TEXT", "how it was handled (at most 16384 bytes)", CLI_TEXT },
+	{ "lessons", "TEXT", "the lessons learned (at most 16384 bytes)", CLI_TEXT },
 	{ "file", "FILE.json", "the fields as a JSON object (- reads stdin); options win", 0 },
 	{ NULL },
 };
@@ -2052,6 +2072,8 @@ static const struct cli_opt s_stats_opts[] = {
 
 static const struct cli_opt s_query_opts[] = {
 	FILTER_OPTS,
+	{ "has-lessons", NULL,
+	    "incidents and updates that carry detection, effects, response or lessons", 0 },
 	{ "limit", "N", "at most N messages (default 50)", 0 },
 	{ NULL },
 };
@@ -2134,6 +2156,7 @@ static const struct cli_cmd *const s_commands[] = {
 	    "  where a consumer stopped, missing nothing and repeating nothing.",
 	    s_watch_opts },
 	&cli_lookup_cmd,
+	&cli_lessons_cmd,
 	&cli_show_cmd,
 	&cli_comment_cmd,
 	&cli_assign_cmd,

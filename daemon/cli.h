@@ -173,6 +173,9 @@ extern const struct cli_cmd cli_show_cmd, cli_comment_cmd, cli_assign_cmd;
 /* cli_lookup.c: indicators in bulk, from a file or stdin. */
 extern const struct cli_cmd cli_lookup_cmd;
 
+/* cli_lessons.c: what the network learned, by category of incident. */
+extern const struct cli_cmd cli_lessons_cmd;
+
 /* cli_roster.c */
 extern const struct cli_cmd cli_roster_cmd;
 

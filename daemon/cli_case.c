@@ -263,19 +263,43 @@ s_node_json(const struct node *n, const char *hex)
 	return o;
 }
 
+/* The messages of the thread, as casestate.h takes them (the caller
+ * frees the array); NULL when out of memory or when there are none. */
+static const struct msg **
+s_msgs(const struct shown *s)
+{
+	const struct msg **msgs = s->nv ? malloc(s->nv * sizeof *msgs) : NULL;
+
+	for (size_t i = 0; msgs != NULL && i < s->nv; i++)
+		msgs[i] = s->v[i].m;
+	return msgs;
+}
+
+/* Whether the message shown is expired: a case by its state's expires,
+ * any other message by its own (casestate_expired(), the one rule). */
+static bool
+s_expired(const struct shown *s)
+{
+	const struct msg **msgs = s_msgs(s);
+	int r = s->nv > 0 && msgs == NULL
+	    ? msg_expired(s->root.m, now_ms())
+	    : casestate_expired(s->root.m, msgs, s->nv, s_same_soc, s->n, now_ms());
+
+	free(msgs);
+	return r == 1;
+}
+
 /* The case's state, with the names of this node's trust list: NULL when
  * the message shown is no opened incident. */
 static json_t *
 s_state(struct shown *s)
 {
-	const struct msg **msgs = s->nv ? malloc(s->nv * sizeof *msgs) : NULL;
+	const struct msg **msgs = s_msgs(s);
 	json_t *st, *p;
 	size_t i;
 
 	if (s->nv > 0 && msgs == NULL)
 		return NULL;
-	for (i = 0; i < s->nv; i++)
-		msgs[i] = s->v[i].m;
 	st = casestate_json(s->root.m, msgs, s->nv, s_same_soc, s->n);
 	free(msgs);
 	if (st == NULL)
@@ -337,6 +361,8 @@ s_update_words(const struct node *n, const struct msg_body *b, char *buf, size_t
 		ADD("%ssummary", off ? ", " : "");
 	if (b->nactions)
 		ADD("%sactions", off ? ", " : "");
+	if (b->expires)
+		ADD("%sexpires", off ? ", " : "");
 #undef ADD
 }
 
@@ -351,6 +377,28 @@ s_lines(struct msg_str t, const char *indent)
 	}
 }
 
+/* What a case taught, the fields present, each under its label; lines
+ * begin with indent. */
+static void
+s_lessons_text(const struct msg_body *b, const char *indent)
+{
+	const struct {
+		const char *label;
+		struct msg_str t;
+	} f[] = { { "detection: ", b->detection }, { "effects:   ", b->effects },
+		{ "response:  ", b->response }, { "lessons:   ", b->lessons } };
+	char more[64];
+
+	snprintf(more, sizeof more, "%s            ", indent);
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		if (f[i].t.n == 0)
+			continue;
+		printf("%s%s", indent, f[i].label);
+		s_lines(f[i].t, more);
+		putchar('\n');
+	}
+}
+
 /* One line of the conversation (text). */
 static void
 s_line(const struct shown *s, const struct item *it, const json_t *st, int wname)
@@ -360,9 +408,9 @@ s_line(const struct shown *s, const struct item *it, const json_t *st, int wname
 	char when[TIMEFMT_LEN], sb[13], ib[13], words[512];
 
 	timefmt_format(when, m->time);
-	printf("  %s  %-8s %-*s %s  %s", when, msg_kind_name(m->kind), wname,
+	printf("  %s  %-8s %-*s %s  %s%s", when, msg_kind_name(m->kind), wname,
 	    cli_name(s->n, m->origin, sb), cli_short(m->id, ib),
-	    it->retracted ? "[retracted] " : "");
+	    it->retracted ? "[retracted] " : "", msg_expired(m, now_ms()) ? "[expired] " : "");
 	if (m->kind == MSG_KIND_RETRACT) {
 		printf("retracts %s", cli_short(m->ref, ib));
 		if (m->has_body && b->note.n) {
@@ -376,6 +424,11 @@ s_line(const struct shown *s, const struct item *it, const json_t *st, int wname
 	else if (m->kind == MSG_KIND_UPDATE) {
 		s_update_words(s->n, b, words, sizeof words);
 		printf("%s%s", st != NULL && s_proposal(st, m) ? "(proposal) " : "", words);
+		if (msg_has_lessons(b)) {
+			putchar('\n');
+			s_lessons_text(b, "      ");
+			return;
+		}
 	} else if (m->kind == MSG_KIND_COMMENT) {
 		s_lines(b->text, "      ");
 		if (b->nindicators)
@@ -399,6 +452,9 @@ s_state_text(const struct shown *s, const json_t *st)
 	if (json_is_string(json_object_get(st, "impact")))
 		printf(", impact %s", cli_field(st, "impact"));
 	printf(" (updated %s)\n", cli_field(st, "updated"));
+	if (json_is_string(json_object_get(st, "expires")))
+		printf("            expires %s%s\n", cli_field(st, "expires"),
+		    s_expired(s) ? " [expired]" : "");
 	printf("            title: %s\n", cli_field(st, "title"));
 	printf("            %zu indicator%s\n", json_array_size(json_object_get(st, "indicators")),
 	    json_array_size(json_object_get(st, "indicators")) == 1 ? "" : "s");
@@ -471,6 +527,12 @@ s_case_text(const struct node *n, const struct msg_body *b)
 	for (size_t i = 0; i < b->nactions; i++)
 		printf("%s %.*s\n", i ? "           " : "actions:   ", (int)b->actions[i].n,
 		    b->actions[i].p);
+	s_lessons_text(b, "");
+	if (b->expires) {
+		char when[TIMEFMT_LEN];
+		timefmt_format(when, b->expires);
+		printf("expires:    %s%s\n", when, b->expires <= now_ms() ? " [expired]" : "");
+	}
 }
 
 /* The message shown, in full (text). */
@@ -642,6 +704,7 @@ s_item_json(const struct shown *s, const struct item *it)
 		json_object_set_new(o, "received", json_string(when));
 	}
 	json_object_set_new(o, "retracted", json_boolean(it->retracted));
+	json_object_set_new(o, "expired", json_boolean(msg_expired(it->m, now_ms())));
 	return o;
 }
 
@@ -683,6 +746,7 @@ s_show(struct shown *s, const uint8_t id[32])
 		thread = json_array();
 		for (size_t i = 0; i < s->nv; i++)
 			json_array_append_new(thread, s_item_json(s, &s->v[i]));
+		json_object_set_new(o, "expired", json_boolean(s_expired(s)));
 		json_object_set_new(o, "reports", reports);
 		json_object_set_new(o, "thread", thread);
 		if (st != NULL)

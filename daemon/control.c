@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "index_lessons.h"
 #include "ioc.h"
 #include "log.h"
 #include "looplag.h"
@@ -739,6 +740,51 @@ s_query(struct control *c, json_t *req)
 	    s_cursor(&p, ind != NULL));
 }
 
+/*
+ * lessons: the incidents and updates that carry what their case taught,
+ * from their KS_LESSON key (index_lessons.h): every one, or those naming
+ * "category"; query's other filters and pages, newest stored first.
+ */
+static json_t *
+s_lessons(struct control *c, json_t *req)
+{
+	static const char *const fields[] = { "since", "until", "origin", "tlp", "category", "kind",
+		"all", "brief", "limit", "after", NULL };
+	struct page p = { .c = c, .until = UINT64_MAX, .tlp = -1, .kind = -1, .category = -1 };
+	const char *ind, *after;
+	char norm[IOC_MAX_VALUE + 1];
+	uint8_t key[KS_MAX_KEY];
+	uint64_t limit = CONTROL_PAGE_ITEMS, lkey = 0;
+	struct store_pos pos;
+	int len = 0, rc;
+	size_t n;
+	json_t *e;
+
+	if ((e = s_fields(req, fields)) != NULL ||
+	    (e = s_filters(req, &p, &ind, norm, &len)) != NULL ||
+	    (e = s_bool(req, "brief", &p.brief)) != NULL ||
+	    (e = s_uint(req, "limit", 1, CONTROL_PAGE_ITEMS, &limit)) != NULL ||
+	    (e = s_string(req, "after", 128, &after, NULL)) != NULL)
+		return e;
+	if (after != NULL && s_cursor_parse(after, 'l', &lkey, &pos) == -1)
+		return control_error("%s",
+		    "\"after\" is not a cursor of this query (a \"next\" it returned)");
+	n = index_lessons_key(key, p.category);
+	p.category = -1; /* the key is the category's */
+	p.limit = (size_t)limit;
+	p.m = msg_new(), p.r = msg_new(), p.items = json_array();
+	rc = p.m == NULL || p.r == NULL || p.items == NULL
+	    ? STORE_E_NOMEM
+	    : s_by_ioc(c, (const char *)key, n, lkey, &p);
+	msg_destroy(&p.m);
+	msg_destroy(&p.r);
+	if (rc < 0) {
+		json_decref(p.items);
+		return control_error("the store cannot be read: %s", store_strerror(rc));
+	}
+	return json_pack("{s:b,s:o,s:o}", "ok", 1, "messages", p.items, "next", s_cursor(&p, true));
+}
+
 /* store_item_fn of get: the message and whether it is retracted. */
 static int
 s_get_item(void *arg, const struct store_item *it)
@@ -1219,6 +1265,8 @@ s_dispatch(struct control *c, json_t *req)
 		return s_sources(c);
 	if (strcmp(cmd, "query") == 0)
 		return s_query(c, req);
+	if (strcmp(cmd, "lessons") == 0)
+		return s_lessons(c, req);
 	if (strcmp(cmd, "get") == 0)
 		return s_get(c, req);
 	if (strcmp(cmd, "thread") == 0)

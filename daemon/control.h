@@ -71,6 +71,16 @@
  *        local key (store.h), a number that grows with each commit on
  *        this node, never given twice, restores included: what changes
  *        takes as "after".
+ *   {"cmd": "lessons", "category"?, and query's filters but "indicator"
+ *    and "text": "since"?, "until"?, "origin"?, "tlp"?, "kind"?, "all"?,
+ *    "brief"?, "limit"?, "after"?}
+ *                                     -> as query's reply: the incidents and
+ *                                        updates that carry detection, effects,
+ *                                        response or lessons (every one, or those
+ *                                        naming "category"), newest stored first,
+ *                                        from their KS_LESSON index keys
+ *                                        (index_lessons.h), clear and sealed;
+ *                                        pages as query's with "indicator"
  *   {"cmd": "changes", "after"?: cursor (a number, default 0), "limit"?,
  *    and query's filters: "indicator"?, "since"?, "until"?, "origin"?,
  *    "tlp"?, "category"?, "kind"?, "all"?}

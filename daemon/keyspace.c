@@ -74,5 +74,7 @@ ks_derive(struct ks_keys *k, const struct msg *m)
 			return -1;
 	if (index_text_keys(k, m) == -1)
 		return -1;
+	if (index_lessons_keys(k, m) == -1)
+		return -1;
 	return 0;
 }

@@ -67,6 +67,9 @@ int ks_derive(struct ks_keys *k, const struct msg *m);
 /* KS_WORD: the words of the message's texts (index_text.h). */
 int index_text_keys(struct ks_keys *k, const struct msg *m);
 
+/* KS_LESSON: incidents and updates that carry lessons (index_lessons.h). */
+int index_lessons_keys(struct ks_keys *k, const struct msg *m);
+
 /* Points k->e at the keys' bytes, once every key is added (ks_add() may
  * move them). */
 void ks_finish(struct ks_keys *k);
