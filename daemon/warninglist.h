@@ -28,8 +28,8 @@
  * per label of a host name, one per prefix length that the cidr lists use;
  * substring lists alone are read entry by entry (keep them short).
  *
- * The daemon loads the folder when it starts and again on reload (socmesh
- * reload, SIGHUP: control.c), and holds the lists in its control context
+ * The daemon loads the folder when it starts and again on reload (SIGHUP,
+ * and the control command a trust list change sends: control.c), and holds the lists in its control context
  * (struct control's wl), through which its commands (lookup, related,
  * campaigns) ask warninglist_match().  A folder that cannot be read, or a
  * file that is not a warning list, is an error at start; on reload the
