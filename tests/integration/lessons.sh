@@ -62,8 +62,9 @@ got=$("$SM" query --has-lessons --dir "$T/B" --json | ids)
 [ "$got" = "$want" ] || fail "query --has-lessons at B: $got, not $want"
 got=$("$SM" query --has-lessons --kind update --dir "$T/B" --json | ids)
 [ "$got" = "[\"$up\"]" ] || fail "query --has-lessons --kind update: $got"
-out=$("$SM" query --has-lessons --text phishing --dir "$T/B" 2>&1) && fail "--has-lessons with --text"
-echo "$out" | grep -q "without --indicator or --text" || fail "--has-lessons --text: $out"
+out=$("$SM" query --has-lessons --indicator 192.0.2.1 --dir "$T/B" 2>&1) &&
+	fail "--has-lessons with --indicator"
+echo "$out" | grep -q "without --indicator or --text" || fail "--has-lessons --indicator: $out"
 
 # 4. lessons --category: the category's, the sealed one at its reader
 # only; without --category, every one.
