@@ -2158,6 +2158,8 @@ static const struct cli_cmd *const s_commands[] = {
 	&cli_lookup_cmd,
 	&cli_lessons_cmd,
 	&cli_show_cmd,
+	&cli_related_cmd,
+	&cli_campaigns_cmd,
 	&cli_comment_cmd,
 	&cli_assign_cmd,
 	&(const struct cli_cmd){ "export", cmd_export, "ID", 1, 1,

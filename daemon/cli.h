@@ -176,6 +176,12 @@ extern const struct cli_cmd cli_lookup_cmd;
 /* cli_lessons.c: what the network learned, by category of incident. */
 extern const struct cli_cmd cli_lessons_cmd;
 
+/* cli_related.c: related, campaigns; the campaign that case id belongs
+ * to (the daemon's default window), or NULL (none, or after an error
+ * line). */
+extern const struct cli_cmd cli_related_cmd, cli_campaigns_cmd;
+json_t *cli_campaign_of(struct cli *c, const uint8_t id[32]);
+
 /* cli_roster.c */
 extern const struct cli_cmd cli_roster_cmd;
 

@@ -651,44 +651,18 @@ s_reports(struct cli *c, const struct node *n, const struct msg_ioc *x, size_t *
 	return rc;
 }
 
-/* The daemon's lookup of m's indicators, its "results" in their order:
- * "warning" names the warning list that marks one benign.  NULL after an
- * error line. */
-static json_t *
-s_lookup(struct cli *c, const struct msg *m)
-{
-	json_t *a = json_array(), *rep, *res;
-
-	for (size_t i = 0; a != NULL && i < m->body.nindicators; i++)
-		json_array_append_new(a,
-		    cli_ioc_json(m->body.indicators[i].type, m->body.indicators[i].value.p,
-		        m->body.indicators[i].value.n));
-	if (a == NULL) {
-		cli_error(c, "out of memory");
-		return NULL;
-	}
-	if ((rep = cli_ask(c, json_pack("{s:s,s:o}", "cmd", "lookup", "indicators", a))) == NULL)
-		return NULL;
-	res = json_incref(json_object_get(rep, "results"));
-	json_decref(rep);
-	return res;
-}
-
 /* For each indicator of m: which SOCs reported it here (trusted, not
- * blocked, and not retracted), and the warning list that marks it benign,
- * into reports (JSON) or printed.  0, or 1 after an error line. */
+ * blocked, and not retracted), into reports (JSON) or printed.  0, or 1
+ * after an error line. */
 static int
 s_indicators(struct shown *s, json_t *reports)
 {
 	const struct msg *m = s->root.m;
-	const char *warn;
 	size_t j;
-	json_t *v, *found;
+	json_t *v;
 
 	if (!m->has_body || m->body.nindicators == 0)
 		return 0;
-	if ((found = s_lookup(s->c, m)) == NULL)
-		return 1;
 	if (!s->c->json)
 		printf("indicators: %-10s %-48s %s\n", "TYPE", "VALUE", "REPORTED BY");
 	for (size_t i = 0; i < m->body.nindicators; i++) {
@@ -697,28 +671,23 @@ s_indicators(struct shown *s, json_t *reports)
 		size_t msgs = 0;
 		if (s_reports(s->c, s->n, x, &msgs, &socs) != 0) {
 			json_decref(socs);
-			json_decref(found);
 			return 1;
 		}
-		warn = json_string_value(json_object_get(json_array_get(found, i), "warning"));
 		if (s->c->json) {
 			json_array_append_new(reports,
-			    json_pack("{s:s,s:s%,s:I,s:o,s:I,s:o}", "type", ioc_type_name(x->type),
+			    json_pack("{s:s,s:s%,s:I,s:o,s:I}", "type", ioc_type_name(x->type),
 			        "value", x->value.p, x->value.n, "socs",
 			        (json_int_t)json_array_size(socs), "reported_by", socs, "messages",
-			        (json_int_t)msgs, "warning",
-			        warn != NULL ? json_string(warn) : json_null()));
+			        (json_int_t)msgs));
 			continue;
 		}
 		printf("            %-10s %-48.*s %zu SOC%s (", ioc_type_name(x->type),
 		    (int)x->value.n, x->value.p, json_array_size(socs),
 		    json_array_size(socs) == 1 ? "" : "s");
 		json_array_foreach(socs, j, v) printf("%s%s", j ? ", " : "", json_string_value(v));
-		printf("), %zu message%s%s%s\n", msgs, msgs == 1 ? "" : "s",
-		    warn != NULL ? "  benign: " : "", warn != NULL ? warn : "");
+		printf("), %zu message%s\n", msgs, msgs == 1 ? "" : "s");
 		json_decref(socs);
 	}
-	json_decref(found);
 	return 0;
 }
 
@@ -744,6 +713,8 @@ s_show(struct shown *s, const uint8_t id[32])
 {
 	struct cli *c = s->c;
 	json_t *rep, *o = NULL, *st = NULL, *reports = NULL, *thread;
+	json_t *camp = NULL, *v;
+	size_t ci;
 	bool missing, retracted, incident;
 	char hex[65], sb[13];
 	int wname = 0, rc = 1;
@@ -773,6 +744,7 @@ s_show(struct shown *s, const uint8_t id[32])
 		cli_error(c, "out of memory");
 		goto out;
 	}
+	camp = incident ? cli_campaign_of(c, s->root.m->id) : NULL;
 	if (c->json) {
 		thread = json_array();
 		for (size_t i = 0; i < s->nv; i++)
@@ -782,6 +754,7 @@ s_show(struct shown *s, const uint8_t id[32])
 		json_object_set_new(o, "thread", thread);
 		if (st != NULL)
 			json_object_set_new(o, "state", json_incref(st));
+		json_object_set_new(o, "campaign", camp != NULL ? json_incref(camp) : json_null());
 		cli_print_json(c, o);
 		cli_end(c);
 		o = reports = NULL;
@@ -790,6 +763,13 @@ s_show(struct shown *s, const uint8_t id[32])
 	}
 	if (st != NULL)
 		s_state_text(s, st);
+	if (camp != NULL) {
+		printf("campaign:   part of one: %zu cases from",
+		    json_array_size(json_object_get(camp, "cases")));
+		json_array_foreach(json_object_get(camp, "socs"), ci, v)
+		    printf("%s %s", ci ? "," : "", json_string_value(v));
+		printf(" (socmesh campaigns)\n");
+	}
 	wname = cli_width(wname, cli_name(s->n, s->root.m->origin, sb));
 	for (size_t i = 0; i < s->nv; i++)
 		wname = cli_width(wname, cli_name(s->n, s->v[i].m->origin, sb));
@@ -800,6 +780,7 @@ s_show(struct shown *s, const uint8_t id[32])
 		s_line(s, &s->v[i], st, wname);
 	rc = 0;
 out:
+	json_decref(camp);
 	json_decref(st);
 	json_decref(o);
 	json_decref(reports);

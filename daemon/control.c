@@ -1279,6 +1279,8 @@ s_dispatch(struct control *c, json_t *req)
 		return s_import(c, req);
 	if (strcmp(cmd, "lookup") == 0)
 		return s_lookup(c, req);
+	if ((rep = control_related(c->n, NULL, cmd, req)) != NULL)
+		return rep;
 	if (strncmp(cmd, "roster", 6) == 0 && (rep = control_roster(c->n, c->g, cmd, req)) != NULL)
 		return rep;
 	if (strcmp(cmd, "explain") == 0) {

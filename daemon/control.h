@@ -210,6 +210,27 @@ json_t *control_error(const char *fmt, ...) __attribute__((format(printf, 1, 2))
  * cmd is none of them. */
 json_t *control_roster(struct node *n, struct gossip *g, const char *cmd, json_t *req);
 
+/* Bounds of related and campaigns (control_related.c). */
+#define RELATED_PER_KEY     32                    /* messages looked at under one key */
+#define RELATED_HITS        8192                  /* under all the keys of one case */
+#define RELATED_DECODES     1024                  /* of them decoded for one case */
+#define RELATED_THREAD      64                    /* messages of a case's thread read */
+#define RELATED_CASES       100                   /* related cases of one reply */
+#define RELATED_LIMIT       20                    /* ... unless "limit" says */
+#define RELATED_WINDOW_DAYS 7                     /* category and sector: days either side */
+#define CAMPAIGN_WALK       20000                 /* messages of the window looked at */
+#define CAMPAIGN_CASES      1000                  /* cases of the window joined */
+#define CAMPAIGN_TEXTS      50                    /* indicators in common shown per group */
+#define CAMPAIGN_SINCE_MS   (30ull * 86400000ull) /* the default window */
+
+struct warninglists;
+
+/* The related and campaigns commands above (control_related.c): the
+ * reply, or NULL when cmd is neither.  wl (may be NULL: none) holds the
+ * benign indicators that never link cases. */
+json_t *
+control_related(struct node *n, const struct warninglists *wl, const char *cmd, json_t *req);
+
 /* {"cmd": "rotate"} -> {"ok": true, "id": the new node id, "statement":
  * the rotate message's id} (rotate.c): this node's new key pair, taken a
  * second later. */

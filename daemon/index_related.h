@@ -37,8 +37,8 @@
 
 #define RELATED_DAY_MS (86400000ull)
 
-/* The keys above of m (its body is there): 0, or -1 when out of memory. */
-int index_related_keys(struct ks_keys *k, const struct msg *m);
+/* index_related_keys(), declared in keyspace.h: the keys above of m (its
+ * body is there); 0, or -1 when out of memory. */
 
 /* The network key of addr (4 bytes, or 16 when v6) at prefix length
  * plen (at most 32 or 128), its space byte first, into out: its length. */

@@ -72,6 +72,8 @@ ks_derive(struct ks_keys *k, const struct msg *m)
 		if (ks_add(k, 0, m->body.indicators[i].value.p, m->body.indicators[i].value.n) ==
 		    -1)
 			return -1;
+	if (index_related_keys(k, m) == -1)
+		return -1;
 	if (index_text_keys(k, m) == -1)
 		return -1;
 	if (index_lessons_keys(k, m) == -1)

@@ -67,6 +67,9 @@ int ks_derive(struct ks_keys *k, const struct msg *m);
 /* KS_WORD: the words of the message's texts (index_text.h). */
 int index_text_keys(struct ks_keys *k, const struct msg *m);
 
+/* KS_DOMAIN to KS_CASE: the keys of related cases (index_related.h). */
+int index_related_keys(struct ks_keys *k, const struct msg *m);
+
 /* KS_LESSON: incidents and updates that carry lessons (index_lessons.h). */
 int index_lessons_keys(struct ks_keys *k, const struct msg *m);
 
