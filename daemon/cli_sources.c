@@ -84,7 +84,7 @@ s_row(const json_t *src)
 	       "future)\n",
 	    s_duration(med, (uint64_t)s_int(src, "delay_median_ms")),
 	    s_duration(p90, (uint64_t)s_int(src, "delay_p90_ms")), s_int(src, "future_claims"));
-	printf("  confirmed by others: %lld sightings, %lld messages with its indicators\n",
+	printf("  confirmed by others: sightings %lld, messages carrying its indicators %lld\n",
 	    s_int(src, "confirmed_cases"), s_int(src, "confirmed_indicators"));
 	printf("  retractions %lld, false positives %lld; last active %s\n",
 	    s_int(src, "retractions"), s_int(src, "false_positives"), last);

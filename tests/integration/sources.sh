@@ -81,7 +81,7 @@ out=$("$SM" sources --dir "$T/C")
 echo "$out" | grep -q "^A$" || fail "the table lacks A: $out"
 echo "$out" | grep -q "cases clear=2 green=1; messages 7, updates 2 (0.67 a case), comments 1" ||
 	fail "A's row: $out"
-echo "$out" | grep -q "confirmed by others: 2 sightings, 1 messages with its indicators" ||
+echo "$out" | grep -q "confirmed by others: sightings 2, messages carrying its indicators 1" ||
 	fail "A's confirmations: $out"
 echo "$out" | grep -q "retractions 1, false positives 0" || fail "B's retractions: $out"
 
