@@ -134,7 +134,7 @@ cmd_campaigns(struct cli *c, json_t *opts, json_t *args)
 			cli_print_json(c, json_incref(o));
 			continue;
 		}
-		printf("campaign %zu: %zu cases from %s, %s to %s\n", i + 1,
+		printf("campaign %zu: %zu cases from %s; %s to %s\n", i + 1,
 		    json_array_size(json_object_get(o, "cases")),
 		    s_join(json_object_get(o, "socs"), buf, sizeof buf),
 		    s_minute(cli_field(o, "first_seen"), t1),
@@ -142,9 +142,9 @@ cmd_campaigns(struct cli *c, json_t *opts, json_t *args)
 		printf("  sectors:    %s\n",
 		    s_join(json_object_get(o, "sectors"), buf, sizeof buf));
 		json_array_foreach(json_object_get(o, "indicators"), j, x)
-		    printf("  %s %s\n", j ? "           " : "in common:", json_string_value(x));
+		    printf("  %s %s\n", j ? "          " : "in common:", json_string_value(x));
 		json_array_foreach(json_object_get(o, "cases"), j, x)
-		    printf("  %s %s\n", j ? "           " : "cases:    ", json_string_value(x));
+		    printf("  %s %s\n", j ? "          " : "cases:    ", json_string_value(x));
 	}
 	if (c->json)
 		cli_end(c);

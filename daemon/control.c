@@ -1279,7 +1279,7 @@ s_dispatch(struct control *c, json_t *req)
 		return s_import(c, req);
 	if (strcmp(cmd, "lookup") == 0)
 		return s_lookup(c, req);
-	if ((rep = control_related(c->n, NULL, cmd, req)) != NULL)
+	if ((rep = control_related(c->n, c->wl, cmd, req)) != NULL)
 		return rep;
 	if (strncmp(cmd, "roster", 6) == 0 && (rep = control_roster(c->n, c->g, cmd, req)) != NULL)
 		return rep;

@@ -177,6 +177,42 @@
  *   {"cmd": "network"}                -> {"ok": true, "network": [...]}: the
  *                                        members' beacons (gossip_network_json())
  *
+ *   {"cmd": "related", "id": hex (an incident, or an update or comment
+ *    of one: its case), "limit"?: 1 to RELATED_CASES (RELATED_LIMIT),
+ *    "include_expired"?: bool}
+ *                                     -> {"ok": true, "case": {"id", "title",
+ *                                        "soc", "origin", "sectors", "time",
+ *                                        "tlp", "expired"}, "related": [the
+ *                                        same of each, with "score" and
+ *                                        "reasons": [{"reason", "match",
+ *                                        "weight"}]], "truncated": bool}
+ *        The cases related to a case, highest score first (then newest).
+ *        Reasons and weights: "indicator" (the same normalized indicator,
+ *        or an address that is a URL's host) 10, "network" (an address
+ *        inside a network the other names, a network inside another) 8,
+ *        "domain" (the same registered domain, index_related.h) 6, "hash"
+ *        (the same file hash) 5, "technique" (an ATT&CK technique, or its
+ *        parent) 2, "category-sector" (the same category and sector
+ *        within RELATED_WINDOW_DAYS days) 1; a shared thing counts once,
+ *        at its strongest, and the score is the sum.  The keys of the
+ *        incident and of its origin's updates and comments are looked
+ *        up, each for at most RELATED_PER_KEY messages, clear and sealed
+ *        (the addresses inside a network among clear keys only: a sealed
+ *        key keeps no order); indicators of the warning lists link
+ *        nothing.  Retracted cases are left out, and expired ones
+ *        (casestate_expired()) and expired messages unless
+ *        "include_expired".  "truncated": a bound was reached.
+ *   {"cmd": "campaigns", "since"?: ms since the epoch (default: 30 days
+ *    ago), "id"?: hex (only the campaign of that case), "include_expired"?}
+ *                                     -> {"ok": true, "campaigns": [{"socs",
+ *                                        "sectors", "first_seen", "last_seen",
+ *                                        "indicators", "cases"}], "cases": the
+ *                                        cases looked at, "truncated": bool}
+ *        The incidents created since "since" (the time index, at most
+ *        CAMPAIGN_WALK messages and CAMPAIGN_CASES cases), joined when
+ *        related by their indicators (the reasons "indicator" to "hash"
+ *        above), as groups that hold cases of two SOCs or more, largest
+ *        first; "indicators" are what joined them (at most CAMPAIGN_TEXTS).
  * Errors: {"ok": false, "error": "one line"}.  Every field of query,
  * changes, resolve, get, thread and import is checked for type and size, and a field they do not
  * know is refused.  The socket is served on the daemon's loop; a request
