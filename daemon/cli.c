@@ -1275,6 +1275,8 @@ s_row(struct filter *f, const struct msg *m, const json_t *item)
 		}
 		if (json_is_integer(v = json_object_get(item, "cursor")))
 			json_object_set(o, "cursor", v);
+		if (json_is_integer(v = json_object_get(item, "words")))
+			json_object_set(o, "words", v);
 		cli_print_json(f->c, o);
 		return;
 	}
@@ -1515,6 +1517,16 @@ cmd_query(struct cli *c, json_t *opts, json_t *args)
 			goto out;
 		}
 		f.limit = (size_t)limit;
+	}
+	if ((v = cli_opt_str(opts, "text")) != NULL) {
+		/* The daemon ranks one page. */
+		if (json_object_get(opts, "indicator") != NULL || f.limit > CONTROL_PAGE_ITEMS) {
+			cli_error(c,
+			    "--text: one ranked page of at most %d messages, without --indicator",
+			    CONTROL_PAGE_ITEMS);
+			goto out;
+		}
+		json_object_set_new(q, "text", json_string(v));
 	}
 	if (json_object_get(opts, "has-lessons") != NULL) {
 		/* The daemon's lessons: query's filters over their index keys. */
@@ -2072,6 +2084,10 @@ static const struct cli_opt s_stats_opts[] = {
 
 static const struct cli_opt s_query_opts[] = {
 	FILTER_OPTS,
+	{ "text", "WORDS",
+	    "whose title, summary, lessons or comment have these words, ranked (case and accents "
+	    "do not matter)",
+	    0 },
 	{ "has-lessons", NULL,
 	    "incidents and updates that carry detection, effects, response or lessons", 0 },
 	{ "limit", "N", "at most N messages (default 50)", 0 },

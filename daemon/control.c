@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "index_text.h"
 #include "index_lessons.h"
 #include "ioc.h"
 #include "log.h"
@@ -652,6 +653,53 @@ s_by_ioc(struct control *c, const char *norm, size_t len, uint64_t lkey, struct 
 	return rc < 0 ? rc : STORE_OK;
 }
 
+/* A text query's message, by its local key. */
+struct text_hit {
+	struct page *p;
+	uint64_t lkey;
+};
+
+/* store_item_fn: the message hit, into the page when it is the one (not
+ * expired since). */
+static int
+s_text_item(void *arg, const struct store_item *it)
+{
+	struct text_hit *h = arg;
+
+	return it->lkey == h->lkey ? s_query_item(h->p, it) : 1;
+}
+
+/*
+ * The page of a text query (index_text.h): the messages of the search's
+ * ranking, each decoded and filtered as any query's, with "words": how
+ * many of the query's words it has.  The search gives at most
+ * CONTROL_PAGE_DECODES of them: one ranked page.  STORE_OK,
+ * STORE_E_INVAL when the text has no word or too many, or an error.
+ */
+static int
+s_by_text(struct control *c, const char *text, size_t len, struct page *p)
+{
+	struct index_text_hit *hits = calloc(CONTROL_PAGE_DECODES, sizeof *hits);
+	size_t n = 0;
+	unsigned nwords;
+	int rc;
+
+	if (hits == NULL)
+		return STORE_E_NOMEM;
+	rc = index_text_search(c->n->st, c->n->seal, text, len, CONTROL_PAGE_DECODES, hits, &n,
+	    &nwords);
+	for (size_t i = 0; rc >= 0 && i < n && !p->more; i++) {
+		struct text_hit h = { p, hits[i].lkey };
+		size_t had = p->nitems;
+		rc = store_after(c->n->st, hits[i].lkey - 1, 1, s_text_item, &h, NULL);
+		if (p->nitems > had)
+			json_object_set_new(json_array_get(p->items, had), "words",
+			    json_integer(hits[i].words));
+	}
+	free(hits);
+	return rc < 0 && rc != STORE_E_LOST ? rc : STORE_OK;
+}
+
 /* A word member (TLP, category, kind) parsed into *out; -1 when absent. */
 static json_t *
 s_word(json_t *req, const char *key, int (*parse)(const char *, size_t), int *out)
@@ -703,9 +751,10 @@ static json_t *
 s_query(struct control *c, json_t *req)
 {
 	static const char *const fields[] = { "indicator", "since", "until", "origin", "tlp",
-		"category", "kind", "all", "brief", "limit", "after", NULL };
+		"category", "kind", "all", "brief", "limit", "after", "text", NULL };
 	struct page p = { .c = c, .until = UINT64_MAX, .tlp = -1, .kind = -1, .category = -1 };
-	const char *ind, *after;
+	const char *ind, *after, *text;
+	size_t textlen = 0;
 	char norm[IOC_MAX_VALUE + 1];
 	uint64_t limit = CONTROL_PAGE_ITEMS, lkey = 0;
 	struct store_pos pos = { 0 };
@@ -716,8 +765,12 @@ s_query(struct control *c, json_t *req)
 	    (e = s_filters(req, &p, &ind, norm, &len)) != NULL ||
 	    (e = s_bool(req, "brief", &p.brief)) != NULL ||
 	    (e = s_uint(req, "limit", 1, CONTROL_PAGE_ITEMS, &limit)) != NULL ||
-	    (e = s_string(req, "after", 128, &after, NULL)) != NULL)
+	    (e = s_string(req, "after", 128, &after, NULL)) != NULL ||
+	    (e = s_string(req, "text", CONTROL_TEXT_MAX, &text, &textlen)) != NULL)
 		return e;
+	if (text != NULL && (ind != NULL || after != NULL))
+		return control_error("%s",
+		    "\"text\" does not combine with \"indicator\" or \"after\"");
 	if (after != NULL && s_cursor_parse(after, ind != NULL ? 'l' : 't', &lkey, &pos) == -1)
 		return control_error("%s",
 		    "\"after\" is not a cursor of this query (a \"next\" it returned)");
@@ -727,17 +780,25 @@ s_query(struct control *c, json_t *req)
 		rc = STORE_E_NOMEM;
 	else if (ind != NULL)
 		rc = s_by_ioc(c, norm, (size_t)len, lkey, &p);
+	else if (text != NULL)
+		rc = s_by_text(c, text, textlen, &p);
 	else
 		rc = store_range(c->n->st, p.since, p.until, true, after != NULL ? &pos : NULL, 0,
 		    s_query_item, &p, NULL);
 	msg_destroy(&p.m);
 	msg_destroy(&p.r);
+	if (rc == STORE_E_INVAL && text != NULL) {
+		json_decref(p.items);
+		return control_error("\"text\": no word of %d letters or more, or more than %d "
+		                     "words",
+		    INDEX_TEXT_MIN, INDEX_TEXT_QUERY_WORDS);
+	}
 	if (rc < 0) {
 		json_decref(p.items);
 		return control_error("the store cannot be read: %s", store_strerror(rc));
 	}
 	return json_pack("{s:b,s:o,s:o}", "ok", 1, "messages", p.items, "next",
-	    s_cursor(&p, ind != NULL));
+	    text != NULL ? json_null() : s_cursor(&p, ind != NULL));
 }
 
 /*

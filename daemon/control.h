@@ -48,7 +48,7 @@
  *    inclusive), "origin"?: node id (and the keys rotations link to it),
  *    "tlp"?, "category"?, "kind"?: names,
  *    "all"?: bool (retracted ones too), "brief"?: bool, "limit"?: 1 to
- *    CONTROL_PAGE_ITEMS (the default), "after"?: a "next"}
+ *    CONTROL_PAGE_ITEMS (the default), "after"?: a "next", "text"?: words}
  *                                     -> {"ok": true, "messages": [{"id", "message":
  *                                        base64 of the signed bytes, "retracted",
  *                                        "received", "cursor"}],
@@ -70,7 +70,13 @@
  *        committed it (ms since the epoch, its clock), and "cursor": its
  *        local key (store.h), a number that grows with each commit on
  *        this node, never given twice, restores included: what changes
- *        takes as "after".
+ *        takes as "after".  "text" (at most CONTROL_TEXT_MAX bytes, 1 to
+ *        INDEX_TEXT_QUERY_WORDS words) searches the words of titles,
+ *        summaries, lessons and comments, folded (index_text.h): the
+ *        messages ranked, those with every word first, newest stored
+ *        first, then those with some, more words first; each item has
+ *        "words", how many it has; one page ("next" is null), without
+ *        "indicator" or "after".
  *   {"cmd": "lessons", "category"?, and query's filters but "indicator"
  *    and "text": "since"?, "until"?, "origin"?, "tlp"?, "kind"?, "all"?,
  *    "brief"?, "limit"?, "after"?}
@@ -230,6 +236,7 @@
 #define CONTROL_MAX_REQUEST  (4 * 1024 * 1024) /* bytes of one request */
 #define CONTROL_PAGE_ITEMS   100               /* messages in one page */
 #define CONTROL_PAGE_BYTES   (1024 * 1024)     /* their bytes, about */
+#define CONTROL_TEXT_MAX     1024              /* bytes of a query's "text" */
 #define CONTROL_PAGE_DECODES 256               /* messages decoded for one */
 #define CONTROL_RESOLVE_MAX  10                /* candidates of an ambiguous prefix */
 #define CONTROL_LOOKUP_MAX   1000              /* indicators of one lookup */
