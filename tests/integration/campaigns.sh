@@ -3,12 +3,15 @@
 # campaign — an address inside another's CIDR, a subdomain of another's
 # domain, a file hash another gave — and campaigns groups them while an
 # unrelated case stays alone; related ranks the cases with their reasons;
-# show says when a case belongs to a campaign.
+# show says when a case belongs to a campaign; well-known benign
+# indicators (A's warning lists) link nothing; expired cases are left out
+# unless asked for.
 set -u
 . tests/integration/lib/nodes.sh
 PY=$(python3 -c 'import sys; print(sys.executable)')
 
 for n in A B C; do node $n; done
+sed -i "s|^warninglists *=.*|warninglists = $PWD/deploy/warninglists|" "$T/A/socmesh.conf"
 trust A B member connect; trust A C member connect
 trust B A member; trust B C member connect
 trust C A member; trust C B member
@@ -77,7 +80,33 @@ out=$("$SM" campaigns --dir "$T/B" --since 2020-01-01 --json)
 "$SM" show "$b" --dir "$T/C" --json | jsonq 'len(j["campaign"]["cases"]) == 3' >/dev/null ||
 	fail "show --json of B's case: no campaign"
 
-# 4. errors: no case, bad arguments.
+# 4. A public resolver in two cases links them where no warning list says
+# what it is (B), never on A, whose lists name it.
+r1=$(pub B --title "Odd DNS traffic" --category other --sector transport --indicator 8.8.8.8)
+r2=$(pub C --title "DNS tunnelling suspected" --category other --sector retail \
+	--indicator 8.8.8.8)
+for id in "$r1" "$r2"; do
+	for n in A B; do wait_until 5 has $n "$id" || fail "$id did not reach $n"; done
+done
+"$SM" related "$r1" --dir "$T/B" --json | jsonq 'j["id"] == "'"$r2"'"' >/dev/null ||
+	fail "8.8.8.8 links nothing on B: $("$SM" related "$r1" --dir "$T/B" --json)"
+out=$("$SM" related "$r1" --dir "$T/A")
+echo "$out" | grep -q "no related case here" || fail "a benign indicator linked cases on A: $out"
+
+# 5. An expired case: out of related and campaigns unless asked for.
+x=$(pub C --title "Last year's wave" --category fraud --sector retail --indicator 203.0.113.99 \
+	--expires 2021-01-01)
+[ ${#x} -eq 64 ] || fail "publish of an expired case: $x"
+wait_until 5 has A "$x" || fail "the expired case did not reach A"
+"$SM" related "$a" --dir "$T/A" --json | jsonq 'all(r["id"] != "'"$x"'" for r in j)' \
+	>/dev/null || fail "related shows an expired case"
+"$SM" related "$a" --dir "$T/A" --include-expired --json |
+	jsonq '[r for r in j if r["id"] == "'"$x"'"][0]["expired"] is True' >/dev/null ||
+	fail "related --include-expired: $("$SM" related "$a" --dir "$T/A" --include-expired --json)"
+"$SM" campaigns --dir "$T/A" --include-expired --json | jsonq '"'"$x"'" in j["cases"]' \
+	>/dev/null || fail "campaigns --include-expired leaves the expired case out"
+
+# 6. errors: no case, bad arguments.
 out=$("$SM" related "$(printf '%064d' 0)" --dir "$T/A" 2>&1) && fail "related of nothing: $out"
 echo "$out" | grep -q "no message" || fail "related of nothing: $out"
 out=$("$SM" related "$a" --limit 0 --dir "$T/A" 2>&1) && fail "related --limit 0: $out"
