@@ -1223,20 +1223,23 @@ s_lookup_one(struct control *c, struct lookup *l, const char *s, size_t n)
 	}
 	if (rc < 0)
 		return NULL;
+	warn = warninglist_match(c->wl, v.type, v.value, v.len);
+	if (l->messages == 0)
+		return json_pack("{s:s%,s:s,s:s,s:b,s:b,s:o}", "indicator", s, n, "type",
+		    ioc_type_name(v.type), "value", v.value, "known", 0, "expired",
+		    l->expired_out > 0, "warning", warn != NULL ? json_string(warn) : json_null());
 	tlps = json_array();
 	for (int t = 0; tlps != NULL && t < 32; t++)
 		if ((l->tlps & 1u << t) != 0)
 			json_array_append_new(tlps, json_string(msg_tlp_name((enum msg_tlp)t)));
-	warn = warninglist_match(c->wl, v.type, v.value, v.len);
-	r = json_pack("{s:s%,s:s,s:s,s:b,s:I,s:o,s:b,s:o,s:b,s:o,s:o,s:o,s:b,s:o,s:b}", "indicator",
-	    s, n, "type", ioc_type_name(v.type), "value", v.value, "known", l->messages > 0,
-	    "messages", (json_int_t)l->messages, "cases",
-	    s_lookup_ids(&l->cases[0][0], l->ncases, MSG_ID_LEN), "more_cases", l->more_cases,
-	    "socs", s_lookup_ids(&l->socs[0][0], l->nsocs, MSG_KEY_LEN), "more_socs", l->more_socs,
-	    "first_seen", l->messages > 0 ? json_integer((json_int_t)l->first) : json_null(),
-	    "last_seen", l->messages > 0 ? json_integer((json_int_t)l->last) : json_null(), "tlp",
-	    tlps, "expired", l->messages > 0 ? l->expired_in == l->messages : l->expired_out > 0,
-	    "warning", warn != NULL ? json_string(warn) : json_null(), "truncated", l->truncated);
+	r = json_pack("{s:s%,s:s,s:s,s:b,s:I,s:o,s:b,s:o,s:b,s:I,s:I,s:o,s:b,s:o,s:b}", "indicator",
+	    s, n, "type", ioc_type_name(v.type), "value", v.value, "known", 1, "messages",
+	    (json_int_t)l->messages, "cases", s_lookup_ids(&l->cases[0][0], l->ncases, MSG_ID_LEN),
+	    "more_cases", l->more_cases, "socs",
+	    s_lookup_ids(&l->socs[0][0], l->nsocs, MSG_KEY_LEN), "more_socs", l->more_socs,
+	    "first_seen", (json_int_t)l->first, "last_seen", (json_int_t)l->last, "tlp", tlps,
+	    "expired", l->expired_in == l->messages, "warning",
+	    warn != NULL ? json_string(warn) : json_null(), "truncated", l->truncated);
 	return r;
 }
 

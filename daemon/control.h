@@ -119,13 +119,16 @@
  *    "include_expired"?: bool}
  *                                     -> {"ok": true, "results": [one per
  *                                        indicator, in order: {"indicator": as
- *                                        given, "error"} when it is none, else
+ *                                        given, "error"} when it is none;
+ *                                        {"indicator", "type", "value",
+ *                                        "known": false, "expired", "warning"}
+ *                                        when no message counts; else
  *                                        {"indicator", "type", "value"
- *                                        (normalized), "known", "messages",
+ *                                        (normalized), "known": true, "messages",
  *                                        "cases": [ids], "more_cases", "socs":
  *                                        [origin ids], "more_socs", "first_seen",
- *                                        "last_seen" (creation times, ms, or
- *                                        null), "tlp": [names], "expired",
+ *                                        "last_seen" (creation times, ms),
+ *                                        "tlp": [names], "expired",
  *                                        "warning": list name or null,
  *                                        "truncated"}]}
  *        The messages that carry the indicator, under its clear and its

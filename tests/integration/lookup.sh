@@ -61,7 +61,7 @@ lq 'j[0]["known"] and j[0]["type"] == "domain" and j[0]["value"] == "evil.exampl
 	and j[0]["tlp"] == ["clear", "green"] and not j[0]["expired"] and j[0]["warning"] is None
 	and j[0]["first_seen"] <= j[0]["last_seen"]' "a defanged, untyped domain from B and C"
 lq 'j[1]["type"] == "url" and j[1]["value"] == "https://evil.example/login"
-	and not j[1]["known"] and j[1]["messages"] == 0 and j[1]["socs"] == []' "an unknown URL"
+	and not j[1]["known"] and "messages" not in j[1] and j[1]["warning"] is None' "an unknown URL"
 lq 'j[2]["type"] == "domain" and not j[2]["known"]' "a typed unknown domain"
 lq 'j[3]["known"] and j[3]["warning"] == "Public DNS resolvers (socmesh default)"
 	and [s["name"] for s in j[3]["socs"]] == ["B"]' "8.8.8.8 on the resolvers list"
