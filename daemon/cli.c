@@ -649,7 +649,9 @@ cli_publish_ref(struct cli *c, json_t *o)
 	uint8_t id[32];
 
 	if (s_need_daemon(c) != 0 ||
-	    (ref != NULL && (cli_id(c, ref, id) != 0 || s_inherit(c, o, id) != 0))) {
+	    (ref != NULL &&
+	        (cli_id(c, ref, id) != 0 || s_inherit(c, o, id) != 0 ||
+	            cli_lessons_category(c, o, id) != 0))) {
 		json_decref(o);
 		return 1;
 	}

@@ -175,6 +175,11 @@ extern const struct cli_cmd cli_lookup_cmd;
 
 /* cli_lessons.c: what the network learned, by category of incident. */
 extern const struct cli_cmd cli_lessons_cmd;
+/* An update (draft fields o, ref its incident) that carries detection,
+ * effects, response or lessons and names no category takes the case's,
+ * so that lessons --category lists it; the same category changes nothing
+ * of the case's state.  0, or 1 after an error line. */
+int cli_lessons_category(struct cli *c, json_t *o, const uint8_t ref[32]);
 
 /* cli_related.c: related, campaigns; the campaign that case id belongs
  * to (the daemon's default window), or NULL (none, or after an error

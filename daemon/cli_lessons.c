@@ -144,6 +144,50 @@ out:
 	return rc;
 }
 
+int
+cli_lessons_category(struct cli *c, json_t *o, const uint8_t ref[32])
+{
+	static const char *const texts[] = { "detection", "effects", "response", "lessons" };
+	struct cli_opened plain = { NULL, 0 };
+	struct node *n = NULL;
+	struct msg *m = NULL;
+	uint8_t *bytes = NULL;
+	json_t *rep = NULL;
+	bool has = false, missing;
+	size_t len;
+	int rc = 1;
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		has |= cli_field(o, texts[i])[0] != '\0';
+	if (!has || strcmp(cli_field(o, "kind"), "update") != 0 ||
+	    json_object_get(o, "category") != NULL)
+		return 0;
+	if ((rep = cli_get(c, ref, &missing)) == NULL) {
+		if (missing)
+			cli_error(c, "--ref: the message is not here");
+		return 1;
+	}
+	if ((bytes = control_unbase64(json_object_get(rep, "message"), &len)) == NULL ||
+	    (m = msg_new()) == NULL) {
+		cli_error(c, "out of memory");
+		goto out;
+	}
+	if ((n = cli_open_reader(c)) == NULL)
+		goto out;
+	if (cli_decode(n, m, bytes, len, &plain) == 0 && m->has_body &&
+	    m->kind == MSG_KIND_INCIDENT && m->body.category >= 0)
+		json_object_set_new(o, "category",
+		    json_string(msg_category_name((enum msg_category)m->body.category)));
+	rc = 0;
+out:
+	cli_forget(&plain);
+	msg_destroy(&m);
+	node_close(&n);
+	free(bytes);
+	json_decref(rep);
+	return rc;
+}
+
 static const struct cli_opt s_lessons_opts[] = {
 	{ "category", "CATEGORY", "of this RSIT category (malicious-code, intrusions, fraud, ...)",
 	    0 },
@@ -159,5 +203,5 @@ const struct cli_cmd cli_lessons_cmd = { "lessons", cmd_lessons, NULL, 0, 0,
 	"handled",
 	"  The incidents and updates that carry --detection, --effects, --response or\n"
 	"  --lessons (publish), newest first.  An update is listed under a category when\n"
-	"  it names one.",
+	"  it names one (publish gives it its case's when none is named).",
 	s_lessons_opts };

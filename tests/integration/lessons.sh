@@ -17,7 +17,8 @@ wait_until 5 connected A C || fail "A-C not connected"
 
 # 1. A fraud case with what it taught, from stdin and a file too; an
 # intrusion without lessons; an update that adds lessons without naming a
-# category; an AMBER intrusion with lessons, sealed to B.
+# category (publish gives it the case's); an AMBER intrusion with lessons,
+# sealed to B.
 printf 'Quarantine mail from young domains.\nTell customers where invoices come from.\n' \
 	>"$T/lessons.txt"
 fr=$(printf 'Two customers called the help desk.' | "$SM" publish --dir "$T/A" --tlp green \
@@ -68,8 +69,10 @@ echo "$out" | grep -q "without --indicator or --text" || fail "--has-lessons --i
 
 # 4. lessons --category: the category's, the sealed one at its reader
 # only; without --category, every one.
+# (the update named no category: publish gave it its case's)
+want2=$(printf '%s\n' "$fr" "$up" | sort | $PY -c 'import json,sys; print(json.dumps([l.strip() for l in sys.stdin]))')
 got=$("$SM" lessons --category fraud --since 1y --dir "$T/B" --json | ids)
-[ "$got" = "[\"$fr\"]" ] || fail "lessons --category fraud at B: $got"
+[ "$got" = "$want2" ] || fail "lessons --category fraud at B: $got, not $want2"
 got=$("$SM" lessons --category intrusions --dir "$T/B" --json | ids)
 [ "$got" = "[\"$am\"]" ] || fail "lessons --category intrusions at B (sealed to it): $got"
 "$SM" lessons --category intrusions --dir "$T/C" | grep -q "^no lessons$" ||
