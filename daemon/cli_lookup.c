@@ -234,26 +234,39 @@ s_line(struct lookup *l, size_t line, const char *s, size_t len, bool cut)
 	return ++l->nrows == CONTROL_LOOKUP_MAX ? s_flush(l) : 0;
 }
 
+/* The next line of f into buf (at most cap bytes, NUL bytes kept; *cut
+ * when there were more), without its newline: its length into *len.  -1
+ * at the end of f. */
+static int
+s_getline(FILE *f, char *buf, size_t cap, size_t *len, bool *cut)
+{
+	size_t n = 0;
+	bool any = false;
+	int ch;
+
+	*cut = false;
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		any = true;
+		if (n < cap)
+			buf[n++] = (char)ch;
+		else
+			*cut = true;
+	}
+	*len = n;
+	return ch == EOF && !any ? -1 : 0;
+}
+
 /* Every line of f, in batches.  0, or 1 after an error line. */
 static int
 s_read(struct lookup *l, FILE *f, const char *name)
 {
-	char buf[LOOKUP_LINE_MAX + 2];
-	size_t line = 0;
+	char buf[LOOKUP_LINE_MAX];
+	size_t line = 0, len;
+	bool cut;
 	int rc = 0;
 
-	while (rc == 0 && fgets(buf, sizeof buf, f) != NULL) {
-		size_t len = strlen(buf);
-		bool cut = len > 0 && buf[len - 1] != '\n' && !feof(f);
-		int ch;
-		line++;
-		if (len > 0 && buf[len - 1] == '\n')
-			len--;
-		if (cut) /* the rest of a line too long */
-			while ((ch = getc(f)) != EOF && ch != '\n')
-				;
-		rc = s_line(l, line, buf, len, cut);
-	}
+	while (rc == 0 && s_getline(f, buf, sizeof buf, &len, &cut) == 0)
+		rc = s_line(l, ++line, buf, len, cut);
 	if (rc == 0 && ferror(f))
 		rc = cli_error(l->c, "%s: %s", name, strerror(errno));
 	if (rc == 0 && l->nrows > 0)

@@ -16,11 +16,13 @@
 
 /* The kinds of key in the table, their first byte: a string list's entry,
  * a host name, an IPv4 or IPv6 network (then its prefix length and its
- * masked address). */
+ * masked address).  A cidr list's kind is K_NET4, whatever the family of
+ * each entry. */
 #define K_STRING 's'
 #define K_HOST   'h'
 #define K_NET4   '4'
 #define K_NET6   '6'
+#define K_SUB    'u' /* a substring list's entries: never in the table */
 
 #define KEY_MAX   (2 + IOC_MAX_VALUE)
 #define ALL_TYPES ((1u << IOC_TYPE_COUNT) - 1)
@@ -340,7 +342,7 @@ s_entry(struct warninglists *w, uint32_t li, char kind, const char *s, size_t n)
 		else
 			w->plen6[plen] = true;
 		break;
-	default: /* a substring */
+	default: /* K_SUB */
 		if (n == 0 || n > IOC_MAX_VALUE ||
 		    s_grow((void **)&w->sub, &w->capsub, w->nsub + 1, sizeof *w->sub) == -1)
 			return n == 0 || n > IOC_MAX_VALUE ? 1 : -1;
@@ -381,7 +383,7 @@ s_kind(const char *type)
 		const char *name;
 		int kind;
 	} kinds[] = { { "string", K_STRING }, { "hostname", K_HOST }, { "cidr", K_NET4 },
-		{ "substring", 'u' }, { "regex", 0 } };
+		{ "substring", K_SUB }, { "regex", 0 } };
 
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if (strcmp(type, kinds[i].name) == 0)
