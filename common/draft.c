@@ -488,7 +488,8 @@ draft_from_json(struct draft *d, const json_t *o, draft_resolve_fn resolve, void
     size_t errlen)
 {
 	static const char *const ignored[] = { "id", "origin", "origin_name", "received", "sealed",
-		"retracted", "expired", "reports", "thread" };
+		"retracted", "revoked", "expired", "cursor", "words", "reports", "thread", "state",
+		"campaign" };
 	static const struct {
 		const char *key, *field;
 	} arrays[] = { { "sectors", "sector" }, { "attack", "attack" }, { "actions", "action" },

@@ -55,10 +55,10 @@ typedef int (*draft_resolve_fn)(void *arg, const char *who, uint8_t key[MSG_KEY_
  * time, expires also as integers), "sectors", "attack", "actions" as arrays
  * of strings, "indicators" as an array of {"type", "value"} objects or
  * "TYPE:VALUE" strings, "recipients" as an array of names or ids (or
- * {"id"} objects) given to resolve.  Output-only fields of query --json
- * (id, origin, origin_name, received, sealed, retracted, expired, reports,
- * thread)
- * are ignored; any other field is an error.
+ * {"id"} objects) given to resolve.  Output-only fields of query and
+ * show --json (id, origin, origin_name, received, sealed, retracted,
+ * revoked, expired, cursor, words, reports, thread, state, campaign) are
+ * ignored; any other field is an error.
  */
 int draft_from_json(struct draft *d, const json_t *o, draft_resolve_fn resolve, void *arg,
     char *err, size_t errlen);
