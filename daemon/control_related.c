@@ -471,7 +471,8 @@ s_resolve(struct rel *r)
 	free(r->hcase);
 	if ((r->hcase = calloc(r->nh ? r->nh : 1, MSG_ID_LEN)) == NULL)
 		return STORE_E_NOMEM;
-	qsort(r->h, r->nh, sizeof *r->h, s_by_id);
+	if (r->nh > 1)
+		qsort(r->h, r->nh, sizeof *r->h, s_by_id);
 	for (size_t i = 0; i < r->nh; i++) {
 		if (i > 0 && memcmp(r->h[i].id, r->h[i - 1].id, MSG_ID_LEN) == 0) {
 			memcpy(r->hcase[i], r->hcase[i - 1], MSG_ID_LEN);
@@ -610,59 +611,80 @@ s_by_score(const void *pa, const void *pb)
 	    json_string_value(json_object_get(a, "time")));
 }
 
-/* The related cases of r->c, ranked, at most limit, into an array. */
+/* The hits of one related case (v[i] to v[j - 1]) and their score. */
+struct rgroup {
+	size_t i, j;
+	int score;
+};
+
+static int
+s_by_group_score(const void *pa, const void *pb)
+{
+	const struct rgroup *a = pa, *b = pb;
+
+	return a->score != b->score ? (a->score > b->score ? -1 : 1) : (a->i < b->i ? -1 : 1);
+}
+
+/*
+ * The related cases of r->c, ranked, at most limit, into an array: the
+ * hits grouped by case and scored, then the cases loaded best first
+ * (retracted and expired ones skipped), at most RELATED_CASES loads.
+ */
 static int
 s_related_cases(struct rel *r, size_t limit, json_t **out)
 {
 	static const uint8_t none[MSG_ID_LEN];
 	struct hitref *v = malloc((r->nh ? r->nh : 1) * sizeof *v);
-	json_t **res = NULL;
-	size_t nv = 0, nres = 0;
+	struct rgroup *g = malloc((r->nh ? r->nh : 1) * sizeof *g);
+	json_t **res = calloc(limit, sizeof *res), *reasons;
+	size_t nv = 0, ng = 0, nres = 0, loads = 0;
 	int rc = 0;
 
 	*out = NULL;
-	if (v == NULL)
+	if (v == NULL || g == NULL || res == NULL) {
+		free(v), free(g), free(res);
 		return STORE_E_NOMEM;
+	}
 	for (size_t i = 0; i < r->nh; i++)
 		if (memcmp(r->hcase[i], none, MSG_ID_LEN) != 0)
 			v[nv++] = (struct hitref){ r->hcase[i], &r->h[i] };
 	qsort(v, nv, sizeof *v, s_by_case);
-	if ((res = calloc(nv ? nv : 1, sizeof *res)) == NULL) {
-		free(v);
-		return STORE_E_NOMEM;
-	}
-	for (size_t i = 0, j; i < nv && rc >= 0; i = j) {
+	for (size_t i = 0, j; i < nv; i = j) {
 		for (j = i + 1; j < nv && memcmp(v[j].cs, v[i].cs, MSG_ID_LEN) == 0; j++)
 			;
-		if (nres == RELATED_CASES) {
+		g[ng] = (struct rgroup){ i, j, 0 };
+		json_decref(s_reasons(v + i, j - i, &g[ng].score));
+		ng++;
+	}
+	qsort(g, ng, sizeof *g, s_by_group_score);
+	for (size_t k = 0; k < ng && nres < limit && rc >= 0; k++) {
+		if (loads++ == RELATED_CASES) {
 			r->truncated = true;
 			break;
 		}
-		if ((rc = s_load(r, &r->o, v[i].cs)) <= 0 || r->o.retracted ||
+		if ((rc = s_load(r, &r->o, v[g[k].i].cs)) <= 0 || r->o.retracted ||
 		    (r->o.expired == 1 && !r->include_expired) || !r->o.m[0]->has_body)
 			continue;
 		int score;
-		json_t *o = s_case_json(r, &r->o);
-		json_object_set_new(o, "reasons", s_reasons(v + i, j - i, &score));
-		json_object_set_new(o, "score", json_integer(score));
-		res[nres++] = o;
+		res[nres] = s_case_json(r, &r->o);
+		reasons = s_reasons(v + g[k].i, g[k].j - g[k].i, &score);
+		json_object_set_new(res[nres], "reasons", reasons);
+		json_object_set_new(res[nres], "score", json_integer(score));
+		nres++;
 	}
 	free(v);
-	if (rc < 0) {
-		for (size_t i = 0; i < nres; i++)
-			json_decref(res[i]);
-		free(res);
-		return rc;
+	free(g);
+	if (rc >= 0) {
+		qsort(res, nres, sizeof *res, s_by_score);
+		*out = json_array();
 	}
-	qsort(res, nres, sizeof *res, s_by_score);
-	*out = json_array();
 	for (size_t i = 0; i < nres; i++)
-		if (i < limit)
+		if (rc >= 0)
 			json_array_append_new(*out, res[i]);
 		else
 			json_decref(res[i]);
 	free(res);
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 static int
