@@ -106,6 +106,18 @@ wait_until 5 has A "$x" || fail "the expired case did not reach A"
 "$SM" campaigns --dir "$T/A" --include-expired --json | jsonq '"'"$x"'" in j["cases"]' \
 	>/dev/null || fail "campaigns --include-expired leaves the expired case out"
 
+# 6. IPv6: an address inside a network, from both sides; the store's
+# check recomputes every derived key and finds them as they are.
+v1=$(pub B --title "v6 range" --category other --sector water --indicator cidr:2001:db8:abcd::/48)
+v2=$(pub B --title "v6 host" --category vulnerable --sector telecom \
+	--indicator 2001:db8:abcd:0:1::9)
+"$SM" related "$v1" --dir "$T/B" --json | jsonq '(j["id"] == "'"$v2"'" and j["reasons"] ==
+	[{"reason": "network", "match": "2001:db8:abcd:0:1::9 in 2001:db8:abcd::/48", "weight": 8}])' \
+	>/dev/null || fail "related of a v6 network: $("$SM" related "$v1" --dir "$T/B" --json)"
+"$SM" related "$v2" --dir "$T/B" --json | jsonq 'j["id"] == "'"$v1"'"' >/dev/null ||
+	fail "related of a v6 address: $("$SM" related "$v2" --dir "$T/B" --json)"
+"$SM" check --dir "$T/B" >/dev/null || fail "store check on B: $("$SM" check --dir "$T/B" 2>&1)"
+
 # 6. errors: no case, bad arguments.
 out=$("$SM" related "$(printf '%064d' 0)" --dir "$T/A" 2>&1) && fail "related of nothing: $out"
 echo "$out" | grep -q "no message" || fail "related of nothing: $out"
