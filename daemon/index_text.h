@@ -47,7 +47,7 @@
 #define INDEX_TEXT_MAX         32   /* and at most */
 #define INDEX_TEXT_MAX_KEYS    512  /* distinct words of one message */
 #define INDEX_TEXT_QUERY_WORDS 8    /* distinct words of one query */
-#define INDEX_TEXT_CANDIDATES  8192 /* messages checked for every word */
+#define INDEX_TEXT_CANDIDATES  4096 /* messages checked for every word */
 
 /* Called with each word of a text, folded (len bytes, not NUL-ended);
  * return 0 to go on, 1 to stop, -1 for an error. */
