@@ -651,18 +651,44 @@ s_reports(struct cli *c, const struct node *n, const struct msg_ioc *x, size_t *
 	return rc;
 }
 
+/* The daemon's lookup of m's indicators, its "results" in their order:
+ * "warning" names the warning list that marks one benign.  NULL after an
+ * error line. */
+static json_t *
+s_lookup(struct cli *c, const struct msg *m)
+{
+	json_t *a = json_array(), *rep, *res;
+
+	for (size_t i = 0; a != NULL && i < m->body.nindicators; i++)
+		json_array_append_new(a,
+		    cli_ioc_json(m->body.indicators[i].type, m->body.indicators[i].value.p,
+		        m->body.indicators[i].value.n));
+	if (a == NULL) {
+		cli_error(c, "out of memory");
+		return NULL;
+	}
+	if ((rep = cli_ask(c, json_pack("{s:s,s:o}", "cmd", "lookup", "indicators", a))) == NULL)
+		return NULL;
+	res = json_incref(json_object_get(rep, "results"));
+	json_decref(rep);
+	return res;
+}
+
 /* For each indicator of m: which SOCs reported it here (trusted, not
- * blocked, and not retracted), into reports (JSON) or printed.  0, or 1
- * after an error line. */
+ * blocked, and not retracted), and the warning list that marks it benign,
+ * into reports (JSON) or printed.  0, or 1 after an error line. */
 static int
 s_indicators(struct shown *s, json_t *reports)
 {
 	const struct msg *m = s->root.m;
+	const char *warn;
 	size_t j;
-	json_t *v;
+	json_t *v, *found;
 
 	if (!m->has_body || m->body.nindicators == 0)
 		return 0;
+	if ((found = s_lookup(s->c, m)) == NULL)
+		return 1;
 	if (!s->c->json)
 		printf("indicators: %-10s %-48s %s\n", "TYPE", "VALUE", "REPORTED BY");
 	for (size_t i = 0; i < m->body.nindicators; i++) {
@@ -671,23 +697,28 @@ s_indicators(struct shown *s, json_t *reports)
 		size_t msgs = 0;
 		if (s_reports(s->c, s->n, x, &msgs, &socs) != 0) {
 			json_decref(socs);
+			json_decref(found);
 			return 1;
 		}
+		warn = json_string_value(json_object_get(json_array_get(found, i), "warning"));
 		if (s->c->json) {
 			json_array_append_new(reports,
-			    json_pack("{s:s,s:s%,s:I,s:o,s:I}", "type", ioc_type_name(x->type),
+			    json_pack("{s:s,s:s%,s:I,s:o,s:I,s:o}", "type", ioc_type_name(x->type),
 			        "value", x->value.p, x->value.n, "socs",
 			        (json_int_t)json_array_size(socs), "reported_by", socs, "messages",
-			        (json_int_t)msgs));
+			        (json_int_t)msgs, "warning",
+			        warn != NULL ? json_string(warn) : json_null()));
 			continue;
 		}
 		printf("            %-10s %-48.*s %zu SOC%s (", ioc_type_name(x->type),
 		    (int)x->value.n, x->value.p, json_array_size(socs),
 		    json_array_size(socs) == 1 ? "" : "s");
 		json_array_foreach(socs, j, v) printf("%s%s", j ? ", " : "", json_string_value(v));
-		printf("), %zu message%s\n", msgs, msgs == 1 ? "" : "s");
+		printf("), %zu message%s%s%s\n", msgs, msgs == 1 ? "" : "s",
+		    warn != NULL ? "  benign: " : "", warn != NULL ? warn : "");
 		json_decref(socs);
 	}
+	json_decref(found);
 	return 0;
 }
 

@@ -1473,52 +1473,6 @@ store_ioc_count(struct store *st, const char *value, size_t len, size_t *message
 	return STORE_OK;
 }
 
-/* store_ioc_range()'s function, called with the entry's key. */
-struct s_keyed {
-	store_ioc_range_fn fn;
-	void *arg;
-	const MDB_val *k;
-};
-
-static int
-s_keyed_item(void *arg, const struct store_item *it)
-{
-	const struct s_keyed *kd = arg;
-
-	return kd->fn(kd->arg, kd->k->mv_data, kd->k->mv_size, it);
-}
-
-int
-store_ioc_range(struct store *st, const uint8_t *lo, size_t lolen, const uint8_t *hi, size_t hilen,
-    size_t limit, store_ioc_range_fn fn, void *arg)
-{
-	struct s_walk w = { limit, 0, false };
-	struct s_keyed kd = { fn, arg, NULL };
-	MDB_txn *txn;
-	MDB_cursor *cur;
-	MDB_val k, v, hk = store_val(hi, hilen);
-	int rc, err;
-
-	if (st == NULL || lo == NULL || hi == NULL || lolen == 0 || hilen == 0 ||
-	    lolen > IOCKEY_MAX || hilen > IOCKEY_MAX)
-		return STORE_E_INVAL;
-	if ((err = store_rbegin(st, &txn)) != STORE_OK)
-		return err;
-	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) != 0)
-		return s_walk_end(st, txn, NULL, rc, err, &w);
-	kd.k = &k;
-	for (rc = s_seek_ge(cur, lo, lolen, true, &k, &v); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (s_keycmp(&k, hk.mv_data, hk.mv_size) > 0)
-			break;
-		if (v.mv_size == IOCVAL_LEN &&
-		    s_walk_visit(st, txn, store_get64((uint8_t *)v.mv_data + ID_LEN),
-		        fn != NULL ? s_keyed_item : NULL, &kd, &w, &err))
-			break;
-	}
-	return s_walk_end(st, txn, cur, rc, err, &w);
-}
-
 /* The newest entry of origin under the ioc key k (kl bytes) below local
  * key bound: its local key into *lkey, 0 when there is none.  0 or an
  * LMDB error. */
@@ -1660,6 +1614,52 @@ store_ioc_has(struct store *st, const char *value, size_t len, const struct stor
 	}
 	mdb_txn_abort(txn);
 	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : store_lmdb_err(st, rc, "find indicator");
+}
+
+/* store_ioc_range()'s function, called with the entry's key. */
+struct s_keyed {
+	store_ioc_range_fn fn;
+	void *arg;
+	const MDB_val *k;
+};
+
+static int
+s_keyed_item(void *arg, const struct store_item *it)
+{
+	const struct s_keyed *kd = arg;
+
+	return kd->fn(kd->arg, kd->k->mv_data, kd->k->mv_size, it);
+}
+
+int
+store_ioc_range(struct store *st, const uint8_t *lo, size_t lolen, const uint8_t *hi, size_t hilen,
+    size_t limit, store_ioc_range_fn fn, void *arg)
+{
+	struct s_walk w = { limit, 0, false };
+	struct s_keyed kd = { fn, arg, NULL };
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v, hk = store_val(hi, hilen);
+	int rc, err;
+
+	if (st == NULL || lo == NULL || hi == NULL || lolen == 0 || hilen == 0 ||
+	    lolen > IOCKEY_MAX || hilen > IOCKEY_MAX)
+		return STORE_E_INVAL;
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
+		return err;
+	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) != 0)
+		return s_walk_end(st, txn, NULL, rc, err, &w);
+	kd.k = &k;
+	for (rc = s_seek_ge(cur, lo, lolen, true, &k, &v); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (s_keycmp(&k, hk.mv_data, hk.mv_size) > 0)
+			break;
+		if (v.mv_size == IOCVAL_LEN &&
+		    s_walk_visit(st, txn, store_get64((uint8_t *)v.mv_data + ID_LEN),
+		        fn != NULL ? s_keyed_item : NULL, &kd, &w, &err))
+			break;
+	}
+	return s_walk_end(st, txn, cur, rc, err, &w);
 }
 
 int

@@ -357,23 +357,6 @@ int store_by_ioc(struct store *st, const char *value, size_t len, uint64_t befor
 int
 store_ioc_count(struct store *st, const char *value, size_t len, size_t *messages, size_t *origins);
 
-/* One entry of a key range of the indicator index: its key (klen bytes)
- * and its message.  Both borrowed for the call; non-zero stops the walk. */
-typedef int (
-    *store_ioc_range_fn)(void *arg, const uint8_t *key, size_t klen, const struct store_item *it);
-
-/*
- * The entries of the indicator index whose keys lie from lo to hi
- * (inclusive, byte order: lolen and hilen bytes, at most
- * STORE_IOC_RAW_MAX), in key order, each key's messages in index order;
- * at most limit (0 = none).  Keys are taken as they are stored: a range
- * of derived keys (keyspace.h), whose bytes are their order, finds what
- * lies between (the addresses inside a network).  One seek, then one
- * step per entry.  Returns the number visited or a negative error.
- */
-int store_ioc_range(struct store *st, const uint8_t *lo, size_t lolen, const uint8_t *hi,
-    size_t hilen, size_t limit, store_ioc_range_fn fn, void *arg);
-
 /* An entry of the indicator index: a message's origin and local key. */
 struct store_ref {
 	uint8_t origin[32];
