@@ -34,19 +34,6 @@
 #define RUNS      3
 #define HIT_EVERY 10 /* one lookup in 10 hits */
 
-/* The socmesh beside the daemon under test, into path. */
-static void
-s_cli(char *path, size_t len)
-{
-	const char *d = getenv("BENCH_SOCMESHD") ? getenv("BENCH_SOCMESHD") : "build/socmeshd";
-	const char *slash = strrchr(d, '/');
-
-	if (slash == NULL)
-		snprintf(path, len, "./socmesh");
-	else
-		snprintf(path, len, "%.*s/socmesh", (int)(slash - d), d);
-}
-
 /* A number below n, uniformly. */
 static uint64_t
 s_below(uint64_t n)
@@ -173,7 +160,7 @@ s_lookup(size_t n, size_t count, const char *tag, const char *key)
 	node = bench_node_copy(name, cache.a);
 	bench_trust_origins(node);
 	bench_start(node);
-	s_cli(cli, sizeof cli);
+	bench_cli_path(cli, sizeof cli);
 	snprintf(in, sizeof in, "%s.in", node->dir);
 	snprintf(out, sizeof out, "%s.out", node->dir);
 	s_indicators(in, count, n);

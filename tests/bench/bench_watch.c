@@ -87,19 +87,6 @@ s_atexit(void)
 		s_watch_stop(s_running);
 }
 
-/* The CLI beside the daemon under test. */
-static void
-s_cli_path(char *path, size_t len)
-{
-	const char *d = getenv("BENCH_SOCMESHD") ? getenv("BENCH_SOCMESHD") : "build/socmeshd";
-	const char *slash = strrchr(d, '/');
-
-	if (slash == NULL)
-		snprintf(path, len, "./socmesh");
-	else
-		snprintf(path, len, "%.*s/socmesh", (int)(slash - d), d);
-}
-
 /* `socmesh --dir B watch --json`, its stderr in DIR.watch.log; it dies
  * with this process. */
 static void
@@ -109,7 +96,7 @@ s_watch_start(struct watch *w, const struct bench_node *b)
 	char cli[600];
 	int p[2];
 
-	s_cli_path(cli, sizeof cli);
+	bench_cli_path(cli, sizeof cli);
 	snprintf(w->log, sizeof w->log, "%s.watch.log", b->dir);
 	if ((w->seen = json_object()) == NULL || pipe(p) == -1 ||
 	    fcntl(p[0], F_SETFD, FD_CLOEXEC) == -1 || fcntl(p[1], F_SETFD, FD_CLOEXEC) == -1)

@@ -79,6 +79,18 @@ s_on_signal(int sig)
 	_exit(130);
 }
 
+void
+bench_cli_path(char *path, size_t len)
+{
+	const char *d = getenv("BENCH_SOCMESHD") ? getenv("BENCH_SOCMESHD") : "build/socmeshd";
+	const char *slash = strrchr(d, '/');
+
+	if (slash == NULL)
+		snprintf(path, len, "./socmesh");
+	else
+		snprintf(path, len, "%.*s/socmesh", (int)(slash - d), d);
+}
+
 const char *
 bench_setup(const char *prog)
 {

@@ -55,6 +55,9 @@ double bench_now(void);
 /* Logging, libsodium, and a new scratch directory /tmp/socmesh-PROG-XXXXXX
  * removed at exit with every node stopped.  Returns the directory. */
 const char *bench_setup(const char *prog);
+/* The socmesh CLI beside the daemon under test ($BENCH_SOCMESHD), into
+ * path. */
+void bench_cli_path(char *path, size_t len);
 /* A TCP port free on 127.0.0.1 now. */
 int bench_free_port(void);
 /* cp -a --reflink=auto from to (fatalx on failure); rm -rf path. */
