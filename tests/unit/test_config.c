@@ -356,8 +356,8 @@ test_load_errors(void **state)
 		{ "[node]\nname = a\nlisten = tcp://*:7000\nstore_size = 16 G\n",
 		    ":4: bad value '16 G' for store_size: expected a size of at least 1M, such as "
 		    "16G" },
-		{ "[node]\nname = a\nlisten = tcp://*:7000\nretention = 1y\n",
-		    ":4: bad value '1y' for retention: expected a duration such as 365d, or "
+		{ "[node]\nname = a\nlisten = tcp://*:7000\nretention = 1yr\n",
+		    ":4: bad value '1yr' for retention: expected a duration such as 365d, or "
 		    "forever" },
 		{ "[node]\nname = a\nlisten = tcp://*:7000\nlog_level = verbose\n",
 		    ":4: bad value 'verbose' for log_level: expected error, warn, info or debug" },
