@@ -117,7 +117,8 @@ node_open(const char *dir, unsigned what, char *err, size_t errlen)
 		goto fail;
 	}
 	strcpy(n->dir, dir);
-	if ((n->scratch = msg_new()) == NULL || (n->local = trust_new()) == NULL) {
+	if ((n->scratch = msg_new()) == NULL || (n->iscratch = msg_new()) == NULL ||
+	    (n->local = trust_new()) == NULL) {
 		errf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -196,6 +197,7 @@ node_close(struct node **np)
 	trust_destroy(&n->local);
 	roster_destroy(&n->roster);
 	msg_destroy(&n->scratch);
+	msg_destroy(&n->iscratch);
 	free(n);
 	*np = NULL;
 }
@@ -339,13 +341,13 @@ node_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
 {
 	struct node *n = arg;
 
-	if (msg_decode(n->scratch, bytes, len, 0) != MSG_OK)
+	if (msg_decode(n->iscratch, bytes, len, 0) != MSG_OK)
 		return -1;
-	if (ingest_rec(rec, &n->ikeys, n->seal, n->scratch, bytes, len) == -1)
+	if (ingest_rec(rec, &n->ikeys, n->seal, n->iscratch, bytes, len) == -1)
 		return -1;
 	/* Rosters and what goes with them stay whatever their age
 	 * (policy_time_ok()). */
-	rec->keep = msg_kind_kept(n->scratch->kind);
+	rec->keep = msg_kind_kept(n->iscratch->kind);
 	return 0;
 }
 

@@ -43,10 +43,13 @@ struct node {
 	struct roster *roster; /* the membership in force (roster.state) */
 	struct trust *trust;   /* in force: local, then the roster's (roster_merge()) */
 	struct store *st;      /* NULL unless NODE_STORE */
-	/* Scratch for decoding and the store's index callback (one caller
-	 * at a time). */
+	/* Scratch for decoding, the event loop's (one caller at a time). */
 	struct msg *scratch;
-	struct ks_keys ikeys; /* the index callback's last message's keys */
+	/* The store's index callback's own (the store calls it under its
+	 * index lock, from any thread, in the middle of a commit of
+	 * scratch's message too): the last message and its keys. */
+	struct msg *iscratch;
+	struct ks_keys ikeys;
 };
 
 /*
