@@ -16,12 +16,7 @@ cp deploy/warninglists/*.json "$T/A/lists/"
 printf '%s' '{"name": "Lab sinkholes", "type": "string", "list": ["sinkhole.example.net"]}' \
 	>"$T/A/lists/lab.json"
 sed -i 's|^warninglists =.*|warninglists = lists|' "$T/A/socmesh.conf"
-trust A B member connect; trust A C member connect
-trust B A member; trust B C member connect; trust C A member; trust C B member
-for n in A B C; do start $n; done
-wait_until 5 connected A B || fail "A-B not connected"
-wait_until 5 connected A C || fail "A-C not connected"
-wait_until 5 connected B C || fail "B-C not connected"
+triangle A B C
 grep -q "4 warning lists" "$T/A.log" || fail "A did not log its 4 warning lists: $(cat "$T/A.log")"
 
 c1=$(publish B --tlp green --title "Phishing wave" --indicator evil.example \

@@ -9,13 +9,7 @@ set -u
 PY=$(python3 -c 'import sys; print(sys.executable)')
 
 for n in A B C; do node $n; done
-trust A B member connect; trust A C member connect
-trust B A member; trust B C member connect
-trust C A member; trust C B member
-for n in A B C; do start $n; done
-wait_until 5 connected A B || fail "A-B not connected"
-wait_until 5 connected A C || fail "A-C not connected"
-wait_until 5 connected B C || fail "B-C not connected"
+triangle A B C
 
 # at NODE ID...: every message has reached NODE.
 at() {

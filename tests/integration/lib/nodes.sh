@@ -61,6 +61,18 @@ wait_until() {
 	return 1
 }
 
+# triangle A B C: three nodes (made with node) that trust each other as
+# members, A dialling B and C, B dialling C; started and connected.
+triangle() {
+	trust "$1" "$2" member connect; trust "$1" "$3" member connect
+	trust "$2" "$1" member; trust "$2" "$3" member connect
+	trust "$3" "$1" member; trust "$3" "$2" member
+	for n in "$1" "$2" "$3"; do start "$n"; done
+	wait_until 5 connected "$1" "$2" || fail "$1-$2 not connected"
+	wait_until 5 connected "$1" "$3" || fail "$1-$3 not connected"
+	wait_until 5 connected "$2" "$3" || fail "$2-$3 not connected"
+}
+
 start() {
 	"$SMD" --dir "$T/$1" 2>>"$T/$1.log" &
 	echo $! >"$T/$1.pid"
