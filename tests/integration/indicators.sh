@@ -84,7 +84,11 @@ start B
 # B rotates its key: what was sealed to its old key is still found and
 # checked (opened with the kept old key), and what comes to its new key is
 # indexed under the same index key.
+# (A must hear the statement: with B just restarted, wait for the link.)
+wait_until 10 connected A B || fail "A and B not connected again after B's restart"
 out=$("$SM" rotate --dir "$T/B") || fail "rotate: $out"
+stmt=$(echo "$out" | sed -n 's/^rotation statement: //p')
+wait_until 5 has A "$stmt" || fail "the rotation statement did not reach A"
 wait_until 10 connected A B.new || fail "A and B (new key) not connected: $("$SM" peers --dir "$T/A")"
 a2=$(publish A --tlp amber --to B.new --title "amber for B's new key" --indicator sealed-ioc.example)
 wait_until 5 has B "$a2" || fail "the amber message to B's new key did not reach B"
