@@ -86,6 +86,7 @@ start B
 # indexed under the same index key.
 # (A must hear the statement: with B just restarted, wait for the link.)
 wait_until 10 connected A B || fail "A and B not connected again after B's restart"
+wait_until 10 connected B A || fail "B and A not connected again after B's restart"
 out=$("$SM" rotate --dir "$T/B") || fail "rotate: $out"
 stmt=$(echo "$out" | sed -n 's/^rotation statement: //p')
 wait_until 5 has A "$stmt" || fail "the rotation statement did not reach A"
