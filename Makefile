@@ -26,11 +26,13 @@
 #                   and sysusers file under DESTDIR/PREFIX, the default warning
 #                   lists under DESTDIR/WLDIR; make uninstall
 
-PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih libpsl libutf8proc
+PKGS     := libzmq libczmq libsodium lmdb msgpack jansson inih libpsl libutf8proc \
+            libmicrohttpd gnutls nettle
 DEB_PKGS := gcc pkg-config libzmq3-dev libczmq-dev libsodium-dev \
             liblmdb-dev libmsgpack-dev libjansson-dev libinih-dev libcmocka-dev \
             libsystemd-dev python3 python3-nacl python3-msgpack mandoc systemd clang-format \
-            libpsl-dev libutf8proc-dev
+            libpsl-dev libutf8proc-dev libmicrohttpd-dev libgnutls28-dev nettle-dev \
+            python3-jsonschema openssl
 FUZZ_DEB := clang libclang-rt-14-dev
 
 SAN  ?=
