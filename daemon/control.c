@@ -58,14 +58,25 @@ s_required(json_t *o, char *err, size_t errlen)
 static json_t *
 s_publish(struct control *c, json_t *req)
 {
-	json_t *o = json_object_get(req, "message");
-	struct draft *d = draft_new();
+	json_t *o = json_object_get(req, "message"), *src = json_object_get(req, "source");
+	const char *source = json_string_value(src);
+	struct draft *d;
 	uint8_t id[MSG_ID_LEN], *bytes = NULL;
 	char err[512], hex[2 * MSG_ID_LEN + 1];
 	size_t len;
 	json_t *rep;
+	int rc;
 
-	if (d == NULL)
+	if (src != NULL && (source == NULL || *source == '\0' || strlen(source) > 1024))
+		return control_error("%s", "\"source\" is not a string of 1 to 1024 bytes");
+	/* An import publishes each object of a document once. */
+	if (source != NULL && (rc = store_source_get(c->n->st, source, id)) != STORE_E_NOTFOUND) {
+		if (rc != STORE_OK)
+			return control_error("%s", store_strerror(rc));
+		hex_encode(hex, id, sizeof id);
+		return json_pack("{s:b,s:s,s:b}", "ok", 1, "id", hex, "duplicate", 1);
+	}
+	if ((d = draft_new()) == NULL)
 		return control_error("%s", "out of memory");
 	/* A message is dated and numbered when it is published here: a query
 	 * line published again is a new message, not a back-dated one. */
@@ -82,6 +93,9 @@ s_publish(struct control *c, json_t *req)
 			gossip_governs(c->g, bytes, len);
 		hex_encode(hex, id, sizeof id);
 		rep = json_pack("{s:b,s:s}", "ok", 1, "id", hex);
+		if (source != NULL && (rc = store_source_put(c->n->st, source, id)) != STORE_OK)
+			log_warnx("import: %s published as %s, but not recorded: %s", source, hex,
+			    store_strerror(rc));
 	}
 	free(bytes);
 	draft_destroy(&d);

@@ -9,6 +9,10 @@
  *   {"cmd": "ping"}                   -> {"ok": true, "name", "id"}
  *   {"cmd": "publish", "message": {}} -> {"ok": true, "id"}   (draft fields,
  *                                        "recipients" by name or id)
+ *        With "source": a string of 1 to 1024 bytes that names what an
+ *        import publishes (common/interop.h): a source is published once;
+ *        asked again, the reply is {"ok": true, "id": the first message's,
+ *        "duplicate": true} and nothing is published.
  *   {"cmd": "peers"}                  -> {"ok": true, "peers": [{name, id,
  *                                        endpoint, level, coordinator,
  *                                        connected, last_seen, sent,

@@ -42,6 +42,7 @@ static const struct {
 	{ "peer", 0, offsetof(struct store, peer) },
 	{ "meta", 0, offsetof(struct store, meta) },
 	{ "counts", 0, offsetof(struct store, counts) },
+	{ "source", 0, offsetof(struct store, source) },
 };
 
 /* The size limit of the store that last reported full, for store_strerror(),
@@ -2110,6 +2111,60 @@ store_peer_get(struct store *st, const char *name, void *buf, size_t cap, size_t
 		else if (v.mv_size > 0)
 			memcpy(buf, v.mv_data, v.mv_size);
 	}
+	mdb_txn_abort(txn);
+	return err;
+}
+
+/* The key of a source: its BLAKE2b-256, so that any length fits. */
+static MDB_val
+s_source_key(uint8_t h[32], const char *source)
+{
+	crypto_generichash(h, 32, (const uint8_t *)source, strlen(source), NULL, 0);
+	return store_val(h, 32);
+}
+
+int
+store_source_put(struct store *st, const char *source, const uint8_t id[32])
+{
+	uint8_t h[32];
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	if (st == NULL || source == NULL || *source == '\0')
+		return STORE_E_INVAL;
+	k = s_source_key(h, source);
+	v = store_val(id, 32);
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return store_lmdb_err(st, rc, "begin write transaction");
+	if ((rc = mdb_put(txn, st->source, &k, &v, 0)) != 0) {
+		mdb_txn_abort(txn);
+		return store_lmdb_err(st, rc, "put source");
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return store_lmdb_err(st, rc, "commit source");
+	return STORE_OK;
+}
+
+int
+store_source_get(struct store *st, const char *source, uint8_t id[32])
+{
+	uint8_t h[32];
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc, err;
+
+	if (st == NULL || source == NULL || *source == '\0')
+		return STORE_E_INVAL;
+	k = s_source_key(h, source);
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
+		return err;
+	if ((rc = mdb_get(txn, st->source, &k, &v)) != 0)
+		err = store_lmdb_err(st, rc, "get source");
+	else if (v.mv_size != 32)
+		err = STORE_E_CORRUPT;
+	else
+		memcpy(id, v.mv_data, 32);
 	mdb_txn_abort(txn);
 	return err;
 }

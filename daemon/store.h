@@ -18,6 +18,8 @@
  *           all given by the index function
  *   ref     referenced id (32)       -> lkey     (dupsort)
  *   peer    peer name                -> opaque blob
+ *   source  BLAKE2b-256 of a source -> message id (32): what an import
+ *           published from a document's object (store_source_put())
  *   counts  't' tlp (1) | 'k' kind (1) | 'o' origin (32) -> messages (8):
  *           how many stored messages have that TLP, kind or origin
  *           (store_rec's); a counter that reaches 0 is deleted;
@@ -457,6 +459,13 @@ int store_peer_put(struct store *st, const char *name, const void *blob, size_t 
 int store_peer_get(struct store *st, const char *name, void *buf, size_t cap, size_t *n);
 /* STORE_OK, or STORE_E_NOTFOUND when absent. */
 int store_peer_del(struct store *st, const char *name);
+
+/* Imports: the message published from a source, a document's object
+ * named as common/interop.h says ("stix:ID@MODIFIED"), so that importing
+ * it again publishes nothing.  put replaces; get gives STORE_E_NOTFOUND
+ * when the source was never published here. */
+int store_source_put(struct store *st, const char *source, const uint8_t id[32]);
+int store_source_get(struct store *st, const char *source, uint8_t id[32]);
 
 struct store_stats {
 	uint64_t messages;

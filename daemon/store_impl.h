@@ -34,7 +34,7 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi msg, id, time, origin, ioc, ref, peer, meta, counts;
+	MDB_dbi msg, id, time, origin, ioc, ref, peer, meta, counts, source;
 	uint8_t node[ID_LEN];
 	uint64_t limit; /* map size in effect, for the "full" message */
 	uint8_t *xbuf;  /* store_expire's copy of a message */
