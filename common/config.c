@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,18 @@
 #include "msg.h"
 #include "util.h"
 
-enum s_type { T_NAME, T_LISTEN, T_PATH, T_SIZE, T_RETENTION, T_LEVEL, T_U32, T_DURATION };
+enum s_type {
+	T_NAME,
+	T_LISTEN,
+	T_PATH,
+	T_SIZE,
+	T_RETENTION,
+	T_LEVEL,
+	T_U32,
+	T_DURATION,
+	T_URL,
+	T_BOOL
+};
 
 /* Every key: its place, its type and range, and the comment config_write()
  * puts above it.  The order is the file's order. */
@@ -65,10 +77,19 @@ static const struct s_key {
 	    1000, 3600 * 1000,
 	    "Period of this node's status beacon (socmesh network); it takes a restart: 1s\n"
 	    "# to 1h" },
+	{ "taxii", "listen", T_URL, offsetof(struct config, taxii_listen), 0, 0,
+	    "TAXII 2.1 server (socmesh taxii user add makes its users): empty for none,\n"
+	    "# https://HOST:PORT or http://HOST:PORT, HOST an IPv4 address or [IPv6 address]" },
+	{ "taxii", "cert", T_PATH, offsetof(struct config, taxii_cert), 0, 0,
+	    "The server's certificate chain (PEM) for https; relative to the node directory" },
+	{ "taxii", "key", T_PATH, offsetof(struct config, taxii_key), 0, 0,
+	    "Its private key (PEM, unencrypted); relative to the node directory" },
+	{ "taxii", "plain_http", T_BOOL, offsetof(struct config, taxii_plain_http), 0, 1,
+	    "yes allows an http:// listen, on a loopback address only (127.0.0.0/8, [::1])" },
 };
 #define NKEYS (sizeof s_keys / sizeof s_keys[0])
 
-static const char *const s_sections[] = { "node", "limits", "gossip" };
+static const char *const s_sections[] = { "node", "limits", "gossip", "taxii" };
 #define NSECTIONS (sizeof s_sections / sizeof s_sections[0])
 
 static const char *const s_levels[] = { "error", "warn", "info", "debug" };
@@ -228,6 +249,14 @@ s_expected(const struct s_key *k, char *buf, size_t n)
 		format_duration(hi, k->max);
 		snprintf(buf, n, "a duration from %s to %s, such as 60s", lo, hi);
 		break;
+	case T_URL:
+		snprintf(buf, n,
+		    "empty, or https://HOST:PORT or http://HOST:PORT with HOST an IPv4 "
+		    "address or [IPv6 address], and PORT 1-65535");
+		break;
+	case T_BOOL:
+		snprintf(buf, n, "yes or no");
+		break;
 	}
 }
 
@@ -283,8 +312,30 @@ s_parse(struct config *c, const struct s_key *k, const char *v)
 			return -1;
 		memcpy(field, &x, sizeof x);
 		return 0;
+	case T_URL: {
+		char host[CONFIG_ENDPOINT_MAX + 1], e[8];
+		unsigned port;
+		bool tls, lo;
+		if (strlen(v) > CONFIG_ENDPOINT_MAX ||
+		    (*v != '\0' &&
+		        config_taxii_listen(v, &tls, host, sizeof host, &port, &lo, e, sizeof e) !=
+		            0))
+			return -1;
+		break;
 	}
-	/* The three string types: the field is big enough for any valid value. */
+	case T_BOOL: {
+		bool b;
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			b = true;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			b = false;
+		else
+			return -1;
+		memcpy(field, &b, sizeof b);
+		return 0;
+	}
+	}
+	/* The four string types: the field is big enough for any valid value. */
 	strcpy(field, v);
 	return 0;
 }
@@ -302,8 +353,15 @@ s_format(const struct config *c, const struct s_key *k, char *buf, size_t n)
 	case T_NAME:
 	case T_LISTEN:
 	case T_PATH:
+	case T_URL:
 		snprintf(buf, n, "%.*s", (int)(n - 1), field);
 		return;
+	case T_BOOL: {
+		bool b;
+		memcpy(&b, field, sizeof b);
+		snprintf(buf, n, "%s", b ? "yes" : "no");
+		return;
+	}
 	case T_SIZE:
 		memcpy(&x, field, sizeof x);
 		format_size(buf, x);
@@ -328,6 +386,96 @@ s_format(const struct config *c, const struct s_key *k, char *buf, size_t n)
 		format_duration(buf, x);
 		return;
 	}
+}
+
+/* ---- [taxii] ------------------------------------------------------------ */
+
+int
+config_taxii_listen(const char *s, bool *tls, char *host, size_t hostlen, unsigned *port,
+    bool *loopback, char *err, size_t errlen)
+{
+	const char *h, *colon, *p;
+	char buf[CONFIG_ENDPOINT_MAX + 1], *end;
+	unsigned char addr[16];
+	unsigned long pv;
+	size_t hlen, plen;
+	bool v6;
+
+	if (strnlen(s, CONFIG_ENDPOINT_MAX + 1) > CONFIG_ENDPOINT_MAX)
+		return errf(err, errlen, "TAXII listen URL longer than %d characters",
+		    CONFIG_ENDPOINT_MAX);
+	if (strncmp(s, "https://", 8) == 0) {
+		*tls = true;
+		h = s + 8;
+	} else if (strncmp(s, "http://", 7) == 0) {
+		*tls = false;
+		h = s + 7;
+	} else
+		return errf(err, errlen,
+		    "TAXII listen '%s' is not https://HOST:PORT or http://HOST:PORT", s);
+	snprintf(buf, sizeof buf, "%s", h);
+	plen = strlen(buf);
+	if (plen > 0 && buf[plen - 1] == '/')
+		buf[--plen] = '\0';
+	if ((colon = strrchr(buf, ':')) == NULL || colon == buf)
+		return errf(err, errlen, "TAXII listen '%s' has no HOST:PORT", s);
+	p = colon + 1;
+	plen = strlen(p);
+	errno = 0;
+	pv = strtoul(p, &end, 10);
+	if (plen == 0 || plen > 5 || p[0] == '0' || strspn(p, "0123456789") != plen ||
+	    *end != '\0' || pv < 1 || pv > 65535)
+		return errf(err, errlen, "TAXII listen '%s': the port is not 1-65535", s);
+	hlen = (size_t)(colon - buf);
+	v6 = buf[0] == '[';
+	if (v6) {
+		if (hlen < 3 || buf[hlen - 1] != ']')
+			return errf(err, errlen, "TAXII listen '%s': bad [IPv6 address]", s);
+		buf[hlen - 1] = '\0';
+		h = buf + 1;
+	} else {
+		buf[hlen] = '\0';
+		h = buf;
+	}
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, h, addr) != 1)
+		return errf(err, errlen, "TAXII listen '%s': '%s' is not an %s address", s, h,
+		    v6 ? "IPv6" : "IPv4 (or [IPv6])");
+	if (strlen(h) >= hostlen)
+		return errf(err, errlen, "TAXII listen '%s': host too long", s);
+	strcpy(host, h);
+	*port = (unsigned)pv;
+	*loopback = v6 ? memcmp(addr, in6addr_loopback.s6_addr, 16) == 0 : addr[0] == 127;
+	return 0;
+}
+
+/* http:// needs plain_http and a loopback address; https:// needs cert
+ * and key.  0, or -1 with the line in err. */
+static int
+s_check_taxii(const struct config *c, char *err, size_t errlen)
+{
+	char host[CONFIG_ENDPOINT_MAX + 1];
+	unsigned port;
+	bool tls, lo;
+
+	if (c->taxii_listen[0] == '\0')
+		return 0;
+	if (config_taxii_listen(c->taxii_listen, &tls, host, sizeof host, &port, &lo, err,
+	        errlen) != 0)
+		return -1;
+	if (!tls && !c->taxii_plain_http)
+		return errf(err, errlen,
+		    "[taxii] listen %s is plain HTTP: set plain_http = yes (loopback only) or "
+		    "use https://",
+		    c->taxii_listen);
+	if (!tls && !lo)
+		return errf(err, errlen,
+		    "[taxii] listen %s: plain HTTP is allowed on a loopback address only "
+		    "(127.0.0.0/8, [::1]); use https://",
+		    c->taxii_listen);
+	if (tls && (c->taxii_cert[0] == '\0' || c->taxii_key[0] == '\0'))
+		return errf(err, errlen, "[taxii] listen %s needs cert and key (PEM files)",
+		    c->taxii_listen);
+	return 0;
 }
 
 /* ---- loading ---------------------------------------------------------- */
@@ -391,6 +539,7 @@ config_parse(struct config *c, const char *buf, size_t len, const char *name, ch
 {
 	static const struct inifile_ops ops = { s_on_section, s_on_key, NULL };
 	struct s_load l = { c, 0, 0 };
+	char msg[512];
 
 	config_defaults(c);
 	if (len > CONFIG_MAX_FILE)
@@ -403,6 +552,8 @@ config_parse(struct config *c, const char *buf, size_t len, const char *name, ch
 			return errf(err, errlen, "%s: missing key '%s' in [%s]", name,
 			    s_keys[i].key, s_keys[i].section);
 	}
+	if (s_check_taxii(c, msg, sizeof msg) != 0)
+		return errf(err, errlen, "%s: %s", name, msg);
 	return 0;
 }
 
@@ -436,6 +587,7 @@ config_check(const struct config *c, char *err, size_t errlen)
 		/* Strings must end inside their field and fit a line. */
 		size_t size = k->type == T_NAME ? sizeof c->name
 		    : k->type == T_LISTEN       ? sizeof c->listen
+		    : k->type == T_URL          ? sizeof c->taxii_listen
 		    : k->type == T_PATH         ? sizeof c->data_dir
 		                                : 0;
 		if (size != 0 &&
@@ -453,10 +605,11 @@ config_check(const struct config *c, char *err, size_t errlen)
 		s_format(c, k, text, sizeof text);
 		memset(&back, 0, sizeof back);
 		if (s_parse(&back, k, text) != 0 ||
-		    (k->type >= T_SIZE &&
+		    (size == 0 &&
 		        memcmp((const char *)&back + k->off, field,
 		            k->type == T_U32         ? sizeof(uint32_t)
 		                : k->type == T_LEVEL ? sizeof(int)
+		                : k->type == T_BOOL  ? sizeof(bool)
 		                                     : sizeof(uint64_t)) != 0)) {
 			s_expected(k, expected, sizeof expected);
 			snprintf(err, errlen, "%s: bad value '%s': expected %s", k->key, text,
@@ -464,7 +617,7 @@ config_check(const struct config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	return 0;
+	return s_check_taxii(c, err, errlen);
 }
 
 int

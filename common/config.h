@@ -52,6 +52,14 @@ struct config {
 	uint32_t dial_max; /* [gossip] dial_max: roster peers this node dials, default 8, 1..4096 */
 	uint64_t
 	    beacon_interval_ms; /* [gossip] beacon_interval: status beacon period, default 60s, 1s..1h */
+	char taxii_listen
+	    [256]; /* [taxii] listen: "" (the default: no TAXII server), https://HOST:PORT or http://HOST:PORT (config_taxii_listen()) */
+	char taxii_cert
+	    [4096]; /* [taxii] cert: PEM certificate chain file; relative to the node directory */
+	char
+	    taxii_key[4096]; /* [taxii] key: PEM private key file; relative to the node directory */
+	bool
+	    taxii_plain_http; /* [taxii] plain_http: yes|no, default no: http:// only with yes and a loopback address */
 };
 
 /* Fill c with every default; name and listen become "". */
@@ -107,5 +115,16 @@ bool config_valid_name(const char *s);
  * or, only when wildcard is true (listen), "*".
  */
 bool config_valid_endpoint(const char *s, bool wildcard);
+
+/*
+ * The address of a TAXII listen URL s: "https://HOST:PORT" or
+ * "http://HOST:PORT", HOST an IPv4 literal or an IPv6 literal in brackets,
+ * PORT 1-65535, nothing after it (a trailing "/" allowed).  *tls is true
+ * for https; host (hostlen bytes) gets HOST without brackets, *port PORT,
+ * *loopback whether HOST is in 127.0.0.0/8 or is ::1.  0, or -1 with one
+ * line in err.
+ */
+int config_taxii_listen(const char *s, bool *tls, char *host, size_t hostlen, unsigned *port,
+    bool *loopback, char *err, size_t errlen);
 
 #endif
