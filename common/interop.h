@@ -41,6 +41,11 @@
 /* The UUIDv5 (RFC 9562: SHA-1, version 5, variant 10) of name under
  * INTEROP_NAMESPACE, in its text form, lowercase, NUL-terminated. */
 void interop_uuid(char out[INTEROP_UUID_LEN + 1], const char *name);
+/* The same in its 16 bytes. */
+void interop_uuid_bytes(uint8_t out[16], const char *name);
+/* 16 bytes as the text form, and back (0, or -1 when s is not one). */
+void interop_uuid_text(char out[INTEROP_UUID_LEN + 1], const uint8_t d[16]);
+int interop_uuid_parse(uint8_t out[16], const char *s);
 
 /* Options of an import. */
 struct interop_opts {

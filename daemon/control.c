@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "index_text.h"
+#include "interop.h"
+#include "keyspace.h"
 #include "index_lessons.h"
 #include "ioc.h"
 #include "log.h"
@@ -960,6 +962,45 @@ s_thread(struct control *c, json_t *req)
 	return json_pack("{s:b,s:o,s:o}", "ok", 1, "messages", p.items, "next", s_cursor(&p, true));
 }
 
+/*
+ * stix: the messages exported as the STIX object "id" (TYPE--UUID), found
+ * by the UUID's KS_STIX key (keyspace.h), clear and sealed: a message's
+ * own object, and a case's report with its updates, newest stored first;
+ * one page (at most "limit" and CONTROL_PAGE_DECODES decoded).
+ */
+static json_t *
+s_stix(struct control *c, json_t *req)
+{
+	static const char *const fields[] = { "id", "limit", "all", NULL };
+	struct page p = { .c = c, .until = UINT64_MAX, .tlp = -1, .kind = -1, .category = -1 };
+	uint64_t limit = CONTROL_PAGE_ITEMS;
+	uint8_t key[1 + 16];
+	const char *s, *u;
+	json_t *e;
+	int rc;
+
+	if ((e = s_fields(req, fields)) != NULL ||
+	    (e = s_string(req, "id", 128, &s, NULL)) != NULL ||
+	    (e = s_uint(req, "limit", 1, CONTROL_PAGE_ITEMS, &limit)) != NULL ||
+	    (e = s_bool(req, "all", &p.all)) != NULL)
+		return e;
+	key[0] = KS_STIX;
+	if (s == NULL || (u = strstr(s, "--")) == NULL || interop_uuid_parse(key + 1, u + 2) == -1)
+		return control_error("%s", "\"id\" is not a STIX id (TYPE--UUID)");
+	p.limit = (size_t)limit;
+	p.m = msg_new(), p.r = msg_new(), p.items = json_array();
+	rc = p.m == NULL || p.r == NULL || p.items == NULL
+	    ? STORE_E_NOMEM
+	    : s_by_ioc(c, (const char *)key, sizeof key, 0, &p);
+	msg_destroy(&p.m);
+	msg_destroy(&p.r);
+	if (rc < 0) {
+		json_decref(p.items);
+		return control_error("the store cannot be read: %s", store_strerror(rc));
+	}
+	return json_pack("{s:b,s:o}", "ok", 1, "messages", p.items);
+}
+
 /* The error reply of changes for a cursor the store cannot honour, with
  * "code": "cursor-lost" and the cursor to resume from. */
 static json_t *
@@ -992,9 +1033,9 @@ static json_t *
 s_changes(struct control *c, json_t *req)
 {
 	static const char *const fields[] = { "indicator", "since", "until", "origin", "tlp",
-		"category", "kind", "all", "limit", "after", NULL };
+		"category", "kind", "all", "limit", "after", "received_after", NULL };
 	struct page p = { .c = c, .until = UINT64_MAX, .tlp = -1, .kind = -1, .category = -1 };
-	uint64_t limit = CONTROL_PAGE_ITEMS, after = 0;
+	uint64_t limit = CONTROL_PAGE_ITEMS, after = 0, when = UINT64_MAX, at;
 	char norm[IOC_MAX_VALUE + 1];
 	struct store_cursor sc;
 	const char *ind;
@@ -1004,10 +1045,16 @@ s_changes(struct control *c, json_t *req)
 	if ((e = s_fields(req, fields)) != NULL ||
 	    (e = s_filters(req, &p, &ind, norm, &len)) != NULL ||
 	    (e = s_uint(req, "limit", 1, CONTROL_PAGE_ITEMS, &limit)) != NULL ||
-	    (e = s_uint(req, "after", 0, INT64_MAX, &after)) != NULL)
+	    (e = s_uint(req, "after", 0, INT64_MAX, &after)) != NULL ||
+	    (e = s_uint(req, "received_after", 0, INT64_MAX, &when)) != NULL)
 		return e;
 	if (ind != NULL)
 		p.ioc = norm, p.ioclen = (size_t)len;
+	if (when != UINT64_MAX) {
+		if ((rc = store_lkey_received(c->n->st, when, &at)) != STORE_OK)
+			return control_error("the store cannot be read: %s", store_strerror(rc));
+		after = at > after ? at : after;
+	}
 	p.limit = (size_t)limit;
 	p.m = msg_new(), p.r = msg_new(), p.items = json_array();
 	rc = p.m == NULL || p.r == NULL || p.items == NULL
@@ -1353,6 +1400,8 @@ s_dispatch(struct control *c, json_t *req)
 		return s_changes(c, req);
 	if (strcmp(cmd, "resolve") == 0)
 		return s_resolve(c, req);
+	if (strcmp(cmd, "stix") == 0)
+		return s_stix(c, req);
 	if (strcmp(cmd, "import") == 0)
 		return s_import(c, req);
 	if (strcmp(cmd, "lookup") == 0)

@@ -91,7 +91,16 @@
  *                                        from their KS_LESSON index keys
  *                                        (index_lessons.h), clear and sealed;
  *                                        pages as query's with "indicator"
+ *   {"cmd": "stix", "id": "TYPE--UUID", "limit"?, "all"?}
+ *                                     -> {"ok": true, "messages": [as query's]}
+ *        The messages exported as that STIX object (common/interop.h):
+ *        the message whose id's UUIDv5 it is, and for a case's report,
+ *        the updates that are its versions; found under the UUID's
+ *        KS_STIX key (keyspace.h), newest stored first, one page.
  *   {"cmd": "changes", "after"?: cursor (a number, default 0), "limit"?,
+ *    "received_after"?: ms since the epoch (the walk starts after the
+ *    messages committed at or before then, and after "after": what a
+ *    TAXII client's added_after asks; O(log n) seeks),
  *    and query's filters: "indicator"?, "since"?, "until"?, "origin"?,
  *    "tlp"?, "category"?, "kind"?, "all"?}
  *                                     -> {"ok": true, "messages": [{"id", "message",

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interop.h"
+#include "util.h"
+
 int
 ks_add(struct ks_keys *k, uint8_t space, const void *p, size_t len)
 {
@@ -65,6 +68,36 @@ ks_free(struct ks_keys *k)
 	memset(k, 0, sizeof *k);
 }
 
+/* KS_STIX: the UUID of the STIX object that a message of a kind that is
+ * exported becomes (common/interop.h: UUIDv5 of its id in hex), and for
+ * an update, that of its case's object too, of which it is a version. */
+static int
+s_stix_keys(struct ks_keys *k, const struct msg *m)
+{
+	char hex[2 * MSG_ID_LEN + 1];
+	uint8_t u[16];
+
+	switch (m->kind) {
+	case MSG_KIND_INCIDENT:
+	case MSG_KIND_UPDATE:
+	case MSG_KIND_COMMENT:
+	case MSG_KIND_SIGHTING:
+	case MSG_KIND_RETRACT:
+		break;
+	default:
+		return 0;
+	}
+	hex_encode(hex, m->id, MSG_ID_LEN);
+	interop_uuid_bytes(u, hex);
+	if (ks_add(k, KS_STIX, u, sizeof u) == -1)
+		return -1;
+	if (m->kind != MSG_KIND_UPDATE || !m->has_ref)
+		return 0;
+	hex_encode(hex, m->ref, MSG_ID_LEN);
+	interop_uuid_bytes(u, hex);
+	return ks_add(k, KS_STIX, u, sizeof u);
+}
+
 int
 ks_derive(struct ks_keys *k, const struct msg *m)
 {
@@ -78,5 +111,5 @@ ks_derive(struct ks_keys *k, const struct msg *m)
 		return -1;
 	if (index_lessons_keys(k, m) == -1)
 		return -1;
-	return 0;
+	return s_stix_keys(k, m);
 }

@@ -17,6 +17,9 @@
  *              related cases (index_related.c)
  *   KS_LESSON  an incident or update that carries lessons, by category
  *              (index_lessons.c)
+ *   KS_STIX    the 16 bytes of the UUID of the STIX object a message is
+ *              exported as, and an update under its case's (keyspace.c):
+ *              what a TAXII client asks for by id
  *
  * A message with an addressed TLP that this node can read has the same
  * keys, each replaced by its sealed key (iocseal_key(): keyed BLAKE2b of
@@ -42,6 +45,7 @@ enum keyspace {
 	KS_ATTACK = 0x07,
 	KS_CASE = 0x08,
 	KS_LESSON = 0x09,
+	KS_STIX = 0x0a,
 };
 #define KS_MAX_KEY 255 /* bytes of a derived key, its space byte included */
 

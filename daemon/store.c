@@ -1756,6 +1756,53 @@ store_after(struct store *st, uint64_t after, size_t limit, store_item_fn fn, vo
 }
 
 int
+store_lkey_received(struct store *st, uint64_t when, uint64_t *after)
+{
+	uint64_t lo = 1, hi, mid, l, best = 0;
+	uint8_t key[LKEY_LEN];
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = 0, err;
+
+	if (st == NULL || after == NULL)
+		return STORE_E_INVAL;
+	if ((err = store_rbegin(st, &txn)) != STORE_OK)
+		return err;
+	if ((err = s_last_lkey(st, txn, &hi)) != STORE_OK ||
+	    (rc = mdb_cursor_open(txn, st->msg, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return err != STORE_OK ? err : store_lmdb_err(st, rc, "open cursor");
+	}
+	*after = hi;
+	/* The first message received after when, found by halving the local
+	 * keys: each step seeks the first stored key at or above the middle
+	 * (keys that expired leave holes). */
+	while (lo <= hi) {
+		mid = lo + (hi - lo) / 2;
+		store_put64(key, mid);
+		if ((rc = s_seek_ge(cur, key, sizeof key, true, &k, &v)) == MDB_NOTFOUND ||
+		    (rc == 0 && (k.mv_size != LKEY_LEN || (l = store_get64(k.mv_data)) > hi))) {
+			rc = 0;
+			hi = mid - 1;
+		} else if (rc != 0)
+			break;
+		else if (v.mv_size >= HDR_LEN && store_get64(v.mv_data) > when) {
+			best = l;
+			hi = mid - 1;
+		} else
+			lo = l + 1;
+	}
+	if (rc != 0)
+		err = store_lmdb_err(st, rc, "seek msg");
+	else if (best != 0)
+		*after = best - 1;
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return err;
+}
+
+int
 store_last_lkey(struct store *st, uint64_t *last)
 {
 	MDB_txn *txn;

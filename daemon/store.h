@@ -323,6 +323,14 @@ int store_after(struct store *st, uint64_t after, size_t limit, store_item_fn fn
  * if higher) into *last, 0 when none.  STORE_OK or an error. */
 int store_last_lkey(struct store *st, uint64_t *last);
 
+/* The cursor after which the messages received after when (ms since the
+ * epoch, this node's clock) come, for store_after(): one less than the
+ * local key of the first message received later, or the highest local
+ * key given when none was.  Receipt times grow with the local keys (both
+ * follow the commits), so the key is found by halving: O(log^2 n)
+ * seeks at most, never a walk. */
+int store_lkey_received(struct store *st, uint64_t when, uint64_t *after);
+
 /* The gap between a restored store's highest local key and that of an
  * unreadable or missing replaced store: a bound on how many messages it
  * can have stored since the backup, never reached in practice. */

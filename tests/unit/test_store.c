@@ -1136,6 +1136,64 @@ test_after(void **state)
 		s_unbuild(&b[i]);
 }
 
+/* The cursor of a receipt time, found by halving the local keys, holes
+ * left by expiry included. */
+static void
+test_lkey_received(void **state)
+{
+	struct fx *f = *state;
+	struct tmsg m[6];
+	struct built b[6];
+	size_t removed;
+	uint64_t at;
+
+	assert_int_equal(store_lkey_received(f->st, 5000, &at), STORE_OK);
+	assert_int_equal(at, 0);
+	for (int i = 0; i < 6; i++)
+		m[i] = (struct tmsg){ .origin = 0,
+			.seq = (uint64_t)i + 1,
+			.time = 100 + (uint64_t)i };
+	/* Received 1001 (lkey 1), 1002 (2, 3), 1003 (4 to 6). */
+	assert_int_equal(s_put(f, m, 1, b, NULL), STORE_OK);
+	assert_int_equal(s_put(f, m + 1, 2, b + 1, NULL), STORE_OK);
+	assert_int_equal(s_put(f, m + 3, 3, b + 3, NULL), STORE_OK);
+	static const uint64_t when[][2] = { { 0, 0 }, { 1000, 0 }, { 1001, 1 }, { 1002, 3 },
+		{ 1003, 6 }, { 5000, 6 } };
+	for (size_t i = 0; i < sizeof when / sizeof when[0]; i++) {
+		assert_int_equal(store_lkey_received(f->st, when[i][0], &at), STORE_OK);
+		assert_int_equal(at, when[i][1]);
+	}
+	/* The two oldest by creation time expire: lkeys 1 and 2 are holes. */
+	assert_int_equal(store_expire(f->st, 102, 0, &removed), STORE_OK);
+	assert_int_equal(removed, 2);
+	assert_int_equal(store_lkey_received(f->st, 1000, &at), STORE_OK);
+	assert_int_equal(at, 2);
+	assert_int_equal(store_lkey_received(f->st, 1002, &at), STORE_OK);
+	assert_int_equal(at, 3);
+	assert_int_equal(store_lkey_received(NULL, 1002, &at), STORE_E_INVAL);
+	for (int i = 0; i < 6; i++)
+		s_unbuild(&b[i]);
+}
+
+/* An import's sources: each names the message published from it. */
+static void
+test_source(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id[32], got[32];
+
+	memset(id, 7, sizeof id);
+	assert_int_equal(store_source_get(f->st, "stix:report--x@1", got), STORE_E_NOTFOUND);
+	assert_int_equal(store_source_put(f->st, "stix:report--x@1", id), STORE_OK);
+	s_reopen(f, LIMIT);
+	assert_int_equal(store_source_get(f->st, "stix:report--x@1", got), STORE_OK);
+	assert_memory_equal(got, id, sizeof id);
+	assert_int_equal(store_source_get(f->st, "stix:report--x@2", got), STORE_E_NOTFOUND);
+	assert_int_equal(store_source_put(f->st, "", id), STORE_E_INVAL);
+	assert_int_equal(store_source_get(f->st, NULL, got), STORE_E_INVAL);
+	s_check_ok(f);
+}
+
 /* A store put back from a backup never gives again a key the replaced
  * one gave, and tells the cursors it lost from those it keeps. */
 static void
@@ -2542,6 +2600,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_by_ref, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_id_range, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_after, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_lkey_received, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_source, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_raise_lkey, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_expire, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_expire_many, s_setup, s_teardown),
