@@ -39,7 +39,7 @@ ingest_rec(struct store_rec *rec, struct ks_keys *k, struct iocseal *seal, struc
 			if ((rc = ks_derive(k, m)) == 0)
 				rc = iocseal_seal(seal, k);
 			if (rc == -1)
-				ks_clear(k);
+				ks_wipe(k);
 		}
 		if (plain != NULL) {
 			m->has_body = false;

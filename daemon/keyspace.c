@@ -4,6 +4,7 @@
  */
 #include "keyspace.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,9 +33,16 @@ ks_add(struct ks_keys *k, uint8_t space, const void *p, size_t len)
 		size_t cap = k->bufcap ? k->bufcap : 1024;
 		while (cap - k->used < need)
 			cap *= 2;
-		uint8_t *b = realloc(k->buf, cap);
+		/* Not realloc(): the keys of a sealed body must not stay behind
+		 * in freed memory. */
+		uint8_t *b = malloc(cap);
 		if (b == NULL)
 			return -1;
+		if (k->buf != NULL) {
+			memcpy(b, k->buf, k->used);
+			sodium_memzero(k->buf, k->bufcap);
+			free(k->buf);
+		}
 		k->buf = b, k->bufcap = cap;
 	}
 	k->off[k->n] = k->used;
@@ -50,6 +58,14 @@ void
 ks_clear(struct ks_keys *k)
 {
 	k->n = k->used = 0;
+}
+
+void
+ks_wipe(struct ks_keys *k)
+{
+	if (k->buf != NULL)
+		sodium_memzero(k->buf, k->used);
+	ks_clear(k);
 }
 
 void

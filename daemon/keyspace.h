@@ -83,6 +83,9 @@ void ks_finish(struct ks_keys *k);
 
 /* Empties k, keeping its memory for the next message. */
 void ks_clear(struct ks_keys *k);
+/* The same, zeroing the keys' bytes first: the keys of a sealed body that
+ * were not sealed (an error on the way). */
+void ks_wipe(struct ks_keys *k);
 
 /* Frees what k holds and empties it. */
 void ks_free(struct ks_keys *k);
