@@ -689,6 +689,7 @@ struct imp {
 	char known[65];  /* socmesh:message tag */
 	int tlp;         /* the strictest tlp: tag, or -1 */
 	bool category_set;
+	bool retracted; /* socmesh:retracted: its origin withdrew the case */
 };
 
 static void s_note(struct imp *im, const char *object, const char *type, const char *result,
@@ -999,7 +1000,8 @@ s_tag(struct imp *im, const char *name)
 		if (c < 0) {
 			s_note(im, im->obj, "tag", "skipped",
 			    "tag %.200s: no such RSIT class; category other", name);
-			c = MSG_CAT_OTHER;
+			json_object_set_new(im->msg, "category", json_string("other"));
+			return;
 		}
 		json_object_set_new(im->msg, "category",
 		    json_string(msg_category_name((enum msg_category)c)));
@@ -1038,8 +1040,10 @@ s_tag(struct imp *im, const char *name)
 			memcpy(im->known, val, 65);
 			return;
 		}
-		if (strcmp(pred, "retracted") == 0)
+		if (strcmp(pred, "retracted") == 0) {
+			im->retracted = true;
 			return;
+		}
 	}
 	s_line(im, "tag", name);
 }
@@ -1182,6 +1186,11 @@ s_event(const json_t *ev, const struct interop_opts *o, json_t *items, json_t *r
 		goto done;
 
 	s_tags(&im, ev);
+	if (im.retracted) {
+		interop_report(report, im.obj, "event", "skipped",
+		    "tagged socmesh:retracted: its origin withdrew the case");
+		goto done;
+	}
 	if (im.tlp < 0)
 		im.tlp = o != NULL ? o->tlp : -1;
 	if (im.tlp < 0 || im.tlp >= MSG_TLP_COUNT) {
