@@ -80,8 +80,8 @@ cli_end(struct cli *c)
 
 /* The connection to the running daemon, made at the first request; NULL
  * after the line "socmeshd is not running for DIR (...)". */
-static struct control_client *
-s_client(struct cli *c)
+struct control_client *
+cli_client(struct cli *c)
 {
 	if (c->cc == NULL && (c->cc = control_connect(c->dir, c->err, sizeof c->err)) == NULL)
 		cli_error(c, "%s", c->err);
@@ -95,7 +95,7 @@ s_call(struct cli *c, json_t *req)
 {
 	json_t *rep;
 
-	if (s_client(c) == NULL) {
+	if (cli_client(c) == NULL) {
 		json_decref(req);
 		return NULL;
 	}
@@ -1139,6 +1139,10 @@ struct filter {
 	size_t limit, shown;
 	int wname;         /* the origin column: the longest name */
 	int severity, min; /* --severity, --severity-min: -1 for any */
+	/* When set, each row's JSON object goes here instead of stdout
+	 * (export --format): sink takes a reference of its own. */
+	void (*sink)(void *arg, json_t *o);
+	void *sink_arg;
 };
 
 /* Decodes a stored message, opening its body when this node may; the
@@ -1264,7 +1268,7 @@ s_row(struct filter *f, const struct msg *m, const json_t *item)
 	char when[TIMEFMT_LEN], sb[13], ib[13], title[256];
 	const char *sev = "-";
 
-	if (f->c->json) {
+	if (f->c->json || f->sink != NULL) {
 		json_t *o = cli_msgjson(f->n, m), *v;
 		json_object_set_new(json_object_get(o, "origin"), "name",
 		    json_string(cli_name(f->n, m->origin, sb)));
@@ -1279,7 +1283,11 @@ s_row(struct filter *f, const struct msg *m, const json_t *item)
 			json_object_set(o, "cursor", v);
 		if (json_is_integer(v = json_object_get(item, "words")))
 			json_object_set(o, "words", v);
-		cli_print_json(f->c, o);
+		if (f->sink != NULL) {
+			f->sink(f->sink_arg, o);
+			json_decref(o);
+		} else
+			cli_print_json(f->c, o);
 		return;
 	}
 	if (f->shown == 0)
@@ -1470,7 +1478,7 @@ static int
 s_filter_open(struct cli *c, struct filter *f)
 {
 	f->c = c;
-	if (s_client(c) == NULL || (f->n = cli_open_reader(c)) == NULL)
+	if (cli_client(c) == NULL || (f->n = cli_open_reader(c)) == NULL)
 		return 1;
 	if ((f->m = msg_new()) == NULL)
 		return cli_error(c, "out of memory");
@@ -1503,26 +1511,27 @@ s_by_cursor(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* The messages of query's options, newest first, each to s_query_item()
+ * with f (its limit and sink set by the caller; opened and closed here).
+ * 0, or 1 after an error line. */
 static int
-cmd_query(struct cli *c, json_t *opts, json_t *args)
+s_query(struct cli *c, json_t *opts, struct filter *f)
 {
-	struct filter f = { .limit = QUERY_LIMIT };
 	json_t *q = json_pack("{s:s}", "cmd", "query"), *reqs = NULL, *all = NULL;
 	const char *v;
 	uint64_t limit;
 	int rc = 1;
 
-	(void)args;
 	if ((v = cli_opt_str(opts, "limit")) != NULL) {
 		if (parse_uint(v, &limit) == -1 || limit == 0 || limit > 1000000) {
 			cli_error(c, "--limit: '%s' is not a number from 1 to 1000000", v);
 			goto out;
 		}
-		f.limit = (size_t)limit;
+		f->limit = (size_t)limit;
 	}
 	if ((v = cli_opt_str(opts, "text")) != NULL) {
 		/* The daemon ranks one page. */
-		if (json_object_get(opts, "indicator") != NULL || f.limit > CONTROL_PAGE_ITEMS) {
+		if (json_object_get(opts, "indicator") != NULL || f->limit > CONTROL_PAGE_ITEMS) {
 			cli_error(c,
 			    "--text: one ranked page of at most %d messages, without --indicator",
 			    CONTROL_PAGE_ITEMS);
@@ -1539,11 +1548,11 @@ cmd_query(struct cli *c, json_t *opts, json_t *args)
 		}
 		json_object_set_new(q, "cmd", json_string("lessons"));
 	}
-	if (s_filter_open(c, &f) != 0 || s_filters(c, opts, q, &f) != 0 ||
+	if (s_filter_open(c, f) != 0 || s_filters(c, opts, q, f) != 0 ||
 	    (reqs = s_requests(c, opts, q)) == NULL)
 		goto out;
 	if (json_array_size(reqs) == 1)
-		rc = cli_pages(c, json_incref(json_array_get(reqs, 0)), f.limit, s_query_item, &f);
+		rc = cli_pages(c, json_incref(json_array_get(reqs, 0)), f->limit, s_query_item, f);
 	else {
 		/* Any of the indicators: each one's newest, merged, each message once. */
 		json_t *r, *seen = json_object(), *o;
@@ -1551,7 +1560,7 @@ cmd_query(struct cli *c, json_t *opts, json_t *args)
 		all = json_array();
 		rc = 0;
 		json_array_foreach(reqs, i, r)
-		    rc |= cli_pages(c, json_incref(r), f.limit, s_gather, all);
+		    rc |= cli_pages(c, json_incref(r), f->limit, s_gather, all);
 		json_t **items = calloc(json_array_size(all) + 1, sizeof *items);
 		size_t n = 0;
 		json_array_foreach(all, j, o) if (json_object_get(seen, cli_field(o, "id")) == NULL)
@@ -1562,19 +1571,52 @@ cmd_query(struct cli *c, json_t *opts, json_t *args)
 		}
 		if (items != NULL)
 			qsort(items, n, sizeof *items, s_by_cursor);
-		for (j = 0; rc == 0 && items != NULL && j < n && f.shown < f.limit; j++)
-			s_query_item(&f, items[j]);
+		for (j = 0; rc == 0 && items != NULL && j < n && f->shown < f->limit; j++)
+			s_query_item(f, items[j]);
 		free(items);
 		json_decref(seen);
 	}
-	if (rc == 0 && f.shown == 0 && !c->json)
-		printf("no messages\n");
-	cli_end(c);
 out:
 	json_decref(all);
 	json_decref(reqs);
 	json_decref(q);
+	s_filter_close(f);
+	return rc;
+}
+
+int
+cli_collect(struct cli *c, json_t *opts, const json_t *items, size_t limit,
+    void (*sink)(void *, json_t *), void *arg)
+{
+	struct filter f = { .limit = limit,
+		.severity = -1,
+		.min = -1,
+		.sink = sink,
+		.sink_arg = arg };
+	const json_t *o;
+	size_t i;
+
+	if (items == NULL)
+		return s_query(c, opts, &f);
+	if (s_filter_open(c, &f) != 0) {
+		s_filter_close(&f);
+		return 1;
+	}
+	json_array_foreach(items, i, o) s_query_item(&f, (json_t *)o);
 	s_filter_close(&f);
+	return 0;
+}
+
+static int
+cmd_query(struct cli *c, json_t *opts, json_t *args)
+{
+	struct filter f = { .limit = QUERY_LIMIT };
+	int rc;
+
+	(void)args;
+	if ((rc = s_query(c, opts, &f)) == 0 && f.shown == 0 && !c->json)
+		printf("no messages\n");
+	cli_end(c);
 	return rc;
 }
 
@@ -1607,7 +1649,7 @@ s_watch_round(struct cli *c, struct filter *f, json_t *reqs, uint64_t *cursor, b
 		json_t *q = json_deep_copy(r), *rep;
 		json_object_set_new(q, "after", json_integer((json_int_t)*cursor));
 		/* control_request() takes q over. */
-		if (s_client(c) == NULL ||
+		if (cli_client(c) == NULL ||
 		    (rep = control_request(c->cc, q, c->err, sizeof c->err)) == NULL) {
 			rc = -1;
 			break;
@@ -1765,9 +1807,18 @@ cmd_export(struct cli *c, json_t *opts, json_t *args)
 	uint8_t id[32], *bytes = NULL;
 	size_t len;
 	bool missing;
-	int rc = 1;
+	int rc = 1, format;
 
-	(void)opts;
+	if ((format = cli_format(c, opts)) != 0)
+		return format < 0 ? 2 : cli_export_format(c, opts, args, format);
+	if (json_array_size(args) != 1)
+		return cli_error(c,
+		    "one ID (several, or query's filters, with --format stix|misp)");
+	for (const char *const *o = (const char *const[]){ "limit", "indicator", "since", "until",
+	         "origin", "tlp", "category", "kind", "severity", "severity-min", "text", NULL };
+	     *o != NULL; o++)
+		if (json_object_get(opts, *o) != NULL)
+			return cli_error(c, "--%s: with --format stix|misp only", *o);
 	if (cli_id(c, json_string_value(json_array_get(args, 0)), id) != 0)
 		return 1;
 	if (!c->json && isatty(STDOUT_FILENO))
@@ -1814,8 +1865,14 @@ cmd_import(struct cli *c, json_t *opts, json_t *args)
 	json_t *v;
 	size_t i;
 	int rc = 0;
+	int format;
 
-	if (s_client(c) == NULL)
+	if ((format = cli_format(c, opts)) != 0)
+		return format < 0 ? 2 : cli_import_format(c, opts, args, format);
+	if (cli_opt_str(opts, "tlp") != NULL)
+		return cli_error(c, "--tlp: with --format stix|misp only");
+
+	if (cli_client(c) == NULL)
 		return 1;
 	/* An unknown peer stops it before any file (the daemon checks again). */
 	if (fromname != NULL) {
@@ -2107,7 +2164,23 @@ static const struct cli_opt s_watch_opts[] = {
 };
 
 static const struct cli_opt s_import_opts[] = {
-	{ "from", "PEER", "judge the files as received from this peer", 0 },
+	{ "from", "PEER", "judge the files as received from this peer (signed messages)", 0 },
+	{ "format", "FORMAT",
+	    "socmesh (signed messages, the default), stix (a STIX 2.1 bundle) or misp (MISP "
+	    "events): a bundle or events are published as this node's own messages",
+	    0 },
+	{ "tlp", "TLP", "stix, misp: the TLP of what carries no TLP marking or tlp: tag", 0 },
+	{ NULL },
+};
+
+static const struct cli_opt s_export_opts[] = {
+	{ "format", "FORMAT",
+	    "socmesh (the signed message, binary; the default), stix (one STIX 2.1 bundle) or "
+	    "misp (MISP events, JSON)",
+	    0 },
+	FILTER_OPTS,
+	{ "limit", "N", "stix, misp without IDs: at most N messages of the query (default 10000)",
+	    0 },
 	{ NULL },
 };
 
@@ -2180,10 +2253,20 @@ static const struct cli_cmd *const s_commands[] = {
 	&cli_campaigns_cmd,
 	&cli_comment_cmd,
 	&cli_assign_cmd,
-	&(const struct cli_cmd){ "export", cmd_export, "ID", 1, 1,
-	    "write one signed message to stdout (--json: as JSON)", NULL, s_none },
+	&(const struct cli_cmd){ "export", cmd_export, "[ID...]", 0, SIZE_MAX,
+	    "write one signed message, or cases as STIX 2.1 or MISP, to stdout",
+	    "  socmesh export ID > FILE                     the signed message (--json: as JSON)\n"
+	    "  socmesh export --format stix|misp ID...      those cases, whole\n"
+	    "  socmesh export --format stix|misp [FILTERS]  the cases of query's filters\n"
+	    "  TLP:RED is never exported; docs/INTEROP.md gives the mappings.",
+	    s_export_opts },
 	&(const struct cli_cmd){ "import", cmd_import, "FILE...", 1, SIZE_MAX,
-	    "verify and store signed messages from files, under the trust rules", NULL,
+	    "store signed messages from files, or publish a STIX 2.1 bundle or MISP events",
+	    "  socmesh import FILE...                          signed messages, judged as a "
+	    "peer's\n"
+	    "  socmesh import --format stix|misp [--tlp TLP] FILE...\n"
+	    "  Each object of a document is published once: importing it again publishes "
+	    "nothing.",
 	    s_import_opts },
 	&(const struct cli_cmd){ "check", cmd_check, NULL, 0, 0, "check the store's consistency",
 	    NULL, s_none },

@@ -149,6 +149,18 @@ cli_decode(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, stru
  * it returns how many it took (0 or 1).  0, or 1 after an error line.
  */
 int cli_pages(struct cli *c, json_t *req, size_t want, size_t (*fn)(void *, json_t *), void *arg);
+/*
+ * The messages of query's options in opts (at most limit), or of items
+ * (message objects of the daemon's replies: query, get, thread) when
+ * items is not NULL, each decoded (opened where this node may) into the
+ * JSON object that query --json prints and given to sink with arg (sink
+ * takes its own reference).  0, or 1 after an error line.
+ */
+int cli_collect(struct cli *c, json_t *opts, const json_t *items, size_t limit,
+    void (*sink)(void *, json_t *), void *arg);
+/* The connection to the running daemon, made once; NULL after an error
+ * line. */
+struct control_client *cli_client(struct cli *c);
 /* msgjson_new() with this node named where it is the origin or a
  * recipient. */
 json_t *cli_msgjson(const struct node *n, const struct msg *m);
@@ -192,6 +204,13 @@ extern const struct cli_cmd cli_roster_cmd;
 
 /* cli_sources.c: each origin's figures (stats --prometheus exports them). */
 extern const struct cli_cmd cli_sources_cmd;
+
+/* cli_interop.c: export and import as STIX 2.1 or MISP (docs/INTEROP.md).
+ * cli_format(): --format as 0 (socmesh's signed messages), 1 (stix) or 2
+ * (misp); -1 after an error line. */
+int cli_format(struct cli *c, json_t *opts);
+int cli_export_format(struct cli *c, json_t *opts, json_t *args, int format);
+int cli_import_format(struct cli *c, json_t *opts, json_t *args, int format);
 /* The per-source metrics (socmesh_source_*{source="NAME"}) of the
  * daemon's "sources" array, in the Prometheus text format on stdout. */
 void cli_sources_prometheus(json_t *sources);
