@@ -1541,14 +1541,14 @@ s_import_report(struct s_imp *im, const json_t *o)
 	json_t *msg, *inds, *attack, *warnings;
 	size_t i;
 	long k;
-	int tlp = s_item_tlp(im, o);
+	int tlp;
 
-	if (tlp < 0)
-		return;
 	if (json_is_true(json_object_get(o, "revoked"))) {
 		interop_report(im->report, s_oid(o), s_otype(o), "skipped", "revoked");
 		return;
 	}
+	if ((tlp = s_item_tlp(im, o)) < 0)
+		return;
 	msg = json_pack("{s:s,s:s}", "kind", "incident", "tlp", msg_tlp_name((enum msg_tlp)tlp));
 	inds = json_array();
 	attack = json_array();
