@@ -1715,6 +1715,7 @@ s_import_indicator(struct s_imp *im, const json_t *o)
 	const char *name = s_get(o, "name"), *desc = s_get(o, "description"), *cat = "other";
 	const char *pattern = s_get(o, "pattern");
 	json_t *msg, *inds, *attack, *last;
+	char *why;
 	const json_t *e;
 	size_t i;
 	int tlp;
@@ -1756,18 +1757,21 @@ s_import_indicator(struct s_imp *im, const json_t *o)
 	 * is no incident */
 	s_carry(im, o, "itself", tlp, inds, attack);
 	json_decref(attack);
+	/* s_carry() reported the indicator: carried, or what did not map */
+	last = json_array_get(im->report, json_array_size(im->report) - 1);
+	why = s_get(last, "reason") != NULL ? strdup(s_get(last, "reason")) : NULL;
+	json_array_remove(im->report, json_array_size(im->report) - 1);
 	if (json_array_size(inds) == 0) {
+		interop_report(im->report, s_oid(o), s_otype(o), "refused",
+		    "its pattern gives no indicator socmesh knows: %s", why != NULL ? why : "");
+		free(why);
 		json_decref(inds);
 		json_decref(msg);
-		interop_report(im->report, s_oid(o), s_otype(o), "refused",
-		    "its pattern gives no indicator socmesh knows");
 		return;
 	}
-	/* s_carry() reported it as carried: that entry is the item's own now
-	 * (what did not map stays reported) */
-	last = json_array_get(im->report, json_array_size(im->report) - 1);
-	if (s_get(last, "reason") != NULL && strncmp(s_get(last, "reason"), "carried by", 10) == 0)
-		json_array_remove(im->report, json_array_size(im->report) - 1);
+	if (why != NULL && strncmp(why, "carried by", 10) != 0)
+		interop_report(im->report, s_oid(o), s_otype(o), "skipped", "%s", why);
+	free(why);
 	s_dedup(inds);
 	s_iset(im, msg, "indicators", inds);
 	s_item(im, o, msg, json_array(), NULL, -1);
