@@ -1,7 +1,7 @@
 /*
  * socmeshd — the socmesh node: options, log to stderr, configuration (-n
- * checks it), keys and store, listener and peers, control socket, loop,
- * orderly shutdown.
+ * checks it), keys and store, listener and peers, control socket, TAXII
+ * server, loop, orderly shutdown.
  */
 #include <czmq.h>
 #include <errno.h>
@@ -20,6 +20,7 @@
 #include "gossip.h"
 #include "log.h"
 #include "node.h"
+#include "taxii.h"
 #include "util.h"
 #include "version.h"
 
@@ -217,6 +218,11 @@ main(int argc, char **argv)
 	    (ctl = control_new(n, d.g, loop, err, sizeof err)) == NULL)
 		fatalx("%s", err);
 	d.ctl = ctl;
+	/* The TAXII server ([taxii] listen) is a client of the control socket,
+	 * in a thread of its own. */
+	struct taxii *tx = NULL;
+	if (taxii_start(&tx, dir, &n->cfg, err, sizeof err) == -1)
+		fatalx("%s", err);
 	zloop_timer(loop, SIGNAL_CHECK_MS, 0, s_tick, &d);
 
 	hex_encode(hex, n->id, 32);
@@ -229,6 +235,7 @@ main(int argc, char **argv)
 		;
 	sd_notify(0, "STOPPING=1");
 	log_info("shutting down");
+	taxii_stop(&tx);
 	control_destroy(&ctl);
 	gossip_destroy(&d.g);
 	zloop_destroy(&loop);
