@@ -51,6 +51,7 @@
 #define S_FIRST_PAGES  20     /* pages of changes looked at for a first message */
 #define S_CACHE_MAX    10000  /* entries of a cache before it is emptied */
 #define S_INDEX_MAX    200000 /* object ids remembered for GET of one object */
+#define S_DISCARD_MAX  ((size_t)4 * TAXII_MAX_BODY) /* bytes of a refused body read */
 #define S_REALM        "Basic realm=\"socmesh TAXII\", charset=\"UTF-8\""
 
 /* Endpoints, as counted. */
@@ -114,6 +115,7 @@ struct s_req {
 	char *body;
 	size_t len, cap;
 	bool too_large;
+	size_t seen; /* bytes of body received */
 };
 
 /* ---- responses ------------------------------------------------------------ */
@@ -1364,10 +1366,12 @@ s_access(void *cls, struct MHD_Connection *con, const char *url, const char *met
 			r->len += n;
 		}
 		*upload_data_size = 0;
-		if (r->too_large)
-			return s_error(t, con, r, 413, "the body is larger than %d bytes",
-			    TAXII_MAX_BODY);
-		return MHD_YES;
+		/* A body without Content-Length that grows too large is read
+		 * and dropped, to answer 413 at its end (libmicrohttpd queues no
+		 * response during an upload); far beyond, the connection is
+		 * closed instead. */
+		r->seen += n;
+		return r->seen > S_DISCARD_MAX ? MHD_NO : MHD_YES;
 	}
 	return s_post(t, con, r);
 }
@@ -1462,10 +1466,10 @@ taxii_start(struct taxii **tp, const char *dir, const struct config *cfg, char *
 	if (t->tls)
 		flags |= MHD_USE_TLS;
 	t->mhd = MHD_start_daemon(flags, (uint16_t)t->port, NULL, NULL, s_access, t,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)S_CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)S_PER_IP_LIMIT,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)S_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-	    s_completed, t, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, t,
+	    MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, t, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)S_CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)S_PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)S_TIMEOUT_S,
+	    MHD_OPTION_NOTIFY_COMPLETED, s_completed, t,
 	    t->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, t->key, MHD_OPTION_HTTPS_MEM_CERT,
 	    t->cert, MHD_OPTION_END);
 	if (t->mhd == NULL) {
