@@ -502,8 +502,11 @@ s_roll(struct s_ctx *c, json_t *fields, const json_t *m)
 		json_t *copy = json_array();
 		const json_t *e;
 		size_t j;
-		json_array_foreach(a, j, e) if (json_is_string(e))
-		    s_append(c, copy, json_copy((json_t *)e));
+		json_array_foreach(a, j, e)
+		{
+			if (json_is_string(e))
+				s_append(c, copy, json_copy((json_t *)e));
+		}
 		if (json_array_size(copy) > 0)
 			s_set(c, fields, s_case_lists[i], copy);
 		else
@@ -627,8 +630,11 @@ s_update_text(const json_t *m)
 	for (size_t i = 0; i < sizeof s_case_lists / sizeof s_case_lists[0]; i++) {
 		const json_t *e;
 		size_t j;
-		json_array_foreach(json_object_get(m, s_case_lists[i]), j, e) if (json_is_string(e))
-		    fprintf(fp, "\n%s: %s", s_case_lists[i], json_string_value(e));
+		json_array_foreach(json_object_get(m, s_case_lists[i]), j, e)
+		{
+			if (json_is_string(e))
+				fprintf(fp, "\n%s: %s", s_case_lists[i], json_string_value(e));
+		}
 	}
 	if (fclose(fp) != 0) {
 		free(buf);
@@ -838,7 +844,10 @@ stix_export_objects(const struct stix_export *x)
 	if (sorted == NULL || c.out == NULL || c.marks == NULL || c.idents == NULL ||
 	    c.latest == NULL || c.reports == NULL)
 		goto done;
-	json_object_foreach((json_t *)x->msgs, key, v) sorted[k++] = v;
+	json_object_foreach((json_t *)x->msgs, key, v)
+	{
+		sorted[k++] = v;
+	}
 	qsort(sorted, n, sizeof *sorted, s_cmp_msg);
 	for (size_t i = 0; i < n; i++)
 		if (s_kind(sorted[i], "incident"))
@@ -856,7 +865,10 @@ stix_export_objects(const struct stix_export *x)
 		if (s_kind(sorted[i], "retract"))
 			s_retract(&c, sorted[i]);
 	/* the shared objects */
-	json_object_foreach(c.idents, key, v) s_emit(&c, json_incref(v), NULL);
+	json_object_foreach(c.idents, key, v)
+	{
+		s_emit(&c, json_incref(v), NULL);
+	}
 	json_object_foreach(c.marks, key, v)
 	{
 		int t = msg_tlp_parse(key, strlen(key));
@@ -871,7 +883,10 @@ stix_export_objects(const struct stix_export *x)
 	if ((keys = calloc(n + 1, sizeof *keys)) == NULL || (result = json_array()) == NULL)
 		goto done;
 	k = 0;
-	json_object_foreach(c.out, key, v) keys[k++] = key;
+	json_object_foreach(c.out, key, v)
+	{
+		keys[k++] = key;
+	}
 	qsort(keys, n, sizeof *keys, s_cmp_key);
 	for (size_t i = 0; i < n; i++)
 		if (json_array_append(result, json_object_get(c.out, keys[i])) == -1) {
@@ -903,9 +918,15 @@ stix_export_bundle(const struct stix_export *x)
 
 	if (entries == NULL || objs == NULL || keys == NULL)
 		goto done;
-	json_array_foreach(entries, i,
-	    e) if (json_array_append(objs, json_object_get(e, "object")) == -1) goto done;
-	json_object_foreach((json_t *)x->msgs, key, v) keys[k++] = key;
+	json_array_foreach(entries, i, e)
+	{
+		if (json_array_append(objs, json_object_get(e, "object")) == -1)
+			goto done;
+	}
+	json_object_foreach((json_t *)x->msgs, key, v)
+	{
+		keys[k++] = key;
+	}
 	qsort(keys, n, sizeof *keys, s_cmp_key);
 	if ((fp = open_memstream(&name, &len)) == NULL)
 		goto done;
@@ -1414,18 +1435,44 @@ s_vet(struct s_imp *im, json_t *msg, json_t *warnings)
 	draft_destroy(&d);
 }
 
-/* Indicators without repeats (the message format refuses them). */
+/* Indicators without repeats (the message format refuses them), at most
+ * MSG_MAX_INDICATORS; what is cut is said in warnings. */
 static void
-s_dedup(json_t *inds)
+s_dedup(struct s_imp *im, json_t *inds, json_t *warnings)
 {
-	for (size_t i = 0; i < json_array_size(inds); i++)
-		for (size_t j = i + 1; j < json_array_size(inds);) {
-			const json_t *a = json_array_get(inds, i), *b = json_array_get(inds, j);
-			if (json_equal((json_t *)a, (json_t *)b))
-				json_array_remove(inds, j);
-			else
-				j++;
+	json_t *seen = json_object(), *keep = json_array();
+	const json_t *e;
+	size_t i, cut = 0;
+	char key[IOC_MAX_VALUE + 32];
+
+	if (seen == NULL || keep == NULL) {
+		json_decref(seen);
+		json_decref(keep);
+		im->oom = true;
+		return;
+	}
+	json_array_foreach(inds, i, e)
+	{
+		snprintf(key, sizeof key, "%s:%s", s_get(e, "type"), s_get(e, "value"));
+		if (json_object_get(seen, key) != NULL)
+			continue;
+		if (json_array_size(keep) >= MSG_MAX_INDICATORS) {
+			cut++;
+			continue;
 		}
+		if (json_object_set_new(seen, key, json_true()) == -1 ||
+		    json_array_append(keep, (json_t *)e) == -1)
+			im->oom = true;
+	}
+	if (cut > 0 && warnings != NULL &&
+	    json_array_append_new(warnings,
+	        json_sprintf("indicators: %zu beyond the %d a message carries are left out", cut,
+	            MSG_MAX_INDICATORS)) == -1)
+		im->oom = true;
+	if (json_array_clear(inds) == -1 || json_array_extend(inds, keep) == -1)
+		im->oom = true;
+	json_decref(seen);
+	json_decref(keep);
 }
 
 /* Appends the item {source, object, message, ...} for object o; its index,
@@ -1569,12 +1616,13 @@ s_import_report(struct s_imp *im, const json_t *o)
 	if (s_get(msg, "category") == NULL ||
 	    msg_category_parse(s_get(msg, "category"), strlen(s_get(msg, "category"))) < 0) {
 		const char *cat = "other";
-		json_array_foreach(json_object_get(o, "labels"), i,
-		    e) if (s_category_word(json_string_value(e)) >= 0)
+		json_array_foreach(json_object_get(o, "labels"), i, e)
 		{
-			cat = msg_category_name(
-			    (enum msg_category)s_category_word(json_string_value(e)));
-			break;
+			int c = s_category_word(json_string_value(e));
+			if (c >= 0) {
+				cat = msg_category_name((enum msg_category)c);
+				break;
+			}
 		}
 		s_iset(im, msg, "category", json_string(cat));
 	}
@@ -1586,7 +1634,7 @@ s_import_report(struct s_imp *im, const json_t *o)
 		if (r != NULL)
 			s_carry(im, r, s_oid(o), tlp, inds, attack);
 	}
-	s_dedup(inds);
+	s_dedup(im, inds, warnings);
 	if (json_array_size(inds) > 0)
 		s_iset(im, msg, "indicators", json_incref(inds));
 	if (json_array_size(attack) > 0)
@@ -1636,7 +1684,7 @@ static void
 s_import_note(struct s_imp *im, const json_t *o)
 {
 	const char *content = s_get(o, "content"), *ref;
-	json_t *refs = json_object_get(o, "object_refs"), *msg, *inds, *attack;
+	json_t *refs = json_object_get(o, "object_refs"), *msg, *inds, *attack, *warnings;
 	const json_t *e;
 	long ref_item;
 	size_t i;
@@ -1649,10 +1697,12 @@ s_import_note(struct s_imp *im, const json_t *o)
 	    s_fit(content != NULL && content[0] ? content : "(empty note)", MSG_MAX_NOTE, true));
 	inds = json_array();
 	attack = json_array();
-	if (msg == NULL || inds == NULL || attack == NULL) {
+	warnings = json_array();
+	if (msg == NULL || inds == NULL || attack == NULL || warnings == NULL) {
 		json_decref(msg);
 		json_decref(inds);
 		json_decref(attack);
+		json_decref(warnings);
 		im->oom = true;
 		return;
 	}
@@ -1662,12 +1712,12 @@ s_import_note(struct s_imp *im, const json_t *o)
 		if (r != NULL)
 			s_carry(im, r, s_oid(o), tlp, inds, attack);
 	}
-	s_dedup(inds);
+	s_dedup(im, inds, warnings);
 	if (json_array_size(inds) > 0)
 		s_iset(im, msg, "indicators", json_incref(inds));
 	json_decref(inds);
 	json_decref(attack);
-	s_item(im, o, msg, json_array(), ref, ref_item);
+	s_item(im, o, msg, warnings, ref, ref_item);
 }
 
 static void
@@ -1714,7 +1764,7 @@ s_import_indicator(struct s_imp *im, const json_t *o)
 	};
 	const char *name = s_get(o, "name"), *desc = s_get(o, "description"), *cat = "other";
 	const char *pattern = s_get(o, "pattern");
-	json_t *msg, *inds, *attack, *last;
+	json_t *msg, *inds, *attack, *last, *warnings;
 	char *why;
 	const json_t *e;
 	size_t i;
@@ -1772,9 +1822,15 @@ s_import_indicator(struct s_imp *im, const json_t *o)
 	if (why != NULL && strncmp(why, "carried by", 10) != 0)
 		interop_report(im->report, s_oid(o), s_otype(o), "skipped", "%s", why);
 	free(why);
-	s_dedup(inds);
+	warnings = json_array();
+	s_dedup(im, inds, warnings);
 	s_iset(im, msg, "indicators", inds);
-	s_item(im, o, msg, json_array(), NULL, -1);
+	if (warnings == NULL) {
+		json_decref(msg);
+		im->oom = true;
+		return;
+	}
+	s_item(im, o, msg, warnings, NULL, -1);
 }
 
 /* The reason an object of another type is skipped. */
@@ -1855,8 +1911,11 @@ stix_import(const json_t *doc, const struct interop_opts *o, json_t **items, jso
 		if (json_object_set_new(im.latest, id, json_integer((json_int_t)i)) == -1)
 			goto oom;
 	}
-	json_array_foreach(im.objs, i, e) if (json_is_object(e) && s_obj_tlp(&im, e) >= 0)
-	    marked = true;
+	json_array_foreach(im.objs, i, e)
+	{
+		if (json_is_object(e) && s_obj_tlp(&im, e) >= 0)
+			marked = true;
+	}
 	if (!marked && (o == NULL || o->tlp < 0)) {
 		errf(err, errlen, "no TLP marking in the bundle; give --tlp");
 		goto fail;
