@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Validate socmesh's exports against the standards' own JSON schemas.
 
     python3 tests/interop/schema.py [--shared DIR] stix FILE...

@@ -3,8 +3,10 @@
  * and patterns expected; its import gives back the indicators, TLP and
  * text; every OASIS example (../shared/interop/stix2-examples) imports or
  * is refused with a reason; hostile input gives errors, never a crash.
- * With STIX_SCENARIO_OUT set, the scenario's bundle is written there (for
- * tests/interop/schema.py). */
+ * test_schema validates the scenario's bundle, and its objects as a TAXII
+ * envelope, with tests/interop/schema.py (python3-jsonschema; skipped when
+ * that is missing).  With STIX_SCENARIO_OUT set, the scenario's bundle is
+ * also written there. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include "interop.h"
 #include "msg.h"
 #include "stix.h"
+#include "testutil.h"
 
 #define SCENARIO "tests/interop/stix_scenario.json"
 #define EXAMPLES "../shared/interop/stix2-examples"
@@ -648,6 +651,56 @@ test_export_errors(void **state)
 	assert_null(x);
 }
 
+/* Writes o to path. */
+static void
+s_write(const char *path, const json_t *o)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(json_dumpf(o, f, JSON_SORT_KEYS | JSON_INDENT(1)), 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_schema(void **state)
+{
+	struct stix_export *x = s_export(false);
+	json_t *b = stix_export_bundle(x), *entries = stix_export_objects(x), *env, *objs;
+	char dir[64], bpath[128], epath[128], cmd[512];
+	const json_t *e;
+	size_t i;
+	int rc;
+
+	(void)state;
+	if (system("/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1") != 0) {
+		json_decref(b);
+		json_decref(entries);
+		stix_export_destroy(&x);
+		skip();
+	}
+	assert_int_equal(tu_mkdtemp(dir, "stix"), 0);
+	snprintf(bpath, sizeof bpath, "%s/bundle.json", dir);
+	snprintf(epath, sizeof epath, "%s/envelope.json", dir);
+	objs = json_array();
+	json_array_foreach(entries, i, e)
+	{
+		json_array_append(objs, json_object_get(e, "object"));
+	}
+	env = json_pack("{s:b,s:o}", "more", 0, "objects", objs);
+	s_write(bpath, b);
+	s_write(epath, env);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/interop/schema.py stix %s %s", bpath,
+	    epath);
+	rc = system(cmd);
+	assert_int_equal(tu_rmrf(dir), 0);
+	assert_int_equal(rc, 0);
+	json_decref(env);
+	json_decref(b);
+	json_decref(entries);
+	stix_export_destroy(&x);
+}
+
 int
 main(void)
 {
@@ -661,6 +714,7 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_export_errors),
+		cmocka_unit_test(test_schema),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
