@@ -971,6 +971,33 @@ s_otype(const json_t *o)
 	return s_get(o, "type");
 }
 
+/* How many of the first max bytes of s to print without cutting a UTF-8
+ * character (JSON strings must stay UTF-8). */
+static int
+s_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return (int)n;
+}
+
+/* A line that echoes input, made plain: controls become spaces, bytes
+ * beyond ASCII question marks (a cut may have split a character). */
+static void
+s_ascii(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			*s = ' ';
+		else if ((unsigned char)*s >= 0x80)
+			*s = '?';
+}
+
 /* The TLP of a marking definition object, or -1. */
 static int
 s_markdef_tlp(const json_t *o)
@@ -1322,10 +1349,12 @@ s_carry(struct s_imp *im, const json_t *r, const char *carrier, int tlp, json_t 
 		size_t before = json_array_size(inds);
 		if (pt == NULL || strcmp(pt, "stix") != 0 || p == NULL) {
 			interop_report(im->report, id, type, "skipped",
-			    "pattern_type '%.40s' is not stix", pt != NULL ? pt : "");
+			    "pattern_type '%.*s' is not stix", pt != NULL ? s_cut(pt, 40) : 0,
+			    pt != NULL ? pt : "");
 			return;
 		}
 		s_pattern_iocs(p, inds, why, sizeof why, &im->oom);
+		s_ascii(why);
 		if (why[0] != '\0')
 			interop_report(im->report, id, type, "skipped", "%s%s", why,
 			    json_array_size(inds) > before ? " (the rest is carried)" : "");
@@ -1512,7 +1541,9 @@ s_item(struct s_imp *im, const json_t *o, json_t *msg, json_t *warnings, const c
 	}
 	draft_destroy(&d);
 	json_decref(check);
-	snprintf(source, sizeof source, "stix:%.300s@%.40s", s_oid(o), mod != NULL ? mod : "");
+	if (mod == NULL)
+		mod = "";
+	snprintf(source, sizeof source, "stix:%s@%.*s", s_oid(o), s_cut(mod, 40), mod);
 	item = json_pack("{s:s,s:s,s:o}", "source", source, "object", s_oid(o), "message", msg);
 	if (item == NULL) {
 		json_decref(warnings);
@@ -1845,12 +1876,26 @@ s_skip(struct s_imp *im, const json_t *o)
 		interop_report(im->report, s_oid(o), t, "skipped",
 		    "%s: carried only by a report or a note that names it", t);
 	else
-		interop_report(im->report, s_oid(o), t, "skipped", "%.64s: no socmesh counterpart",
-		    t);
+		interop_report(im->report, s_oid(o), t, "skipped", "%.*s: no socmesh counterpart",
+		    s_cut(t, 64), t);
 }
+
+static int s_import(const json_t *doc, const struct interop_opts *o, json_t **items,
+    json_t **report, char *err, size_t errlen);
 
 int
 stix_import(const json_t *doc, const struct interop_opts *o, json_t **items, json_t **report,
+    char *err, size_t errlen)
+{
+	int rc = s_import(doc, o, items, report, err, errlen);
+
+	if (rc == -1 && errlen > 0)
+		s_ascii(err);
+	return rc;
+}
+
+static int
+s_import(const json_t *doc, const struct interop_opts *o, json_t **items, json_t **report,
     char *err, size_t errlen)
 {
 	struct s_imp im = { 0 };
@@ -1905,8 +1950,8 @@ stix_import(const json_t *doc, const struct interop_opts *o, json_t **items, jso
 				    "an older version of %s, or the same again", id);
 				continue;
 			}
-			interop_report(im.report, id, t, "skipped", "an older version of %s (%s)",
-			    id, pm != NULL ? pm : "");
+			interop_report(im.report, id, t, "skipped", "an older version of %s (%.*s)",
+			    id, pm != NULL ? s_cut(pm, 40) : 0, pm != NULL ? pm : "");
 		}
 		if (json_object_set_new(im.latest, id, json_integer((json_int_t)i)) == -1)
 			goto oom;
@@ -2015,9 +2060,13 @@ stix_import_buf(const char *buf, size_t len, const struct interop_opts *o, json_
 	if (s_depth(buf, len) > STIX_MAX_DEPTH)
 		return errf(err, errlen, "the document nests deeper than %d levels",
 		    STIX_MAX_DEPTH);
-	if ((doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
-		return errf(err, errlen, "not JSON: %s at line %d, column %d", jerr.text, jerr.line,
+	if ((doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		errf(err, errlen, "not JSON: %s at line %d, column %d", jerr.text, jerr.line,
 		    jerr.column);
+		if (errlen > 0)
+			s_ascii(err);
+		return -1;
+	}
 	rc = stix_import(doc, o, items, report, err, errlen);
 	json_decref(doc);
 	return rc;
