@@ -283,9 +283,9 @@ static const char *const s_case_fields[] = { "title", "summary", "category", "ty
 	"impact", "status", "scope", "detection", "effects", "response", "lessons", "sectors",
 	"attack", "actions", "expires" };
 
-/* "field: value" lines of the case fields an update holds. */
+/* label, then "field: value" lines of the case fields an update holds. */
 static char *
-s_update_text(const json_t *m, const char *who)
+s_update_text(const json_t *m, const char *label)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -293,7 +293,7 @@ s_update_text(const json_t *m, const char *who)
 
 	if (f == NULL)
 		return NULL;
-	fprintf(f, "update proposed by %s", who);
+	fputs(label, f);
 	for (size_t i = 0; i < sizeof s_case_fields / sizeof s_case_fields[0]; i++) {
 		const json_t *v = json_object_get(m, s_case_fields[i]);
 		if (json_is_string(v))
@@ -324,13 +324,15 @@ s_apply_update(struct ev *v, const struct ent *e)
 	/* A stricter update than its case stays an attribute of its own
 	 * distribution: rolled into the event it would reach more people. */
 	if (!applies || e->tlp > v->inc->tlp) {
-		char *text = s_update_text(e->m, e->org);
+		char label[320];
+		snprintf(label, sizeof label, "update %sby %s", applies ? "" : "proposed ", e->org);
+		char *text = s_update_text(e->m, label);
 		if (text != NULL)
 			json_array_append_new(v->attrs,
 			    s_attr(e->id, "comment", "Other", text, false, e->ms, s_attr_dist(v, e),
 			        applies ? "update" : "proposed update"));
 		free(text);
-		s_add_iocs(v, e, false, applies ? who : "proposed update");
+		s_add_iocs(v, e, applies, applies ? who : "proposed update");
 		return;
 	}
 	for (size_t i = 0; i < sizeof s_case_fields / sizeof s_case_fields[0]; i++) {
@@ -881,7 +883,8 @@ static void
 s_attribute(struct imp *im, const json_t *a, const char *where, size_t idx)
 {
 	const char *uuid = s_get(a, "uuid"), *type = s_get(a, "type"), *value = s_get(a, "value");
-	const json_t *ids = json_object_get(a, "to_ids");
+	const json_t *ids = json_object_get(a, "to_ids"), *dist;
+	json_int_t d = -1;
 	char aid[160];
 	bool detect;
 
@@ -895,6 +898,19 @@ s_attribute(struct imp *im, const json_t *a, const char *where, size_t idx)
 	}
 	if (json_is_true(json_object_get(a, "deleted"))) {
 		s_note(im, aid, "attribute", "skipped", "attribute %s: deleted in MISP", aid);
+		return;
+	}
+	/* An attribute MISP keeps within one organisation or a sharing
+	 * group must not reach the whole audience of the event's TLP. */
+	dist = json_object_get(a, "distribution");
+	if (json_is_integer(dist))
+		d = json_integer_value(dist);
+	else if (json_is_string(dist) && json_string_length(dist) == 1)
+		d = json_string_value(dist)[0] - '0';
+	if (d == 0 || d == 4) {
+		s_note(im, aid, "attribute", "skipped",
+		    "attribute %s: distribution %d (%s), narrower than the event's TLP", aid,
+		    (int)d, d == 0 ? "your organisation only" : "a sharing group");
 		return;
 	}
 	if (im->first == NULL)

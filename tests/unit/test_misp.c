@@ -106,6 +106,11 @@ s_scenario(void)
 	json_array_append_new(a,
 	    s_msg('f', '2', "soc-b", "comment", "amber", "2026-12-01T14:00:00.000Z", 'a',
 	        "{\"text\":\"Internal detail.\",\"indicators\":[]}"));
+	/* the origin's AMBER update of the GREEN case: not rolled in */
+	json_array_append_new(a,
+	    s_msg('7', '1', "soc-a", "update", "amber", "2026-12-01T13:30:00.000Z", 'a',
+	        "{\"summary\":\"Insider detail.\",\"sectors\":[],\"attack\":[],\"actions\":[],"
+	        "\"indicators\":[{\"type\":\"ipv4\",\"value\":\"192.0.2.77\"}]}"));
 	/* a second case, CLEAR, retracted by its origin */
 	json_array_append_new(a,
 	    s_msg('9', '2', "soc-b", "incident", "clear", "2026-11-30T09:00:00.000Z", 0,
@@ -258,6 +263,14 @@ test_export_scenario(void **state)
 	at = s_find_attr(ev, "comment", "Internal detail.");
 	assert_non_null(at);
 	assert_string_equal(json_string_value(json_object_get(at, "distribution")), "0");
+	at = s_find_attr(ev, "comment", "update by soc-a\nsummary: Insider detail.");
+	assert_non_null(at);
+	assert_string_equal(json_string_value(json_object_get(at, "distribution")), "0");
+	at = s_find_attr(ev, "ip-dst", "192.0.2.77");
+	assert_non_null(at);
+	assert_true(json_is_true(json_object_get(at, "to_ids")));
+	assert_string_equal(json_string_value(json_object_get(at, "distribution")), "0");
+	assert_non_null(s_find_attr(ev, "text", "Encrypted hosts.\nSecond line."));
 	/* every attribute's type is allowed in its category */
 	json_array_foreach(json_object_get(ev, "Attribute"), i, b)
 	{
@@ -504,6 +517,11 @@ test_round_trip(void **state)
 	assert_false(s_has_ioc(m, "ipv4", "192.0.2.99")); /* a proposal: in the summary */
 	assert_int_equal(json_array_size(json_object_get(m, "indicators")), 15);
 	assert_non_null(strstr(s_field(items, 0, "summary"), "comment: Seen here too."));
+	/* what MISP keeps within the organisation stays out */
+	assert_null(strstr(s_field(items, 0, "summary"), "Internal detail."));
+	assert_null(strstr(s_field(items, 0, "summary"), "Insider detail."));
+	assert_false(s_has_ioc(m, "ipv4", "192.0.2.77"));
+	assert_true(s_reported(rep, "your organisation only"));
 	/* the retracted case is not published again */
 	assert_true(s_reported(rep, "retracted"));
 	/* importing twice gives the same plan: the same sources */
