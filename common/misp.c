@@ -302,8 +302,11 @@ s_update_text(const json_t *m, const char *label)
 			const json_t *e;
 			size_t k;
 			fprintf(f, "\n%s:", s_case_fields[i]);
-			json_array_foreach(v, k, e) if (json_is_string(e))
-			    fprintf(f, " %s", json_string_value(e));
+			json_array_foreach(v, k, e)
+			{
+				if (json_is_string(e))
+					fprintf(f, " %s", json_string_value(e));
+			}
 		}
 	}
 	if (fclose(f) != 0) {
@@ -461,7 +464,11 @@ s_add_tag(json_t *tags, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(name, sizeof name, fmt, ap);
 	va_end(ap);
-	json_array_foreach(tags, i, t) if (strcmp(s_get(t, "name"), name) == 0) return;
+	json_array_foreach(tags, i, t)
+	{
+		if (strcmp(s_get(t, "name"), name) == 0)
+			return;
+	}
 	json_array_append_new(tags, json_pack("{s:s}", "name", name));
 }
 
@@ -489,10 +496,16 @@ s_compose(struct ev *v)
 		else
 			s_add_tag(tags, "rsit:%s", s_get(f, "category"));
 	}
-	json_array_foreach(json_object_get(f, "attack"), i, e) if (json_is_string(e))
-	    s_add_tag(tags, "mitre-attack:technique=\"%s\"", json_string_value(e));
-	json_array_foreach(json_object_get(f, "sectors"), i, e) if (json_is_string(e))
-	    s_add_tag(tags, "socmesh:sector=\"%s\"", json_string_value(e));
+	json_array_foreach(json_object_get(f, "attack"), i, e)
+	{
+		if (json_is_string(e))
+			s_add_tag(tags, "mitre-attack:technique=\"%s\"", json_string_value(e));
+	}
+	json_array_foreach(json_object_get(f, "sectors"), i, e)
+	{
+		if (json_is_string(e))
+			s_add_tag(tags, "socmesh:sector=\"%s\"", json_string_value(e));
+	}
 	s_add_tag(tags, "socmesh:message=\"%s\"", inc->id);
 	if (v->retract != NULL)
 		s_add_tag(tags, "socmesh:retracted");
@@ -989,7 +1002,11 @@ s_list_add(json_t *msg, const char *key, const char *s, size_t max)
 		l = json_array();
 		json_object_set_new(msg, key, l);
 	}
-	json_array_foreach(l, i, e) if (strcmp(json_string_value(e), s) == 0) return;
+	json_array_foreach(l, i, e)
+	{
+		if (strcmp(json_string_value(e), s) == 0)
+			return;
+	}
 	if (json_array_size(l) < max)
 		json_array_append_new(l, json_string(s));
 }
@@ -1070,11 +1087,19 @@ s_tags(struct imp *im, const json_t *ev)
 	const json_t *t, *g, *c;
 	size_t i, j;
 
-	json_array_foreach(json_object_get(ev, "Tag"), i, t) if (s_get(t, "name") != NULL)
-	    s_tag(im, s_get(t, "name"));
+	json_array_foreach(json_object_get(ev, "Tag"), i, t)
+	{
+		if (s_get(t, "name") != NULL)
+			s_tag(im, s_get(t, "name"));
+	}
 	json_array_foreach(json_object_get(ev, "Galaxy"), i, g)
-	    json_array_foreach(json_object_get(g, "GalaxyCluster"), j,
-	        c) if (s_get(c, "tag_name") != NULL) s_tag(im, s_get(c, "tag_name"));
+	{
+		json_array_foreach(json_object_get(g, "GalaxyCluster"), j, c)
+		{
+			if (s_get(c, "tag_name") != NULL)
+				s_tag(im, s_get(c, "tag_name"));
+		}
+	}
 }
 
 static const char *
@@ -1227,13 +1252,17 @@ s_event(const json_t *ev, const struct interop_opts *o, json_t *items, json_t *r
 	    json_string(s_severity(json_object_get(ev, "threat_level_id"))));
 
 	json_array_foreach(json_object_get(ev, "Attribute"), i, a)
-	    s_attribute(&im, a, "Attribute", i);
+	{
+		s_attribute(&im, a, "Attribute", i);
+	}
 	json_array_foreach(json_object_get(ev, "Object"), i, ob)
 	{
 		char where[48];
 		snprintf(where, sizeof where, "Object[%zu]/Attribute", i);
 		json_array_foreach(json_object_get(ob, "Attribute"), j, a)
-		    s_attribute(&im, a, where, j);
+		{
+			s_attribute(&im, a, where, j);
+		}
 	}
 	if (im.ioc_over > 0)
 		s_note(&im, im.obj, "event", "skipped",

@@ -158,9 +158,12 @@ s_find_attr(const json_t *ev, const char *type, const char *value)
 	const json_t *a;
 	size_t i;
 
-	json_array_foreach(json_object_get(ev, "Attribute"), i,
-	    a) if (strcmp(json_string_value(json_object_get(a, "type")), type) == 0 &&
-	    strcmp(json_string_value(json_object_get(a, "value")), value) == 0) return a;
+	json_array_foreach(json_object_get(ev, "Attribute"), i, a)
+	{
+		if (strcmp(json_string_value(json_object_get(a, "type")), type) == 0 &&
+		    strcmp(json_string_value(json_object_get(a, "value")), value) == 0)
+			return a;
+	}
 	return NULL;
 }
 
@@ -170,8 +173,11 @@ s_has_tag(const json_t *ev, const char *name)
 	const json_t *t;
 	size_t i;
 
-	json_array_foreach(json_object_get(ev, "Tag"), i,
-	    t) if (strcmp(json_string_value(json_object_get(t, "name")), name) == 0) return true;
+	json_array_foreach(json_object_get(ev, "Tag"), i, t)
+	{
+		if (strcmp(json_string_value(json_object_get(t, "name")), name) == 0)
+			return true;
+	}
 	return false;
 }
 
@@ -280,8 +286,10 @@ test_export_scenario(void **state)
 		size_t k;
 		bool ok = false;
 		json_array_foreach(allowed, k, t)
-		    ok |= strcmp(json_string_value(t),
-		              json_string_value(json_object_get(b, "type"))) == 0;
+		{
+			ok |= strcmp(json_string_value(t),
+			          json_string_value(json_object_get(b, "type"))) == 0;
+		}
 		if (!ok)
 			fail_msg("type %s not in category %s",
 			    json_string_value(json_object_get(b, "type")),
@@ -405,9 +413,12 @@ s_has_ioc(const json_t *msg, const char *type, const char *value)
 	const json_t *i;
 	size_t k;
 
-	json_array_foreach(json_object_get(msg, "indicators"), k,
-	    i) if (strcmp(json_string_value(json_object_get(i, "type")), type) == 0 &&
-	    strcmp(json_string_value(json_object_get(i, "value")), value) == 0) return true;
+	json_array_foreach(json_object_get(msg, "indicators"), k, i)
+	{
+		if (strcmp(json_string_value(json_object_get(i, "type")), type) == 0 &&
+		    strcmp(json_string_value(json_object_get(i, "value")), value) == 0)
+			return true;
+	}
 	return false;
 }
 
@@ -417,8 +428,11 @@ s_reported(const json_t *report, const char *needle)
 	const json_t *r;
 	size_t i;
 
-	json_array_foreach(report, i, r) if (strstr(json_string_value(json_object_get(r, "reason")),
-	                                         needle) != NULL) return true;
+	json_array_foreach(report, i, r)
+	{
+		if (strstr(json_string_value(json_object_get(r, "reason")), needle) != NULL)
+			return true;
+	}
 	return false;
 }
 
@@ -508,10 +522,12 @@ test_round_trip(void **state)
 	assert_true(json_equal(json_object_get(m, "attack"), json_object_get(inc, "attack")));
 	assert_true(json_equal(json_object_get(m, "sectors"), json_object_get(inc, "sectors")));
 	assert_true(json_equal(json_object_get(m, "actions"), json_object_get(inc, "actions")));
-	json_array_foreach(json_object_get(inc, "indicators"), k,
-	    i) if (!s_has_ioc(m, json_string_value(json_object_get(i, "type")),
-	               json_string_value(json_object_get(i, "value"))))
-	    fail_msg("lost %s", json_string_value(json_object_get(i, "value")));
+	json_array_foreach(json_object_get(inc, "indicators"), k, i)
+	{
+		if (!s_has_ioc(m, json_string_value(json_object_get(i, "type")),
+		        json_string_value(json_object_get(i, "value"))))
+			fail_msg("lost %s", json_string_value(json_object_get(i, "value")));
+	}
 	assert_true(s_has_ioc(m, "domain", "c2.evil.example"));
 	assert_true(s_has_ioc(m, "url", "http://evil.example/y"));
 	assert_false(s_has_ioc(m, "ipv4", "192.0.2.99")); /* a proposal: in the summary */
