@@ -47,10 +47,11 @@
 #define S_CONN_LIMIT   64
 #define S_PER_IP_LIMIT 8
 #define S_TIMEOUT_S    30
-#define S_WALK_MAX     2000   /* messages looked at for one page */
-#define S_FIRST_PAGES  20     /* pages of changes looked at for a first message */
-#define S_CACHE_MAX    10000  /* entries of a cache before it is emptied */
-#define S_INDEX_MAX    200000 /* object ids remembered for GET of one object */
+#define S_WALK_MAX     2000             /* messages looked at for one page */
+#define S_FIRST_PAGES  20               /* pages of changes looked at for a first message */
+#define S_CACHE_MAX    10000            /* entries of a cache before it is emptied */
+#define S_FIRSTS_MS    (10 * 60 * 1000) /* how long firsts are kept */
+#define S_INDEX_MAX    200000           /* object ids remembered for GET of one object */
 #define S_DISCARD_MAX  ((size_t)4 * TAXII_MAX_BODY) /* bytes of a refused body read */
 #define S_REALM        "Basic realm=\"socmesh TAXII\", charset=\"UTF-8\""
 
@@ -93,10 +94,11 @@ struct taxii {
 	struct stat users_st;
 	struct taxii_users users;
 	uint8_t auth_key[crypto_generichash_KEYBYTES];
-	json_t *auth_ok;  /* user name -> hex of a keyed hash of its hash and password */
-	json_t *firsts;   /* "TLP/ORIGIN" -> the cursor of the first message that brings it */
-	json_t *index;    /* STIX id -> message hex, of the objects served */
-	json_t *statuses; /* [{"user", "status"}], oldest first */
+	json_t *auth_ok;       /* user name -> hex of a keyed hash of its hash and password */
+	json_t *firsts;        /* "TLP/ORIGIN" -> the cursor of the first message that brings it */
+	uint64_t firsts_since; /* when firsts was emptied */
+	json_t *index;         /* STIX id -> message hex, of the objects served */
+	json_t *statuses;      /* [{"user", "status"}], oldest first */
 	char collections[MSG_TLP_COUNT][INTEROP_UUID_LEN + 1];
 	char inbox[INTEROP_UUID_LEN + 1];
 	/* Under lock: */
@@ -524,6 +526,12 @@ s_first(struct taxii *t, int tlp, const char *origin)
 
 	snprintf(key, sizeof key, "%s/%s", msg_tlp_name((enum msg_tlp)tlp),
 	    origin != NULL ? origin : "");
+	/* Retention may remove a first message: the cache is forgotten now
+	 * and then, and found again. */
+	if (now_ms() - t->firsts_since > S_FIRSTS_MS) {
+		json_object_clear(t->firsts);
+		t->firsts_since = now_ms();
+	}
 	if ((c = json_object_get(t->firsts, key)) != NULL)
 		return (uint64_t)json_integer_value(c);
 	for (int page = 0; page < S_FIRST_PAGES && found == 0; page++) {
@@ -564,13 +572,16 @@ s_first(struct taxii *t, int tlp, const char *origin)
 
 /* Remembers which message an object came from, for GET of one object. */
 static void
-s_remember(struct taxii *t, const char *id, const char *hex)
+s_remember(struct taxii *t, int tlp, const char *id, const char *hex)
 {
-	if (json_object_get(t->index, id) != NULL)
+	char key[340];
+
+	snprintf(key, sizeof key, "%d/%.300s", tlp, id);
+	if (json_object_get(t->index, key) != NULL)
 		return;
 	if (json_object_size(t->index) > S_INDEX_MAX)
 		json_object_clear(t->index);
-	json_object_set_new(t->index, id, json_string(hex));
+	json_object_set_new(t->index, key, json_string(hex));
 }
 
 /*
@@ -631,8 +642,7 @@ s_message_objects(struct taxii *t, int tlp, const json_t *item, const struct tax
 			s_span(all, id, &first, &last);
 			if (!s_version_ok(q, s_version(o), first, last))
 				continue;
-			if (pass == 1)
-				s_remember(t, id, hex);
+			s_remember(t, tlp, id, hex);
 			json_array_append_new(out,
 			    json_pack("{s:O,s:I}", "object", o, "added", (json_int_t)received));
 		}
@@ -889,7 +899,11 @@ static int
 s_object_versions(struct taxii *t, struct s_req *r, const char *id, const struct taxii_query *q,
     json_t *out, char *err, size_t errlen)
 {
-	const char *hex = json_string_value(json_object_get(t->index, id));
+	char key[340];
+	const char *hex;
+
+	snprintf(key, sizeof key, "%d/%s", r->coll, id);
+	hex = json_string_value(json_object_get(t->index, key));
 	struct taxii_query all;
 	json_t *rep, *msgs, *it;
 	size_t i;

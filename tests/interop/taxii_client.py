@@ -308,6 +308,11 @@ def main():
         status, _, doc = green.get(gurl + "objects/" + ind["id"] + "/")
         check(status == 200 and doc.get("objects") == [ind], "GET indicator %s: %d" %
               (ind["id"], status))
+    for o in by100:
+        if o["type"] in ("identity", "marking-definition", "extension-definition"):
+            status, _, doc = green.get(gurl + "objects/" + o["id"] + "/")
+            check(status == 200 and doc.get("objects") == [o], "GET shared object %s: %d %r" %
+                  (o["id"], status, doc))
     status, _, _ = green.get(gurl + "objects/indicator--00000000-0000-4000-8000-000000000000/")
     check(status == 404, "GET an unknown object: %d, not 404" % status)
 
