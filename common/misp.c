@@ -195,13 +195,13 @@ s_ent_cmp(const void *a, const void *b)
 /* A case being rolled up into an event. */
 struct ev {
 	struct ent *inc;
-	const char *lead;    /* node id (hex) the origin named to lead, or NULL */
-	json_t *fields;      /* the case's fields now, as msgjson names them */
-	json_t *fieldtime;   /* field -> ms of the message that set it last */
-	json_t *attrs;       /* the attributes from messages, in their order */
-	json_t *seen;        /* "type:value" of every indicator attribute */
-	uint64_t ts;         /* ms of the latest message in the event */
-	struct ent *retract; /* the origin's retraction of the case */
+	const char *lead;  /* node id (hex) the origin named to lead, or NULL */
+	json_t *fields;    /* the case's fields now, as msgjson names them */
+	json_t *fieldtime; /* field -> ms of the message that set it last */
+	json_t *attrs;     /* the attributes from messages, in their order */
+	json_t *seen;      /* "type:value" of every indicator attribute */
+	uint64_t ts;       /* ms of the latest message in the event */
+	bool retracted;    /* its origin retracted the case */
 };
 
 static const char *
@@ -389,7 +389,7 @@ s_apply(struct ev *v, struct ent *e)
 	case MSG_KIND_RETRACT: {
 		char *text = s_fmt("retracted by %s at %s%s%s", e->org, when, note ? ": " : "",
 		    note ? note : "");
-		v->retract = e;
+		v->retracted = true;
 		if (text == NULL)
 			break;
 		json_array_append_new(v->attrs,
@@ -507,7 +507,7 @@ s_compose(struct ev *v)
 			s_add_tag(tags, "socmesh:sector=\"%s\"", json_string_value(e));
 	}
 	s_add_tag(tags, "socmesh:message=\"%s\"", inc->id);
-	if (v->retract != NULL)
+	if (v->retracted)
 		s_add_tag(tags, "socmesh:retracted");
 
 	/* The case's text fields first, as their latest values. */
@@ -545,7 +545,7 @@ s_compose(struct ev *v)
 	 * out of detection, so that a MISP that imported it drops them. */
 	json_array_foreach(v->attrs, i, a)
 	{
-		if (v->retract != NULL && json_is_true(json_object_get(a, "to_ids"))) {
+		if (v->retracted && json_is_true(json_object_get(a, "to_ids"))) {
 			json_object_set_new(a, "to_ids", json_false());
 			json_object_set_new(a, "deleted", json_true());
 		}
@@ -591,9 +591,12 @@ misp_export_events(const struct misp_export *x)
 	for (i = 0; i < nent; i++)
 		json_object_set_new(index, ents[i].id, json_integer((json_int_t)i));
 	/* What its own origin retracted counts for nothing (the case itself
-	 * excepted: it is exported as retracted). */
+	 * excepted: it is exported as retracted), whether the retraction is
+	 * among the messages or query marked the message "retracted". */
 	for (i = 0; i < nent; i++) {
 		const json_t *t;
+		if (json_is_true(json_object_get(ents[i].m, "retracted")))
+			json_object_set_new(retracted, ents[i].id, json_true());
 		if (ents[i].kind != MSG_KIND_RETRACT ||
 		    (t = json_object_get(index, ents[i].ref)) == NULL)
 			continue;
@@ -607,6 +610,7 @@ misp_export_events(const struct misp_export *x)
 		v = &evs[nev];
 		v->inc = &ents[i];
 		v->ts = ents[i].ms;
+		v->retracted = json_object_get(retracted, ents[i].id) != NULL;
 		v->fields = json_deep_copy(ents[i].m);
 		v->fieldtime = json_object();
 		v->attrs = json_array();

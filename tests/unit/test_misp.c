@@ -322,6 +322,7 @@ test_export_skips(void **state)
 {
 	(void)state;
 	struct misp_export *x = misp_export_new();
+	const json_t *ev, *at;
 	char err[256];
 	json_t *m;
 
@@ -358,17 +359,26 @@ test_export_skips(void **state)
 	assert_int_equal(misp_export_add(x, m, err, sizeof err), 0);
 	assert_int_equal(misp_export_add(x, m, err, sizeof err), 1); /* added before */
 	json_decref(m);
+	/* a case that query marks retracted, its retraction not exported */
+	m = s_msg('b', '1', "soc-a", "incident", "green", "2026-12-01T09:00:00.000Z", 0,
+	    "{\"title\":\"u\",\"retracted\":true,\"indicators\":[{\"type\":\"md5\","
+	    "\"value\":\"d41d8cd98f00b204e9800998ecf8427e\"}]}");
+	assert_int_equal(misp_export_add(x, m, err, sizeof err), 0);
+	json_decref(m);
 	/* a reply whose case is not there is left out */
 	m = s_msg('c', '1', "soc-a", "comment", "green", "2026-12-01T10:00:00.000Z", 'e',
 	    "{\"text\":\"x\"}");
 	assert_int_equal(misp_export_add(x, m, err, sizeof err), 0);
 	json_decref(m);
 	m = misp_export_events(x);
-	assert_int_equal(json_array_size(m), 1);
-	assert_int_equal(json_array_size(
-	                     json_object_get(json_object_get(json_array_get(m, 0), "Event"),
-	                         "Attribute")),
-	    0);
+	assert_int_equal(json_array_size(m), 2);
+	ev = json_object_get(json_array_get(m, 0), "Event");
+	assert_true(s_has_tag(ev, "socmesh:retracted"));
+	at = s_find_attr(ev, "md5", "d41d8cd98f00b204e9800998ecf8427e");
+	assert_non_null(at);
+	assert_true(json_is_true(json_object_get(at, "deleted")));
+	ev = json_object_get(json_array_get(m, 1), "Event");
+	assert_int_equal(json_array_size(json_object_get(ev, "Attribute")), 0);
 	json_decref(m);
 	misp_export_destroy(&x);
 }
