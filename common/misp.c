@@ -486,8 +486,8 @@ s_compose(struct ev *v)
 	interop_uuid(uuid, inc->id);
 	snprintf(name, sizeof name, "node/%s", inc->origin);
 	interop_uuid(org, name);
-	gmtime_r(&secs, &tm);
-	strftime(date, sizeof date, "%Y-%m-%d", &tm);
+	if (gmtime_r(&secs, &tm) == NULL || strftime(date, sizeof date, "%Y-%m-%d", &tm) == 0)
+		snprintf(date, sizeof date, "1970-01-01");
 
 	s_add_tag(tags, "tlp:%s", msg_tlp_name((enum msg_tlp)inc->tlp));
 	if (s_get(f, "category") != NULL) {

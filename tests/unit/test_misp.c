@@ -365,13 +365,18 @@ test_export_skips(void **state)
 	    "\"value\":\"d41d8cd98f00b204e9800998ecf8427e\"}]}");
 	assert_int_equal(misp_export_add(x, m, err, sizeof err), 0);
 	json_decref(m);
+	/* a time far beyond any calendar */
+	m = s_msg('d', '1', "soc-a", "incident", "green", "2026-12-01T11:00:00.000Z", 0,
+	    "{\"title\":\"far\",\"time\":9223372036854775807}");
+	assert_int_equal(misp_export_add(x, m, err, sizeof err), 0);
+	json_decref(m);
 	/* a reply whose case is not there is left out */
 	m = s_msg('c', '1', "soc-a", "comment", "green", "2026-12-01T10:00:00.000Z", 'e',
 	    "{\"text\":\"x\"}");
 	assert_int_equal(misp_export_add(x, m, err, sizeof err), 0);
 	json_decref(m);
 	m = misp_export_events(x);
-	assert_int_equal(json_array_size(m), 2);
+	assert_int_equal(json_array_size(m), 3);
 	ev = json_object_get(json_array_get(m, 0), "Event");
 	assert_true(s_has_tag(ev, "socmesh:retracted"));
 	at = s_find_attr(ev, "md5", "d41d8cd98f00b204e9800998ecf8427e");
