@@ -483,9 +483,13 @@ s_version_ok(const struct taxii_query *q, const char *v, const char *first, cons
 	if ((want & TAXII_V_ALL) || ((want & TAXII_V_LAST) && strcmp(v, last) == 0) ||
 	    ((want & TAXII_V_FIRST) && strcmp(v, first) == 0))
 		return true;
-	if (q->version_ts != NULL && taxii_time_parse(v, &ms) == 0)
-		json_array_foreach(q->version_ts, i,
-		    e) if ((uint64_t)json_integer_value(e) == ms) return true;
+	if (q->version_ts == NULL || taxii_time_parse(v, &ms) != 0)
+		return false;
+	json_array_foreach(q->version_ts, i, e)
+	{
+		if ((uint64_t)json_integer_value(e) == ms)
+			return true;
+	}
 	return false;
 }
 
@@ -585,6 +589,28 @@ s_remember(struct taxii *t, int tlp, const char *id, const char *hex)
 }
 
 /*
+ * Whether entry e of an export is brought by the message hex (of origin,
+ * at cursor, ident its origin's identity) in collection tlp: as a shared
+ * object when shared (the first message of the collection, or of the
+ * origin for its identity), else as the message's own.
+ */
+static bool
+s_brings(struct taxii *t, int tlp, const json_t *e, bool shared, const char *hex, const char *ident,
+    const char *origin, uint64_t cursor)
+{
+	const json_t *o = json_object_get(e, "object");
+	const char *from = json_string_value(json_object_get(e, "message"));
+
+	if (!shared)
+		return from != NULL && strcmp(from, hex) == 0;
+	if (from != NULL)
+		return false;
+	if (strcmp(s_str(o, "type"), "identity") == 0)
+		return strcmp(s_str(o, "id"), ident) == 0 && s_first(t, tlp, origin) == cursor;
+	return s_first(t, tlp, NULL) == cursor;
+}
+
+/*
  * The objects a message of collection tlp brings, as [{"object", "added":
  * ms}] in a fixed order (the shared ones first), filtered by q: appended
  * to out.  item is a control reply's message.
@@ -617,27 +643,14 @@ s_message_objects(struct taxii *t, int tlp, const json_t *item, const struct tax
 	interop_uuid(u, name);
 	snprintf(ident, sizeof ident, "identity--%s", u);
 	/* The shared objects first, then the message's own. */
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < 2; pass++) {
 		json_array_foreach(all, i, e)
 		{
 			const json_t *o = json_object_get(e, "object");
-			const char *id = s_str(o, "id"), *type = s_str(o, "type"), *first, *last;
-			json_t *msg = json_object_get(e, "message");
+			const char *id = s_str(o, "id"), *first, *last;
 
-			if (pass == 0) {
-				if (!json_is_null(msg) && msg != NULL)
-					continue;
-				if (strcmp(type, "identity") == 0) {
-					if (strcmp(id, ident) != 0 ||
-					    s_first(t, tlp, origin) != cursor)
-						continue;
-				} else if (s_first(t, tlp, NULL) != cursor)
-					continue;
-			} else if (strcmp(json_string_value(msg) != NULL ? json_string_value(msg)
-			                                                 : "",
-			               hex) != 0)
-				continue;
-			if (!taxii_query_match(q, id, type))
+			if (!s_brings(t, tlp, e, pass == 0, hex, ident, origin, cursor) ||
+			    !taxii_query_match(q, id, s_str(o, "type")))
 				continue;
 			s_span(all, id, &first, &last);
 			if (!s_version_ok(q, s_version(o), first, last))
@@ -646,6 +659,7 @@ s_message_objects(struct taxii *t, int tlp, const json_t *item, const struct tax
 			json_array_append_new(out,
 			    json_pack("{s:O,s:I}", "object", o, "added", (json_int_t)received));
 		}
+	}
 out:
 	json_decref(all);
 	json_decref(mj);
@@ -888,6 +902,40 @@ s_get_objects(struct taxii *t, struct MHD_Connection *con, struct s_req *r, stru
 	    *last ? "X-TAXII-Date-Added-Last" : NULL, last);
 }
 
+static int
+s_cmp_version(const void *a, const void *b)
+{
+	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+
+	return strcmp(s_version(json_object_get(x, "object")),
+	    s_version(json_object_get(y, "object")));
+}
+
+/* Sorts [{"object"}] by version, each version once. */
+static void
+s_sort_versions(json_t *arr)
+{
+	size_t n = json_array_size(arr), k = 0;
+	json_t **v;
+
+	if (n < 2 || (v = calloc(n, sizeof *v)) == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof *v, s_cmp_version);
+	json_array_clear(arr);
+	for (size_t i = 0; i < n; i++) {
+		json_t *last = k > 0 ? json_array_get(arr, k - 1) : NULL;
+		if (last != NULL && s_cmp_version(&v[i], &last) == 0)
+			json_decref(v[i]);
+		else {
+			json_array_append_new(arr, v[i]);
+			k++;
+		}
+	}
+	free(v);
+}
+
 /*
  * The versions of one object of collection r->coll, as [{"object",
  * "added"}] oldest first, unfiltered but for added_after and
@@ -931,35 +979,21 @@ s_object_versions(struct taxii *t, struct s_req *r, const char *id, const struct
 	all.added_after = q->added_after;
 	all.has_spec = q->has_spec;
 	all.spec_21 = q->spec_21;
-	if ((all.ids = json_pack("[s]", id)) != NULL)
-		json_array_foreach(msgs, i, it)
-		{
-			json_t *mj = s_msgjson(t, it);
-			bool same = mj != NULL &&
-			    strcmp(s_str(mj, "tlp"), msg_tlp_name((enum msg_tlp)r->coll)) == 0;
-			json_decref(mj);
-			if (same)
-				s_message_objects(t, r->coll, it, &all, out);
-		}
+	all.ids = json_pack("[s]", id);
+	json_array_foreach(all.ids != NULL ? msgs : NULL, i, it)
+	{
+		json_t *mj = s_msgjson(t, it);
+		bool same = mj != NULL &&
+		    strcmp(s_str(mj, "tlp"), msg_tlp_name((enum msg_tlp)r->coll)) == 0;
+		json_decref(mj);
+		if (same)
+			s_message_objects(t, r->coll, it, &all, out);
+	}
 	taxii_query_free(&all);
 	json_decref(msgs);
 	json_decref(rep);
 	/* Oldest version first; each version once. */
-	for (size_t a = 1; a < json_array_size(out); a++)
-		for (size_t b = a; b > 0; b--) {
-			json_t *x = json_array_get(out, b - 1), *y = json_array_get(out, b);
-			int c = strcmp(s_version(json_object_get(x, "object")),
-			    s_version(json_object_get(y, "object")));
-			if (c < 0)
-				break;
-			if (c == 0) {
-				json_array_remove(out, b);
-				break;
-			}
-			json_incref(x);
-			json_array_set(out, b - 1, y);
-			json_array_set_new(out, b, x);
-		}
+	s_sort_versions(out);
 	return 0;
 }
 
@@ -1043,7 +1077,11 @@ s_result_of(const json_t *results, const char *id)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(results, i, e) if (strcmp(s_str(e, "object"), id) == 0) return e;
+	json_array_foreach(results, i, e)
+	{
+		if (strcmp(s_str(e, "object"), id) == 0)
+			return e;
+	}
 	return NULL;
 }
 
