@@ -2,7 +2,9 @@
  * Properties: no crash, no leak; the result is a plan or one line of
  * error, never both; every item is an incident whose message the draft
  * reader takes and whose source names the bridge; and what is imported
- * exports again (as a message of this node) into an event. */
+ * exports again (as a message of this node) into an event.  A list of
+ * messages (what `socmesh query --json` prints) exports into events that
+ * import again. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +17,42 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The input as a list of messages to export: whatever they hold, the
+ * export is a list of events that imports again as a whole. */
+static void
+s_export(const uint8_t *data, size_t size)
+{
+	json_t *doc = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL), *m, *ev;
+	json_t *items = NULL, *report = NULL;
+	struct interop_opts o = { .tlp = -1 };
+	struct misp_export *x;
+	char err[512], *text;
+	size_t i;
+
+	if (!json_is_array(doc)) {
+		json_decref(doc);
+		return;
+	}
+	if ((x = misp_export_new()) == NULL)
+		abort();
+	json_array_foreach(doc, i, m)
+	{
+		if (misp_export_add(x, m, err, sizeof err) < -1)
+			abort();
+	}
+	if ((ev = misp_export_events(x)) == NULL || (text = json_dumps(ev, 0)) == NULL)
+		abort();
+	if (misp_import_buf(text, strlen(text), &o, &items, &report, err, sizeof err) != 0 ||
+	    json_array_size(items) > json_array_size(ev))
+		abort();
+	free(text);
+	json_decref(items);
+	json_decref(report);
+	json_decref(ev);
+	misp_export_destroy(&x);
+	json_decref(doc);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,6 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 	int rc;
 
+	s_export(data, size);
 	rc = misp_import_buf((const char *)data, size, &o, &items, &report, err, sizeof err);
 	if (rc == -1) {
 		if (items != NULL || report != NULL || err[0] == '\0')
