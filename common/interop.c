@@ -78,9 +78,21 @@ interop_report(json_t *report, const char *object, const char *type, const char 
 	char reason[512];
 	va_list ap;
 
+	size_t n, i;
+
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof reason, fmt, ap);
 	va_end(ap);
+	/* A reason cut short ends on a whole UTF-8 character. */
+	n = strlen(reason);
+	for (i = n; i > 0 && ((unsigned char)reason[i - 1] & 0xc0) == 0x80; i--)
+		;
+	if (i > 0 && (unsigned char)reason[i - 1] >= 0xc0) {
+		unsigned char c = (unsigned char)reason[i - 1];
+		size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		if (n - (i - 1) < want)
+			reason[i - 1] = '\0';
+	}
 	json_array_append_new(report,
 	    json_pack("{s:s?,s:s?,s:s,s:s}", "object", object, "type", type, "result", result,
 	        "reason", reason));

@@ -1622,6 +1622,13 @@ s_import_report(struct s_imp *im, const json_t *o)
 	int tlp;
 
 	if (json_is_true(json_object_get(o, "revoked"))) {
+		/* What it carried goes with it: no incident of its own. */
+		json_array_foreach(json_object_get(o, "object_refs"), i, e)
+		{
+			if (json_is_string(e) &&
+			    json_object_set_new(im->used, json_string_value(e), json_true()) == -1)
+				im->oom = true;
+		}
 		interop_report(im->report, s_oid(o), s_otype(o), "skipped", "revoked");
 		return;
 	}
@@ -1909,6 +1916,16 @@ s_import(const json_t *doc, const struct interop_opts *o, json_t **items, json_t
 	if (!json_is_object(doc))
 		return errf(err, errlen, "not a STIX bundle (no JSON object)");
 	type = s_get(doc, "type");
+	/* One STIX object alone: a bundle of one. */
+	if (type != NULL && strcmp(type, "bundle") != 0 && s_get(doc, "id") != NULL &&
+	    json_object_get(doc, "objects") == NULL) {
+		json_t *b = json_pack("{s:s,s:[O]}", "type", "bundle", "objects", doc);
+		if (b == NULL)
+			return errf(err, errlen, "out of memory");
+		rc = s_import(b, o, items, report, err, errlen);
+		json_decref(b);
+		return rc;
+	}
 	if (type != NULL ? strcmp(type, "bundle") != 0 : json_object_get(doc, "objects") == NULL)
 		return errf(err, errlen, "not a STIX bundle (type '%.40s')",
 		    type != NULL ? type : "");

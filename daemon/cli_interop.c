@@ -229,11 +229,17 @@ static void
 s_line(const json_t *r)
 {
 	const char *result = cli_field(r, "result"), *obj = cli_field(r, "object");
+	const json_t *w;
+	size_t i;
 
 	if (*cli_field(r, "reason") != '\0')
 		printf("%-12s %s: %s\n", result, *obj ? obj : "-", cli_field(r, "reason"));
 	else
 		printf("%-12s %s %s\n", result, cli_field(r, "id"), obj);
+	json_array_foreach(json_object_get(r, "warnings"), i, w)
+	{
+		printf("%-12s %s\n", "", json_is_string(w) ? json_string_value(w) : "");
+	}
 }
 
 /* Imports one document; 0, or 1 after an error line (the document

@@ -37,6 +37,9 @@ s_result(json_t *results, const json_t *item, const char *result, const char *id
 		json_object_set_new(r, "id", json_string(id));
 	if (reason != NULL)
 		json_object_set_new(r, "reason", json_string(reason));
+	/* fields of the object that the conversion left out, and why */
+	if (json_array_size(json_object_get(item, "warnings")) > 0)
+		json_object_set(r, "warnings", json_object_get(item, "warnings"));
 	json_array_append_new(results, r);
 }
 

@@ -19,7 +19,8 @@
  *   {"object", "result": "published" | "duplicate" (its source was
  *    published before) | "already-here" (the node holds the message the
  *    object was exported from) | "refused", "id" (the message's, but for
- *    refused), "reason" (refused only: the daemon's one line)}.
+ *    refused), "reason" (refused only: the daemon's one line), "warnings"
+ *    (the item's: what the conversion left out of the object, when any)}.
  * Returns how many were published, or -1 with err set when the daemon
  * cannot be reached (results then hold those done before).
  */
