@@ -50,6 +50,10 @@
 #define S_WALK_MAX     2000             /* messages looked at for one page */
 #define S_FIRST_PAGES  20               /* pages of changes looked at for a first message */
 #define S_CACHE_MAX    10000            /* entries of a cache before it is emptied */
+#define S_FAIL_FREE    5                /* wrong passwords of a user in a row before ... */
+#define S_FAIL_MS      1000             /* ... one is checked at most every second */
+#define S_RATE         50               /* requests per second of one user, on average */
+#define S_BURST        500              /* ... and at once */
 #define S_FIRSTS_MS    (10 * 60 * 1000) /* how long firsts are kept */
 #define S_INDEX_MAX    200000           /* object ids remembered for GET of one object */
 #define S_DISCARD_MAX  ((size_t)4 * TAXII_MAX_BODY) /* bytes of a refused body read */
@@ -73,7 +77,7 @@ enum s_endpoint {
 static const char *const s_endpoint_names[E_COUNT] = { "discovery", "api-root", "collections",
 	"collection", "objects", "object", "versions", "manifest", "post", "status", "other" };
 
-static const unsigned s_codes[] = { 200, 202, 400, 401, 403, 404, 405, 406, 413, 415, 422, 500,
+static const unsigned s_codes[] = { 200, 202, 400, 401, 403, 404, 405, 406, 413, 415, 422, 429, 500,
 	503 };
 #define S_NCODES (sizeof s_codes / sizeof s_codes[0])
 
@@ -95,6 +99,8 @@ struct taxii {
 	struct taxii_users users;
 	uint8_t auth_key[crypto_generichash_KEYBYTES];
 	json_t *auth_ok;       /* user name -> hex of a keyed hash of its hash and password */
+	json_t *failed;        /* user name -> [wrong passwords in a row, when the last was] */
+	json_t *budgets;       /* user name -> [tokens, ms]: its requests' bucket */
 	json_t *firsts;        /* "TLP/ORIGIN" -> the cursor of the first message that brings it */
 	uint64_t firsts_since; /* when firsts was emptied */
 	json_t *index;         /* STIX id -> message hex, of the objects served */
@@ -191,6 +197,8 @@ s_reason(unsigned code)
 		return "Unsupported Media Type";
 	case 422:
 		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
 	case 503:
 		return "Service Unavailable";
 	default:
@@ -216,7 +224,12 @@ s_error(struct taxii *t, struct MHD_Connection *con, struct s_req *r, unsigned c
 	    json_pack("{s:s,s:s,s:s}", "title", s_reason(code), "description", desc, "http_status",
 	        status),
 	    code == 401 ? MHD_HTTP_HEADER_WWW_AUTHENTICATE : NULL, code == 401 ? S_REALM : NULL,
-	    code == 405 ? MHD_HTTP_HEADER_ALLOW : NULL, code == 405 ? "GET, HEAD" : NULL);
+	    code == 405       ? MHD_HTTP_HEADER_ALLOW
+	        : code == 429 ? MHD_HTTP_HEADER_RETRY_AFTER
+	                      : NULL,
+	    code == 405       ? "GET, HEAD"
+	        : code == 429 ? "1"
+	                      : NULL);
 }
 
 /* ---- users and authentication ------------------------------------------- */
@@ -251,43 +264,57 @@ s_users_refresh(struct taxii *t)
 	log_info("taxii: %zu users", u.n);
 }
 
-/* HTTP Basic authentication: 0 with r's user set, or -1. */
+/* HTTP Basic authentication: 0 with r's user set, or -1.  A password
+ * checked once is remembered (a keyed hash of it), so that a client's
+ * requests do not each cost an Argon2id verification; after S_FAIL_FREE
+ * wrong ones in a row, a user's password is checked at most once every
+ * S_FAIL_MS. */
 static int
 s_auth(struct taxii *t, struct MHD_Connection *con, struct s_req *r)
 {
 	char *pass = NULL, *name = MHD_basic_auth_get_username_password(con, &pass);
+	crypto_generichash_state st;
 	uint8_t h[32];
 	char hex[65];
 	struct taxii_user *u;
 	const char *ok;
+	json_t *fails;
 	int rc = -1;
 
 	s_users_refresh(t);
 	if (name == NULL || pass == NULL || !taxii_valid_name(name) ||
 	    strlen(pass) > TAXII_PASSWORD_MAX || (u = taxii_users_find(&t->users, name)) == NULL)
 		goto out;
-	{
-		crypto_generichash_state st;
-		crypto_generichash_init(&st, t->auth_key, sizeof t->auth_key, sizeof h);
-		crypto_generichash_update(&st, (const uint8_t *)u->hash, strlen(u->hash) + 1);
-		crypto_generichash_update(&st, (const uint8_t *)pass, strlen(pass));
-		crypto_generichash_final(&st, h, sizeof h);
-	}
+	crypto_generichash_init(&st, t->auth_key, sizeof t->auth_key, sizeof h);
+	crypto_generichash_update(&st, (const uint8_t *)u->hash, strlen(u->hash) + 1);
+	crypto_generichash_update(&st, (const uint8_t *)pass, strlen(pass));
+	crypto_generichash_final(&st, h, sizeof h);
 	hex_encode(hex, h, sizeof h);
+	fails = json_object_get(t->failed, name);
 	if ((ok = json_string_value(json_object_get(t->auth_ok, name))) != NULL &&
 	    sodium_memcmp(ok, hex, 64) == 0)
 		rc = 0;
+	else if (json_integer_value(json_array_get(fails, 0)) >= S_FAIL_FREE &&
+	    now_ms() - (uint64_t)json_integer_value(json_array_get(fails, 1)) < S_FAIL_MS)
+		goto out;
 	else if (crypto_pwhash_str_verify(u->hash, pass, strlen(pass)) == 0) {
 		if (json_object_size(t->auth_ok) > S_CACHE_MAX)
 			json_object_clear(t->auth_ok);
 		json_object_set_new(t->auth_ok, name, json_string(hex));
 		rc = 0;
+	} else {
+		json_int_t n = json_integer_value(json_array_get(fails, 0)) + 1;
+		if (json_object_size(t->failed) > S_CACHE_MAX)
+			json_object_clear(t->failed);
+		json_object_set_new(t->failed, name, json_pack("[I,I]", n, (json_int_t)now_ms()));
 	}
 	if (rc == 0) {
+		json_object_del(t->failed, name);
 		snprintf(r->user, sizeof r->user, "%s", u->name);
 		r->max_tlp = u->max_tlp;
 	}
 out:
+	sodium_memzero(hex, sizeof hex);
 	if (pass != NULL) {
 		sodium_memzero(pass, strlen(pass));
 		MHD_free(pass);
@@ -295,6 +322,30 @@ out:
 	if (name != NULL)
 		MHD_free(name);
 	return rc;
+}
+
+/* A request of user name: false when its bucket is empty. */
+static bool
+s_budget(struct taxii *t, const char *name)
+{
+	json_t *b = json_object_get(t->budgets, name);
+	uint64_t now = now_ms(), then;
+	double tokens;
+
+	if (b == NULL) {
+		if (json_object_size(t->budgets) > S_CACHE_MAX)
+			json_object_clear(t->budgets);
+		b = json_pack("[f,I]", (double)S_BURST, (json_int_t)now);
+		json_object_set_new(t->budgets, name, b);
+	}
+	tokens = json_real_value(json_array_get(b, 0));
+	then = (uint64_t)json_integer_value(json_array_get(b, 1));
+	tokens += (double)(now > then ? now - then : 0) * S_RATE / 1000.0;
+	if (tokens > S_BURST)
+		tokens = S_BURST;
+	json_array_set_new(b, 0, json_real(tokens >= 1 ? tokens - 1 : tokens));
+	json_array_set_new(b, 1, json_integer((json_int_t)now));
+	return tokens >= 1;
 }
 
 /* ---- the daemon ----------------------------------------------------------- */
@@ -887,10 +938,11 @@ s_get_objects(struct taxii *t, struct MHD_Connection *con, struct s_req *r, stru
 		        "version", *s_version(o) != '\0' ? s_version(o) : added, "media_type",
 		        TAXII_STIX_MEDIA));
 	}
-	/* The manifest resource has no "next": its client resumes with
-	 * added_after, which the page's end allows (s_page_end()). */
+	/* The manifest gets "next" too, as the OASIS reference server and
+	 * client page it; a client may resume with added_after instead, which
+	 * the page's end allows (s_page_end()). */
 	body = json_pack("{s:b}", "more", p.more);
-	if (p.more && !manifest)
+	if (p.more)
 		json_object_set_new(body, "next", json_string(p.next));
 	if (json_array_size(list) > 0)
 		json_object_set_new(body, "objects", list);
@@ -1037,7 +1089,7 @@ s_get_object(struct taxii *t, struct MHD_Connection *con, struct s_req *r, struc
 		    versions ? json_string(s_version(o)) : json_deep_copy(o));
 	}
 	json_object_set_new(body, "more", json_boolean(i < n));
-	if (i < n && !versions) {
+	if (i < n) {
 		char next[48];
 		taxii_next_format(next, 0, i);
 		json_object_set_new(body, "next", json_string(next));
@@ -1297,6 +1349,8 @@ s_begin(struct taxii *t, struct MHD_Connection *con, struct s_req *r, const char
 	r->ep = s_route(url, post, &coll, &clen, &obj, &olen);
 	if (s_auth(t, con, r) != 0)
 		return s_error(t, con, r, 401, "authentication required (HTTP Basic)");
+	if (!s_budget(t, r->user))
+		return s_error(t, con, r, 429, "more than %d requests a second: slow down", S_RATE);
 	if (!taxii_accepts(MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Accept")))
 		return s_error(t, con, r, 406, "this server speaks %s", TAXII_MEDIA);
 	if (r->ep == E_OTHER)
@@ -1489,6 +1543,7 @@ taxii_start(struct taxii **tp, const char *dir, const struct config *cfg, char *
 		goto fail;
 	}
 	if ((t->m = msg_new()) == NULL || (t->auth_ok = json_object()) == NULL ||
+	    (t->failed = json_object()) == NULL || (t->budgets = json_object()) == NULL ||
 	    (t->firsts = json_object()) == NULL || (t->index = json_object()) == NULL ||
 	    (t->statuses = json_array()) == NULL) {
 		errf(err, errlen, "out of memory");
@@ -1552,6 +1607,8 @@ taxii_stop(struct taxii **tp)
 	msg_destroy(&t->m);
 	taxii_users_free(&t->users);
 	json_decref(t->auth_ok);
+	json_decref(t->failed);
+	json_decref(t->budgets);
 	json_decref(t->firsts);
 	json_decref(t->index);
 	json_decref(t->statuses);

@@ -276,6 +276,8 @@ def main():
     man, _ = pull(green, gurl + "manifest/", {"limit": "100"}, follow="added_after")
     check([(m["id"], m["version"]) for m in man] == keys,
           "manifest: %d records, not the %d objects" % (len(man), len(keys)))
+    man2, _ = pull(green, gurl + "manifest/", {"limit": "100"})
+    check(man2 == man, "manifest by next: %d records, by added_after %d" % (len(man2), len(man)))
     check(all(m.get("media_type") == STIX_MEDIA and "date_added" in m for m in man),
           "manifest records without media_type or date_added")
 
