@@ -84,14 +84,27 @@ ks_free(struct ks_keys *k)
 	memset(k, 0, sizeof *k);
 }
 
-/* KS_STIX: the UUID of the STIX object that a message of a kind that is
- * exported becomes (common/interop.h: UUIDv5 of its id in hex), and for
- * an update, that of its case's object too, of which it is a version. */
+/* Adds the KS_STIX key of the STIX object named name (interop_uuid()). */
+static int
+s_stix_key(struct ks_keys *k, const char *name)
+{
+	uint8_t u[16];
+
+	interop_uuid_bytes(u, name);
+	return ks_add(k, KS_STIX, u, sizeof u);
+}
+
+/* KS_STIX: the UUIDs of the STIX objects that a message of a kind that is
+ * exported becomes (common/stix.c names them: docs/INTEROP.md): its own
+ * (UUIDv5 of its id in hex), for an update that of its case's report too,
+ * of which it is a version, and one per indicator and ATT&CK technique of
+ * its body. */
 static int
 s_stix_keys(struct ks_keys *k, const struct msg *m)
 {
-	char hex[2 * MSG_ID_LEN + 1];
-	uint8_t u[16];
+	char hex[2 * MSG_ID_LEN + 1], ref[2 * MSG_ID_LEN + 1];
+	char name[2 * MSG_ID_LEN + 2 * IOC_MAX_VALUE + 64];
+	const struct msg_body *b = &m->body;
 
 	switch (m->kind) {
 	case MSG_KIND_INCIDENT:
@@ -104,14 +117,31 @@ s_stix_keys(struct ks_keys *k, const struct msg *m)
 		return 0;
 	}
 	hex_encode(hex, m->id, MSG_ID_LEN);
-	interop_uuid_bytes(u, hex);
-	if (ks_add(k, KS_STIX, u, sizeof u) == -1)
+	if (s_stix_key(k, hex) == -1)
 		return -1;
-	if (m->kind != MSG_KIND_UPDATE || !m->has_ref)
-		return 0;
-	hex_encode(hex, m->ref, MSG_ID_LEN);
-	interop_uuid_bytes(u, hex);
-	return ks_add(k, KS_STIX, u, sizeof u);
+	if (m->kind == MSG_KIND_UPDATE && m->has_ref) {
+		hex_encode(ref, m->ref, MSG_ID_LEN);
+		if (s_stix_key(k, ref) == -1)
+			return -1;
+	}
+	for (size_t i = 0; i < b->nindicators; i++) {
+		const struct msg_ioc *v = &b->indicators[i];
+		if (v->type == IOC_CVE)
+			snprintf(name, sizeof name, "vulnerability/%s/%.*s", hex, (int)v->value.n,
+			    v->value.p);
+		else
+			snprintf(name, sizeof name, "indicator/%s/%s:%.*s", hex,
+			    ioc_type_name(v->type), (int)v->value.n, v->value.p);
+		if (s_stix_key(k, name) == -1)
+			return -1;
+	}
+	for (size_t i = 0; i < b->nattack; i++) {
+		snprintf(name, sizeof name, "attack-pattern/%s/%.*s", hex, (int)b->attack[i].n,
+		    b->attack[i].p);
+		if (s_stix_key(k, name) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 int

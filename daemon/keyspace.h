@@ -17,9 +17,10 @@
  *              related cases (index_related.c)
  *   KS_LESSON  an incident or update that carries lessons, by category
  *              (index_lessons.c)
- *   KS_STIX    the 16 bytes of the UUID of the STIX object a message is
- *              exported as, and an update under its case's (keyspace.c):
- *              what a TAXII client asks for by id
+ *   KS_STIX    the 16 bytes of the UUID of each STIX object a message is
+ *              exported as (its own, its indicators', vulnerabilities' and
+ *              attack patterns'), and an update under its case's report
+ *              (keyspace.c): what a TAXII client asks for by id
  *
  * A message with an addressed TLP that this node can read has the same
  * keys, each replaced by its sealed key (iocseal_key(): keyed BLAKE2b of

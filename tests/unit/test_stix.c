@@ -19,6 +19,9 @@
 #include <jansson.h>
 
 #include "interop.h"
+#include "keyspace.h"
+#include "msgjson.h"
+#include "util.h"
 #include "msg.h"
 #include "stix.h"
 #include "testutil.h"
@@ -704,6 +707,83 @@ test_schema(void **state)
 	stix_export_destroy(&x);
 }
 
+/* Whether k holds the KS_STIX key of the UUID in STIX id sid. */
+static bool
+s_has_stix(const struct ks_keys *k, const char *sid)
+{
+	uint8_t key[17] = { KS_STIX };
+
+	if (interop_uuid_parse(key + 1, strstr(sid, "--") + 2) == -1)
+		return false;
+	for (size_t i = 0; i < k->n; i++)
+		if (k->e[i].len == sizeof key && memcmp(k->e[i].value, key, sizeof key) == 0)
+			return true;
+	return false;
+}
+
+/* The daemon's index finds every object of a message's export by its
+ * UUID (KS_STIX, keyspace.h): the names common/stix.c hashes and those
+ * daemon/keyspace.c hashes agree. */
+static void
+test_index_keys(void **state)
+{
+	struct msg *m = msg_new();
+	struct stix_export *x = stix_export_new();
+	struct ks_keys k = { 0 };
+	json_t *mj, *objs, *e;
+	char err[256], hex[65];
+	size_t i, mine = 0;
+
+	(void)state;
+	assert_non_null(m);
+	assert_non_null(x);
+	msg_clear(m);
+	memset(m->id, 0x5a, sizeof m->id);
+	memset(m->origin, 0xa1, sizeof m->origin);
+	m->time = 1764600000000ull;
+	m->tlp = MSG_TLP_GREEN;
+	m->kind = MSG_KIND_INCIDENT;
+	m->has_body = true;
+	m->body.title = (struct msg_str){ "Case", 4 };
+	m->body.category = MSG_CAT_MALICIOUS_CODE;
+	m->body.severity = MSG_SEV_HIGH;
+	m->body.status = MSG_STATUS_OPEN;
+	static const struct {
+		enum ioc_type t;
+		const char *v;
+	} iocs[] = { { IOC_IPV4, "198.51.100.7" }, { IOC_DOMAIN, "evil.example.com" },
+		{ IOC_SHA256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ IOC_CVE, "CVE-2024-3400" }, { IOC_ASN, "AS64500" } };
+	for (i = 0; i < sizeof iocs / sizeof iocs[0]; i++)
+		m->body.indicators[m->body.nindicators++] = (struct msg_ioc){ iocs[i].t,
+			{ iocs[i].v, strlen(iocs[i].v) } };
+	m->body.attack[m->body.nattack++] = (struct msg_str){ "T1566.001", 9 };
+	assert_int_equal(ks_derive(&k, m), 0);
+	ks_finish(&k);
+	assert_non_null(mj = msgjson_new(m, NULL));
+	assert_int_equal(stix_export_add(x, mj, err, sizeof err), 0);
+	assert_non_null(objs = stix_export_objects(x));
+	hex_encode(hex, m->id, 32);
+	json_array_foreach(objs, i, e)
+	{
+		const char *from = json_string_value(json_object_get(e, "message"));
+		const char *sid = json_string_value(
+		    json_object_get(json_object_get(e, "object"), "id"));
+		if (from == NULL || strcmp(from, hex) != 0)
+			continue;
+		if (!s_has_stix(&k, sid))
+			fail_msg("%s is not in the index keys", sid);
+		mine++;
+	}
+	/* the report, four indicators, one vulnerability, one attack pattern */
+	assert_int_equal(mine, 7);
+	json_decref(objs);
+	json_decref(mj);
+	stix_export_destroy(&x);
+	ks_free(&k);
+	msg_destroy(&m);
+}
+
 int
 main(void)
 {
@@ -718,6 +798,7 @@ main(void)
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_export_errors),
 		cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_index_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
