@@ -47,13 +47,14 @@
 #define S_CONN_LIMIT   64
 #define S_PER_IP_LIMIT 8
 #define S_TIMEOUT_S    30
-#define S_WALK_MAX     2000             /* messages looked at for one page */
-#define S_FIRST_PAGES  20               /* pages of changes looked at for a first message */
-#define S_CACHE_MAX    10000            /* entries of a cache before it is emptied */
-#define S_FAIL_FREE    5                /* wrong passwords of a user in a row before ... */
-#define S_FAIL_MS      1000             /* ... one is checked at most every second */
-#define S_RATE         50               /* requests per second of one user, on average */
-#define S_BURST        500              /* ... and at once */
+#define S_WALK_MAX     2000  /* messages looked at for one page */
+#define S_FIRST_PAGES  20    /* pages of changes looked at for a first message */
+#define S_CACHE_MAX    10000 /* entries of a cache before it is emptied */
+#define S_FAIL_FREE    5     /* wrong passwords of a user in a row before ... */
+#define S_FAIL_MS      1000  /* ... one is checked at most every second */
+#define S_RATE         50    /* requests per second of one user, on average */
+#define S_BURST        500   /* ... and at once */
+#define S_THREAD_PAGES 10    /* pages of a retracted case's thread read for its retracts */
 #define S_FIRSTS_MS    (10 * 60 * 1000) /* how long firsts are kept */
 #define S_INDEX_MAX    200000           /* object ids remembered for GET of one object */
 #define S_DISCARD_MAX  ((size_t)4 * TAXII_MAX_BODY) /* bytes of a refused body read */
@@ -473,12 +474,51 @@ s_report_id(char out[80], const char *hex)
 	snprintf(out, 80, "report--%s", u);
 }
 
-/* Adds to x what message mj's objects need: for an incident, its
- * updates (the later versions of its report); for an update or a
- * retract, the incident and updates of its case.  Only messages of the
- * same TLP: a report version never mixes another TLP's fields. */
+/* Adds to x the retracts of TLP tlp among the messages that refer to
+ * case_hex (its thread, at most S_THREAD_PAGES pages). */
 static void
-s_add_context(struct taxii *t, struct stix_export *x, const json_t *mj)
+s_add_retracts(struct taxii *t, struct stix_export *x, const char *case_hex, const char *tlp)
+{
+	char after[32] = "", err[256];
+	json_t *rep, *it;
+	size_t i;
+
+	for (int page = 0; page < S_THREAD_PAGES; page++) {
+		json_t *req = json_pack("{s:s,s:s}", "cmd", "thread", "id", case_hex);
+		const char *next;
+
+		if (after[0] != '\0')
+			json_object_set_new(req, "after", json_string(after));
+		if ((rep = s_ask(t, req, err, sizeof err)) == NULL)
+			return;
+		json_array_foreach(json_object_get(rep, "messages"), i, it)
+		{
+			json_t *mj = s_msgjson(t, it);
+			if (mj != NULL && strcmp(s_str(mj, "kind"), "retract") == 0 &&
+			    strcmp(s_str(mj, "tlp"), tlp) == 0)
+				stix_export_add(x, mj, err, sizeof err);
+			json_decref(mj);
+		}
+		next = json_string_value(json_object_get(rep, "next"));
+		if (next == NULL || strlen(next) >= sizeof after) {
+			json_decref(rep);
+			return;
+		}
+		snprintf(after, sizeof after, "%s", next);
+		json_decref(rep);
+	}
+}
+
+/*
+ * Adds to x what message mj's objects need: for an incident, its updates
+ * (the later versions of its report); for an update or a retract, the
+ * message it refers to and the incident and updates of its case; and the
+ * retracts of the case when it is retracted (its revoked version).  Only
+ * messages of the same TLP: a report version never mixes another TLP's
+ * fields.  retracted: whether mj itself is.
+ */
+static void
+s_add_context(struct taxii *t, struct stix_export *x, const json_t *mj, bool retracted)
 {
 	const char *kind = s_str(mj, "kind"), *tlp = s_str(mj, "tlp"), *case_hex;
 	char rid[80], err[256];
@@ -498,14 +538,18 @@ s_add_context(struct taxii *t, struct stix_export *x, const json_t *mj)
 		s_add_messages(t, x, json_object_get(rep, "messages"), tlp);
 		json_decref(rep);
 	}
-	if (strcmp(kind, "retract") == 0 &&
-	    (rep = s_ask(t, json_pack("{s:s,s:s}", "cmd", "get", "id", case_hex), err,
-	         sizeof err)) != NULL) {
+	if (strcmp(kind, "incident") != 0) {
+		if ((rep = s_ask(t, json_pack("{s:s,s:s}", "cmd", "get", "id", case_hex), err,
+		         sizeof err)) == NULL)
+			return;
 		json_t *one = json_pack("[O]", rep);
 		s_add_messages(t, x, one, tlp);
+		retracted = json_is_true(json_object_get(rep, "retracted"));
 		json_decref(one);
 		json_decref(rep);
 	}
+	if (retracted)
+		s_add_retracts(t, x, case_hex, tlp);
 }
 
 /* The version of a STIX object: modified, else created, else "". */
@@ -661,6 +705,27 @@ s_brings(struct taxii *t, int tlp, const json_t *e, bool shared, const char *hex
 	return s_first(t, tlp, NULL) == cursor;
 }
 
+/* The export of a control reply's message with its context
+ * (s_add_context()), as stix_export_objects() gives it; *mj gets the
+ * message's msgjson (both the caller's).  NULL when it exports nothing. */
+static json_t *
+s_export_item(struct taxii *t, const json_t *item, json_t **mj)
+{
+	struct stix_export *x = NULL;
+	json_t *all = NULL;
+	char err[256];
+
+	if ((*mj = s_msgjson(t, item)) == NULL || !s_kind_exported(*mj) ||
+	    (x = stix_export_new()) == NULL || stix_export_add(x, *mj, err, sizeof err) != 0) {
+		stix_export_destroy(&x);
+		return NULL;
+	}
+	s_add_context(t, x, *mj, json_is_true(json_object_get(item, "retracted")));
+	all = stix_export_objects(x);
+	stix_export_destroy(&x);
+	return all;
+}
+
 /*
  * The objects a message of collection tlp brings, as [{"object", "added":
  * ms}] in a fixed order (the shared ones first), filtered by q: appended
@@ -670,23 +735,17 @@ static void
 s_message_objects(struct taxii *t, int tlp, const json_t *item, const struct taxii_query *q,
     json_t *out)
 {
-	json_t *mj = s_msgjson(t, item), *all = NULL;
 	uint64_t cursor = (uint64_t)json_integer_value(json_object_get(item, "cursor"));
 	uint64_t received = (uint64_t)json_integer_value(json_object_get(item, "received"));
-	struct stix_export *x = NULL;
+	json_t *mj = NULL, *all = NULL;
 	const char *hex, *origin;
-	char err[256], ident[80], u[INTEROP_UUID_LEN + 1], name[160];
+	char ident[80], u[INTEROP_UUID_LEN + 1], name[160];
 	size_t i;
 	json_t *e;
 
-	if (mj == NULL || !s_kind_exported(mj) || (x = stix_export_new()) == NULL)
-		goto out;
 	if (q->has_added_after && received <= q->added_after)
-		goto out;
-	if (stix_export_add(x, mj, err, sizeof err) != 0)
-		goto out;
-	s_add_context(t, x, mj);
-	if ((all = stix_export_objects(x)) == NULL)
+		return;
+	if ((all = s_export_item(t, item, &mj)) == NULL)
 		goto out;
 	hex = s_str(mj, "id");
 	origin = s_str(json_object_get(mj, "origin"), "id");
@@ -714,7 +773,6 @@ s_message_objects(struct taxii *t, int tlp, const json_t *item, const struct tax
 out:
 	json_decref(all);
 	json_decref(mj);
-	stix_export_destroy(&x);
 }
 
 /* ---- pages ---------------------------------------------------------------- */
@@ -1004,7 +1062,6 @@ s_object_versions(struct taxii *t, struct s_req *r, const char *id, const struct
 
 	snprintf(key, sizeof key, "%d/%s", r->coll, id);
 	hex = json_string_value(json_object_get(t->index, key));
-	struct taxii_query all;
 	json_t *rep, *msgs, *it;
 	size_t i;
 
@@ -1025,23 +1082,38 @@ s_object_versions(struct taxii *t, struct s_req *r, const char *id, const struct
 			return -1;
 		msgs = rep != NULL ? json_pack("[O]", rep) : NULL;
 	}
-	taxii_query_init(&all);
-	all.versions = TAXII_V_ALL;
-	all.has_added_after = q->has_added_after;
-	all.added_after = q->added_after;
-	all.has_spec = q->has_spec;
-	all.spec_21 = q->spec_21;
-	all.ids = json_pack("[s]", id);
-	json_array_foreach(all.ids != NULL ? msgs : NULL, i, it)
+	json_array_foreach(msgs, i, it)
 	{
-		json_t *mj = s_msgjson(t, it);
-		bool same = mj != NULL &&
-		    strcmp(s_str(mj, "tlp"), msg_tlp_name((enum msg_tlp)r->coll)) == 0;
+		json_t *mj = NULL, *ex = s_export_item(t, it, &mj), *e;
+		uint64_t received = (uint64_t)json_integer_value(json_object_get(it, "received"));
+		size_t k;
+
+		if (ex == NULL ||
+		    strcmp(s_str(mj, "tlp"), msg_tlp_name((enum msg_tlp)r->coll)) != 0 ||
+		    (q->has_spec && !q->spec_21)) {
+			json_decref(ex);
+			json_decref(mj);
+			continue;
+		}
+		json_array_foreach(ex, k, e)
+		{
+			const json_t *o = json_object_get(e, "object");
+			const char *when = json_string_value(json_object_get(e, "received"));
+			uint64_t added = received;
+
+			if (strcmp(s_str(o, "id"), id) != 0)
+				continue;
+			/* A version's date added is its own message's receipt. */
+			if (when != NULL && timefmt_parse(when, 0, &added) != 0)
+				added = received;
+			if (q->has_added_after && added <= q->added_after)
+				continue;
+			json_array_append_new(out,
+			    json_pack("{s:O,s:I}", "object", o, "added", (json_int_t)added));
+		}
+		json_decref(ex);
 		json_decref(mj);
-		if (same)
-			s_message_objects(t, r->coll, it, &all, out);
 	}
-	taxii_query_free(&all);
 	json_decref(msgs);
 	json_decref(rep);
 	/* Oldest version first; each version once. */

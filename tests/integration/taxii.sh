@@ -66,10 +66,13 @@ c1=$(publish A --tlp green --title "Case with an update" --indicator 203.0.113.7
 "$SM" publish --dir "$T/A" --kind update --ref "$c1" --severity high --indicator 203.0.113.78 \
 	>/dev/null || fail "update of $c1"
 publish A --tlp red --to B --title "Red never served" >/dev/null
+r1=$(publish A --tlp green --title "Case retracted" --indicator 203.0.113.99)
+"$SM" retract "$r1" --dir "$T/A" >/dev/null || fail "retract $r1"
 
 "$PY" tests/interop/taxii_client.py --discovery "https://127.0.0.1:$port/taxii2/" \
 	--cacert "$T/A/taxii.crt" --green feed-green:green-pass --amber feed-amber:amber-pass \
 	--bulk "$N" --amber-title "Amber only case" --versions-title "Case with an update" \
+	--retracted-title "Case retracted" \
 	--out "$T/pulled.json" || fail "taxii_client.py"
 if [ -f tests/interop/schema.py ] && [ -s "$T/pulled.json" ]; then
 	"$PY" tests/interop/schema.py stix "$T/pulled.json" >"$T/schema.out" 2>&1 ||

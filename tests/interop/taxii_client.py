@@ -5,13 +5,14 @@ behaves.  tests/integration/taxii.sh runs it.
 
     python3 tests/interop/taxii_client.py --discovery URL --cacert PEM \\
         --green NAME:PASSWORD --amber NAME:PASSWORD --bulk N \\
-        --amber-title TITLE --versions-title TITLE [--out FILE]
+        --amber-title TITLE --versions-title TITLE [--retracted-title TITLE] [--out FILE]
 
 Every request sends Accept: application/taxii+json;version=2.1 and every
 reply's Content-Type is checked.  --bulk N: the GREEN collection holds at
 least N reports.  --amber-title: the title of an AMBER case that the AMBER
 user sees and the GREEN user never does.  --versions-title: a GREEN case
-with one update (two versions of its report).  --out FILE: every object
+with one update (two versions of its report).  --retracted-title: a GREEN
+case retracted by its origin (served once, revoked; two versions).  --out FILE: every object
 pulled, as one envelope, for tests/interop/schema.py.  Exit 0 when every
 check passes; else each failure is printed and the status is 1.
 """
@@ -157,6 +158,7 @@ def main():
     ap.add_argument("--bulk", type=int, default=1000)
     ap.add_argument("--amber-title", required=True)
     ap.add_argument("--versions-title", required=True)
+    ap.add_argument("--retracted-title")
     ap.add_argument("--out")
     a = ap.parse_args()
 
@@ -305,6 +307,13 @@ def main():
             check(status == 200 and len(doc.get("objects", [])) == 1, "match[version]=TIME")
         allv, _ = pull(green, gurl + "objects/", {"match[version]": "all", "match[id]": rid})
         check(len(allv) == 2, "objects with match[version]=all,match[id]: %d" % len(allv))
+    if a.retracted_title:
+        gone = [o for o in by100 if o["type"] == "report" and o.get("name") == a.retracted_title]
+        if check(len(gone) == 1 and gone[0].get("revoked") is True,
+                 "the retracted case: %r" % [key(o) + (o.get("revoked"),) for o in gone]):
+            status, _, doc = green.get(gurl + "objects/" + gone[0]["id"] + "/versions/")
+            check(status == 200 and len(doc.get("versions", [])) == 2,
+                  "versions of the retracted case: %r" % doc)
     ind = next((o for o in by100 if o["type"] == "indicator"), None)
     if check(ind is not None, "no indicator"):
         status, _, doc = green.get(gurl + "objects/" + ind["id"] + "/")
