@@ -1720,3 +1720,26 @@ taxii_stats(struct taxii *t)
 	pthread_mutex_unlock(&t->lock);
 	return o;
 }
+
+void
+taxii_prometheus(const json_t *stats, FILE *out)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_object(stats))
+		return;
+	fprintf(out,
+	    "# HELP socmesh_taxii_requests_total TAXII requests answered, by endpoint and "
+	    "HTTP status.\n# TYPE socmesh_taxii_requests_total counter\n");
+	json_array_foreach(json_object_get(stats, "requests"), i, e)
+	{
+		fprintf(out, "socmesh_taxii_requests_total{endpoint=\"%s\",status=\"%s\"} %lld\n",
+		    s_str(e, "endpoint"), s_str(e, "status"),
+		    (long long)json_integer_value(json_object_get(e, "count")));
+	}
+	fprintf(out,
+	    "# HELP socmesh_taxii_users TAXII users in taxii.users.\n"
+	    "# TYPE socmesh_taxii_users gauge\nsocmesh_taxii_users %lld\n",
+	    (long long)json_integer_value(json_object_get(stats, "users")));
+}

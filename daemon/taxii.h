@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -156,6 +157,11 @@ void taxii_stop(struct taxii **tp);
 /* The request counters: {"requests": [{"endpoint", "status", "count"}],
  * "users": n}, from any thread.  Caller owns; NULL when t is NULL. */
 json_t *taxii_stats(struct taxii *t);
+
+/* What taxii_stats() gave (as the daemon's stats reply carries it under
+ * "taxii"; NULL: no server), in the Prometheus text format on out:
+ * socmesh_taxii_requests_total{endpoint,status} and socmesh_taxii_users. */
+void taxii_prometheus(const json_t *stats, FILE *out);
 
 /* ---- the CLI (cli_taxii.c) ---------------------------------------------- */
 

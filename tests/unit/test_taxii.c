@@ -7,7 +7,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sodium.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +18,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "log.h"
 #include "msg.h"
+#include "node.h"
 #include "taxii.h"
 #include "testutil.h"
 
@@ -354,6 +359,141 @@ test_time(void **state)
 	assert_int_equal(taxii_time_parse("2026-12-01", &ms), -1);
 }
 
+/* A request to 127.0.0.1:port; the reply's first bytes into buf. */
+static void
+s_http(unsigned port, const char *req, char *buf, size_t len)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	size_t got = 0;
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+}
+
+/* The server in this process, plain HTTP on loopback, without a daemon:
+ * what needs none (authentication, negotiation, routing) and the
+ * counters. */
+static void
+test_server(void **state)
+{
+	char dir[64], err[512], buf[4096], path[128];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof sa;
+	struct taxii *t = NULL;
+	struct config cfg;
+	unsigned port;
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *f;
+	json_t *st;
+	int fd;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(dir, "taxiisrv"), 0);
+	if (node_init(dir, "a", "tcp://127.0.0.1:1", err, sizeof err) != 0)
+		fail_msg("node_init: %s", err);
+	/* A port the kernel gave, free again. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+
+	config_defaults(&cfg);
+	assert_int_equal(taxii_start(&t, dir, &cfg, err, sizeof err), 0);
+	assert_null(t); /* no listen: no server */
+	snprintf(cfg.taxii_listen, sizeof cfg.taxii_listen, "http://127.0.0.1:%u", port);
+	cfg.taxii_plain_http = true;
+	if (taxii_start(&t, dir, &cfg, err, sizeof err) != 0)
+		fail_msg("taxii_start: %s", err);
+	assert_non_null(t);
+
+	s_http(port, "GET /taxii2/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", buf,
+	    sizeof buf);
+	assert_non_null(strstr(buf, "HTTP/1.1 401"));
+	assert_non_null(strstr(buf, "WWW-Authenticate: Basic realm="));
+	assert_non_null(strstr(buf, "Content-Type: application/taxii+json;version=2.1"));
+	assert_non_null(strstr(buf, "\"http_status\":\"401\""));
+
+	/* A user, read when the file appears. */
+	struct taxii_users u = { 0 };
+	struct taxii_user user = { .name = "r", .max_tlp = MSG_TLP_GREEN };
+	assert_int_equal(crypto_pwhash_str(user.hash, "pw", 2, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                     crypto_pwhash_MEMLIMIT_INTERACTIVE),
+	    0);
+	assert_int_equal(taxii_users_add(&u, &user), 0);
+	snprintf(path, sizeof path, "%s/%s", dir, TAXII_USERS_FILE);
+	assert_int_equal(taxii_users_write(&u, path, err, sizeof err), 0);
+	taxii_users_free(&u);
+	/* r:pw */
+	s_http(port,
+	    "GET /taxii2/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cjpwdw==\r\n"
+	    "Accept: application/json\r\nConnection: close\r\n\r\n",
+	    buf, sizeof buf);
+	assert_non_null(strstr(buf, "HTTP/1.1 406"));
+	s_http(port,
+	    "GET /taxii2/ HTTP/1.1\r\nHost: 127.0.0.1:9\r\nAuthorization: Basic cjpwdw==\r\n"
+	    "Accept: application/taxii+json;version=2.1\r\nConnection: close\r\n\r\n",
+	    buf, sizeof buf);
+	assert_non_null(strstr(buf, "HTTP/1.1 200"));
+	assert_non_null(strstr(buf, "\"api_roots\":[\"http://127.0.0.1:9/socmesh/\"]"));
+	s_http(port,
+	    "GET /socmesh/collections/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cjpwdw==\r\n"
+	    "Connection: close\r\n\r\n",
+	    buf, sizeof buf);
+	assert_non_null(strstr(buf, "HTTP/1.1 200"));
+	assert_non_null(strstr(buf, "TLP:GREEN"));
+	assert_null(strstr(buf, "TLP:AMBER"));
+	s_http(port,
+	    "GET /socmesh/collections/b11fae7f-dde3-55f6-96cf-b025409d10a8/ HTTP/1.1\r\n"
+	    "Host: x\r\nAuthorization: Basic cjpwdw==\r\nConnection: close\r\n\r\n",
+	    buf, sizeof buf);
+	assert_non_null(strstr(buf, "HTTP/1.1 404")); /* AMBER: not this user's */
+	s_http(port,
+	    "POST /socmesh/collections/5ef9d7d4-e869-572e-8ac6-2a9f12f927f7/objects/ HTTP/1.1\r\n"
+	    "Host: x\r\nAuthorization: Basic cjpwdw==\r\nContent-Type: "
+	    "application/taxii+json;version=2.1\r\nContent-Length: 999999999\r\n"
+	    "Connection: close\r\n\r\n",
+	    buf, sizeof buf);
+	assert_non_null(strstr(buf, "HTTP/1.1 413"));
+	s_http(port,
+	    "GET /socmesh/nothing/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cjpwdw==\r\n"
+	    "Connection: close\r\n\r\n",
+	    buf, sizeof buf);
+	assert_non_null(strstr(buf, "HTTP/1.1 404"));
+
+	st = taxii_stats(t);
+	assert_non_null(st);
+	assert_int_equal(json_integer_value(json_object_get(st, "users")), 1);
+	f = open_memstream(&text, &tlen);
+	taxii_prometheus(st, f);
+	fclose(f);
+	assert_non_null(strstr(text,
+	    "socmesh_taxii_requests_total{endpoint=\"discovery\",status=\"401\"} 1\n"));
+	assert_non_null(strstr(text,
+	    "socmesh_taxii_requests_total{endpoint=\"discovery\",status=\"406\"} 1\n"));
+	assert_non_null(strstr(text,
+	    "socmesh_taxii_requests_total{endpoint=\"collection\",status=\"404\"} 1\n"));
+	assert_non_null(
+	    strstr(text, "socmesh_taxii_requests_total{endpoint=\"post\",status=\"413\"} 1\n"));
+	assert_non_null(strstr(text, "socmesh_taxii_users 1\n"));
+	free(text);
+	json_decref(st);
+	taxii_stop(&t);
+	assert_null(t);
+	taxii_stop(&t);
+	tu_rmrf(dir);
+}
+
 int
 main(void)
 {
@@ -366,8 +506,10 @@ main(void)
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_server),
 	};
 	if (sodium_init() < 0)
 		return 1;
+	log_init("test_taxii", 0, LOG_LEVEL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
