@@ -129,6 +129,14 @@ struct s_req {
 
 /* ---- responses ------------------------------------------------------------ */
 
+/* The string member key of o, "" when absent or not a string. */
+static const char *
+s_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s != NULL ? s : "";
+}
+
 static void
 s_count(struct taxii *t, enum s_endpoint ep, unsigned code)
 {
@@ -375,6 +383,37 @@ s_ask(struct taxii *t, json_t *req, char *err, size_t errlen)
 	return rep;
 }
 
+/* s_ask() of a "changes" request after *after; when the daemon answers
+ * that the cursor is lost ("code": "cursor-lost"), *after gets its
+ * "resume" and the reply is {"ok": true} without messages (once: a
+ * second loss is an error). */
+static json_t *
+s_ask_resume(struct taxii *t, json_t *req, uint64_t *after, char *err, size_t errlen)
+{
+	json_t *rep;
+
+	if (t->cc == NULL && (t->cc = control_connect(t->dir, err, errlen)) == NULL) {
+		json_decref(req);
+		return NULL;
+	}
+	if ((rep = control_request(t->cc, req, err, errlen)) == NULL) {
+		control_disconnect(&t->cc);
+		return NULL;
+	}
+	if (json_is_true(json_object_get(rep, "ok")))
+		return rep;
+	if (strcmp(s_str(rep, "code"), "cursor-lost") == 0 &&
+	    json_is_integer(json_object_get(rep, "resume")) &&
+	    (uint64_t)json_integer_value(json_object_get(rep, "resume")) != *after) {
+		*after = (uint64_t)json_integer_value(json_object_get(rep, "resume"));
+		json_decref(rep);
+		return json_pack("{s:b}", "ok", 1);
+	}
+	errf(err, errlen, "%s", s_str(rep, "error"));
+	json_decref(rep);
+	return NULL;
+}
+
 /* A message of a control reply ({"message": base64, "received": ms})
  * as a msgjson object with "received" in RFC 3339, and its tlp, kind and
  * origin; NULL when it does not decode.  Sealed bodies addressed to this
@@ -411,13 +450,6 @@ s_msgjson(struct taxii *t, const json_t *item)
 		json_object_set_new(o, "received", json_string(when));
 	}
 	return o;
-}
-
-static const char *
-s_str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s != NULL ? s : "";
 }
 
 /* Whether a msgjson object is of a kind that is exported (not whether
@@ -838,8 +870,15 @@ s_walk(struct taxii *t, int tlp, const struct taxii_query *q, struct s_page *p, 
 		if (q->has_added_after)
 			json_object_set_new(req, "received_after",
 			    json_integer((json_int_t)q->added_after));
-		if ((rep = s_ask(t, req, err, errlen)) == NULL)
+		if ((rep = s_ask_resume(t, req, &after, err, errlen)) == NULL)
 			return -1;
+		if (json_object_get(rep, "messages") == NULL) {
+			/* The cursor was lost (a restore): from where the store
+			 * resumes, the objects of the first message all given. */
+			json_decref(rep);
+			prev = after, skip = 0;
+			continue;
+		}
 		json_array_foreach(json_object_get(rep, "messages"), i, it)
 		{
 			json_t *objs = json_array();
