@@ -20,7 +20,12 @@
  *                 is this message's ref (a note on a report of the same
  *                 document);
  *      "ref":     optional, a message id (hex) that the document names
- *                 (a report exported by socmesh carries its message id)}
+ *                 (a report exported by socmesh carries its message id);
+ *      "known":   optional, the message id (hex) the object says it was
+ *                 exported from (a socmesh export): the caller publishes
+ *                 nothing when the node holds that message;
+ *      "warnings": optional, what the conversion left out of the object,
+ *                 one line each}
  *
  *   report: one entry per object of the document that is not published as
  *     it is: {"object": id, "type": type, "result": "skipped" | "refused",
