@@ -44,21 +44,22 @@
 #include "timefmt.h"
 #include "util.h"
 
-#define S_CONN_LIMIT   64
-#define S_PER_IP_LIMIT 8
-#define S_TIMEOUT_S    30
-#define S_WALK_MAX     2000  /* messages looked at for one page */
-#define S_FIRST_PAGES  20    /* pages of changes looked at for a first message */
-#define S_CACHE_MAX    10000 /* entries of a cache before it is emptied */
-#define S_FAIL_FREE    5     /* wrong passwords of a user in a row before ... */
-#define S_FAIL_MS      1000  /* ... one is checked at most every second */
-#define S_RATE         50    /* requests per second of one user, on average */
-#define S_BURST        500   /* ... and at once */
-#define S_THREAD_PAGES 10    /* pages of a retracted case's thread read for its retracts */
-#define S_FIRSTS_MS    (10 * 60 * 1000) /* how long firsts are kept */
-#define S_INDEX_MAX    200000           /* object ids remembered for GET of one object */
-#define S_DISCARD_MAX  ((size_t)4 * TAXII_MAX_BODY) /* bytes of a refused body read */
-#define S_REALM        "Basic realm=\"socmesh TAXII\", charset=\"UTF-8\""
+#define S_CONN_LIMIT     64
+#define S_PER_IP_LIMIT   8
+#define S_TIMEOUT_S      30
+#define S_WALK_MAX       2000  /* messages looked at for one page */
+#define S_FIRST_PAGES    20    /* pages of changes looked at for a first message */
+#define S_CACHE_MAX      10000 /* entries of a cache before it is emptied */
+#define S_FAIL_FREE      5     /* wrong passwords of a user in a row before ... */
+#define S_FAIL_MS        1000  /* ... one is checked at most every second */
+#define S_RATE           50    /* requests per second of one user, on average */
+#define S_BURST          500   /* ... and at once */
+#define S_THREAD_PAGES   10    /* pages of a retracted case's thread read for its retracts */
+#define S_FIRSTS_MS      (10 * 60 * 1000) /* how long firsts are kept */
+#define S_INDEX_MAX      200000           /* object ids remembered for GET of one object */
+#define S_DISCARD_MAX    ((size_t)4 * TAXII_MAX_BODY) /* bytes of a refused body read */
+#define S_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" /* GnuTLS */
+#define S_REALM          "Basic realm=\"socmesh TAXII\", charset=\"UTF-8\""
 
 /* Endpoints, as counted. */
 enum s_endpoint {
@@ -1606,11 +1607,13 @@ s_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start, stop, stats --------------------------------------------------- */
 
-/* A PEM file (relative to dir) into *out. */
+/* A PEM file (relative to dir) into *out; a private key that others
+ * may read is used, with a warning. */
 static int
-s_pem(const char *dir, const char *file, char **out, char *err, size_t errlen)
+s_pem(const char *dir, const char *file, bool secret, char **out, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 256];
+	struct stat st;
 	size_t len;
 
 	if (file[0] == '/')
@@ -1619,6 +1622,9 @@ s_pem(const char *dir, const char *file, char **out, char *err, size_t errlen)
 		snprintf(path, sizeof path, "%s/%s", dir, file);
 	if (file_read_all(path, 1 << 20, out, &len) != 0)
 		return errf(err, errlen, "[taxii] %s: %s", path, strerror(errno));
+	if (secret && stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warnx("taxii: %s is readable by others (mode %03o): chmod 600 it", path,
+		    (unsigned)(st.st_mode & 0777));
 	return 0;
 }
 
@@ -1646,8 +1652,8 @@ taxii_start(struct taxii **tp, const char *dir, const struct config *cfg, char *
 		goto fail;
 	}
 	if (t->tls &&
-	    (s_pem(dir, cfg->taxii_cert, &t->cert, err, errlen) != 0 ||
-	        s_pem(dir, cfg->taxii_key, &t->key, err, errlen) != 0))
+	    (s_pem(dir, cfg->taxii_cert, false, &t->cert, err, errlen) != 0 ||
+	        s_pem(dir, cfg->taxii_key, true, &t->key, err, errlen) != 0))
 		goto fail;
 	if ((t->n = node_open(dir, NODE_KEYS, e, sizeof e)) == NULL) {
 		errf(err, errlen, "taxii: %s", e);
@@ -1688,8 +1694,8 @@ taxii_start(struct taxii **tp, const char *dir, const struct config *cfg, char *
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)S_CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)S_PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)S_TIMEOUT_S,
 	    MHD_OPTION_NOTIFY_COMPLETED, s_completed, t,
-	    t->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, t->key, MHD_OPTION_HTTPS_MEM_CERT,
-	    t->cert, MHD_OPTION_END);
+	    t->tls ? MHD_OPTION_HTTPS_PRIORITIES : MHD_OPTION_END, S_TLS_PRIORITIES,
+	    MHD_OPTION_HTTPS_MEM_KEY, t->key, MHD_OPTION_HTTPS_MEM_CERT, t->cert, MHD_OPTION_END);
 	if (t->mhd == NULL) {
 		errf(err, errlen,
 		    "[taxii] cannot serve %s (address in use, or a bad certificate or key?)",
