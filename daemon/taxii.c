@@ -680,7 +680,11 @@ s_first(struct taxii *t, int tlp, const char *origin)
 		json_array_foreach(json_object_get(rep, "messages"), i, it)
 		{
 			json_t *mj = s_msgjson(t, it);
-			bool ok = mj != NULL && s_exportable(mj);
+			/* The origin filter takes the keys a rotation links too: the
+			 * identity is of this one. */
+			bool ok = mj != NULL && s_exportable(mj) &&
+			    (origin == NULL ||
+			        strcmp(s_str(json_object_get(mj, "origin"), "id"), origin) == 0);
 			json_decref(mj);
 			if (ok) {
 				found = (uint64_t)json_integer_value(json_object_get(it, "cursor"));
