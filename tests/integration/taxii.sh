@@ -15,6 +15,7 @@ PY=$("${PY:-python3}" -c 'import sys; print(sys.executable)')
 node A
 node B
 trust A B member
+trust B A member connect
 port=$(free_port)
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 	-addext subjectAltName=IP:127.0.0.1 -keyout "$T/A/taxii.key" -out "$T/A/taxii.crt" \
@@ -42,6 +43,8 @@ echo "" | "$SM" taxii user add empty --max-tlp clear --dir "$T/A" 2>/dev/null &&
 grep -q "argon2id" "$T/A/taxii.users" || fail "taxii.users holds no Argon2id hashes"
 
 start A
+start B
+wait_until 10 connected B A || fail "B did not connect to A"
 grep -q "taxii: serving TAXII 2.1 on https://127.0.0.1:$port" "$T/A.log" || fail "A does not serve TAXII"
 
 # 1,000 GREEN cases: a bundle of indicators, each its own case.
@@ -67,12 +70,14 @@ c1=$(publish A --tlp green --title "Case with an update" --indicator 203.0.113.7
 	>/dev/null || fail "update of $c1"
 publish A --tlp red --to B --title "Red never served" >/dev/null
 r1=$(publish A --tlp green --title "Case retracted" --indicator 203.0.113.99)
+b1=$(publish B --tlp green --title "Case of another SOC" --indicator 198.51.100.200)
+wait_until 10 has A "$b1" || fail "B's case did not reach A"
 "$SM" retract "$r1" --dir "$T/A" >/dev/null || fail "retract $r1"
 
 "$PY" tests/interop/taxii_client.py --discovery "https://127.0.0.1:$port/taxii2/" \
 	--cacert "$T/A/taxii.crt" --green feed-green:green-pass --amber feed-amber:amber-pass \
 	--bulk "$N" --amber-title "Amber only case" --versions-title "Case with an update" \
-	--retracted-title "Case retracted" \
+	--retracted-title "Case retracted" --peer-title "Case of another SOC" \
 	--out "$T/pulled.json" || fail "taxii_client.py"
 if [ -f tests/interop/schema.py ] && [ -s "$T/pulled.json" ]; then
 	"$PY" tests/interop/schema.py stix "$T/pulled.json" >"$T/schema.out" 2>&1 ||
@@ -97,6 +102,7 @@ fi
 "$SM" taxii user remove nobody --dir "$T/A" 2>/dev/null && fail "taxii user remove of nobody"
 
 # The daemon stops cleanly with the server running.
+stop B
 stop A
 grep -q "shutting down" "$T/A.log" || fail "A did not shut down"
 

@@ -5,14 +5,15 @@ behaves.  tests/integration/taxii.sh runs it.
 
     python3 tests/interop/taxii_client.py --discovery URL --cacert PEM \\
         --green NAME:PASSWORD --amber NAME:PASSWORD --bulk N \\
-        --amber-title TITLE --versions-title TITLE [--retracted-title TITLE] [--out FILE]
+        --amber-title TITLE --versions-title TITLE [--retracted-title TITLE] [--peer-title TITLE] [--out FILE]
 
 Every request sends Accept: application/taxii+json;version=2.1 and every
 reply's Content-Type is checked.  --bulk N: the GREEN collection holds at
 least N reports.  --amber-title: the title of an AMBER case that the AMBER
 user sees and the GREEN user never does.  --versions-title: a GREEN case
 with one update (two versions of its report).  --retracted-title: a GREEN
-case retracted by its origin (served once, revoked; two versions).  --out FILE: every object
+case retracted by its origin (served once, revoked; two versions).
+--peer-title: a GREEN case of another SOC (its own identity).  --out FILE: every object
 pulled, as one envelope, for tests/interop/schema.py.  Exit 0 when every
 check passes; else each failure is printed and the status is 1.
 """
@@ -34,6 +35,8 @@ AMBER_MARKINGS = {
     "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
     "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
 }
+# The OASIS TC's identity, which created the TLP 2.0 extension definition.
+OASIS_IDENTITY = "identity--b3bca3c2-1f3d-4b54-b44f-dac42c3a8f01"
 RED_MARKING = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 
 failures = []
@@ -159,6 +162,7 @@ def main():
     ap.add_argument("--amber-title", required=True)
     ap.add_argument("--versions-title", required=True)
     ap.add_argument("--retracted-title")
+    ap.add_argument("--peer-title")
     ap.add_argument("--out")
     a = ap.parse_args()
 
@@ -245,6 +249,20 @@ def main():
         marks = set(o.get("object_marking_refs", []))
         check(not marks & AMBER_MARKINGS and RED_MARKING not in marks and
               o.get("name") != a.amber_title, "the GREEN collection serves %s" % o["id"])
+    # What the objects name is served with them: identities and markings.
+    served = {o["id"] for o in by100}
+    for o in by100:
+        for ref in [o.get("created_by_ref")] + o.get("object_marking_refs", []):
+            check(ref is None or ref in served or ref == OASIS_IDENTITY,
+                  "%s names %s, not served" % (o["id"], ref))
+    idents = [o for o in by100 if o["type"] == "identity"]
+    check(len(idents) == len({o["id"] for o in idents}), "an identity came twice")
+    if a.peer_title:
+        peer = [o for o in by100 if o["type"] == "report" and o.get("name") == a.peer_title]
+        mine = {o.get("created_by_ref") for o in reports if o.get("name") != a.peer_title}
+        check(len(peer) == 1 and peer[0].get("created_by_ref") not in mine and len(idents) >= 2,
+              "the other SOC's case: %r, %d identities" % (peer and peer[0].get("created_by_ref"),
+                                                          len(idents)))
     by_date, _ = pull(green, gurl + "objects/", {"limit": "100"}, follow="added_after")
     check([key(o) for o in by_date] == keys,
           "resuming with added_after gives %d objects, not the %d of next" %
