@@ -1253,6 +1253,24 @@ s_result_of(const json_t *results, const char *id)
 	return NULL;
 }
 
+/* what, then "; left out: " and the warnings, into buf. */
+static void
+s_with_warnings(char *buf, size_t len, const char *what, const json_t *warnings)
+{
+	size_t i, n;
+	json_t *w;
+
+	snprintf(buf, len, "%s", what);
+	json_array_foreach(warnings, i, w)
+	{
+		n = strlen(buf);
+		if (!json_is_string(w) || n + 4 >= len)
+			break;
+		snprintf(buf + n, len - n, "%s%s", i == 0 ? "; left out: " : "; ",
+		    json_string_value(w));
+	}
+}
+
 /* POST of an envelope to the inbox. */
 static enum MHD_Result
 s_post(struct taxii *t, struct MHD_Connection *con, struct s_req *r)
@@ -1302,7 +1320,9 @@ s_post(struct taxii *t, struct MHD_Connection *con, struct s_req *r)
 		if (*v == '\0')
 			v = now;
 		if (res != NULL && strcmp(what, "refused") != 0) {
-			d = json_pack("{s:s,s:s,s:s}", "id", id, "version", v, "message", what);
+			char msg[600];
+			s_with_warnings(msg, sizeof msg, what, json_object_get(res, "warnings"));
+			d = json_pack("{s:s,s:s,s:s}", "id", id, "version", v, "message", msg);
 			json_array_append_new(succ, d);
 			nok++;
 		} else if (res != NULL || rep != NULL || *id == '\0') {
