@@ -1060,7 +1060,7 @@ s_tag(struct imp *im, const char *name)
 			id = dash + 3;
 		if (s_technique(id)) {
 			char up[16];
-			snprintf(up, sizeof up, "%s", id);
+			snprintf(up, sizeof up, "%.15s", id);
 			up[0] = 'T';
 			s_list_add(im->msg, "attack", up, MSG_MAX_ATTACK);
 			return;

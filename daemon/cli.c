@@ -28,6 +28,7 @@
 #include "log.h"
 #include "msgjson.h"
 #include "node.h"
+#include "taxii.h"
 #include "timefmt.h"
 #include "util.h"
 #include "version.h"
@@ -982,6 +983,7 @@ cmd_stats(struct cli *c, json_t *opts, json_t *args)
 	if (prom) {
 		s_prometheus(st, json_object_get(peers, "peers"));
 		cli_sources_prometheus(json_object_get(srcs, "sources"));
+		taxii_prometheus(json_object_get(st, "taxii"), stdout);
 	} else if (c->json) {
 		cli_print_json(c, json_incref(st));
 		cli_end(c);
@@ -2238,6 +2240,7 @@ static const struct cli_cmd *const s_commands[] = {
 	    "counts by TLP, kind and origin, store use, uptime (--prometheus)", NULL,
 	    s_stats_opts },
 	&cli_sources_cmd,
+	&cli_taxii_cmd,
 	&(const struct cli_cmd){ "query", cmd_query, NULL, 0, 0,
 	    "list messages, newest first, by indicator, time, origin, TLP, ...", NULL,
 	    s_query_opts },

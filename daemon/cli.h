@@ -205,6 +205,9 @@ extern const struct cli_cmd cli_roster_cmd;
 /* cli_sources.c: each origin's figures (stats --prometheus exports them). */
 extern const struct cli_cmd cli_sources_cmd;
 
+/* cli_taxii.c: taxii user add NAME --max-tlp TLP | remove NAME | list. */
+extern const struct cli_cmd cli_taxii_cmd;
+
 /* cli_interop.c: export and import as STIX 2.1 or MISP (docs/INTEROP.md).
  * cli_format(): --format as 0 (socmesh's signed messages), 1 (stix) or 2
  * (misp); -1 after an error line. */

@@ -16,6 +16,7 @@
 #include "ioc.h"
 #include "log.h"
 #include "looplag.h"
+#include "taxii.h"
 #include "util.h"
 #include "version.h"
 #include "warninglist.h"
@@ -27,6 +28,7 @@ struct control {
 	zsock_t *rep;
 	struct looplag *lag;
 	struct warninglists *wl; /* the warning lists in force */
+	struct taxii *taxii;     /* whose counters stats carries, or NULL */
 	uint64_t started;
 	char path[PATH_MAX + 64];
 };
@@ -174,12 +176,21 @@ s_stats(struct control *c)
 	uint64_t lag99, lagmax;
 	hex_encode(hex, c->n->id, MSG_KEY_LEN);
 	looplag_get(c->lag, &lag99, &lagmax);
-	return json_pack("{s:b,s:{s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:f,s:f}}", "ok", 1,
-	    "stats", "name", c->n->cfg.name, "id", hex, "version", SOCMESH_VERSION, "messages",
+	json_t *rep = json_pack("{s:b,s:{s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:f,s:f}}", "ok",
+	    1, "stats", "name", c->n->cfg.name, "id", hex, "version", SOCMESH_VERSION, "messages",
 	    (json_int_t)total, "by_tlp", tlp, "by_kind", kind, "by_origin", o.by,
 	    "store_used_bytes", (json_int_t)ss.used_bytes, "store_size_limit",
 	    (json_int_t)ss.map_size, "uptime_s", (json_int_t)((now_ms() - c->started) / 1000),
 	    "loop_lag_p99_ms", (double)lag99 / 1000, "loop_lag_max_ms", (double)lagmax / 1000);
+	if (rep != NULL && c->taxii != NULL)
+		json_object_set_new(json_object_get(rep, "stats"), "taxii", taxii_stats(c->taxii));
+	return rep;
+}
+
+void
+control_set_taxii(struct control *c, struct taxii *t)
+{
+	c->taxii = t;
 }
 
 /* One source (store_source_fn) as an object of "sources": its figures

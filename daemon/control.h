@@ -25,7 +25,10 @@
  *   {"cmd": "stats"}                  -> {"ok": true, "stats": {name, id, messages,
  *                                        by_tlp, by_kind, by_origin,
  *                                        store_used_bytes, store_size_limit,
- *                                        uptime_s}}
+ *                                        uptime_s, loop_lag_p99_ms,
+ *                                        loop_lag_max_ms, taxii?: {requests:
+ *                                        [{endpoint, status, count}], users}
+ *                                        (when the TAXII server runs)}}
  *   {"cmd": "sources"}                -> {"ok": true, "sources": [{id, name,
  *                                        self, revoked, messages, cases,
  *                                        shared: {tlp: {kind: n}},
@@ -300,6 +303,12 @@ json_t *control_rotate(struct node *n, struct gossip *g);
 struct control *
 control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err, size_t errlen);
 void control_destroy(struct control **cp);
+
+/* The TAXII server whose counters the stats reply carries (taxii.h); NULL:
+ * none.  socmeshd sets it after taxii_start(), and clears it before
+ * taxii_stop(). */
+struct taxii;
+void control_set_taxii(struct control *c, struct taxii *t);
 
 /* Reads the warning lists ([node] warninglists, warninglist.h) again into
  * c; when they cannot be read, logs why and keeps those in force. */

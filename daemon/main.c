@@ -223,6 +223,7 @@ main(int argc, char **argv)
 	struct taxii *tx = NULL;
 	if (taxii_start(&tx, dir, &n->cfg, err, sizeof err) == -1)
 		fatalx("%s", err);
+	control_set_taxii(ctl, tx);
 	zloop_timer(loop, SIGNAL_CHECK_MS, 0, s_tick, &d);
 
 	hex_encode(hex, n->id, 32);
@@ -235,6 +236,7 @@ main(int argc, char **argv)
 		;
 	sd_notify(0, "STOPPING=1");
 	log_info("shutting down");
+	control_set_taxii(ctl, NULL);
 	taxii_stop(&tx);
 	control_destroy(&ctl);
 	gossip_destroy(&d.g);

@@ -163,10 +163,4 @@ json_t *taxii_stats(struct taxii *t);
  * socmesh_taxii_requests_total{endpoint,status} and socmesh_taxii_users. */
 void taxii_prometheus(const json_t *stats, FILE *out);
 
-/* ---- the CLI (cli_taxii.c) ---------------------------------------------- */
-
-struct cli_cmd;
-/* socmesh taxii user add NAME --max-tlp TLP | remove NAME | list */
-extern const struct cli_cmd cli_taxii_cmd;
-
 #endif
