@@ -55,8 +55,7 @@
 #define S_RATE           50    /* requests per second of one user, on average */
 #define S_BURST          500   /* ... and at once */
 #define S_THREAD_PAGES   10    /* pages of a retracted case's thread read for its retracts */
-#define S_FIRSTS_MS      (10 * 60 * 1000) /* how long firsts are kept */
-#define S_INDEX_MAX      200000           /* object ids remembered for GET of one object */
+#define S_FIRSTS_MS      (10 * 60 * 1000)             /* how long firsts are kept */
 #define S_DISCARD_MAX    ((size_t)4 * TAXII_MAX_BODY) /* bytes of a refused body read */
 #define S_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" /* GnuTLS */
 #define S_REALM          "Basic realm=\"socmesh TAXII\", charset=\"UTF-8\""
@@ -105,7 +104,6 @@ struct taxii {
 	json_t *budgets;       /* user name -> [tokens, ms]: its requests' bucket */
 	json_t *firsts;        /* "TLP/ORIGIN" -> the cursor of the first message that brings it */
 	uint64_t firsts_since; /* when firsts was emptied */
-	json_t *index;         /* STIX id -> message hex, of the objects served */
 	json_t *statuses;      /* [{"user", "status"}], oldest first */
 	char collections[MSG_TLP_COUNT][INTEROP_UUID_LEN + 1];
 	char inbox[INTEROP_UUID_LEN + 1];
@@ -706,20 +704,6 @@ s_first(struct taxii *t, int tlp, const char *origin)
 	return found;
 }
 
-/* Remembers which message an object came from, for GET of one object. */
-static void
-s_remember(struct taxii *t, int tlp, const char *id, const char *hex)
-{
-	char key[340];
-
-	snprintf(key, sizeof key, "%d/%.300s", tlp, id);
-	if (json_object_get(t->index, key) != NULL)
-		return;
-	if (json_object_size(t->index) > S_INDEX_MAX)
-		json_object_clear(t->index);
-	json_object_set_new(t->index, key, json_string(hex));
-}
-
 /*
  * Whether entry e of an export is brought by the message hex (of origin,
  * at cursor, ident its origin's identity) in collection tlp: as a shared
@@ -802,7 +786,6 @@ s_message_objects(struct taxii *t, int tlp, const json_t *item, const struct tax
 			s_span(all, id, &first, &last);
 			if (!s_version_ok(q, s_version(o), first, last))
 				continue;
-			s_remember(t, tlp, id, hex);
 			json_array_append_new(out,
 			    json_pack("{s:O,s:I}", "object", o, "added", (json_int_t)received));
 		}
@@ -1091,40 +1074,74 @@ s_sort_versions(json_t *arr)
 }
 
 /*
+ * The cursor of the message of collection tlp that brings shared object
+ * id (s_brings()): the first of the collection for the TLP marking and
+ * extension definitions, the first of its SOC for an identity (the SOCs
+ * the node holds messages of: "sources").  0 when none does.
+ */
+static uint64_t
+s_shared_at(struct taxii *t, int tlp, const char *id)
+{
+	char name[160], u[INTEROP_UUID_LEN + 1], err[256];
+	uint64_t at = 0;
+	json_t *rep, *src;
+	size_t i;
+
+	if (strncmp(id, "marking-definition--", 20) == 0 ||
+	    strncmp(id, "extension-definition--", 22) == 0)
+		return s_first(t, tlp, NULL);
+	if (strncmp(id, "identity--", 10) != 0 ||
+	    (rep = s_ask(t, json_pack("{s:s}", "cmd", "sources"), err, sizeof err)) == NULL)
+		return 0;
+	json_array_foreach(json_object_get(rep, "sources"), i, src)
+	{
+		const char *origin = s_str(src, "id");
+		snprintf(name, sizeof name, "node/%s", origin);
+		interop_uuid(u, name);
+		if (strcmp(id + 10, u) == 0) {
+			at = s_first(t, tlp, origin);
+			break;
+		}
+	}
+	json_decref(rep);
+	return at;
+}
+
+/*
  * The versions of one object of collection r->coll, as [{"object",
  * "added"}] oldest first, unfiltered but for added_after and
- * match[spec_version]: from the message that the server saw it come
- * from, or the messages the daemon finds by its id.  -1 when the daemon
+ * match[spec_version]: from the messages the daemon finds by its id.  -1 when the daemon
  * did not answer.
  */
 static int
 s_object_versions(struct taxii *t, struct s_req *r, const char *id, const struct taxii_query *q,
     json_t *out, char *err, size_t errlen)
 {
-	char key[340];
-	const char *hex;
-
-	snprintf(key, sizeof key, "%d/%s", r->coll, id);
-	hex = json_string_value(json_object_get(t->index, key));
 	json_t *rep, *msgs, *it;
 	size_t i;
 
-	/* The daemon finds a message's own object and a report's versions by
-	 * their UUIDs; the others (indicators...) by the message the server
-	 * saw them come from. */
+	uint64_t at;
+
+	/* The daemon finds every object a message is exported as by its UUID
+	 * (KS_STIX, daemon/keyspace.h), a report's versions too; a shared
+	 * object comes with the first message of the collection that brings
+	 * it. */
 	if ((rep = s_ask(t, json_pack("{s:s,s:s,s:b}", "cmd", "stix", "id", id, "all", 1), err,
 	         errlen)) == NULL &&
 	    t->cc == NULL)
 		return -1;
 	msgs = json_incref(json_object_get(rep, "messages"));
-	if (json_array_size(msgs) == 0 && hex != NULL) {
+	if (json_array_size(msgs) == 0 && (at = s_shared_at(t, r->coll, id)) != 0) {
 		json_decref(rep);
 		json_decref(msgs);
-		if ((rep = s_ask(t, json_pack("{s:s,s:s}", "cmd", "get", "id", hex), err,
-		         errlen)) == NULL &&
+		if ((rep = s_ask(t,
+		         json_pack("{s:s,s:I,s:i,s:s,s:b}", "cmd", "changes", "after",
+		             (json_int_t)(at - 1), "limit", 1, "tlp",
+		             msg_tlp_name((enum msg_tlp)r->coll), "all", 1),
+		         err, errlen)) == NULL &&
 		    t->cc == NULL)
 			return -1;
-		msgs = rep != NULL ? json_pack("[O]", rep) : NULL;
+		msgs = json_incref(json_object_get(rep, "messages"));
 	}
 	json_array_foreach(msgs, i, it)
 	{
@@ -1685,8 +1702,7 @@ taxii_start(struct taxii **tp, const char *dir, const struct config *cfg, char *
 	}
 	if ((t->m = msg_new()) == NULL || (t->auth_ok = json_object()) == NULL ||
 	    (t->failed = json_object()) == NULL || (t->budgets = json_object()) == NULL ||
-	    (t->firsts = json_object()) == NULL || (t->index = json_object()) == NULL ||
-	    (t->statuses = json_array()) == NULL) {
+	    (t->firsts = json_object()) == NULL || (t->statuses = json_array()) == NULL) {
 		errf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -1751,7 +1767,6 @@ taxii_stop(struct taxii **tp)
 	json_decref(t->failed);
 	json_decref(t->budgets);
 	json_decref(t->firsts);
-	json_decref(t->index);
 	json_decref(t->statuses);
 	if (t->key != NULL) {
 		sodium_memzero(t->key, strlen(t->key));
