@@ -32,7 +32,7 @@ DEB_PKGS := gcc pkg-config libzmq3-dev libczmq-dev libsodium-dev \
             liblmdb-dev libmsgpack-dev libjansson-dev libinih-dev libcmocka-dev \
             libsystemd-dev python3 python3-nacl python3-msgpack mandoc systemd clang-format \
             libpsl-dev libutf8proc-dev libmicrohttpd-dev libgnutls28-dev nettle-dev \
-            python3-jsonschema openssl
+            python3-jsonschema openssl curl
 FUZZ_DEB := clang libclang-rt-14-dev
 
 SAN  ?=

@@ -83,6 +83,17 @@ if [ -f tests/interop/schema.py ] && [ -s "$T/pulled.json" ]; then
 	"$PY" tests/interop/schema.py stix "$T/pulled.json" >"$T/schema.out" 2>&1 ||
 		fail "what the client pulled does not validate: $(head -n 20 "$T/schema.out")"
 fi
+# The OASIS taxii2-client, where it can be imported (PYTHONPATH; it is not
+# in Debian): its own pager, objects, versions, manifest, POST and status.
+# requests takes REQUESTS_CA_BUNDLE over the client's verify: unset here.
+if "$PY" -c 'import taxii2client' 2>/dev/null; then
+	env -u REQUESTS_CA_BUNDLE -u CURL_CA_BUNDLE "$PY" tests/interop/taxii2client_accept.py \
+		"https://127.0.0.1:$port/taxii2/" "$T/A/taxii.crt" feed-green:green-pass \
+		feed-amber:amber-pass "$N" >"$T/accept.out" 2>&1 ||
+		fail "taxii2-client: $(grep -v '^ok' "$T/accept.out" | tail -n 5)"
+else
+	echo "taxii.sh: the OASIS taxii2-client cannot be imported here; its check did not run"
+fi
 # The posted indicator is one of A's messages now.
 "$SM" query --dir "$T/A" --indicator 192.0.2.201 --json | grep -q '"title"' ||
 	fail "the POSTed indicator is not in query"
