@@ -94,6 +94,14 @@ if "$PY" -c 'import taxii2client' 2>/dev/null; then
 else
 	echo "taxii.sh: the OASIS taxii2-client cannot be imported here; its check did not run"
 fi
+# The daemon's stats count the requests by endpoint and status.
+"$SM" stats --prometheus --dir "$T/A" >"$T/prom" || fail "stats --prometheus"
+grep -Eq '^socmesh_taxii_requests_total\{endpoint="objects",status="200"\} [1-9]' "$T/prom" ||
+	fail "no TAXII objects/200 in stats --prometheus: $(grep taxii "$T/prom" | head -n 5)"
+grep -Eq '^socmesh_taxii_requests_total\{endpoint="discovery",status="401"\} [1-9]' "$T/prom" ||
+	fail "no TAXII discovery/401 in stats --prometheus"
+"$SM" stats --json --dir "$T/A" | jsonq 'j["taxii"]["users"] == 2' >/dev/null ||
+	fail "stats --json has no taxii users"
 # The posted indicator is one of A's messages now.
 "$SM" query --dir "$T/A" --indicator 192.0.2.201 --json | grep -q '"title"' ||
 	fail "the POSTed indicator is not in query"
