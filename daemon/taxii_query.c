@@ -182,9 +182,8 @@ s_spec(struct taxii_query *q, const char *value, char *err, size_t errlen)
 	}
 }
 
-int
-taxii_query_param(struct taxii_query *q, const char *key, const char *value, char *err,
-    size_t errlen)
+static int
+s_param(struct taxii_query *q, const char *key, const char *value, char *err, size_t errlen)
 {
 	uint64_t x;
 
@@ -333,4 +332,19 @@ bool
 taxii_content_type_ok(const char *ct)
 {
 	return ct != NULL && s_range(ct, ct + strlen(ct), false);
+}
+
+int
+taxii_query_param(struct taxii_query *q, const char *key, const char *value, char *err,
+    size_t errlen)
+{
+	int rc = s_param(q, key, value, err, errlen);
+
+	/* One line, whatever the client sent: what is echoed loses its
+	 * control characters. */
+	if (rc == -1)
+		for (char *p = err; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+	return rc;
 }
