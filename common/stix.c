@@ -1610,6 +1610,28 @@ s_custom(struct s_imp *im, const json_t *o, json_t *msg)
 	}
 }
 
+/* The lists of an item in the making (its indicators, techniques and,
+ * when warnings is not NULL, warnings), empty.  false when out of memory:
+ * then im->oom is set, and msg and the lists are released. */
+static bool
+s_lists(struct s_imp *im, json_t *msg, json_t **inds, json_t **attack, json_t **warnings)
+{
+	*inds = json_array();
+	*attack = json_array();
+	if (warnings != NULL)
+		*warnings = json_array();
+	if (msg != NULL && *inds != NULL && *attack != NULL &&
+	    (warnings == NULL || *warnings != NULL))
+		return true;
+	json_decref(msg);
+	json_decref(*inds);
+	json_decref(*attack);
+	if (warnings != NULL)
+		json_decref(*warnings);
+	im->oom = true;
+	return false;
+}
+
 /* A report (or incident SDO): an incident item. */
 static void
 s_import_report(struct s_imp *im, const json_t *o)
@@ -1635,17 +1657,8 @@ s_import_report(struct s_imp *im, const json_t *o)
 	if ((tlp = s_item_tlp(im, o)) < 0)
 		return;
 	msg = json_pack("{s:s,s:s}", "kind", "incident", "tlp", msg_tlp_name((enum msg_tlp)tlp));
-	inds = json_array();
-	attack = json_array();
-	warnings = json_array();
-	if (msg == NULL || inds == NULL || attack == NULL || warnings == NULL) {
-		json_decref(msg);
-		json_decref(inds);
-		json_decref(attack);
-		json_decref(warnings);
-		im->oom = true;
+	if (!s_lists(im, msg, &inds, &attack, &warnings))
 		return;
-	}
 	s_iset(im, msg, "title",
 	    s_fit(name != NULL && name[0] ? name : s_oid(o), MSG_MAX_TITLE, false));
 	if (desc != NULL && desc[0] != '\0')
@@ -1733,17 +1746,8 @@ s_import_note(struct s_imp *im, const json_t *o)
 	msg = json_pack("{s:s,s:s,s:o}", "kind", "comment", "tlp", msg_tlp_name((enum msg_tlp)tlp),
 	    "text",
 	    s_fit(content != NULL && content[0] ? content : "(empty note)", MSG_MAX_NOTE, true));
-	inds = json_array();
-	attack = json_array();
-	warnings = json_array();
-	if (msg == NULL || inds == NULL || attack == NULL || warnings == NULL) {
-		json_decref(msg);
-		json_decref(inds);
-		json_decref(attack);
-		json_decref(warnings);
-		im->oom = true;
+	if (!s_lists(im, msg, &inds, &attack, &warnings))
 		return;
-	}
 	json_array_foreach(refs, i, e)
 	{
 		const json_t *r = s_find(im, json_string_value(e));
@@ -1822,17 +1826,10 @@ s_import_indicator(struct s_imp *im, const json_t *o)
 	}
 	if ((tlp = s_item_tlp(im, o)) < 0)
 		return;
-	inds = json_array();
-	attack = json_array();
 	msg = json_pack("{s:s,s:s,s:s,s:s}", "kind", "incident", "tlp",
 	    msg_tlp_name((enum msg_tlp)tlp), "category", cat, "severity", "medium");
-	if (msg == NULL || inds == NULL || attack == NULL) {
-		json_decref(msg);
-		json_decref(inds);
-		json_decref(attack);
-		im->oom = true;
+	if (!s_lists(im, msg, &inds, &attack, NULL))
 		return;
-	}
 	s_iset(im, msg, "title",
 	    s_fit(name != NULL && name[0] ? name
 	            : pattern != NULL     ? pattern

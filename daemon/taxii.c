@@ -358,10 +358,11 @@ s_budget(struct taxii *t, const char *name)
 
 /* ---- the daemon ----------------------------------------------------------- */
 
-/* Sends req (taken over) to the daemon: its reply when ok, else NULL with
- * err set (the connection is dropped when the daemon did not answer). */
+/* Sends req (taken over) to the daemon: its reply, whatever it says, or
+ * NULL with err set (the connection is dropped when the daemon did not
+ * answer). */
 static json_t *
-s_ask(struct taxii *t, json_t *req, char *err, size_t errlen)
+s_call(struct taxii *t, json_t *req, char *err, size_t errlen)
 {
 	json_t *rep;
 
@@ -369,10 +370,19 @@ s_ask(struct taxii *t, json_t *req, char *err, size_t errlen)
 		json_decref(req);
 		return NULL;
 	}
-	if ((rep = control_request(t->cc, req, err, errlen)) == NULL) {
+	if ((rep = control_request(t->cc, req, err, errlen)) == NULL)
 		control_disconnect(&t->cc);
+	return rep;
+}
+
+/* s_call(): the reply when ok, else NULL with err set. */
+static json_t *
+s_ask(struct taxii *t, json_t *req, char *err, size_t errlen)
+{
+	json_t *rep;
+
+	if ((rep = s_call(t, req, err, errlen)) == NULL)
 		return NULL;
-	}
 	if (!json_is_true(json_object_get(rep, "ok"))) {
 		const char *e = json_string_value(json_object_get(rep, "error"));
 		errf(err, errlen, "%s", e != NULL ? e : "the daemon refused the request");
@@ -391,14 +401,8 @@ s_ask_resume(struct taxii *t, json_t *req, uint64_t *after, char *err, size_t er
 {
 	json_t *rep;
 
-	if (t->cc == NULL && (t->cc = control_connect(t->dir, err, errlen)) == NULL) {
-		json_decref(req);
+	if ((rep = s_call(t, req, err, errlen)) == NULL)
 		return NULL;
-	}
-	if ((rep = control_request(t->cc, req, err, errlen)) == NULL) {
-		control_disconnect(&t->cc);
-		return NULL;
-	}
 	if (json_is_true(json_object_get(rep, "ok")))
 		return rep;
 	if (strcmp(s_str(rep, "code"), "cursor-lost") == 0 &&
