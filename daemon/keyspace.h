@@ -26,6 +26,10 @@
  * keys, each replaced by its sealed key (iocseal_key(): keyed BLAKE2b of
  * the whole key), so that nothing of a sealed body is in the index in
  * clear; one that this node cannot read has none.
+ *
+ * Any change of the keys a message gives raises STORE_INDEX_VERSION
+ * (store.h): a store indexed before is then indexed again, once, when the
+ * daemon opens it.
  */
 #ifndef SOCMESH_KEYSPACE_H
 #define SOCMESH_KEYSPACE_H

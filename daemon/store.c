@@ -537,6 +537,28 @@ s_confirm(struct store *st, MDB_txn *txn, struct s_tally *t, const struct store_
 	return err;
 }
 
+/* The indicator index entries of r, stored under local key lkey. */
+static int
+s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *r, uint64_t lkey)
+{
+	uint8_t key[IOCKEY_MAX], iv[IOCVAL_LEN];
+	MDB_val k, v;
+	int rc;
+
+	store_ioc_val(iv, r->origin, lkey);
+	v = store_val(iv, sizeof iv);
+	for (size_t i = 0; i < r->nioc; i++) {
+		size_t kl = store_ioc_key(r->ioc[i].value, r->ioc[i].len, key);
+
+		k = store_val(key, kl);
+		rc = mdb_put(txn, st->ioc, &k, &v, MDB_NODUPDATA);
+		/* KEYEXIST: the value came twice in this message. */
+		if (rc != 0 && rc != MDB_KEYEXIST)
+			return store_lmdb_err(st, rc, "put indicator");
+	}
+	return STORE_OK;
+}
+
 /*
  * The counts of a store from before them (meta "counts" absent, or of an
  * earlier version: COUNTS_VERSION): one pass
@@ -645,6 +667,74 @@ s_next_lkey(struct store *st, MDB_txn *txn, uint64_t *next)
 }
 
 /*
+ * The indicator index of a store whose index function gave other keys
+ * (meta "index" below STORE_INDEX_VERSION: a version from before keys it
+ * gives now): emptied and made again from every message, one pass in the
+ * open transaction, logged.  A new store, or one without an index
+ * function, only records the version (without one, the next open with one
+ * rebuilds).
+ */
+static int
+s_index_setup(struct store *st, MDB_txn *txn)
+{
+	uint8_t version[4] = { 0, 0, 0, STORE_INDEX_VERSION };
+	MDB_val mk = store_val("index", 5), mv;
+	struct store_rec rec;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	MDB_stat ms;
+	uint64_t n = 0, bad = 0;
+	int64_t t0 = (int64_t)now_ms();
+	int rc, err = STORE_OK;
+
+	if ((rc = mdb_get(txn, st->meta, &mk, &mv)) != 0 && rc != MDB_NOTFOUND)
+		return store_lmdb_err(st, rc, "get index version");
+	if (rc == 0 && mv.mv_size == sizeof version &&
+	    memcmp(mv.mv_data, version, sizeof version) == 0)
+		return STORE_OK;
+	if ((rc = mdb_stat(txn, st->msg, &ms)) != 0)
+		return store_lmdb_err(st, rc, "stat messages");
+	if (ms.ms_entries > 0 && st->index == NULL)
+		return STORE_OK;
+	if (ms.ms_entries > 0)
+		log_info("store: indexing its %zu messages again (once: an index from before "
+		         "the keys of this version)",
+		    (size_t)ms.ms_entries);
+	if ((rc = mdb_drop(txn, st->ioc, 0)) != 0 ||
+	    (rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
+		return store_lmdb_err(st, rc, "empty the indicator index");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && err == STORE_OK;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		pthread_mutex_lock(&st->index_lock);
+		memset(&rec, 0, sizeof rec);
+		if (k.mv_size == LKEY_LEN && v.mv_size > HDR_LEN &&
+		    st->index(st->index_arg, (const uint8_t *)v.mv_data + HDR_LEN,
+		        v.mv_size - HDR_LEN, &rec) == 0) {
+			err = s_put_iocs(st, txn, &rec, store_get64(k.mv_data));
+			n++;
+		} else
+			bad++;
+		pthread_mutex_unlock(&st->index_lock);
+	}
+	mdb_cursor_close(cur);
+	if (err == STORE_OK && rc != MDB_NOTFOUND)
+		err = store_lmdb_err(st, rc, "index messages");
+	mv = store_val(version, sizeof version);
+	if (err == STORE_OK && (rc = mdb_put(txn, st->meta, &mk, &mv, 0)) != 0)
+		err = store_lmdb_err(st, rc, "put index version");
+	if (err != STORE_OK)
+		return err;
+	if (bad > 0)
+		log_warnx("store: %" PRIu64 " messages do not decode and are not indexed (run a "
+		          "store check)",
+		    bad);
+	if (ms.ms_entries > 0)
+		log_info("store: indexed %" PRIu64 " messages in %" PRId64 " ms", n,
+		    (int64_t)now_ms() - t0);
+	return STORE_OK;
+}
+
+/*
  * The counts are kept from the start by a new store, and counted once, in
  * the open transaction, for a store from before them, given an index
  * function (without one they are neither kept nor shown until a later
@@ -732,6 +822,8 @@ s_setup(struct store *st, const uint8_t node_id[32])
 	if ((err = s_next_lkey(st, txn, &next)) != STORE_OK)
 		goto fail;
 	if ((err = s_counts_setup(st, txn)) != STORE_OK)
+		goto fail;
+	if ((err = s_index_setup(st, txn)) != STORE_OK)
 		goto fail;
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return store_lmdb_err(st, rc, "commit open transaction");
@@ -834,7 +926,7 @@ static int
 s_put_one(struct store *st, MDB_txn *txn, const struct store_rec *r, uint64_t lkey,
     uint64_t received)
 {
-	uint8_t lk[LKEY_LEN], tk[TIMEKEY_LEN], ok[ORIGKEY_LEN], key[IOCKEY_MAX], iv[IOCVAL_LEN];
+	uint8_t lk[LKEY_LEN], tk[TIMEKEY_LEN], ok[ORIGKEY_LEN];
 	MDB_val k, v, lv;
 	int rc;
 
@@ -871,18 +963,7 @@ s_put_one(struct store *st, MDB_txn *txn, const struct store_rec *r, uint64_t lk
 			return store_lmdb_err(st, rc, "put ref");
 	}
 
-	store_ioc_val(iv, r->origin, lkey);
-	v = store_val(iv, sizeof iv);
-	for (size_t i = 0; i < r->nioc; i++) {
-		size_t kl = store_ioc_key(r->ioc[i].value, r->ioc[i].len, key);
-
-		k = store_val(key, kl);
-		rc = mdb_put(txn, st->ioc, &k, &v, MDB_NODUPDATA);
-		/* KEYEXIST: the value came twice in this message. */
-		if (rc != 0 && rc != MDB_KEYEXIST)
-			return store_lmdb_err(st, rc, "put indicator");
-	}
-	return STORE_OK;
+	return s_put_iocs(st, txn, r, lkey);
 }
 
 /* The highest own seq in meta (0 when none), or an LMDB error. */

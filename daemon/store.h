@@ -44,7 +44,9 @@
  *           "counts" is kept (its version), "gaps" -> first (8) || last (8), once per
  *           restore that lost messages, ascending: local keys of a
  *           replaced store's history that this one cannot honour as
- *           cursors (store_raise_lkey())
+ *           cursors (store_raise_lkey()), "index" -> STORE_INDEX_VERSION (4):
+ *           the version of the keys in "ioc" (a lower one is indexed again
+ *           at open)
  *
  * The local key (lkey) numbers messages in the order they were stored,
  * from 1, so that "msg" is written by appending: the next is one past the
@@ -99,9 +101,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA      1
-#define STORE_IOC_RAW_MAX 480  /* longer indicator values are keyed by hash */
-#define STORE_IOC_SEALED  0xff /* the first byte of a sealed key */
+#define STORE_SCHEMA        1
+/* The version of the keys the daemon's index function gives (its
+ * indicators and the derived keys of daemon/keyspace.h): raised with every
+ * change of them, so that a store indexed before is indexed again, once,
+ * when it is opened (meta "index"). */
+#define STORE_INDEX_VERSION 2
+#define STORE_IOC_RAW_MAX   480  /* longer indicator values are keyed by hash */
+#define STORE_IOC_SEALED    0xff /* the first byte of a sealed key */
 
 struct store;
 

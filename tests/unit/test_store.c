@@ -1175,6 +1175,41 @@ test_lkey_received(void **state)
 		s_unbuild(&b[i]);
 }
 
+/* A store indexed by an earlier version of the index function is indexed
+ * again at open, once: an entry lost from "ioc" comes back. */
+static void
+test_reindex(void **state)
+{
+	struct fx *f = *state;
+	struct tmsg m[2] = {
+		{ .origin = 0, .seq = 1, .time = 1, .nioc = 1, .ioc = { IOC("203.0.113.7") } },
+		{ .origin = 1, .seq = 1, .time = 2, .nioc = 1, .ioc = { IOC("203.0.113.7") } },
+	};
+	static const uint8_t old[4] = { 0, 0, 0, 1 };
+	struct built b[2];
+	size_t nm, no;
+	int res[2];
+
+	assert_int_equal(s_put(f, m, 2, b, res), STORE_OK);
+	store_destroy(&f->st);
+	s_raw(f->dir, "ioc", MDB_DUPSORT | MDB_DUPFIXED, true, "203.0.113.7", 11, NULL, 0);
+	assert_false(s_raw_has(f->dir, "ioc", MDB_DUPSORT | MDB_DUPFIXED, "203.0.113.7", 11));
+	/* Of the version in force: left as it is. */
+	s_open(f, LIMIT);
+	assert_int_equal(store_ioc_count(f->st, "203.0.113.7", 11, &nm, &no), STORE_OK);
+	assert_int_equal(nm, 0);
+	store_destroy(&f->st);
+	/* Of an earlier version: indexed again. */
+	s_raw(f->dir, "meta", 0, false, "index", 5, old, sizeof old);
+	s_open(f, LIMIT);
+	assert_int_equal(store_ioc_count(f->st, "203.0.113.7", 11, &nm, &no), STORE_OK);
+	assert_int_equal(nm, 2);
+	assert_int_equal(no, 2);
+	s_check_ok(f);
+	for (int i = 0; i < 2; i++)
+		s_unbuild(&b[i]);
+}
+
 /* An import's sources: each names the message published from it. */
 static void
 test_source(void **state)
@@ -2602,6 +2637,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_after, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_lkey_received, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_source, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_reindex, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_raise_lkey, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_expire, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_expire_many, s_setup, s_teardown),
