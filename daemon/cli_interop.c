@@ -107,15 +107,16 @@ s_thread(struct gather *g, const char *hex)
 	return rc;
 }
 
-/* Each case whole: the incident of every message that refers to one, and
- * the thread of every incident. */
+/* Each case whole: what every message refers to, up to its incident (a
+ * comment on an update, the update, then the incident: each message is
+ * gathered once, so the walk ends), and the thread of every incident. */
 static int
 s_context(struct gather *g)
 {
-	size_t n = json_array_size(g->order);
+	size_t n;
 	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < n; i++) {
+	for (size_t i = 0; rc == 0 && i < json_array_size(g->order); i++) {
 		json_t *o = json_object_get(g->byid,
 		    json_string_value(json_array_get(g->order, i)));
 		const char *kind = cli_field(o, "kind"), *ref = cli_field(o, "ref");

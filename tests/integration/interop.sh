@@ -87,6 +87,18 @@ for p in ("ipv4-addr:value = '198.51.100.7'", "ipv6-addr:value", "domain-name:va
 assert "\\'1\\'" in pats, "quotes escaped in patterns"
 EOF
 
+# A case is exported whole from any of its messages: a comment on the
+# update brings the update, the incident and its thread.
+cu=$("$SM" comment "$up" --dir "$T/A" --text "On the update." | tail -n 1)
+"$SM" export --dir "$T/A" --format stix "$cu" >"$T/one.json" || fail "export of a comment"
+"$PY" - "$T/one.json" "$case1" "$st" <<'EOF' || fail "a comment's export lacks its case"
+import json, sys, uuid
+ns = uuid.UUID("dbd37408-8b02-48bc-9eb7-6d46a2d1c638")
+ids = {o["id"] for o in json.load(open(sys.argv[1]))["objects"]}
+assert "report--%s" % uuid.uuid5(ns, sys.argv[2]) in ids, "the case's report"
+assert "sighting--%s" % uuid.uuid5(ns, sys.argv[3]) in ids, "the case's thread"
+EOF
+
 # 3. B imports the bundle: the same indicators, TLP and text; again:
 # nothing new.
 "$SM" import --dir "$T/B" --format stix "$T/a1.stix.json" >"$T/imp1" 2>&1 ||
