@@ -9,7 +9,9 @@
  * of SHARED domains that messages of every origin carry (1 in 5: 20% of
  * the indicators are shared between origins, each about n / SHARED times).
  *
- * The cache: $BENCH_CACHE (default build/bench-cache)/VERSION-N holds the
+ * The cache: $BENCH_CACHE (default build/bench-cache)/VERSION-sSCHEMA-
+ * iINDEX-N (STORE_SCHEMA, STORE_INDEX_VERSION: a store of another index
+ * version would be indexed again by every node started on a copy) holds the
  * stopped nodes A and B (identity and store) with messages 0 to N - 1, and
  * meta.json (n, t0, step, build_s).  A cache whose stores do not open or do
  * not hold N messages, or whose messages are older than 300 days (retention
@@ -273,7 +275,8 @@ bench_cache(struct bench_cache *c, size_t n)
 	json_t *meta;
 	double t0;
 
-	snprintf(c->dir, sizeof c->dir, "%s/%s-s%d-%zu", root, CACHE_VERSION, STORE_SCHEMA, n);
+	snprintf(c->dir, sizeof c->dir, "%s/%s-s%d-i%d-%zu", root, CACHE_VERSION, STORE_SCHEMA,
+	    STORE_INDEX_VERSION, n);
 	snprintf(c->a, sizeof c->a, "%s/A", c->dir);
 	snprintf(c->b, sizeof c->b, "%s/B", c->dir);
 	if ((c->reused = s_cache_sound(c, n)))
