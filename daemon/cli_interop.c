@@ -69,66 +69,76 @@ s_item(void *arg, json_t *o)
 	return 1;
 }
 
-/* The message id (hex) from the running daemon into g; 0, or 1 after an
- * error line (a message not here is no error: a case's incident may have
- * expired). */
+/* The stored message hex, as the daemon gives it, onto pending (once);
+ * 0, or 1 after an error line (a message not here is no error: a case's
+ * incident may have expired). */
 static int
-s_get(struct gather *g, const char *hex)
+s_get(struct gather *g, const char *hex, json_t *pending, json_t *asked)
 {
 	uint8_t id[MSG_ID_LEN];
-	json_t *rep, *items;
+	json_t *rep;
 	bool missing;
-	int rc;
 
-	if (json_object_get(g->byid, hex) != NULL || id_parse(id, hex) == -1)
+	if (json_object_get(g->byid, hex) != NULL || json_object_get(asked, hex) != NULL ||
+	    id_parse(id, hex) == -1)
 		return 0;
+	json_object_set_new(asked, hex, json_true());
 	if ((rep = cli_get(g->c, id, &missing)) == NULL)
 		return missing ? 0 : 1;
-	items = json_pack("[O]", rep);
-	rc = cli_collect(g->c, NULL, items, 1, s_take, g);
-	json_decref(items);
-	json_decref(rep);
-	return rc;
+	json_array_append_new(pending, rep);
+	return 0;
 }
 
-/* The thread of case hex (its updates, comments, sightings, retractions)
- * into g. */
+/* The pending messages decoded into g (one opening of the node for all
+ * of them), and pending emptied. */
 static int
-s_thread(struct gather *g, const char *hex)
+s_flush(struct gather *g, json_t *pending)
 {
-	json_t *items = json_array();
-	int rc;
+	int rc = json_array_size(pending) > 0 ? cli_collect(g->c, NULL, pending, 0, s_take, g) : 0;
 
-	rc = cli_pages(g->c, json_pack("{s:s,s:s}", "cmd", "thread", "id", hex), EXPORT_THREAD,
-	    s_item, items);
-	if (rc == 0)
-		rc = cli_collect(g->c, NULL, items, EXPORT_THREAD, s_take, g);
-	json_decref(items);
+	json_array_clear(pending);
 	return rc;
 }
 
 /* Each case whole: what every message refers to, up to its incident (a
- * comment on an update, the update, then the incident: each message is
- * gathered once, so the walk ends), and the thread of every incident. */
+ * round fetches the references of the messages the last one gathered: a
+ * comment on an update, the update, then the incident; each message is
+ * gathered once, so the rounds end), and the thread of every incident,
+ * decoded EXPORT_THREAD messages at a time. */
 static int
 s_context(struct gather *g)
 {
-	size_t n;
-	int rc = 0;
+	json_t *pending = json_array(), *asked = json_object();
+	size_t done = 0, n, i;
+	int rc = pending == NULL || asked == NULL ? cli_error(g->c, "out of memory") : 0;
 
-	for (size_t i = 0; rc == 0 && i < json_array_size(g->order); i++) {
-		json_t *o = json_object_get(g->byid,
-		    json_string_value(json_array_get(g->order, i)));
-		const char *kind = cli_field(o, "kind"), *ref = cli_field(o, "ref");
-		if (strcmp(kind, "incident") != 0 && *ref != '\0')
-			rc = s_get(g, ref);
+	while (rc == 0 && json_array_size(g->order) > done) {
+		n = json_array_size(g->order);
+		for (i = done; rc == 0 && i < n; i++) {
+			json_t *o = json_object_get(g->byid,
+			    json_string_value(json_array_get(g->order, i)));
+			const char *kind = cli_field(o, "kind"), *ref = cli_field(o, "ref");
+			if (strcmp(kind, "incident") != 0 && *ref != '\0')
+				rc = s_get(g, ref, pending, asked);
+		}
+		done = n;
+		if (rc == 0)
+			rc = s_flush(g, pending);
 	}
 	n = json_array_size(g->order);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
+	for (i = 0; rc == 0 && i < n; i++) {
 		const char *id = json_string_value(json_array_get(g->order, i));
-		if (strcmp(cli_field(json_object_get(g->byid, id), "kind"), "incident") == 0)
-			rc = s_thread(g, id);
+		if (strcmp(cli_field(json_object_get(g->byid, id), "kind"), "incident") != 0)
+			continue;
+		rc = cli_pages(g->c, json_pack("{s:s,s:s}", "cmd", "thread", "id", id),
+		    EXPORT_THREAD, s_item, pending);
+		if (rc == 0 && json_array_size(pending) >= EXPORT_THREAD)
+			rc = s_flush(g, pending);
 	}
+	if (rc == 0)
+		rc = s_flush(g, pending);
+	json_decref(pending);
+	json_decref(asked);
 	return rc;
 }
 
@@ -186,7 +196,7 @@ cli_export_format(struct cli *c, json_t *opts, json_t *args, int format)
 	struct gather g = { c, json_object(), json_array() };
 	const char *v = cli_opt_str(opts, "limit");
 	uint64_t limit = EXPORT_LIMIT;
-	json_t *doc = NULL, *a;
+	json_t *doc = NULL, *a, *pending = json_array(), *asked = json_object();
 	uint8_t id[MSG_ID_LEN];
 	char hex[2 * MSG_ID_LEN + 1];
 	size_t i;
@@ -197,13 +207,21 @@ cli_export_format(struct cli *c, json_t *opts, json_t *args, int format)
 		goto out;
 	}
 	if (json_array_size(args) > 0) {
+		/* Every ID fetched, then decoded at once. */
 		json_array_foreach(args, i, a)
 		{
 			if (cli_id(c, json_string_value(a), id) != 0)
 				goto out;
 			hex_encode(hex, id, sizeof id);
-			if (s_get(&g, hex) != 0)
+			if (s_get(&g, hex, pending, asked) != 0)
 				goto out;
+		}
+		if (s_flush(&g, pending) != 0)
+			goto out;
+		json_array_foreach(args, i, a)
+		{
+			cli_id(c, json_string_value(a), id);
+			hex_encode(hex, id, sizeof id);
 			if (json_object_get(g.byid, hex) == NULL) {
 				cli_error(c, "no message %s here", json_string_value(a));
 				goto out;
@@ -219,6 +237,8 @@ cli_export_format(struct cli *c, json_t *opts, json_t *args, int format)
 	else
 		rc = 0;
 out:
+	json_decref(pending);
+	json_decref(asked);
 	json_decref(doc);
 	json_decref(g.byid);
 	json_decref(g.order);
