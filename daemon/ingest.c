@@ -276,7 +276,7 @@ ingest_new(struct store *st, const struct ingest_cfg *cfg)
 	if (in->cfg.queue_bytes == 0)
 		in->cfg.queue_bytes = 16u << 20;
 	if (in->cfg.batch_max == 0)
-		in->cfg.batch_max = 1024;
+		in->cfg.batch_max = 4096;
 	if (in->cfg.verifiers == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		in->cfg.verifiers = cpus > 1 ? (size_t)cpus : 1;

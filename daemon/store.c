@@ -470,10 +470,12 @@ s_ref_origin(struct store *st, MDB_txn *txn, const uint8_t *id, uint8_t origin[I
 }
 
 /* Adds to seen (nseen of SRC_CONFIRM_MAX) the origins other than r's of
- * indicator key's entries, one step per origin. */
+ * indicator key's entries before r's (lkey: a batch's entries are all in
+ * the index when its messages are counted), one step per origin: an
+ * origin's entries sort by lkey, so its first tells. */
 static int
-s_ioc_origins(struct store *st, MDB_cursor *cur, const struct store_rec *r, const uint8_t *key,
-    size_t kl, uint8_t (*seen)[ID_LEN], size_t *nseen)
+s_ioc_origins(struct store *st, MDB_cursor *cur, const struct store_rec *r, uint64_t lkey,
+    const uint8_t *key, size_t kl, uint8_t (*seen)[ID_LEN], size_t *nseen)
 {
 	uint8_t next[IOCVAL_LEN];
 	MDB_val k = store_val(key, kl), v;
@@ -485,7 +487,8 @@ s_ioc_origins(struct store *st, MDB_cursor *cur, const struct store_rec *r, cons
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE)) {
 		for (i = 0; i < *nseen && memcmp(seen[i], v.mv_data, ID_LEN) != 0; i++)
 			;
-		if (i == *nseen && memcmp(v.mv_data, r->origin, ID_LEN) != 0)
+		if (i == *nseen && memcmp(v.mv_data, r->origin, ID_LEN) != 0 &&
+		    store_get64((const uint8_t *)v.mv_data + ID_LEN) < lkey)
 			memcpy(seen[(*nseen)++], v.mv_data, ID_LEN);
 		memcpy(next, v.mv_data, ID_LEN);
 		memset(next + ID_LEN, 0xff, LKEY_LEN);
@@ -504,7 +507,8 @@ s_ioc_origins(struct store *st, MDB_cursor *cur, const struct store_rec *r, cons
  * whatever the store holds.
  */
 static int
-s_confirm(struct store *st, MDB_txn *txn, struct s_tally *t, const struct store_rec *r)
+s_confirm(struct store *st, MDB_txn *txn, struct s_tally *t, const struct store_rec *r,
+    uint64_t lkey)
 {
 	uint8_t seen[SRC_CONFIRM_MAX][ID_LEN], origin[ID_LEN], key[IOCKEY_MAX];
 	uint8_t ck[COUNTKEY_MAX];
@@ -528,7 +532,7 @@ s_confirm(struct store *st, MDB_txn *txn, struct s_tally *t, const struct store_
 		uint8_t c = (uint8_t)r->ioc[i].value[0];
 
 		if (c >= 0x20 && c != STORE_IOC_SEALED)
-			err = s_ioc_origins(st, cur, r, key,
+			err = s_ioc_origins(st, cur, r, lkey, key,
 			    store_ioc_key(r->ioc[i].value, r->ioc[i].len, key), seen, &nseen);
 	}
 	mdb_cursor_close(cur);
@@ -537,26 +541,123 @@ s_confirm(struct store *st, MDB_txn *txn, struct s_tally *t, const struct store_
 	return err;
 }
 
-/* The indicator index entries of r, stored under local key lkey. */
+/* An entry of the indicator index, as a batch sorts them. */
+struct s_ient {
+	uint64_t pfx;     /* the key's first 8 bytes, big-endian, zero-padded */
+	const uint8_t *k; /* the whole key */
+	uint32_t kl;
+	uint32_t rank; /* its origin's rank among the batch's origins */
+	uint64_t lkey;
+	const uint8_t *origin;
+};
+
+/* The index's order: keys as LMDB compares them (bytes, then length),
+ * then values (origin, lkey); the prefix and the rank settle most
+ * comparisons without touching the bytes. */
 static int
-s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *r, uint64_t lkey)
+s_ient_cmp(const void *pa, const void *pb)
 {
-	uint8_t key[IOCKEY_MAX], iv[IOCVAL_LEN];
-	MDB_val k, v;
-	int rc;
+	const struct s_ient *a = pa, *b = pb;
+	uint32_t n = a->kl < b->kl ? a->kl : b->kl;
+	int c;
 
-	store_ioc_val(iv, r->origin, lkey);
-	v = store_val(iv, sizeof iv);
-	for (size_t i = 0; i < r->nioc; i++) {
-		size_t kl = store_ioc_key(r->ioc[i].value, r->ioc[i].len, key);
+	if (a->pfx != b->pfx)
+		return a->pfx < b->pfx ? -1 : 1;
+	if (n > 8 && (c = memcmp(a->k + 8, b->k + 8, n - 8)) != 0)
+		return c;
+	if (a->kl != b->kl)
+		return a->kl < b->kl ? -1 : 1;
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	return a->lkey < b->lkey ? -1 : a->lkey > b->lkey;
+}
 
-		k = store_val(key, kl);
-		rc = mdb_put(txn, st->ioc, &k, &v, MDB_NODUPDATA);
-		/* KEYEXIST: the value came twice in this message. */
-		if (rc != 0 && rc != MDB_KEYEXIST)
-			return store_lmdb_err(st, rc, "put indicator");
+static int
+s_origin_cmp(const void *pa, const void *pb)
+{
+	const struct store_rec *const *a = pa, *const *b = pb;
+
+	return memcmp((*a)->origin, (*b)->origin, ID_LEN);
+}
+
+/*
+ * The indicator index entries of the n messages of recs stored under
+ * lkeys[i] (0: not stored, none), put in the index's order through one
+ * cursor: a batch's entries for one key go in together, each put starts
+ * from the page of the one before instead of the root, and every touched
+ * page is found hot.  (Measured on 1,024 corpus messages of about 70 keys
+ * each: the puts took 2.4 times as long in the messages' order.)
+ */
+static int
+s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const uint64_t *lkeys,
+    size_t n)
+{
+	const struct store_rec **byorigin = NULL;
+	struct s_ient *e = NULL;
+	uint32_t *rank = NULL;
+	uint8_t *hashed = NULL;
+	size_t m = 0, total = 0, nhash = 0, h = 0;
+	MDB_cursor *cur = NULL;
+	int rc = 0, err = STORE_E_NOMEM;
+
+	for (size_t i = 0; i < n; i++)
+		if (lkeys[i] != 0)
+			for (size_t j = 0; j < recs[i].nioc; total++, j++)
+				nhash += recs[i].ioc[j].len > IOCKEY_MAX ||
+				    recs[i].ioc[j].value[0] == '\0';
+	if (total == 0)
+		return STORE_OK;
+	if ((e = malloc(total * sizeof *e)) == NULL || (rank = malloc(n * sizeof *rank)) == NULL ||
+	    (byorigin = malloc(n * sizeof *byorigin)) == NULL ||
+	    (nhash > 0 && (hashed = malloc(nhash * IOCKEY_MAX)) == NULL))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		byorigin[i] = &recs[i];
+	qsort(byorigin, n, sizeof *byorigin, s_origin_cmp);
+	for (size_t i = 0, r = 0; i < n; i++) {
+		if (i > 0 && s_origin_cmp(&byorigin[i - 1], &byorigin[i]) != 0)
+			r++;
+		rank[byorigin[i] - recs] = (uint32_t)r;
 	}
-	return STORE_OK;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; lkeys[i] != 0 && j < recs[i].nioc; j++, m++) {
+			const struct store_ioc *io = &recs[i].ioc[j];
+			uint8_t p[8] = { 0 };
+
+			e[m].k = (const uint8_t *)io->value;
+			e[m].kl = (uint32_t)io->len;
+			if (io->len > IOCKEY_MAX || io->value[0] == '\0') {
+				e[m].k = hashed + h * IOCKEY_MAX;
+				e[m].kl = (uint32_t)store_ioc_key(io->value, io->len,
+				    hashed + h++ * IOCKEY_MAX);
+			}
+			memcpy(p, e[m].k, e[m].kl < 8 ? e[m].kl : 8);
+			e[m].pfx = store_get64(p);
+			e[m].rank = rank[i];
+			e[m].lkey = lkeys[i];
+			e[m].origin = recs[i].origin;
+		}
+	qsort(e, m, sizeof *e, s_ient_cmp);
+	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) != 0)
+		goto out;
+	for (size_t i = 0; i < m && (rc == 0 || rc == MDB_KEYEXIST); i++) {
+		uint8_t iv[IOCVAL_LEN];
+		MDB_val k = store_val(e[i].k, e[i].kl), v = store_val(iv, sizeof iv);
+
+		store_ioc_val(iv, e[i].origin, e[i].lkey);
+		/* KEYEXIST: the value came twice in a message. */
+		rc = mdb_cursor_put(cur, &k, &v, MDB_NODUPDATA);
+	}
+	mdb_cursor_close(cur);
+	err = STORE_OK;
+out:
+	if (rc != 0 && rc != MDB_KEYEXIST)
+		err = store_lmdb_err(st, rc, "put indicator");
+	free(e);
+	free(rank);
+	free(byorigin);
+	free(hashed);
+	return err;
 }
 
 /*
@@ -710,7 +811,9 @@ s_index_setup(struct store *st, MDB_txn *txn)
 		if (k.mv_size == LKEY_LEN && v.mv_size > HDR_LEN &&
 		    st->index(st->index_arg, (const uint8_t *)v.mv_data + HDR_LEN,
 		        v.mv_size - HDR_LEN, &rec) == 0) {
-			err = s_put_iocs(st, txn, &rec, store_get64(k.mv_data));
+			uint64_t lkey = store_get64(k.mv_data);
+
+			err = s_put_iocs(st, txn, &rec, &lkey, 1);
 			n++;
 		} else
 			bad++;
@@ -962,8 +1065,7 @@ s_put_one(struct store *st, MDB_txn *txn, const struct store_rec *r, uint64_t lk
 		if ((rc = mdb_put(txn, st->ref, &k, &lv, MDB_NODUPDATA)) != 0 && rc != MDB_KEYEXIST)
 			return store_lmdb_err(st, rc, "put ref");
 	}
-
-	return s_put_iocs(st, txn, r, lkey);
+	return STORE_OK;
 }
 
 /* The highest own seq in meta (0 when none), or an LMDB error. */
@@ -1050,7 +1152,7 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 {
 	MDB_txn *txn;
 	struct s_tally t;
-	uint64_t lkey, first, own = 0;
+	uint64_t lkey, first, own = 0, *lkeys;
 	bool counted;
 	int rc, err;
 
@@ -1064,8 +1166,12 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 			return STORE_E_INVAL;
 		}
 
-	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+	if ((lkeys = calloc(n, sizeof *lkeys)) == NULL)
+		return STORE_E_NOMEM;
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
+		free(lkeys);
 		return store_lmdb_err(st, rc, "begin write transaction");
+	}
 	s_tally_init(&t);
 	if ((err = s_next_lkey(st, txn, &lkey)) != STORE_OK)
 		goto fail;
@@ -1080,14 +1186,17 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 		results[i] = err;
 		if (err != STORE_OK)
 			continue;
-		lkey++;
+		lkeys[i] = lkey++;
 		if (memcmp(recs[i].origin, st->node, ID_LEN) == 0 && recs[i].seq > own)
 			own = recs[i].seq;
-		if (counted &&
-		    ((err = s_tally_add(&t, &recs[i], 1, received_ms)) != STORE_OK ||
-		        (err = s_confirm(st, txn, &t, &recs[i])) != STORE_OK))
-			goto fail;
 	}
+	if ((err = s_put_iocs(st, txn, recs, lkeys, n)) != STORE_OK)
+		goto fail;
+	for (size_t i = 0; counted && i < n; i++)
+		if (lkeys[i] != 0 &&
+		    ((err = s_tally_add(&t, &recs[i], 1, received_ms)) != STORE_OK ||
+		        (err = s_confirm(st, txn, &t, &recs[i], lkeys[i])) != STORE_OK))
+			goto fail;
 	if (counted && (err = s_tally_flush(st, txn, &t)) != STORE_OK)
 		goto fail;
 	s_tally_free(&t);
@@ -1102,10 +1211,12 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 			goto fail;
 		}
 	}
+	free(lkeys);
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return store_lmdb_err(st, rc, "commit");
 	return STORE_OK;
 fail:
+	free(lkeys);
 	s_tally_free(&t);
 	mdb_txn_abort(txn);
 	return err;

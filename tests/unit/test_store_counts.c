@@ -561,6 +561,34 @@ test_counts_sources(void **state)
 	s_free(m, 6);
 }
 
+/* Confirmations within one batch go one way, as across batches: a
+ * message confirms the origins that reported its indicator before it
+ * (the batch's index entries are all written before they are counted). */
+static void
+test_counts_batch_confirms(void **state)
+{
+	static const struct store_ioc ip = { "198.51.100.7", 12 };
+	struct fx *f = *state;
+	struct cmsg m[4];
+	struct srcs a;
+	int res[4];
+
+	for (int i = 0; i < 4; i++) {
+		s_build(&m[i], i < 3 ? i : 0, (uint64_t)i + 1, 1000, 0, 0, false, 0);
+		m[i].rec.ioc = &ip;
+		m[i].rec.nioc = 1;
+	}
+	assert_int_equal(s_put(f->st, m, 4, res), STORE_OK);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(res[i], STORE_OK);
+	s_sources(f->st, &a);
+	/* 1 confirms 0; 2 confirms 0 and 1; 0's second confirms 1 and 2. */
+	assert_int_equal(a.s[0].confirmed_iocs, 2);
+	assert_int_equal(a.s[1].confirmed_iocs, 2);
+	assert_int_equal(a.s[2].confirmed_iocs, 1);
+	s_free(m, 4);
+}
+
 /* store_check reports a counter that disagrees with a recount. */
 static void
 test_counts_check_detects(void **state)
@@ -652,6 +680,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_counts_check_detects, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_counts_args, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_counts_sources, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_counts_batch_confirms, s_setup, s_teardown),
 	};
 
 	if (sodium_init() < 0)
