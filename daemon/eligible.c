@@ -37,6 +37,11 @@ enum { CLASS_MEMBER, CLASS_EXTERNAL, CLASS_COUNT };
 
 struct eligible {
 	uint8_t self[MSG_KEY_LEN];
+	/* A scan of the store under way (eligible_restart()): the local key
+	 * it has judged up to, and its scratch message. */
+	bool scanning;
+	uint64_t after;
+	struct msg *m;
 	struct class cls[CLASS_COUNT];
 	/* Rosters: never too old (few; looked up when something is). */
 	uint8_t (*keep)[MSG_ID_LEN];
@@ -64,6 +69,9 @@ s_clear(struct eligible *e)
 	}
 	free(e->keep);
 	free(e->a);
+	msg_destroy(&e->m);
+	e->scanning = false;
+	e->after = 0;
 	memset(e->cls, 0, sizeof e->cls);
 	e->keep = NULL;
 	e->nkeep = e->capkeep = 0;
@@ -114,8 +122,9 @@ s_current(const struct eligible *e, uint64_t time, const uint8_t id[MSG_ID_LEN],
 	return time >= cutoff || s_kept(e, id);
 }
 
-int
-eligible_add(struct eligible *e, const struct msg *m, const struct trust *t)
+/* Adds m to the class or the peers it may go to. */
+static int
+s_judge(struct eligible *e, const struct msg *m, const struct trust *t)
 {
 	struct policy_msg pm = policy_msg_of(m);
 	const struct trust_peer *origin = trust_find_id(t, m->origin);
@@ -155,41 +164,67 @@ eligible_add(struct eligible *e, const struct msg *m, const struct trust *t)
 	return 0;
 }
 
+int
+eligible_add(struct eligible *e, const struct msg *m, const struct trust *t)
+{
+	/* While a scan is under way it finds what is committed. */
+	return e->scanning ? 0 : s_judge(e, m, t);
+}
+
 static int s_rebuild(struct eligible *e, struct class *k, uint64_t cutoff, uint64_t now);
 
-struct rebuild {
+struct scan {
 	struct eligible *e;
 	const struct trust *t;
-	struct msg *m;
 	int err;
 };
 
 static int
-s_rebuild_item(void *arg, const struct store_item *it)
+s_scan_item(void *arg, const struct store_item *it)
 {
-	struct rebuild *r = arg;
+	struct scan *r = arg;
 
-	if (msg_decode(r->m, it->bytes, it->len, 0) == MSG_OK &&
-	    eligible_add(r->e, r->m, r->t) == -1)
+	r->e->after = it->lkey;
+	if (msg_decode(r->e->m, it->bytes, it->len, 0) == MSG_OK &&
+	    s_judge(r->e, r->e->m, r->t) == -1)
 		r->err = -1;
 	return r->err;
 }
 
-int
-eligible_rebuild(struct eligible *e, struct store *st, const struct trust *t)
+void
+eligible_restart(struct eligible *e)
 {
-	struct rebuild r = { e, t, msg_new(), 0 };
-
 	s_clear(e);
-	if (r.m == NULL)
-		return -1;
-	if (store_range(st, 0, UINT64_MAX, false, NULL, 0, s_rebuild_item, &r, NULL) < 0)
+	e->scanning = true;
+}
+
+bool
+eligible_ready(const struct eligible *e)
+{
+	return !e->scanning;
+}
+
+int
+eligible_step(struct eligible *e, struct store *st, const struct trust *t, size_t max)
+{
+	struct scan r = { e, t, 0 };
+	int n = 0;
+
+	if (!e->scanning)
+		return 1;
+	if (e->m == NULL && (e->m = msg_new()) == NULL)
 		r.err = -1;
-	msg_destroy(&r.m);
-	/* Each class's set now, so that no exchange has to make it. */
+	if (r.err == 0 && (n = store_after(st, e->after, max, s_scan_item, &r, NULL)) < 0)
+		r.err = -1;
+	if (r.err == 0 && max > 0 && (size_t)n == max)
+		return 0;
+	/* Done (or failed: the scan ends with what it judged).  Each class's
+	 * set now, so that no exchange has to make it. */
+	msg_destroy(&e->m);
+	e->scanning = false;
 	for (int c = 0; c < CLASS_COUNT && r.err == 0; c++)
 		r.err = s_rebuild(e, &e->cls[c], 0, now_ms());
-	return r.err;
+	return r.err == 0 ? 1 : -1;
 }
 
 /* Items of the base below cutoff (it is sorted by time). */

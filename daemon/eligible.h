@@ -8,7 +8,8 @@
  * addressed one (AMBER, AMBER+STRICT, RED) goes only between its origin
  * and each recipient, so it is kept with the peers it may go to.  Every
  * message committed is added (eligible_add); a trust change judges the
- * whole store again (eligible_rebuild: a scan, as rare as trust changes).
+ * whole store again (eligible_restart: a scan, as rare as trust changes,
+ * in steps between which the event loop does its other work).
  * A class keeps its items as one sealed set, sorted by (time, id), and
  * newcomers in a tail.  When a set is asked for, the tail is appended to
  * the class's set when it sorts after it (new messages: O(tail)), or
@@ -19,7 +20,7 @@
  * whatever the store holds, so a hostile peer opening exchanges over and
  * over costs nothing; what is older than the retention window is left out
  * by starting the view after it.  The class's set is made when the node
- * starts (eligible_rebuild), never by an exchange.
+ * starts (the same scan), never by an exchange.
  *
  * Memory: about 41 bytes per message and class (40 while in the tail),
  * twice that while a set is made anew and an old one is still viewed,
@@ -28,6 +29,7 @@
 #ifndef SOCMESH_ELIGIBLE_H
 #define SOCMESH_ELIGIBLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "msg.h"
@@ -47,8 +49,22 @@ void eligible_destroy(struct eligible **ep);
  * rebuild restores it). */
 int eligible_add(struct eligible *e, const struct msg *m, const struct trust *t);
 
-/* Forgets everything and adds every message of st under t.  0 or -1. */
-int eligible_rebuild(struct eligible *e, struct store *st, const struct trust *t);
+/*
+ * Forgets everything, to judge every stored message again (at the start,
+ * and at a trust change) in steps of eligible_step().  Until the scan is
+ * done eligible_ready() is false, eligible_add() adds nothing (the scan
+ * finds every committed message) and no set may be asked for.
+ */
+void eligible_restart(struct eligible *e);
+
+/* Judges up to max (0: all) more messages of st, in commit order, under t
+ * (borrowed for the call): 0 when more remain, 1 when the scan is done
+ * and the classes' sets are made, -1 when out of memory or on a store
+ * error (the scan then ends with what it judged; the next restart
+ * restores the rest). */
+int eligible_step(struct eligible *e, struct store *st, const struct trust *t, size_t max);
+
+bool eligible_ready(const struct eligible *e);
 
 /*
  * A new sealed set of the items peer may be sent: its class's and its

@@ -244,7 +244,8 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		 * marking what the peer lacks): every step is charged, and a
 		 * new exchange waits until the peer has had the loop for at most
 		 * 1/WORK_SHARE of the time, however it words its messages. */
-		if (now - p->built_at < BUILD_EVERY_MS || now < p->busy_until) {
+		if (now - p->built_at < BUILD_EVERY_MS || now < p->busy_until ||
+		    !eligible_ready(g->elig)) {
 			peer_reject(p, REJ_BUSY);
 			s_refuse_xchg(g, p, fr.xid, peer_rej_own[REJ_BUSY - REJ_RATE][0]);
 			return;
@@ -967,7 +968,8 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 				continue;
 		}
 		(void)peer_raw(g, p, &p->conn[0], "HELLO", g->hello, g->hello_len);
-		if (peer_can_talk(p) && now >= p->next_sync && !p->x[FRAME_INITIATOR].open)
+		if (peer_can_talk(p) && now >= p->next_sync && !p->x[FRAME_INITIATOR].open &&
+		    eligible_ready(g->elig))
 			s_recon_start(g, p);
 	}
 	return 0;
@@ -1118,6 +1120,37 @@ s_sync_peers(struct gossip *g, bool *cut)
 	gossip_topology(g, now_ms());
 }
 
+/* One step of the scan that makes the eligible sets anew: SCAN_STEP
+ * messages a turn of the loop, so that a store of any size never holds it
+ * up; until the scan is done no exchange starts (what it would offer is
+ * being judged), while pushes and everything else go on. */
+static int
+s_scan(zloop_t *loop, int timer_id, void *arg)
+{
+	struct gossip *g = arg;
+	int rc = eligible_step(g->elig, g->n->st, g->n->trust, SCAN_STEP);
+
+	(void)timer_id;
+	if (rc == 0)
+		return 0;
+	if (rc == -1)
+		log_warnx("out of memory or a store error: reconciliation works on part of the "
+		          "store until the next trust change");
+	zloop_timer_end(loop, g->scan_timer);
+	g->scan_timer = -1;
+	return 0;
+}
+
+/* Judges the whole store again, in steps (s_scan). */
+static void
+s_rescan(struct gossip *g)
+{
+	eligible_restart(g->elig);
+	if (g->scan_timer == -1 && (g->scan_timer = zloop_timer(g->loop, 1, 0, s_scan, g)) == -1)
+		while (s_scan(g->loop, -1, g) == 0 && !eligible_ready(g->elig))
+			;
+}
+
 void
 gossip_trust_changed(struct gossip *g)
 {
@@ -1135,9 +1168,7 @@ gossip_trust_changed(struct gossip *g)
 		p->next_sync = 0;
 	}
 	s_hello_make(g);
-	if (eligible_rebuild(g->elig, g->n->st, g->n->trust) == -1)
-		log_warnx("out of memory: reconciliation works on part of the store until the next "
-		          "trust change");
+	s_rescan(g);
 	if (cut && s_listen(g, err, sizeof err) == -1)
 		log_warnx("%s", err);
 }
@@ -1179,7 +1210,7 @@ gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 	}
 	g->n = n;
 	g->loop = loop;
-	g->drain_timer = g->beacon_timer = -1;
+	g->drain_timer = g->beacon_timer = g->scan_timer = -1;
 	s_hello_make(g);
 	if ((g->elig = eligible_new(n->id)) == NULL) {
 		errf(err, errlen, "out of memory");
@@ -1198,10 +1229,7 @@ gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 	g->ingest_item = (zmq_pollitem_t){ NULL, ingest_fd(g->in), ZMQ_POLLIN, 0 };
 	zloop_poller(loop, &g->ingest_item, s_ingested, g);
 	s_sync_peers(g, &cut);
-	if (eligible_rebuild(g->elig, n->st, n->trust) == -1) {
-		errf(err, errlen, "out of memory reading the store");
-		goto fail;
-	}
+	s_rescan(g);
 	if (s_listen(g, err, errlen) == -1)
 		goto fail;
 	g->timer = zloop_timer(loop, HEARTBEAT_MS, 0, s_tick, g);
@@ -1223,6 +1251,8 @@ gossip_destroy(struct gossip **gp)
 		zloop_timer_end(g->loop, g->timer);
 	if (g->drain_timer != -1)
 		zloop_timer_end(g->loop, g->drain_timer);
+	if (g->scan_timer != -1)
+		zloop_timer_end(g->loop, g->scan_timer);
 	if (g->beacon_timer != -1)
 		zloop_timer_end(g->loop, g->beacon_timer);
 	free(g->beacons);

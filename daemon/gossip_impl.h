@@ -43,9 +43,10 @@
 #define RCV_QUEUE        16    /* frames read ahead per connection */
 #define FRAME_COST       64    /* what a queued frame costs beyond its payload */
 #define PUMP_MAX         1024  /* items looked up per pump: the loop stays responsive */
+#define SCAN_STEP        1024  /* messages judged per turn while the eligible sets are made */
 #define CTL_RATE         200   /* HELLO, PING, PONG per second and peer, */
 #define CTL_BURST        400   /* in bursts of this many */
-#define INFLIGHT_MAX     4096  /* messages in the pipeline at once (4 commits), */
+#define INFLIGHT_MAX     8192  /* messages in the pipeline at once (2 commits), */
 #define STEP_MAX         256   /* results or waiting frames handled per turn of the loop */
 #define INFLIGHT_BYTES   (8u << 20) /* and their bytes (ingest never makes us wait) */
 #define HOLD_MAX         256        /* retractions waiting for their target, */
@@ -182,6 +183,7 @@ struct gossip {
 	zsock_t *router, *zap;
 	int timer;
 	int drain_timer; /* a pending s_drain() continuation, or -1 */
+	int scan_timer;  /* the eligible sets' scan under way (s_scan()), or -1 */
 	uint64_t next_save;
 	struct peer **peers;
 	size_t npeers;

@@ -101,6 +101,9 @@ struct ingest *ingest_new(struct store *st, const struct ingest_cfg *cfg);
 int ingest_rec(struct store_rec *rec, struct ks_keys *k, struct iocseal *seal, struct msg *m,
     const uint8_t *bytes, size_t len);
 
+/* The same without keys (rec->nioc 0): what the envelope says. */
+void ingest_rec_head(struct store_rec *rec, const struct msg *m, const uint8_t *bytes, size_t len);
+
 /*
  * Commits everything submitted, stops the threads and frees everything;
  * results not collected are dropped.  NULL-safe, sets *ip = NULL.

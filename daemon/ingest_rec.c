@@ -8,14 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
-ingest_rec(struct store_rec *rec, struct ks_keys *k, struct iocseal *seal, struct msg *m,
-    const uint8_t *bytes, size_t len)
+void
+ingest_rec_head(struct store_rec *rec, const struct msg *m, const uint8_t *bytes, size_t len)
 {
-	uint8_t *plain = NULL;
-	size_t nplain = 0;
-	int rc = 0;
-
 	memset(rec, 0, sizeof *rec);
 	memcpy(rec->id, m->id, MSG_ID_LEN);
 	memcpy(rec->origin, m->origin, MSG_KEY_LEN);
@@ -28,6 +23,17 @@ ingest_rec(struct store_rec *rec, struct ks_keys *k, struct iocseal *seal, struc
 	rec->false_positive = m->has_body && m->body.status == MSG_STATUS_FALSE_POSITIVE;
 	rec->bytes = bytes;
 	rec->len = len;
+}
+
+int
+ingest_rec(struct store_rec *rec, struct ks_keys *k, struct iocseal *seal, struct msg *m,
+    const uint8_t *bytes, size_t len)
+{
+	uint8_t *plain = NULL;
+	size_t nplain = 0;
+	int rc = 0;
+
+	ingest_rec_head(rec, m, bytes, len);
 	ks_clear(k);
 	if (!msg_tlp_addressed(m->tlp)) {
 		if (m->has_body)

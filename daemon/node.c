@@ -340,10 +340,13 @@ int
 node_index(void *arg, const uint8_t *bytes, size_t len, struct store_rec *rec)
 {
 	struct node *n = arg;
+	bool head = rec->head;
 
 	if (msg_decode(n->iscratch, bytes, len, 0) != MSG_OK)
 		return -1;
-	if (ingest_rec(rec, &n->ikeys, n->seal, n->iscratch, bytes, len) == -1)
+	if (head)
+		ingest_rec_head(rec, n->iscratch, bytes, len);
+	else if (ingest_rec(rec, &n->ikeys, n->seal, n->iscratch, bytes, len) == -1)
 		return -1;
 	/* Rosters and what goes with them stay whatever their age
 	 * (policy_time_ok()). */

@@ -439,8 +439,9 @@ s_tally_flush(struct store *st, MDB_txn *txn, struct s_tally *t)
 
 /*
  * The origin of stored message id into origin, through the index
- * function: 0, or STORE_E_NOTFOUND when it is not stored (or does not
- * decode, or the store has no index function), or an error.
+ * function asked for the envelope alone: 0, or STORE_E_NOTFOUND when it
+ * is not stored (or does not decode, or the store has no index
+ * function), or an error.
  */
 static int
 s_ref_origin(struct store *st, MDB_txn *txn, const uint8_t *id, uint8_t origin[ID_LEN])
@@ -461,6 +462,7 @@ s_ref_origin(struct store *st, MDB_txn *txn, const uint8_t *id, uint8_t origin[I
 		return store_lmdb_err(st, rc, "get referenced message");
 	pthread_mutex_lock(&st->index_lock);
 	memset(&rec, 0, sizeof rec);
+	rec.head = true;
 	found = st->index(st->index_arg, (const uint8_t *)v.mv_data + HDR_LEN, v.mv_size - HDR_LEN,
 	    &rec);
 	if (found == 0)

@@ -160,6 +160,10 @@ struct store_rec {
 	                         read from the index function only */
 	bool sighting;       /* a sighting: it confirms the message of ref */
 	bool false_positive; /* it sets its case's status false-positive */
+	bool head;           /* set by the store before it calls the index
+	                        function when it needs the envelope alone
+	                        (id, origin, seq, time, tlp, kind, ref): the
+	                        function may then leave out the keys */
 };
 
 /*

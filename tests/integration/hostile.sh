@@ -18,6 +18,9 @@ perl -0777 -pe 's/genuine/Genuine/' <"$T/m.msg" >"$T/body.msg"
 	fail "the trusted helper could not talk to A"
 wait_until 5 sh -c "$SM peers --dir $T/A --json | grep -q '\"bad-signature\":2'" ||
 	fail "tampered messages not counted as bad-signature: $("$SM" peers --dir "$T/A" --json)"
+# The other frames are judged as they are read, apart from the verifier's
+# verdicts: wait for the last of them too.
+wait_until 5 sh -c "$SM peers --dir $T/A --json | grep '\"too-big\":1' | grep -q '\"bad-frame\":3'"
 p=$("$SM" peers --dir "$T/A" --json)
 echo "$p" | grep -q '"too-big":1' || fail "oversized message not counted: $p"
 echo "$p" | grep -q '"bad-frame":3' || fail "malformed frames not counted: $p"
