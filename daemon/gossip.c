@@ -1136,6 +1136,9 @@ s_scan(zloop_t *loop, int timer_id, void *arg)
 	if (rc == -1)
 		log_warnx("out of memory or a store error: reconciliation works on part of the "
 		          "store until the next trust change");
+	else
+		log_info("judged %zu messages for reconciliation in %" PRIu64 " ms",
+		    eligible_count(g->elig), now_ms() - g->scan_started);
 	zloop_timer_end(loop, g->scan_timer);
 	g->scan_timer = -1;
 	return 0;
@@ -1146,6 +1149,7 @@ static void
 s_rescan(struct gossip *g)
 {
 	eligible_restart(g->elig);
+	g->scan_started = now_ms();
 	if (g->scan_timer == -1 && (g->scan_timer = zloop_timer(g->loop, 1, 0, s_scan, g)) == -1)
 		while (s_scan(g->loop, -1, g) == 0 && !eligible_ready(g->elig))
 			;

@@ -184,6 +184,7 @@ struct gossip {
 	int timer;
 	int drain_timer; /* a pending s_drain() continuation, or -1 */
 	int scan_timer;  /* the eligible sets' scan under way (s_scan()), or -1 */
+	uint64_t scan_started;
 	uint64_t next_save;
 	struct peer **peers;
 	size_t npeers;
