@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "index_text.h"
+#include "ingest.h"
 #include "interop.h"
 #include "keyspace.h"
 #include "index_lessons.h"
@@ -21,11 +22,23 @@
 #include "version.h"
 #include "warninglist.h"
 
+/* A publish waiting for its commit: whom to answer.  Owned by the ingest
+ * pipeline's tag until gossip calls s_published(); c is NULL once the
+ * control socket is gone (shutdown). */
+struct pending {
+	struct pending *next;
+	struct control *c;
+	zframe_t *who; /* the client's routing id */
+	char *source;  /* an import's, or NULL */
+};
+
 struct control {
 	struct node *n;
 	struct gossip *g;
 	zloop_t *loop;
-	zsock_t *rep;
+	zsock_t *rep; /* ROUTER */
+	struct pending *pending;
+	size_t npending;
 	struct looplag *lag;
 	struct warninglists *wl; /* the warning lists in force */
 	struct taxii *taxii;     /* whose counters stats carries, or NULL */
@@ -59,8 +72,58 @@ s_required(json_t *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* rep (taken) to the client who. */
+static void
+s_send(struct control *c, zframe_t *who, json_t *rep)
+{
+	char *out = json_dumps(rep, JSON_COMPACT);
+	zmsg_t *msg = zmsg_new();
+	zframe_t *to = zframe_dup(who);
+
+	json_decref(rep);
+	/* A client gone meanwhile: ROUTER drops what is addressed to it. */
+	if (msg != NULL && to != NULL && zmsg_append(msg, &to) == 0 &&
+	    zmsg_addmem(msg, NULL, 0) == 0 &&
+	    zmsg_addstr(msg, out ? out : "{\"ok\":false,\"error\":\"out of memory\"}") == 0)
+		(void)zmsg_send(&msg, c->rep);
+	zframe_destroy(&to);
+	zmsg_destroy(&msg);
+	free(out);
+}
+
+/* gossip_done_fn: a publish's commit, answered. */
+static void
+s_published(void *arg, const struct ingest_result *r)
+{
+	struct pending *p = arg, **pp;
+	struct control *c = p->c;
+	char hex[2 * MSG_ID_LEN + 1];
+	int rc;
+
+	hex_encode(hex, r->id, MSG_ID_LEN);
+	if (c != NULL) {
+		for (pp = &c->pending; *pp != p; pp = &(*pp)->next)
+			;
+		*pp = p->next;
+		c->npending--;
+		if (r->status == INGEST_STORED || r->status == INGEST_DUP) {
+			s_send(c, p->who, json_pack("{s:b,s:s}", "ok", 1, "id", hex));
+			if (p->source != NULL &&
+			    (rc = store_source_put(c->n->st, p->source, r->id)) != STORE_OK)
+				log_warnx("import: %s published as %s, but not recorded: %s",
+				    p->source, hex, store_strerror(rc));
+		} else if (r->status == INGEST_E_STORE)
+			s_send(c, p->who, control_error("store: %s", store_strerror(r->err)));
+		else
+			s_send(c, p->who, control_error("%s", "rejected by the ingest pipeline"));
+	}
+	zframe_destroy(&p->who);
+	free(p->source);
+	free(p);
+}
+
 static json_t *
-s_publish(struct control *c, json_t *req)
+s_publish(struct control *c, json_t *req, zframe_t *who)
 {
 	json_t *o = json_object_get(req, "message"), *src = json_object_get(req, "source");
 	const char *source = json_string_value(src);
@@ -73,6 +136,9 @@ s_publish(struct control *c, json_t *req)
 
 	if (src != NULL && (source == NULL || *source == '\0' || strlen(source) > 1024))
 		return control_error("%s", "\"source\" is not a string of 1 to 1024 bytes");
+	if (c->npending >= CONTROL_PUBLISH_MAX)
+		return control_error("busy: %d publishes are waiting for their commit; ask again",
+		    CONTROL_PUBLISH_MAX);
 	/* An import publishes each object of a document once. */
 	if (source != NULL && (rc = store_source_get(c->n->st, source, id)) != STORE_E_NOTFOUND) {
 		if (rc != STORE_OK)
@@ -89,17 +155,26 @@ s_publish(struct control *c, json_t *req)
 	if (draft_from_json(d, o, node_resolve, c->n, err, sizeof err) == -1 ||
 	    s_required(o, err, sizeof err) == -1 || draft_check(d, err, sizeof err) == -1)
 		rep = control_error("%s", err);
-	else if (node_publish(c->n, d, id, &bytes, &len, err, sizeof err) == -1)
+	else if (node_prepare(c->n, d, id, &bytes, &len, err, sizeof err) == -1)
 		rep = control_error("%s", err);
 	else {
-		gossip_push(c->g, bytes, len, NULL);
-		if (msg_kind_kept(draft_msg(d)->kind))
-			gossip_governs(c->g, bytes, len);
-		hex_encode(hex, id, sizeof id);
-		rep = json_pack("{s:b,s:s}", "ok", 1, "id", hex);
-		if (source != NULL && (rc = store_source_put(c->n->st, source, id)) != STORE_OK)
-			log_warnx("import: %s published as %s, but not recorded: %s", source, hex,
-			    store_strerror(rc));
+		struct pending *p = calloc(1, sizeof *p);
+		rep = NULL;
+		if (p == NULL || (p->who = zframe_dup(who)) == NULL ||
+		    (source != NULL && (p->source = strdup(source)) == NULL) ||
+		    gossip_publish(c->g, bytes, len, s_published, p) == -1) {
+			if (p != NULL) {
+				zframe_destroy(&p->who);
+				free(p->source);
+			}
+			free(p);
+			rep = control_error("%s", "out of memory");
+		} else {
+			p->c = c;
+			p->next = c->pending;
+			c->pending = p;
+			c->npending++;
+		}
 	}
 	free(bytes);
 	draft_destroy(&d);
@@ -1371,8 +1446,9 @@ s_lookup(struct control *c, json_t *req)
 	return json_pack("{s:b,s:o}", "ok", 1, "results", out);
 }
 
+/* The reply to req, or NULL when it comes later (a publish). */
 static json_t *
-s_dispatch(struct control *c, json_t *req)
+s_dispatch(struct control *c, json_t *req, zframe_t *who)
 {
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 	char hex[2 * MSG_KEY_LEN + 1];
@@ -1386,7 +1462,7 @@ s_dispatch(struct control *c, json_t *req)
 		return json_pack("{s:b,s:s,s:s}", "ok", 1, "name", c->n->cfg.name, "id", hex);
 	}
 	if (strcmp(cmd, "publish") == 0)
-		return s_publish(c, req);
+		return s_publish(c, req, who);
 	if (strcmp(cmd, "peers") == 0)
 		return json_pack("{s:b,s:o}", "ok", 1, "peers", gossip_peers_json(c->g));
 	if (strcmp(cmd, "rotate") == 0)
@@ -1452,26 +1528,31 @@ s_readable(zloop_t *loop, zsock_t *sock, void *arg)
 {
 	struct control *c = arg;
 	zmsg_t *msg = zmsg_recv(sock);
-	zframe_t *f;
+	zframe_t *who, *empty, *f;
 	json_t *req = NULL, *rep;
-	char *out;
 
 	(void)loop;
 	if (msg == NULL)
 		return 0;
-	/* One frame, one JSON object (no NUL inside: jansson refuses it). */
-	if (zmsg_size(msg) != 1 || (f = zmsg_first(msg)) == NULL)
+	/* A REQ client's envelope (its routing id, an empty frame), then
+	 * one frame, one JSON object (no NUL inside: jansson refuses it).
+	 * Without the envelope there is nobody to answer. */
+	who = zmsg_first(msg);
+	empty = zmsg_next(msg);
+	if (who == NULL || empty == NULL || zframe_size(empty) != 0) {
+		zmsg_destroy(&msg);
+		return 0;
+	}
+	if (zmsg_size(msg) != 3 || (f = zmsg_next(msg)) == NULL)
 		rep = control_error("%s", "a request is one frame: one JSON object");
 	else {
 		req = json_loadb((const char *)zframe_data(f), zframe_size(f),
 		    JSON_REJECT_DUPLICATES, NULL);
-		rep = json_is_object(req) ? s_dispatch(c, req)
+		rep = json_is_object(req) ? s_dispatch(c, req, who)
 		                          : control_error("%s", "request is not a JSON object");
 	}
-	out = json_dumps(rep, JSON_COMPACT);
-	zstr_send(sock, out ? out : "{\"ok\":false,\"error\":\"out of memory\"}");
-	free(out);
-	json_decref(rep);
+	if (rep != NULL)
+		s_send(c, who, rep);
 	json_decref(req);
 	zmsg_destroy(&msg);
 	return 0;
@@ -1495,7 +1576,7 @@ control_new(struct node *n, struct gossip *g, zloop_t *loop, char *err, size_t e
 	}
 	/* A socket file left by a daemon that died: nobody answers on it. */
 	unlink(c->path);
-	if ((c->rep = zsock_new(ZMQ_REP)) != NULL) {
+	if ((c->rep = zsock_new(ZMQ_ROUTER)) != NULL) {
 		zsock_set_affinity(c->rep, 1); /* an I/O thread that peers never load */
 		/* A larger request is never read: ZeroMQ drops its connection
 		 * (set before the bind, which hands it to the connections). */
@@ -1530,6 +1611,9 @@ control_destroy(struct control **cp)
 
 	if (cp == NULL || (c = *cp) == NULL)
 		return;
+	/* Publishes still on their way are answered by nobody. */
+	for (struct pending *p = c->pending; p != NULL; p = p->next)
+		p->c = NULL;
 	if (c->rep != NULL) {
 		zloop_reader_end(c->loop, c->rep);
 		zsock_destroy(&c->rep);

@@ -1,10 +1,15 @@
 /*
  * control — the daemon's local control socket, DIR/control.sock (ZeroMQ
- * REP over a Unix socket, mode 0660: the owner's group decides who may use
- * it).  The daemon alone opens and writes the store: the socmesh CLI reads
- * and imports messages through this socket.  One JSON object per request
- * (one frame, at most CONTROL_MAX_REQUEST bytes: a larger one is dropped
- * with its connection, unanswered), one per reply:
+ * ROUTER over a Unix socket, mode 0660: the owner's group decides who may
+ * use it; clients are REQ sockets).  The daemon alone opens and writes the
+ * store: the socmesh CLI reads and imports messages through this socket.
+ * One JSON object per request (one frame, at most CONTROL_MAX_REQUEST
+ * bytes: a larger one is dropped with its connection, unanswered), one per
+ * reply.  Every request is answered in the order of the loop, except a
+ * publish, which is answered once its message is committed: publishes of
+ * several clients share a commit (the ingest pipeline's group commit), at
+ * most CONTROL_PUBLISH_MAX at once (beyond, the answer is an error that
+ * says so):
  *
  *   {"cmd": "ping"}                   -> {"ok": true, "name", "id"}
  *   {"cmd": "publish", "message": {}} -> {"ok": true, "id"}   (draft fields,
@@ -251,17 +256,18 @@
 #include "gossip.h"
 #include "node.h"
 
-#define CONTROL_TIMEOUT_MS   10000             /* a client's wait for a reply */
-#define CONTROL_MAX_REQUEST  (4 * 1024 * 1024) /* bytes of one request */
-#define CONTROL_PAGE_ITEMS   100               /* messages in one page */
-#define CONTROL_PAGE_BYTES   (1024 * 1024)     /* their bytes, about */
-#define CONTROL_TEXT_MAX     1024              /* bytes of a query's "text" */
-#define CONTROL_PAGE_DECODES 256               /* messages decoded for one */
-#define CONTROL_RESOLVE_MAX  10                /* candidates of an ambiguous prefix */
-#define CONTROL_LOOKUP_MAX   1000              /* indicators of one lookup */
-#define CONTROL_LOOKUP_WALK  64                /* messages of one indicator's key */
-#define CONTROL_LOOKUP_CASES 20                /* cases named per indicator */
-#define CONTROL_LOOKUP_SOCS  64                /* SOCs named per indicator */
+#define CONTROL_TIMEOUT_MS   10000              /* a client's wait for a reply */
+#define CONTROL_MAX_REQUEST  (4 * 1024 * 1024)  /* bytes of one request */
+#define CONTROL_PAGE_ITEMS   100                /* messages in one page */
+#define CONTROL_PAGE_BYTES   (1024 * 1024)      /* their bytes, about */
+#define CONTROL_TEXT_MAX     1024               /* bytes of a query's "text" */
+#define CONTROL_PAGE_DECODES 256                /* messages decoded for one */
+#define CONTROL_RESOLVE_MAX  10                 /* candidates of an ambiguous prefix */
+#define CONTROL_LOOKUP_MAX   1000               /* indicators of one lookup */
+#define CONTROL_LOOKUP_WALK  64                 /* messages of one indicator's key */
+#define CONTROL_PUBLISH_MAX  GOSSIP_PUBLISH_MAX /* publishes waiting for their commit */
+#define CONTROL_LOOKUP_CASES 20                 /* cases named per indicator */
+#define CONTROL_LOOKUP_SOCS  64                 /* SOCs named per indicator */
 
 struct control;
 

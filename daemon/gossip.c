@@ -17,10 +17,14 @@
 static void s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len);
 static void s_release(struct gossip *g, const uint8_t id[MSG_ID_LEN]);
 
-/* What travels with a message through the ingest pipeline. */
+/* What travels with a message through the ingest pipeline: the peer it
+ * came from, or, for this node's own (gossip_publish()), who is told of
+ * its commit. */
 struct tag {
 	uint8_t from[MSG_KEY_LEN];
 	size_t len;
+	gossip_done_fn done; /* NULL: a peer's */
+	void *arg;
 };
 
 static struct peer *
@@ -594,12 +598,41 @@ s_message(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 	memcpy(copy, data, len);
 	memcpy(tag->from, p->t.id, MSG_KEY_LEN);
 	tag->len = len;
+	tag->done = NULL;
 	if (ingest_submit(g->in, copy, len, tag) == -1) {
 		free(tag);
 		return;
 	}
 	g->inflight++;
 	g->inflight_bytes += len;
+}
+
+int
+gossip_publish(struct gossip *g, const uint8_t *bytes, size_t len, gossip_done_fn done, void *arg)
+{
+	struct tag *tag = malloc(sizeof *tag);
+	uint8_t *copy = malloc(len);
+
+	if (tag == NULL || copy == NULL) {
+		free(tag);
+		free(copy);
+		return -1;
+	}
+	memcpy(copy, bytes, len);
+	memset(tag->from, 0, MSG_KEY_LEN);
+	tag->len = len;
+	tag->done = done;
+	tag->arg = arg;
+	if (ingest_submit(g->in, copy, len, tag) == -1) {
+		free(tag);
+		return -1;
+	}
+	/* Counted as a peer's are, but never kept waiting for room: an
+	 * operator's publish is one request, which the control socket's
+	 * own budget bounds. */
+	g->inflight++;
+	g->inflight_bytes += len;
+	return 0;
 }
 
 /* ---- flow control ----------------------------------------------------- */
@@ -692,15 +725,19 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 	     done += n)
 		for (size_t i = 0; i < n; i++) {
 			struct tag *tag = res[i].tag;
-			struct peer *p = s_by_id(g, tag->from);
-			struct pushed pu = { g, tag->from, msg_kind_kept(res[i].kind), NULL, 0 };
+			struct peer *p = tag->done != NULL ? NULL : s_by_id(g, tag->from);
+			struct pushed pu = { g, tag->done != NULL ? NULL : tag->from,
+				msg_kind_kept(res[i].kind), NULL, 0 };
 			g->inflight--;
 			g->inflight_bytes -= tag->len;
 			if (res[i].status == INGEST_STORED) {
 				char hex[2 * MSG_ID_LEN + 1];
 				hex_encode(hex, res[i].id, MSG_ID_LEN);
 				/* The id only: never a title or a body, sealed or not. */
-				log_debug("peer %s: stored %s", p != NULL ? p->t.name : "(gone)",
+				log_debug("peer %s: stored %s",
+				    p != NULL               ? p->t.name
+				        : tag->done != NULL ? "(this node)"
+				                            : "(gone)",
 				    hex);
 				if (p != NULL)
 					p->received++;
@@ -719,6 +756,8 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 				gossip_refuse(g, p, res[i].id,
 				    REJ_MSG -
 				        (res[i].status == INGEST_E_SIG ? MSG_E_SIG : res[i].err));
+			if (tag->done != NULL)
+				tag->done(tag->arg, &res[i]);
 			free(tag);
 		}
 	s_drain(g);
@@ -1204,7 +1243,14 @@ struct gossip *
 gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 {
 	struct gossip *g = calloc(1, sizeof *g);
-	struct ingest_cfg cfg = { .max_size = n->cfg.max_message, .self = n->id, .seal = n->seal };
+	/* Room for every message gossip lets into the pipeline and every
+	 * publish the control socket lets wait: a submit never blocks the
+	 * loop. */
+	struct ingest_cfg cfg = { .max_size = n->cfg.max_message,
+		.self = n->id,
+		.seal = n->seal,
+		.queue = INFLIGHT_MAX + GOSSIP_PUBLISH_MAX,
+		.queue_bytes = INFLIGHT_BYTES + GOSSIP_PUBLISH_MAX * n->cfg.max_message };
 	bool cut;
 
 	if (g == NULL || (g->m = msg_new()) == NULL) {
@@ -1268,8 +1314,12 @@ gossip_destroy(struct gossip **gp)
 		/* What is in flight is committed; its tags are ours to free. */
 		ingest_wait(g->in);
 		while ((k = ingest_results(g->in, res, 64)) > 0)
-			for (size_t i = 0; i < k; i++)
-				free(res[i].tag);
+			for (size_t i = 0; i < k; i++) {
+				struct tag *tag = res[i].tag;
+				if (tag->done != NULL)
+					tag->done(tag->arg, &res[i]);
+				free(tag);
+			}
 		ingest_destroy(&g->in);
 		peer_save(g);
 	}

@@ -28,6 +28,8 @@
 
 #include "node.h"
 
+struct ingest_result;
+
 struct gossip;
 
 /*
@@ -70,6 +72,22 @@ json_t *gossip_network_json(const struct gossip *g);
  * node id, NULL when published here): offer it to every peer that policy
  * allows. */
 void gossip_push(struct gossip *g, const uint8_t *bytes, size_t len, const uint8_t *from);
+
+/*
+ * This node's own message (node_prepare()), bytes copied, into the ingest
+ * pipeline, where it is committed with what else is on its way (a group
+ * commit), then pushed to the peers as gossip_push() does (and given to
+ * the roster when it governs).  done(arg, result) is called once, on the
+ * loop, after its commit or failure; at shutdown too, from
+ * gossip_destroy().  0, or -1 when out of memory (done is not called).
+ */
+typedef void (*gossip_done_fn)(void *arg, const struct ingest_result *r);
+#define GOSSIP_PUBLISH_MAX                                                                         \
+	256 /* own messages in the pipeline at once: more are
+                                  the caller's to refuse (the pipeline's queues
+                                  are sized for them and never block the loop) */
+int
+gossip_publish(struct gossip *g, const uint8_t *bytes, size_t len, gossip_done_fn done, void *arg);
 
 /*
  * One ZeroMQ message (command and payload frames, consumed) from the peer

@@ -50,6 +50,10 @@ struct node {
 	 * scratch's message too): the last message and its keys. */
 	struct msg *iscratch;
 	struct ks_keys ikeys;
+	/* The last sequence number given to a message of this node's: read
+	 * from the store at the first publish, then counted here, so that
+	 * messages on their way to a commit never share one (0: not read). */
+	uint64_t seq;
 };
 
 /*
@@ -154,10 +158,17 @@ int node_resolve(void *node, const char *who, uint8_t key[MSG_KEY_LEN], char *er
 
 /*
  * Signs the draft as this node (origin, next sequence number, time now
- * unless set) and commits it to the store.  Needs NODE_KEYS|NODE_STORE.
- * On success *bytes (malloc'd, caller frees) holds the message and id its
- * id.  0 or -1 with err set.
+ * unless set) and judges it as an import of it would be, without
+ * committing it: the daemon hands it to its ingest pipeline
+ * (gossip_publish()).  Needs NODE_KEYS|NODE_STORE.  On success *bytes
+ * (malloc'd, caller frees) holds the message, n->scratch its decoded
+ * form, and id its id.  0 or -1 with err set.
  */
+int node_prepare(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes,
+    size_t *len, char *err, size_t errlen);
+
+/* node_prepare(), then committed here and now (a roster's messages, a
+ * rotation: rare, and needed at once). */
 int node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes,
     size_t *len, char *err, size_t errlen);
 

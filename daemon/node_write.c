@@ -36,7 +36,7 @@ s_put(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, char *err
 /* Only the daemon publishes (the CLI asks it), and one daemon runs per
  * node (node_lock): nothing else takes a sequence number. */
 int
-node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes, size_t *len,
+node_prepare(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes, size_t *len,
     char *err, size_t errlen)
 {
 	struct msg *m = draft_msg(d);
@@ -46,8 +46,9 @@ node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 	*bytes = NULL;
 	if (n->keys == NULL || n->st == NULL)
 		return errf(err, errlen, "node opened without keys or store");
-	if ((rc = store_last_seq(n->st, n->id, &last)) != STORE_OK)
+	if (n->seq == 0 && (rc = store_last_seq(n->st, n->id, &n->seq)) != STORE_OK)
 		return errf(err, errlen, "store: %s", store_strerror(rc));
+	last = n->seq;
 	/* Only members can ever receive an addressed message: the same rule
 	 * as accept_judge() applies below, said here with the recipient. */
 	enum policy_reason why;
@@ -84,12 +85,22 @@ node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 		*bytes = NULL;
 		return -1;
 	}
-	if ((rc = s_put(n, n->scratch, *bytes, *len, err, errlen)) < 0) {
+	n->seq = m->seq; /* given, whatever becomes of the message: never twice */
+	memcpy(id, n->scratch->id, MSG_ID_LEN);
+	return 0;
+}
+
+int
+node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes, size_t *len,
+    char *err, size_t errlen)
+{
+	if (node_prepare(n, d, id, bytes, len, err, errlen) == -1)
+		return -1;
+	if (s_put(n, n->scratch, *bytes, *len, err, errlen) < 0) {
 		free(*bytes);
 		*bytes = NULL;
 		return -1;
 	}
-	memcpy(id, n->scratch->id, MSG_ID_LEN);
 	return 0;
 }
 

@@ -49,6 +49,7 @@ s_switch(zloop_t *loop, int timer_id, void *arg)
 	if (n->seal != NULL && iocseal_rekey(n->seal, n->keys) == -1)
 		fatalx("rotate: out of memory");
 	memcpy(n->id, n->keys->pk, MSG_KEY_LEN);
+	n->seq = 0; /* the new key's messages are counted from its own last */
 	roster_set_self(n->roster, n->id, n->cfg.name);
 	if (node_reload_trust(n, err, sizeof err) == -1)
 		log_warnx("rotate: %s", err);
