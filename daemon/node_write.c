@@ -1,8 +1,11 @@
 /*
- * The two ways a node's own side writes into its store, both run by the
- * daemon only (the store's one writer): what it publishes, and what the
- * operator imports.  Each is judged by accept_judge() as a peer's message
- * would be, then committed.
+ * What a node's own side writes into its store, run by the daemon only
+ * (the store's one writer): what it publishes, and what the operator
+ * imports.  Each is judged by accept_judge() as a peer's message would
+ * be.  A publish asked on the control socket is then committed by the
+ * ingest pipeline with the peers' messages (node_prepare(),
+ * gossip_publish()); a roster's messages, a rotation and an import are
+ * committed here.
  */
 #include "node.h"
 
