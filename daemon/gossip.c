@@ -180,7 +180,8 @@ s_recon_start(struct gossip *g, struct peer *p)
 	struct xchg *x = &p->x[FRAME_INITIATOR];
 	uint8_t head[FRAME_XID_HEAD];
 
-	if (!peer_can_talk(p))
+	/* While the sets are judged anew, the tick starts it once they are. */
+	if (!peer_can_talk(p) || !eligible_ready(g->elig))
 		return;
 	if (s_x_open(g, p, x, randombytes_random()) == -1) {
 		log_warnx("peer %s: cannot start reconciliation (out of memory)", p->t.name);
@@ -1007,8 +1008,7 @@ s_tick(zloop_t *loop, int timer_id, void *arg)
 				continue;
 		}
 		(void)peer_raw(g, p, &p->conn[0], "HELLO", g->hello, g->hello_len);
-		if (peer_can_talk(p) && now >= p->next_sync && !p->x[FRAME_INITIATOR].open &&
-		    eligible_ready(g->elig))
+		if (peer_can_talk(p) && now >= p->next_sync && !p->x[FRAME_INITIATOR].open)
 			s_recon_start(g, p);
 	}
 	return 0;
@@ -1159,17 +1159,22 @@ s_sync_peers(struct gossip *g, bool *cut)
 	gossip_topology(g, now_ms());
 }
 
-/* One step of the scan that makes the eligible sets anew: SCAN_STEP
- * messages a turn of the loop, so that a store of any size never holds it
- * up; until the scan is done no exchange starts (what it would offer is
- * being judged), while pushes and everything else go on. */
+/* A turn of the scan that makes the eligible sets anew: steps of
+ * SCAN_STEP messages for SCAN_TURN_MS at most, so that a store of any size
+ * never holds the loop up; until the scan is done no exchange starts (what
+ * it would offer is being judged), while pushes and everything else go
+ * on. */
 static int
 s_scan(zloop_t *loop, int timer_id, void *arg)
 {
 	struct gossip *g = arg;
-	int rc = eligible_step(g->elig, g->n->st, g->n->trust, SCAN_STEP);
+	uint64_t t0 = now_ms();
+	int rc;
 
 	(void)timer_id;
+	while ((rc = eligible_step(g->elig, g->n->st, g->n->trust, SCAN_STEP)) == 0 &&
+	    now_ms() - t0 < SCAN_TURN_MS)
+		;
 	if (rc == 0)
 		return 0;
 	if (rc == -1)

@@ -43,7 +43,8 @@
 #define RCV_QUEUE        16    /* frames read ahead per connection */
 #define FRAME_COST       64    /* what a queued frame costs beyond its payload */
 #define PUMP_MAX         1024  /* items looked up per pump: the loop stays responsive */
-#define SCAN_STEP        1024  /* messages judged per turn while the eligible sets are made */
+#define SCAN_STEP        128   /* messages judged per step while the eligible sets are made, */
+#define SCAN_TURN_MS     3     /* steps for this long a turn of the loop (loop lag goal: 10 ms) */
 #define CTL_RATE         200   /* HELLO, PING, PONG per second and peer, */
 #define CTL_BURST        400   /* in bursts of this many */
 #define INFLIGHT_MAX     8192  /* messages in the pipeline at once (2 commits), */
