@@ -50,7 +50,7 @@ s_store(struct fixture *f, uint64_t seq, struct msg **out)
 	assert_int_equal(msg_decode(*out, bytes, len, 0), MSG_OK);
 	memcpy(rec.id, (*out)->id, 32);
 	memcpy(rec.origin, f->pk, 32);
-	rec.time = m->time;
+	rec.time = (*out)->time;
 	rec.bytes = bytes;
 	rec.len = len;
 	assert_int_equal(store_put_batch(f->st, &rec, 1, 1, &res), STORE_OK);
