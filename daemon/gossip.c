@@ -251,7 +251,10 @@ s_recon(struct gossip *g, struct peer *p, const uint8_t *data, size_t len)
 		 * 1/WORK_SHARE of the time, however it words its messages. */
 		if (now - p->built_at < BUILD_EVERY_MS || now < p->busy_until ||
 		    !eligible_ready(g->elig)) {
-			peer_reject(p, REJ_BUSY);
+			/* Busy because of the peer is counted against it; busy
+			 * because this node is judging its store anew is not. */
+			if (eligible_ready(g->elig))
+				peer_reject(p, REJ_BUSY);
 			s_refuse_xchg(g, p, fr.xid, peer_rej_own[REJ_BUSY - REJ_RATE][0]);
 			return;
 		}
