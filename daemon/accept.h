@@ -4,8 +4,8 @@
  * checks that need no signature, cheapest first: already stored, too far
  * ahead or too old, then the trust and TLP rules (common/policy.h), a
  * retraction judged against the origin of what it retracts.  The
- * signature is verified after an ACCEPT_OK (by ingest on its threads, or
- * by node_accept()), then the message is committed.
+ * signature is verified after an ACCEPT_OK by the ingest pipeline on its
+ * threads, which then commits the message.
  */
 #ifndef SOCMESH_ACCEPT_H
 #define SOCMESH_ACCEPT_H

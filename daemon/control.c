@@ -22,14 +22,15 @@
 #include "version.h"
 #include "warninglist.h"
 
-/* A publish waiting for its commit: whom to answer.  Owned by the ingest
- * pipeline's tag until gossip calls s_published(); c is NULL once the
- * control socket is gone (shutdown). */
+/* A publish or an import waiting for its commit: whom to answer, and
+ * how.  Owned by the ingest pipeline's tag until gossip calls
+ * s_committed(); c is NULL once the control socket is gone (shutdown). */
 struct pending {
 	struct pending *next;
 	struct control *c;
 	zframe_t *who; /* the client's routing id */
-	char *source;  /* an import's, or NULL */
+	char *source;  /* a document's object published (import --format), or NULL */
+	bool import;   /* a signed message imported: the reply says "result" */
 };
 
 struct control {
@@ -91,9 +92,9 @@ s_send(struct control *c, zframe_t *who, json_t *rep)
 	free(out);
 }
 
-/* gossip_done_fn: a publish's commit, answered. */
+/* gossip_done_fn: a publish's or an import's commit, answered. */
 static void
-s_published(void *arg, const struct ingest_result *r)
+s_committed(void *arg, const struct ingest_result *r)
 {
 	struct pending *p = arg, **pp;
 	struct control *c = p->c;
@@ -106,7 +107,13 @@ s_published(void *arg, const struct ingest_result *r)
 			;
 		*pp = p->next;
 		c->npending--;
-		if (r->status == INGEST_STORED || r->status == INGEST_DUP) {
+		if (p->import && (r->status == INGEST_STORED || r->status == INGEST_DUP)) {
+			s_send(c, p->who,
+			    json_pack("{s:b,s:s,s:s}", "ok", 1, "result",
+			        r->status == INGEST_DUP ? "duplicate" : "stored", "id", hex));
+			if (r->status == INGEST_STORED)
+				log_debug("control: imported %s", hex);
+		} else if (r->status == INGEST_STORED || r->status == INGEST_DUP) {
 			s_send(c, p->who, json_pack("{s:b,s:s}", "ok", 1, "id", hex));
 			if (p->source != NULL &&
 			    (rc = store_source_put(c->n->st, p->source, r->id)) != STORE_OK)
@@ -114,12 +121,55 @@ s_published(void *arg, const struct ingest_result *r)
 				    p->source, hex, store_strerror(rc));
 		} else if (r->status == INGEST_E_STORE)
 			s_send(c, p->who, control_error("store: %s", store_strerror(r->err)));
+		else if (r->status == INGEST_E_DECODE || r->status == INGEST_E_SIG)
+			s_send(c, p->who, control_error("rejected: %s", msg_strerror(r->err)));
 		else
 			s_send(c, p->who, control_error("%s", "rejected by the ingest pipeline"));
 	}
 	zframe_destroy(&p->who);
 	free(p->source);
 	free(p);
+}
+
+/* NULL while a publish or an import may wait for its commit, else the
+ * reply. */
+static json_t *
+s_busy(const struct control *c)
+{
+	if (c->npending < CONTROL_PUBLISH_MAX)
+		return NULL;
+	return control_error("busy: %d publishes and imports are waiting for their commit; ask "
+	                     "again",
+	    CONTROL_PUBLISH_MAX);
+}
+
+/*
+ * Hands a message judged here (bytes, copied) to the ingest pipeline, to
+ * be verified and committed with the peers'; client who is answered then
+ * (s_committed()).  NULL, or the error reply.
+ */
+static json_t *
+s_commit(struct control *c, zframe_t *who, const uint8_t *bytes, size_t len, const char *source,
+    bool import)
+{
+	struct pending *p = calloc(1, sizeof *p);
+
+	if (p == NULL || (p->who = zframe_dup(who)) == NULL ||
+	    (source != NULL && (p->source = strdup(source)) == NULL) ||
+	    gossip_publish(c->g, bytes, len, s_committed, p) == -1) {
+		if (p != NULL) {
+			zframe_destroy(&p->who);
+			free(p->source);
+		}
+		free(p);
+		return control_error("%s", "out of memory");
+	}
+	p->import = import;
+	p->c = c;
+	p->next = c->pending;
+	c->pending = p;
+	c->npending++;
+	return NULL;
 }
 
 static json_t *
@@ -136,9 +186,8 @@ s_publish(struct control *c, json_t *req, zframe_t *who)
 
 	if (src != NULL && (source == NULL || *source == '\0' || strlen(source) > 1024))
 		return control_error("%s", "\"source\" is not a string of 1 to 1024 bytes");
-	if (c->npending >= CONTROL_PUBLISH_MAX)
-		return control_error("busy: %d publishes are waiting for their commit; ask again",
-		    CONTROL_PUBLISH_MAX);
+	if ((rep = s_busy(c)) != NULL)
+		return rep;
 	/* An import publishes each object of a document once. */
 	if (source != NULL && (rc = store_source_get(c->n->st, source, id)) != STORE_E_NOTFOUND) {
 		if (rc != STORE_OK)
@@ -157,25 +206,8 @@ s_publish(struct control *c, json_t *req, zframe_t *who)
 		rep = control_error("%s", err);
 	else if (node_prepare(c->n, d, id, &bytes, &len, err, sizeof err) == -1)
 		rep = control_error("%s", err);
-	else {
-		struct pending *p = calloc(1, sizeof *p);
-		rep = NULL;
-		if (p == NULL || (p->who = zframe_dup(who)) == NULL ||
-		    (source != NULL && (p->source = strdup(source)) == NULL) ||
-		    gossip_publish(c->g, bytes, len, s_published, p) == -1) {
-			if (p != NULL) {
-				zframe_destroy(&p->who);
-				free(p->source);
-			}
-			free(p);
-			rep = control_error("%s", "out of memory");
-		} else {
-			p->c = c;
-			p->next = c->pending;
-			c->pending = p;
-			c->npending++;
-		}
-	}
+	else
+		rep = s_commit(c, who, bytes, len, source, false);
 	free(bytes);
 	draft_destroy(&d);
 	return rep;
@@ -1218,12 +1250,12 @@ s_resolve(struct control *c, json_t *req)
 
 /*
  * import: a signed message from outside (a file an operator was given),
- * judged by node_accept() as if "from" (a trust-list name), or else its
- * origin, had sent it; when stored, offered to the peers at once, as a
- * publication is.
+ * judged by node_judge() as if "from" (a trust-list name), or else its
+ * origin, had sent it; then verified and committed by the ingest pipeline
+ * and offered to the peers, as a publication is, and answered then.
  */
 static json_t *
-s_import(struct control *c, json_t *req)
+s_import(struct control *c, json_t *req, zframe_t *who)
 {
 	static const char *const fields[] = { "message", "from", NULL };
 	const struct trust_peer *from = NULL;
@@ -1235,27 +1267,22 @@ s_import(struct control *c, json_t *req)
 	int r;
 
 	if ((e = s_fields(req, fields)) != NULL ||
-	    (e = s_string(req, "from", 255, &name, NULL)) != NULL)
+	    (e = s_string(req, "from", 255, &name, NULL)) != NULL || (e = s_busy(c)) != NULL)
 		return e;
 	if (name != NULL && (from = trust_find_name(c->n->trust, name)) == NULL)
 		return control_error("\"from\": no peer '%s' in the trust list", name);
 	if ((e = s_bytes(req, "message", (size_t)c->n->cfg.max_message, &bytes, &len)) != NULL)
 		return e;
-	r = node_accept(c->n, bytes, len, from, id, err, sizeof err);
-	if (r == 0) {
-		gossip_push(c->g, bytes, len, NULL);
-		if (msg_kind_kept(c->n->scratch->kind)) /* node_accept() decoded it there */
-			gossip_governs(c->g, bytes, len);
-	}
-	free(bytes);
-	if (r < 0)
-		return control_error("%s", err);
-	hex_encode(hex, id, MSG_ID_LEN);
+	r = node_judge(c->n, bytes, len, from, id, err, sizeof err);
 	if (r == 0)
-		log_debug("control: imported %s%s%s", hex, from != NULL ? " as from " : "",
-		    from != NULL ? from->name : "");
-	return json_pack("{s:b,s:s,s:s}", "ok", 1, "result", r == 1 ? "duplicate" : "stored", "id",
-	    hex);
+		e = s_commit(c, who, bytes, len, NULL, true);
+	else if (r == 1) {
+		hex_encode(hex, id, MSG_ID_LEN);
+		e = json_pack("{s:b,s:s,s:s}", "ok", 1, "result", "duplicate", "id", hex);
+	} else
+		e = control_error("%s", err);
+	free(bytes);
+	return e;
 }
 
 /* What lookup found of one indicator under its keys. */
@@ -1446,7 +1473,7 @@ s_lookup(struct control *c, json_t *req)
 	return json_pack("{s:b,s:o}", "ok", 1, "results", out);
 }
 
-/* The reply to req, or NULL when it comes later (a publish). */
+/* The reply to req, or NULL when it comes later (a publish, an import). */
 static json_t *
 s_dispatch(struct control *c, json_t *req, zframe_t *who)
 {
@@ -1490,7 +1517,7 @@ s_dispatch(struct control *c, json_t *req, zframe_t *who)
 	if (strcmp(cmd, "stix") == 0)
 		return s_stix(c, req);
 	if (strcmp(cmd, "import") == 0)
-		return s_import(c, req);
+		return s_import(c, req, who);
 	if (strcmp(cmd, "lookup") == 0)
 		return s_lookup(c, req);
 	if ((rep = control_related(c->n, c->wl, cmd, req)) != NULL)

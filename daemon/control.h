@@ -6,10 +6,10 @@
  * One JSON object per request (one frame, at most CONTROL_MAX_REQUEST
  * bytes: a larger one is dropped with its connection, unanswered), one per
  * reply.  Every request is answered in the order of the loop, except a
- * publish, which is answered once its message is committed: publishes of
- * several clients share a commit (the ingest pipeline's group commit), at
- * most CONTROL_PUBLISH_MAX at once (beyond, the answer is an error that
- * says so):
+ * publish and an import, which are answered once their message is
+ * committed: those of several clients share a commit (the ingest
+ * pipeline's group commit), at most CONTROL_PUBLISH_MAX at once (beyond,
+ * the answer is an error that says so):
  *
  *   {"cmd": "ping"}                   -> {"ok": true, "name", "id"}
  *   {"cmd": "publish", "message": {}} -> {"ok": true, "id"}   (draft fields,
@@ -190,10 +190,13 @@
  *                                        oldest stored first, by pages as query's
  *   {"cmd": "import", "message": base64, "from"?: trust-list name}
  *                                     -> {"ok": true, "result": "stored" or
- *                                        "duplicate", "id"}: node_accept(), then
- *                                        offered to the peers as a publication
- *                                        is; a message larger than max_message
- *                                        is refused before it is decoded
+ *                                        "duplicate", "id"}: node_judge(), then
+ *                                        verified and committed by the ingest
+ *                                        pipeline and offered to the peers as a
+ *                                        publication is, answered after the
+ *                                        commit (busy as a publish is); a
+ *                                        message larger than max_message is
+ *                                        refused before it is decoded
  *   {"cmd": "roster"}                 -> the roster in force, pending ones,
  *                                        conflicts (socmesh roster show --json,
  *                                        with "ok")

@@ -173,20 +173,22 @@ int node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_
     size_t *len, char *err, size_t errlen);
 
 /*
- * Accepts a message that arrived from peer `from` (trust-list entry; NULL
- * for an import by the operator, which is judged as if the origin had sent
- * it, except this node's own messages, which need only their signature and
+ * Judges a message brought by peer `from` (trust-list entry; NULL for an
+ * import by the operator, which is judged as if the origin had sent it,
+ * except this node's own messages, which need only their signature and
  * time), in this order: decoder limits; time (policy_time_ok(): not more
  * than an hour ahead, not older than the retention window unless a roster);
  * a retract's target must be here ("the retracted message is not here;
  * import it first"), so that the retract rule is never judged without it;
  * policy_may_accept() (origin known, not blocked, an external origin's
  * messages CLEAR only, who may send what, a retract only by the target's
- * origin); signature; then the store.  Returns INGEST-like outcomes: 0 when
- * stored, 1 when already present, -1 when rejected with the reason in err
- * ("rejected: " and the reason's text).
+ * origin).  The signature is left to the ingest pipeline, which verifies
+ * and commits what this lets through (gossip_publish()).  Returns 0 when
+ * the message may go on (n->scratch holds it decoded), 1 when it is
+ * stored already, -1 when rejected with the reason in err ("rejected: "
+ * and the reason's text).  id is set once the message decodes.
  */
-int node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
+int node_judge(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
     uint8_t id[MSG_ID_LEN], char *err, size_t errlen);
 
 /* store_index_fn for this node (ingest_rec() of the decoded

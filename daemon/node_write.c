@@ -2,10 +2,10 @@
  * What a node's own side writes into its store, run by the daemon only
  * (the store's one writer): what it publishes, and what the operator
  * imports.  Each is judged by accept_judge() as a peer's message would
- * be.  A publish asked on the control socket is then committed by the
- * ingest pipeline with the peers' messages (node_prepare(),
- * gossip_publish()); a roster's messages, a rotation and an import are
- * committed here.
+ * be.  A publish or an import asked on the control socket is then
+ * verified and committed by the ingest pipeline with the peers' messages
+ * (node_prepare() or node_judge(), then gossip_publish()); a roster's
+ * messages and a rotation are committed here.
  */
 #include "node.h"
 
@@ -108,7 +108,7 @@ node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 }
 
 int
-node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
+node_judge(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
     uint8_t id[MSG_ID_LEN], char *err, size_t errlen)
 {
 	struct msg *m = n->scratch;
@@ -124,7 +124,7 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
 	memcpy(id, m->id, MSG_ID_LEN);
 	switch (accept_judge(&ac, m, from, &why)) {
 	case ACCEPT_OK:
-		break;
+		return 0;
 	case ACCEPT_DUP:
 		return 1;
 	case ACCEPT_HOLD:
@@ -136,9 +136,7 @@ node_accept(struct node *n, const uint8_t *bytes, size_t len, const struct trust
 	case ACCEPT_REFUSED:
 		return errf(err, errlen, "rejected: %s", policy_reason_str(why));
 	case ACCEPT_E_STORE:
-		return errf(err, errlen, "store: cannot be read");
+		break;
 	}
-	if (msg_verify(m) != MSG_OK)
-		return errf(err, errlen, "rejected: %s", msg_strerror(MSG_E_SIG));
-	return s_put(n, m, bytes, len, err, errlen);
+	return errf(err, errlen, "store: cannot be read");
 }

@@ -80,6 +80,7 @@
 #include "draft.h"
 #include "frame.h"
 #include "gossip.h"
+#include "ingest.h"
 #include "log.h"
 #include "node.h"
 #include "recon.h"
@@ -292,15 +293,35 @@ s_set(struct draft *d, const char *f, const char *v)
 		s_die(f, err);
 }
 
+/* Stores a catalog message as an import does: judged (node_judge()), then
+ * verified and committed by the ingest pipeline, waited for. */
 static void
-s_build(size_t i, uint64_t seq[K_COUNT], uint64_t *ctr)
+s_store(struct ingest *in, const uint8_t *bytes, size_t len, const char *what)
+{
+	struct ingest_result r;
+	uint8_t id[MSG_ID_LEN], *copy = malloc(len);
+	char err[512];
+
+	if (copy == NULL)
+		s_die(what, "out of memory");
+	if (node_judge(S.n, bytes, len, NULL, id, err, sizeof err) != 0)
+		s_die(what, err);
+	memcpy(copy, bytes, len);
+	if (ingest_submit(in, copy, len, NULL) == -1)
+		s_die(what, "ingest_submit");
+	ingest_wait(in);
+	if (ingest_results(in, &r, 1) != 1 || r.status != INGEST_STORED)
+		s_die(what, "not stored by the ingest pipeline");
+}
+
+static void
+s_build(struct ingest *in, size_t i, uint64_t seq[K_COUNT], uint64_t *ctr)
 {
 	const struct spec *sp = &s_specs[i];
 	struct draft *d = draft_new();
 	struct item *it = &S.cat[i];
 	struct msg *m;
 	char hex[2 * MSG_KEY_LEN + 1], err[256];
-	uint8_t id[MSG_ID_LEN];
 	int rc;
 
 	if (d == NULL)
@@ -347,8 +368,7 @@ s_build(size_t i, uint64_t seq[K_COUNT], uint64_t *ctr)
 	it->time = m->time;
 	draft_destroy(&d);
 	if (sp->store) {
-		if ((rc = node_accept(S.n, it->bytes, it->len, NULL, id, err, sizeof err)) < 0)
-			s_die(sp->title != NULL ? sp->title : sp->kind, err);
+		s_store(in, it->bytes, it->len, sp->title != NULL ? sp->title : sp->kind);
 		it->stored = true;
 	}
 }
@@ -737,8 +757,15 @@ s_setup(void)
 	S.n->cfg.max_message = 16 * 1024;
 	S.n->cfg.retention_ms = RETENTION_MS;
 	S.n->cfg.sync_interval_ms = 1000;
+	struct ingest_cfg icfg = { .max_size = S.n->cfg.max_message,
+		.self = S.n->id,
+		.seal = S.n->seal };
+	struct ingest *in = ingest_new(S.n->st, &icfg);
+	if (in == NULL)
+		s_die("ingest_new", strerror(errno));
 	for (size_t i = 0; i < sizeof s_specs / sizeof s_specs[0]; i++)
-		s_build(i, seq, &ctr);
+		s_build(in, i, seq, &ctr);
+	ingest_destroy(&in);
 	S.ncat = sizeof s_specs / sizeof s_specs[0];
 
 	if ((S.loop = zloop_new()) == NULL)

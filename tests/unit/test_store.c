@@ -2367,6 +2367,23 @@ s_put_raw(struct node *n, const uint8_t *bytes, size_t len)
 	msg_destroy(&m);
 }
 
+/* An import as the daemon makes it: judged (node_judge()), the signature
+ * verified (the ingest pipeline's step), then committed.  0 stored, 1
+ * already there, -1 with err. */
+static int
+s_import(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
+    uint8_t id[32], char *err, size_t errlen)
+{
+	int r = node_judge(n, bytes, len, from, id, err, errlen);
+
+	if (r != 0)
+		return r;
+	if (msg_verify(n->scratch) != MSG_OK)
+		return errf(err, errlen, "rejected: %s", msg_strerror(MSG_E_SIG));
+	s_put_raw(n, bytes, len);
+	return 0;
+}
+
 /* Runs the socmesh CLI of this build ($B/socmesh, B as tests/run sets it)
  * with args; its exit status, and stdout and stderr into out.  -1 when
  * there is no such program here (a unit test run by hand). */
@@ -2412,10 +2429,10 @@ test_restore_verifies(void **state)
 
 	/* Its own message and a member's, through the import path. */
 	b = s_nmsg(f->n->keys->pk, f->n->keys->sk, "incident", "green", 1, now, NULL, &len, id);
-	assert_int_equal(node_accept(f->n, b, len, NULL, id, err, sizeof err), 0);
+	assert_int_equal(s_import(f->n, b, len, NULL, id, err, sizeof err), 0);
 	free(b);
 	b = s_nmsg(f->mpk, f->msk, "incident", "clear", 1, now, NULL, &len, id);
-	assert_int_equal(node_accept(f->n, b, len, NULL, id, err, sizeof err), 0);
+	assert_int_equal(s_import(f->n, b, len, NULL, id, err, sizeof err), 0);
 	free(b);
 	snprintf(good, sizeof good, "%s/good.mdb", f->tmp);
 	snprintf(crafted, sizeof crafted, "%s/crafted.mdb", f->tmp);
@@ -2427,7 +2444,7 @@ test_restore_verifies(void **state)
 	b = s_nmsg(f->mpk, f->msk, "incident", "green", 2, now, NULL, &len, id);
 	s_zero_sig(b, len, bad);
 	hex_encode(hex, bad, 32);
-	assert_int_equal(node_accept(f->n, b, len, NULL, id, err, sizeof err), -1);
+	assert_int_equal(s_import(f->n, b, len, NULL, id, err, sizeof err), -1);
 	assert_non_null(strstr(err, "signature"));
 	s_put_raw(f->n, b, len);
 	free(b);
@@ -2502,7 +2519,7 @@ test_restore_cursors(void **state)
 
 	for (uint64_t seq = 1; seq <= 4; seq++) {
 		b = s_nmsg(f->mpk, f->msk, "incident", "clear", seq, now, NULL, &len, id);
-		assert_int_equal(node_accept(f->n, b, len, NULL, id, err, sizeof err), 0);
+		assert_int_equal(s_import(f->n, b, len, NULL, id, err, sizeof err), 0);
 		free(b);
 		if (seq == 2) {
 			snprintf(good, sizeof good, "%s/good.mdb", f->tmp);
@@ -2544,7 +2561,7 @@ test_restore_cursors(void **state)
 	assert_int_equal(sc.resume, 2);
 }
 
-/* What an import (node_accept) refuses, and why (issue 8, item 6). */
+/* What an import (node_judge()) refuses, and why (issue 8, item 6). */
 static void
 test_accept_rules(void **state)
 {
@@ -2559,10 +2576,10 @@ test_accept_rules(void **state)
 #define ACCEPT(bytes, from, want, text)                                                            \
 	do {                                                                                       \
 		err[0] = '\0';                                                                     \
-		int got_ = node_accept(f->n, bytes, len, from, id, err, sizeof err);               \
+		int got_ = s_import(f->n, bytes, len, from, id, err, sizeof err);                  \
 		if (got_ != (want) || strstr(err, text) == NULL)                                   \
-			fail_msg("line %d: node_accept %d \"%s\", want %d \"%s\"", __LINE__, got_, \
-			    err, want, text);                                                      \
+			fail_msg("line %d: import %d \"%s\", want %d \"%s\"", __LINE__, got_, err, \
+			    want, text);                                                           \
 		free(bytes);                                                                       \
 	} while (0)
 
