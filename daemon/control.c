@@ -22,15 +22,24 @@
 #include "version.h"
 #include "warninglist.h"
 
-/* A publish or an import waiting for its commit: whom to answer, and
- * how.  Owned by the ingest pipeline's tag until gossip calls
- * s_committed(); c is NULL once the control socket is gone (shutdown). */
+/*
+ * A request waiting for the commit of the messages it handed to the ingest
+ * pipeline (a publish, an import, a roster's proposal and its endpoints, a
+ * rotation): whom to answer, and with what.  Owned by the pipeline's tags
+ * until the last of them calls s_committed(); c is NULL once the control
+ * socket is gone (shutdown).
+ */
 struct pending {
 	struct pending *next;
 	struct control *c;
-	zframe_t *who; /* the client's routing id */
-	char *source;  /* a document's object published (import --format), or NULL */
-	bool import;   /* a signed message imported: the reply says "result" */
+	zframe_t *who;  /* the client's routing id */
+	size_t left;    /* messages not yet committed */
+	json_t *reply;  /* the handler's; NULL: made from the message's result */
+	json_t *failed; /* the first failure, sent instead */
+	char *source;   /* a document's object published (import --format), or NULL */
+	bool import;    /* a signed message imported: the reply says "result" */
+	control_then_fn then;
+	void *then_arg;
 };
 
 struct control {
@@ -40,6 +49,8 @@ struct control {
 	zsock_t *rep; /* ROUTER */
 	struct pending *pending;
 	size_t npending;
+	zframe_t *who;       /* the client whose request is being handled */
+	struct pending *cur; /* what that request handed to the pipeline, or NULL */
 	struct looplag *lag;
 	struct warninglists *wl; /* the warning lists in force */
 	struct taxii *taxii;     /* whose counters stats carries, or NULL */
@@ -92,51 +103,73 @@ s_send(struct control *c, zframe_t *who, json_t *rep)
 	free(out);
 }
 
-/* gossip_done_fn: a publish's or an import's commit, answered. */
+/* Answers the request p once its messages are committed, and frees it. */
 static void
-s_committed(void *arg, const struct ingest_result *r)
+s_answer(struct pending *p)
 {
-	struct pending *p = arg, **pp;
 	struct control *c = p->c;
-	char hex[2 * MSG_ID_LEN + 1];
-	int rc;
+	struct pending **pp;
+	json_t *rep = p->reply;
 
-	hex_encode(hex, r->id, MSG_ID_LEN);
+	if (p->failed != NULL) {
+		json_decref(rep);
+		rep = p->failed;
+	}
+	if (p->then != NULL)
+		rep = p->then(p->then_arg, rep, p->failed == NULL, c != NULL);
 	if (c != NULL) {
 		for (pp = &c->pending; *pp != p; pp = &(*pp)->next)
 			;
 		*pp = p->next;
 		c->npending--;
-		if (p->import && (r->status == INGEST_STORED || r->status == INGEST_DUP)) {
-			s_send(c, p->who,
-			    json_pack("{s:b,s:s,s:s}", "ok", 1, "result",
-			        r->status == INGEST_DUP ? "duplicate" : "stored", "id", hex));
-			if (r->status == INGEST_STORED)
-				log_debug("control: imported %s", hex);
-		} else if (r->status == INGEST_STORED || r->status == INGEST_DUP) {
-			s_send(c, p->who, json_pack("{s:b,s:s}", "ok", 1, "id", hex));
-			if (p->source != NULL &&
-			    (rc = store_source_put(c->n->st, p->source, r->id)) != STORE_OK)
-				log_warnx("import: %s published as %s, but not recorded: %s",
-				    p->source, hex, store_strerror(rc));
-		} else if (r->status == INGEST_E_STORE)
-			s_send(c, p->who, control_error("store: %s", store_strerror(r->err)));
-		else if (r->status == INGEST_E_DECODE || r->status == INGEST_E_SIG)
-			s_send(c, p->who, control_error("rejected: %s", msg_strerror(r->err)));
-		else
-			s_send(c, p->who, control_error("%s", "rejected by the ingest pipeline"));
-	}
+		if (rep != NULL)
+			s_send(c, p->who, rep);
+	} else
+		json_decref(rep);
 	zframe_destroy(&p->who);
 	free(p->source);
 	free(p);
 }
 
-/* NULL while a publish or an import may wait for its commit, else the
+/* gossip_done_fn: one of a request's messages committed, or refused. */
+static void
+s_committed(void *arg, const struct ingest_result *r)
+{
+	struct pending *p = arg;
+	char hex[2 * MSG_ID_LEN + 1];
+	int rc;
+
+	hex_encode(hex, r->id, MSG_ID_LEN);
+	if (r->status == INGEST_STORED || r->status == INGEST_DUP) {
+		if (p->import && r->status == INGEST_STORED)
+			log_debug("control: imported %s", hex);
+		if (p->source != NULL && p->c != NULL &&
+		    (rc = store_source_put(p->c->n->st, p->source, r->id)) != STORE_OK)
+			log_warnx("import: %s published as %s, but not recorded: %s", p->source,
+			    hex, store_strerror(rc));
+		if (p->reply == NULL && p->import)
+			p->reply = json_pack("{s:b,s:s,s:s}", "ok", 1, "result",
+			    r->status == INGEST_DUP ? "duplicate" : "stored", "id", hex);
+		else if (p->reply == NULL)
+			p->reply = json_pack("{s:b,s:s}", "ok", 1, "id", hex);
+	} else if (p->failed != NULL)
+		;
+	else if (r->status == INGEST_E_STORE)
+		p->failed = control_error("store: %s", store_strerror(r->err));
+	else if (r->status == INGEST_E_DECODE || r->status == INGEST_E_SIG)
+		p->failed = control_error("rejected: %s", msg_strerror(r->err));
+	else
+		p->failed = control_error("%s", "rejected by the ingest pipeline");
+	if (--p->left == 0)
+		s_answer(p);
+}
+
+/* NULL while a request may hand a message to the pipeline, else the
  * reply. */
 static json_t *
 s_busy(const struct control *c)
 {
-	if (c->npending < CONTROL_PUBLISH_MAX)
+	if (c->cur != NULL || c->npending < CONTROL_PUBLISH_MAX)
 		return NULL;
 	return control_error("busy: %d publishes and imports are waiting for their commit; ask "
 	                     "again",
@@ -145,35 +178,63 @@ s_busy(const struct control *c)
 
 /*
  * Hands a message judged here (bytes, copied) to the ingest pipeline, to
- * be verified and committed with the peers'; client who is answered then
- * (s_committed()).  NULL, or the error reply.
+ * be verified and committed with the peers'; the request being handled is
+ * answered once its messages are (s_committed()).  0, or -1 when out of
+ * memory (this message not handed).
  */
-static json_t *
-s_commit(struct control *c, zframe_t *who, const uint8_t *bytes, size_t len, const char *source,
-    bool import)
+static int
+s_hand(struct control *c, const uint8_t *bytes, size_t len, const char *source, bool import)
 {
-	struct pending *p = calloc(1, sizeof *p);
+	struct pending *p = c->cur;
 
-	if (p == NULL || (p->who = zframe_dup(who)) == NULL ||
-	    (source != NULL && (p->source = strdup(source)) == NULL) ||
-	    gossip_publish(c->g, bytes, len, s_committed, p) == -1) {
-		if (p != NULL) {
-			zframe_destroy(&p->who);
-			free(p->source);
+	if (p == NULL) {
+		if ((p = calloc(1, sizeof *p)) == NULL || (p->who = zframe_dup(c->who)) == NULL) {
+			free(p);
+			return -1;
 		}
-		free(p);
-		return control_error("%s", "out of memory");
+		p->c = c;
+		p->next = c->pending;
+		c->pending = p;
+		c->npending++;
+		c->cur = p;
 	}
+	if ((source != NULL && p->source == NULL && (p->source = strdup(source)) == NULL) ||
+	    gossip_publish(c->g, bytes, len, s_committed, p) == -1)
+		return -1;
 	p->import = import;
-	p->c = c;
-	p->next = c->pending;
-	c->pending = p;
-	c->npending++;
-	return NULL;
+	p->left++;
+	return 0;
+}
+
+int
+control_publish(struct control *c, struct draft *d, uint8_t id[MSG_ID_LEN], char *err,
+    size_t errlen)
+{
+	uint8_t *bytes;
+	size_t len;
+	int rc;
+
+	if (s_busy(c) != NULL)
+		return errf(err, errlen,
+		    "busy: %d publishes and imports are waiting for their "
+		    "commit; ask again",
+		    CONTROL_PUBLISH_MAX);
+	if (node_prepare(c->n, d, id, &bytes, &len, err, errlen) == -1)
+		return -1;
+	rc = s_hand(c, bytes, len, NULL, false);
+	free(bytes);
+	return rc == -1 ? errf(err, errlen, "out of memory") : 0;
+}
+
+void
+control_then(struct control *c, control_then_fn fn, void *arg)
+{
+	c->cur->then = fn;
+	c->cur->then_arg = arg;
 }
 
 static json_t *
-s_publish(struct control *c, json_t *req, zframe_t *who)
+s_publish(struct control *c, json_t *req)
 {
 	json_t *o = json_object_get(req, "message"), *src = json_object_get(req, "source");
 	const char *source = json_string_value(src);
@@ -206,8 +267,8 @@ s_publish(struct control *c, json_t *req, zframe_t *who)
 		rep = control_error("%s", err);
 	else if (node_prepare(c->n, d, id, &bytes, &len, err, sizeof err) == -1)
 		rep = control_error("%s", err);
-	else
-		rep = s_commit(c, who, bytes, len, source, false);
+	else if (s_hand(c, bytes, len, source, false) == -1)
+		rep = control_error("%s", "out of memory");
 	free(bytes);
 	draft_destroy(&d);
 	return rep;
@@ -1255,7 +1316,7 @@ s_resolve(struct control *c, json_t *req)
  * and offered to the peers, as a publication is, and answered then.
  */
 static json_t *
-s_import(struct control *c, json_t *req, zframe_t *who)
+s_import(struct control *c, json_t *req)
 {
 	static const char *const fields[] = { "message", "from", NULL };
 	const struct trust_peer *from = NULL;
@@ -1275,7 +1336,8 @@ s_import(struct control *c, json_t *req, zframe_t *who)
 		return e;
 	r = node_judge(c->n, bytes, len, from, id, err, sizeof err);
 	if (r == 0)
-		e = s_commit(c, who, bytes, len, NULL, true);
+		e = s_hand(c, bytes, len, NULL, true) == -1 ? control_error("%s", "out of memory")
+		                                            : NULL;
 	else if (r == 1) {
 		hex_encode(hex, id, MSG_ID_LEN);
 		e = json_pack("{s:b,s:s,s:s}", "ok", 1, "result", "duplicate", "id", hex);
@@ -1473,9 +1535,10 @@ s_lookup(struct control *c, json_t *req)
 	return json_pack("{s:b,s:o}", "ok", 1, "results", out);
 }
 
-/* The reply to req, or NULL when it comes later (a publish, an import). */
+/* The reply to req; held back while the messages it handed to the
+ * pipeline are committed (s_readable()). */
 static json_t *
-s_dispatch(struct control *c, json_t *req, zframe_t *who)
+s_dispatch(struct control *c, json_t *req)
 {
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 	char hex[2 * MSG_KEY_LEN + 1];
@@ -1489,11 +1552,11 @@ s_dispatch(struct control *c, json_t *req, zframe_t *who)
 		return json_pack("{s:b,s:s,s:s}", "ok", 1, "name", c->n->cfg.name, "id", hex);
 	}
 	if (strcmp(cmd, "publish") == 0)
-		return s_publish(c, req, who);
+		return s_publish(c, req);
 	if (strcmp(cmd, "peers") == 0)
 		return json_pack("{s:b,s:o}", "ok", 1, "peers", gossip_peers_json(c->g));
 	if (strcmp(cmd, "rotate") == 0)
-		return control_rotate(c->n, c->g);
+		return control_rotate(c, c->n, c->g);
 	if (strcmp(cmd, "network") == 0)
 		return json_pack("{s:b,s:o}", "ok", 1, "network", gossip_network_json(c->g));
 	if (strcmp(cmd, "reload") == 0)
@@ -1517,12 +1580,12 @@ s_dispatch(struct control *c, json_t *req, zframe_t *who)
 	if (strcmp(cmd, "stix") == 0)
 		return s_stix(c, req);
 	if (strcmp(cmd, "import") == 0)
-		return s_import(c, req, who);
+		return s_import(c, req);
 	if (strcmp(cmd, "lookup") == 0)
 		return s_lookup(c, req);
 	if ((rep = control_related(c->n, c->wl, cmd, req)) != NULL)
 		return rep;
-	if (strncmp(cmd, "roster", 6) == 0 && (rep = control_roster(c->n, c->g, cmd, req)) != NULL)
+	if (strncmp(cmd, "roster", 6) == 0 && (rep = control_roster(c, c->n, cmd, req)) != NULL)
 		return rep;
 	if (strcmp(cmd, "explain") == 0) {
 		const char *s = json_string_value(json_object_get(req, "id"));
@@ -1575,10 +1638,18 @@ s_readable(zloop_t *loop, zsock_t *sock, void *arg)
 	else {
 		req = json_loadb((const char *)zframe_data(f), zframe_size(f),
 		    JSON_REJECT_DUPLICATES, NULL);
-		rep = json_is_object(req) ? s_dispatch(c, req, who)
+		c->who = who;
+		rep = json_is_object(req) ? s_dispatch(c, req)
 		                          : control_error("%s", "request is not a JSON object");
+		c->who = NULL;
 	}
-	if (rep != NULL)
+	if (c->cur != NULL) {
+		struct pending *p = c->cur;
+		c->cur = NULL;
+		p->reply = rep;
+		if (p->left == 0) /* nothing handed after all */
+			s_answer(p);
+	} else if (rep != NULL)
 		s_send(c, who, rep);
 	json_decref(req);
 	zmsg_destroy(&msg);

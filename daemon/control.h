@@ -277,9 +277,30 @@ struct control;
 /* The error reply {"ok": false, "error": the line}. */
 json_t *control_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * For the commands that publish as this node (the roster's, a rotation):
+ * signs draft d (node_prepare()) and hands it to the ingest pipeline, which
+ * verifies and commits it with the peers' messages; gossip then pushes it
+ * and gives it to the roster.  The request being handled is answered only
+ * once every message it handed is committed: with the reply its handler
+ * returns, or the first failure instead.  0 with id set, or -1 with err
+ * (busy, as a publish is; out of memory; what node_prepare() says).
+ */
+int control_publish(struct control *c, struct draft *d, uint8_t id[MSG_ID_LEN], char *err,
+    size_t errlen);
+
+/*
+ * What runs once the messages a request handed (control_publish(), at
+ * least one) are committed, or one failed (stored false), before the
+ * reply: it takes reply and returns the one to send.  answered is false at
+ * shutdown, when nobody is answered (reply NULL is then returned).
+ */
+typedef json_t *(*control_then_fn)(void *arg, json_t *reply, bool stored, bool answered);
+void control_then(struct control *c, control_then_fn fn, void *arg);
+
 /* The roster commands above (control_roster.c): the reply, or NULL when
  * cmd is none of them. */
-json_t *control_roster(struct node *n, struct gossip *g, const char *cmd, json_t *req);
+json_t *control_roster(struct control *c, struct node *n, const char *cmd, json_t *req);
 
 /* Bounds of related and campaigns (control_related.c). */
 #define RELATED_PER_KEY     32                    /* messages looked at under one key */
@@ -305,7 +326,7 @@ control_related(struct node *n, const struct warninglists *wl, const char *cmd, 
 /* {"cmd": "rotate"} -> {"ok": true, "id": the new node id, "statement":
  * the rotate message's id} (rotate.c): this node's new key pair, taken a
  * second later. */
-json_t *control_rotate(struct node *n, struct gossip *g);
+json_t *control_rotate(struct control *c, struct node *n, struct gossip *g);
 
 /* Binds DIR/control.sock on loop.  Caller owns the result:
  * control_destroy().  NULL with err set. */

@@ -1,8 +1,10 @@
 /*
  * The control socket's roster commands (control.h): the roster in force,
  * a coordinator's proposal and approval, the export file.  Proposals and
- * approvals are published as this node's messages (node_publish()), pushed
- * to the peers and given to the roster like any governing message.
+ * approvals are published as this node's messages (control_publish():
+ * committed by the ingest pipeline, then pushed to the peers and given to
+ * the roster like any governing message); a command is answered after
+ * that.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -112,22 +114,6 @@ s_may_sign(const struct node *n)
 	return NULL;
 }
 
-/* Publishes the draft, pushes it, gives it to the roster; its id into id. */
-static int
-s_publish(struct node *n, struct gossip *g, struct draft *d, uint8_t id[MSG_ID_LEN], char *err,
-    size_t errlen)
-{
-	uint8_t *bytes;
-	size_t len;
-
-	if (node_publish(n, d, id, &bytes, &len, err, errlen) == -1)
-		return -1;
-	gossip_push(g, bytes, len, NULL);
-	gossip_governs(g, bytes, len);
-	free(bytes);
-	return 0;
-}
-
 static int
 s_cmp_member(const void *a, const void *b)
 {
@@ -186,7 +172,7 @@ s_members(const json_t *arr, struct msg_body *b, struct msg_body *e, uint8_t (*i
 }
 
 static json_t *
-s_propose(struct node *n, struct gossip *g, json_t *req)
+s_propose(struct control *c, struct node *n, json_t *req)
 {
 	const struct roster *r = n->roster;
 	const char *network = json_string_value(json_object_get(req, "network"));
@@ -236,7 +222,7 @@ s_propose(struct node *n, struct gossip *g, json_t *req)
 		    m->body.threshold, coordinators);
 		goto done;
 	}
-	if (s_publish(n, g, d, id, err, sizeof err) == -1) {
+	if (control_publish(c, d, id, err, sizeof err) == -1) {
 		rep = control_error("%s", err);
 		goto done;
 	}
@@ -245,7 +231,7 @@ s_propose(struct node *n, struct gossip *g, json_t *req)
 		e->kind = MSG_KIND_ENDPOINTS, e->tlp = MSG_TLP_GREEN;
 		e->has_ref = true;
 		memcpy(e->ref, id, MSG_ID_LEN);
-		if (s_publish(n, g, de, eid, err, sizeof err) == -1) {
+		if (control_publish(c, de, eid, err, sizeof err) == -1) {
 			rep = control_error("roster published, its endpoints not: %s", err);
 			goto done;
 		}
@@ -260,7 +246,7 @@ done:
 }
 
 static json_t *
-s_approve(struct node *n, struct gossip *g, json_t *req)
+s_approve(struct control *c, struct node *n, json_t *req)
 {
 	const char *s = json_string_value(json_object_get(req, "id"));
 	uint8_t ref[MSG_ID_LEN], id[MSG_ID_LEN];
@@ -292,7 +278,7 @@ s_approve(struct node *n, struct gossip *g, json_t *req)
 	draft_msg(d)->tlp = MSG_TLP_CLEAR;
 	draft_msg(d)->has_ref = true;
 	memcpy(draft_msg(d)->ref, ref, MSG_ID_LEN);
-	if (s_publish(n, g, d, id, err, sizeof err) == -1)
+	if (control_publish(c, d, id, err, sizeof err) == -1)
 		rep = control_error("%s", err);
 	else
 		rep = json_pack("{s:b,s:o}", "ok", 1, "id", msgjson_hex(id, MSG_ID_LEN));
@@ -316,14 +302,14 @@ s_export(const struct node *n)
 }
 
 json_t *
-control_roster(struct node *n, struct gossip *g, const char *cmd, json_t *req)
+control_roster(struct control *c, struct node *n, const char *cmd, json_t *req)
 {
 	if (strcmp(cmd, "roster") == 0)
 		return s_show(n);
 	if (strcmp(cmd, "roster-propose") == 0)
-		return s_propose(n, g, req);
+		return s_propose(c, n, req);
 	if (strcmp(cmd, "roster-approve") == 0)
-		return s_approve(n, g, req);
+		return s_approve(c, n, req);
 	if (strcmp(cmd, "roster-export") == 0)
 		return s_export(n);
 	return NULL;

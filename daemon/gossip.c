@@ -1314,7 +1314,6 @@ gossip_destroy(struct gossip **gp)
 	if (g->beacon_timer != -1)
 		zloop_timer_end(g->loop, g->beacon_timer);
 	free(g->beacons);
-	keys_destroy(&g->next_keys);
 	if (g->in != NULL) {
 		struct ingest_result res[64];
 		size_t k;
@@ -1331,6 +1330,7 @@ gossip_destroy(struct gossip **gp)
 		ingest_destroy(&g->in);
 		peer_save(g);
 	}
+	keys_destroy(&g->next_keys); /* after a rotation's statement came out (rotate.c) */
 	for (size_t i = 0; i < g->npeers; i++)
 		peer_free(g, &g->peers[i]);
 	free(g->peers);

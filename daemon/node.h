@@ -167,11 +167,6 @@ int node_resolve(void *node, const char *who, uint8_t key[MSG_KEY_LEN], char *er
 int node_prepare(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes,
     size_t *len, char *err, size_t errlen);
 
-/* node_prepare(), then committed here and now (a roster's messages, a
- * rotation: rare, and needed at once). */
-int node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes,
-    size_t *len, char *err, size_t errlen);
-
 /*
  * Judges a message brought by peer `from` (trust-list entry; NULL for an
  * import by the operator, which is judged as if the origin had sent it,

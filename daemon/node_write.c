@@ -1,11 +1,9 @@
 /*
- * What a node's own side writes into its store, run by the daemon only
- * (the store's one writer): what it publishes, and what the operator
- * imports.  Each is judged by accept_judge() as a peer's message would
- * be.  A publish or an import asked on the control socket is then
- * verified and committed by the ingest pipeline with the peers' messages
- * (node_prepare() or node_judge(), then gossip_publish()); a roster's
- * messages and a rotation are committed here.
+ * What a node's own side brings to its store, run by the daemon only (the
+ * store's one writer): what it publishes, and what the operator imports.
+ * Each is judged by accept_judge() as a peer's message would be, then
+ * handed to the ingest pipeline, which verifies and commits it with the
+ * peers' messages (gossip_publish()).
  */
 #include "node.h"
 
@@ -13,28 +11,8 @@
 #include <string.h>
 
 #include "accept.h"
-#include "ingest.h"
 #include "log.h"
 #include "util.h"
-
-/* Commits a decoded message: 0 stored, 1 already there, -1 (err set). */
-static int
-s_put(struct node *n, struct msg *m, const uint8_t *bytes, size_t len, char *err, size_t errlen)
-{
-	struct ks_keys k = { 0 };
-	struct store_rec rec;
-	int result, rc;
-
-	if (ingest_rec(&rec, &k, n->seal, m, bytes, len) == -1) {
-		ks_free(&k);
-		return errf(err, errlen, "out of memory");
-	}
-	rc = store_put_batch(n->st, &rec, 1, now_ms(), &result);
-	ks_free(&k);
-	if (rc != STORE_OK)
-		return errf(err, errlen, "store: %s", store_strerror(rc));
-	return result == STORE_DUP ? 1 : 0;
-}
 
 /* Only the daemon publishes (the CLI asks it), and one daemon runs per
  * node (node_lock): nothing else takes a sequence number. */
@@ -90,20 +68,6 @@ node_prepare(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **
 	}
 	n->seq = m->seq; /* given, whatever becomes of the message: never twice */
 	memcpy(id, n->scratch->id, MSG_ID_LEN);
-	return 0;
-}
-
-int
-node_publish(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_t **bytes, size_t *len,
-    char *err, size_t errlen)
-{
-	if (node_prepare(n, d, id, bytes, len, err, errlen) == -1)
-		return -1;
-	if (s_put(n, n->scratch, *bytes, *len, err, errlen) < 0) {
-		free(*bytes);
-		*bytes = NULL;
-		return -1;
-	}
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 /*
  * socmesh rotate, on the daemon's side (docs/PROTOCOL.md section 14.10):
  * a new key pair, a `rotate` statement signed by the old key with the new
- * key's proof, published and pushed under the old key; then the key files
- * take the new pair (the old secret stays as node.key.OLDID.old, for the
+ * key's proof, published (committed by the ingest pipeline) and pushed
+ * under the old key, and the request answered; then the key files take
+ * the new pair (the old secret stays as node.key.OLDID.old, for the
  * sealed bodies addressed to it), and a second later, once the statement
  * has left, the node goes on under the new key.
  */
@@ -103,15 +104,70 @@ s_files(const struct node *n, char *err, size_t errlen)
 	return 0;
 }
 
-json_t *
-control_rotate(struct node *n, struct gossip *g)
+/* The new pair in DIR/rotate.new, thrown away. */
+static void
+s_discard(const char *dir)
 {
-	char dir[PATH_MAX], f[PATH_MAX], err[512], hex[2 * MSG_KEY_LEN + 1];
-	uint8_t signed_[MSG_ROTATE_SIGNED], id[MSG_ID_LEN], *bytes = NULL;
+	char d[PATH_MAX], f[PATH_MAX];
+
+	if (s_path(d, sizeof d, dir, ROTATE_DIR) == -1)
+		return;
+	if (s_path(f, sizeof f, d, KEYS_SECRET_FILE) == 0)
+		(void)unlink(f);
+	if (s_path(f, sizeof f, d, KEYS_PUBLIC_FILE) == 0)
+		(void)unlink(f);
+	(void)rmdir(d);
+}
+
+/*
+ * control_then_fn of a rotation: once the statement is committed (and
+ * pushed), the key files take the new pair, and a second later the node;
+ * at shutdown, the store is marked with the new id at once, so that the
+ * restart goes on under it.  A statement not stored throws the pair away.
+ */
+static json_t *
+s_stated(void *arg, json_t *rep, bool stored, bool answered)
+{
+	struct gossip *g = arg;
+	struct node *n = g->n;
+	char err[512], hex[2 * MSG_KEY_LEN + 1];
+	int rc;
+
+	if (!stored) {
+		keys_destroy(&g->next_keys);
+		s_discard(n->dir);
+		return rep;
+	}
+	if (s_files(n, err, sizeof err) == -1) {
+		log_warnx("rotate: %s", err);
+		keys_destroy(&g->next_keys);
+		json_decref(rep);
+		return answered ? control_error("%s", err) : NULL;
+	}
+	hex_encode(hex, g->next_keys->pk, MSG_KEY_LEN);
+	if (!answered) {
+		if ((rc = store_set_node(n->st, g->next_keys->pk)) != STORE_OK)
+			log_warnx("rotate: store: %s; the key files hold the new key %s, the store "
+			          "the old one",
+			    store_strerror(rc), hex);
+		else
+			log_info("rotate: stopping; this node starts again as %s", hex);
+		return rep;
+	}
+	zloop_timer(g->loop, ROTATE_SWITCH_MS, 1, s_switch, g);
+	log_info("rotate: new key %s published; this node takes it in %d ms", hex,
+	    ROTATE_SWITCH_MS);
+	return rep;
+}
+
+json_t *
+control_rotate(struct control *c, struct node *n, struct gossip *g)
+{
+	char dir[PATH_MAX], err[512], hex[2 * MSG_KEY_LEN + 1];
+	uint8_t signed_[MSG_ROTATE_SIGNED], id[MSG_ID_LEN];
 	struct keys *nk = NULL;
 	struct draft *d = NULL;
 	struct msg *m;
-	size_t len;
 	json_t *rep;
 
 	if (g->next_keys != NULL)
@@ -138,24 +194,15 @@ control_rotate(struct node *n, struct gossip *g)
 	memcpy(m->body.peer, nk->pk, MSG_KEY_LEN);
 	msg_rotate_signed(signed_, n->id, nk->pk);
 	crypto_sign_detached(m->body.proof, NULL, signed_, sizeof signed_, nk->sk);
-	if (node_publish(n, d, id, &bytes, &len, err, sizeof err) == -1) {
+	if (control_publish(c, d, id, err, sizeof err) == -1) {
 		rep = control_error("%s", err);
 		goto fail;
 	}
-	gossip_push(g, bytes, len, NULL);
-	gossip_governs(g, bytes, len);
-	free(bytes);
 	draft_destroy(&d);
-	if (s_files(n, err, sizeof err) == -1) {
-		log_warnx("rotate: %s", err);
-		keys_destroy(&nk);
-		return control_error("%s", err);
-	}
+	/* Under way from now: the statement's commit takes it on (s_stated()). */
 	g->next_keys = nk;
-	zloop_timer(g->loop, ROTATE_SWITCH_MS, 1, s_switch, g);
+	control_then(c, s_stated, g);
 	hex_encode(hex, nk->pk, MSG_KEY_LEN);
-	log_info("rotate: new key %s published; this node takes it in %d ms", hex,
-	    ROTATE_SWITCH_MS);
 	rep = json_pack("{s:b,s:s,s:s}", "ok", 1, "id", hex, "statement", "");
 	hex_encode(hex, id, MSG_ID_LEN);
 	json_object_set_new(rep, "statement", json_string(hex));
@@ -163,10 +210,6 @@ control_rotate(struct node *n, struct gossip *g)
 fail:
 	keys_destroy(&nk);
 	draft_destroy(&d);
-	if (s_path(f, sizeof f, dir, KEYS_SECRET_FILE) == 0)
-		(void)unlink(f);
-	if (s_path(f, sizeof f, dir, KEYS_PUBLIC_FILE) == 0)
-		(void)unlink(f);
-	(void)rmdir(dir);
+	s_discard(n->dir);
 	return rep;
 }

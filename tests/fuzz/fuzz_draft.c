@@ -3,7 +3,7 @@
  * same id, and the signature verifies (a rotation's proof aside); a draft of a kind publish takes
  * that draft_check() passes, the encoder takes (the draft names every
  * field's problem), unless it is too big, or a recipient is the origin
- * or no key (the node's publish checks those, node_publish()). */
+ * or no key (the node's publish checks those, node_prepare()). */
 #include <jansson.h>
 #include <sodium.h>
 #include <stdbool.h>

@@ -8,7 +8,7 @@
 set -u
 . tests/integration/lib/nodes.sh
 
-for sym in gossip_new gossip_push ingest_new ingest_submit control_new node_judge node_publish \
+for sym in gossip_new gossip_push ingest_new ingest_submit control_new node_judge node_prepare \
 	eligible_set accept_judge; do
 	nm "$SM" | grep -q " T $sym\$" && fail "the CLI links $sym"
 	nm "$SMD" | grep -q " T $sym\$" || fail "socmeshd lacks $sym (is the check still meaningful?)"
