@@ -693,26 +693,6 @@ s_drain(struct gossip *g)
 	}
 }
 
-struct pushed {
-	struct gossip *g;
-	const uint8_t *from;
-	bool governs;  /* keep a copy for the roster */
-	uint8_t *copy; /* malloc'd */
-	size_t len;
-};
-
-static int
-s_push_item(void *arg, const struct store_item *it)
-{
-	struct pushed *pu = arg;
-	gossip_push(pu->g, it->bytes, it->len, pu->from);
-	if (pu->governs && (pu->copy = malloc(it->len)) != NULL) {
-		memcpy(pu->copy, it->bytes, it->len);
-		pu->len = it->len;
-	}
-	return 1;
-}
-
 /* Committed messages: forward them (only now: a crash never loses what
  * was forwarded), and count what failed. */
 static int
@@ -730,8 +710,6 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 		for (size_t i = 0; i < n; i++) {
 			struct tag *tag = res[i].tag;
 			struct peer *p = tag->done != NULL ? NULL : s_by_id(g, tag->from);
-			struct pushed pu = { g, tag->done != NULL ? NULL : tag->from,
-				msg_kind_kept(res[i].kind), NULL, 0 };
 			g->inflight--;
 			g->inflight_bytes -= tag->len;
 			if (res[i].status == INGEST_STORED) {
@@ -745,12 +723,10 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 				    hex);
 				if (p != NULL)
 					p->received++;
-				(void)store_get(g->n->st, res[i].id, s_push_item, &pu);
-				/* After the read transaction: a change of trust
-				 * reads the store again. */
-				if (pu.copy != NULL)
-					gossip_governs(g, pu.copy, pu.len);
-				free(pu.copy);
+				gossip_push(g, res[i].bytes, res[i].len,
+				    tag->done != NULL ? NULL : tag->from);
+				if (msg_kind_kept(res[i].kind))
+					gossip_governs(g, res[i].bytes, res[i].len);
 			} else if (res[i].status == INGEST_DUP) {
 				if (p != NULL)
 					p->duplicates++;
@@ -762,6 +738,7 @@ s_ingested(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 				        (res[i].status == INGEST_E_SIG ? MSG_E_SIG : res[i].err));
 			if (tag->done != NULL)
 				tag->done(tag->arg, &res[i]);
+			free(res[i].bytes);
 			free(tag);
 		}
 	s_drain(g);
@@ -1257,6 +1234,7 @@ gossip_new(struct node *n, zloop_t *loop, char *err, size_t errlen)
 	struct ingest_cfg cfg = { .max_size = n->cfg.max_message,
 		.self = n->id,
 		.seal = n->seal,
+		.keep_bytes = true,
 		.queue = INFLIGHT_MAX + GOSSIP_PUBLISH_MAX,
 		.queue_bytes = INFLIGHT_BYTES + GOSSIP_PUBLISH_MAX * n->cfg.max_message };
 	bool cut;
@@ -1325,6 +1303,7 @@ gossip_destroy(struct gossip **gp)
 				struct tag *tag = res[i].tag;
 				if (tag->done != NULL)
 					tag->done(tag->arg, &res[i]);
+				free(res[i].bytes);
 				free(tag);
 			}
 		ingest_destroy(&g->in);

@@ -137,6 +137,10 @@ s_finish(struct ingest *in, struct item *it)
 {
 	char c = 1;
 
+	if (in->cfg.keep_bytes && it->res.status == INGEST_STORED) {
+		it->res.bytes = it->bytes, it->res.len = it->len;
+		it->bytes = NULL;
+	}
 	s_item_release(it);
 	pthread_mutex_lock(&in->rmu);
 	if (in->rhead == NULL && write(in->pipe[1], &c, 1) != 1)
@@ -343,6 +347,7 @@ ingest_destroy(struct ingest **ip)
 	while (in->rhead != NULL) {
 		struct item *it = in->rhead;
 		in->rhead = it->next;
+		free(it->res.bytes);
 		free(it);
 	}
 	s_queue_fini(&in->toverify);

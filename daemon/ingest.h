@@ -19,6 +19,7 @@
 #ifndef SOCMESH_INGEST_H
 #define SOCMESH_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,10 @@ struct ingest_cfg {
 	/* The node's index key and secret key (borrowed; NULL: none): the
 	 * indicators of addressed messages are indexed sealed (iocseal.h). */
 	struct iocseal *seal;
+	/* Results hand the bytes of a stored message back (bytes, len),
+	 * for the caller to push without reading them from the store again,
+	 * and to free(); otherwise the ingest frees them. */
+	bool keep_bytes;
 };
 
 enum ingest_status {
@@ -80,6 +85,9 @@ struct ingest_result {
 	uint8_t id[MSG_ID_LEN]; /* valid once decoded */
 	enum msg_kind kind;     /* valid once decoded */
 	void *tag;              /* as submitted */
+	uint8_t *bytes;         /* INGEST_STORED with cfg.keep_bytes: the message
+	                           (the caller frees it); else NULL */
+	size_t len;
 };
 
 /*
