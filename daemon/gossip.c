@@ -1148,12 +1148,12 @@ static int
 s_scan(zloop_t *loop, int timer_id, void *arg)
 {
 	struct gossip *g = arg;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = mono_us();
 	int rc;
 
 	(void)timer_id;
 	while ((rc = eligible_step(g->elig, g->n->st, g->n->trust, SCAN_STEP)) == 0 &&
-	    now_ms() - t0 < SCAN_TURN_MS)
+	    mono_us() - t0 < SCAN_TURN_MS * 1000u)
 		;
 	if (rc == 0)
 		return 0;

@@ -43,20 +43,22 @@
 #define RCV_QUEUE        16    /* frames read ahead per connection */
 #define FRAME_COST       64    /* what a queued frame costs beyond its payload */
 #define PUMP_MAX         1024  /* items looked up per pump: the loop stays responsive */
-#define SCAN_STEP        128   /* messages judged per step while the eligible sets are made, */
-#define SCAN_TURN_MS     3     /* steps for this long a turn of the loop (loop lag goal: 10 ms) */
-#define CTL_RATE         200   /* HELLO, PING, PONG per second and peer, */
-#define CTL_BURST        400   /* in bursts of this many */
-#define INFLIGHT_MAX     8192  /* messages in the pipeline at once (2 commits), */
-#define STEP_MAX         256   /* results or waiting frames handled per turn of the loop */
-#define INFLIGHT_BYTES   (8u << 20) /* and their bytes (ingest never makes us wait) */
-#define HOLD_MAX         256        /* retractions waiting for their target, */
-#define HOLD_BYTES       (1u << 20) /* and their bytes */
-#define LOG_EVERY_MS     60000      /* one log line per peer and reason per minute */
-#define SAVE_EVERY_MS    10000      /* peer counters to the store */
-#define SENT_KEEP        4096       /* recent ids remembered per peer, for explain */
-#define ZAP_ENDPOINT     "inproc://zeromq.zap.01"
-#define ZAP_DOMAIN       "socmesh"
+#define SCAN_STEP                                                                                  \
+	16                  /* messages judged per step while the eligible sets are made
+                                  (a step may wait for the disk: pages not yet cached), */
+#define SCAN_TURN_MS   3    /* steps for this long a turn of the loop (loop lag goal: 10 ms) */
+#define CTL_RATE       200  /* HELLO, PING, PONG per second and peer, */
+#define CTL_BURST      400  /* in bursts of this many */
+#define INFLIGHT_MAX   8192 /* messages in the pipeline at once (2 commits), */
+#define STEP_MAX       256  /* results or waiting frames handled per turn of the loop */
+#define INFLIGHT_BYTES (8u << 20) /* and their bytes (ingest never makes us wait) */
+#define HOLD_MAX       256        /* retractions waiting for their target, */
+#define HOLD_BYTES     (1u << 20) /* and their bytes */
+#define LOG_EVERY_MS   60000      /* one log line per peer and reason per minute */
+#define SAVE_EVERY_MS  10000      /* peer counters to the store */
+#define SENT_KEEP      4096       /* recent ids remembered per peer, for explain */
+#define ZAP_ENDPOINT   "inproc://zeromq.zap.01"
+#define ZAP_DOMAIN     "socmesh"
 
 /* Rejection reasons: the policy's, the decoder's, then our own. */
 enum {
