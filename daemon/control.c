@@ -164,16 +164,21 @@ s_committed(void *arg, const struct ingest_result *r)
 		s_answer(p);
 }
 
-/* NULL while a request may hand a message to the pipeline, else the
- * reply. */
+#define BUSY "busy: %d publishes and imports are waiting for their commit; ask again"
+
+/* May no new request hand a message to the pipeline now?  (One that has
+ * handed one may hand more.) */
+static bool
+s_full(const struct control *c)
+{
+	return c->cur == NULL && c->npending >= CONTROL_PUBLISH_MAX;
+}
+
+/* NULL, or the reply when s_full(). */
 static json_t *
 s_busy(const struct control *c)
 {
-	if (c->cur != NULL || c->npending < CONTROL_PUBLISH_MAX)
-		return NULL;
-	return control_error("busy: %d publishes and imports are waiting for their commit; ask "
-	                     "again",
-	    CONTROL_PUBLISH_MAX);
+	return s_full(c) ? control_error(BUSY, CONTROL_PUBLISH_MAX) : NULL;
 }
 
 /*
@@ -214,11 +219,8 @@ control_publish(struct control *c, struct draft *d, uint8_t id[MSG_ID_LEN], char
 	size_t len;
 	int rc;
 
-	if (s_busy(c) != NULL)
-		return errf(err, errlen,
-		    "busy: %d publishes and imports are waiting for their "
-		    "commit; ask again",
-		    CONTROL_PUBLISH_MAX);
+	if (s_full(c))
+		return errf(err, errlen, BUSY, CONTROL_PUBLISH_MAX);
 	if (node_prepare(c->n, d, id, &bytes, &len, err, errlen) == -1)
 		return -1;
 	rc = s_hand(c, bytes, len, NULL, false);

@@ -324,8 +324,8 @@ json_t *
 control_related(struct node *n, const struct warninglists *wl, const char *cmd, json_t *req);
 
 /* {"cmd": "rotate"} -> {"ok": true, "id": the new node id, "statement":
- * the rotate message's id} (rotate.c): this node's new key pair, taken a
- * second later. */
+ * the rotate message's id} (rotate.c): this node's new key pair, answered
+ * once the statement is committed, and taken a second later. */
 json_t *control_rotate(struct control *c, struct node *n, struct gossip *g);
 
 /* Binds DIR/control.sock on loop.  Caller owns the result:
