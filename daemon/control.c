@@ -48,7 +48,7 @@ struct control {
 	zloop_t *loop;
 	zsock_t *rep; /* ROUTER */
 	struct pending *pending;
-	size_t npending;
+	size_t handed;       /* messages handed to the pipeline, not yet committed */
 	zframe_t *who;       /* the client whose request is being handled */
 	struct pending *cur; /* what that request handed to the pipeline, or NULL */
 	struct looplag *lag;
@@ -121,7 +121,6 @@ s_answer(struct pending *p)
 		for (pp = &c->pending; *pp != p; pp = &(*pp)->next)
 			;
 		*pp = p->next;
-		c->npending--;
 		if (rep != NULL)
 			s_send(c, p->who, rep);
 	} else
@@ -160,18 +159,21 @@ s_committed(void *arg, const struct ingest_result *r)
 		p->failed = control_error("rejected: %s", msg_strerror(r->err));
 	else
 		p->failed = control_error("%s", "rejected by the ingest pipeline");
+	if (p->c != NULL)
+		p->c->handed--;
 	if (--p->left == 0)
 		s_answer(p);
 }
 
-#define BUSY "busy: %d publishes and imports are waiting for their commit; ask again"
+#define BUSY "busy: %d messages of this node's are waiting for their commit; ask again"
 
-/* May no new request hand a message to the pipeline now?  (One that has
- * handed one may hand more.) */
+/* May no new request hand messages to the pipeline now?  One that is let
+ * in may hand CONTROL_REQUEST_MSGS, which keeps what waits within
+ * CONTROL_PUBLISH_MAX (the room gossip keeps in the pipeline's queues). */
 static bool
 s_full(const struct control *c)
 {
-	return c->cur == NULL && c->npending >= CONTROL_PUBLISH_MAX;
+	return c->cur == NULL && c->handed + CONTROL_REQUEST_MSGS > CONTROL_PUBLISH_MAX;
 }
 
 /* NULL, or the reply when s_full(). */
@@ -200,14 +202,15 @@ s_hand(struct control *c, const uint8_t *bytes, size_t len, const char *source, 
 		p->c = c;
 		p->next = c->pending;
 		c->pending = p;
-		c->npending++;
 		c->cur = p;
 	}
-	if ((source != NULL && p->source == NULL && (p->source = strdup(source)) == NULL) ||
+	if (p->left == CONTROL_REQUEST_MSGS ||
+	    (source != NULL && p->source == NULL && (p->source = strdup(source)) == NULL) ||
 	    gossip_publish(c->g, bytes, len, s_committed, p) == -1)
 		return -1;
 	p->import = import;
 	p->left++;
+	c->handed++;
 	return 0;
 }
 

@@ -5,11 +5,12 @@
  * store: the socmesh CLI reads and imports messages through this socket.
  * One JSON object per request (one frame, at most CONTROL_MAX_REQUEST
  * bytes: a larger one is dropped with its connection, unanswered), one per
- * reply.  Every request is answered in the order of the loop, except a
- * publish and an import, which are answered once their message is
- * committed: those of several clients share a commit (the ingest
- * pipeline's group commit), at most CONTROL_PUBLISH_MAX at once (beyond,
- * the answer is an error that says so):
+ * reply.  Every request is answered in the order of the loop, except
+ * those that bring messages into the store (publish, import, the roster's
+ * proposals and approvals, rotate), which are answered once their
+ * messages are committed: those of several clients share a commit (the
+ * ingest pipeline's group commit), at most CONTROL_PUBLISH_MAX messages at
+ * once (beyond, the answer is "busy: ...; ask again"):
  *
  *   {"cmd": "ping"}                   -> {"ok": true, "name", "id"}
  *   {"cmd": "publish", "message": {}} -> {"ok": true, "id"}   (draft fields,
@@ -268,9 +269,10 @@
 #define CONTROL_RESOLVE_MAX  10                 /* candidates of an ambiguous prefix */
 #define CONTROL_LOOKUP_MAX   1000               /* indicators of one lookup */
 #define CONTROL_LOOKUP_WALK  64                 /* messages of one indicator's key */
-#define CONTROL_PUBLISH_MAX  GOSSIP_PUBLISH_MAX /* publishes waiting for their commit */
-#define CONTROL_LOOKUP_CASES 20                 /* cases named per indicator */
-#define CONTROL_LOOKUP_SOCS  64                 /* SOCs named per indicator */
+#define CONTROL_PUBLISH_MAX  GOSSIP_PUBLISH_MAX /* own messages waiting for their commit */
+#define CONTROL_REQUEST_MSGS 2  /* that one request hands (a roster and its endpoints) */
+#define CONTROL_LOOKUP_CASES 20 /* cases named per indicator */
+#define CONTROL_LOOKUP_SOCS  64 /* SOCs named per indicator */
 
 struct control;
 
@@ -290,10 +292,10 @@ int control_publish(struct control *c, struct draft *d, uint8_t id[MSG_ID_LEN], 
     size_t errlen);
 
 /*
- * What runs once the messages a request handed (control_publish(), at
- * least one) are committed, or one failed (stored false), before the
- * reply: it takes reply and returns the one to send.  answered is false at
- * shutdown, when nobody is answered (reply NULL is then returned).
+ * What runs once every message a request handed (control_publish(), at
+ * least one) has its result, before the reply: stored is false when one
+ * failed.  It takes reply and returns the one to send, which is freed
+ * unsent when answered is false (at shutdown, nobody is answered).
  */
 typedef json_t *(*control_then_fn)(void *arg, json_t *reply, bool stored, bool answered);
 void control_then(struct control *c, control_then_fn fn, void *arg);

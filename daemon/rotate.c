@@ -25,25 +25,19 @@
 #define ROTATE_DIR       "rotate.new" /* the new pair, until it replaces the old */
 #define ROTATE_SWITCH_MS 1000         /* the statement's time to leave */
 
-/* Takes the new pair into the node (n->keys, n->id, the store, the
- * roster, the trust list in force) and every connection. */
+/* Takes the new pair into the node (n->keys, n->id, the roster, the trust
+ * list in force) and every connection; the key files and the store have
+ * it already (s_stated()). */
 static int
 s_switch(zloop_t *loop, int timer_id, void *arg)
 {
 	struct gossip *g = arg;
 	struct node *n = g->n;
 	char err[512], hex[2 * MSG_KEY_LEN + 1];
-	int rc;
 
 	(void)loop, (void)timer_id;
 	if (g->next_keys == NULL)
 		return 0;
-	if ((rc = store_set_node(n->st, g->next_keys->pk)) != STORE_OK) {
-		log_warnx("rotate: store: %s; the node goes on under its old key until a restart",
-		    store_strerror(rc));
-		keys_destroy(&g->next_keys);
-		return 0;
-	}
 	keys_destroy(&n->keys);
 	n->keys = g->next_keys;
 	g->next_keys = NULL;
@@ -121,16 +115,19 @@ s_discard(const char *dir)
 
 /*
  * control_then_fn of a rotation: once the statement is committed (and
- * pushed), the key files take the new pair, and a second later the node;
- * at shutdown, the store is marked with the new id at once, so that the
- * restart goes on under it.  A statement not stored throws the pair away.
+ * pushed), the key files and the store take the new id, and a second
+ * later the node; a stop in that second restarts it under the new key.
+ * A statement not stored throws the pair away.  One committed while the
+ * daemon stops has reached no peer (pushes go out on the loop, after the
+ * commit): the node stays on its old key, which its peers still take, and
+ * the statement goes out with its next exchanges.
  */
 static json_t *
 s_stated(void *arg, json_t *rep, bool stored, bool answered)
 {
 	struct gossip *g = arg;
 	struct node *n = g->n;
-	char err[512], hex[2 * MSG_KEY_LEN + 1];
+	char err[512] = "", hex[2 * MSG_KEY_LEN + 1];
 	int rc;
 
 	if (!stored) {
@@ -138,21 +135,23 @@ s_stated(void *arg, json_t *rep, bool stored, bool answered)
 		s_discard(n->dir);
 		return rep;
 	}
-	if (s_files(n, err, sizeof err) == -1) {
+	hex_encode(hex, g->next_keys->pk, MSG_KEY_LEN);
+	if (!answered) {
+		log_warnx("rotate: stopping before the statement for the new key %s reached any "
+		          "peer: this node starts again under its old key; %s/%s keeps the new "
+		          "pair",
+		    hex, n->dir, ROTATE_DIR);
+		return rep;
+	}
+	if (s_files(n, err, sizeof err) == 0 &&
+	    (rc = store_set_node(n->st, g->next_keys->pk)) != STORE_OK)
+		errf(err, sizeof err, "store: %s (the key files hold the new key %s)",
+		    store_strerror(rc), hex);
+	if (err[0] != '\0') {
 		log_warnx("rotate: %s", err);
 		keys_destroy(&g->next_keys);
 		json_decref(rep);
-		return answered ? control_error("%s", err) : NULL;
-	}
-	hex_encode(hex, g->next_keys->pk, MSG_KEY_LEN);
-	if (!answered) {
-		if ((rc = store_set_node(n->st, g->next_keys->pk)) != STORE_OK)
-			log_warnx("rotate: store: %s; the key files hold the new key %s, the store "
-			          "the old one",
-			    store_strerror(rc), hex);
-		else
-			log_info("rotate: stopping; this node starts again as %s", hex);
-		return rep;
+		return control_error("%s", err);
 	}
 	zloop_timer(g->loop, ROTATE_SWITCH_MS, 1, s_switch, g);
 	log_info("rotate: new key %s published; this node takes it in %d ms", hex,
