@@ -180,8 +180,8 @@ int node_prepare(struct node *n, struct draft *d, uint8_t id[MSG_ID_LEN], uint8_
  * origin).  The signature is left to the ingest pipeline, which verifies
  * and commits what this lets through (gossip_publish()).  Returns 0 when
  * the message may go on (n->scratch holds it decoded), 1 when it is
- * stored already, -1 when rejected with the reason in err ("rejected: "
- * and the reason's text).  id is set once the message decodes.
+ * stored already, -1 with err set: "rejected: " and the reason's text, or
+ * "store: cannot be read".  id is set once the message decodes.
  */
 int node_judge(struct node *n, const uint8_t *bytes, size_t len, const struct trust_peer *from,
     uint8_t id[MSG_ID_LEN], char *err, size_t errlen);
