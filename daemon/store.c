@@ -43,6 +43,7 @@ static const struct {
 	{ "meta", 0, offsetof(struct store, meta) },
 	{ "counts", 0, offsetof(struct store, counts) },
 	{ "source", 0, offsetof(struct store, source) },
+	{ "onum", 0, offsetof(struct store, onum) },
 };
 
 /* The size limit of the store that last reported full, for store_strerror(),
@@ -67,6 +68,21 @@ store_get64(const void *vp)
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | p[i];
 	return v;
+}
+
+void
+store_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+uint32_t
+store_get32(const void *vp)
+{
+	const uint8_t *p = vp;
+
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 const char *
@@ -167,18 +183,69 @@ store_ioc_key(const char *value, size_t len, uint8_t key[IOCKEY_MAX])
 }
 
 /*
- * The value of an indicator entry: origin || lkey.  One DUPFIXED index
- * answers every indicator question: dups sort by origin, so the distinct
- * origins are found by jumping from group to group, and a message's entry
- * is deleted exactly.  (Separate per-origin count indexes cost a random
- * page write each per indicator: measured, they halved the write rate of
- * a store of 300,000 messages.)
+ * The value of an indicator entry: the origin's number || lkey.  One
+ * DUPFIXED index answers every indicator question: dups sort by origin, so
+ * the distinct origins are found by jumping from group to group, and a
+ * message's entry is deleted exactly.  (Separate per-origin count indexes
+ * cost a random page write each per indicator: measured, they halved the
+ * write rate of a store of 300,000 messages.)  The number instead of the
+ * origin's 32 bytes makes an entry 12 bytes instead of 40: about 70 of
+ * them a message, in pages that every commit copies.
  */
 void
-store_ioc_val(uint8_t out[IOCVAL_LEN], const uint8_t origin[ID_LEN], uint64_t lkey)
+store_ioc_val(uint8_t out[IOCVAL_LEN], const uint8_t num[ONUM_LEN], uint64_t lkey)
 {
-	memcpy(out, origin, ID_LEN);
-	store_put64(out + ID_LEN, lkey);
+	memcpy(out, num, ONUM_LEN);
+	store_put64(out + ONUM_LEN, lkey);
+}
+
+int
+store_onum(struct store *st, MDB_txn *txn, const uint8_t origin[ID_LEN], bool add,
+    uint8_t num[ONUM_LEN])
+{
+	MDB_val k = store_val(origin, ID_LEN), v, mk = store_val("onum", 4), nk;
+	uint32_t last = 0;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->onum, &k, &v)) == 0 && v.mv_size == ONUM_LEN) {
+		memcpy(num, v.mv_data, ONUM_LEN);
+		return STORE_OK;
+	}
+	if (rc == 0)
+		return store_lmdb_err(st, MDB_CORRUPTED, "get origin number");
+	if (rc != MDB_NOTFOUND)
+		return store_lmdb_err(st, rc, "get origin number");
+	if (!add)
+		return STORE_E_NOTFOUND;
+	if ((rc = mdb_get(txn, st->meta, &mk, &v)) == 0 && v.mv_size == ONUM_LEN)
+		last = store_get32(v.mv_data);
+	else if (rc != MDB_NOTFOUND)
+		return store_lmdb_err(st, rc == 0 ? MDB_CORRUPTED : rc, "get last origin number");
+	if (last == UINT32_MAX)
+		return store_lmdb_err(st, MDB_MAP_FULL, "origin numbers");
+	store_put32(num, last + 1);
+	v = store_val(num, ONUM_LEN);
+	nk = store_val(num, ONUM_LEN);
+	if ((rc = mdb_put(txn, st->onum, &k, &v, 0)) != 0 ||
+	    (rc = mdb_put(txn, st->onum, &nk, &k, 0)) != 0 ||
+	    (rc = mdb_put(txn, st->meta, &mk, &v, 0)) != 0)
+		return store_lmdb_err(st, rc, "put origin number");
+	return STORE_OK;
+}
+
+int
+store_onum_origin(struct store *st, MDB_txn *txn, const uint8_t num[ONUM_LEN],
+    uint8_t origin[ID_LEN])
+{
+	MDB_val k = store_val(num, ONUM_LEN), v;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->onum, &k, &v)) == MDB_NOTFOUND)
+		return STORE_E_NOTFOUND;
+	if (rc != 0 || v.mv_size != ID_LEN)
+		return store_lmdb_err(st, rc != 0 ? rc : MDB_CORRUPTED, "get numbered origin");
+	memcpy(origin, v.mv_data, ID_LEN);
+	return STORE_OK;
 }
 
 size_t
@@ -471,13 +538,14 @@ s_ref_origin(struct store *st, MDB_txn *txn, const uint8_t *id, uint8_t origin[I
 	return found == 0 ? STORE_OK : STORE_E_NOTFOUND;
 }
 
-/* Adds to seen (nseen of SRC_CONFIRM_MAX) the origins other than r's of
- * indicator key's entries before r's (lkey: a batch's entries are all in
- * the index when its messages are counted), one step per origin: an
- * origin's entries sort by lkey, so its first tells. */
+/* Adds to seen (nseen of SRC_CONFIRM_MAX) the numbers of the origins
+ * other than r's (own) of indicator key's entries before r's (lkey: a
+ * batch's entries are all in the index when its messages are counted),
+ * one step per origin: an origin's entries sort by lkey, so its first
+ * tells. */
 static int
-s_ioc_origins(struct store *st, MDB_cursor *cur, const struct store_rec *r, uint64_t lkey,
-    const uint8_t *key, size_t kl, uint8_t (*seen)[ID_LEN], size_t *nseen)
+s_ioc_origins(struct store *st, MDB_cursor *cur, const uint8_t own[ONUM_LEN], uint64_t lkey,
+    const uint8_t *key, size_t kl, uint8_t (*seen)[ONUM_LEN], size_t *nseen)
 {
 	uint8_t next[IOCVAL_LEN];
 	MDB_val k = store_val(key, kl), v;
@@ -487,13 +555,13 @@ s_ioc_origins(struct store *st, MDB_cursor *cur, const struct store_rec *r, uint
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 	     rc == 0 && v.mv_size == IOCVAL_LEN && *nseen < SRC_CONFIRM_MAX;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE)) {
-		for (i = 0; i < *nseen && memcmp(seen[i], v.mv_data, ID_LEN) != 0; i++)
+		for (i = 0; i < *nseen && memcmp(seen[i], v.mv_data, ONUM_LEN) != 0; i++)
 			;
-		if (i == *nseen && memcmp(v.mv_data, r->origin, ID_LEN) != 0 &&
-		    store_get64((const uint8_t *)v.mv_data + ID_LEN) < lkey)
-			memcpy(seen[(*nseen)++], v.mv_data, ID_LEN);
-		memcpy(next, v.mv_data, ID_LEN);
-		memset(next + ID_LEN, 0xff, LKEY_LEN);
+		if (i == *nseen && memcmp(v.mv_data, own, ONUM_LEN) != 0 &&
+		    store_get64((const uint8_t *)v.mv_data + ONUM_LEN) < lkey)
+			memcpy(seen[(*nseen)++], v.mv_data, ONUM_LEN);
+		memcpy(next, v.mv_data, ONUM_LEN);
+		memset(next + ONUM_LEN, 0xff, LKEY_LEN);
 		v = store_val(next, sizeof next);
 	}
 	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK
@@ -512,7 +580,7 @@ static int
 s_confirm(struct store *st, MDB_txn *txn, struct s_tally *t, const struct store_rec *r,
     uint64_t lkey)
 {
-	uint8_t seen[SRC_CONFIRM_MAX][ID_LEN], origin[ID_LEN], key[IOCKEY_MAX];
+	uint8_t seen[SRC_CONFIRM_MAX][ONUM_LEN], own[ONUM_LEN], origin[ID_LEN], key[IOCKEY_MAX];
 	uint8_t ck[COUNTKEY_MAX];
 	size_t nseen = 0;
 	MDB_cursor *cur;
@@ -527,59 +595,110 @@ s_confirm(struct store *st, MDB_txn *txn, struct s_tally *t, const struct store_
 	}
 	if (r->nioc == 0)
 		return STORE_OK;
+	/* Its entries are in: its origin has a number. */
+	if ((err = store_onum(st, txn, r->origin, false, own)) != STORE_OK)
+		return err;
 	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) != 0)
 		return store_lmdb_err(st, rc, "open cursor");
-	err = STORE_OK;
 	for (size_t i = 0; i < r->nioc && err == STORE_OK && nseen < SRC_CONFIRM_MAX; i++) {
 		uint8_t c = (uint8_t)r->ioc[i].value[0];
 
 		if (c >= 0x20 && c != STORE_IOC_SEALED)
-			err = s_ioc_origins(st, cur, r, lkey, key,
+			err = s_ioc_origins(st, cur, own, lkey, key,
 			    store_ioc_key(r->ioc[i].value, r->ioc[i].len, key), seen, &nseen);
 	}
 	mdb_cursor_close(cur);
 	for (size_t i = 0; i < nseen && err == STORE_OK; i++)
-		err = s_tally_key(t, ck, s_src_key(ck, seen[i], 'i', 0, 0), 1, false);
-	return err;
+		if ((err = store_onum_origin(st, txn, seen[i], origin)) == STORE_OK)
+			err = s_tally_key(t, ck, s_src_key(ck, origin, 'i', 0, 0), 1, false);
+	return err == STORE_E_NOTFOUND ? STORE_E_CORRUPT : err;
 }
 
-/* An entry of the indicator index, as a batch sorts them. */
+/* An entry of the indicator index, in the order a batch makes them: by
+ * origin's number, then by local key, which is the order of the values of
+ * one key. */
 struct s_ient {
-	uint64_t pfx;     /* the key's first 8 bytes, big-endian, zero-padded */
 	const uint8_t *k; /* the whole key */
 	uint32_t kl;
-	uint32_t rank; /* its origin's rank among the batch's origins */
+	uint32_t num;
 	uint64_t lkey;
-	const uint8_t *origin;
 };
 
-/* The index's order: keys as LMDB compares them (bytes, then length),
- * then values (origin, lkey); the prefix and the rank settle most
- * comparisons without touching the bytes. */
+/* A message of a batch, by its origin's number, then by its place. */
+struct s_onrec {
+	uint32_t num;
+	uint32_t i;
+};
+
+/* An entry's place in the sort: its key's first 8 bytes, big-endian and
+ * zero-padded, and the entry. */
+struct s_iord {
+	uint64_t pfx;
+	const struct s_ient *e;
+};
+
 static int
-s_ient_cmp(const void *pa, const void *pb)
+s_onrec_cmp(const void *pa, const void *pb)
 {
-	const struct s_ient *a = pa, *b = pb;
+	const struct s_onrec *a = pa, *b = pb;
+
+	if (a->num != b->num)
+		return a->num < b->num ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+/* Keys of one prefix as LMDB compares them (bytes, then length), then the
+ * entries' order. */
+static int
+s_rest_cmp(const void *pa, const void *pb)
+{
+	const struct s_ient *a = ((const struct s_iord *)pa)->e,
+	                    *b = ((const struct s_iord *)pb)->e;
 	uint32_t n = a->kl < b->kl ? a->kl : b->kl;
 	int c;
 
-	if (a->pfx != b->pfx)
-		return a->pfx < b->pfx ? -1 : 1;
 	if (n > 8 && (c = memcmp(a->k + 8, b->k + 8, n - 8)) != 0)
 		return c;
 	if (a->kl != b->kl)
 		return a->kl < b->kl ? -1 : 1;
-	if (a->rank != b->rank)
-		return a->rank < b->rank ? -1 : 1;
-	return a->lkey < b->lkey ? -1 : a->lkey > b->lkey;
+	return (a > b) - (a < b);
 }
 
-static int
-s_origin_cmp(const void *pa, const void *pb)
+/* The m places of o in the index's order: a stable radix sort on the
+ * prefixes (one pass a byte that differs), then the few runs of one prefix
+ * whose keys differ sorted by the rest.  The sorted places are in o or in
+ * tmp, which is returned. */
+static struct s_iord *
+s_sort_iocs(struct s_iord *o, struct s_iord *tmp, size_t m)
 {
-	const struct store_rec *const *a = pa, *const *b = pb;
+	struct s_iord *t;
 
-	return memcmp((*a)->origin, (*b)->origin, ID_LEN);
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		size_t count[256] = { 0 }, pos = 0;
+
+		for (size_t i = 0; i < m; i++)
+			count[o[i].pfx >> shift & 0xff]++;
+		if (count[o[0].pfx >> shift & 0xff] == m)
+			continue;
+		for (size_t b = 0; b < 256; b++) {
+			size_t c = count[b];
+			count[b] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < m; i++)
+			tmp[count[o[i].pfx >> shift & 0xff]++] = o[i];
+		t = o, o = tmp, tmp = t;
+	}
+	for (size_t i = 0, j; i < m; i = j) {
+		bool same = true;
+
+		for (j = i + 1; j < m && o[j].pfx == o[i].pfx; j++)
+			same = same && o[j].e->kl == o[i].e->kl &&
+			    memcmp(o[j].e->k, o[i].e->k, o[i].e->kl) == 0;
+		if (!same)
+			qsort(o + i, j - i, sizeof *o, s_rest_cmp);
+	}
+	return o;
 }
 
 /*
@@ -588,17 +707,21 @@ s_origin_cmp(const void *pa, const void *pb)
  * cursor: a batch's entries for one key go in together, each put starts
  * from the page of the one before instead of the root, and every touched
  * page is found hot.  (Measured on 1,024 corpus messages of about 70 keys
- * each: the puts took 2.4 times as long in the messages' order.)
+ * each: the puts took 2.4 times as long in the messages' order.)  The
+ * entries are made in the order of their values (origin's number, local
+ * key), so that sorting them by key alone, stably, orders them all.  An
+ * origin without a number is given one.
  */
 static int
 s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const uint64_t *lkeys,
     size_t n)
 {
-	const struct store_rec **byorigin = NULL;
+	struct s_onrec *byorigin = NULL;
 	struct s_ient *e = NULL;
-	uint32_t *rank = NULL;
+	struct s_iord *o = NULL, *tmp = NULL, *sorted;
 	uint8_t *hashed = NULL;
-	size_t m = 0, total = 0, nhash = 0, h = 0;
+	uint8_t num[ONUM_LEN];
+	size_t m = 0, total = 0, nhash = 0, h = 0, nb = 0;
 	MDB_cursor *cur = NULL;
 	int rc = 0, err = STORE_E_NOMEM;
 
@@ -609,20 +732,25 @@ s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const u
 				    recs[i].ioc[j].value[0] == '\0';
 	if (total == 0)
 		return STORE_OK;
-	if ((e = malloc(total * sizeof *e)) == NULL || (rank = malloc(n * sizeof *rank)) == NULL ||
+	if ((e = malloc(total * sizeof *e)) == NULL || (o = malloc(total * sizeof *o)) == NULL ||
+	    (tmp = malloc(total * sizeof *tmp)) == NULL ||
 	    (byorigin = malloc(n * sizeof *byorigin)) == NULL ||
 	    (nhash > 0 && (hashed = malloc(nhash * IOCKEY_MAX)) == NULL))
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		byorigin[i] = &recs[i];
-	qsort(byorigin, n, sizeof *byorigin, s_origin_cmp);
-	for (size_t i = 0, r = 0; i < n; i++) {
-		if (i > 0 && s_origin_cmp(&byorigin[i - 1], &byorigin[i]) != 0)
-			r++;
-		rank[byorigin[i] - recs] = (uint32_t)r;
+	for (size_t i = 0; i < n; i++) {
+		if (lkeys[i] == 0 || recs[i].nioc == 0)
+			continue;
+		if ((nb == 0 ||
+		        memcmp(recs[i].origin, recs[byorigin[nb - 1].i].origin, ID_LEN) != 0) &&
+		    (err = store_onum(st, txn, recs[i].origin, true, num)) != STORE_OK)
+			goto out;
+		byorigin[nb].num = store_get32(num);
+		byorigin[nb++].i = (uint32_t)i;
 	}
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; lkeys[i] != 0 && j < recs[i].nioc; j++, m++) {
+	qsort(byorigin, nb, sizeof *byorigin, s_onrec_cmp);
+	for (size_t r = 0; r < nb; r++) {
+		size_t i = byorigin[r].i;
+		for (size_t j = 0; j < recs[i].nioc; j++, m++) {
 			const struct store_ioc *io = &recs[i].ioc[j];
 			uint8_t p[8] = { 0 };
 
@@ -634,19 +762,22 @@ s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const u
 				    hashed + h++ * IOCKEY_MAX);
 			}
 			memcpy(p, e[m].k, e[m].kl < 8 ? e[m].kl : 8);
-			e[m].pfx = store_get64(p);
-			e[m].rank = rank[i];
+			o[m].pfx = store_get64(p);
+			o[m].e = &e[m];
 			e[m].lkey = lkeys[i];
-			e[m].origin = recs[i].origin;
+			e[m].num = byorigin[r].num;
 		}
-	qsort(e, m, sizeof *e, s_ient_cmp);
+	}
+	sorted = s_sort_iocs(o, tmp, m);
 	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) != 0)
 		goto out;
 	for (size_t i = 0; i < m && (rc == 0 || rc == MDB_KEYEXIST); i++) {
+		const struct s_ient *x = sorted[i].e;
 		uint8_t iv[IOCVAL_LEN];
-		MDB_val k = store_val(e[i].k, e[i].kl), v = store_val(iv, sizeof iv);
+		MDB_val k = store_val(x->k, x->kl), v = store_val(iv, sizeof iv);
 
-		store_ioc_val(iv, e[i].origin, e[i].lkey);
+		store_put32(num, x->num);
+		store_ioc_val(iv, num, x->lkey);
 		/* KEYEXIST: the value came twice in a message. */
 		rc = mdb_cursor_put(cur, &k, &v, MDB_NODUPDATA);
 	}
@@ -656,7 +787,8 @@ out:
 	if (rc != 0 && rc != MDB_KEYEXIST)
 		err = store_lmdb_err(st, rc, "put indicator");
 	free(e);
-	free(rank);
+	free(o);
+	free(tmp);
 	free(byorigin);
 	free(hashed);
 	return err;
@@ -1613,7 +1745,7 @@ store_by_ioc(struct store *st, const char *value, size_t len, uint64_t before_lk
 		err = STORE_E_NOMEM;
 	for (; rc == 0 && err == STORE_OK && n < cnt;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
-		uint64_t l = v.mv_size == IOCVAL_LEN ? store_get64((uint8_t *)v.mv_data + ID_LEN)
+		uint64_t l = v.mv_size == IOCVAL_LEN ? store_get64((uint8_t *)v.mv_data + ONUM_LEN)
 		                                     : 0;
 		if (l != 0 && (before_lkey == 0 || l < before_lkey))
 			lk[n++] = l;
@@ -1651,8 +1783,8 @@ store_ioc_count(struct store *st, const char *value, size_t len, size_t *message
 		 * first entry past its largest possible one. */
 		while (rc == 0 && v.mv_size == IOCVAL_LEN) {
 			o++;
-			memcpy(next, v.mv_data, ID_LEN);
-			memset(next + ID_LEN, 0xff, LKEY_LEN);
+			memcpy(next, v.mv_data, ONUM_LEN);
+			memset(next + ONUM_LEN, 0xff, LKEY_LEN);
 			v = store_val(next, sizeof next);
 			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
 		}
@@ -1668,42 +1800,46 @@ store_ioc_count(struct store *st, const char *value, size_t len, size_t *message
 	return STORE_OK;
 }
 
-/* The newest entry of origin under the ioc key k (kl bytes) below local
- * key bound: its local key into *lkey, 0 when there is none.  0 or an
- * LMDB error. */
+/* The newest entry of the origin numbered num under the ioc key k (kl
+ * bytes) below local key bound: its local key into *lkey, 0 when there is
+ * none.  0 or an LMDB error. */
 static int
-s_ioc_below(MDB_cursor *cur, const uint8_t *key, size_t kl, const uint8_t *origin, uint64_t bound,
-    uint64_t *lkey)
+s_ioc_below(MDB_cursor *cur, const uint8_t *key, size_t kl, const uint8_t num[ONUM_LEN],
+    uint64_t bound, uint64_t *lkey)
 {
 	uint8_t e[IOCVAL_LEN];
 	MDB_val k = store_val(key, kl), v;
 	int rc;
 
 	*lkey = 0;
-	memcpy(e, origin, ID_LEN);
-	store_put64(e + ID_LEN, bound);
+	store_ioc_val(e, num, bound);
 	v = store_val(e, sizeof e);
 	if ((rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE)) == 0)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV_DUP);
 	else if (rc == MDB_NOTFOUND && (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)) == 0)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
-	if (rc == 0 && v.mv_size == IOCVAL_LEN && memcmp(v.mv_data, origin, ID_LEN) == 0)
-		*lkey = store_get64((uint8_t *)v.mv_data + ID_LEN);
+	if (rc == 0 && v.mv_size == IOCVAL_LEN && memcmp(v.mv_data, num, ONUM_LEN) == 0)
+		*lkey = store_get64((uint8_t *)v.mv_data + ONUM_LEN);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* The heap of store_ioc_refs(): each origin's next entry, the newest on
- * top.  Moves h[i] down to its place among n. */
+ * top, with the origin's number.  Moves h[i] down to its place among n. */
+struct s_href {
+	struct store_ref ref;
+	uint8_t num[ONUM_LEN];
+};
+
 static void
-s_heap_down(struct store_ref *h, size_t n, size_t i)
+s_heap_down(struct s_href *h, size_t n, size_t i)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, top = i;
-		struct store_ref t;
+		struct s_href t;
 
-		if (l < n && h[l].lkey > h[top].lkey)
+		if (l < n && h[l].ref.lkey > h[top].ref.lkey)
 			top = l;
-		if (r < n && h[r].lkey > h[top].lkey)
+		if (r < n && h[r].ref.lkey > h[top].ref.lkey)
 			top = r;
 		if (top == i)
 			return;
@@ -1717,7 +1853,7 @@ store_ioc_refs(struct store *st, const char *value, size_t len, uint64_t before_
     struct store_ref *out, size_t max, size_t *n)
 {
 	uint8_t key[IOCKEY_MAX], next[IOCVAL_LEN];
-	struct store_ref *h = NULL, *t;
+	struct s_href *h = NULL, *t;
 	size_t kl, nh = 0, cap = 0;
 	uint64_t bound = before_lkey == 0 ? UINT64_MAX : before_lkey, l;
 	MDB_txn *txn;
@@ -1739,7 +1875,7 @@ store_ioc_refs(struct store *st, const char *value, size_t len, uint64_t before_
 	k = store_val(key, kl);
 	rc = max > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) : MDB_NOTFOUND;
 	while (rc == 0 && v.mv_size == IOCVAL_LEN) {
-		memcpy(next, v.mv_data, ID_LEN);
+		memcpy(next, v.mv_data, ONUM_LEN);
 		if ((rc = s_ioc_below(cur, key, kl, next, bound, &l)) != 0)
 			break;
 		if (l != 0 && nh == cap) {
@@ -1751,10 +1887,15 @@ store_ioc_refs(struct store *st, const char *value, size_t len, uint64_t before_
 			h = t;
 		}
 		if (l != 0) {
-			memcpy(h[nh].origin, next, ID_LEN);
-			h[nh++].lkey = l;
+			if ((err = store_onum_origin(st, txn, next, h[nh].ref.origin)) !=
+			    STORE_OK) {
+				err = err == STORE_E_NOTFOUND ? STORE_E_CORRUPT : err;
+				break;
+			}
+			memcpy(h[nh].num, next, ONUM_LEN);
+			h[nh++].ref.lkey = l;
 		}
-		memset(next + ID_LEN, 0xff, LKEY_LEN);
+		memset(next + ONUM_LEN, 0xff, LKEY_LEN);
 		k = store_val(key, kl), v = store_val(next, sizeof next);
 		rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
 	}
@@ -1764,11 +1905,11 @@ store_ioc_refs(struct store *st, const char *value, size_t len, uint64_t before_
 		s_heap_down(h, nh, i);
 	/* Then the newest of all, and that origin's next one. */
 	while (rc == 0 && err == STORE_OK && nh > 0 && *n < max) {
-		out[(*n)++] = h[0];
-		if ((rc = s_ioc_below(cur, key, kl, h[0].origin, h[0].lkey, &l)) != 0)
+		out[(*n)++] = h[0].ref;
+		if ((rc = s_ioc_below(cur, key, kl, h[0].num, h[0].ref.lkey, &l)) != 0)
 			break;
 		if (l != 0)
-			h[0].lkey = l;
+			h[0].ref.lkey = l;
 		else
 			h[0] = h[--nh];
 		s_heap_down(h, nh, 0);
@@ -1785,12 +1926,12 @@ int
 store_ioc_has(struct store *st, const char *value, size_t len, const struct store_ref *refs,
     size_t n, bool *has)
 {
-	uint8_t key[IOCKEY_MAX], e[IOCVAL_LEN];
+	uint8_t key[IOCKEY_MAX], e[IOCVAL_LEN], num[ONUM_LEN];
 	size_t kl;
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	int rc = 0, err;
+	int rc = 0, err, found = STORE_E_NOTFOUND;
 
 	if (st == NULL || value == NULL || len == 0 || (n > 0 && (refs == NULL || has == NULL)))
 		return STORE_E_INVAL;
@@ -1799,8 +1940,17 @@ store_ioc_has(struct store *st, const char *value, size_t len, const struct stor
 		return err;
 	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) == 0) {
 		for (size_t i = 0; i < n && (rc == 0 || rc == MDB_NOTFOUND); i++) {
-			memcpy(e, refs[i].origin, ID_LEN);
-			store_put64(e + ID_LEN, refs[i].lkey);
+			/* Refs come grouped by origin, mostly: one look-up each. */
+			if (i == 0 || memcmp(refs[i].origin, refs[i - 1].origin, ID_LEN) != 0)
+				found = store_onum(st, txn, refs[i].origin, false, num);
+			if (found != STORE_OK && found != STORE_E_NOTFOUND) {
+				err = found;
+				break;
+			}
+			has[i] = false;
+			if (found == STORE_E_NOTFOUND)
+				continue;
+			store_ioc_val(e, num, refs[i].lkey);
 			k = store_val(key, kl), v = store_val(e, sizeof e);
 			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
 			has[i] = rc == 0;
@@ -1808,6 +1958,8 @@ store_ioc_has(struct store *st, const char *value, size_t len, const struct stor
 		mdb_cursor_close(cur);
 	}
 	mdb_txn_abort(txn);
+	if (err != STORE_OK)
+		return err;
 	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : store_lmdb_err(st, rc, "find indicator");
 }
 
@@ -1850,7 +2002,7 @@ store_ioc_range(struct store *st, const uint8_t *lo, size_t lolen, const uint8_t
 		if (s_keycmp(&k, hk.mv_data, hk.mv_size) > 0)
 			break;
 		if (v.mv_size == IOCVAL_LEN &&
-		    s_walk_visit(st, txn, store_get64((uint8_t *)v.mv_data + ID_LEN),
+		    s_walk_visit(st, txn, store_get64((uint8_t *)v.mv_data + ONUM_LEN),
 		        fn != NULL ? s_keyed_item : NULL, &kd, &w, &err))
 			break;
 	}
@@ -2103,7 +2255,7 @@ s_del_dup(struct store *st, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t k
 static int
 s_unindex(struct store *st, MDB_txn *txn, const struct store_rec *r, const uint8_t lk[8])
 {
-	uint8_t ok[ORIGKEY_LEN], key[IOCKEY_MAX], iv[IOCVAL_LEN];
+	uint8_t ok[ORIGKEY_LEN], key[IOCKEY_MAX], iv[IOCVAL_LEN], num[ONUM_LEN];
 	int err;
 
 	memcpy(ok, r->origin, ID_LEN);
@@ -2113,7 +2265,10 @@ s_unindex(struct store *st, MDB_txn *txn, const struct store_rec *r, const uint8
 	if (r->ref != NULL &&
 	    (err = s_del_dup(st, txn, st->ref, r->ref, ID_LEN, lk, "delete ref")) != STORE_OK)
 		return err;
-	store_ioc_val(iv, r->origin, store_get64(lk));
+	/* No number: none of its entries were made. */
+	if (r->nioc > 0 && (err = store_onum(st, txn, r->origin, false, num)) != STORE_OK)
+		return err == STORE_E_NOTFOUND ? STORE_OK : err;
+	store_ioc_val(iv, num, store_get64(lk));
 	for (size_t i = 0; i < r->nioc; i++) {
 		MDB_val k, v = store_val(iv, sizeof iv);
 		size_t kl;

@@ -10,12 +10,16 @@
  *   id      id (32)                  -> lkey
  *   time    time ms (8) || id (32)   -> lkey
  *   origin  origin (32) || seq (8)   -> lkey     (dupsort)
- *   ioc     ioc key                  -> origin (32) || lkey (8)   (dupsort:
- *           sorted by origin, so the distinct origins of an indicator are
- *           counted by jumping from one origin's entries to the next); the
- *           keys are indicator values, sealed keys (0xff, iocseal.h) and the
- *           derived keys of daemon/keyspace.h (a byte below 0x20 first),
- *           all given by the index function
+ *   ioc     ioc key                  -> onum (4) || lkey (8)   (dupsort:
+ *           sorted by the origin's number, so the distinct origins of an
+ *           indicator are counted by jumping from one origin's entries to
+ *           the next); the keys are indicator values, sealed keys (0xff,
+ *           iocseal.h) and the derived keys of daemon/keyspace.h (a byte
+ *           below 0x20 first), all given by the index function
+ *   onum    origin (32) -> onum (4), and onum (4) -> origin (32): the
+ *           number "ioc" names an origin by (12-byte entries instead of
+ *           40), from 1, given when its first message is indexed and never
+ *           taken back
  *   ref     referenced id (32)       -> lkey     (dupsort)
  *   peer    peer name                -> opaque blob
  *   source  BLAKE2b-256 of a source -> message id (32): what an import
@@ -45,8 +49,8 @@
  *           restore that lost messages, ascending: local keys of a
  *           replaced store's history that this one cannot honour as
  *           cursors (store_raise_lkey()), "index" -> STORE_INDEX_VERSION (4):
- *           the version of the keys in "ioc" (a lower one is indexed again
- *           at open)
+ *           the version of the entries in "ioc" (a lower one is indexed
+ *           again at open), "onum" -> the last origin number given (4)
  *
  * The local key (lkey) numbers messages in the order they were stored,
  * from 1, so that "msg" is written by appending: the next is one past the
@@ -102,11 +106,12 @@
 #include <stdint.h>
 
 #define STORE_SCHEMA        1
-/* The version of the keys the daemon's index function gives (its
- * indicators and the derived keys of daemon/keyspace.h): raised with every
- * change of them, so that a store indexed before is indexed again, once,
- * when it is opened (meta "index"). */
-#define STORE_INDEX_VERSION 2
+/* The version of the entries of "ioc": the keys the daemon's index
+ * function gives (its indicators and the derived keys of
+ * daemon/keyspace.h) and their values; raised with every change of them,
+ * so that a store indexed before is indexed again, once, when it is
+ * opened (meta "index").  3: values name the origin by its number. */
+#define STORE_INDEX_VERSION 3
 #define STORE_IOC_RAW_MAX   480  /* longer indicator values are keyed by hash */
 #define STORE_IOC_SEALED    0xff /* the first byte of a sealed key */
 

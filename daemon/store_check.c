@@ -46,6 +46,8 @@ struct s_check {
 	uint64_t own;                 /* the highest seq of this node's own */
 	const struct store_ioc **iocs;
 	size_t ciocs;
+	uint8_t (*onum)[ID_LEN]; /* the origin of each number, from 1 */
+	uint32_t nonum;          /* the last number given */
 	store_verify_fn verify;
 	void *varg;
 };
@@ -232,6 +234,7 @@ s_check_msg(struct s_check *c, uint64_t lkey, const uint8_t h[ID_LEN], const str
 {
 	struct store *st = c->st;
 	uint8_t lk[LKEY_LEN], tk[TIMEKEY_LEN], ok[ORIGKEY_LEN], key[IOCKEY_MAX], iv[IOCVAL_LEN];
+	uint8_t num[ONUM_LEN];
 	char show[64];
 	size_t nd = 0;
 	long oi;
@@ -276,13 +279,17 @@ s_check_msg(struct s_check *c, uint64_t lkey, const uint8_t h[ID_LEN], const str
 	}
 	if (r->nioc > 1)
 		qsort(c->iocs, r->nioc, sizeof *c->iocs, s_ioc_cmp);
+	if (r->nioc > 0 && (err = store_onum(st, c->txn, r->origin, false, num)) != STORE_OK)
+		return err == STORE_E_NOTFOUND
+		    ? s_fail(c, "message %" PRIu64 ": its origin has no number", lkey)
+		    : err;
 	for (size_t i = 0; i < r->nioc; i++) {
 		size_t kl;
 
 		if (i > 0 && s_ioc_cmp(&c->iocs[i - 1], &c->iocs[i]) == 0)
 			continue;
 		kl = store_ioc_key(c->iocs[i]->value, c->iocs[i]->len, key);
-		store_ioc_val(iv, r->origin, lkey);
+		store_ioc_val(iv, num, lkey);
 		if ((rc = s_has(c, st->ioc, true, key, kl, iv, sizeof iv)) == MDB_NOTFOUND)
 			return s_fail(c, "message %" PRIu64 ": indicator %s is not indexed", lkey,
 			    s_show(show, sizeof show, key, kl));
@@ -310,6 +317,68 @@ s_check_msg(struct s_check *c, uint64_t lkey, const uint8_t h[ID_LEN], const str
 	c->lorig[c->nmsg] = (uint32_t)oi;
 	c->nmsg++;
 	return STORE_OK;
+}
+
+/* The origins' numbers ("onum"): every number up to the last given names
+ * one origin, which is numbered by it, and nothing else is there.  Keeps
+ * them for s_check_ioc(). */
+static int
+s_check_onum(struct s_check *c)
+{
+	struct store *st = c->st;
+	MDB_val k = store_val("onum", 4), v;
+	MDB_cursor *cur;
+	MDB_stat ms;
+	uint64_t n = 0;
+	char show[64];
+	int rc, err = STORE_OK;
+
+	if ((rc = mdb_get(c->txn, st->meta, &k, &v)) == 0 && v.mv_size == ONUM_LEN)
+		c->nonum = store_get32(v.mv_data);
+	else if (rc == 0)
+		return s_fail(c, "meta onum holds %zu bytes", v.mv_size);
+	else if (rc != MDB_NOTFOUND)
+		return store_lmdb_err(st, rc, "check");
+	if ((rc = mdb_stat(c->txn, st->onum, &ms)) != 0)
+		return store_lmdb_err(st, rc, "check");
+	if (ms.ms_entries != 2 * (uint64_t)c->nonum)
+		return s_fail(c, "onum holds %zu entries for %" PRIu32 " numbers given",
+		    (size_t)ms.ms_entries, c->nonum);
+	if ((c->onum = calloc((size_t)c->nonum + 1, ID_LEN)) == NULL)
+		return STORE_E_NOMEM;
+	if ((rc = mdb_cursor_open(c->txn, st->onum, &cur)) != 0)
+		return store_lmdb_err(st, rc, "check");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && err == STORE_OK;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint32_t num = k.mv_size == ONUM_LEN ? store_get32(k.mv_data) : 0;
+		uint8_t back[ONUM_LEN];
+
+		if (k.mv_size == ID_LEN && v.mv_size == ONUM_LEN)
+			continue; /* an origin: its number names it back, or n falls short */
+		if (k.mv_size != ONUM_LEN || v.mv_size != ID_LEN)
+			err = s_fail(c,
+			    "onum entry %s is neither a number and its origin nor an "
+			    "origin and its number",
+			    s_show(show, sizeof show, k.mv_data, k.mv_size));
+		else if (num < 1 || num > c->nonum ||
+		    store_onum(st, c->txn, v.mv_data, false, back) != STORE_OK ||
+		    memcmp(back, k.mv_data, ONUM_LEN) != 0)
+			err = s_fail(c,
+			    "onum: number %" PRIu32 " names an origin not numbered by it", num);
+		else {
+			memcpy(c->onum[num], v.mv_data, ID_LEN);
+			n++;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (err == STORE_OK && rc != MDB_NOTFOUND)
+		err = store_lmdb_err(st, rc, "check");
+	if (err == STORE_OK && n != c->nonum)
+		err = s_fail(c,
+		    "onum: %" PRIu64 " of %" PRIu32 " numbers name an origin numbered by "
+		    "them",
+		    n, c->nonum);
+	return err;
 }
 
 static int
@@ -420,10 +489,13 @@ s_check_ioc(struct s_check *c)
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		long i = v.mv_size == IOCVAL_LEN
-		    ? s_find_lkey(c, store_get64((uint8_t *)v.mv_data + ID_LEN))
+		    ? s_find_lkey(c, store_get64((uint8_t *)v.mv_data + ONUM_LEN))
 		    : -1;
+		uint32_t num = i < 0 ? 0 : store_get32(v.mv_data);
+
 		n += k.mv_size == 0 || *(uint8_t *)k.mv_data != STORE_IOC_SEALED;
-		if (i < 0 || memcmp(c->orig[c->lorig[i]], v.mv_data, ID_LEN) != 0) {
+		if (i < 0 || num == 0 || num > c->nonum ||
+		    memcmp(c->orig[c->lorig[i]], c->onum[num], ID_LEN) != 0) {
 			err = s_fail(c,
 			    "ioc entry %s points to a missing message or names "
 			    "another origin",
@@ -543,7 +615,7 @@ store_check_each(struct store *st, store_verify_fn verify, void *arg, char *err,
 	c.varg = arg;
 	if ((e = store_rbegin(st, &c.txn)) != STORE_OK)
 		return e;
-	if ((e = s_check_pass1(&c)) == STORE_OK &&
+	if ((e = s_check_onum(&c)) == STORE_OK && (e = s_check_pass1(&c)) == STORE_OK &&
 	    (e = s_check_index(&c, st->id, "id", c.nmsg)) == STORE_OK &&
 	    (e = s_check_index(&c, st->time, "time", c.nmsg)) == STORE_OK &&
 	    (e = s_check_index(&c, st->origin, "origin", c.nmsg)) == STORE_OK &&
@@ -556,5 +628,6 @@ store_check_each(struct store *st, store_verify_fn verify, void *arg, char *err,
 	free(c.lkeys);
 	free(c.lorig);
 	free(c.iocs);
+	free(c.onum);
 	return e;
 }

@@ -1628,7 +1628,10 @@ test_check_detects(void **state)
 	struct fx *f = *state;
 	uint8_t stray[40] = { 0xee, 0xee }, lk999[8] = { 0, 0, 0, 0, 0, 0, 0x03, 0xe7 };
 	uint8_t lk1[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
-	uint8_t iv1[40], ivx[40]; /* origin || lkey: message 1's own, another origin's */
+	/* onum || lkey: message 1's entry, and one naming the other origin
+	 * (numbered in the order their first messages were indexed) */
+	uint8_t iv1[12] = { 0, 0, 0, 1 }, ivx[12] = { 0, 0, 0, 2 }, ivn[12] = { 0, 0, 0, 9 };
+	uint8_t one[4] = { 0, 0, 0, 1 };
 	struct tmsg m[3] = {
 		{ .origin = 0,
 		    .seq = 1,
@@ -1658,10 +1661,17 @@ test_check_detects(void **state)
 		{ "origin", MDB_DUPSORT | MDB_DUPFIXED, false, stray, 40, lk1, 8,
 		    "origin holds 4" },
 		{ "id", 0, false, stray, 32, lk999, 8, "id" },
-		{ "ioc", MDB_DUPSORT | MDB_DUPFIXED, true, "10.0.0.1", 8, iv1, 40, "not indexed" },
-		/* an entry for message 1 that names another origin */
-		{ "ioc", MDB_DUPSORT | MDB_DUPFIXED, false, "evil.example", 12, ivx, 40,
+		{ "ioc", MDB_DUPSORT | MDB_DUPFIXED, true, "10.0.0.1", 8, iv1, 12, "not indexed" },
+		/* an entry for message 1 that names another origin, or a number
+		 * never given */
+		{ "ioc", MDB_DUPSORT | MDB_DUPFIXED, false, "evil.example", 12, ivx, 12,
 		    "another origin" },
+		{ "ioc", MDB_DUPSORT | MDB_DUPFIXED, false, "evil.example", 12, ivn, 12,
+		    "another origin" },
+		/* a number whose origin is gone, or an origin numbered by another */
+		{ "onum", 0, true, one, 4, NULL, 0, "onum holds 3 entries for 2 numbers" },
+		{ "onum", 0, false, one, 4, stray, 32,
+		    "onum: number 1 names an origin not numbered by it" },
 		{ "time", 0, true, tk, 40, NULL, 0, "time" },
 		{ "msg", 0, true, lk1, 8, NULL, 0, "missing" },
 	};
@@ -1669,10 +1679,9 @@ test_check_detects(void **state)
 	int res[3];
 
 	assert_int_equal(s_put(f, m, 3, b, res), STORE_OK);
-	memcpy(iv1, b[0].rec.origin, 32);
-	memcpy(iv1 + 32, lk1, 8);
-	memcpy(ivx, stray, 32);
-	memcpy(ivx + 32, lk1, 8);
+	memcpy(iv1 + 4, lk1, 8);
+	memcpy(ivx + 4, lk1, 8);
+	memcpy(ivn + 4, lk1, 8);
 	s_be64(tk, 10);
 	memcpy(tk + 8, b[0].rec.id, 32);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
