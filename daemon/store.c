@@ -597,7 +597,7 @@ s_confirm(struct store *st, MDB_txn *txn, struct s_tally *t, const struct store_
 		return STORE_OK;
 	/* Its entries are in: its origin has a number. */
 	if ((err = store_onum(st, txn, r->origin, false, own)) != STORE_OK)
-		return err;
+		return err == STORE_E_NOTFOUND ? STORE_E_CORRUPT : err;
 	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) != 0)
 		return store_lmdb_err(st, rc, "open cursor");
 	for (size_t i = 0; i < r->nioc && err == STORE_OK && nseen < SRC_CONFIRM_MAX; i++) {
@@ -716,7 +716,7 @@ static int
 s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const uint64_t *lkeys,
     size_t n)
 {
-	struct s_onrec *byorigin = NULL;
+	struct s_onrec *bynum = NULL;
 	struct s_ient *e = NULL;
 	struct s_iord *o = NULL, *tmp = NULL, *sorted;
 	uint8_t *hashed = NULL;
@@ -734,22 +734,22 @@ s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const u
 		return STORE_OK;
 	if ((e = malloc(total * sizeof *e)) == NULL || (o = malloc(total * sizeof *o)) == NULL ||
 	    (tmp = malloc(total * sizeof *tmp)) == NULL ||
-	    (byorigin = malloc(n * sizeof *byorigin)) == NULL ||
+	    (bynum = malloc(n * sizeof *bynum)) == NULL ||
 	    (nhash > 0 && (hashed = malloc(nhash * IOCKEY_MAX)) == NULL))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		if (lkeys[i] == 0 || recs[i].nioc == 0)
 			continue;
 		if ((nb == 0 ||
-		        memcmp(recs[i].origin, recs[byorigin[nb - 1].i].origin, ID_LEN) != 0) &&
+		        memcmp(recs[i].origin, recs[bynum[nb - 1].i].origin, ID_LEN) != 0) &&
 		    (err = store_onum(st, txn, recs[i].origin, true, num)) != STORE_OK)
 			goto out;
-		byorigin[nb].num = store_get32(num);
-		byorigin[nb++].i = (uint32_t)i;
+		bynum[nb].num = store_get32(num);
+		bynum[nb++].i = (uint32_t)i;
 	}
-	qsort(byorigin, nb, sizeof *byorigin, s_onrec_cmp);
+	qsort(bynum, nb, sizeof *bynum, s_onrec_cmp);
 	for (size_t r = 0; r < nb; r++) {
-		size_t i = byorigin[r].i;
+		size_t i = bynum[r].i;
 		for (size_t j = 0; j < recs[i].nioc; j++, m++) {
 			const struct store_ioc *io = &recs[i].ioc[j];
 			uint8_t p[8] = { 0 };
@@ -765,7 +765,7 @@ s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const u
 			o[m].pfx = store_get64(p);
 			o[m].e = &e[m];
 			e[m].lkey = lkeys[i];
-			e[m].num = byorigin[r].num;
+			e[m].num = bynum[r].num;
 		}
 	}
 	sorted = s_sort_iocs(o, tmp, m);
@@ -789,7 +789,7 @@ out:
 	free(e);
 	free(o);
 	free(tmp);
-	free(byorigin);
+	free(bynum);
 	free(hashed);
 	return err;
 }
