@@ -719,7 +719,7 @@ s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const u
 	struct s_onrec *bynum = NULL;
 	struct s_ient *e = NULL;
 	struct s_iord *o = NULL, *tmp = NULL, *sorted;
-	uint8_t *hashed = NULL;
+	uint8_t *hashed = NULL, *vals = NULL;
 	uint8_t num[ONUM_LEN];
 	size_t m = 0, total = 0, nhash = 0, h = 0, nb = 0;
 	MDB_cursor *cur = NULL;
@@ -734,6 +734,7 @@ s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const u
 		return STORE_OK;
 	if ((e = malloc(total * sizeof *e)) == NULL || (o = malloc(total * sizeof *o)) == NULL ||
 	    (tmp = malloc(total * sizeof *tmp)) == NULL ||
+	    (vals = malloc(total * IOCVAL_LEN)) == NULL ||
 	    (bynum = malloc(n * sizeof *bynum)) == NULL ||
 	    (nhash > 0 && (hashed = malloc(nhash * IOCKEY_MAX)) == NULL))
 		goto out;
@@ -771,24 +772,39 @@ s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const u
 	sorted = s_sort_iocs(o, tmp, m);
 	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) != 0)
 		goto out;
-	for (size_t i = 0; i < m && (rc == 0 || rc == MDB_KEYEXIST); i++) {
-		const struct s_ient *x = sorted[i].e;
-		uint8_t iv[IOCVAL_LEN];
-		MDB_val k = store_val(x->k, x->kl), v = store_val(iv, sizeof iv);
+	/* A key's entries go in with one put (MDB_MULTIPLE: the key is found
+	 * once), each value once (one that came twice in a message is
+	 * written once). */
+	for (size_t i = 0, j; i < m && rc == 0; i = j) {
+		const struct s_ient *x = sorted[i].e, *prev = NULL;
+		MDB_val k = store_val(x->k, x->kl), v[2];
+		size_t nv = 0;
 
-		store_put32(num, x->num);
-		store_ioc_val(iv, num, x->lkey);
-		/* KEYEXIST: the value came twice in a message. */
-		rc = mdb_cursor_put(cur, &k, &v, MDB_NODUPDATA);
+		for (j = i;
+		     j < m && sorted[j].e->kl == x->kl && memcmp(sorted[j].e->k, x->k, x->kl) == 0;
+		     j++) {
+			const struct s_ient *y = sorted[j].e;
+
+			if (prev != NULL && y->num == prev->num && y->lkey == prev->lkey)
+				continue;
+			store_put32(num, y->num);
+			store_ioc_val(vals + nv++ * IOCVAL_LEN, num, y->lkey);
+			prev = y;
+		}
+		v[0] = store_val(vals, IOCVAL_LEN);
+		v[1] = store_val(NULL, nv);
+		rc = mdb_cursor_put(cur, &k, v,
+		    nv > 1 ? MDB_MULTIPLE | MDB_NODUPDATA : MDB_NODUPDATA);
 	}
 	mdb_cursor_close(cur);
 	err = STORE_OK;
 out:
-	if (rc != 0 && rc != MDB_KEYEXIST)
+	if (rc != 0)
 		err = store_lmdb_err(st, rc, "put indicator");
 	free(e);
 	free(o);
 	free(tmp);
+	free(vals);
 	free(bynum);
 	free(hashed);
 	return err;
