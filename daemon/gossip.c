@@ -668,19 +668,21 @@ s_drain(struct gossip *g)
 	size_t idle = 0, taken = 0;
 
 	while (g->npeers > 0 && idle < g->npeers && s_pipeline_room(g)) {
-		/* A turn of the loop takes STEP_MAX at most: the rest on the
-		 * next, after whatever else waits (the control socket, other
-		 * peers' frames). */
-		if (taken++ == STEP_MAX) {
-			if (g->drain_timer == -1)
-				g->drain_timer = zloop_timer(g->loop, 1, 1, s_drain_later, g);
-			break;
-		}
 		struct peer *p = g->peers[g->turn++ % g->npeers];
 		struct waiting *w = p->wait;
 		if (w == NULL) {
 			idle++;
 			continue;
+		}
+		/* A turn of the loop takes STEP_MAX frames at most (peers with
+		 * none do not count): the rest on the next, after whatever else
+		 * waits (the control socket, other peers' frames), this peer
+		 * first. */
+		if (taken++ == STEP_MAX) {
+			g->turn--;
+			if (g->drain_timer == -1)
+				g->drain_timer = zloop_timer(g->loop, 1, 1, s_drain_later, g);
+			break;
 		}
 		idle = 0;
 		p->wait = w->next;
@@ -858,23 +860,27 @@ static int
 s_router_readable(zloop_t *loop, zsock_t *sock, void *arg)
 {
 	struct gossip *g = arg;
-	zmsg_t *m = zmsg_recv(sock);
-	zframe_t *route;
-	const char *who;
-	uint8_t key[MSG_KEY_LEN];
 
 	(void)loop;
-	if (m == NULL || (route = zmsg_pop(m)) == NULL) {
+	for (int i = 0; i < READ_BURST && (i == 0 || (zsock_events(sock) & ZMQ_POLLIN)); i++) {
+		zmsg_t *m = zmsg_recv(sock);
+		zframe_t *route;
+		const char *who;
+		uint8_t key[MSG_KEY_LEN];
+
+		if (m == NULL || (route = zmsg_pop(m)) == NULL) {
+			zmsg_destroy(&m);
+			return 0;
+		}
+		/* The ZAP handler named the connection by the key it
+		 * authenticated with, for its whole life; every frame carries
+		 * it ("User-Id"). */
+		who = zmsg_first(m) != NULL ? zframe_meta(zmsg_first(m), "User-Id") : NULL;
+		if (who != NULL && hex_decode(key, sizeof key, who, strlen(who)) == 0)
+			gossip_input(g, key, route, m);
+		zframe_destroy(&route);
 		zmsg_destroy(&m);
-		return 0;
 	}
-	/* The ZAP handler named the connection by the key it authenticated
-	 * with, for its whole life; every frame carries it ("User-Id"). */
-	who = zmsg_first(m) != NULL ? zframe_meta(zmsg_first(m), "User-Id") : NULL;
-	if (who != NULL && hex_decode(key, sizeof key, who, strlen(who)) == 0)
-		gossip_input(g, key, route, m);
-	zframe_destroy(&route);
-	zmsg_destroy(&m);
 	return 0;
 }
 

@@ -50,8 +50,9 @@
 #define CTL_RATE       200  /* HELLO, PING, PONG per second and peer, */
 #define CTL_BURST      400  /* in bursts of this many */
 #define INFLIGHT_MAX   8192 /* messages in the pipeline at once (2 commits), */
-#define STEP_MAX       256  /* results or waiting frames handled per turn of the loop */
 #define INFLIGHT_BYTES (8u << 20) /* and their bytes (ingest never makes us wait) */
+#define STEP_MAX       256        /* results or waiting frames handled per turn of the loop */
+#define READ_BURST     64         /* frames read from a socket per turn: one poll for many */
 #define HOLD_MAX       256        /* retractions waiting for their target, */
 #define HOLD_BYTES     (1u << 20) /* and their bytes */
 #define LOG_EVERY_MS   60000      /* one log line per peer and reason per minute */

@@ -377,16 +377,25 @@ peer_route(struct gossip *g, struct peer *p, zframe_t *route)
 	return c;
 }
 
+/* Up to READ_BURST frames, while the dealer is still p's: a frame never
+ * frees a peer (trust changes do, between turns of the loop), but may
+ * make its connection anew. */
 static int
 s_dealer_readable(zloop_t *loop, zsock_t *sock, void *arg)
 {
 	struct peer *p = arg;
-	zmsg_t *m = zmsg_recv(sock);
 
 	(void)loop;
-	if (m != NULL)
+	for (int i = 0;
+	     i < READ_BURST && p->dealer == sock && (i == 0 || (zsock_events(sock) & ZMQ_POLLIN));
+	     i++) {
+		zmsg_t *m = zmsg_recv(sock);
+
+		if (m == NULL)
+			return 0;
 		gossip_input(p->g, p->t.id, NULL, m);
-	zmsg_destroy(&m);
+		zmsg_destroy(&m);
+	}
 	return 0;
 }
 
