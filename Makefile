@@ -10,7 +10,7 @@
 #                   real socmeshd processes under the shipped defaults, 900-byte
 #                   signed messages.  About 4 minutes on 2 cores; 8 to 12 the
 #                   first time, which prefills stores of 1,000,000 messages
-#                   into build/bench-cache (~16 GB).  BENCH_QUICK=1 skips the
+#                   into build/bench-cache (~9 GB).  BENCH_QUICK=1 skips the
 #                   figures at 1,000,000 messages (null in bench.json): 2 to 3
 #                   minutes
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60), or

@@ -248,7 +248,9 @@ s_exchange(struct pair *x, size_t n, const char *tag, const char *key)
 		all = bench_now() < until;
 	c = bench_cpu_s(x->r->pid);
 	t = bench_now() - t0;
+	/* Less idle than one tick may come out below zero: 0, then. */
 	cpu_ms = (c - c0 - idle * t) * 1000.0;
+	cpu_ms = cpu_ms > 0 ? cpu_ms : 0;
 	printf("  exchange   R holds %zu, I %zu of them: R settled %.0f s after its start, I %.0f "
 	       "s; "
 	       "R idled at %.1f ms of CPU a second\n",
