@@ -1177,6 +1177,60 @@ test_lkey_received(void **state)
 
 /* A store indexed by an earlier version of the index function is indexed
  * again at open, once: an entry lost from "ioc" comes back. */
+/* The indicator index names an origin by a number, given once, at the
+ * first message of it that has entries, and kept: across commits and
+ * opens, the entries name their origins as they were stored. */
+static void
+test_onum(void **state)
+{
+	struct fx *f = *state;
+	struct tmsg m1[3] = {
+		{ .origin = 1, .seq = 1, .time = 1, .nioc = 1, .ioc = { IOC("198.51.100.1") } },
+		{ .origin = 3, .seq = 1, .time = 2 },
+		{ .origin = 0, .seq = 1, .time = 3, .nioc = 1, .ioc = { IOC("198.51.100.1") } },
+	};
+	struct tmsg m2[2] = {
+		{ .origin = 2, .seq = 1, .time = 4, .nioc = 1, .ioc = { IOC("198.51.100.1") } },
+		{ .origin = 0, .seq = 2, .time = 5, .nioc = 1, .ioc = { IOC("198.51.100.1") } },
+	};
+	static const uint8_t one[4] = { 0, 0, 0, 1 }, two[4] = { 0, 0, 0, 2 },
+	                     three[4] = { 0, 0, 0, 3 }, four[4] = { 0, 0, 0, 4 };
+	struct built b1[3], b2[2];
+	struct store_ref refs[8];
+	size_t n, nm, no;
+	int res[3];
+
+	assert_int_equal(s_put(f, m1, 3, b1, res), STORE_OK);
+	store_destroy(&f->st);
+	/* Numbered in the batch's order; a message without entries gives none. */
+	assert_true(s_raw_has(f->dir, "onum", 0, one, sizeof one));
+	assert_true(s_raw_has(f->dir, "onum", 0, two, sizeof two));
+	assert_false(s_raw_has(f->dir, "onum", 0, three, sizeof three));
+	assert_true(s_raw_has(f->dir, "onum", 0, b1[0].rec.origin, 32));
+	assert_false(s_raw_has(f->dir, "onum", 0, b1[1].rec.origin, 32));
+	s_open(f, LIMIT);
+	assert_int_equal(s_put(f, m2, 2, b2, res), STORE_OK);
+	assert_int_equal(store_ioc_count(f->st, "198.51.100.1", 12, &nm, &no), STORE_OK);
+	assert_int_equal(nm, 4);
+	assert_int_equal(no, 3);
+	/* Newest first, each with its own origin. */
+	assert_int_equal(store_ioc_refs(f->st, "198.51.100.1", 12, 0, refs, 8, &n), STORE_OK);
+	assert_int_equal(n, 4);
+	assert_memory_equal(refs[0].origin, b2[1].rec.origin, 32);
+	assert_memory_equal(refs[1].origin, b2[0].rec.origin, 32);
+	assert_memory_equal(refs[2].origin, b1[2].rec.origin, 32);
+	assert_memory_equal(refs[3].origin, b1[0].rec.origin, 32);
+	s_check_ok(f);
+	store_destroy(&f->st);
+	assert_true(s_raw_has(f->dir, "onum", 0, three, sizeof three));
+	assert_false(s_raw_has(f->dir, "onum", 0, four, sizeof four));
+	s_open(f, LIMIT);
+	for (int i = 0; i < 3; i++)
+		s_unbuild(&b1[i]);
+	for (int i = 0; i < 2; i++)
+		s_unbuild(&b2[i]);
+}
+
 static void
 test_reindex(void **state)
 {
@@ -2663,6 +2717,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_after, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_lkey_received, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_source, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_onum, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_reindex, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_raise_lkey, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_expire, s_setup, s_teardown),
