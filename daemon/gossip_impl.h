@@ -203,6 +203,7 @@ struct gossip {
 	size_t nheld, held_bytes;
 	size_t inflight, inflight_bytes; /* submitted to the pipeline, not yet back */
 	size_t turn;                     /* the peer whose waiting frame is taken next */
+	uint64_t freed;                  /* peers freed so far (peer_free()) */
 	int beacon_timer;
 	struct beacon *beacons; /* the latest of each origin */
 	size_t nbeacons, capbeacons;

@@ -377,17 +377,20 @@ peer_route(struct gossip *g, struct peer *p, zframe_t *route)
 	return c;
 }
 
-/* Up to READ_BURST frames, while the dealer is still p's: a frame never
- * frees a peer (trust changes do, between turns of the loop), but may
- * make its connection anew. */
+/* Up to READ_BURST frames, while p is still there (no peer was freed
+ * since the first: trust changes free peers, and come between turns of
+ * the loop today) and the dealer still p's (a frame may make p's
+ * connection anew). */
 static int
 s_dealer_readable(zloop_t *loop, zsock_t *sock, void *arg)
 {
 	struct peer *p = arg;
+	struct gossip *g = p->g;
+	uint64_t freed = g->freed;
 
 	(void)loop;
-	for (int i = 0;
-	     i < READ_BURST && p->dealer == sock && (i == 0 || (zsock_events(sock) & ZMQ_POLLIN));
+	for (int i = 0; i < READ_BURST && g->freed == freed && p->dealer == sock &&
+	     (i == 0 || (zsock_events(sock) & ZMQ_POLLIN));
 	     i++) {
 		zmsg_t *m = zmsg_recv(sock);
 
@@ -532,6 +535,7 @@ peer_free(struct gossip *g, struct peer **pp)
 	refused_destroy(&(*pp)->refused);
 	free(*pp);
 	*pp = NULL;
+	g->freed++;
 }
 
 void

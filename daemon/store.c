@@ -221,8 +221,10 @@ store_onum(struct store *st, MDB_txn *txn, const uint8_t origin[ID_LEN], bool ad
 		last = store_get32(v.mv_data);
 	else if (rc != MDB_NOTFOUND)
 		return store_lmdb_err(st, rc == 0 ? MDB_CORRUPTED : rc, "get last origin number");
-	if (last == UINT32_MAX)
-		return store_lmdb_err(st, MDB_MAP_FULL, "origin numbers");
+	if (last == UINT32_MAX) { /* 2^32 origins with entries: never in practice */
+		log_warnx("store: every origin number is given; no new origin can be indexed");
+		return STORE_E_IO;
+	}
 	store_put32(num, last + 1);
 	v = store_val(num, ONUM_LEN);
 	nk = store_val(num, ONUM_LEN);
@@ -578,9 +580,9 @@ s_ioc_origins(struct store *st, MDB_cursor *cur, const uint8_t own[ONUM_LEN], ui
  */
 static int
 s_confirm(struct store *st, MDB_txn *txn, struct s_tally *t, const struct store_rec *r,
-    uint64_t lkey)
+    uint64_t lkey, const uint8_t own[ONUM_LEN])
 {
-	uint8_t seen[SRC_CONFIRM_MAX][ONUM_LEN], own[ONUM_LEN], origin[ID_LEN], key[IOCKEY_MAX];
+	uint8_t seen[SRC_CONFIRM_MAX][ONUM_LEN], origin[ID_LEN], key[IOCKEY_MAX];
 	uint8_t ck[COUNTKEY_MAX];
 	size_t nseen = 0;
 	MDB_cursor *cur;
@@ -595,9 +597,7 @@ s_confirm(struct store *st, MDB_txn *txn, struct s_tally *t, const struct store_
 	}
 	if (r->nioc == 0)
 		return STORE_OK;
-	/* Its entries are in: its origin has a number. */
-	if ((err = store_onum(st, txn, r->origin, false, own)) != STORE_OK)
-		return err == STORE_E_NOTFOUND ? STORE_E_CORRUPT : err;
+	err = STORE_OK;
 	if ((rc = mdb_cursor_open(txn, st->ioc, &cur)) != 0)
 		return store_lmdb_err(st, rc, "open cursor");
 	for (size_t i = 0; i < r->nioc && err == STORE_OK && nseen < SRC_CONFIRM_MAX; i++) {
@@ -710,11 +710,12 @@ s_sort_iocs(struct s_iord *o, struct s_iord *tmp, size_t m)
  * each: the puts took 2.4 times as long in the messages' order.)  The
  * entries are made in the order of their values (origin's number, local
  * key), so that sorting them by key alone, stably, orders them all.  An
- * origin without a number is given one.
+ * origin without a number is given one; nums[i] is that of recs[i]'s
+ * origin when it has entries (for s_confirm()).
  */
 static int
 s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const uint64_t *lkeys,
-    size_t n)
+    size_t n, uint8_t (*nums)[ONUM_LEN])
 {
 	struct s_onrec *bynum = NULL;
 	struct s_ient *e = NULL;
@@ -745,6 +746,7 @@ s_put_iocs(struct store *st, MDB_txn *txn, const struct store_rec *recs, const u
 		        memcmp(recs[i].origin, recs[bynum[nb - 1].i].origin, ID_LEN) != 0) &&
 		    (err = store_onum(st, txn, recs[i].origin, true, num)) != STORE_OK)
 			goto out;
+		memcpy(nums[i], num, ONUM_LEN);
 		bynum[nb].num = store_get32(num);
 		bynum[nb++].i = (uint32_t)i;
 	}
@@ -962,8 +964,9 @@ s_index_setup(struct store *st, MDB_txn *txn)
 		    st->index(st->index_arg, (const uint8_t *)v.mv_data + HDR_LEN,
 		        v.mv_size - HDR_LEN, &rec) == 0) {
 			uint64_t lkey = store_get64(k.mv_data);
+			uint8_t num[1][ONUM_LEN];
 
-			err = s_put_iocs(st, txn, &rec, &lkey, 1);
+			err = s_put_iocs(st, txn, &rec, &lkey, 1, num);
 			n++;
 		} else
 			bad++;
@@ -1303,6 +1306,7 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 	MDB_txn *txn;
 	struct s_tally t;
 	uint64_t lkey, first, own = 0, *lkeys;
+	uint8_t(*nums)[ONUM_LEN];
 	bool counted;
 	int rc, err;
 
@@ -1316,8 +1320,10 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 			return STORE_E_INVAL;
 		}
 
-	if ((lkeys = calloc(n, sizeof *lkeys)) == NULL)
+	/* One block: the local keys, then the origins' numbers. */
+	if ((lkeys = calloc(n, sizeof *lkeys + sizeof *nums)) == NULL)
 		return STORE_E_NOMEM;
+	nums = (uint8_t(*)[ONUM_LEN])(lkeys + n);
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
 		free(lkeys);
 		return store_lmdb_err(st, rc, "begin write transaction");
@@ -1340,12 +1346,12 @@ store_put_batch(struct store *st, const struct store_rec *recs, size_t n, uint64
 		if (memcmp(recs[i].origin, st->node, ID_LEN) == 0 && recs[i].seq > own)
 			own = recs[i].seq;
 	}
-	if ((err = s_put_iocs(st, txn, recs, lkeys, n)) != STORE_OK)
+	if ((err = s_put_iocs(st, txn, recs, lkeys, n, nums)) != STORE_OK)
 		goto fail;
 	for (size_t i = 0; counted && i < n; i++)
 		if (lkeys[i] != 0 &&
 		    ((err = s_tally_add(&t, &recs[i], 1, received_ms)) != STORE_OK ||
-		        (err = s_confirm(st, txn, &t, &recs[i], lkeys[i])) != STORE_OK))
+		        (err = s_confirm(st, txn, &t, &recs[i], lkeys[i], nums[i])) != STORE_OK))
 			goto fail;
 	if (counted && (err = s_tally_flush(st, txn, &t)) != STORE_OK)
 		goto fail;
