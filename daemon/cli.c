@@ -907,6 +907,10 @@ s_prometheus(json_t *st, json_t *peers)
 	    json_number_value(json_object_get(st, "loop_lag_p99_ms")) / 1000);
 	printf("socmesh_loop_lag_seconds{quantile=\"1\"} %.6f\n",
 	    json_number_value(json_object_get(st, "loop_lag_max_ms")) / 1000);
+	s_prom_head("socmesh_pipeline_in_flight", "gauge",
+	    "Messages in the ingest pipeline, not yet committed or refused.");
+	printf("socmesh_pipeline_in_flight %lld\n",
+	    (long long)json_integer_value(json_object_get(st, "pipeline_in_flight")));
 	s_prom_group("socmesh_peers", "Trust-list peers by level.", "level", levels);
 	s_prom_head("socmesh_peers_connected", "gauge", "Peers connected now.");
 	printf("socmesh_peers_connected %lld\n", up);

@@ -349,12 +349,14 @@ s_stats(struct control *c)
 	uint64_t lag99, lagmax;
 	hex_encode(hex, c->n->id, MSG_KEY_LEN);
 	looplag_get(c->lag, &lag99, &lagmax);
-	json_t *rep = json_pack("{s:b,s:{s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:f,s:f}}", "ok",
-	    1, "stats", "name", c->n->cfg.name, "id", hex, "version", SOCMESH_VERSION, "messages",
-	    (json_int_t)total, "by_tlp", tlp, "by_kind", kind, "by_origin", o.by,
+	json_t *rep = json_pack("{s:b,s:{s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I}}",
+	    "ok", 1, "stats", "name", c->n->cfg.name, "id", hex, "version", SOCMESH_VERSION,
+	    "messages", (json_int_t)total, "by_tlp", tlp, "by_kind", kind, "by_origin", o.by,
 	    "store_used_bytes", (json_int_t)ss.used_bytes, "store_size_limit",
 	    (json_int_t)ss.map_size, "uptime_s", (json_int_t)((now_ms() - c->started) / 1000),
-	    "loop_lag_p99_ms", (double)lag99 / 1000, "loop_lag_max_ms", (double)lagmax / 1000);
+	    "loop_lag_p99_ms", (double)lag99 / 1000, "loop_lag_max_ms", (double)lagmax / 1000,
+	    "pipeline_in_flight", (json_int_t)gossip_in_flight(c->g), "publish_waiting",
+	    (json_int_t)c->handed);
 	if (rep != NULL && c->taxii != NULL)
 		json_object_set_new(json_object_get(rep, "stats"), "taxii", taxii_stats(c->taxii));
 	return rep;

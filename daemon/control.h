@@ -32,7 +32,13 @@
  *                                        by_tlp, by_kind, by_origin,
  *                                        store_used_bytes, store_size_limit,
  *                                        uptime_s, loop_lag_p99_ms,
- *                                        loop_lag_max_ms, taxii?: {requests:
+ *                                        loop_lag_max_ms, pipeline_in_flight
+ *                                        (messages submitted to the ingest
+ *                                        pipeline, not yet committed),
+ *                                        publish_waiting (those of this
+ *                                        socket's requests: the busy reply
+ *                                        comes near CONTROL_PUBLISH_MAX),
+ *                                        taxii?: {requests:
  *                                        [{endpoint, status, count}], users}
  *                                        (when the TAXII server runs)}}
  *   {"cmd": "sources"}                -> {"ok": true, "sources": [{id, name,

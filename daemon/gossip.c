@@ -641,6 +641,12 @@ gossip_publish(struct gossip *g, const uint8_t *bytes, size_t len, gossip_done_f
 
 /* ---- flow control ----------------------------------------------------- */
 
+size_t
+gossip_in_flight(const struct gossip *g)
+{
+	return g->inflight;
+}
+
 static bool
 s_pipeline_room(const struct gossip *g)
 {

@@ -82,6 +82,10 @@ void gossip_push(struct gossip *g, const uint8_t *bytes, size_t len, const uint8
  * gossip_destroy().  0, or -1 when out of memory (done is not called).
  */
 typedef void (*gossip_done_fn)(void *arg, const struct ingest_result *r);
+
+/* Messages in the ingest pipeline now (a peer's or this node's, submitted
+ * and not yet committed or refused). */
+size_t gossip_in_flight(const struct gossip *g);
 #define GOSSIP_PUBLISH_MAX                                                                         \
 	256 /* own messages in the pipeline at once: more are
                                   the caller's to refuse (the pipeline's queues
